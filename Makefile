@@ -1,0 +1,118 @@
+# vigil: build, test and benchmark.
+#
+#   make            build ./vigil (BPF objects, skeletons, collector)
+#   make deps       install the Debian packages the build and tests need
+#   make demo       deps + build + the rogue-agent demo (root)
+#   make test       deps + build + unit and integration tests (root)
+#   make bench      deps + build + benchmarks (root)
+#   make vmlinux    regenerate vmlinux/vmlinux.h from VMLINUX_BTF
+#   make V=1 ...    show full commands
+
+OUTPUT      := build
+CLANG       ?= clang
+BPFTOOL     ?= bpftool
+CC          ?= cc
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VERSION     := $(shell cat VERSION)
+ARCH        := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS     ?= -O2 -g
+
+# SANITIZE=1 builds the collector and unit tests with ASan and UBSan.
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+OUTPUT  := build-san
+endif
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_HDRS   := $(wildcard bpf/*.h)
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS  := $(wildcard userspace/*.c)
+USER_HDRS  := $(wildcard userspace/*.h)
+USER_OBJS  := $(patsubst userspace/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+LIB_OBJS   := $(filter-out $(OUTPUT)/main.o,$(USER_OBJS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+WARN       := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wformat=2 \
+	      -Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
+CFLAGS     += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
+	      -I$(OUTPUT) -Ibpf -Iuserspace -fno-strict-aliasing
+LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
+	      -Wall -Werror -Wno-unused-function
+
+.DELETE_ON_ERROR:
+.SECONDARY: $(SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS))
+.PHONY: all deps demo test unit integration bench vmlinux clean
+
+all: vigil
+
+vigil: $(OUTPUT)/vigil
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/%.o: userspace/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/vigil: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+vmlinux:
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > vmlinux/vmlinux.h
+
+deps:
+	$(Q)scripts/deps.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory vigil
+	$(Q)scripts/demo.sh
+
+# Unit tests run under ASan/UBSan; integration tests drive the sanitized
+# binary too, so a memory error anywhere in the collector fails the run.
+unit:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 $(patsubst $(OUTPUT)/%,build-san/%,$(UNIT_BINS))
+	$(Q)tests/unit/run.sh build-san/tests
+
+integration:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 build-san/vigil
+	$(Q)VIGIL=$(CURDIR)/build-san/vigil python3 -m pytest -q tests/integration
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory vigil
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory vigil
+	$(Q)bench/run.sh
+
+clean:
+	rm -rf build build-san vigil

@@ -1,0 +1,531 @@
+#!/usr/bin/env bash
+# vigil benchmarks (root). See bench/README.md for what each number means.
+#
+#   bench/run.sh                    everything (~4-5 minutes)
+#   BENCH_NO_VIGIL=1 bench/run.sh   only baseline, bpftrace and floor (to debug
+#                                   the bench itself without a collector)
+#
+# Knobs (environment): VIGIL (collector binary, default ./vigil),
+# BENCH_ROUNDS (5), BENCH_SECS (seconds per overhead run, 2),
+# BENCH_TPUT_SECS (seconds per throughput run, 8), BENCH_PACED_RATE
+# (events/s of the paced run, 200000), BENCH_KEEP=1 keeps the scratch dir.
+#
+# Ratios are measured side by side in one run, configurations interleaved
+# and rotated round by round, medians over rounds. Timings are reported,
+# never asserted: the exit status is non-zero only when something is broken
+# (a tool fails to build, start, stop cleanly, or vigil loses events without
+# reporting them).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/bench
+BUILD=$ROOT/build/bench
+VIGIL=${VIGIL:-$ROOT/vigil}
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECS:-2}
+TPUT_SECS=${BENCH_TPUT_SECS:-8}
+PACED_RATE=${BENCH_PACED_RATE:-200000}
+NO_VIGIL=${BENCH_NO_VIGIL:-0}
+MODES=(open connect forkexec)
+CLANG=${CLANG:-clang}
+BPFTOOL=${BPFTOOL:-bpftool}
+CC=${CC:-cc}
+WARN=(-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter)
+
+SCRATCH=""		# mktemp dir: monitor logs, outputs, results
+SB_ROOT=""		# our sandbox root cgroup (created here, removed on exit)
+SB=""			# its one sandbox
+STARTED=()		# pids of the monitors we started and have not reaped
+MON_PID=0		# the monitor monitor_start started (0: none)
+STOP_RC=0		# exit status of the process stop reaped
+PROBLEMS=()		# broken things found on the way; non-empty => exit 1
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+problem() { log "PROBLEM: $*"; PROBLEMS+=("$*"); }
+
+# ---- processes ---------------------------------------------------------------
+
+# alive PID: PID exists and is not a zombie.
+alive() {
+	local state
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+forget() {
+	local p keep=()
+	for p in "${STARTED[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	STARTED=("${keep[@]+"${keep[@]}"}")
+}
+
+# stop PID SIGNAL TIMEOUT_S: signals one of our children, waits for it and
+# sets STOP_RC to its exit status (124 if it had to be killed after
+# TIMEOUT_S). Never in $(...): only this shell can reap its children.
+stop() {
+	local pid=$1 sig=$2 i rc=0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for ((i = 0; i < $3 * 10; i++)); do
+		alive "$pid" || break
+		sleep 0.1
+	done
+	if alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		rc=124
+	else
+		wait "$pid" 2>/dev/null || rc=$?
+	fi
+	forget "$pid"
+	STOP_RC=$rc
+}
+
+# cpu_ticks PID: user + system clock ticks PID has used so far.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# settle PID: waits (at most 30 s) until PID is idle, i.e. a monitor has
+# caught up with the events of the last run, so its backlog is not billed
+# to the next one.
+settle() {
+	local before after i
+	for ((i = 0; i < 150; i++)); do
+		before=$(cpu_ticks "$1")
+		sleep 0.2
+		after=$(cpu_ticks "$1")
+		[ $((after - before)) -le 1 ] && return 0
+	done
+	log "warning: pid $1 still busy after 30 s"
+}
+
+# ---- set-up and clean-up ----------------------------------------------------
+
+cleanup() {
+	local p d i
+	for p in "${STARTED[@]+"${STARTED[@]}"}"; do
+		stop "$p" TERM 10
+	done
+	# Only the cgroups created above: kill what is left in them, then remove.
+	for d in "$SB" "$SB_ROOT"; do
+		[ -n "$d" ] && [ -d "$d" ] || continue
+		echo 1 >"$d/cgroup.kill" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			grep -q '^populated 0' "$d/cgroup.events" 2>/dev/null && break
+			sleep 0.1
+		done
+		rmdir "$d" 2>/dev/null || log "warning: could not remove $d"
+	done
+	if [ -n "$SCRATCH" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
+		rm -rf "$SCRATCH"
+	elif [ -n "$SCRATCH" ]; then
+		log "kept $SCRATCH"
+	fi
+}
+
+cgroup2_mount() {
+	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
+}
+
+setup() {
+	local cg2
+	[ "$(id -u)" -eq 0 ] || die "must run as root"
+	for t in "$CLANG" "$BPFTOOL" "$CC" bpftrace; do
+		command -v "$t" >/dev/null || die "$t not found (make deps)"
+	done
+	if [ "$NO_VIGIL" != 1 ]; then
+		[ -x "$VIGIL" ] || die "$VIGIL not found (make vigil)"
+	fi
+	cg2=$(cgroup2_mount)
+	[ -n "$cg2" ] || die "no cgroup2 mount in /proc/self/mounts"
+	if [ ! -d /sys/kernel/tracing/events/syscalls ]; then
+		mount -t tracefs tracefs /sys/kernel/tracing ||
+			die "cannot mount tracefs (bpftrace needs it)"
+	fi
+	SCRATCH=$(mktemp -d /tmp/vigil-bench.XXXXXX)
+	SB_ROOT=$(mktemp -d "$cg2/vigil-bench.XXXXXX")
+	SB=$SB_ROOT/sb1
+	mkdir "$SB"
+	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
+	IN_SB=(sh -c 'echo $$ >"$0" || exit 125; exec "$@"' "$SB/cgroup.procs")
+}
+
+# ---- build ------------------------------------------------------------------
+
+build() {
+	mkdir -p "$BUILD"
+	log "building workload and floor in ${BUILD#"$ROOT"/}"
+	"$CC" -O2 -std=gnu11 -D_GNU_SOURCE "${WARN[@]}" -pthread \
+		"$BENCH/workload.c" -o "$BUILD/workload"
+	"$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$ROOT/vmlinux" \
+		-Wall -Werror -c "$BENCH/floor.bpf.c" -o "$BUILD/floor.tmp.o"
+	"$BPFTOOL" gen object "$BUILD/floor.bpf.o" "$BUILD/floor.tmp.o"
+	rm -f "$BUILD/floor.tmp.o"
+	"$BPFTOOL" gen skeleton "$BUILD/floor.bpf.o" >"$BUILD/floor.skel.h"
+	"$CC" -O2 -g -std=gnu11 -D_GNU_SOURCE "${WARN[@]}" -I"$BUILD" \
+		"$BENCH/floor.c" -lbpf -lelf -lz -o "$BUILD/floor"
+}
+
+# ---- monitors ---------------------------------------------------------------
+# monitor_start NAME sets MON_PID to the started monitor once it is fully
+# attached; monitor_stop NAME stops it and checks it ended cleanly. Neither
+# runs in $(...), so the monitors stay children of this shell.
+
+# wait_ready PID FILE TEXT: waits (at most 60 s) for TEXT to appear in FILE.
+wait_ready() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -q "$3" "$2" 2>/dev/null && return 0
+		alive "$1" || { cat "$2" >&2; return 1; }
+		sleep 0.1
+	done
+	return 1
+}
+
+start_vigil() {
+	local out=$1 err=$2
+	"$VIGIL" daemon --sandbox-root "$SB_ROOT" --output "$out" 2>"$err" &
+	MON_PID=$!
+	STARTED+=("$MON_PID")
+	wait_ready "$MON_PID" "$err" 'vigil: ready' || die "vigil did not get ready (log: $err)"
+}
+
+# bpftrace prints nothing when its probes are in (BEGIN fires before they
+# are attached, and -o output is buffered), so count its tracepoint
+# attachments instead.
+start_bpftrace() {
+	local want pid i n
+	want=$(grep -c '^tracepoint:' "$BENCH/trace.bt")
+	bpftrace -o "$SCRATCH/bpftrace.out" "$BENCH/trace.bt" "$SB" \
+		>"$SCRATCH/bpftrace.err" 2>&1 &
+	pid=$!
+	STARTED+=("$pid")
+	for ((i = 0; i < 600; i++)); do
+		alive "$pid" || { cat "$SCRATCH/bpftrace.err" >&2; die "bpftrace exited"; }
+		n=$("$BPFTOOL" perf show 2>/dev/null | grep -c "^pid $pid .*tracepoint") || true
+		[ "$n" -ge "$want" ] && { MON_PID=$pid; return; }
+		sleep 0.1
+	done
+	die "bpftrace did not attach its $want tracepoints within 60 s"
+}
+
+start_floor() {
+	"$BUILD/floor" "$SB_ROOT" 2>"$SCRATCH/floor.err" &
+	MON_PID=$!
+	STARTED+=("$MON_PID")
+	wait_ready "$MON_PID" "$SCRATCH/floor.err" 'floor: ready' ||
+		die "floor did not get ready (log: $SCRATCH/floor.err)"
+}
+
+monitor_start() {
+	MON_PID=0
+	case $1 in
+	baseline) ;;
+	vigil) start_vigil "$SCRATCH/vigil.jsonl" "$SCRATCH/vigil.err" ;;
+	bpftrace) start_bpftrace ;;
+	floor) start_floor ;;
+	esac
+}
+
+monitor_stop() {
+	local name=$1 pid=$MON_PID
+	[ "$pid" = 0 ] && return
+	settle "$pid"
+	case $name in
+	vigil)
+		stop "$pid" TERM 120
+		[ "$STOP_RC" = 0 ] ||
+			die "vigil exited with status $STOP_RC on SIGTERM (log: $SCRATCH/vigil.err)"
+		vigil_tally "$SCRATCH/vigil.jsonl" "$SCRATCH/vigil.err" >>"$SCRATCH/vigil-sessions"
+		rm -f "$SCRATCH/vigil.jsonl"
+		[ "$(tail -n 1 "$SCRATCH/vigil-sessions")" != "0 0" ] ||
+			problem "vigil recorded nothing while the workloads ran in its sandbox"
+		;;
+	bpftrace)
+		stop "$pid" INT 60
+		[ "$STOP_RC" = 0 ] ||
+			die "bpftrace exited with status $STOP_RC (log: $SCRATCH/bpftrace.err)"
+		bpftrace_tally >>"$SCRATCH/bpftrace-sessions"
+		rm -f "$SCRATCH/bpftrace.out"
+		;;
+	floor)
+		stop "$pid" TERM 30
+		[ "$STOP_RC" = 0 ] || die "floor exited with status $STOP_RC (log: $SCRATCH/floor.err)"
+		;;
+	esac
+}
+
+# vigil_tally OUTPUT STDERR: prints "EVENTS DROPS" for one vigil run, from
+# its "vigil: stats events=N drops=N" line if it printed one, else from its
+# output (records that are not drop records; sum of drop.lost).
+vigil_tally() {
+	local stats events drops
+	stats=$(grep -o 'vigil: stats .*' "$2" | tail -n 1) || true
+	if [ -n "$stats" ]; then
+		events=$(sed -n 's/.*events=\([0-9]*\).*/\1/p' <<<"$stats")
+		drops=$(sed -n 's/.*drops=\([0-9]*\).*/\1/p' <<<"$stats")
+		echo "${events:-0} ${drops:-0}"
+		return
+	fi
+	[ -f "$1" ] || { echo "0 0"; return; }
+	awk '/"type": *"drop"/ {
+		if (match($0, /"lost": *[0-9]+/)) {
+			s = substr($0, RSTART, RLENGTH); sub(/.*: */, "", s); lost += s
+		}
+		next
+	}
+	{ events++ }
+	END { printf "%d %d\n", events, lost }' "$1"
+}
+
+# bpftrace_tally: prints "EVENTS LOST" for the last bpftrace session:
+# event lines it wrote and events its perf buffers lost.
+bpftrace_tally() {
+	local t
+	t=$(awk '/^Lost [0-9]+ events/ { lost += $2; next }
+		/^[0-9]+ [0-9]+ [0-9]+ / { events++ }
+		END { printf "%d %d\n", events, lost }' \
+		"$SCRATCH/bpftrace.out" "$SCRATCH/bpftrace.err" 2>/dev/null)
+	[ "${t% *}" != 0 ] || problem "bpftrace traced nothing: is trace.bt's cgroup filter right?"
+	echo "$t"
+}
+
+# ---- workloads ---------------------------------------------------------------
+
+# "${IN_SB[@]}" CMD...: runs CMD as a member of the bench sandbox; the shell
+# joins the cgroup first so CMD's exec and everything after happen inside.
+# (Set in setup, once SB is known.)
+IN_SB=()
+
+# field LINE NAME: the value of NAME=... in a workload result line.
+field() {
+	sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"
+}
+
+# measure CONFIG WHERE MODE: one timed run, appended to the results file.
+measure() {
+	local config=$1 where=$2 mode=$3 line
+	if [ "$where" = inside ]; then
+		line=$("${IN_SB[@]}" "$BUILD/workload" "$mode" "$SECS") ||
+			die "workload $mode failed in the sandbox under $config"
+	else
+		line=$("$BUILD/workload" "$mode" "$SECS") ||
+			die "workload $mode failed under $config"
+	fi
+	[ -n "$(field "$line" ns_per_op)" ] || die "no result from workload $mode: '$line'"
+	echo "$config $where $mode $(field "$line" ns_per_op)" >>"$SCRATCH/results"
+}
+
+# One monitor session: attach, run every workload where the configuration
+# says, detach. Between runs the monitor catches up, so each run pays only
+# for its own events.
+session() {
+	local config=$1 where mode
+	monitor_start "$config"
+	for where in $(wheres "$config"); do
+		for mode in "${MODES[@]}"; do
+			measure "$config" "$where" "$mode"
+			[ "$MON_PID" = 0 ] || settle "$MON_PID"
+		done
+	done
+	monitor_stop "$config"
+}
+
+wheres() {
+	case $1 in
+	baseline) echo outside ;;
+	vigil | floor) echo "outside inside" ;;
+	*) echo inside ;;
+	esac
+}
+
+configs() {
+	if [ "$NO_VIGIL" = 1 ]; then
+		echo baseline bpftrace floor
+	else
+		echo baseline vigil bpftrace floor
+	fi
+}
+
+overhead() {
+	local all r i n
+	read -r -a all <<<"$(configs)"
+	n=${#all[@]}
+	for ((r = 0; r < ROUNDS; r++)); do
+		log "overhead round $((r + 1))/$ROUNDS"
+		# Rotate the order each round so drift hits every configuration alike.
+		for ((i = 0; i < n; i++)); do
+			session "${all[$(((r + i) % n))]}"
+		done
+	done
+}
+
+# ---- report -----------------------------------------------------------------
+
+# median CONFIG WHERE MODE: median ns/op over the rounds.
+median() {
+	awk -v c="$1" -v w="$2" -v m="$3" '$1 == c && $2 == w && $3 == m { print $4 }' \
+		"$SCRATCH/results" | sort -g |
+		awk '{ v[NR] = $1 } END {
+			if (NR == 0) { print "nan"; exit }
+			if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+# The columns of the table: CONFIG:WHERE and a heading.
+COLUMNS=(baseline:outside vigil:outside vigil:inside bpftrace:inside floor:outside floor:inside)
+HEADINGS=("baseline" "vigil unwatched" "vigil in sandbox" "bpftrace in sb" "floor unwatched" "floor in sb")
+
+cell() {
+	local col=$1 mode=$2 base=$3 v
+	v=$(median "${col%%:*}" "${col#*:}" "$mode")
+	if [ "$v" = nan ]; then
+		printf '%-20s' "-"
+	elif [ "$col" = baseline:outside ]; then
+		printf '%-20s' "$(printf '%.0f ns' "$v")"
+	else
+		printf '%-20s' "$(printf '%.0f ns %sx' "$v" "$(ratio "$v" "$base")")"
+	fi
+}
+
+print_table() {
+	local mode base i
+	echo
+	echo "== Overhead: ns/op, median of $ROUNDS rounds x ${SECS}s (ratio vs baseline) =="
+	printf '%-9s' workload
+	for i in "${!HEADINGS[@]}"; do printf '%-20s' "${HEADINGS[$i]}"; done
+	echo
+	for mode in "${MODES[@]}"; do
+		base=$(median baseline outside "$mode")
+		printf '%-9s' "$mode"
+		for i in "${!COLUMNS[@]}"; do cell "${COLUMNS[$i]}" "$mode" "$base"; done
+		echo
+	done
+	echo "(sb = the bench sandbox; unwatched = workload outside any sandbox;"
+	echo " floor = empty BPF programs on vigil's hooks: the least any collector on them costs)"
+	if [ -s "$SCRATCH/bpftrace-sessions" ]; then
+		echo "bpftrace over all sessions: $(awk '{ e += $1; l += $2 } END { printf "%d events, %d lost", e, l }' "$SCRATCH/bpftrace-sessions")"
+	fi
+	if [ -s "$SCRATCH/vigil-sessions" ]; then
+		echo "vigil over all overhead sessions: $(awk '{ e += $1; d += $2 } END { printf "%d events, %d dropped", e, d }' "$SCRATCH/vigil-sessions")"
+	fi
+}
+
+# pct A B: overhead of A over B in percent.
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }'; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+print_targets() {
+	local mode base out in bt fl verdict
+	[ "$NO_VIGIL" = 1 ] && return
+	echo
+	echo "== Targets (reported, not asserted) =="
+	for mode in "${MODES[@]}"; do
+		base=$(median baseline outside "$mode")
+		out=$(median vigil outside "$mode")
+		in=$(median vigil inside "$mode")
+		bt=$(median bpftrace inside "$mode")
+		fl=$(median floor outside "$mode")
+		verdict=missed
+		below "$out" "$(awk -v b="$base" 'BEGIN { print b * 1.02 }')" && verdict=met
+		SUMMARY+=("unwatched overhead < 2%   $mode: $(pct "$out" "$base") -> $verdict (empty programs alone: $(pct "$fl" "$base"))")
+		verdict=missed
+		below "$in" "$bt" && verdict=met
+		SUMMARY+=("in-sandbox < bpftrace     $mode: vigil $(pct "$in" "$base"), bpftrace $(pct "$bt" "$base") -> $verdict")
+	done
+	printf '%s\n' "${SUMMARY[@]}"
+}
+
+# ---- throughput -------------------------------------------------------------
+
+# throughput NAME LOOPS RATE_PER_LOOP: LOOPS open loops in the sandbox for
+# TPUT_SECS (RATE_PER_LOOP 0 = flat out) with vigil writing JSON to a file.
+# Sets TP_OPS (opens issued), TP_EVENTS, TP_DROPS and TP_CPU (vigil's CPU,
+# % of one core), and checks no open went missing without a drop record.
+throughput() {
+	local name=$1 loops=$2 rate=$3 out err pid pids=() i t0 t1 tally opens
+	out=$SCRATCH/$name.jsonl
+	err=$SCRATCH/$name.err
+	start_vigil "$out" "$err"
+	pid=$MON_PID
+	t0=$(cpu_ticks "$pid")
+	for ((i = 0; i < loops; i++)); do
+		"${IN_SB[@]}" "$BUILD/workload" open "$TPUT_SECS" "$rate" >"$SCRATCH/$name.loop$i" &
+		pids+=($!)
+	done
+	TP_OPS=0
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || die "$name: open loop $i failed"
+		TP_OPS=$((TP_OPS + $(field "$(cat "$SCRATCH/$name.loop$i")" ops)))
+	done
+	settle "$pid"
+	t1=$(cpu_ticks "$pid")
+	stop "$pid" TERM 120
+	[ "$STOP_RC" = 0 ] || die "vigil exited with status $STOP_RC on SIGTERM in $name (log: $err)"
+	tally=$(vigil_tally "$out" "$err")
+	TP_EVENTS=${tally% *}
+	TP_DROPS=${tally#* }
+	TP_CPU=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$TPUT_SECS" \
+		'BEGIN { printf "%.0f", t / hz / s * 100 }')
+	# Open records of the loops' file (the workload's mkstemp name); the
+	# other records are the loops' own start-up.
+	opens=$(grep -c 'vigil-bench-open\.' "$out" 2>/dev/null) || opens=0
+	check_accounted "$name" "$TP_OPS" "$opens" "$TP_DROPS"
+	rm -f "$out"
+}
+
+# check_accounted NAME OPS OPEN_RECORDS DROPS: every open the loops made must
+# be in the output or counted as dropped.
+check_accounted() {
+	local missing=$(($2 - $3 - $4))
+	if [ "$missing" -gt 0 ]; then
+		problem "$1: $missing of $2 opens neither recorded nor reported dropped ($3 records, $4 drops)"
+	fi
+}
+
+per_sec() { awk -v n="$1" -v s="$TPUT_SECS" 'BEGIN { printf "%.0f", n / s }'; }
+
+print_throughput() {
+	local loops r
+	[ "$NO_VIGIL" = 1 ] && return
+	loops=$(nproc)
+	echo
+	echo "== Throughput: $loops open loops in the sandbox, vigil writing JSON to a file, ${TPUT_SECS}s each =="
+	log "throughput: flat out"
+	throughput max "$loops" 0
+	r=$(per_sec "$TP_EVENTS")
+	echo "flat out:        $(per_sec "$TP_OPS") opens/s issued, $r events/s recorded," \
+		"$TP_DROPS dropped, vigil CPU ${TP_CPU}% of one core"
+	SUMMARY+=("sustained: $r events/s recorded, $TP_DROPS dropped")
+	log "throughput: paced at $PACED_RATE events/s"
+	throughput paced "$loops" $((PACED_RATE / loops))
+	r=$(per_sec "$TP_OPS")
+	echo "paced ${PACED_RATE}/s: $r opens/s issued, $(per_sec "$TP_EVENTS") events/s recorded," \
+		"$TP_DROPS dropped, vigil CPU ${TP_CPU}% of one core"
+	SUMMARY+=("zero drops at ${PACED_RATE}/s: $TP_DROPS dropped at $r/s -> $([ "$TP_DROPS" = 0 ] && echo met || echo missed)")
+}
+
+main() {
+	SUMMARY=()
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	setup
+	build
+	log "sandbox root ${SB_ROOT}; about $((ROUNDS * 18 * SECS / 60 + 2)) minutes"
+	overhead
+	print_table
+	print_targets
+	print_throughput
+	echo
+	echo "== Summary =="
+	[ "$NO_VIGIL" = 1 ] && echo "vigil skipped (BENCH_NO_VIGIL=1)"
+	printf '%s\n' "${SUMMARY[@]+"${SUMMARY[@]}"}"
+	if [ ${#PROBLEMS[@]} -gt 0 ]; then
+		printf 'BROKEN: %s\n' "${PROBLEMS[@]}"
+		exit 1
+	fi
+}
+
+main "$@"

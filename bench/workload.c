@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * workload: the syscall loops the benchmark times.
+ *
+ *   workload MODE SECONDS [RATE]
+ *
+ * MODE is one of
+ *   open      open + close of one regular file
+ *   connect   TCP connect to a 127.0.0.1 listener + close
+ *   forkexec  fork + exec /bin/true + waitpid
+ * SECONDS is how long to loop; RATE, if given and > 0, paces the loop to
+ * that many operations per second (0 = as fast as possible).
+ *
+ * Everything a mode needs (the file, the listener) is set up before the clock
+ * starts and torn down after it stops, so only the loop is timed. One line
+ * goes to stdout:
+ *   workload mode=open ops=N secs=S ops_per_sec=X ns_per_op=Y
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The loop reads the clock once per batch: cheap, and still fine-grained
+ * enough to stop within a few milliseconds of the deadline. */
+#define BATCH 16
+
+struct mode {
+	const char *name;
+	void (*setup)(void);
+	int (*op)(void);
+	void (*teardown)(void);
+};
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fprintf(stderr, "workload: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(err));
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* ---- open ---------------------------------------------------------------- */
+
+static char open_path[] = "/tmp/vigil-bench-open.XXXXXX";
+
+static void open__setup(void)
+{
+	int fd = mkstemp(open_path);
+
+	if (fd < 0)
+		die("mkstemp %s", open_path);
+	close(fd);
+}
+
+static int open__op(void)
+{
+	int fd = open(open_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s", open_path);
+	return close(fd);
+}
+
+static void open__teardown(void)
+{
+	unlink(open_path);
+}
+
+/* ---- connect ------------------------------------------------------------- */
+
+static struct sockaddr_in listen_addr;
+static int listen_fd = -1;
+
+/* Accepts and closes until the listening socket is shut down. */
+static void *listener__run(void *arg __attribute__((unused)))
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		return NULL;	/* EINVAL after shutdown(): the run is over */
+	}
+}
+
+static void connect__setup(void)
+{
+	socklen_t len = sizeof(listen_addr);
+	pthread_t thread;
+
+	listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		die("socket");
+	listen_addr.sin_family = AF_INET;
+	listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(listen_fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)))
+		die("bind");
+	if (getsockname(listen_fd, (struct sockaddr *)&listen_addr, &len))
+		die("getsockname");
+	if (listen(listen_fd, 4096))
+		die("listen");
+	errno = pthread_create(&thread, NULL, listener__run, NULL);
+	if (errno)
+		die("pthread_create");
+	pthread_detach(thread);
+}
+
+/* SO_LINGER 0 makes close() send a RST instead of leaving the socket in
+ * TIME_WAIT: a loop of ~10^5 connections would otherwise run out of
+ * ephemeral ports within a second. */
+static int connect__op(void)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		die("setsockopt SO_LINGER");
+	if (connect(fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)))
+		die("connect 127.0.0.1:%u", ntohs(listen_addr.sin_port));
+	return close(fd);
+}
+
+static void connect__teardown(void)
+{
+	shutdown(listen_fd, SHUT_RDWR);
+	close(listen_fd);
+}
+
+/* ---- forkexec ------------------------------------------------------------ */
+
+static void forkexec__setup(void)
+{
+}
+
+static int forkexec__op(void)
+{
+	static char *const argv[] = { "true", NULL };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = 0;
+		die("/bin/true failed (status 0x%x)", status);
+	}
+	return 0;
+}
+
+static void forkexec__teardown(void)
+{
+}
+
+/* ---- driver -------------------------------------------------------------- */
+
+static const struct mode modes[] = {
+	{ "open", open__setup, open__op, open__teardown },
+	{ "connect", connect__setup, connect__op, connect__teardown },
+	{ "forkexec", forkexec__setup, forkexec__op, forkexec__teardown },
+};
+
+/* Sleeps until op number `ops` is due, so that the loop averages `rate`. */
+static void pace(uint64_t start, uint64_t ops, double rate)
+{
+	uint64_t due = start + (uint64_t)((double)ops * 1e9 / rate);
+	struct timespec ts = {
+		.tv_sec = due / 1000000000ull,
+		.tv_nsec = due % 1000000000ull,
+	};
+
+	if (now_ns() < due)
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static void run(const struct mode *m, double secs, double rate)
+{
+	uint64_t start, end, deadline, ops = 0;
+	double elapsed;
+	int i;
+
+	m->setup();
+	start = now_ns();
+	deadline = start + (uint64_t)(secs * 1e9);
+	do {
+		for (i = 0; i < BATCH; i++)
+			m->op();
+		ops += BATCH;
+		if (rate > 0)
+			pace(start, ops, rate);
+		end = now_ns();
+	} while (end < deadline);
+	m->teardown();
+
+	elapsed = (double)(end - start) / 1e9;
+	printf("workload mode=%s ops=%llu secs=%.3f ops_per_sec=%.1f ns_per_op=%.1f\n",
+	       m->name, (unsigned long long)ops, elapsed, (double)ops / elapsed,
+	       (double)(end - start) / (double)ops);
+}
+
+int main(int argc, char **argv)
+{
+	double secs, rate = 0;
+	size_t i;
+
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: workload open|connect|forkexec SECONDS [RATE]\n");
+		return 2;
+	}
+	secs = atof(argv[2]);
+	if (argc == 4)
+		rate = atof(argv[3]);
+	if (secs <= 0 || rate < 0) {
+		fprintf(stderr, "workload: bad SECONDS or RATE\n");
+		return 2;
+	}
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(argv[1], modes[i].name) == 0) {
+			run(&modes[i], secs, rate);
+			return 0;
+		}
+	}
+	fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Record layouts shared by the BPF programs and the collector.
+ *
+ * Every record starts with struct vigil_hdr; hdr.size is the length of the
+ * whole record, variable-length strings included, so the collector can
+ * bounds-check each record before it touches a field. Strings in data[] are
+ * not NUL-terminated: their lengths are given in the fixed part, in the
+ * order the strings follow one another.
+ */
+#ifndef VIGIL_EVENTS_H
+#define VIGIL_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define VIGIL_COMM_LEN   16
+#define VIGIL_PATH_MAX   4096	/* resolved paths and raw path arguments */
+#define VIGIL_ARGV_MAX   8192	/* bytes of NUL-separated argv kept per exec */
+#define VIGIL_UNIX_MAX   108	/* sun_path */
+#define VIGIL_MAX_ROOTS  8	/* sandbox roots one collector watches */
+#define VIGIL_MAX_NR     512	/* syscall numbers the dispatch tables hold */
+
+enum vigil_type {
+	VIGIL_EV_EXEC    = 1,
+	VIGIL_EV_FORK    = 2,
+	VIGIL_EV_EXIT    = 3,
+	VIGIL_EV_OPEN    = 4,
+	VIGIL_EV_CONNECT = 5,
+};
+
+enum vigil_flag {
+	VIGIL_F_ARGV_TRUNC = 1 << 0,	/* argv longer than VIGIL_ARGV_MAX */
+	VIGIL_F_PATH_TRUNC = 1 << 1,	/* a path hit VIGIL_PATH_MAX or depth */
+	VIGIL_F_DELETED    = 1 << 2,	/* the resolved file is unlinked */
+	VIGIL_F_COMPAT     = 1 << 3,	/* 32-bit (ia32) syscall */
+};
+
+/* Which syscall produced an open or exec record. */
+enum vigil_sys {
+	VIGIL_SYS_OPEN = 1,
+	VIGIL_SYS_OPENAT,
+	VIGIL_SYS_OPENAT2,
+	VIGIL_SYS_CREAT,
+	VIGIL_SYS_EXECVE,
+	VIGIL_SYS_EXECVEAT,
+};
+
+struct vigil_hdr {
+	__u16 type;		/* enum vigil_type */
+	__u16 size;		/* whole record, header included */
+	__u32 flags;		/* enum vigil_flag */
+	__u64 ktime_ns;		/* CLOCK_BOOTTIME */
+	__u64 cgroup_id;	/* the task's own cgroup */
+	__u64 sandbox_cgid;	/* the sandbox: the root's child above it */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 ppid;		/* real parent's tgid */
+	__u32 uid;
+	__u32 gid;
+	__u32 __pad;
+	char comm[VIGIL_COMM_LEN];
+};
+
+/* data[]: file (resolved executable, empty when exec failed), arg (the
+ * path the caller passed), argv (NUL-separated, as the new image sees it
+ * on success, as passed on failure). */
+struct vigil_exec {
+	struct vigil_hdr hdr;
+	__s32 ret;
+	__u32 dev;
+	__u64 ino;
+	__u16 sys;		/* enum vigil_sys */
+	__u16 file_len;
+	__u16 arg_len;
+	__u16 argv_len;
+	__u32 argc;		/* arguments in argv[] */
+	__u32 __pad;
+	char data[];
+};
+
+struct vigil_fork {
+	struct vigil_hdr hdr;	/* the parent */
+	__u32 child_pid;
+	__u32 __pad;
+};
+
+struct vigil_exit {
+	struct vigil_hdr hdr;
+	__u32 exit_code;	/* as wait(2) reports it */
+	__u32 __pad;
+};
+
+/* data[]: path (the file actually opened, empty on failure), arg (the raw
+ * path argument, read at syscall exit). */
+struct vigil_open {
+	struct vigil_hdr hdr;
+	__s32 ret;
+	__u32 open_flags;
+	__u32 mode;
+	__u32 dev;
+	__u64 ino;
+	__u16 sys;		/* enum vigil_sys */
+	__u16 path_len;
+	__u16 arg_len;
+	__u16 __pad;
+	char data[];
+};
+
+/* A socket address as the collector needs it: inet addresses in network
+ * byte order (v4 in the first four bytes), port in host order. */
+struct vigil_sockaddr {
+	__u16 family;		/* AF_INET, AF_INET6, AF_UNIX */
+	__u16 port;
+	__u16 path_len;		/* AF_UNIX: bytes of path used */
+	__u16 __pad;
+	__u8 addr[16];
+	char path[VIGIL_UNIX_MAX];
+};
+
+struct vigil_connect {
+	struct vigil_hdr hdr;
+	__s32 ret;
+	__u16 proto;		/* IPPROTO_* of the socket, 0 for unix */
+	__u16 sock_type;	/* SOCK_STREAM, SOCK_DGRAM, ... */
+	struct vigil_sockaddr sa;
+};
+
+/* Egress accounting, kept in BPF maps and drained by the collector. The
+ * epoch lets the collector drain a finished interval while the kernel
+ * writes the next one, so no increment is lost to a read/delete race. */
+struct vigil_flow_key {
+	__u64 sandbox_cgid;
+	__u8 addr[16];
+	__u16 family;
+	__u16 port;		/* destination port, host order */
+	__u8 proto;		/* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u8 epoch;
+	__u8 __pad[2];
+};
+
+struct vigil_flow_val {
+	__u64 bytes;		/* L4 payload bytes seen at packet level */
+	__u64 packets;
+	__u64 send_calls;	/* sendto/sendmsg/sendmmsg calls */
+	__u64 send_bytes;	/* bytes those calls reported sent */
+};
+
+/* Indices of the per-CPU drop counters. */
+enum vigil_drop {
+	VIGIL_DROP_RINGBUF = 0,	/* ring buffer full: a record was lost */
+	VIGIL_DROP_FLOWS,	/* flow map full: bytes not attributed */
+	VIGIL_DROP_INFLIGHT,	/* no task storage for a syscall's arguments */
+	VIGIL_DROP_MAX,
+};
+
+/* What decides that a task is watched: its cgroup lies below one of the
+ * roots. level is the root's depth under the cgroup2 mount. */
+struct vigil_scope {
+	__u64 root_id[VIGIL_MAX_ROOTS];
+	__u32 root_level[VIGIL_MAX_ROOTS];
+	__u32 nr_roots;
+	__u32 __pad;
+	__u64 only_sandbox;	/* non-zero: watch this one sandbox only */
+};
+
+#endif /* VIGIL_EVENTS_H */

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * open, openat, openat2 and creat: the raw arguments are saved at entry,
+ * and at exit the new fd's file is resolved to the path, device and inode
+ * actually opened.
+ */
+#include "path.bpf.h"
+
+#define O_WRONLY 01
+#define O_CREAT  0100
+#define O_TRUNC  01000
+
+struct open_args {
+	__u64 sandbox;
+	__u64 path;		/* user pointer to the path argument */
+	__u32 flags;
+	__u32 mode;
+	__u16 sys;		/* enum vigil_sys */
+	__u16 compat;
+};
+
+INFLIGHT_MAP(open_inflight, struct open_args);
+
+/* Room for the record and its two strings (path, arg). */
+SCRATCH_MAP(open_rec, sizeof(struct vigil_open) + 2 * VIGIL_PATH_MAX);
+
+static __always_inline int open__enter(__u16 sys, unsigned long path,
+				       __u32 flags, __u32 mode, bool compat)
+{
+	__u64 sb = scope__sandbox();
+	struct open_args *a;
+
+	if (!sb)
+		return 0;
+	a = inflight__new(&open_inflight);
+	if (!a)
+		return 0;
+	a->sandbox = sb;
+	a->path = path;
+	a->flags = flags;
+	a->mode = mode;
+	a->sys = sys;
+	a->compat = compat;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(file_open, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+
+	return open__enter(VIGIL_SYS_OPEN, sys__arg(regs, 0, c),
+			   sys__arg(regs, 1, c), sys__arg(regs, 2, c), c);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(file_openat, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+
+	return open__enter(VIGIL_SYS_OPENAT, sys__arg(regs, 1, c),
+			   sys__arg(regs, 2, c), sys__arg(regs, 3, c), c);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(file_openat2, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+	struct open_how how = {};
+
+	/* openat2's how is read at entry: it is the caller's memory and the
+	 * kernel copies it before acting. Same layout on ia32. */
+	bpf_probe_read_user(&how, sizeof(how), (void *)sys__arg(regs, 2, c));
+	return open__enter(VIGIL_SYS_OPENAT2, sys__arg(regs, 1, c), how.flags,
+			   how.mode, c);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(file_creat, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+
+	return open__enter(VIGIL_SYS_CREAT, sys__arg(regs, 0, c),
+			   O_CREAT | O_WRONLY | O_TRUNC, sys__arg(regs, 1, c),
+			   c);
+}
+
+static __always_inline void open__fill(struct vigil_open *e,
+				       struct open_args *a, long ret)
+{
+	struct file *f = ret >= 0 ? fd__file(ret) : NULL;
+	__u32 flags = a->compat ? VIGIL_F_COMPAT : 0;
+	long n;
+
+	e->ret = ret;
+	e->open_flags = a->flags;
+	e->mode = a->mode;
+	e->sys = a->sys;
+	e->dev = 0;
+	e->ino = 0;
+	e->__pad = 0;
+	e->path_len = 0;
+	if (f) {
+		file__id(f, &e->dev, &e->ino);
+		e->path_len = path__copy(e->data, f, &flags);
+	}
+	/* The raw argument is read at exit; a racing thread could rewrite
+	 * it, which is why the resolved path is the one to trust. */
+	n = bpf_probe_read_user_str(&e->data[e->path_len & PATH_MASK],
+				    VIGIL_PATH_MAX, (void *)a->path);
+	e->arg_len = n > 0 ? n - 1 : 0;
+	e->hdr.flags = flags;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(file_exit, struct pt_regs *regs, long ret)
+{
+	struct open_args *a = inflight__get(&open_inflight);
+	struct open_rec *rec;
+	struct vigil_open *e;
+
+	if (!a || !a->sandbox)
+		return 0;
+	rec = open_rec__get();
+	if (rec) {
+		e = (void *)rec->buf;
+		hdr__fill(&e->hdr, VIGIL_EV_OPEN, a->sandbox);
+		open__fill(e, a, ret);
+		emit(e, sizeof(*e) + (e->path_len & PATH_MASK) +
+			(e->arg_len & PATH_MASK), sizeof(rec->buf));
+	}
+	a->sandbox = 0;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps every vigil BPF object declares. Each object gets its own instance;
+ * the loader makes all objects share the first object's `events` and
+ * `drops` (bpf_map__reuse_fd), so the collector reads one ring buffer and
+ * one set of drop counters.
+ */
+#ifndef VIGIL_MAPS_BPF_H
+#define VIGIL_MAPS_BPF_H
+
+/* Every record for the collector, in commit order across CPUs. Its size is
+ * set by the loader before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/* Per-CPU counts of what the kernel side could not deliver, indexed by
+ * enum vigil_drop; summed and reported by the collector. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+#endif /* VIGIL_MAPS_BPF_H */

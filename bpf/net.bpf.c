@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Network activity of sandboxes: connect() as records, and egress bytes per
+ * destination aggregated in the flows map. Bytes are counted at packet
+ * level by a cgroup_skb program on each root, so write(), sendfile(),
+ * splice() and io_uring sends cannot hide; the send syscalls add the call
+ * counts and the byte counts the callers saw.
+ */
+#include "path.bpf.h"
+
+#define ETH_P_IP    0x0800
+#define ETH_P_IPV6  0x86DD
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define S_IFMT      00170000
+#define S_IFSOCK    0140000
+#define SA_MAX      (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
+#define MMSG_MAX    16	/* sendmmsg entries whose lengths are summed */
+
+enum net_call { NET_CONNECT = 1, NET_SEND, NET_SENDMMSG };
+
+struct net_args {
+	__u64 sandbox;
+	__u64 mmsg;		/* sendmmsg: the user mmsghdr array */
+	__s32 fd;
+	__u16 call;		/* enum net_call */
+	__u16 compat;
+	__u32 addrlen;		/* bytes of sa used; 0: the socket's peer */
+	__u8 sa[SA_MAX];
+};
+
+INFLIGHT_MAP(net_inflight, struct net_args);
+
+/* Egress per (sandbox, destination, epoch); drained by the collector. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct vigil_flow_key);
+	__type(value, struct vigil_flow_val);
+} flows SEC(".maps");
+
+/* The epoch new bytes are counted in; advanced by the collector. */
+volatile __u8 flow_epoch;
+
+static __always_inline struct vigil_flow_val *flow__get(
+	struct vigil_flow_key *k)
+{
+	static const struct vigil_flow_val zero;
+	struct vigil_flow_val *v = bpf_map_lookup_elem(&flows, k);
+
+	if (v)
+		return v;
+	/* Another CPU may insert first (-EEXIST): look up again. */
+	bpf_map_update_elem(&flows, k, &zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&flows, k);
+	if (!v)
+		drop__count(VIGIL_DROP_FLOWS);
+	return v;
+}
+
+/* Saves the destination given as a sockaddr (connect, sendto, msg_name). */
+static __always_inline void net__save_sa(struct net_args *a, __u64 uaddr,
+					 unsigned long len)
+{
+	/* len stays 64-bit: a 32-bit copy may be bounded in one register
+	 * and passed to the helper in another, which the verifier refuses. */
+	if (!uaddr || len < 2)
+		return;
+	if (len > SA_MAX)
+		len = SA_MAX;
+	if (!bpf_probe_read_user(a->sa, len, (void *)uaddr))
+		a->addrlen = len;
+}
+
+static __always_inline struct net_args *net__enter(__u16 call, int fd,
+						   bool compat)
+{
+	__u64 sb = scope__sandbox();
+	struct net_args *a;
+
+	if (!sb)
+		return NULL;
+	a = inflight__new(&net_inflight);
+	if (!a)
+		return NULL;
+	a->sandbox = sb;
+	a->fd = fd;
+	a->call = call;
+	a->compat = compat;
+	a->addrlen = 0;
+	a->mmsg = 0;
+	return a;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(net_connect, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+	struct net_args *a = net__enter(NET_CONNECT, sys__arg(regs, 0, c), c);
+
+	if (a)
+		net__save_sa(a, sys__arg(regs, 1, c), sys__arg(regs, 2, c));
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(net_sendto, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+	struct net_args *a = net__enter(NET_SEND, sys__arg(regs, 0, c), c);
+
+	if (a)
+		net__save_sa(a, sys__arg(regs, 4, c), sys__arg(regs, 5, c));
+	return 0;
+}
+
+/* msg_name of a user msghdr, native or compat layout. */
+static __always_inline void net__save_msg_name(struct net_args *a,
+					       __u64 msg)
+{
+	__u64 name = user__ptr((void *)msg, a->compat);
+	__s32 len = 0;
+
+	bpf_probe_read_user(&len, sizeof(len),
+			    (void *)(msg + (a->compat ? 4 : 8)));
+	if (len > 0)
+		net__save_sa(a, name, len);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(net_sendmsg, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+	struct net_args *a = net__enter(NET_SEND, sys__arg(regs, 0, c), c);
+
+	if (a)
+		net__save_msg_name(a, sys__arg(regs, 1, c));
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(net_sendmmsg, struct pt_regs *regs, long id)
+{
+	bool c = task__compat();
+	struct net_args *a = net__enter(NET_SENDMMSG, sys__arg(regs, 0, c), c);
+
+	/* Destination of the first message stands for all of them. */
+	if (a) {
+		a->mmsg = sys__arg(regs, 1, c);
+		net__save_msg_name(a, a->mmsg);
+	}
+	return 0;
+}
+
+static __always_inline void sockaddr__parse(const __u8 *raw, __u32 len,
+					    struct vigil_sockaddr *out)
+{
+	__builtin_memset(out, 0, sizeof(*out));
+	if (len < 2)
+		return;
+	out->family = *(__u16 *)raw;
+	if (out->family == AF_INET && len >= 8) {
+		out->port = bpf_ntohs(*(__u16 *)(raw + 2));
+		__builtin_memcpy(out->addr, raw + 4, 4);
+	} else if (out->family == AF_INET6 && len >= 24) {
+		out->port = bpf_ntohs(*(__u16 *)(raw + 2));
+		__builtin_memcpy(out->addr, raw + 8, 16);
+	} else if (out->family == AF_UNIX) {
+		out->path_len = len - 2;
+		__builtin_memcpy(out->path, raw + 2, VIGIL_UNIX_MAX);
+	}
+}
+
+static __always_inline struct sock *sock__of_fd(int fd)
+{
+	struct file *f = fd__file(fd);
+	struct socket *sock;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* The connected peer of a socket, for sends that name no destination. */
+static __always_inline void sock__peer(struct sock *sk,
+				       struct vigil_sockaddr *out)
+{
+	__builtin_memset(out, 0, sizeof(*out));
+	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	out->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (out->family == AF_INET)
+		BPF_CORE_READ_INTO(out->addr, sk, __sk_common.skc_daddr);
+	else if (out->family == AF_INET6)
+		BPF_CORE_READ_INTO(out->addr, sk,
+				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+}
+
+static __always_inline void net__connect_exit(struct net_args *a, long ret)
+{
+	struct vigil_connect *e = reserve(sizeof(*e), VIGIL_EV_CONNECT,
+					  a->sandbox);
+	struct sock *sk = sock__of_fd(a->fd);
+
+	if (!e)
+		return;
+	e->hdr.flags = a->compat ? VIGIL_F_COMPAT : 0;
+	e->ret = ret;
+	e->proto = sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
+	e->sock_type = sk ? BPF_CORE_READ(sk, sk_type) : 0;
+	sockaddr__parse(a->sa, a->addrlen, &e->sa);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Bytes a sendmmsg call sent: the msg_len of each message it reports. */
+static __always_inline __u64 net__mmsg_bytes(struct net_args *a, long sent)
+{
+	__u64 step = a->compat ? 32 : 64, lenoff = a->compat ? 28 : 56;
+	__u64 total = 0;
+
+	for (int i = 0; i < MMSG_MAX && i < sent; i++) {
+		__u32 n = 0;
+
+		bpf_probe_read_user(&n, sizeof(n),
+				    (void *)(a->mmsg + i * step + lenoff));
+		total += n;
+	}
+	return total;
+}
+
+static __always_inline void net__send_exit(struct net_args *a, long ret)
+{
+	struct sock *sk = sock__of_fd(a->fd);
+	struct vigil_flow_key k = { .sandbox_cgid = a->sandbox };
+	struct vigil_sockaddr sa;
+	struct vigil_flow_val *v;
+
+	if (ret <= 0 || !sk)
+		return;
+	if (a->addrlen)
+		sockaddr__parse(a->sa, a->addrlen, &sa);
+	else
+		sock__peer(sk, &sa);
+	if (sa.family != AF_INET && sa.family != AF_INET6)
+		return;
+	k.family = sa.family;
+	k.port = sa.port;
+	k.proto = BPF_CORE_READ(sk, sk_protocol);
+	k.epoch = flow_epoch;
+	__builtin_memcpy(k.addr, sa.addr, sizeof(k.addr));
+	v = flow__get(&k);
+	if (!v)
+		return;
+	__sync_fetch_and_add(&v->send_calls, 1);
+	__sync_fetch_and_add(&v->send_bytes,
+			     a->call == NET_SENDMMSG ? net__mmsg_bytes(a, ret)
+						     : ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(net_exit, struct pt_regs *regs, long ret)
+{
+	struct net_args *a = inflight__get(&net_inflight);
+
+	if (!a || !a->sandbox)
+		return 0;
+	if (a->call == NET_CONNECT)
+		net__connect_exit(a, ret);
+	else
+		net__send_exit(a, ret);
+	a->sandbox = 0;
+	return 0;
+}
+
+/* L3 header of an egress packet: destination into k, header length out. */
+static __always_inline int skb__l3(struct __sk_buff *skb,
+				   struct vigil_flow_key *k)
+{
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return -1;
+		k->family = AF_INET;
+		k->proto = ip.protocol;
+		__builtin_memcpy(k->addr, &ip.daddr, 4);
+		/* A later fragment has no L4 header to skip. */
+		if (bpf_ntohs(ip.frag_off) & 0x1fff)
+			k->proto = 0;
+		return ip.ihl * 4;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+			return -1;
+		k->family = AF_INET6;
+		k->proto = ip6.nexthdr;
+		__builtin_memcpy(k->addr, &ip6.daddr, 16);
+		return sizeof(ip6);
+	}
+	return -1;
+}
+
+/* L4 header length at off, destination port into k. */
+static __always_inline __u32 skb__l4(struct __sk_buff *skb, __u32 off,
+				     struct vigil_flow_key *k)
+{
+	struct tcphdr tcp;
+	struct udphdr udp;
+
+	if (k->proto == IPPROTO_TCP &&
+	    !bpf_skb_load_bytes(skb, off, &tcp, sizeof(tcp))) {
+		k->port = bpf_ntohs(tcp.dest);
+		return tcp.doff * 4;
+	}
+	if (k->proto == IPPROTO_UDP &&
+	    !bpf_skb_load_bytes(skb, off, &udp, sizeof(udp))) {
+		k->port = bpf_ntohs(udp.dest);
+		return sizeof(udp);
+	}
+	return 0;
+}
+
+SEC("cgroup_skb/egress")
+int net_egress(struct __sk_buff *skb)
+{
+	struct vigil_flow_key k = { .sandbox_cgid = scope__of(skb) };
+	struct vigil_flow_val *v;
+	int l3;
+	__u32 hdrs;
+
+	if (!k.sandbox_cgid)
+		return 1;
+	l3 = skb__l3(skb, &k);
+	if (l3 < 0)
+		return 1;
+	hdrs = l3 + skb__l4(skb, l3, &k);
+	k.epoch = flow_epoch;
+	v = flow__get(&k);
+	if (v) {
+		/* GSO packets carry many segments behind one header set, so
+		 * len minus headers is still exactly the payload. */
+		__sync_fetch_and_add(&v->bytes,
+				     skb->len > hdrs ? skb->len - hdrs : 0);
+		__sync_fetch_and_add(&v->packets, 1);
+	}
+	return 1;
+}

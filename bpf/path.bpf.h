@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The path of the file actually opened, rebuilt from its dentry and mount
+ * (bpf_d_path is only for LSM/fentry programs, which this kernel refuses).
+ * Walking the dentries of the open file, not the string the caller passed,
+ * is what defeats dirfd, "..", symlink, hard link and /proc/self/root
+ * tricks: whatever the spelling, the walk reports where the file lives.
+ */
+#ifndef VIGIL_PATH_BPF_H
+#define VIGIL_PATH_BPF_H
+
+#include "vigil.bpf.h"
+
+#define PATH_DEPTH 64	/* components walked before giving up (flagged) */
+#define PATH_MASK  (VIGIL_PATH_MAX - 1)
+
+/* Components are written right to left ending at buf[VIGIL_PATH_MAX - 1];
+ * the buffer is twice that so masked offsets stay provably in bounds. */
+struct path_buf {
+	char buf[VIGIL_PATH_MAX * 2];
+};
+
+struct path_walk {
+	struct path_buf *pb;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	__u32 off;		/* start of the text so far in buf */
+	__u32 flags;		/* VIGIL_F_PATH_TRUNC */
+	bool done;		/* reached the root or gave up */
+};
+
+static __always_inline struct mount *mount__of(struct vfsmount *vfsmnt)
+{
+	return (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+}
+
+/* Prepends "/name" for one dentry; false when the buffer is full. */
+static __always_inline bool path__prepend(struct path_buf *pb,
+					  struct path_walk *w,
+					  struct dentry *d)
+{
+	struct qstr name = BPF_CORE_READ(d, d_name);
+	__u32 len = name.len;
+
+	if (len + 1 > w->off) {
+		w->flags |= VIGIL_F_PATH_TRUNC;
+		return false;
+	}
+	w->off -= len;
+	bpf_probe_read_kernel(&pb->buf[w->off & PATH_MASK], len & PATH_MASK,
+			      name.name);
+	w->off -= 1;
+	pb->buf[w->off & PATH_MASK] = '/';
+	return true;
+}
+
+/* One step up: to the parent dentry, or across a mount to its mountpoint.
+ * Returns false at the root of the mount tree. */
+static __always_inline bool path__step(struct path_buf *pb,
+				       struct path_walk *w)
+{
+	/* Locals, not w->...: BPF_CORE_READ of a member of w would emit a
+	 * CO-RE relocation against struct path_walk, unknown to the kernel. */
+	struct dentry *d = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+
+	if (d == mnt_root) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt)
+			return false;
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = &up->mnt;
+		return true;
+	}
+	if (!path__prepend(pb, w, d))
+		return false;
+	/* A pseudo file (memfd, anon inode) is its own parent: name only. */
+	if (d == parent)
+		return false;
+	w->dentry = parent;
+	return true;
+}
+
+/* One bpf_loop iteration. A plain loop would make the verifier walk every
+ * iteration's branches (mount crossing, pseudo files, full buffer) and
+ * exceed its budget; a callback is verified once. */
+static long path__step_cb(__u32 i, void *ctx)
+{
+	struct path_walk *w = ctx;
+
+	if (path__step(w->pb, w))
+		return 0;
+	w->done = true;
+	return 1;
+}
+
+/*
+ * Resolves f_path into pb; returns the offset of the NUL-terminated text in
+ * pb->buf and its length in *len. Sets VIGIL_F_PATH_TRUNC / VIGIL_F_DELETED
+ * in *flags.
+ */
+static __always_inline __u32 path__resolve(struct path_buf *pb,
+					   struct file *file, __u32 *len,
+					   __u32 *flags)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct path_walk w = {
+		.pb = pb,
+		.dentry = dentry,
+		.vfsmnt = vfsmnt,
+		.mnt = mount__of(vfsmnt),
+		.off = VIGIL_PATH_MAX - 1,
+	};
+	pb->buf[VIGIL_PATH_MAX - 1] = '\0';
+	if (!BPF_CORE_READ(dentry, d_hash.pprev) &&
+	    dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+		*flags |= VIGIL_F_DELETED;
+	bpf_loop(PATH_DEPTH, path__step_cb, &w, 0);
+	if (!w.done)
+		w.flags |= VIGIL_F_PATH_TRUNC;
+	if (w.off == VIGIL_PATH_MAX - 1) {	/* the root itself */
+		w.off -= 1;
+		pb->buf[w.off & PATH_MASK] = '/';
+	}
+	*flags |= w.flags;
+	*len = VIGIL_PATH_MAX - 1 - w.off;
+	return w.off;
+}
+
+/* The struct file behind fd in the current task, or NULL. */
+static __always_inline struct file *fd__file(int fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* Device as stat(2) encodes st_dev (new_encode_dev), from the kernel's
+ * internal MAJOR<<20|MINOR. */
+static __always_inline __u32 dev__encode(dev_t dev)
+{
+	__u32 major = dev >> 20, minor = dev & 0xfffff;
+
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static __always_inline void file__id(struct file *f, __u32 *dev, __u64 *ino)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+
+	*dev = dev__encode(BPF_CORE_READ(inode, i_sb, s_dev));
+	*ino = BPF_CORE_READ(inode, i_ino);
+}
+
+/* Scratch for path walks, one per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_buf);
+} path_scratch SEC(".maps");
+
+static __always_inline struct path_buf *path__scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&path_scratch, &zero);
+}
+
+/*
+ * Resolves file into dst (capacity VIGIL_PATH_MAX) without the NUL;
+ * returns the length copied.
+ */
+static __always_inline __u32 path__copy(char *dst, struct file *file,
+					__u32 *flags)
+{
+	struct path_buf *pb = path__scratch();
+	__u32 len = 0, off;
+
+	if (!pb || !file)
+		return 0;
+	off = path__resolve(pb, file, &len, flags);
+	len &= PATH_MASK;
+	bpf_probe_read_kernel(dst, len, &pb->buf[off & PATH_MASK]);
+	return len;
+}
+
+#endif /* VIGIL_PATH_BPF_H */

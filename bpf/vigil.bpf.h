@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every vigil BPF object shares: the scope test, record headers,
+ * emission with drop accounting, and syscall argument access.
+ */
+#ifndef VIGIL_BPF_H
+#define VIGIL_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "events.h"
+#include "maps.bpf.h"
+
+#define AF_UNIX   1
+#define AF_INET   2
+#define AF_INET6  10
+#define TS_COMPAT 0x0002	/* arch/x86/include/asm/thread_info.h */
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load; constant for the verifier, so the scope
+ * loop below is unrolled to nr_roots iterations. */
+const volatile struct vigil_scope scope = {};
+
+/* The ancestor of the current task's cgroup (skb == NULL) or of the
+ * cgroup of skb's socket, at the given depth. */
+static __always_inline __u64 ancestor(struct __sk_buff *skb, int level)
+{
+	return skb ? bpf_skb_ancestor_cgroup_id(skb, level)
+		   : bpf_get_current_ancestor_cgroup_id(level);
+}
+
+/*
+ * The sandbox cgroup id of the current task (or of skb's socket), 0 when
+ * it is not watched. This is all an unwatched task pays: one ancestor
+ * lookup per configured root (usually one).
+ */
+static __always_inline __u64 scope__of(struct __sk_buff *skb)
+{
+	for (__u32 i = 0; i < VIGIL_MAX_ROOTS; i++) {
+		if (i >= scope.nr_roots)
+			break;
+		if (ancestor(skb, scope.root_level[i]) != scope.root_id[i])
+			continue;
+		/* 0 here: the task sits in the root itself, not a sandbox. */
+		__u64 sb = ancestor(skb, scope.root_level[i] + 1);
+
+		if (scope.only_sandbox && sb != scope.only_sandbox)
+			return 0;
+		return sb;
+	}
+	return 0;
+}
+
+static __always_inline __u64 scope__sandbox(void)
+{
+	return scope__of(NULL);
+}
+
+static __always_inline void drop__count(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
+
+	if (n)
+		*n += 1;	/* per-CPU slot: no atomics needed */
+}
+
+/* Fills the common header from the current task. */
+static __always_inline void hdr__fill(struct vigil_hdr *h, __u16 type,
+				      __u64 sandbox)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	h->type = type;
+	h->flags = 0;
+	h->ktime_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->sandbox_cgid = sandbox;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->uid = (__u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	h->__pad = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * Copies a record built in a per-CPU scratch buffer into the ring buffer.
+ * Variable-length records cannot use bpf_ringbuf_reserve (its size must be
+ * a verifier constant), hence output; a full ring buffer is counted.
+ */
+static __always_inline void emit(void *rec, __u64 size, __u64 max)
+{
+	if (size > max)
+		size = max;
+	((struct vigil_hdr *)rec)->size = size;
+	if (bpf_ringbuf_output(&events, rec, size, 0))
+		drop__count(VIGIL_DROP_RINGBUF);
+}
+
+/* A fixed-size record reserved in place, header filled; NULL (counted)
+ * when the ring buffer is full. size must be a compile-time constant. */
+static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox)
+{
+	struct vigil_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!h) {
+		drop__count(VIGIL_DROP_RINGBUF);
+		return NULL;
+	}
+	hdr__fill(h, type, sandbox);
+	h->size = size;
+	return h;
+}
+
+static __always_inline bool task__compat(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return t->thread_info.status & TS_COMPAT;
+}
+
+/* Syscall argument n (0-based) from the entry registers, for native and
+ * ia32 syscalls alike, so a 32-bit process cannot hide behind int 0x80. */
+static __always_inline unsigned long sys__arg(struct pt_regs *regs, int n,
+					      bool compat)
+{
+	if (compat) {
+		switch (n) {
+		case 0: return (__u32)regs->bx;
+		case 1: return (__u32)regs->cx;
+		case 2: return (__u32)regs->dx;
+		case 3: return (__u32)regs->si;
+		case 4: return (__u32)regs->di;
+		default: return (__u32)regs->bp;
+		}
+	}
+	switch (n) {
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
+	}
+}
+
+/* Reads a user pointer that is 4 bytes wide in a compat task. */
+static __always_inline unsigned long user__ptr(const void *addr, bool compat)
+{
+	unsigned long p = 0;
+
+	if (compat)
+		bpf_probe_read_user(&p, 4, addr);
+	else
+		bpf_probe_read_user(&p, sizeof(p), addr);
+	return p;
+}
+
+/* The scratch record buffer of one object: records are built here, then
+ * copied to the ring buffer, since they are too large for the stack. */
+#define SCRATCH_MAP(name, size)					\
+	struct name { char buf[size]; };			\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);	\
+		__uint(max_entries, 1);				\
+		__type(key, __u32);				\
+		__type(value, struct name);			\
+	} name##_map SEC(".maps");				\
+	static __always_inline struct name *name##__get(void)	\
+	{							\
+		__u32 zero = 0;					\
+		return bpf_map_lookup_elem(&name##_map, &zero);	\
+	}
+
+/* Per-task arguments of the syscall in flight, saved at entry for the
+ * exit handler. Task storage dies with the task, so a thread killed in the
+ * middle of a syscall leaks nothing. */
+#define INFLIGHT_MAP(name, vtype)				\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);	\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, int);				\
+		__type(value, vtype);				\
+	} name SEC(".maps")
+
+static __always_inline void *inflight__new(void *map)
+{
+	void *v = bpf_task_storage_get(map, bpf_get_current_task_btf(), 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v)
+		drop__count(VIGIL_DROP_INFLIGHT);
+	return v;
+}
+
+static __always_inline void *inflight__get(void *map)
+{
+	return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0, 0);
+}
+
+#endif /* VIGIL_BPF_H */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building, testing and benchmarking vigil
+# need. Idempotent: does nothing when every package is already installed.
+set -euo pipefail
+
+packages=(
+	# build
+	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libyajl-dev
+	libyaml-dev uthash-dev pkg-config make
+	# tests and benchmarks
+	libcmocka-dev bpftrace iproute2 attr
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+# The tests run on the machine's own python3; pytest comes from PyPI if absent.
+python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+apt-get update -q >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* cgroup v2 file system access: finding the mount, ids, levels, and the
+ * few writes `vigil run` makes to the sandbox it owns. */
+#ifndef VIGIL_CGROUP_H
+#define VIGIL_CGROUP_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Writes the cgroup2 mount point (from /proc/self/mounts) into out.
+ * Returns 0, or -ENOENT when no cgroup2 file system is mounted. */
+int cgroup__mount(char out[PATH_MAX]);
+
+/* A cgroup directory's id: the inode number of the directory. 0 on error
+ * (errno set). */
+uint64_t cgroup__id(const char *path);
+
+/* Checks that path is a directory on the cgroup2 file system mounted at
+ * mount; fills rel with its path below the mount ("/" for the mount
+ * itself) and *level with its depth (0 for the mount itself). Returns 0 or
+ * a negative errno with a message already logged. */
+int cgroup__resolve(const char *mount, const char *path, char rel[PATH_MAX],
+		    int *level);
+
+/* Creates dir (0755) if missing. */
+int cgroup__mkdir(const char *dir);
+/* Moves pid into the cgroup dir. */
+int cgroup__enter(const char *dir, pid_t pid);
+/* Kills every process in dir (cgroup.kill) and waits up to timeout_ms for
+ * it to empty. The caller has checked that dir is its own sandbox. */
+int cgroup__kill(const char *dir, int timeout_ms);
+
+#endif /* VIGIL_CGROUP_H */

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* vigil daemon: watch every sandbox under the roots until told to stop. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "log.h"
+
+static int daemon__parse(int argc, char **argv, struct config *cfg)
+{
+	static const struct option options[] = {
+		CLI_COMMON_OPTIONS,
+		{ 0 },
+	};
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+		if (opt == 'h') {
+			cli__usage(true);
+			exit(0);
+		}
+		r = cli__common_option(opt, optarg, cfg);
+		if (r < 0)
+			return EXIT_FAILURE;
+		if (r == 0) {
+			cli__usage(false);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		log_error("daemon takes no arguments (got \"%s\")",
+			  argv[optind]);
+		cli__usage(false);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int daemon__serve(struct collector *c)
+{
+	int n = 0;
+
+	log_info("ready");
+	while (!cli__signalled()) {
+		n = collector__poll(c, 1000);
+		if (n < 0 && n != -EINTR) {
+			log__errno(n, "reading the ring buffer");
+			return EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
+int cli__daemon(int argc, char **argv)
+{
+	struct config cfg;
+	struct roots roots;
+	struct collector_opts co;
+	struct collector_stats stats;
+	struct collector *c = NULL;
+	int status;
+
+	config__defaults(&cfg);
+	status = daemon__parse(argc, argv, &cfg);
+	if (status)
+		goto out;
+	status = EXIT_FAILURE;
+	if (roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
+	    cli__collector_opts(&cfg, &roots, &co))
+		goto out;
+	cli__catch_signals();
+	if (collector__start(&c, &co))
+		goto out;
+	status = daemon__serve(c);
+	collector__stop(c, &stats);
+	cli__log_stats(&stats);
+out:
+	config__free(&cfg);
+	return status;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vigil run: a sandbox for one command. The collector is attached before
+ * the command starts, and the command enters its cgroup before it execs,
+ * so its first record is its own exec.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cli.h"
+#include "log.h"
+#include "sandbox.h"
+
+#define RUN_MAX_LABELS 32
+#define RUN_ID_MAX     64
+#define RUN_KILL_MS    5000	/* waiting for leftovers to die */
+
+enum { OPT_ID = 512, OPT_LABEL, OPT_PROFILE };
+
+struct run {
+	struct config cfg;
+	char id[RUN_ID_MAX + 1];
+	const char *labels[RUN_MAX_LABELS];	/* "KEY=VALUE" */
+	int nr_labels;
+	const char *profile;
+	char **cmd;
+	char dir[PATH_MAX];
+};
+
+/* Sandbox ids and label keys become file and attribute names: keep them
+ * to a safe alphabet. */
+static bool name__valid(const char *s, size_t len)
+{
+	if (len == 0 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", s[i]))
+			return false;
+	return true;
+}
+
+static int run__option(struct run *r, int opt, const char *arg)
+{
+	const char *eq;
+
+	switch (opt) {
+	case OPT_ID:
+		if (strlen(arg) > RUN_ID_MAX || !name__valid(arg, strlen(arg))) {
+			log_error("--sandbox-id \"%s\": use 1 to %d letters, "
+				  "digits, '.', '_' or '-', not starting "
+				  "with '.'", arg, RUN_ID_MAX);
+			return -EINVAL;
+		}
+		strcpy(r->id, arg);
+		return 0;
+	case OPT_LABEL:
+		eq = strchr(arg, '=');
+		if (!eq || !name__valid(arg, eq - arg) ||
+		    r->nr_labels == RUN_MAX_LABELS) {
+			log_error("--label \"%s\": expected KEY=VALUE with KEY "
+				  "of letters, digits, '.', '_' or '-' (at "
+				  "most %d labels)", arg, RUN_MAX_LABELS);
+			return -EINVAL;
+		}
+		r->labels[r->nr_labels++] = arg;
+		return 0;
+	case OPT_PROFILE:
+		r->profile = arg;
+		return 0;
+	}
+	cli__usage(false);
+	return -EINVAL;
+}
+
+static int run__parse(struct run *r, int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_COMMON_OPTIONS,
+		{ "sandbox-id", required_argument, NULL, OPT_ID },
+		{ "label", required_argument, NULL, OPT_LABEL },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ 0 },
+	};
+	int opt, c;
+
+	/* "+": stop at the command, so its own flags stay its own. */
+	while ((opt = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
+		if (opt == 'h') {
+			cli__usage(true);
+			exit(0);
+		}
+		c = cli__common_option(opt, optarg, &r->cfg);
+		if (c < 0)
+			return EXIT_FAILURE;
+		if (c == 0 && run__option(r, opt, optarg))
+			return EXIT_USAGE;
+	}
+	if (optind == argc) {
+		log_error("run: no command given (vigil run [OPTION]... -- "
+			  "COMMAND [ARG]...)");
+		return EXIT_USAGE;
+	}
+	if (r->cfg.nr_roots > 1) {
+		log_error("run: give at most one --sandbox-root");
+		return EXIT_USAGE;
+	}
+	r->cmd = argv + optind;
+	if (!r->id[0])
+		snprintf(r->id, sizeof(r->id), "run-%d", getpid());
+	return 0;
+}
+
+static int run__setxattr(const char *dir, const char *name,
+			 const char *value)
+{
+	if (setxattr(dir, name, value, strlen(value), 0)) {
+		log__errno(errno, "cannot set %s on %s", name, dir);
+		return -errno;
+	}
+	return 0;
+}
+
+/* The sandbox directory, labelled before any process enters it. */
+static int run__make_sandbox(struct run *r, const struct roots *roots)
+{
+	char name[256];
+
+	snprintf(r->dir, sizeof(r->dir), "%s/%s", roots->root[0].path, r->id);
+	if (mkdir(r->dir, 0755)) {
+		log__errno(errno, "cannot create sandbox %s", r->dir);
+		r->dir[0] = '\0';	/* not ours: never remove it */
+		return -errno;
+	}
+	for (int i = 0; i < r->nr_labels; i++) {
+		const char *eq = strchr(r->labels[i], '=');
+
+		snprintf(name, sizeof(name), "%s%.*s", XATTR_LABEL_PREFIX,
+			 (int)(eq - r->labels[i]), r->labels[i]);
+		if (run__setxattr(r->dir, name, eq + 1))
+			return -EIO;
+	}
+	if (r->profile && run__setxattr(r->dir, XATTR_PROFILE, r->profile))
+		return -EIO;
+	return 0;
+}
+
+/* The child: into the sandbox, then the command. */
+static pid_t run__spawn(struct run *r)
+{
+	pid_t pid = fork();
+	int err;
+
+	if (pid != 0)
+		return pid;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	err = cgroup__enter(r->dir, 0);
+	if (err) {
+		log__errno(err, "cannot enter sandbox %s", r->dir);
+		_exit(127);
+	}
+	execvp(r->cmd[0], r->cmd);
+	log__errno(errno, "cannot execute %s", r->cmd[0]);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* Streams records until the command exits; forwards SIGINT/SIGTERM. */
+static int run__wait(struct collector *c, pid_t pid)
+{
+	int status, forwarded = 0;
+
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (cli__signalled() && cli__signalled() != forwarded) {
+			forwarded = cli__signalled();
+			kill(pid, forwarded);
+		}
+		collector__poll(c, 50);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status)
+				 : 128 + WTERMSIG(status);
+}
+
+/* Leftover processes of the sandbox die with the command. */
+static void run__empty_sandbox(struct run *r)
+{
+	int err = r->dir[0] ? cgroup__kill(r->dir, RUN_KILL_MS) : 0;
+
+	if (err)
+		log__errno(err, "cannot empty sandbox %s", r->dir);
+}
+
+static void run__remove_sandbox(struct run *r)
+{
+	if (!r->dir[0])
+		return;
+	run__empty_sandbox(r);
+	if (rmdir(r->dir))
+		log__errno(errno, "cannot remove sandbox %s", r->dir);
+}
+
+static int run__execute(struct run *r, const struct roots *roots)
+{
+	struct collector_opts co;
+	struct collector_stats stats;
+	struct collector *c;
+	pid_t pid;
+	int status;
+
+	if (run__make_sandbox(r, roots) ||
+	    cli__collector_opts(&r->cfg, roots, &co))
+		return EXIT_FAILURE;
+	co.only_sandbox = cgroup__id(r->dir);
+	cli__catch_signals();
+	if (collector__start(&c, &co))
+		return EXIT_FAILURE;
+	pid = run__spawn(r);
+	if (pid < 0) {
+		log__errno(errno, "cannot start %s", r->cmd[0]);
+		status = EXIT_FAILURE;
+	} else {
+		status = run__wait(c, pid);
+	}
+	/* Emptied while the collector still runs, so the leftovers' exits
+	 * are reported under the sandbox's name; removed after. */
+	run__empty_sandbox(r);
+	collector__stop(c, &stats);
+	if (log__verbose())
+		cli__log_stats(&stats);
+	return status;
+}
+
+int cli__run(int argc, char **argv)
+{
+	struct run r = { 0 };
+	struct roots roots;
+	int status;
+
+	config__defaults(&r.cfg);
+	status = run__parse(&r, argc, argv);
+	if (!status) {
+		status = EXIT_FAILURE;
+		if (!roots__init(&roots, (const char *const *)r.cfg.roots,
+				 r.cfg.nr_roots))
+			status = run__execute(&r, &roots);
+	}
+	run__remove_sandbox(&r);
+	config__free(&r.cfg);
+	return status;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The collector: BPF programs loaded, the ring buffer read, each record
+ * decoded, enriched with its sandbox and process, numbered and handed to
+ * the sinks; flow and drop records made on a timer.
+ */
+#ifndef VIGIL_COLLECTOR_H
+#define VIGIL_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "roots.h"
+#include "sink.h"
+
+#define COLLECTOR_MAX_SINKS 4
+
+struct collector_opts {
+	const struct roots *roots;
+	uint64_t only_sandbox;		/* non-zero: watch this sandbox only */
+	unsigned int flow_interval_ms;	/* flow and drop reporting period */
+	size_t ringbuf_bytes;
+	struct sink *sinks[COLLECTOR_MAX_SINKS];	/* taken over */
+	int nr_sinks;
+};
+
+struct collector_stats {
+	uint64_t records;	/* records emitted */
+	uint64_t kernel_drops;	/* records the kernel could not deliver */
+	uint64_t malformed;	/* raw records that failed decoding */
+	uint64_t sink_failures;
+};
+
+struct collector;
+
+/* Loads and attaches; returns 0 with *out set or a negative errno, the
+ * cause logged. The sinks are owned by the collector from here on, even
+ * on failure. */
+int collector__start(struct collector **out, struct collector_opts *o);
+/* Handles what arrived within timeout_ms, and timers that are due.
+ * Returns records handled or a negative errno (-EINTR on a signal). */
+int collector__poll(struct collector *c, int timeout_ms);
+/* Detaches the programs, drains the ring buffer, reports the last flows
+ * and drops, flushes and frees. NULL-safe. */
+void collector__stop(struct collector *c, struct collector_stats *stats);
+
+#endif /* VIGIL_COLLECTOR_H */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Drop records from the kernel's per-CPU drop counters: what was lost
+ * since the previous report, by reason. */
+#ifndef VIGIL_DROPS_H
+#define VIGIL_DROPS_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+struct drops {
+	int fd;				/* the drops map */
+	int ncpus;
+	uint64_t reported[VIGIL_DROP_MAX];	/* totals already reported */
+	uint64_t last_ns;		/* when the last report was made */
+};
+
+int drops__init(struct drops *d, int map_fd, uint64_t now_ns);
+/* Fills ev with the losses since the last call; returns how many. */
+uint64_t drops__collect(struct drops *d, uint64_t now_ns, struct event *ev);
+/* Everything lost since start. */
+uint64_t drops__total(const struct drops *d);
+
+#endif /* VIGIL_DROPS_H */

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+
+#include "event.h"
+
+/* Splits the data[] area of a record into consecutive strings. */
+struct cursor {
+	const char *p;
+	size_t left;
+};
+
+static int cursor__take(struct cursor *c, size_t len, struct bytes *out)
+{
+	if (len > c->left)
+		return -EINVAL;
+	out->p = c->p;
+	out->len = len;
+	c->p += len;
+	c->left -= len;
+	return 0;
+}
+
+static struct cursor cursor__after(const void *rec, size_t fixed, size_t size)
+{
+	return (struct cursor){ (const char *)rec + fixed, size - fixed };
+}
+
+static int decode__exec(const struct vigil_exec *r, size_t size,
+			struct ev_exec *e)
+{
+	struct cursor c = cursor__after(r, sizeof(*r), size);
+
+	e->ret = r->ret;
+	e->dev = r->dev;
+	e->ino = r->ino;
+	e->sys = r->sys;
+	e->argc = r->argc;
+	if (cursor__take(&c, r->file_len, &e->file) ||
+	    cursor__take(&c, r->arg_len, &e->arg) ||
+	    cursor__take(&c, r->argv_len, &e->argv))
+		return -EINVAL;
+	return 0;
+}
+
+static int decode__open(const struct vigil_open *r, size_t size,
+			struct ev_open *e)
+{
+	struct cursor c = cursor__after(r, sizeof(*r), size);
+
+	e->ret = r->ret;
+	e->flags = r->open_flags;
+	e->mode = r->mode;
+	e->dev = r->dev;
+	e->ino = r->ino;
+	e->sys = r->sys;
+	if (cursor__take(&c, r->path_len, &e->path) ||
+	    cursor__take(&c, r->arg_len, &e->arg))
+		return -EINVAL;
+	return 0;
+}
+
+static int decode__connect(const struct vigil_connect *r,
+			   struct ev_connect *e)
+{
+	e->ret = r->ret;
+	e->proto = r->proto;
+	e->sock_type = r->sock_type;
+	e->sa = r->sa;
+	if (e->sa.path_len > VIGIL_UNIX_MAX)
+		e->sa.path_len = VIGIL_UNIX_MAX;
+	return 0;
+}
+
+/* The smallest valid size of each kernel record type. */
+static size_t decode__min_size(uint16_t type)
+{
+	switch (type) {
+	case VIGIL_EV_EXEC: return sizeof(struct vigil_exec);
+	case VIGIL_EV_FORK: return sizeof(struct vigil_fork);
+	case VIGIL_EV_EXIT: return sizeof(struct vigil_exit);
+	case VIGIL_EV_OPEN: return sizeof(struct vigil_open);
+	case VIGIL_EV_CONNECT: return sizeof(struct vigil_connect);
+	default: return 0;
+	}
+}
+
+int event__decode(const void *data, size_t size, struct event *ev)
+{
+	const struct vigil_hdr *h = data;
+	size_t min;
+
+	if (size < sizeof(*h) || h->size > size)
+		return -EINVAL;
+	size = h->size;
+	min = decode__min_size(h->type);
+	if (!min || size < min)
+		return -EINVAL;
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = (enum event_kind)h->type;
+	ev->ktime_ns = h->ktime_ns;
+	ev->hdr = h;
+	switch (h->type) {
+	case VIGIL_EV_EXEC:
+		return decode__exec(data, size, &ev->exec);
+	case VIGIL_EV_OPEN:
+		return decode__open(data, size, &ev->open);
+	case VIGIL_EV_CONNECT:
+		return decode__connect(data, &ev->connect);
+	case VIGIL_EV_FORK:
+		ev->child_pid = ((const struct vigil_fork *)data)->child_pid;
+		return 0;
+	default:
+		ev->exit_code = ((const struct vigil_exit *)data)->exit_code;
+		return 0;
+	}
+}
+
+const char *event__type_name(enum event_kind kind)
+{
+	switch (kind) {
+	case EVENT_EXEC: return "exec";
+	case EVENT_FORK: return "fork";
+	case EVENT_EXIT: return "exit";
+	case EVENT_OPEN: return "open";
+	case EVENT_CONNECT: return "connect";
+	case EVENT_FLOW: return "flow";
+	case EVENT_DROP: return "drop";
+	}
+	return "unknown";
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A record as the collector handles it: the kernel's raw record decoded
+ * into a checked view (strings point into the raw buffer), or a record the
+ * collector makes itself (flow, drop), plus its enrichment. Sinks (JSON
+ * output, later rules and Kafka) all take this one type.
+ */
+#ifndef VIGIL_EVENT_H
+#define VIGIL_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.h"
+#include "proctab.h"
+#include "sandbox.h"
+
+enum event_kind {
+	EVENT_EXEC = VIGIL_EV_EXEC,
+	EVENT_FORK = VIGIL_EV_FORK,
+	EVENT_EXIT = VIGIL_EV_EXIT,
+	EVENT_OPEN = VIGIL_EV_OPEN,
+	EVENT_CONNECT = VIGIL_EV_CONNECT,
+	EVENT_FLOW = 100,	/* made by the collector from the flows map */
+	EVENT_DROP,		/* made by the collector from drop counters */
+};
+
+struct bytes {
+	const char *p;
+	size_t len;
+};
+
+struct ev_exec {
+	int32_t ret;
+	uint32_t dev;
+	uint64_t ino;
+	uint16_t sys;
+	uint32_t argc;
+	struct bytes file, arg, argv;	/* argv: NUL-separated */
+};
+
+struct ev_open {
+	int32_t ret;
+	uint32_t flags, mode, dev;
+	uint64_t ino;
+	uint16_t sys;
+	struct bytes path, arg;
+};
+
+struct ev_connect {
+	int32_t ret;
+	uint16_t proto, sock_type;
+	struct vigil_sockaddr sa;
+};
+
+struct ev_flow {
+	struct vigil_flow_key key;
+	struct vigil_flow_val val;
+	uint64_t interval_ms;
+};
+
+struct ev_drop {
+	uint64_t lost;
+	uint64_t since_ms;
+	uint64_t reason[VIGIL_DROP_MAX];
+};
+
+struct event {
+	enum event_kind kind;
+	uint64_t seq;			/* set when the record is emitted */
+	uint64_t ktime_ns;		/* CLOCK_BOOTTIME */
+	const struct vigil_hdr *hdr;	/* process events only */
+	const struct sandbox *sandbox;	/* NULL for drop */
+	const struct proc *proc;	/* process events only */
+	union {
+		struct ev_exec exec;
+		struct ev_open open;
+		struct ev_connect connect;
+		uint32_t child_pid;	/* fork */
+		uint32_t exit_code;	/* exit, as wait(2) reports it */
+		struct ev_flow flow;
+		struct ev_drop drop;
+	};
+};
+
+/* Decodes one raw record from the ring buffer into ev. Every length is
+ * checked against size; returns 0, or -EINVAL for a malformed record. */
+int event__decode(const void *data, size_t size, struct event *ev);
+
+/* The record type's name in JSON ("exec", "open", ...). */
+const char *event__type_name(enum event_kind kind);
+
+#endif /* VIGIL_EVENT_H */

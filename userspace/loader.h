@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BPF side's lifecycle: open each object, set the scope, share one
+ * ring buffer and drop counter map, load, fill the syscall dispatch tables,
+ * attach. Each step is checked and a failure names what the kernel lacks.
+ */
+#ifndef VIGIL_LOADER_H
+#define VIGIL_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "roots.h"
+
+struct loader;
+
+struct loader_opts {
+	const struct roots *roots;
+	uint64_t only_sandbox;	/* non-zero: watch this sandbox only */
+	size_t ringbuf_bytes;	/* power of two, >= page size */
+};
+
+/* Returns 0 with *out set, or a negative errno with the cause logged. */
+int loader__start(struct loader **out, const struct loader_opts *o);
+/* Detaches every program; the maps stay readable. */
+void loader__detach(struct loader *l);
+/* Detaches and unloads everything. NULL-safe. */
+void loader__stop(struct loader *l);
+
+int loader__events_fd(const struct loader *l);
+int loader__drops_fd(const struct loader *l);
+int loader__flows_fd(const struct loader *l);
+/* The flow epoch the kernel counts new bytes in. */
+void loader__set_flow_epoch(struct loader *l, uint8_t epoch);
+
+#endif /* VIGIL_LOADER_H */

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+static bool verbose;
+
+void log__set_verbose(bool on)
+{
+	verbose = on;
+}
+
+bool log__verbose(void)
+{
+	return verbose;
+}
+
+static void log__vmsg(enum log_level level, int err, const char *fmt,
+		      va_list ap)
+{
+	static const char *const prefix[] = {
+		[LOG_ERROR] = "error: ", [LOG_WARN] = "warning: ",
+		[LOG_INFO] = "", [LOG_DEBUG] = "debug: ",
+	};
+	char line[1024];
+	int n;
+
+	if (level == LOG_DEBUG && !verbose)
+		return;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	/* One write per message, so lines from several threads never mix. */
+	if (err)
+		fprintf(stderr, "vigil: %s%s: %s\n", prefix[level], line,
+			strerror(abs(err)));
+	else
+		fprintf(stderr, "vigil: %s%s\n", prefix[level], line);
+}
+
+void log__msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log__vmsg(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log__errno(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log__vmsg(LOG_ERROR, err, fmt, ap);
+	va_end(ap);
+}
+
+static int log__from_libbpf(enum libbpf_print_level level, const char *fmt,
+			    va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	fputs("vigil: ", stderr);	/* libbpf adds "libbpf: " */
+	return vfprintf(stderr, fmt, ap);
+}
+
+void log__libbpf(void)
+{
+	libbpf_set_print(log__from_libbpf);
+}

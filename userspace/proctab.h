@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The process table of all sandboxes, kept exact from fork, exec and exit
+ * records. A process that started before vigil is loaded from /proc the
+ * first time one of its records arrives. An exited process stays while a
+ * live descendant still names it as an ancestor.
+ */
+#ifndef VIGIL_PROCTAB_H
+#define VIGIL_PROCTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.h"
+
+#define PROC_EXEC_ID_LEN 48
+#define PROC_MAX_DEPTH   64	/* ancestors reported at most */
+
+struct proc {
+	uint32_t pid;
+	uint32_t ppid;
+	char comm[VIGIL_COMM_LEN + 1];
+	char *exe;
+	size_t exe_len;
+	char exec_id[PROC_EXEC_ID_LEN];	/* "<pid>-<boot ns of exec>" */
+	struct proc *parent;	/* NULL above the sandbox's first process */
+};
+
+struct proctab;
+
+struct proctab *proctab__new(void);
+void proctab__free(struct proctab *t);
+
+/* The process a record's header names, loaded from /proc when new. */
+struct proc *proctab__get(struct proctab *t, const struct vigil_hdr *h);
+/* A new process forked by the one h names. */
+void proctab__fork(struct proctab *t, const struct vigil_hdr *h,
+		   uint32_t child);
+/* The process h names now runs file. */
+void proctab__exec(struct proctab *t, const struct vigil_hdr *h,
+		   const char *file, size_t len);
+/* The process h names has exited. */
+void proctab__exit(struct proctab *t, const struct vigil_hdr *h);
+/* Live processes in the table. */
+size_t proctab__size(const struct proctab *t);
+
+#endif /* VIGIL_PROCTAB_H */

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flags.h"
+#include "render.h"
+
+int render__init(struct render *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->json = json__new();
+	if (!r->json)
+		return -ENOMEM;
+	if (gethostname(r->host, sizeof(r->host) - 1))
+		strcpy(r->host, "unknown");
+	render__sync_clock(r);
+	return 0;
+}
+
+void render__fini(struct render *r)
+{
+	json__free(r->json);
+	r->json = NULL;
+}
+
+static int64_t clock__ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void render__sync_clock(struct render *r)
+{
+	r->boot_to_real_ns = clock__ns(CLOCK_REALTIME) -
+			     clock__ns(CLOCK_BOOTTIME);
+}
+
+static void render__time(struct render *r, uint64_t ktime_ns)
+{
+	int64_t ns = (int64_t)ktime_ns + r->boot_to_real_ns;
+	char buf[TIMEFMT_LEN];
+	size_t len = timefmt__rfc3339(&r->tf, buf, ns / 1000000000,
+				      ns % 1000000000);
+
+	json__strn(r->json, "time", buf, len);
+}
+
+static void render__sandbox(struct json *j, const struct sandbox *sb)
+{
+	if (!sb) {
+		json__null(j, "sandbox");
+		return;
+	}
+	json__obj_begin(j, "sandbox");
+	json__str(j, "id", sb->id);
+	json__str(j, "cgroup", sb->cgroup);
+	json__uint(j, "cgroup_id", sb->cgid);
+	json__obj_begin(j, "labels");
+	for (size_t i = 0; i < sb->nr_labels; i++)
+		json__strn(j, sb->labels[i].key, sb->labels[i].value,
+			   sb->labels[i].value_len);
+	json__obj_end(j);
+	if (sb->profile)
+		json__strn(j, "profile", sb->profile, sb->profile_len);
+	else
+		json__null(j, "profile");
+	json__obj_end(j);
+}
+
+static void render__proc(struct json *j, const struct event *ev)
+{
+	const struct vigil_hdr *h = ev->hdr;
+	const struct proc *p = ev->proc;
+
+	json__obj_begin(j, "proc");
+	json__uint(j, "pid", h->pid);
+	json__uint(j, "tid", h->tid);
+	json__uint(j, "ppid", h->ppid);
+	json__uint(j, "uid", h->uid);
+	json__uint(j, "gid", h->gid);
+	json__strn(j, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
+	json__strn(j, "exe", p ? p->exe : "", p && p->exe ? p->exe_len : 0);
+	json__str(j, "exec_id", p ? p->exec_id : "");
+	json__uint(j, "cgroup_id", h->cgroup_id);
+	json__obj_end(j);
+	json__arr_begin(j, "ancestors");
+	for (int depth = 0; p && (p = p->parent) && depth < PROC_MAX_DEPTH;
+	     depth++) {
+		json__obj_begin(j, NULL);
+		json__uint(j, "pid", p->pid);
+		json__strn(j, "exe", p->exe ? p->exe : "", p->exe_len);
+		json__str(j, "exec_id", p->exec_id);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+}
+
+static const char *sys__name(uint16_t sys)
+{
+	static const char *const names[] = {
+		[VIGIL_SYS_OPEN] = "open", [VIGIL_SYS_OPENAT] = "openat",
+		[VIGIL_SYS_OPENAT2] = "openat2", [VIGIL_SYS_CREAT] = "creat",
+		[VIGIL_SYS_EXECVE] = "execve",
+		[VIGIL_SYS_EXECVEAT] = "execveat",
+	};
+
+	return sys < sizeof(names) / sizeof(names[0]) && names[sys]
+		       ? names[sys] : "unknown";
+}
+
+static void render__bytes(struct json *j, const char *key,
+			  const struct bytes *b)
+{
+	json__strn(j, key, b->p, b->len);
+}
+
+/* argv arrives NUL-separated, possibly cut in the middle of the last
+ * argument when truncated. */
+static void render__argv(struct json *j, const struct bytes *argv)
+{
+	const char *p = argv->p, *end = argv->p + argv->len;
+
+	json__arr_begin(j, "argv");
+	while (p < end) {
+		const char *nul = memchr(p, '\0', end - p);
+		size_t len = nul ? (size_t)(nul - p) : (size_t)(end - p);
+
+		json__strn(j, NULL, p, len);
+		p += len + 1;
+	}
+	json__arr_end(j);
+}
+
+static void render__exec(struct json *j, const struct event *ev)
+{
+	const struct ev_exec *e = &ev->exec;
+
+	json__obj_begin(j, "exec");
+	render__bytes(j, "file", &e->file);
+	render__bytes(j, "arg", &e->arg);
+	render__argv(j, &e->argv);
+	json__uint(j, "argc", e->argc);
+	json__bool(j, "argv_truncated", ev->hdr->flags & VIGIL_F_ARGV_TRUNC);
+	json__int(j, "ret", e->ret);
+	json__uint(j, "dev", e->dev);
+	json__uint(j, "ino", e->ino);
+	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
+	json__str(j, "syscall", sys__name(e->sys));
+	json__obj_end(j);
+}
+
+static void render__open(struct json *j, const struct event *ev)
+{
+	const struct ev_open *e = &ev->open;
+	const char *names[OPEN_FLAGS_MAX];
+	size_t n = open_flags__names(e->flags, names, OPEN_FLAGS_MAX);
+
+	json__obj_begin(j, "open");
+	render__bytes(j, "path", &e->path);
+	render__bytes(j, "arg", &e->arg);
+	json__arr_begin(j, "flags");
+	for (size_t i = 0; i < n; i++)
+		json__str(j, NULL, names[i]);
+	json__arr_end(j);
+	json__uint(j, "mode", e->mode);
+	json__int(j, "ret", e->ret);
+	json__uint(j, "dev", e->dev);
+	json__uint(j, "ino", e->ino);
+	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
+	json__str(j, "syscall", sys__name(e->sys));
+	json__obj_end(j);
+}
+
+static const char *family__name(uint16_t family)
+{
+	switch (family) {
+	case AF_INET: return "inet";
+	case AF_INET6: return "inet6";
+	case AF_UNIX: return "unix";
+	default: return "other";
+	}
+}
+
+static void render__proto(struct json *j, uint16_t family, uint16_t proto,
+			  uint16_t sock_type)
+{
+	static const char *const unix_types[] = {
+		[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",
+		[SOCK_SEQPACKET] = "seqpacket",
+	};
+
+	if (family == AF_UNIX) {
+		json__str(j, "proto",
+			  sock_type < 6 && unix_types[sock_type]
+				  ? unix_types[sock_type] : "other");
+		return;
+	}
+	switch (proto) {
+	case IPPROTO_TCP: json__str(j, "proto", "tcp"); return;
+	case IPPROTO_UDP: json__str(j, "proto", "udp"); return;
+	case IPPROTO_ICMP: json__str(j, "proto", "icmp"); return;
+	case IPPROTO_ICMPV6: json__str(j, "proto", "icmpv6"); return;
+	case IPPROTO_SCTP: json__str(j, "proto", "sctp"); return;
+	default: json__uint(j, "proto", proto);
+	}
+}
+
+/* Address text: dotted quad, RFC 5952 IPv6, or a unix path ("@" first
+ * for the abstract namespace, whose names begin with NUL). */
+static void render__addr(struct json *j, uint16_t family, const uint8_t *addr,
+			 const char *path, size_t path_len)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (family == AF_INET || family == AF_INET6) {
+		inet_ntop(family, addr, text, sizeof(text));
+		json__str(j, "addr", text);
+	} else if (family == AF_UNIX && path_len && path[0] == '\0') {
+		char abstract[VIGIL_UNIX_MAX + 1] = "@";
+
+		memcpy(abstract + 1, path + 1, path_len - 1);
+		json__strn(j, "addr", abstract, path_len);
+	} else {
+		json__strn(j, "addr", path, family == AF_UNIX ?
+			   strnlen(path, path_len) : 0);
+	}
+}
+
+static void render__connect(struct json *j, const struct event *ev)
+{
+	const struct ev_connect *e = &ev->connect;
+
+	json__obj_begin(j, "connect");
+	json__str(j, "family", family__name(e->sa.family));
+	render__addr(j, e->sa.family, e->sa.addr, e->sa.path, e->sa.path_len);
+	json__uint(j, "port", e->sa.port);
+	render__proto(j, e->sa.family, e->proto, e->sock_type);
+	json__int(j, "ret", e->ret);
+	json__obj_end(j);
+}
+
+static void render__flow(struct json *j, const struct event *ev)
+{
+	const struct ev_flow *f = &ev->flow;
+
+	json__obj_begin(j, "flow");
+	json__str(j, "family", family__name(f->key.family));
+	render__addr(j, f->key.family, f->key.addr, "", 0);
+	json__uint(j, "port", f->key.port);
+	render__proto(j, f->key.family, f->key.proto, 0);
+	json__uint(j, "bytes", f->val.bytes);
+	json__uint(j, "packets", f->val.packets);
+	json__uint(j, "send_calls", f->val.send_calls);
+	json__uint(j, "send_bytes", f->val.send_bytes);
+	json__uint(j, "interval_ms", f->interval_ms);
+	json__obj_end(j);
+}
+
+static void render__exit(struct json *j, const struct event *ev)
+{
+	int status = ev->exit_code;
+
+	json__obj_begin(j, "exit");
+	json__int(j, "code", WIFEXITED(status) ? WEXITSTATUS(status) : 0);
+	json__int(j, "signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	json__bool(j, "core_dumped", WIFSIGNALED(status) && WCOREDUMP(status));
+	json__obj_end(j);
+}
+
+static void render__drop(struct json *j, const struct event *ev)
+{
+	static const char *const reasons[VIGIL_DROP_MAX] = {
+		[VIGIL_DROP_RINGBUF] = "ringbuf",
+		[VIGIL_DROP_FLOWS] = "flows",
+		[VIGIL_DROP_INFLIGHT] = "inflight",
+	};
+
+	json__obj_begin(j, "drop");
+	json__uint(j, "lost", ev->drop.lost);
+	json__uint(j, "since_ms", ev->drop.since_ms);
+	json__obj_begin(j, "reasons");
+	for (int i = 0; i < VIGIL_DROP_MAX; i++)
+		json__uint(j, reasons[i], ev->drop.reason[i]);
+	json__obj_end(j);
+	json__obj_end(j);
+}
+
+static void render__body(struct json *j, const struct event *ev)
+{
+	switch (ev->kind) {
+	case EVENT_EXEC: render__exec(j, ev); break;
+	case EVENT_OPEN: render__open(j, ev); break;
+	case EVENT_CONNECT: render__connect(j, ev); break;
+	case EVENT_FLOW: render__flow(j, ev); break;
+	case EVENT_EXIT: render__exit(j, ev); break;
+	case EVENT_DROP: render__drop(j, ev); break;
+	case EVENT_FORK:
+		json__obj_begin(j, "fork");
+		json__uint(j, "child_pid", ev->child_pid);
+		json__obj_end(j);
+		break;
+	}
+}
+
+int render__event(struct render *r, const struct event *ev, const char **buf,
+		  size_t *len)
+{
+	struct json *j = r->json;
+
+	json__begin(j);
+	json__str(j, "schema", RENDER_SCHEMA);
+	json__uint(j, "seq", ev->seq);
+	render__time(r, ev->ktime_ns);
+	json__str(j, "host", r->host);
+	json__str(j, "type", event__type_name(ev->kind));
+	render__sandbox(j, ev->sandbox);
+	if (ev->hdr)
+		render__proc(j, ev);
+	render__body(j, ev);
+	return json__end(j, buf, len);
+}

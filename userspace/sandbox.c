@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <uthash.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+#define XATTR_VALUE_MAX 4096	/* longer label values are refused */
+
+struct entry {
+	struct sandbox sb;
+	char dir[PATH_MAX];	/* absolute path, for pruning */
+	int gone;		/* prune passes that found dir missing */
+	UT_hash_handle hh;
+};
+
+struct sandboxes {
+	const struct roots *roots;
+	struct entry *by_cgid;
+};
+
+struct sandboxes *sandboxes__new(const struct roots *roots)
+{
+	struct sandboxes *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->roots = roots;
+	return s;
+}
+
+static void entry__free(struct entry *e)
+{
+	for (size_t i = 0; i < e->sb.nr_labels; i++) {
+		free(e->sb.labels[i].key);
+		free(e->sb.labels[i].value);
+	}
+	free(e->sb.labels);
+	free(e->sb.profile);
+	free(e->sb.id);
+	free(e->sb.cgroup);
+	free(e);
+}
+
+void sandboxes__free(struct sandboxes *s)
+{
+	struct entry *e, *tmp;
+
+	if (!s)
+		return;
+	HASH_ITER(hh, s->by_cgid, e, tmp) {
+		HASH_DEL(s->by_cgid, e);
+		entry__free(e);
+	}
+	free(s);
+}
+
+/* Reads one attribute; returns a malloc'd NUL-terminated copy. */
+static char *xattr__get(const char *dir, const char *name, size_t *len)
+{
+	char buf[XATTR_VALUE_MAX];
+	ssize_t n = getxattr(dir, name, buf, sizeof(buf));
+	char *v;
+
+	if (n < 0) {
+		if (errno == ERANGE)
+			log_warn("%s on %s is longer than %d bytes; ignored",
+				 name, dir, XATTR_VALUE_MAX);
+		return NULL;
+	}
+	v = malloc(n + 1);
+	if (!v)
+		return NULL;
+	memcpy(v, buf, n);
+	v[n] = '\0';
+	*len = n;
+	return v;
+}
+
+static void sandbox__add_label(struct sandbox *sb, const char *dir,
+			       const char *name)
+{
+	struct label *l, *grown;
+	size_t len = 0;
+	char *value = xattr__get(dir, name, &len);
+
+	if (!value)
+		return;
+	grown = realloc(sb->labels, (sb->nr_labels + 1) * sizeof(*l));
+	if (!grown) {
+		free(value);
+		return;
+	}
+	sb->labels = grown;
+	l = &sb->labels[sb->nr_labels++];
+	l->key = strdup(name + strlen(XATTR_LABEL_PREFIX));
+	l->value = value;
+	l->value_len = len;
+}
+
+int sandbox__read_labels(struct sandbox *sb, const char *dir)
+{
+	char names[XATTR_LIST_MAX];
+	ssize_t n = listxattr(dir, names, sizeof(names));
+
+	if (n < 0)
+		return -errno;
+	for (char *name = names; name < names + n; name += strlen(name) + 1) {
+		if (strcmp(name, XATTR_PROFILE) == 0)
+			sb->profile = xattr__get(dir, name, &sb->profile_len);
+		else if (strncmp(name, XATTR_LABEL_PREFIX,
+				 strlen(XATTR_LABEL_PREFIX)) == 0)
+			sandbox__add_label(sb, dir, name);
+	}
+	return 0;
+}
+
+/* Looks for the child directory of root whose inode is cgid. */
+static int sandboxes__find(const struct root *root, uint64_t cgid,
+			   char name[NAME_MAX + 1])
+{
+	DIR *d = opendir(root->path);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		if (de->d_type == DT_DIR && de->d_ino == cgid &&
+		    strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			snprintf(name, NAME_MAX + 1, "%s", de->d_name);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static void sandboxes__discover(struct sandboxes *s, struct entry *e)
+{
+	char name[NAME_MAX + 1], path[PATH_MAX];
+
+	for (int i = 0; i < s->roots->nr; i++) {
+		const struct root *root = &s->roots->root[i];
+
+		if (!sandboxes__find(root, e->sb.cgid, name))
+			continue;
+		e->sb.id = strdup(name);
+		snprintf(path, sizeof(path), "%s/%s",
+			 strcmp(root->rel, "/") ? root->rel : "", name);
+		e->sb.cgroup = strdup(path);
+		snprintf(e->dir, sizeof(e->dir), "%s/%s", root->path, name);
+		sandbox__read_labels(&e->sb, e->dir);
+		return;
+	}
+	snprintf(name, sizeof(name), "cgroup-%llu",
+		 (unsigned long long)e->sb.cgid);
+	e->sb.id = strdup(name);
+	e->sb.cgroup = strdup("");
+	log_debug("sandbox cgroup %llu is already gone",
+		  (unsigned long long)e->sb.cgid);
+}
+
+const struct sandbox *sandboxes__get(struct sandboxes *s, uint64_t cgid)
+{
+	static const struct sandbox oom = { .id = "", .cgroup = "" };
+	struct entry *e;
+
+	HASH_FIND(hh, s->by_cgid, &cgid, sizeof(cgid), e);
+	if (e)
+		return &e->sb;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return &oom;
+	e->sb.cgid = cgid;
+	sandboxes__discover(s, e);
+	if (!e->sb.id || !e->sb.cgroup) {
+		entry__free(e);
+		return &oom;
+	}
+	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(cgid), e);
+	return &e->sb;
+}
+
+void sandboxes__prune(struct sandboxes *s)
+{
+	struct entry *e, *tmp;
+	struct stat st;
+
+	HASH_ITER(hh, s->by_cgid, e, tmp) {
+		if (e->dir[0] && stat(e->dir, &st) == 0 &&
+		    st.st_ino == e->sb.cgid)
+			continue;
+		/* Records still in the ring buffer may name it: keep it for
+		 * one more pass. */
+		if (e->gone++ == 0)
+			continue;
+		HASH_DEL(s->by_cgid, e);
+		entry__free(e);
+	}
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where records go. The collector hands each record, with its JSON text,
+ * to every sink in turn; a sink (JSON Lines file, later Kafka, rules)
+ * never blocks the collector and counts its own failures.
+ */
+#ifndef VIGIL_SINK_H
+#define VIGIL_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct sink {
+	const char *name;
+	/* json: the record's text, no trailing newline. */
+	int (*write)(struct sink *s, const struct event *ev, const char *json,
+		     size_t len);
+	int (*flush)(struct sink *s);
+	void (*close)(struct sink *s);
+	uint64_t written;	/* records accepted */
+	uint64_t failed;	/* records it could not write */
+};
+
+/* A sink writing JSON Lines to path ("-" for stdout). NULL on error,
+ * logged. */
+struct sink *sink__jsonl(const char *path);
+
+#endif /* VIGIL_SINK_H */
