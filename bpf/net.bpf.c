@@ -189,11 +189,11 @@ static __always_inline void sock__peer(struct sock *sk,
 	__builtin_memset(out, 0, sizeof(*out));
 	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	out->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Sizes spelled out: BPF_CORE_READ_INTO would read sizeof(addr[0]). */
 	if (out->family == AF_INET)
-		BPF_CORE_READ_INTO(out->addr, sk, __sk_common.skc_daddr);
+		bpf_core_read(out->addr, 4, &sk->__sk_common.skc_daddr);
 	else if (out->family == AF_INET6)
-		BPF_CORE_READ_INTO(out->addr, sk,
-				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		bpf_core_read(out->addr, 16, &sk->__sk_common.skc_v6_daddr);
 }
 
 static __always_inline void net__connect_exit(struct net_args *a, long ret)
