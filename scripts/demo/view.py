@@ -1,0 +1,47 @@
+"""Summarises a vigil JSON Lines file for the demo: the executions,
+connections, egress flows and sensitive file opens, one line each, with
+what a rule would flag marked "!!". Everything else is only counted."""
+import json
+import sys
+
+SENSITIVE = ("/.ssh/", "/.aws/", "/etc/passwd", "/etc/shadow")
+FLAGGED = ("/.ssh/", "/.aws/", "/tmp/payload")
+
+
+def describe(r):
+    t = r["type"]
+    if t == "exec" and r["exec"]["ret"] == 0:
+        e = r["exec"]
+        argv = " ".join(e["argv"])
+        return f"exec    {e['file']}  [{argv[:70]}{'...' if len(argv) > 70 else ''}]"
+    if t == "open" and r["open"]["ret"] >= 0 and any(s in r["open"]["path"] for s in SENSITIVE):
+        o = r["open"]
+        via = f"  (opened as {o['arg']})" if o["arg"] != o["path"] else ""
+        return f"open    {o['path']}{via}"
+    if t == "connect":
+        c = r["connect"]
+        return f"connect {c['proto']} {c['addr']}:{c['port']}  ret={c['ret']}"
+    if t == "flow":
+        f = r["flow"]
+        return (f"flow    {f['proto']} -> {f['addr']}:{f['port']}  "
+                f"{f['bytes']} bytes in {f['packets']} packets")
+    return None
+
+
+def main(path):
+    hidden = 0
+    for line in open(path):
+        r = json.loads(line)
+        text = describe(r)
+        if text is None:
+            hidden += 1
+            continue
+        flagged = any(s in text for s in FLAGGED) or r["type"] == "flow"
+        proc = r.get("proc") or {}
+        who = f"{proc.get('comm', ''):>8}[{proc.get('pid', '')}]" if proc else " " * 14
+        print(f"{'!!' if flagged else '  '} {r['seq']:5} {who} {text}")
+    print(f"   ({hidden} more records: forks, exits, failed PATH lookups, library opens)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
