@@ -20,7 +20,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	e->child_pid = child->tgid;
 	e->__pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -38,6 +38,6 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 		return 0;
 	e->exit_code = p->exit_code;
 	e->__pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }

@@ -209,7 +209,7 @@ static __always_inline void net__connect_exit(struct net_args *a, long ret)
 	e->proto = sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
 	e->sock_type = sk ? BPF_CORE_READ(sk, sk_type) : 0;
 	sockaddr__parse(a->sa, a->addrlen, &e->sa);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 /* Bytes a sendmmsg call sent: the msg_len of each message it reports. */

@@ -91,6 +91,25 @@ static __always_inline void hdr__fill(struct vigil_hdr *h, __u16 type,
 }
 
 /*
+ * Wake the collector only once a batch has built up: a wakeup per record
+ * costs the producing CPU an irq_work each time, which is most of the
+ * overhead at high event rates. The collector polls on a short timer too,
+ * so a lone record still arrives within its latency budget.
+ */
+#define WAKEUP_BYTES (256 << 10)
+
+static __always_inline __u64 wakeup__flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES
+		       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, wakeup__flags());
+}
+
+/*
  * Copies a record built in a per-CPU scratch buffer into the ring buffer.
  * Variable-length records cannot use bpf_ringbuf_reserve (its size must be
  * a verifier constant), hence output; a full ring buffer is counted.
@@ -100,7 +119,7 @@ static __always_inline void emit(void *rec, __u64 size, __u64 max)
 	if (size > max)
 		size = max;
 	((struct vigil_hdr *)rec)->size = size;
-	if (bpf_ringbuf_output(&events, rec, size, 0))
+	if (bpf_ringbuf_output(&events, rec, size, wakeup__flags()))
 		drop__count(VIGIL_DROP_RINGBUF);
 }
 

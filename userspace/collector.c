@@ -16,6 +16,9 @@
 #include "sandbox.h"
 
 #define PRUNE_EVERY_TICKS 10	/* sandbox registry pruning period */
+/* The kernel wakes the collector only for a batch (WAKEUP_BYTES in
+ * bpf/vigil.bpf.h); this bounds how long a lone record waits. */
+#define POLL_MS 2
 
 struct collector {
 	struct loader *loader;
@@ -129,8 +132,9 @@ int collector__poll(struct collector *c, int timeout_ms)
 
 	if (now >= c->next_tick_ns)
 		wait_ms = 0;
-	n = ring_buffer__poll(c->ring, timeout_ms < wait_ms ? timeout_ms
-							    : wait_ms);
+	if (wait_ms > timeout_ms)
+		wait_ms = timeout_ms;
+	n = ring_buffer__poll(c->ring, wait_ms < POLL_MS ? wait_ms : POLL_MS);
 	now = boot_ns();
 	if (now >= c->next_tick_ns)
 		collector__tick(c, now);
