@@ -52,7 +52,7 @@ def test_outside_processes_produce_no_records(sandbox_root, start_vigil,
     foreign = {outside.pid, os.getpid(), v.pid}
     for r in records:
         if r["sandbox"] is None:
-            assert r["type"] == "drop", r
+            assert r["type"] == "drop", f"{r['type']} without sandbox: {r}"
             continue
         assert r["sandbox"]["id"] == "inside", r
         assert r["sandbox"]["cgroup_id"] == cgroup_id(sb), r
@@ -149,6 +149,7 @@ def test_labels_and_profile_on_every_record(sandbox_root, start_vigil):
     seen = {"labelled": set(), "plain": set()}
     for r in records:
         if r["sandbox"] is None:
+            assert r["type"] == "drop", f"{r['type']} without sandbox: {r}"
             continue
         sid = r["sandbox"]["id"]
         seen[sid].add(r["type"])
@@ -221,6 +222,7 @@ def test_common_fields(sandbox_root, start_vigil):
         if r["type"] == "drop":
             assert r["sandbox"] is None
             continue
+        assert r["sandbox"] is not None, f"{r['type']} without sandbox: {r}"
         assert pick(r["sandbox"], sandbox) == sandbox, r
         if r["type"] == "flow":
             continue
