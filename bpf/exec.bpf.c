@@ -14,13 +14,15 @@
  * argv copy's masked offset and size stay inside the buffer. */
 #define EXEC_DATA      (2 * VIGIL_PATH_MAX + 2 * VIGIL_ARGV_MAX)
 
+/* Saved at entry. The path is copied then, because a successful exec
+ * replaces the memory it lives in before sched_process_exec runs. */
 struct exec_args {
 	__u64 sandbox;
-	__u64 filename;		/* user pointers saved at entry */
-	__u64 argv;
+	__u64 argv;		/* user pointer to the argv array */
 	__u16 sys;		/* enum vigil_sys */
 	__u16 compat;
-	__u32 __pad;
+	__u32 filename_len;
+	char filename[VIGIL_PATH_MAX];	/* the path argument as passed */
 };
 
 INFLIGHT_MAP(exec_inflight, struct exec_args);
@@ -31,18 +33,38 @@ static __always_inline int exec__enter(__u16 sys, unsigned long filename,
 {
 	__u64 sb = scope__sandbox();
 	struct exec_args *a;
+	long n;
 
 	if (!sb)
 		return 0;
 	a = inflight__new(&exec_inflight);
 	if (!a)
 		return 0;
+	n = bpf_probe_read_user_str(a->filename, sizeof(a->filename),
+				    (void *)filename);
 	a->sandbox = sb;
-	a->filename = filename;
+	a->filename_len = n > 0 ? n - 1 : 0;
 	a->argv = argv;
 	a->sys = sys;
 	a->compat = compat;
 	return 0;
+}
+
+/* The path argument into dst: as saved at entry when there was an entry
+ * (there is none for an exec that began before vigil attached). */
+static __always_inline __u16 exec__arg(char *dst, struct exec_args *a,
+				       struct linux_binprm *bprm)
+{
+	long n;
+
+	if (a && a->sandbox) {
+		bpf_probe_read_kernel(dst, a->filename_len & PATH_MASK,
+				      a->filename);
+		return a->filename_len & PATH_MASK;
+	}
+	n = bpf_probe_read_kernel_str(dst, VIGIL_PATH_MAX,
+				      BPF_CORE_READ(bprm, filename));
+	return n > 0 ? n - 1 : 0;
 }
 
 SEC("tp_btf/sys_enter")
@@ -122,7 +144,6 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 	struct vigil_exec *e;
 	__u32 flags = 0;
 	char *off;
-	long n;
 
 	if (!sb)
 		return 0;
@@ -133,10 +154,7 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 		flags |= VIGIL_F_COMPAT;
 	file__id(BPF_CORE_READ(bprm, file), &e->dev, &e->ino);
 	e->file_len = path__copy(e->data, BPF_CORE_READ(bprm, file), &flags);
-	off = &e->data[e->file_len & PATH_MASK];
-	n = bpf_probe_read_kernel_str(off, VIGIL_PATH_MAX,
-				      BPF_CORE_READ(bprm, filename));
-	e->arg_len = n > 0 ? n - 1 : 0;
+	e->arg_len = exec__arg(&e->data[e->file_len & PATH_MASK], a, bprm);
 	e->argc = BPF_CORE_READ(bprm, argc);
 	e->hdr.flags = flags;
 	off = &e->data[(e->file_len + e->arg_len) & (2 * VIGIL_PATH_MAX - 1)];
@@ -178,6 +196,8 @@ static long argv__step_cb(__u32 i, void *ctx)
 		w->done = true;	/* unreadable: the kernel failed it too */
 		return 1;
 	}
+	if (n == VIGIL_ARGV_MAX - off)
+		return 1;	/* may be cut short: keep whole ones only */
 	w->off += n;
 	w->e->argc++;
 	return 0;
@@ -201,16 +221,13 @@ int BPF_PROG(exec_exit, struct pt_regs *regs, long ret)
 {
 	struct exec_args *a = inflight__get(&exec_inflight);
 	struct vigil_exec *e;
-	long n;
 
 	if (!a || !a->sandbox)
 		return 0;
 	e = exec__begin(a->sandbox, a->sys, ret);
 	if (e) {
 		e->hdr.flags = a->compat ? VIGIL_F_COMPAT : 0;
-		n = bpf_probe_read_user_str(e->data, VIGIL_PATH_MAX,
-					    (void *)a->filename);
-		e->arg_len = n > 0 ? n - 1 : 0;
+		e->arg_len = exec__arg(e->data, a, NULL);
 		exec__argv_user(e, &e->data[e->arg_len & PATH_MASK], a);
 		exec__emit(e);
 	}

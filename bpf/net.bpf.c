@@ -12,10 +12,14 @@
 #define ETH_P_IPV6  0x86DD
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_ROUTING 43
+#define IPPROTO_DSTOPTS 60
+#define IPV6_EXT_MAX 4	/* extension headers skipped before giving up */
 #define S_IFMT      00170000
 #define S_IFSOCK    0140000
 #define SA_MAX      (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
-#define MMSG_MAX    16	/* sendmmsg entries whose lengths are summed */
+#define MMSG_MAX    1024	/* UIO_MAXIOV: sendmmsg's own limit */
 
 enum net_call { NET_CONNECT = 1, NET_SEND, NET_SENDMMSG };
 
@@ -152,23 +156,34 @@ int BPF_PROG(net_sendmmsg, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/* The inet part of a raw sockaddr: family, port and address; false when
+ * it is no complete inet or inet6 address. */
+static __always_inline bool sa__inet(const __u8 *raw, __u32 len,
+				     __u16 *family, __u16 *port, __u8 *addr)
+{
+	*family = len >= 2 ? *(__u16 *)raw : 0;
+	if (*family == AF_INET && len >= 8) {
+		*port = bpf_ntohs(*(__u16 *)(raw + 2));
+		__builtin_memcpy(addr, raw + 4, 4);
+		return true;
+	}
+	if (*family == AF_INET6 && len >= 24) {
+		*port = bpf_ntohs(*(__u16 *)(raw + 2));
+		__builtin_memcpy(addr, raw + 8, 16);
+		return true;
+	}
+	return false;
+}
+
 static __always_inline void sockaddr__parse(const __u8 *raw, __u32 len,
 					    struct vigil_sockaddr *out)
 {
 	__builtin_memset(out, 0, sizeof(*out));
-	if (len < 2)
+	if (sa__inet(raw, len, &out->family, &out->port, out->addr) ||
+	    out->family != AF_UNIX)
 		return;
-	out->family = *(__u16 *)raw;
-	if (out->family == AF_INET && len >= 8) {
-		out->port = bpf_ntohs(*(__u16 *)(raw + 2));
-		__builtin_memcpy(out->addr, raw + 4, 4);
-	} else if (out->family == AF_INET6 && len >= 24) {
-		out->port = bpf_ntohs(*(__u16 *)(raw + 2));
-		__builtin_memcpy(out->addr, raw + 8, 16);
-	} else if (out->family == AF_UNIX) {
-		out->path_len = len - 2;
-		__builtin_memcpy(out->path, raw + 2, VIGIL_UNIX_MAX);
-	}
+	out->path_len = len - 2;
+	__builtin_memcpy(out->path, raw + 2, VIGIL_UNIX_MAX);
 }
 
 static __always_inline struct sock *sock__of_fd(int fd)
@@ -184,16 +199,15 @@ static __always_inline struct sock *sock__of_fd(int fd)
 
 /* The connected peer of a socket, for sends that name no destination. */
 static __always_inline void sock__peer(struct sock *sk,
-				       struct vigil_sockaddr *out)
+				       struct vigil_flow_key *k)
 {
-	__builtin_memset(out, 0, sizeof(*out));
-	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	out->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	k->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	k->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	/* Sizes spelled out: BPF_CORE_READ_INTO would read sizeof(addr[0]). */
-	if (out->family == AF_INET)
-		bpf_core_read(out->addr, 4, &sk->__sk_common.skc_daddr);
-	else if (out->family == AF_INET6)
-		bpf_core_read(out->addr, 16, &sk->__sk_common.skc_v6_daddr);
+	if (k->family == AF_INET)
+		bpf_core_read(k->addr, 4, &sk->__sk_common.skc_daddr);
+	else if (k->family == AF_INET6)
+		bpf_core_read(k->addr, 16, &sk->__sk_common.skc_v6_daddr);
 }
 
 static __always_inline void net__connect_exit(struct net_args *a, long ret)
@@ -212,42 +226,54 @@ static __always_inline void net__connect_exit(struct net_args *a, long ret)
 	submit(e);
 }
 
-/* Bytes a sendmmsg call sent: the msg_len of each message it reports. */
+/* Summing the msg_len of each message a sendmmsg call sent, one bpf_loop
+ * step per message. */
+struct mmsg_sum {
+	__u64 mmsg;		/* user array of struct mmsghdr */
+	__u64 step;		/* sizeof(struct mmsghdr), native or compat */
+	__u64 lenoff;		/* offset of msg_len in it */
+	__u64 total;
+};
+
+static long mmsg__step_cb(__u32 i, void *ctx)
+{
+	struct mmsg_sum *m = ctx;
+	__u32 n = 0;
+
+	bpf_probe_read_user(&n, sizeof(n),
+			    (void *)(m->mmsg + i * m->step + m->lenoff));
+	m->total += n;
+	return 0;
+}
+
 static __always_inline __u64 net__mmsg_bytes(struct net_args *a, long sent)
 {
-	__u64 step = a->compat ? 32 : 64, lenoff = a->compat ? 28 : 56;
-	__u64 total = 0;
+	struct mmsg_sum m = {
+		.mmsg = a->mmsg,
+		.step = a->compat ? 32 : 64,
+		.lenoff = a->compat ? 28 : 56,
+	};
 
-	for (int i = 0; i < MMSG_MAX && i < sent; i++) {
-		__u32 n = 0;
-
-		bpf_probe_read_user(&n, sizeof(n),
-				    (void *)(a->mmsg + i * step + lenoff));
-		total += n;
-	}
-	return total;
+	bpf_loop(sent < MMSG_MAX ? sent : MMSG_MAX, mmsg__step_cb, &m, 0);
+	return m.total;
 }
 
 static __always_inline void net__send_exit(struct net_args *a, long ret)
 {
 	struct sock *sk = sock__of_fd(a->fd);
 	struct vigil_flow_key k = { .sandbox_cgid = a->sandbox };
-	struct vigil_sockaddr sa;
 	struct vigil_flow_val *v;
 
 	if (ret <= 0 || !sk)
 		return;
 	if (a->addrlen)
-		sockaddr__parse(a->sa, a->addrlen, &sa);
+		sa__inet(a->sa, a->addrlen, &k.family, &k.port, k.addr);
 	else
-		sock__peer(sk, &sa);
-	if (sa.family != AF_INET && sa.family != AF_INET6)
-		return;
-	k.family = sa.family;
-	k.port = sa.port;
+		sock__peer(sk, &k);
+	if (k.family != AF_INET && k.family != AF_INET6)
+		return;	/* unix and others: no packet-level flow to join */
 	k.proto = BPF_CORE_READ(sk, sk_protocol);
 	k.epoch = flow_epoch;
-	__builtin_memcpy(k.addr, sa.addr, sizeof(k.addr));
 	v = flow__get(&k);
 	if (!v)
 		return;
@@ -272,6 +298,33 @@ int BPF_PROG(net_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* IPv6 header and the extension headers after it (BIG TCP on loopback
+ * puts a hop-by-hop jumbo header before TCP): destination and upper
+ * protocol into k, length of all of them out. */
+static __always_inline int skb__l3_v6(struct __sk_buff *skb,
+				      struct vigil_flow_key *k)
+{
+	struct ipv6hdr ip6;
+	__u8 ext[2];		/* next header, length in 8-byte units - 1 */
+	__u32 off = sizeof(ip6);
+
+	if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+		return -1;
+	k->family = AF_INET6;
+	k->proto = ip6.nexthdr;
+	__builtin_memcpy(k->addr, &ip6.daddr, 16);
+	for (int i = 0; i < IPV6_EXT_MAX; i++) {
+		if (k->proto != IPPROTO_HOPOPTS && k->proto != IPPROTO_ROUTING &&
+		    k->proto != IPPROTO_DSTOPTS)
+			break;
+		if (bpf_skb_load_bytes(skb, off, ext, sizeof(ext)))
+			return -1;
+		k->proto = ext[0];
+		off += (ext[1] + 1) * 8;
+	}
+	return off;
+}
+
 /* L3 header of an egress packet: destination into k, header length out. */
 static __always_inline int skb__l3(struct __sk_buff *skb,
 				   struct vigil_flow_key *k)
@@ -289,16 +342,8 @@ static __always_inline int skb__l3(struct __sk_buff *skb,
 			k->proto = 0;
 		return ip.ihl * 4;
 	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
-
-		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
-			return -1;
-		k->family = AF_INET6;
-		k->proto = ip6.nexthdr;
-		__builtin_memcpy(k->addr, &ip6.daddr, 16);
-		return sizeof(ip6);
-	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		return skb__l3_v6(skb, k);
 	return -1;
 }
 

@@ -2,10 +2,93 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "log.h"
+
+static const char usage_text[] =
+"Usage: vigil daemon [OPTION]...\n"
+"       vigil run [OPTION]... [--sandbox-id ID] [--label KEY=VALUE]...\n"
+"                 [--profile NAME] -- COMMAND [ARG]...\n"
+"       vigil --help | --version\n";
+
+static const char help_text[] =
+"\n"
+"vigil watches what processes inside sandbox cgroups do (executions, file\n"
+"opens, connections, egress bytes) with CO-RE eBPF programs, and writes one\n"
+"JSON object per event. Processes outside the sandboxes pay one cgroup\n"
+"check per traced syscall and are never reported.\n"
+"\n"
+"COMMANDS\n"
+"  daemon    The sidecar: watch every sandbox under the sandbox roots until\n"
+"            SIGTERM or SIGINT, then drain, report and exit 0.\n"
+"  run       Create a sandbox, run COMMAND inside it, stream its records,\n"
+"            remove the sandbox when COMMAND ends, and exit with COMMAND's\n"
+"            status (128+N if a signal N ended it).\n"
+"\n"
+"SANDBOXES\n"
+"  A sandbox root is a cgroup v2 directory; each directory directly below\n"
+"  it is one sandbox, named by its directory name, and everything nested\n"
+"  deeper belongs to that sandbox. Sandboxes created at any time are\n"
+"  watched from their first process. The sandbox manager labels a sandbox\n"
+"  with extended attributes on its directory, set before any process\n"
+"  enters it (trusted.* attributes need root, so a sandboxed process\n"
+"  cannot relabel itself):\n"
+"    trusted.vigil.profile        agent profile name (sandbox.profile)\n"
+"    trusted.vigil.label.KEY      any label (sandbox.labels.KEY)\n"
+"\n"
+"OPTIONS (daemon and run)\n"
+"  --sandbox-root PATH   a cgroup v2 directory whose children are\n"
+"                        sandboxes; repeat for several (daemon, at most 8).\n"
+"                        Default: vigil/ under the cgroup2 mount, created\n"
+"                        if missing.\n"
+"  --output FILE|-       where records go, appended as JSON Lines;\n"
+"                        - is standard output (the default).\n"
+"  --config FILE         YAML settings: sandbox_roots (list), output,\n"
+"                        flow_interval_ms, ringbuf_mb. Flags given after\n"
+"                        --config override it.\n"
+"  --flow-interval MS    period of flow and drop records (default 1000).\n"
+"  --ringbuf-mb N        kernel ring buffer size, a power of two (16).\n"
+"  -v, --verbose         debug messages, libbpf's included, on stderr.\n"
+"  -h, --help            this text.\n"
+"\n"
+"OPTIONS (run only)\n"
+"  --sandbox-id ID       the sandbox's directory name (default run-PID);\n"
+"                        letters, digits, '.', '_' and '-'; must not exist.\n"
+"  --label KEY=VALUE     set trusted.vigil.label.KEY; repeatable.\n"
+"  --profile NAME        set trusted.vigil.profile.\n"
+"\n"
+"OUTPUT\n"
+"  One JSON object per line, schema \"vigil.event.v1\": seq, time, host,\n"
+"  type (exec, fork, exit, open, connect, flow, drop), sandbox {id,\n"
+"  cgroup, cgroup_id, labels, profile}, for process events proc and\n"
+"  ancestors, and an object named after the type. See README.md. Messages\n"
+"  go to stderr, never mixed with records; the daemon prints \"vigil:\n"
+"  ready\" there once its programs are attached.\n"
+"\n"
+"EXIT STATUS\n"
+"  0 success; 1 a runtime failure (no cgroup2, no BPF permission, a kernel\n"
+"  without BTF, an unwritable output); 2 bad usage. vigil run: COMMAND's\n"
+"  status, 128+N if signal N ended it, 127 if it could not be executed.\n"
+"\n"
+"REQUIREMENTS\n"
+"  Linux with BTF (/sys/kernel/btf/vmlinux), cgroup v2, root.\n"
+"\n"
+"EXAMPLES\n"
+"  vigil daemon --output /var/log/vigil.jsonl\n"
+"  vigil run --label agent=claude --output run.jsonl -- python3 task.py\n"
+"  vigil run -- sh -c 'cat ~/.ssh/id_rsa' | jq 'select(.type==\"open\")'\n";
+
+void cli__usage(bool full)
+{
+	fputs(usage_text, full ? stdout : stderr);
+	if (full)
+		fputs(help_text, stdout);
+	else
+		fputs("Try 'vigil --help' for more information.\n", stderr);
+}
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)
 {
@@ -15,7 +98,8 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 	case OPT_OUTPUT:
 		return config__set_str(&cfg->output, arg) ?: 1;
 	case OPT_CONFIG:
-		return config__load(cfg, arg) ?: 1;
+		/* A bad file is not bad usage: exit 1, not 2. */
+		return config__load(cfg, arg) ? -EIO : 1;
 	case OPT_FLOW_INTERVAL:
 		return config__set_uint(&cfg->flow_interval_ms, arg, 10,
 					3600000, "--flow-interval") ?: 1;
@@ -34,6 +118,11 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 	default:
 		return 0;
 	}
+}
+
+int cli__option_status(int err)
+{
+	return err == -EIO ? EXIT_FAILURE : EXIT_USAGE;
 }
 
 int cli__collector_opts(const struct config *cfg, const struct roots *roots,

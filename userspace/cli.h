@@ -31,7 +31,8 @@ enum cli_opt {
 	{ "help", no_argument, NULL, 'h' }
 
 /* Applies one common option to cfg. Returns 1 when opt was one of them, 0
- * when it is the subcommand's own, or a negative errno (logged). The
+ * when it is the subcommand's own, or a negative errno (logged): -EIO for
+ * an unusable config file, another for a bad value (a usage error). The
  * config file is read where --config appears, so flags after it win. */
 int cli__common_option(int opt, const char *arg, struct config *cfg);
 
@@ -48,6 +49,8 @@ void cli__catch_signals(void);
 int cli__signalled(void);
 
 void cli__usage(bool full);
+/* The exit status for a negative cli__common_option result. */
+int cli__option_status(int err);
 int cli__daemon(int argc, char **argv);
 int cli__run(int argc, char **argv);
 

@@ -21,7 +21,7 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 		}
 		r = cli__common_option(opt, optarg, cfg);
 		if (r < 0)
-			return EXIT_FAILURE;
+			return cli__option_status(r);
 		if (r == 0) {
 			cli__usage(false);
 			return EXIT_USAGE;

@@ -100,7 +100,7 @@ static int run__parse(struct run *r, int argc, char **argv)
 		}
 		c = cli__common_option(opt, optarg, &r->cfg);
 		if (c < 0)
-			return EXIT_FAILURE;
+			return cli__option_status(c);
 		if (c == 0 && run__option(r, opt, optarg))
 			return EXIT_USAGE;
 	}

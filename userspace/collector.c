@@ -62,9 +62,13 @@ static void collector__emit(struct collector *c, struct event *ev)
 		c->sinks[i]->write(c->sinks[i], ev, json, len);
 }
 
-static void collector__emit_cb(void *ctx, struct event *ev)
+/* Flow records name their sandbox like every other record. */
+static void collector__emit_flow(void *ctx, struct event *ev)
 {
-	collector__emit(ctx, ev);
+	struct collector *c = ctx;
+
+	ev->sandbox = sandboxes__get(c->sandboxes, ev->flow.key.sandbox_cgid);
+	collector__emit(c, ev);
 }
 
 /* Process table updates: an exec is rendered with the new image, a fork
@@ -109,7 +113,7 @@ static void collector__report_drops(struct collector *c, uint64_t now)
 
 static void collector__tick(struct collector *c, uint64_t now)
 {
-	flows__tick(&c->flows, now, collector__emit_cb, c);
+	flows__tick(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
 	render__sync_clock(&c->render);
 	if (++c->ticks % PRUNE_EVERY_TICKS == 0)
@@ -135,6 +139,13 @@ int collector__poll(struct collector *c, int timeout_ms)
 	if (wait_ms > timeout_ms)
 		wait_ms = timeout_ms;
 	n = ring_buffer__poll(c->ring, wait_ms < POLL_MS ? wait_ms : POLL_MS);
+	/* poll consumes only after a wakeup; records below the wakeup
+	 * threshold are picked up here. */
+	if (n >= 0) {
+		int more = ring_buffer__consume(c->ring);
+
+		n = more < 0 ? more : n + more;
+	}
 	now = boot_ns();
 	if (now >= c->next_tick_ns)
 		collector__tick(c, now);
@@ -198,7 +209,7 @@ static void collector__drain(struct collector *c)
 	loader__detach(c->loader);
 	ring_buffer__consume(c->ring);
 	now = boot_ns();
-	flows__drain_all(&c->flows, now, collector__emit_cb, c);
+	flows__drain_all(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
 	collector__flush(c);
 }

@@ -26,6 +26,14 @@ static struct cursor cursor__after(const void *rec, size_t fixed, size_t size)
 	return (struct cursor){ (const char *)rec + fixed, size - fixed };
 }
 
+/* argv cut at the kernel's limit may end inside an argument: only whole
+ * arguments are reported. */
+static void argv__trim(struct bytes *argv)
+{
+	while (argv->len && argv->p[argv->len - 1] != '\0')
+		argv->len--;
+}
+
 static int decode__exec(const struct vigil_exec *r, size_t size,
 			struct ev_exec *e)
 {
@@ -40,6 +48,8 @@ static int decode__exec(const struct vigil_exec *r, size_t size,
 	    cursor__take(&c, r->arg_len, &e->arg) ||
 	    cursor__take(&c, r->argv_len, &e->argv))
 		return -EINVAL;
+	if (r->hdr.flags & VIGIL_F_ARGV_TRUNC)
+		argv__trim(&e->argv);
 	return 0;
 }
 
