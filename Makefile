@@ -116,3 +116,47 @@ bench: deps
 
 clean:
 	rm -rf build build-san vigil
+
+# Fuzzing: libFuzzer targets in tests/fuzz, built with clang apart from the
+# gcc objects (own object directory), with ASan and UBSan; any sanitizer
+# report, abort or leak is a crash.
+#
+#   make fuzz [FUZZ_SECONDS=30]   fuzz each target for FUZZ_SECONDS
+#   make fuzz-regress             each target once over its committed corpus
+FUZZ_OUT     := build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+# The userspace modules the targets reach (no BPF skeletons needed).
+FUZZ_MODS    := config event flags json log render timefmt utf8
+FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+# clang's -Wformat=2 also flags va_list formats (log.c), gcc's does not.
+FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN)) \
+		-Wno-format-nonliteral
+FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) $(FUZZ_WARN) -std=gnu11 -D_GNU_SOURCE \
+		-DVIGIL_VERSION='"$(VERSION)"' -Ibpf -Iuserspace \
+		-fno-strict-aliasing
+
+.PHONY: fuzz fuzz-regress fuzz-clean
+.SECONDARY: $(FUZZ_OBJS)
+
+$(FUZZ_OUT)/obj/%.o: userspace/%.c $(USER_HDRS) $(BPF_HDRS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(USER_HDRS) $(BPF_HDRS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) \
+		$(LDLIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh fuzz $(FUZZ_OUT) $(FUZZ_SECONDS)
+
+fuzz-regress: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh regress $(FUZZ_OUT)
+
+fuzz-clean:
+	rm -rf $(FUZZ_OUT)

@@ -6,7 +6,7 @@
 #                                   the bench itself without a collector)
 #
 # Knobs (environment): VIGIL (collector binary, default ./vigil),
-# BENCH_ROUNDS (5), BENCH_SECS (seconds per overhead run, 2),
+# BENCH_ROUNDS (7), BENCH_SECS (seconds per overhead run, 1),
 # BENCH_TPUT_SECS (seconds per throughput run, 8), BENCH_PACED_RATE
 # (events/s of the paced run, 200000), BENCH_KEEP=1 keeps the scratch dir.
 #
@@ -21,8 +21,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 BUILD=$ROOT/build/bench
 VIGIL=${VIGIL:-$ROOT/vigil}
-ROUNDS=${BENCH_ROUNDS:-5}
-SECS=${BENCH_SECS:-2}
+ROUNDS=${BENCH_ROUNDS:-7}
+SECS=${BENCH_SECS:-1}
 TPUT_SECS=${BENCH_TPUT_SECS:-8}
 PACED_RATE=${BENCH_PACED_RATE:-200000}
 NO_VIGIL=${BENCH_NO_VIGIL:-0}
@@ -127,6 +127,14 @@ cgroup2_mount() {
 	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
 }
 
+# scratch_parent: /dev/shm if it has room for the throughput outputs
+# (4 GiB), else /tmp.
+scratch_parent() {
+	local free
+	free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+	if [ "${free:-0}" -gt $((4 << 20)) ]; then echo /dev/shm; else echo /tmp; fi
+}
+
 setup() {
 	local cg2
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
@@ -142,7 +150,9 @@ setup() {
 		mount -t tracefs tracefs /sys/kernel/tracing ||
 			die "cannot mount tracefs (bpftrace needs it)"
 	fi
-	SCRATCH=$(mktemp -d /tmp/vigil-bench.XXXXXX)
+	# Outputs go to tmpfs: disk writeback of gigabytes of JSON would add
+	# noise to whichever run came next, and it measures the disk, not vigil.
+	SCRATCH=$(mktemp -d "$(scratch_parent)/vigil-bench.XXXXXX")
 	SB_ROOT=$(mktemp -d "$cg2/vigil-bench.XXXXXX")
 	SB=$SB_ROOT/sb1
 	mkdir "$SB"
@@ -256,14 +266,15 @@ monitor_stop() {
 }
 
 # vigil_tally OUTPUT STDERR: prints "EVENTS DROPS" for one vigil run, from
-# its "vigil: stats events=N drops=N" line if it printed one, else from its
-# output (records that are not drop records; sum of drop.lost).
+# the "vigil: stats records=N drops=N ..." line it prints on exit (events=N
+# is taken too) if there is one, else from its output (records that are
+# not drop records; sum of drop.lost).
 vigil_tally() {
 	local stats events drops
 	stats=$(grep -o 'vigil: stats .*' "$2" | tail -n 1) || true
 	if [ -n "$stats" ]; then
-		events=$(sed -n 's/.*events=\([0-9]*\).*/\1/p' <<<"$stats")
-		drops=$(sed -n 's/.*drops=\([0-9]*\).*/\1/p' <<<"$stats")
+		events=$(sed -n 's/.* \(events\|records\)=\([0-9]*\).*/\2/p' <<<"$stats")
+		drops=$(sed -n 's/.* drops=\([0-9]*\).*/\1/p' <<<"$stats")
 		echo "${events:-0} ${drops:-0}"
 		return
 	fi
@@ -316,25 +327,26 @@ measure() {
 	echo "$config $where $mode $(field "$line" ns_per_op)" >>"$SCRATCH/results"
 }
 
-# One monitor session: attach, run every workload where the configuration
-# says, detach. Between runs the monitor catches up, so each run pays only
-# for its own events.
+# session CONFIG MODE ROUND: attach the configuration's monitor, let it go
+# idle, time MODE where the configuration says, detach. The monitor catches
+# up after each run, so a run pays for its own events and no one else's.
 session() {
-	local config=$1 where mode
+	local config=$1 mode=$2 where
 	monitor_start "$config"
-	for where in $(wheres "$config"); do
-		for mode in "${MODES[@]}"; do
-			measure "$config" "$where" "$mode"
-			[ "$MON_PID" = 0 ] || settle "$MON_PID"
-		done
+	[ "$MON_PID" = 0 ] || settle "$MON_PID"
+	for where in $(wheres "$config" "$3"); do
+		measure "$config" "$where" "$mode"
+		[ "$MON_PID" = 0 ] || settle "$MON_PID"
 	done
 	monitor_stop "$config"
 }
 
+# wheres CONFIG ROUND: where the workload runs under CONFIG, in the order
+# of this round (alternating, when there are two).
 wheres() {
 	case $1 in
 	baseline) echo outside ;;
-	vigil | floor) echo "outside inside" ;;
+	vigil | floor) (($2 % 2)) && echo "inside outside" || echo "outside inside" ;;
 	*) echo inside ;;
 	esac
 }
@@ -347,15 +359,30 @@ configs() {
 	fi
 }
 
+# williams N ROW: the ROW-th order of 0..N-1 of a Williams design: over N
+# rows each configuration runs once in every position and (N even) right
+# after every other one, so neither slow drift nor what ran just before
+# favours one of them.
+williams() {
+	local n=$1 r=$2 j k
+	for ((j = 0; j < n; j++)); do
+		if ((j % 2)); then k=$(((j + 1) / 2)); else k=$(((n - j / 2) % n)); fi
+		printf '%d ' $(((r + k) % n))
+	done
+}
+
+# Every round times every workload under every configuration, one workload
+# at a time, so the runs compared are minutes apart at most, never rounds.
 overhead() {
-	local all r i n
+	local all r m i row=0
 	read -r -a all <<<"$(configs)"
-	n=${#all[@]}
 	for ((r = 0; r < ROUNDS; r++)); do
 		log "overhead round $((r + 1))/$ROUNDS"
-		# Rotate the order each round so drift hits every configuration alike.
-		for ((i = 0; i < n; i++)); do
-			session "${all[$(((r + i) % n))]}"
+		for m in "${MODES[@]}"; do
+			for i in $(williams ${#all[@]} $row); do
+				session "${all[$i]}" "$m" "$r"
+			done
+			row=$((row + 1))
 		done
 	done
 }
@@ -369,6 +396,25 @@ median() {
 		awk '{ v[NR] = $1 } END {
 			if (NR == 0) { print "nan"; exit }
 			if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+# spread CONFIG WHERE MODE: median absolute deviation of the runs, in % of
+# their median: how far apart runs of one configuration land on this box.
+spread() {
+	awk -v c="$1" -v w="$2" -v m="$3" '$1 == c && $2 == w && $3 == m { print $4 }' \
+		"$SCRATCH/results" | awk '
+		function med(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "nan"; exit }
+			m = med(v, NR)
+			for (i = 1; i <= NR; i++) d[i] = (v[i] > m ? v[i] - m : m - v[i])
+			printf "%.1f%%", med(d, NR) / m * 100
 		}'
 }
 
@@ -393,7 +439,7 @@ cell() {
 print_table() {
 	local mode base i
 	echo
-	echo "== Overhead: ns/op, median of $ROUNDS rounds x ${SECS}s (ratio vs baseline) =="
+	echo "== Overhead: ns/op, median of $ROUNDS runs of ${SECS}s each (ratio to baseline) =="
 	printf '%-9s' workload
 	for i in "${!HEADINGS[@]}"; do printf '%-20s' "${HEADINGS[$i]}"; done
 	echo
@@ -403,6 +449,9 @@ print_table() {
 		for i in "${!COLUMNS[@]}"; do cell "${COLUMNS[$i]}" "$mode" "$base"; done
 		echo
 	done
+	printf 'noise: median absolute deviation of the baseline runs:'
+	for mode in "${MODES[@]}"; do printf ' %s %s' "$mode" "$(spread baseline outside "$mode")"; done
+	echo
 	echo "(sb = the bench sandbox; unwatched = workload outside any sandbox;"
 	echo " floor = empty BPF programs on vigil's hooks: the least any collector on them costs)"
 	if [ -s "$SCRATCH/bpftrace-sessions" ]; then
@@ -513,7 +562,7 @@ main() {
 	trap 'exit 130' INT TERM
 	setup
 	build
-	log "sandbox root ${SB_ROOT}; about $((ROUNDS * 18 * SECS / 60 + 2)) minutes"
+	log "sandbox root ${SB_ROOT}; about $(((ROUNDS * (18 * SECS + 10) + 60) / 60)) minutes"
 	overhead
 	print_table
 	print_targets

@@ -6,6 +6,9 @@
  *
  * MODE is one of
  *   open      open + close of one regular file
+ *   openburst opens of one regular file, closed 64 at a time with one
+ *             close_range(): nearly one syscall per open, the cheapest way
+ *             to make open events (the throughput test's load)
  *   connect   TCP connect to a 127.0.0.1 listener + close
  *   forkexec  fork + exec /bin/true + waitpid
  * SECONDS is how long to loop; RATE, if given and > 0, paces the loop to
@@ -90,6 +93,27 @@ static int open__op(void)
 static void open__teardown(void)
 {
 	unlink(open_path);
+}
+
+#define BURST 64
+
+static int openburst__op(void)
+{
+	static int n, first = -1;
+	int fd = open(open_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s", open_path);
+	if (first < 0)
+		first = fd;
+	if (++n < BURST)
+		return 0;
+	n = 0;
+	/* The descriptors are the lowest free ones, so first..first+BURST-1. */
+	if (close_range(first, first + BURST - 1, 0))
+		die("close_range");
+	first = -1;
+	return 0;
 }
 
 /* ---- connect ------------------------------------------------------------- */
@@ -193,6 +217,7 @@ static void forkexec__teardown(void)
 
 static const struct mode modes[] = {
 	{ "open", open__setup, open__op, open__teardown },
+	{ "openburst", open__setup, openburst__op, open__teardown },
 	{ "connect", connect__setup, connect__op, connect__teardown },
 	{ "forkexec", forkexec__setup, forkexec__op, forkexec__teardown },
 };
@@ -241,7 +266,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: workload open|connect|forkexec SECONDS [RATE]\n");
+		fprintf(stderr, "usage: workload open|openburst|connect|forkexec SECONDS [RATE]\n");
 		return 2;
 	}
 	secs = atof(argv[2]);
