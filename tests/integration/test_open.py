@@ -7,7 +7,9 @@ import os
 
 import pytest
 
-from conftest import make_sandbox, run_in_cgroup_ok
+import subprocess
+
+from conftest import make_sandbox, run_in_cgroup, run_in_cgroup_ok
 
 ACCESS_MODES = {"O_RDONLY", "O_WRONLY", "O_RDWR"}
 
@@ -206,3 +208,35 @@ def test_hostile_file_name(env, files):
     assert o["path"] == text
     assert o["arg"] == text
     assert_identity(o, raw)
+
+
+def test_ia32_open_is_seen(env, files, helpers):
+    """A 64-bit process making the ia32 open(2) through int $0x80 uses
+    other syscall numbers; vigil's compat tables still see it."""
+    sb, v, _ = env
+    path = os.path.join(files, "file.txt")
+    pid, fd = vtool_ret(sb, helpers["ia32"], ["open", path])
+    assert fd >= 0
+    o = open_record(v, pid, path)["open"]
+    assert o["syscall"] == "open"
+    assert o["path"] == path
+    assert o["ret"] == fd
+    assert_identity(o, path)
+
+
+def test_ia32_failed_execve_is_seen(env, helpers):
+    """A failed exec is reported from the syscall's own entry and exit, so
+    this record exists only if the ia32 tables route execve (nr 11)."""
+    sb, v, _ = env
+    missing = "/nonexistent/vigil-ia32"
+    proc = run_in_cgroup(sb, [helpers["ia32"], "execve", missing],
+                         stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate(timeout=30)
+    assert out.strip() == "ret=-2"
+    r = v.wait_for(lambda r: r["type"] == "exec" and r["proc"]["pid"] == proc.pid
+                   and r["exec"]["arg"] == missing,
+                   what="exec record of the ia32 execve")
+    assert r["exec"]["ret"] == -2
+    assert r["exec"]["file"] == ""
+    assert r["exec"]["syscall"] == "execve"
+    assert r["exec"]["argv"] == [missing]
