@@ -139,6 +139,18 @@ static void render__argv(struct json *j, const struct bytes *argv)
 	json__arr_end(j);
 }
 
+/* The fields exec and open share: outcome and the file's identity. */
+static void render__file_result(struct json *j, const struct event *ev,
+				int32_t ret, uint32_t dev, uint64_t ino,
+				uint16_t sys)
+{
+	json__int(j, "ret", ret);
+	json__uint(j, "dev", dev);
+	json__uint(j, "ino", ino);
+	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
+	json__str(j, "syscall", sys__name(sys));
+}
+
 static void render__exec(struct json *j, const struct event *ev)
 {
 	const struct ev_exec *e = &ev->exec;
@@ -149,11 +161,7 @@ static void render__exec(struct json *j, const struct event *ev)
 	render__argv(j, &e->argv);
 	json__uint(j, "argc", e->argc);
 	json__bool(j, "argv_truncated", ev->hdr->flags & VIGIL_F_ARGV_TRUNC);
-	json__int(j, "ret", e->ret);
-	json__uint(j, "dev", e->dev);
-	json__uint(j, "ino", e->ino);
-	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
-	json__str(j, "syscall", sys__name(e->sys));
+	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
 	json__obj_end(j);
 }
 
@@ -171,11 +179,7 @@ static void render__open(struct json *j, const struct event *ev)
 		json__str(j, NULL, names[i]);
 	json__arr_end(j);
 	json__uint(j, "mode", e->mode);
-	json__int(j, "ret", e->ret);
-	json__uint(j, "dev", e->dev);
-	json__uint(j, "ino", e->ino);
-	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
-	json__str(j, "syscall", sys__name(e->sys));
+	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
 	json__obj_end(j);
 }
 
