@@ -153,6 +153,13 @@ int collector__poll(struct collector *c, int timeout_ms)
 	return n;
 }
 
+static const char *collector__sandbox_cgroup(void *ctx, uint64_t cgid)
+{
+	struct collector *c = ctx;
+
+	return sandboxes__get(c->sandboxes, cgid)->cgroup;
+}
+
 static int collector__init(struct collector *c, struct collector_opts *o)
 {
 	struct loader_opts lo = {
@@ -163,7 +170,7 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	uint64_t now = boot_ns();
 	int err;
 
-	c->procs = proctab__new();
+	c->procs = proctab__new(collector__sandbox_cgroup, c);
 	c->sandboxes = sandboxes__new(o->roots);
 	if (!c->procs || !c->sandboxes || render__init(&c->render))
 		return -ENOMEM;

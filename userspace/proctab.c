@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/param.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,14 +22,19 @@ struct node {
 struct proctab {
 	struct node *by_pid;
 	long clk_tck;
+	proctab_cgroup_fn sandbox_cgroup;
+	void *ctx;
 };
 
-struct proctab *proctab__new(void)
+struct proctab *proctab__new(proctab_cgroup_fn sandbox_cgroup, void *ctx)
 {
 	struct proctab *t = calloc(1, sizeof(*t));
 
-	if (t)
-		t->clk_tck = sysconf(_SC_CLK_TCK);
+	if (!t)
+		return NULL;
+	t->clk_tck = sysconf(_SC_CLK_TCK);
+	t->sandbox_cgroup = sandbox_cgroup;
+	t->ctx = ctx;
 	return t;
 }
 
@@ -117,35 +124,97 @@ static void node__set_parent(struct node *n, struct node *parent)
 	n->p.parent = &parent->p;
 }
 
-/* Start time of pid in ns since boot, from /proc/PID/stat (field 22). */
-static uint64_t proc__start_ns(const struct proctab *t, uint32_t pid)
+/* What /proc/PID/stat says: parent, command name and start time in ns
+ * since boot. Returns 0 or -1 when the process is gone. */
+static int proc__stat(const struct proctab *t, uint32_t pid,
+		      struct vigil_hdr *h, uint64_t *start_ns)
 {
-	char path[64], buf[1024], *s;
-	unsigned long long ticks = 0;
+	char path[64], buf[1024], *open_paren, *close_paren;
+	unsigned long long ticks;
 	FILE *f;
+	int ok;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
-	s = fgets(buf, sizeof(buf), f);
+		return -1;
+	ok = fgets(buf, sizeof(buf), f) != NULL;
 	fclose(f);
-	/* comm may hold spaces and parentheses: fields follow the last ')'. */
-	s = s ? strrchr(buf, ')') : NULL;
-	if (!s || sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-			 "%*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			 &ticks) != 1)
-		return 0;
-	return ticks * (1000000000ull / (t->clk_tck > 0 ? t->clk_tck : 100));
+	/* comm may hold spaces and parentheses: it runs to the last ')'. */
+	open_paren = ok ? strchr(buf, '(') : NULL;
+	close_paren = ok ? strrchr(buf, ')') : NULL;
+	if (!open_paren || !close_paren || close_paren < open_paren ||
+	    sscanf(close_paren + 2, "%*c %" SCNu32 " %*d %*d %*d %*d %*u %*u "
+		   "%*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &h->ppid, &ticks) != 2)
+		return -1;
+	memset(h->comm, 0, sizeof(h->comm));
+	memcpy(h->comm, open_paren + 1,
+	       MIN((size_t)(close_paren - open_paren - 1), sizeof(h->comm)));
+	h->pid = h->tid = pid;
+	*start_ns = ticks * (1000000000ull / (t->clk_tck > 0 ? t->clk_tck : 100));
+	return 0;
+}
+
+/* Whether pid's cgroup (the unified hierarchy's "0::" line of
+ * /proc/PID/cgroup) is the sandbox's or lies below it. */
+static bool proc__in_cgroup(uint32_t pid, const char *cgroup)
+{
+	char path[64], line[PATH_MAX + 8];
+	size_t n = strlen(cgroup);
+	bool in = false;
+	FILE *f;
+
+	if (!n)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!in && fgets(line, sizeof(line), f))
+		in = strncmp(line, "0::", 3) == 0 &&
+		     strncmp(line + 3, cgroup, n) == 0 &&
+		     (line[3 + n] == '/' || line[3 + n] == '\n');
+	fclose(f);
+	return in;
+}
+
+static struct node *proctab__load(struct proctab *t, const struct vigil_hdr *h,
+				  int depth);
+
+/*
+ * The parent of a process first seen in a record: in the table, or loaded
+ * from /proc when it started before vigil and lives in the same sandbox
+ * (the chain stops at the sandbox's first process).
+ */
+static struct node *proctab__parent(struct proctab *t,
+				    const struct vigil_hdr *h, int depth)
+{
+	struct node *parent = proctab__find(t, h->ppid);
+	struct vigil_hdr ph = { .sandbox_cgid = h->sandbox_cgid };
+	uint64_t start_ns;
+
+	if (parent)
+		return parent->sandbox == h->sandbox_cgid ? parent : NULL;
+	if (depth >= PROC_MAX_DEPTH || !t->sandbox_cgroup ||
+	    !proc__in_cgroup(h->ppid, t->sandbox_cgroup(t->ctx,
+							h->sandbox_cgid)) ||
+	    proc__stat(t, h->ppid, &ph, &start_ns))
+		return NULL;
+	return proctab__load(t, &ph, depth + 1);
 }
 
 /* A process seen for the first time: what /proc still says of it. */
-static struct node *proctab__load(struct proctab *t, const struct vigil_hdr *h)
+static struct node *proctab__load(struct proctab *t, const struct vigil_hdr *h,
+				  int depth)
 {
-	struct node *n = proctab__insert(t, h->pid, h->sandbox_cgid);
+	struct node *n, *parent = proctab__parent(t, h, depth);
 	char path[64], exe[PATH_MAX];
+	struct vigil_hdr now;
+	uint64_t start_ns = 0;
 	ssize_t len;
 
+	n = proctab__insert(t, h->pid, h->sandbox_cgid);
 	if (!n)
 		return NULL;
 	n->p.ppid = h->ppid;
@@ -153,12 +222,9 @@ static struct node *proctab__load(struct proctab *t, const struct vigil_hdr *h)
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/exe", h->pid);
 	len = readlink(path, exe, sizeof(exe));
 	proc__set_exe(&n->p, exe, len > 0 ? (size_t)len : 0);
-	proc__set_exec_id(&n->p, proc__start_ns(t, h->pid));
-	/* Its parent counts as an ancestor only inside the same sandbox. */
-	struct node *parent = proctab__find(t, h->ppid);
-
-	if (parent && parent->sandbox == h->sandbox_cgid)
-		node__set_parent(n, parent);
+	proc__stat(t, h->pid, &now, &start_ns);
+	proc__set_exec_id(&n->p, start_ns);
+	node__set_parent(n, parent);
 	return n;
 }
 
@@ -167,7 +233,7 @@ struct proc *proctab__get(struct proctab *t, const struct vigil_hdr *h)
 	struct node *n = proctab__find(t, h->pid);
 
 	if (!n)
-		n = proctab__load(t, h);
+		n = proctab__load(t, h, 0);
 	return n ? &n->p : NULL;
 }
 

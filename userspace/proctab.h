@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The process table of all sandboxes, kept exact from fork, exec and exit
- * records. A process that started before vigil is loaded from /proc the
- * first time one of its records arrives. An exited process stays while a
- * live descendant still names it as an ancestor.
+ * records. A process that started before vigil is loaded from /proc, with
+ * its ancestors inside the same sandbox, the first time one of its records
+ * arrives. An exited process stays while a live descendant still names it
+ * as an ancestor.
  */
 #ifndef VIGIL_PROCTAB_H
 #define VIGIL_PROCTAB_H
@@ -28,7 +29,13 @@ struct proc {
 
 struct proctab;
 
-struct proctab *proctab__new(void);
+/* The cgroup path (below the cgroup2 mount) of a sandbox, so processes
+ * that predate vigil are followed up to the sandbox's first process. */
+typedef const char *(*proctab_cgroup_fn)(void *ctx, uint64_t sandbox_cgid);
+
+/* sandbox_cgroup may be NULL: ancestors of such processes then stop at
+ * the first one not already in the table. */
+struct proctab *proctab__new(proctab_cgroup_fn sandbox_cgroup, void *ctx);
 void proctab__free(struct proctab *t);
 
 /* The process a record's header names, loaded from /proc when new. */

@@ -232,3 +232,30 @@ def test_common_fields(sandbox_root, start_vigil):
         for a in r["ancestors"]:
             assert set(a) >= {"pid", "exe", "exec_id"}, r
     assert {"exec", "fork", "open", "connect", "exit", "flow"} <= types, types
+
+
+def test_processes_older_than_vigil_get_their_ancestors(sandbox_root,
+                                                       start_vigil, tmp_path):
+    """A sandbox whose processes started before the daemon: the first
+    record of a child still names its parents inside the sandbox, loaded
+    from /proc, and stops at the sandbox's first process."""
+    sb = make_sandbox(sandbox_root, "older")
+    go = str(tmp_path / "go")
+    # Trailing commands keep dash from exec'ing in place, so the chain is
+    # outer sh -> inner sh -> true, and both shells outlive the record.
+    inner = (f"while [ ! -e {go} ]; do sleep 0.05; done; "
+             "/usr/bin/true late-child; sleep 30")
+    outer = run_in_cgroup(sb, ["/bin/sh", "-c", f"/bin/sh -c '{inner}'; :"])
+    time.sleep(0.3)     # both shells are up before vigil starts
+    v = start_vigil(sandbox_root)
+    open(go, "w").close()
+    r = v.wait_for(exec_with_argv([TRUE, "late-child"]),
+                   what="the late child's exec")
+    outer.kill()        # ours, by pid; the sandbox teardown ends the rest
+    outer.wait(timeout=30)
+    chain = r["ancestors"]
+    assert len(chain) == 2, chain
+    assert chain[1]["pid"] == outer.pid, chain
+    assert [a["exe"] for a in chain] == [os.path.realpath("/bin/sh")] * 2, chain
+    assert all(a["exec_id"].startswith(f"{a['pid']}-") and
+               not a["exec_id"].endswith("-0") for a in chain), chain
