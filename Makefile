@@ -3,7 +3,8 @@
 #   make            build ./vigil (BPF objects, skeletons, collector)
 #   make deps       install the Debian packages the build and tests need
 #   make demo       deps + build + the rogue-agent demo (root)
-#   make test       deps + build + unit and integration tests (root)
+#   make test       deps + build + unit, fuzz corpus and integration tests (root)
+#   make fuzz       fuzz the parsers (FUZZ_SECONDS each)
 #   make bench      deps + build + benchmarks (root)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from VMLINUX_BTF
 #   make V=1 ...    show full commands
@@ -108,6 +109,7 @@ integration:
 test: deps
 	$(Q)$(MAKE) --no-print-directory vigil
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-regress
 	$(Q)$(MAKE) --no-print-directory integration
 
 bench: deps

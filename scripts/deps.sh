@@ -8,7 +8,7 @@ packages=(
 	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libyajl-dev
 	libyaml-dev uthash-dev pkg-config make
 	# tests and benchmarks
-	libcmocka-dev bpftrace iproute2 attr
+	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr
 )
 
 missing=()

@@ -104,14 +104,7 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 		return config__set_uint(&cfg->flow_interval_ms, arg, 10,
 					3600000, "--flow-interval") ?: 1;
 	case OPT_RINGBUF_MB:
-		if (config__set_uint(&cfg->ringbuf_mb, arg, 1, 1024,
-				     "--ringbuf-mb"))
-			return -EINVAL;
-		if (cfg->ringbuf_mb & (cfg->ringbuf_mb - 1)) {
-			log_error("--ringbuf-mb: must be a power of two");
-			return -EINVAL;
-		}
-		return 1;
+		return config__set_ringbuf(cfg, arg, "--ringbuf-mb") ?: 1;
 	case 'v':
 		log__set_verbose(true);
 		return 1;

@@ -55,6 +55,21 @@ int config__set_uint(unsigned int *out, const char *text, unsigned int min,
 	return 0;
 }
 
+int config__set_ringbuf(struct config *c, const char *text,
+			const char *where)
+{
+	unsigned int mb;
+
+	if (config__set_uint(&mb, text, 1, 1024, where))
+		return -EINVAL;
+	if (mb & (mb - 1)) {
+		log_error("%s: must be a power of two, got %u", where, mb);
+		return -EINVAL;
+	}
+	c->ringbuf_mb = mb;
+	return 0;
+}
+
 int config__set_str(char **out, const char *text)
 {
 	char *copy = strdup(text);
@@ -140,6 +155,7 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 			 yaml_node_t *v)
 {
 	const char *key = doc__scalar(d, k, "key");
+	char where[PATH_MAX + 128];
 	const char *text;
 
 	if (!key)
@@ -152,8 +168,12 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 			d->errors++;
 	} else if (!strcmp(key, "flow_interval_ms"))
 		config__uint(d, v, key, &c->flow_interval_ms, 10, 3600000);
-	else if (!strcmp(key, "ringbuf_mb"))
-		config__uint(d, v, key, &c->ringbuf_mb, 1, 1024);
+	else if (!strcmp(key, "ringbuf_mb")) {
+		text = doc__scalar(d, v, key);
+		doc__where(d, v, key, where, sizeof(where));
+		if (text && config__set_ringbuf(c, text, where))
+			d->errors++;
+	}
 	else
 		doc__error(d, k, "unknown setting \"%s\" (known: "
 			   "sandbox_roots, output, flow_interval_ms, "
@@ -164,7 +184,9 @@ static void config__apply(struct config *c, struct doc *d)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&d->yaml);
 
-	if (!root)	/* an empty file changes nothing */
+	/* An empty file, or one with only "---", changes nothing. */
+	if (!root || (root->type == YAML_SCALAR_NODE &&
+		      root->data.scalar.length == 0))
 		return;
 	if (root->type != YAML_MAPPING_NODE) {
 		doc__error(d, root, "expected a mapping of settings");
@@ -201,9 +223,5 @@ int config__load(struct config *c, const char *path)
 	}
 	yaml_parser_delete(&parser);
 	fclose(f);
-	if (!d.errors && (c->ringbuf_mb & (c->ringbuf_mb - 1))) {
-		log_error("%s: ringbuf_mb must be a power of two", path);
-		d.errors++;
-	}
 	return d.errors ? -EINVAL : 0;
 }

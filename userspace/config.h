@@ -33,6 +33,9 @@ void config__free(struct config *c);
 int config__add_root(struct config *c, const char *path, const char *where);
 int config__set_uint(unsigned int *out, const char *text, unsigned int min,
 		     unsigned int max, const char *where);
+/* The ring buffer size in MiB: a power of two from 1 to 1024. */
+int config__set_ringbuf(struct config *c, const char *text,
+			const char *where);
 int config__set_str(char **out, const char *text);
 
 #endif /* VIGIL_CONFIG_H */

@@ -116,12 +116,20 @@ static struct node *proctab__find(struct proctab *t, uint32_t pid)
 	return n;
 }
 
-static void node__set_parent(struct node *n, struct node *parent)
+/* A reference on the parent taken before the child's own insertion, which
+ * may evict an entry under the same pid (a corrupt record naming a process
+ * as its own parent): the parent stays valid whatever is evicted. */
+static struct node *node__hold(struct node *parent)
 {
-	if (!parent)
-		return;
-	parent->refs++;
-	n->p.parent = &parent->p;
+	if (parent)
+		parent->refs++;
+	return parent;
+}
+
+/* n's parent pointer takes over a reference from node__hold. */
+static void node__set_parent(struct node *n, struct node *held)
+{
+	n->p.parent = held ? &held->p : NULL;
 }
 
 /* What /proc/PID/stat says: parent, command name and start time in ns
@@ -194,6 +202,8 @@ static struct node *proctab__parent(struct proctab *t,
 	struct vigil_hdr ph = { .sandbox_cgid = h->sandbox_cgid };
 	uint64_t start_ns;
 
+	if (h->ppid == h->pid)
+		return NULL;	/* corrupt: nobody is their own parent */
 	if (parent)
 		return parent->sandbox == h->sandbox_cgid ? parent : NULL;
 	if (depth >= PROC_MAX_DEPTH || !t->sandbox_cgroup ||
@@ -208,15 +218,17 @@ static struct node *proctab__parent(struct proctab *t,
 static struct node *proctab__load(struct proctab *t, const struct vigil_hdr *h,
 				  int depth)
 {
-	struct node *n, *parent = proctab__parent(t, h, depth);
+	struct node *n, *parent = node__hold(proctab__parent(t, h, depth));
 	char path[64], exe[PATH_MAX];
 	struct vigil_hdr now;
 	uint64_t start_ns = 0;
 	ssize_t len;
 
 	n = proctab__insert(t, h->pid, h->sandbox_cgid);
-	if (!n)
+	if (!n) {
+		node__unref(parent);
 		return NULL;
+	}
 	n->p.ppid = h->ppid;
 	memcpy(n->p.comm, h->comm, VIGIL_COMM_LEN);
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/exe", h->pid);
@@ -240,19 +252,22 @@ struct proc *proctab__get(struct proctab *t, const struct vigil_hdr *h)
 void proctab__fork(struct proctab *t, const struct vigil_hdr *h,
 		   uint32_t child)
 {
-	struct proc *parent = proctab__get(t, h);
-	struct node *n;
+	struct proc *p = child != h->pid ? proctab__get(t, h) : NULL;
+	struct node *parent, *n;
 
-	if (!parent)
+	if (!p)
 		return;
+	parent = node__hold(node__of(p));
 	n = proctab__insert(t, child, h->sandbox_cgid);
-	if (!n)
+	if (!n) {
+		node__unref(parent);
 		return;
-	n->p.ppid = parent->pid;
-	memcpy(n->p.comm, parent->comm, sizeof(n->p.comm));
-	proc__set_exe(&n->p, parent->exe ? parent->exe : "", parent->exe_len);
+	}
+	n->p.ppid = p->pid;
+	memcpy(n->p.comm, p->comm, sizeof(n->p.comm));
+	proc__set_exe(&n->p, p->exe ? p->exe : "", p->exe_len);
 	proc__set_exec_id(&n->p, h->ktime_ns);
-	node__set_parent(n, node__of(parent));
+	node__set_parent(n, parent);
 }
 
 void proctab__exec(struct proctab *t, const struct vigil_hdr *h,

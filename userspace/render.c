@@ -45,11 +45,16 @@ void render__sync_clock(struct render *r)
 
 static void render__time(struct render *r, uint64_t ktime_ns)
 {
-	int64_t ns = (int64_t)ktime_ns + r->boot_to_real_ns;
 	char buf[TIMEFMT_LEN];
-	size_t len = timefmt__rfc3339(&r->tf, buf, ns / 1000000000,
-				      ns % 1000000000);
+	int64_t ns;
+	size_t len;
 
+	/* Only a corrupt record can overflow; it renders as the epoch. */
+	if (ktime_ns > INT64_MAX ||
+	    __builtin_add_overflow((int64_t)ktime_ns, r->boot_to_real_ns, &ns) ||
+	    ns < 0)
+		ns = 0;
+	len = timefmt__rfc3339(&r->tf, buf, ns / 1000000000, ns % 1000000000);
 	json__strn(r->json, "time", buf, len);
 }
 

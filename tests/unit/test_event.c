@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* event__decode against raw records laid out as bpf/events.h says. Every
+ * record lives in a heap buffer of exactly the size passed to the decoder,
+ * so a read one byte past it is an ASan error, not a silent pass. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "event.h"
+
+#define HDR   sizeof(struct vigil_hdr)
+#define EXEC  sizeof(struct vigil_exec)
+#define FORK  sizeof(struct vigil_fork)
+#define EXIT  sizeof(struct vigil_exit)
+#define OPEN  sizeof(struct vigil_open)
+#define CONN  sizeof(struct vigil_connect)
+
+/* The layout the kernel side writes; a change here is a format change. */
+_Static_assert(sizeof(struct vigil_hdr) == 72, "vigil_hdr layout");
+_Static_assert(sizeof(struct vigil_exec) == 104, "vigil_exec layout");
+_Static_assert(offsetof(struct vigil_exec, data) == 104, "exec data[]");
+_Static_assert(sizeof(struct vigil_fork) == 80, "vigil_fork layout");
+_Static_assert(sizeof(struct vigil_exit) == 80, "vigil_exit layout");
+_Static_assert(sizeof(struct vigil_open) == 104, "vigil_open layout");
+_Static_assert(offsetof(struct vigil_open, data) == 104, "open data[]");
+_Static_assert(sizeof(struct vigil_connect) == 216, "vigil_connect layout");
+
+/* A zeroed heap buffer of exactly size bytes (malloc(0) included: ASan
+ * treats any read through it as an overflow). */
+static void *buf_new(size_t size)
+{
+	void *p = malloc(size);
+
+	assert_non_null(p);
+	memset(p, 0, size);
+	return p;
+}
+
+static void hdr_fill(struct vigil_hdr *h, uint16_t type, size_t size)
+{
+	h->type = type;
+	h->size = (uint16_t)size;
+	h->flags = VIGIL_F_DELETED;
+	h->ktime_ns = 123456789012ULL;
+	h->cgroup_id = 4242;
+	h->sandbox_cgid = 77;
+	h->pid = 1000;
+	h->tid = 1001;
+	h->ppid = 999;
+	h->uid = 1234;
+	h->gid = 5678;
+	memcpy(h->comm, "python3", 7);
+}
+
+/* An exec record: fixed part, then file, arg and argv back to back. */
+static struct vigil_exec *exec_new(const char *file, size_t file_len,
+				   const char *arg, size_t arg_len,
+				   const char *argv, size_t argv_len,
+				   size_t *size)
+{
+	struct vigil_exec *r;
+
+	*size = EXEC + file_len + arg_len + argv_len;
+	r = buf_new(*size);
+	hdr_fill(&r->hdr, VIGIL_EV_EXEC, *size);
+	r->ret = -2;
+	r->dev = 0x803;
+	r->ino = 0x1122334455667788ULL;
+	r->sys = VIGIL_SYS_EXECVEAT;
+	r->file_len = (uint16_t)file_len;
+	r->arg_len = (uint16_t)arg_len;
+	r->argv_len = (uint16_t)argv_len;
+	r->argc = 3;
+	memcpy(r->data, file, file_len);
+	memcpy(r->data + file_len, arg, arg_len);
+	memcpy(r->data + file_len + arg_len, argv, argv_len);
+	return r;
+}
+
+static struct vigil_open *open_new(const char *path, size_t path_len,
+				   const char *arg, size_t arg_len,
+				   size_t *size)
+{
+	struct vigil_open *r;
+
+	*size = OPEN + path_len + arg_len;
+	r = buf_new(*size);
+	hdr_fill(&r->hdr, VIGIL_EV_OPEN, *size);
+	r->ret = 3;
+	r->open_flags = 02101101;
+	r->mode = 0644;
+	r->dev = 0x10303;
+	r->ino = 987654321;
+	r->sys = VIGIL_SYS_OPENAT2;
+	r->path_len = (uint16_t)path_len;
+	r->arg_len = (uint16_t)arg_len;
+	memcpy(r->data, path, path_len);
+	memcpy(r->data + path_len, arg, arg_len);
+	return r;
+}
+
+static void assert_bytes(const struct bytes *b, const void *at,
+			 const char *want, size_t len)
+{
+	assert_ptr_equal(b->p, at);
+	assert_int_equal(b->len, len);
+	assert_memory_equal(b->p, want, len);
+}
+
+static void assert_hdr_view(const struct event *ev, const void *rec,
+			    enum event_kind kind)
+{
+	assert_int_equal(ev->kind, kind);
+	assert_ptr_equal(ev->hdr, rec);
+	assert_int_equal(ev->ktime_ns, 123456789012ULL);
+	assert_int_equal(ev->seq, 0);
+	assert_null(ev->sandbox);
+	assert_null(ev->proc);
+}
+
+static void test_exec(void **state)
+{
+	static const char argv[] = "ls\0-l\0/tmp";	/* last one cut */
+	size_t size;
+	struct vigil_exec *r = exec_new("/usr/bin/ls", 11, "ls", 2, argv,
+					sizeof(argv) - 1, &size);
+	struct event ev;
+
+	memset(&ev, 0xa5, sizeof(ev));
+	assert_int_equal(size, 104 + 11 + 2 + 10);
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_hdr_view(&ev, r, EVENT_EXEC);
+	assert_int_equal(ev.exec.ret, -2);
+	assert_int_equal(ev.exec.dev, 0x803);
+	assert_int_equal(ev.exec.ino, 0x1122334455667788ULL);
+	assert_int_equal(ev.exec.sys, VIGIL_SYS_EXECVEAT);
+	assert_int_equal(ev.exec.argc, 3);
+	assert_bytes(&ev.exec.file, r->data, "/usr/bin/ls", 11);
+	assert_bytes(&ev.exec.arg, r->data + 11, "ls", 2);
+	assert_bytes(&ev.exec.argv, r->data + 13, argv, 10);
+	free(r);
+}
+
+/* argv cut at the kernel's limit (VIGIL_F_ARGV_TRUNC) ends inside an
+ * argument: only whole arguments are kept. Without the flag, argv is
+ * taken as sent. */
+static void test_exec_argv_truncated(void **state)
+{
+	static const char argv[] = "sh\0-c\0echo aaa";
+	size_t size;
+	struct vigil_exec *r = exec_new("/bin/sh", 7, "sh", 2, argv,
+					sizeof(argv) - 1, &size);
+	struct event ev;
+
+	r->hdr.flags = VIGIL_F_ARGV_TRUNC;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_bytes(&ev.exec.argv, r->data + 9, "sh\0-c\0", 6);
+	assert_int_equal(ev.exec.argc, 3);
+
+	/* cut right after a NUL: nothing to drop (the record's bytes
+	 * after argv are unused) */
+	r->argv_len = 6;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_bytes(&ev.exec.argv, r->data + 9, "sh\0-c\0", 6);
+
+	/* a single argument, cut: none left */
+	r->arg_len = 2 + 6;
+	r->argv_len = 8;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_ptr_equal(ev.exec.argv.p, r->data + 15);
+	assert_int_equal(ev.exec.argv.len, 0);
+
+	r->hdr.flags = 0;
+	r->arg_len = 2;
+	r->argv_len = sizeof(argv) - 1;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_bytes(&ev.exec.argv, r->data + 9, argv, sizeof(argv) - 1);
+	free(r);
+}
+
+/* Failed exec: no file, and every string may be empty. */
+static void test_exec_empty_strings(void **state)
+{
+	size_t size;
+	struct vigil_exec *r = exec_new("", 0, "", 0, "", 0, &size);
+	struct event ev;
+
+	assert_int_equal(size, EXEC);
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_int_equal(ev.exec.file.len, 0);
+	assert_int_equal(ev.exec.arg.len, 0);
+	assert_int_equal(ev.exec.argv.len, 0);
+	assert_ptr_equal(ev.exec.file.p, r->data);
+	assert_ptr_equal(ev.exec.argv.p, r->data);
+	free(r);
+}
+
+static void test_open(void **state)
+{
+	size_t size;
+	struct vigil_open *r = open_new("/etc/passwd", 11, "../passwd", 9,
+					&size);
+	struct event ev;
+
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_hdr_view(&ev, r, EVENT_OPEN);
+	assert_int_equal(ev.open.ret, 3);
+	assert_int_equal(ev.open.flags, 02101101);
+	assert_int_equal(ev.open.mode, 0644);
+	assert_int_equal(ev.open.dev, 0x10303);
+	assert_int_equal(ev.open.ino, 987654321);
+	assert_int_equal(ev.open.sys, VIGIL_SYS_OPENAT2);
+	assert_bytes(&ev.open.path, r->data, "/etc/passwd", 11);
+	assert_bytes(&ev.open.arg, r->data + 11, "../passwd", 9);
+	free(r);
+}
+
+static void test_connect_inet(void **state)
+{
+	struct vigil_connect *r = buf_new(CONN);
+	static const uint8_t addr[16] = { 93, 184, 216, 34 };
+	struct event ev;
+
+	hdr_fill(&r->hdr, VIGIL_EV_CONNECT, CONN);
+	r->ret = -115;
+	r->proto = 6;
+	r->sock_type = SOCK_STREAM;
+	r->sa.family = AF_INET;
+	r->sa.port = 443;
+	memcpy(r->sa.addr, addr, sizeof(addr));
+	assert_int_equal(event__decode(r, CONN, &ev), 0);
+	assert_hdr_view(&ev, r, EVENT_CONNECT);
+	assert_int_equal(ev.connect.ret, -115);
+	assert_int_equal(ev.connect.proto, 6);
+	assert_int_equal(ev.connect.sock_type, SOCK_STREAM);
+	assert_int_equal(ev.connect.sa.family, AF_INET);
+	assert_int_equal(ev.connect.sa.port, 443);
+	assert_memory_equal(ev.connect.sa.addr, addr, sizeof(addr));
+	free(r);
+}
+
+/* The unix path is copied; a path_len the kernel could never send is
+ * cut to sun_path's size so rendering cannot read past it. */
+static void test_connect_unix(void **state)
+{
+	struct vigil_connect *r = buf_new(CONN);
+	struct event ev;
+
+	hdr_fill(&r->hdr, VIGIL_EV_CONNECT, CONN);
+	r->sock_type = SOCK_DGRAM;
+	r->sa.family = AF_UNIX;
+	r->sa.path_len = 9;
+	memcpy(r->sa.path, "\0abstract", 9);
+	assert_int_equal(event__decode(r, CONN, &ev), 0);
+	assert_int_equal(ev.connect.sa.family, AF_UNIX);
+	assert_int_equal(ev.connect.sa.path_len, 9);
+	assert_memory_equal(ev.connect.sa.path, "\0abstract", 9);
+
+	r->sa.path_len = VIGIL_UNIX_MAX;
+	assert_int_equal(event__decode(r, CONN, &ev), 0);
+	assert_int_equal(ev.connect.sa.path_len, VIGIL_UNIX_MAX);
+	r->sa.path_len = VIGIL_UNIX_MAX + 1;
+	assert_int_equal(event__decode(r, CONN, &ev), 0);
+	assert_int_equal(ev.connect.sa.path_len, VIGIL_UNIX_MAX);
+	r->sa.path_len = 0xffff;
+	assert_int_equal(event__decode(r, CONN, &ev), 0);
+	assert_int_equal(ev.connect.sa.path_len, VIGIL_UNIX_MAX);
+	free(r);
+}
+
+static void test_fork_exit(void **state)
+{
+	struct vigil_fork *f = buf_new(FORK);
+	struct vigil_exit *x = buf_new(EXIT);
+	struct event ev;
+
+	hdr_fill(&f->hdr, VIGIL_EV_FORK, FORK);
+	f->child_pid = 31337;
+	assert_int_equal(event__decode(f, FORK, &ev), 0);
+	assert_hdr_view(&ev, f, EVENT_FORK);
+	assert_int_equal(ev.child_pid, 31337);
+
+	hdr_fill(&x->hdr, VIGIL_EV_EXIT, EXIT);
+	x->exit_code = 0x8b;	/* SIGSEGV, core dumped */
+	assert_int_equal(event__decode(x, EXIT, &ev), 0);
+	assert_hdr_view(&ev, x, EVENT_EXIT);
+	assert_int_equal(ev.exit_code, 0x8b);
+	free(f);
+	free(x);
+}
+
+/* The ring buffer may hand over more bytes than hdr.size; strings are
+ * still taken within hdr.size only. */
+static void test_buffer_longer_than_record(void **state)
+{
+	size_t size;
+	struct vigil_open *r = open_new("/a", 2, "b", 1, &size);
+	struct vigil_open *big = buf_new(size + 64);
+	struct event ev;
+
+	memcpy(big, r, size);
+	assert_int_equal(event__decode(big, size + 64, &ev), 0);
+	assert_bytes(&ev.open.path, big->data, "/a", 2);
+	assert_bytes(&ev.open.arg, big->data + 2, "b", 1);
+
+	/* arg reaching into the slack beyond hdr.size is malformed */
+	big->arg_len = 2;
+	assert_int_equal(event__decode(big, size + 64, &ev), -EINVAL);
+	free(big);
+	free(r);
+}
+
+static void test_zero_length(void **state)
+{
+	void *p = buf_new(0);
+	struct event ev;
+
+	assert_int_equal(event__decode(p, 0, &ev), -EINVAL);
+	free(p);
+}
+
+/* Every size from 1 to the header's, on a buffer of exactly that size
+ * whose bytes would otherwise make a valid fork record. */
+static void test_shorter_than_header(void **state)
+{
+	struct vigil_fork full;
+	struct event ev;
+
+	memset(&full, 0, sizeof(full));
+	hdr_fill(&full.hdr, VIGIL_EV_FORK, FORK);
+	for (size_t n = 1; n < HDR; n++) {
+		void *p = buf_new(n);
+
+		memcpy(p, &full, n);
+		assert_int_equal(event__decode(p, n, &ev), -EINVAL);
+		free(p);
+	}
+}
+
+static void test_hdr_size_beyond_buffer(void **state)
+{
+	static const struct { uint16_t type; size_t size; } recs[] = {
+		{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
+		{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
+		{ VIGIL_EV_CONNECT, CONN },
+	};
+	struct event ev;
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		struct vigil_hdr *h = buf_new(recs[i].size);
+
+		hdr_fill(h, recs[i].type, recs[i].size);
+		assert_int_equal(event__decode(h, recs[i].size, &ev), 0);
+		h->size = (uint16_t)(recs[i].size + 1);
+		assert_int_equal(event__decode(h, recs[i].size, &ev), -EINVAL);
+		h->size = 0xffff;
+		assert_int_equal(event__decode(h, recs[i].size, &ev), -EINVAL);
+		free(h);
+	}
+	/* a header-sized buffer that claims more */
+	struct vigil_hdr *h = buf_new(HDR);
+
+	hdr_fill(h, VIGIL_EV_FORK, FORK);
+	assert_int_equal(event__decode(h, HDR, &ev), -EINVAL);
+	free(h);
+}
+
+static void test_unknown_type(void **state)
+{
+	static const uint16_t types[] = {
+		0, 6, 7, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
+	};
+	struct event ev;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		/* large enough for any known type */
+		struct vigil_connect *r = buf_new(CONN);
+
+		hdr_fill(&r->hdr, types[i], CONN);
+		assert_int_equal(event__decode(r, CONN, &ev), -EINVAL);
+		free(r);
+	}
+}
+
+/* hdr.size of 0 (or anything below the fixed part) in a buffer that is
+ * itself large enough: the record's own size decides. */
+static void test_record_size_below_fixed_part(void **state)
+{
+	static const struct { uint16_t type; size_t min; } recs[] = {
+		{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
+		{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
+		{ VIGIL_EV_CONNECT, CONN },
+	};
+	struct event ev;
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		struct vigil_hdr *h = buf_new(recs[i].min);
+
+		hdr_fill(h, recs[i].type, 0);
+		assert_int_equal(event__decode(h, recs[i].min, &ev), -EINVAL);
+		for (size_t n = HDR; n < recs[i].min; n++) {
+			h->size = (uint16_t)n;
+			assert_int_equal(event__decode(h, recs[i].min, &ev),
+					 -EINVAL);
+		}
+		h->size = (uint16_t)recs[i].min;
+		assert_int_equal(event__decode(h, recs[i].min, &ev), 0);
+		free(h);
+	}
+}
+
+/* A consistent record (hdr.size == buffer size) cut anywhere inside its
+ * fixed part, on a buffer of exactly that size. */
+static void test_buffer_below_fixed_part(void **state)
+{
+	static const struct { uint16_t type; size_t min; } recs[] = {
+		{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
+		{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
+		{ VIGIL_EV_CONNECT, CONN },
+	};
+	struct event ev;
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		for (size_t n = HDR; n < recs[i].min; n++) {
+			struct vigil_hdr *h = buf_new(n);
+
+			hdr_fill(h, recs[i].type, n);
+			assert_int_equal(event__decode(h, n, &ev), -EINVAL);
+			free(h);
+		}
+	}
+}
+
+/* Lengths that sum to exactly the data area are accepted; one byte more
+ * in any of them is not. */
+static void test_exec_lengths(void **state)
+{
+	size_t size;
+	struct vigil_exec *r = exec_new("/bin/sh", 7, "sh", 2, "sh\0-c\0",
+					6, &size);
+	struct event ev;
+
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	r->file_len++;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->file_len--;
+	r->arg_len++;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->arg_len--;
+	r->argv_len++;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->argv_len--;
+
+	/* shifting bytes between strings keeps the sum: still valid */
+	r->file_len = 15;
+	r->arg_len = 0;
+	r->argv_len = 0;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_int_equal(ev.exec.file.len, 15);
+	r->file_len = 0;
+	r->argv_len = 15;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_ptr_equal(ev.exec.argv.p, r->data);
+	assert_int_equal(ev.exec.argv.len, 15);
+
+	/* each length alone past the end, and all at their maximum, which
+	 * must not wrap around when summed */
+	r->argv_len = 16;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->argv_len = 0;
+	r->arg_len = 16;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->file_len = r->arg_len = r->argv_len = 0xffff;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->file_len = 0;
+	r->arg_len = 0;
+	r->argv_len = 0xffff;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	free(r);
+}
+
+static void test_open_lengths(void **state)
+{
+	size_t size;
+	struct vigil_open *r = open_new("/etc/shadow", 11, "x", 1, &size);
+	struct event ev;
+
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	r->path_len++;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->path_len--;
+	r->arg_len++;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->path_len = 0;
+	r->arg_len = 12;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	r->path_len = 0xffff;
+	r->arg_len = 0xffff;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	free(r);
+}
+
+/* A valid exec record whose hdr.size (and buffer) is cut at every length
+ * short of the whole: the strings no longer fit, and nothing past the
+ * cut is read. */
+static void test_exec_cut_everywhere(void **state)
+{
+	size_t size;
+	struct vigil_exec *r = exec_new("/usr/bin/python3", 16, "python3", 7,
+					"python3\0-c\0pass\0", 17, &size);
+	struct event ev;
+
+	for (size_t n = HDR; n < size; n++) {
+		struct vigil_exec *cut = buf_new(n);
+
+		memcpy(cut, r, n);
+		cut->hdr.size = (uint16_t)n;
+		assert_int_equal(event__decode(cut, n, &ev), -EINVAL);
+		/* the original hdr.size over a short buffer */
+		cut->hdr.size = (uint16_t)size;
+		assert_int_equal(event__decode(cut, n, &ev), -EINVAL);
+		free(cut);
+	}
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	free(r);
+}
+
+static void test_open_cut_everywhere(void **state)
+{
+	size_t size;
+	struct vigil_open *r = open_new("/home/u/.ssh/id_rsa", 19,
+					"innocent.txt", 12, &size);
+	struct event ev;
+
+	for (size_t n = HDR; n < size; n++) {
+		struct vigil_open *cut = buf_new(n);
+
+		memcpy(cut, r, n);
+		cut->hdr.size = (uint16_t)n;
+		assert_int_equal(event__decode(cut, n, &ev), -EINVAL);
+		free(cut);
+	}
+	free(r);
+}
+
+/* The largest record the kernel side can send (both paths and argv at
+ * their limits) decodes. */
+static void test_exec_largest(void **state)
+{
+	size_t flen = VIGIL_PATH_MAX, alen = VIGIL_PATH_MAX;
+	size_t vlen = VIGIL_ARGV_MAX, size;
+	char *s = malloc(vlen);
+	struct vigil_exec *r;
+	struct event ev;
+
+	assert_non_null(s);
+	memset(s, 'x', vlen);
+	r = exec_new(s, flen, s, alen, s, vlen, &size);
+	assert_int_equal(size, EXEC + 16384);
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_int_equal(ev.exec.file.len, flen);
+	assert_int_equal(ev.exec.arg.len, alen);
+	assert_int_equal(ev.exec.argv.len, vlen);
+	assert_ptr_equal(ev.exec.argv.p + vlen, (char *)r + size);
+	free(r);
+	free(s);
+}
+
+static void test_type_names(void **state)
+{
+	assert_string_equal(event__type_name(EVENT_EXEC), "exec");
+	assert_string_equal(event__type_name(EVENT_FORK), "fork");
+	assert_string_equal(event__type_name(EVENT_EXIT), "exit");
+	assert_string_equal(event__type_name(EVENT_OPEN), "open");
+	assert_string_equal(event__type_name(EVENT_CONNECT), "connect");
+	assert_string_equal(event__type_name(EVENT_FLOW), "flow");
+	assert_string_equal(event__type_name(EVENT_DROP), "drop");
+	assert_string_equal(event__type_name((enum event_kind)0), "unknown");
+	assert_string_equal(event__type_name((enum event_kind)6), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_exec_argv_truncated),
+		cmocka_unit_test(test_exec_empty_strings),
+		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_connect_inet),
+		cmocka_unit_test(test_connect_unix),
+		cmocka_unit_test(test_fork_exit),
+		cmocka_unit_test(test_buffer_longer_than_record),
+		cmocka_unit_test(test_zero_length),
+		cmocka_unit_test(test_shorter_than_header),
+		cmocka_unit_test(test_hdr_size_beyond_buffer),
+		cmocka_unit_test(test_unknown_type),
+		cmocka_unit_test(test_record_size_below_fixed_part),
+		cmocka_unit_test(test_buffer_below_fixed_part),
+		cmocka_unit_test(test_exec_lengths),
+		cmocka_unit_test(test_open_lengths),
+		cmocka_unit_test(test_exec_cut_everywhere),
+		cmocka_unit_test(test_open_cut_everywhere),
+		cmocka_unit_test(test_exec_largest),
+		cmocka_unit_test(test_type_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
