@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
 	# build
 	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libyajl-dev
-	libyaml-dev uthash-dev pkg-config make
+	libyaml-dev uthash-dev librdkafka-dev pkg-config make
 	# tests and benchmarks
-	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr
+	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
 )
 
 missing=()
@@ -18,6 +18,10 @@ for p in "${packages[@]}"; do
 done
 # The tests run on the machine's own python3; pytest comes from PyPI if absent.
 python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+# The Kafka broker of the tests runs on a JDK and comes through Maven; the
+# machines ship both, a bare Debian gets them from its packages.
+command -v java >/dev/null || missing+=(default-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -47,10 +47,23 @@ static const char help_text[] =
 "  --output FILE|-       where records go, appended as JSON Lines;\n"
 "                        - is standard output (the default).\n"
 "  --config FILE         YAML settings: sandbox_roots (list), output,\n"
-"                        flow_interval_ms, ringbuf_mb. Flags given after\n"
-"                        --config override it.\n"
+"                        flow_interval_ms, ringbuf_mb, kafka {brokers,\n"
+"                        topics, properties, spool_dir, spool_max_mb,\n"
+"                        flush_timeout_ms}. Flags after --config win.\n"
 "  --flow-interval MS    period of flow and drop records (default 1000).\n"
 "  --ringbuf-mb N        kernel ring buffer size, a power of two (16).\n"
+"  --kafka-brokers LIST  also stream records to Kafka (HOST:PORT,...):\n"
+"                        topics by type, key = sandbox id, headers\n"
+"                        schema, type and host; idempotent, acks=all,\n"
+"                        zstd. Records the brokers cannot take yet wait\n"
+"                        in the spool and go first when they can.\n"
+"  --kafka-property K=V  any librdkafka property (TLS, SASL, ...);\n"
+"                        repeatable, applied over vigil's defaults.\n"
+"  --kafka-topic TYPE=T  topic for events, alerts or actions (default\n"
+"                        vigil.events, vigil.alerts, vigil.actions).\n"
+"  --spool-dir DIR       the spool (default /var/lib/vigil/spool).\n"
+"  --spool-max-mb N      spool bound (1024): past it, events (never\n"
+"                        alerts or actions) are dropped and counted.\n"
 "  -v, --verbose         debug messages, libbpf's included, on stderr.\n"
 "  -h, --help            this text.\n"
 "\n"
@@ -90,21 +103,38 @@ void cli__usage(bool full)
 		fputs("Try 'vigil --help' for more information.\n", stderr);
 }
 
+/* The flags that set one scalar setting, by its name in the file. */
+static const struct {
+	int opt;
+	const char *flag;
+	const char *setting;
+} scalar_flags[] = {
+	{ OPT_OUTPUT, "--output", "output" },
+	{ OPT_FLOW_INTERVAL, "--flow-interval", "flow_interval_ms" },
+	{ OPT_RINGBUF_MB, "--ringbuf-mb", "ringbuf_mb" },
+	{ OPT_KAFKA_BROKERS, "--kafka-brokers", "kafka.brokers" },
+	{ OPT_SPOOL_DIR, "--spool-dir", "kafka.spool_dir" },
+	{ OPT_SPOOL_MAX_MB, "--spool-max-mb", "kafka.spool_max_mb" },
+};
+
 int cli__common_option(int opt, const char *arg, struct config *cfg)
 {
+	for (size_t i = 0; i < sizeof(scalar_flags) / sizeof(scalar_flags[0]);
+	     i++)
+		if (scalar_flags[i].opt == opt)
+			return config__set(cfg, scalar_flags[i].setting, arg,
+					   scalar_flags[i].flag) ?: 1;
 	switch (opt) {
 	case OPT_ROOT:
 		return config__add_root(cfg, arg, "--sandbox-root") ?: 1;
-	case OPT_OUTPUT:
-		return config__set_str(&cfg->output, arg) ?: 1;
+	case OPT_KAFKA_PROPERTY:
+		return config__add_kafka_property(cfg, arg,
+						  "--kafka-property") ?: 1;
+	case OPT_KAFKA_TOPIC:
+		return config__set_kafka_topic(cfg, arg, "--kafka-topic") ?: 1;
 	case OPT_CONFIG:
 		/* A bad file is not bad usage: exit 1, not 2. */
 		return config__load(cfg, arg) ? -EIO : 1;
-	case OPT_FLOW_INTERVAL:
-		return config__set_uint(&cfg->flow_interval_ms, arg, 10,
-					3600000, "--flow-interval") ?: 1;
-	case OPT_RINGBUF_MB:
-		return config__set_ringbuf(cfg, arg, "--ringbuf-mb") ?: 1;
 	case 'v':
 		log__set_verbose(true);
 		return 1;
@@ -125,10 +155,21 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 	o->roots = roots;
 	o->flow_interval_ms = cfg->flow_interval_ms;
 	o->ringbuf_bytes = (size_t)cfg->ringbuf_mb << 20;
-	o->sinks[0] = sink__jsonl(cfg->output);
-	if (!o->sinks[0])
+	o->sinks[o->nr_sinks] = sink__jsonl(cfg->output);
+	if (!o->sinks[o->nr_sinks])
 		return -EIO;
-	o->nr_sinks = 1;
+	o->nr_sinks++;
+	if (cfg->kafka_brokers) {
+		struct kafka_opts ko;
+
+		config__kafka_opts(cfg, &ko);
+		o->sinks[o->nr_sinks] = sink__kafka(&ko);
+		if (!o->sinks[o->nr_sinks]) {
+			o->sinks[0]->close(o->sinks[0]);
+			return -EIO;
+		}
+		o->nr_sinks++;
+	}
 	return 0;
 }
 

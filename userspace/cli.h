@@ -19,6 +19,11 @@ enum cli_opt {
 	OPT_CONFIG,
 	OPT_FLOW_INTERVAL,
 	OPT_RINGBUF_MB,
+	OPT_KAFKA_BROKERS,
+	OPT_KAFKA_PROPERTY,
+	OPT_KAFKA_TOPIC,
+	OPT_SPOOL_DIR,
+	OPT_SPOOL_MAX_MB,
 };
 
 #define CLI_COMMON_OPTIONS						\
@@ -27,6 +32,11 @@ enum cli_opt {
 	{ "config", required_argument, NULL, OPT_CONFIG },		\
 	{ "flow-interval", required_argument, NULL, OPT_FLOW_INTERVAL }, \
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB },	\
+	{ "kafka-brokers", required_argument, NULL, OPT_KAFKA_BROKERS }, \
+	{ "kafka-property", required_argument, NULL, OPT_KAFKA_PROPERTY }, \
+	{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },	\
+	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },	\
+	{ "spool-max-mb", required_argument, NULL, OPT_SPOOL_MAX_MB },	\
 	{ "verbose", no_argument, NULL, 'v' },				\
 	{ "help", no_argument, NULL, 'h' }
 

@@ -105,9 +105,12 @@ static int collector__on_record(void *ctx, void *data, size_t size)
 
 static void collector__report_drops(struct collector *c, uint64_t now)
 {
+	uint64_t sinks = 0;
 	struct event ev;
 
-	if (drops__collect(&c->drops, now, &ev))
+	for (int i = 0; i < c->nr_sinks; i++)
+		sinks += c->sinks[i]->dropped;
+	if (drops__collect(&c->drops, now, sinks, &ev))
 		collector__emit(c, &ev);
 }
 

@@ -12,17 +12,34 @@
 
 void config__defaults(struct config *c)
 {
+	static const char *const topics[KAFKA_TOPICS] = {
+		[KAFKA_EVENTS] = "vigil.events",
+		[KAFKA_ALERTS] = "vigil.alerts",
+		[KAFKA_ACTIONS] = "vigil.actions",
+	};
+
 	memset(c, 0, sizeof(*c));
 	c->output = strdup("-");
 	c->flow_interval_ms = CONFIG_FLOW_INTERVAL_MS;
 	c->ringbuf_mb = CONFIG_RINGBUF_MB;
+	for (int i = 0; i < KAFKA_TOPICS; i++)
+		c->kafka_topics[i] = strdup(topics[i]);
+	c->spool_dir = strdup(KAFKA_SPOOL_DIR);
+	c->spool_max_mb = KAFKA_SPOOL_MB;
+	c->kafka_flush_ms = KAFKA_FLUSH_MS;
 }
 
 void config__free(struct config *c)
 {
 	for (int i = 0; i < c->nr_roots; i++)
 		free(c->roots[i]);
+	for (int i = 0; i < KAFKA_TOPICS; i++)
+		free(c->kafka_topics[i]);
+	for (int i = 0; i < c->nr_kafka_properties; i++)
+		free(c->kafka_properties[i]);
 	free(c->output);
+	free(c->kafka_brokers);
+	free(c->spool_dir);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -52,21 +69,6 @@ int config__set_uint(unsigned int *out, const char *text, unsigned int min,
 		return -EINVAL;
 	}
 	*out = v;
-	return 0;
-}
-
-int config__set_ringbuf(struct config *c, const char *text,
-			const char *where)
-{
-	unsigned int mb;
-
-	if (config__set_uint(&mb, text, 1, 1024, where))
-		return -EINVAL;
-	if (mb & (mb - 1)) {
-		log_error("%s: must be a power of two, got %u", where, mb);
-		return -EINVAL;
-	}
-	c->ringbuf_mb = mb;
 	return 0;
 }
 
@@ -121,6 +123,138 @@ static void doc__where(const struct doc *d, const yaml_node_t *node,
 		 node->start_mark.line + 1, node->start_mark.column + 1, key);
 }
 
+static int set_output(struct config *c, const char *text, const char *where)
+{
+	return config__set_str(&c->output, text);
+}
+
+static int set_flow_interval(struct config *c, const char *text,
+			     const char *where)
+{
+	return config__set_uint(&c->flow_interval_ms, text, 10, 3600000, where);
+}
+
+static int set_ringbuf(struct config *c, const char *text, const char *where)
+{
+	unsigned int mb;
+
+	if (config__set_uint(&mb, text, 1, 1024, where))
+		return -EINVAL;
+	if (mb & (mb - 1)) {
+		log_error("%s: must be a power of two, got %u", where, mb);
+		return -EINVAL;
+	}
+	c->ringbuf_mb = mb;
+	return 0;
+}
+
+static int set_brokers(struct config *c, const char *text, const char *where)
+{
+	return kafka__check_brokers(text, where) ?:
+	       config__set_str(&c->kafka_brokers, text);
+}
+
+static int set_spool_dir(struct config *c, const char *text,
+			 const char *where)
+{
+	return config__set_str(&c->spool_dir, text);
+}
+
+static int set_spool_max(struct config *c, const char *text,
+			 const char *where)
+{
+	return config__set_uint(&c->spool_max_mb, text, 1, 1 << 20, where);
+}
+
+static int set_flush_ms(struct config *c, const char *text, const char *where)
+{
+	return config__set_uint(&c->kafka_flush_ms, text, 0, 600000, where);
+}
+
+/* Every scalar setting, by its name in the file. */
+static const struct setting {
+	const char *name;
+	int (*set)(struct config *c, const char *text, const char *where);
+} settings[] = {
+	{ "output", set_output },
+	{ "flow_interval_ms", set_flow_interval },
+	{ "ringbuf_mb", set_ringbuf },
+	{ "kafka.brokers", set_brokers },
+	{ "kafka.spool_dir", set_spool_dir },
+	{ "kafka.spool_max_mb", set_spool_max },
+	{ "kafka.flush_timeout_ms", set_flush_ms },
+};
+
+int config__set(struct config *c, const char *name, const char *text,
+		const char *where)
+{
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (!strcmp(settings[i].name, name))
+			return settings[i].set(c, text, where) ? -EINVAL : 0;
+	return -ENOENT;
+}
+
+static char *config__join(const char *a, const char *b)
+{
+	char *s = malloc(strlen(a) + strlen(b) + 2);
+
+	if (s)
+		sprintf(s, "%s=%s", a, b);
+	return s;
+}
+
+int config__add_kafka_property(struct config *c, const char *name_value,
+			       const char *where)
+{
+	const char *eq = strchr(name_value, '=');
+
+	if (!eq || eq == name_value) {
+		log_error("%s: expected NAME=VALUE, got \"%s\"", where,
+			  name_value);
+		return -EINVAL;
+	}
+	if (c->nr_kafka_properties == KAFKA_MAX_PROPERTIES) {
+		log_error("%s: too many Kafka properties (at most %d)", where,
+			  KAFKA_MAX_PROPERTIES);
+		return -E2BIG;
+	}
+	c->kafka_properties[c->nr_kafka_properties] = strdup(name_value);
+	return c->kafka_properties[c->nr_kafka_properties++] ? 0 : -ENOMEM;
+}
+
+static const char *const topic_types[KAFKA_TOPICS] = {
+	[KAFKA_EVENTS] = "events", [KAFKA_ALERTS] = "alerts",
+	[KAFKA_ACTIONS] = "actions",
+};
+
+int config__set_kafka_topic(struct config *c, const char *type_name,
+			    const char *where)
+{
+	const char *eq = strchr(type_name, '=');
+
+	for (int i = 0; eq && eq[1] && i < KAFKA_TOPICS; i++)
+		if (!strncmp(type_name, topic_types[i], eq - type_name) &&
+		    !topic_types[i][eq - type_name])
+			return config__set_str(&c->kafka_topics[i], eq + 1);
+	log_error("%s: expected TYPE=TOPIC with TYPE one of events, alerts, "
+		  "actions, got \"%s\"", where, type_name);
+	return -EINVAL;
+}
+
+void config__kafka_opts(const struct config *c, struct kafka_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->brokers = c->kafka_brokers;
+	for (int i = 0; i < KAFKA_TOPICS; i++)
+		o->topics[i] = c->kafka_topics[i];
+	for (int i = 0; i < c->nr_kafka_properties; i++)
+		o->properties[i] = c->kafka_properties[i];
+	o->nr_properties = c->nr_kafka_properties;
+	o->spool_dir = c->spool_dir;
+	o->spool_max_bytes = (uint64_t)c->spool_max_mb << 20;
+	o->flush_timeout_ms = c->kafka_flush_ms;
+}
+
 static void config__roots(struct config *c, struct doc *d, yaml_node_t *v)
 {
 	char where[PATH_MAX + 64];
@@ -140,44 +274,84 @@ static void config__roots(struct config *c, struct doc *d, yaml_node_t *v)
 	}
 }
 
-static void config__uint(struct doc *d, yaml_node_t *v, const char *key,
-			 unsigned int *out, unsigned int min, unsigned int max)
-{
-	char where[PATH_MAX + 128];
-	const char *text = doc__scalar(d, v, key);
+typedef int (*pair_fn)(struct config *c, const char *name_value,
+		       const char *where);
 
-	doc__where(d, v, key, where, sizeof(where));
-	if (text && config__set_uint(out, text, min, max, where))
-		d->errors++;
+/* A mapping of NAME: VALUE pairs, each given to add as "NAME=VALUE". */
+static void config__pairs(struct config *c, struct doc *d, yaml_node_t *v,
+			  const char *key, pair_fn add)
+{
+	char where[PATH_MAX + 64];
+
+	if (v->type != YAML_MAPPING_NODE) {
+		doc__error(d, v, "%s: expected a mapping", key);
+		return;
+	}
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start;
+	     p < v->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&d->yaml, p->key);
+		yaml_node_t *vn = yaml_document_get_node(&d->yaml, p->value);
+		const char *name = doc__scalar(d, kn, key);
+		const char *value = doc__scalar(d, vn, key);
+		char *joined = name && value ? config__join(name, value) : NULL;
+
+		doc__where(d, kn, key, where, sizeof(where));
+		if (joined && add(c, joined, where))
+			d->errors++;
+		free(joined);
+	}
 }
 
+static void config__mapping(struct config *c, struct doc *d, yaml_node_t *v,
+			    const char *prefix);
+
+/* One NAME: VALUE of a mapping whose settings are named prefix + NAME. */
 static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
-			 yaml_node_t *v)
+			 yaml_node_t *v, const char *prefix)
 {
 	const char *key = doc__scalar(d, k, "key");
-	char where[PATH_MAX + 128];
+	char name[128], where[PATH_MAX + 128];
 	const char *text;
+	int err;
 
 	if (!key)
 		return;
-	if (!strcmp(key, "sandbox_roots"))
-		config__roots(c, d, v);
-	else if (!strcmp(key, "output")) {
-		text = doc__scalar(d, v, key);
-		if (text && config__set_str(&c->output, text))
-			d->errors++;
-	} else if (!strcmp(key, "flow_interval_ms"))
-		config__uint(d, v, key, &c->flow_interval_ms, 10, 3600000);
-	else if (!strcmp(key, "ringbuf_mb")) {
-		text = doc__scalar(d, v, key);
-		doc__where(d, v, key, where, sizeof(where));
-		if (text && config__set_ringbuf(c, text, where))
-			d->errors++;
+	snprintf(name, sizeof(name), "%s%s", prefix, key);
+	if (!strcmp(name, "sandbox_roots"))
+		return config__roots(c, d, v);
+	if (!strcmp(name, "kafka"))
+		return config__mapping(c, d, v, "kafka.");
+	if (!strcmp(name, "kafka.topics"))
+		return config__pairs(c, d, v, name, config__set_kafka_topic);
+	if (!strcmp(name, "kafka.properties"))
+		return config__pairs(c, d, v, name, config__add_kafka_property);
+	text = doc__scalar(d, v, name);
+	if (!text)
+		return;
+	doc__where(d, v, name, where, sizeof(where));
+	err = config__set(c, name, text, where);
+	if (err == -ENOENT)
+		doc__error(d, k, "unknown setting \"%s\" (known: %s)", name,
+			   *prefix ? "brokers, topics, properties, spool_dir, "
+				     "spool_max_mb, flush_timeout_ms"
+				   : "sandbox_roots, output, flow_interval_ms, "
+				     "ringbuf_mb, kafka");
+	else if (err)
+		d->errors++;
+}
+
+static void config__mapping(struct config *c, struct doc *d, yaml_node_t *v,
+			    const char *prefix)
+{
+	if (v->type != YAML_MAPPING_NODE) {
+		doc__error(d, v, "%sexpected a mapping of settings",
+			   *prefix ? "kafka: " : "");
+		return;
 	}
-	else
-		doc__error(d, k, "unknown setting \"%s\" (known: "
-			   "sandbox_roots, output, flow_interval_ms, "
-			   "ringbuf_mb)", key);
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start;
+	     p < v->data.mapping.pairs.top; p++)
+		config__pair(c, d, yaml_document_get_node(&d->yaml, p->key),
+			     yaml_document_get_node(&d->yaml, p->value), prefix);
 }
 
 static void config__apply(struct config *c, struct doc *d)
@@ -188,14 +362,7 @@ static void config__apply(struct config *c, struct doc *d)
 	if (!root || (root->type == YAML_SCALAR_NODE &&
 		      root->data.scalar.length == 0))
 		return;
-	if (root->type != YAML_MAPPING_NODE) {
-		doc__error(d, root, "expected a mapping of settings");
-		return;
-	}
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
-	     p < root->data.mapping.pairs.top; p++)
-		config__pair(c, d, yaml_document_get_node(&d->yaml, p->key),
-			     yaml_document_get_node(&d->yaml, p->value));
+	config__mapping(c, d, root, "");
 }
 
 int config__load(struct config *c, const char *path)

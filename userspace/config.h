@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "events.h"
+#include "kafka.h"
 
 #define CONFIG_FLOW_INTERVAL_MS 1000
 #define CONFIG_RINGBUF_MB       16
@@ -20,6 +21,14 @@ struct config {
 	char *output;			/* "-" for stdout */
 	unsigned int flow_interval_ms;
 	unsigned int ringbuf_mb;	/* power of two */
+	/* The Kafka sink, on when brokers is set. */
+	char *kafka_brokers;
+	char *kafka_topics[KAFKA_TOPICS];
+	char *kafka_properties[KAFKA_MAX_PROPERTIES];	/* "name=value" */
+	int nr_kafka_properties;
+	char *spool_dir;
+	unsigned int spool_max_mb;
+	unsigned int kafka_flush_ms;
 };
 
 void config__defaults(struct config *c);
@@ -28,14 +37,23 @@ void config__defaults(struct config *c);
 int config__load(struct config *c, const char *path);
 void config__free(struct config *c);
 
-/* Setters shared by the file and the command line; `where` names the
- * source in error messages ("--flow-interval", "FILE:3:5"). */
+/* Sets one scalar setting by its name in the file ("output",
+ * "kafka.brokers", ...), as the file and the command line both do; `where`
+ * names the source in error messages ("--output", "FILE:3:5"). Returns 0,
+ * -ENOENT for an unknown name, or -EINVAL (logged). */
+int config__set(struct config *c, const char *name, const char *text,
+		const char *where);
+/* The list-valued settings. */
 int config__add_root(struct config *c, const char *path, const char *where);
+int config__add_kafka_property(struct config *c, const char *name_value,
+			       const char *where);
+/* "TYPE=NAME": the topic for records of TYPE (events, alerts, actions). */
+int config__set_kafka_topic(struct config *c, const char *type_name,
+			    const char *where);
+/* The Kafka sink's options as the sink takes them. */
+void config__kafka_opts(const struct config *c, struct kafka_opts *o);
 int config__set_uint(unsigned int *out, const char *text, unsigned int min,
 		     unsigned int max, const char *where);
-/* The ring buffer size in MiB: a power of two from 1 to 1024. */
-int config__set_ringbuf(struct config *c, const char *text,
-			const char *where);
 int config__set_str(char **out, const char *text);
 
 #endif /* VIGIL_CONFIG_H */

@@ -30,7 +30,8 @@ static uint64_t drops__read(const struct drops *d, uint32_t reason)
 	return sum;
 }
 
-uint64_t drops__collect(struct drops *d, uint64_t now_ns, struct event *ev)
+uint64_t drops__collect(struct drops *d, uint64_t now_ns, uint64_t sinks_total,
+			struct event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = EVENT_DROP;
@@ -42,6 +43,9 @@ uint64_t drops__collect(struct drops *d, uint64_t now_ns, struct event *ev)
 		ev->drop.lost += ev->drop.reason[i];
 		d->reported[i] = total;
 	}
+	ev->drop.sinks = sinks_total - d->reported_sinks;
+	ev->drop.lost += ev->drop.sinks;
+	d->reported_sinks = sinks_total;
 	/* since the previous drop record, not the previous look */
 	ev->drop.since_ms = (now_ns - d->last_ns) / 1000000;
 	if (ev->drop.lost)
@@ -55,5 +59,5 @@ uint64_t drops__total(const struct drops *d)
 
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		sum += d->reported[i];
-	return sum;
+	return sum + d->reported_sinks;
 }

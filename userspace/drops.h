@@ -12,12 +12,16 @@ struct drops {
 	int fd;				/* the drops map */
 	int ncpus;
 	uint64_t reported[VIGIL_DROP_MAX];	/* totals already reported */
+	uint64_t reported_sinks;
 	uint64_t last_ns;		/* when the last report was made */
 };
 
 int drops__init(struct drops *d, int map_fd, uint64_t now_ns);
-/* Fills ev with the losses since the last call; returns how many. */
-uint64_t drops__collect(struct drops *d, uint64_t now_ns, struct event *ev);
+/* Fills ev with the losses since the last call, the kernel's and those of
+ * the sinks (sinks_total: what they dropped since start); returns how
+ * many. */
+uint64_t drops__collect(struct drops *d, uint64_t now_ns, uint64_t sinks_total,
+			struct event *ev);
 /* Everything lost since start. */
 uint64_t drops__total(const struct drops *d);
 

@@ -63,7 +63,8 @@ struct ev_flow {
 struct ev_drop {
 	uint64_t lost;
 	uint64_t since_ms;
-	uint64_t reason[VIGIL_DROP_MAX];
+	uint64_t reason[VIGIL_DROP_MAX];	/* the kernel's, by enum vigil_drop */
+	uint64_t sinks;			/* records sinks let go (full spool) */
 };
 
 struct event {

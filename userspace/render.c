@@ -298,6 +298,7 @@ static void render__drop(struct json *j, const struct event *ev)
 	json__obj_begin(j, "reasons");
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		json__uint(j, reasons[i], ev->drop.reason[i]);
+	json__uint(j, "sinks", ev->drop.sinks);
 	json__obj_end(j);
 	json__obj_end(j);
 }

@@ -19,8 +19,9 @@ struct sink {
 		     size_t len);
 	int (*flush)(struct sink *s);
 	void (*close)(struct sink *s);
-	uint64_t written;	/* records accepted */
-	uint64_t failed;	/* records it could not write */
+	uint64_t written;	/* records written (delivered, for Kafka) */
+	uint64_t failed;	/* records it could not write: errors */
+	uint64_t dropped;	/* records it let go by design (a full spool) */
 };
 
 /* A sink writing JSON Lines to path ("-" for stdout). NULL on error,

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#define KNOWN "(known: sandbox_roots, output, flow_interval_ms, ringbuf_mb)"
+#define KNOWN "(known: sandbox_roots, output, flow_interval_ms, ringbuf_mb, kafka)"
 
 struct fixture {
 	char path[64];		/* the temporary config file */

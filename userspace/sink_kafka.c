@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Three states keep records in order and on disk when they cannot go out:
+ *
+ *   LIVE      records go straight to librdkafka (its queue is the bounded
+ *             in-memory buffer).
+ *   SPOOLING  the broker is unreachable or refusing: records go to the
+ *             spool; once a second one spooled record is offered as a
+ *             probe.
+ *   DRAINING  the probe got through (or the queue was full): the spool is
+ *             replayed in order while newer records keep joining its end;
+ *             once it is empty, back to LIVE.
+ *
+ * Trouble reported by a callback (a delivery failure, all brokers down) is
+ * acted on after the poll that reported it: the queue is purged, and the
+ * purged records' delivery reports put them in the spool, oldest first,
+ * before any newer record is written there. Everything runs on the
+ * collector's thread; the kill path never waits on any of it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <librdkafka/rdkafka.h>
+
+#include "kafka.h"
+#include "kafka_conf.h"
+#include "log.h"
+#include "render.h"
+#include "spool.h"
+
+#define PROBE_NS      1000000000ull	/* SPOOLING: one probe a second */
+#define SYNC_NS       50000000ull	/* spool made durable this often */
+#define REPLAY_QUEUE  50000		/* replayed records in librdkafka */
+
+enum kafka_state { KAFKA_LIVE, KAFKA_SPOOLING, KAFKA_DRAINING };
+
+struct kafka {
+	struct sink sink;
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *topic[KAFKA_TOPICS];
+	struct spool *spool;
+	enum kafka_state state;
+	bool trouble;			/* set by callbacks, acted on after */
+	uint64_t next_probe_ns;
+	uint64_t next_sync_ns;
+	unsigned int flush_timeout_ms;
+	char host[256];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static enum kafka_topic kafka__topic_of(const char *type, size_t len)
+{
+	if (len == 5 && !memcmp(type, "alert", 5))
+		return KAFKA_ALERTS;
+	if (len == 6 && !memcmp(type, "action", 6))
+		return KAFKA_ACTIONS;
+	return KAFKA_EVENTS;
+}
+
+/* spool_id: 0 for a live record, else the spool's id + 1. */
+static rd_kafka_resp_err_t kafka__produce(struct kafka *k,
+					  const struct spool_rec *r,
+					  uint64_t spool_id)
+{
+	return rd_kafka_producev(
+		k->rk, RD_KAFKA_V_RKT(k->topic[r->topic]),
+		RD_KAFKA_V_KEY(r->key, r->key_len),
+		RD_KAFKA_V_VALUE((void *)r->value, r->value_len),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_HEADER("schema", RENDER_SCHEMA, -1),
+		RD_KAFKA_V_HEADER("type", r->type, r->type_len),
+		RD_KAFKA_V_HEADER("host", k->host, -1),
+		RD_KAFKA_V_OPAQUE((void *)(uintptr_t)spool_id), RD_KAFKA_V_END);
+}
+
+/* Into the spool; only events may be dropped, and each drop is counted
+ * for the collector's drop records. */
+static int kafka__to_spool(struct kafka *k, const struct spool_rec *r)
+{
+	int err = spool__append(k->spool, r, r->topic != KAFKA_EVENTS);
+
+	if (err == -ENOSPC) {
+		k->sink.dropped++;
+	} else if (err) {
+		log__errno(err, "kafka: cannot spool a %.*s record",
+			   (int)r->type_len, r->type);
+		k->sink.failed++;
+	}
+	return err;
+}
+
+static int kafka__write(struct sink *s, const struct event *ev,
+			const char *json, size_t len)
+{
+	struct kafka *k = (struct kafka *)s;
+	const char *type = event__type_name(ev->kind);
+	struct spool_rec r = {
+		.type = type, .type_len = strlen(type),
+		.key = ev->sandbox ? ev->sandbox->id : k->host,
+		.value = json, .value_len = len,
+	};
+	rd_kafka_resp_err_t err;
+
+	r.topic = kafka__topic_of(r.type, r.type_len);
+	r.key_len = strlen(r.key);
+	if (k->state == KAFKA_LIVE) {
+		err = kafka__produce(k, &r, 0);
+		if (!err)
+			return 0;
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			log_error("kafka: %s", rd_kafka_err2str(err));
+			s->failed++;
+			return -EIO;
+		}
+		/* The memory bound is reached: this record and all after it
+		 * wait their turn in the spool. */
+		k->state = KAFKA_DRAINING;
+	}
+	return kafka__to_spool(k, &r);
+}
+
+/* Errors no retry can cure: counted and logged, not spooled forever. */
+static bool kafka__permanent(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_INVALID_MSG:
+	case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE:
+	case RD_KAFKA_RESP_ERR__INVALID_ARG:
+	case RD_KAFKA_RESP_ERR__FATAL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A live record librdkafka gave back: to the spool, with what follows. */
+static void kafka__respool(struct kafka *k, const rd_kafka_message_t *m)
+{
+	struct spool_rec r = {
+		.topic = (uintptr_t)rd_kafka_topic_opaque(m->rkt),
+		.key = m->key, .key_len = m->key_len,
+		.value = m->payload, .value_len = m->len,
+	};
+	rd_kafka_headers_t *hdrs = NULL;
+	const void *type = NULL;
+
+	rd_kafka_message_headers(m, &hdrs);
+	if (hdrs)
+		rd_kafka_header_get_last(hdrs, "type", &type, &r.type_len);
+	r.type = type ? type : "";
+	kafka__to_spool(k, &r);
+}
+
+static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			       void *opaque)
+{
+	struct kafka *k = opaque;
+	uint64_t spool_id = (uintptr_t)m->_private;
+
+	if (!m->err) {
+		k->sink.written++;
+		if (spool_id) {
+			spool__ack(k->spool, spool_id - 1, true);
+			if (k->state == KAFKA_SPOOLING)
+				k->state = KAFKA_DRAINING;	/* probe ok */
+		}
+		return;
+	}
+	if (kafka__permanent(m->err)) {
+		log_error("kafka: a record was refused: %s",
+			  rd_kafka_err2str(m->err));
+		k->sink.failed++;
+		if (spool_id)	/* never to be delivered: let the rest go */
+			spool__ack(k->spool, spool_id - 1, true);
+		return;
+	}
+	k->trouble = true;
+	if (spool_id)
+		spool__ack(k->spool, spool_id - 1, false);
+	else
+		kafka__respool(k, m);
+}
+
+static void kafka__on_error(rd_kafka_t *rk, int err, const char *reason,
+			    void *opaque)
+{
+	struct kafka *k = opaque;
+
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		k->trouble = true;
+	else if (rd_kafka_fatal_error(rk, NULL, 0))
+		log_error("kafka: fatal: %s", reason);
+	else
+		log_debug("kafka: %s", reason);
+}
+
+/* librdkafka's own messages through vigil's logger: its errors as
+ * warnings (it retries them itself), the rest only with -v. */
+static void kafka__on_log(const rd_kafka_t *rk, int level, const char *fac,
+			  const char *msg)
+{
+	if (level <= 3)
+		log_warn("kafka: %s: %s", fac, msg);
+	else
+		log_debug("kafka: %s: %s", fac, msg);
+}
+
+/* Whatever librdkafka still holds goes back through the delivery reports
+ * into the spool, oldest first. */
+static void kafka__park(struct kafka *k)
+{
+	k->state = KAFKA_SPOOLING;
+	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	rd_kafka_poll(k->rk, 0);
+	k->trouble = false;
+	k->next_probe_ns = mono_ns() + PROBE_NS;
+}
+
+static void kafka__start_spooling(struct kafka *k)
+{
+	if (k->state != KAFKA_SPOOLING)
+		log_warn("kafka: brokers unreachable or refusing records; "
+			 "spooling to disk until they take them again");
+	kafka__park(k);
+}
+
+/* Offers up to max spooled records to librdkafka, in order. */
+static void kafka__replay(struct kafka *k, int max)
+{
+	struct spool_rec r;
+	uint64_t id;
+
+	while (max-- > 0 && rd_kafka_outq_len(k->rk) < REPLAY_QUEUE &&
+	       spool__next(k->spool, &r, &id) == 0) {
+		if (r.topic >= KAFKA_TOPICS || kafka__produce(k, &r, id + 1)) {
+			spool__ack(k->spool, id, r.topic >= KAFKA_TOPICS);
+			break;
+		}
+	}
+}
+
+/* Called after every collector poll: delivery reports, state changes,
+ * replay, and the spool's periodic sync. */
+static int kafka__flush(struct sink *s)
+{
+	struct kafka *k = (struct kafka *)s;
+	uint64_t now = mono_ns();
+
+	rd_kafka_poll(k->rk, 0);
+	if (k->trouble)
+		kafka__start_spooling(k);
+	if (k->state == KAFKA_DRAINING)
+		kafka__replay(k, REPLAY_QUEUE);
+	else if (k->state == KAFKA_SPOOLING && now >= k->next_probe_ns) {
+		kafka__replay(k, 1);
+		k->next_probe_ns = now + PROBE_NS;
+	}
+	if (k->state == KAFKA_DRAINING && spool__drained(k->spool))
+		k->state = KAFKA_LIVE;
+	if (now >= k->next_sync_ns) {
+		if (spool__sync(k->spool))
+			log__errno(errno, "kafka: cannot sync the spool");
+		k->next_sync_ns = now + SYNC_NS;
+	}
+	return 0;
+}
+
+/* On close: deliver what can be delivered within the timeout. */
+static void kafka__deliver_rest(struct kafka *k)
+{
+	uint64_t deadline = mono_ns() + k->flush_timeout_ms * 1000000ull;
+
+	while (mono_ns() < deadline) {
+		kafka__flush(&k->sink);
+		if (k->state == KAFKA_SPOOLING ||
+		    (k->state == KAFKA_LIVE && rd_kafka_outq_len(k->rk) == 0))
+			return;
+		rd_kafka_poll(k->rk, 10);
+	}
+}
+
+static void kafka__log_stats(struct kafka *k)
+{
+	struct spool_stats st;
+
+	spool__stats(k->spool, &st);
+	log_info("kafka: delivered=%llu dropped=%llu failed=%llu "
+		 "spooled=%llu spool_bytes=%llu corrupt_bytes=%llu",
+		 (unsigned long long)k->sink.written,
+		 (unsigned long long)k->sink.dropped,
+		 (unsigned long long)k->sink.failed,
+		 (unsigned long long)st.appended,
+		 (unsigned long long)st.bytes,
+		 (unsigned long long)st.corrupt_bytes);
+}
+
+static void kafka__close(struct sink *s)
+{
+	struct kafka *k = (struct kafka *)s;
+
+	if (k->rk && k->spool && k->topic[KAFKA_TOPICS - 1]) {
+		kafka__deliver_rest(k);
+		/* What is left waits in the spool for the next start. */
+		kafka__park(k);
+		rd_kafka_flush(k->rk, 1000);
+		kafka__log_stats(k);
+	}
+	for (int i = 0; i < KAFKA_TOPICS; i++)
+		if (k->topic[i])
+			rd_kafka_topic_destroy(k->topic[i]);
+	if (k->rk)
+		rd_kafka_destroy(k->rk);
+	spool__close(k->spool);
+	free(k);
+}
+
+static int kafka__topics(struct kafka *k, const struct kafka_opts *o)
+{
+	for (uintptr_t i = 0; i < KAFKA_TOPICS; i++) {
+		rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
+
+		/* The topic's index rides along for kafka__respool. */
+		rd_kafka_topic_conf_set_opaque(tc, (void *)i);
+		k->topic[i] = rd_kafka_topic_new(k->rk, o->topics[i], tc);
+		if (!k->topic[i]) {
+			log_error("kafka: topic \"%s\": %s", o->topics[i],
+				  rd_kafka_err2str(rd_kafka_last_error()));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* An unreachable broker at start-up is a warning: records spool. */
+static void kafka__check_reachable(struct kafka *k, const char *brokers)
+{
+	const struct rd_kafka_metadata *md;
+
+	if (rd_kafka_metadata(k->rk, 0, NULL, &md, 3000) == 0) {
+		rd_kafka_metadata_destroy(md);
+		return;
+	}
+	log_warn("kafka: no broker of %s answers; records go to the spool "
+		 "until one does", brokers);
+	k->state = KAFKA_SPOOLING;
+	k->next_probe_ns = mono_ns() + PROBE_NS;
+}
+
+static int kafka__init(struct kafka *k, const struct kafka_opts *o)
+{
+	rd_kafka_conf_t *conf = kafka_conf__build(o);
+	char err[512];
+
+	if (!conf)
+		return -EINVAL;
+	rd_kafka_conf_set_opaque(conf, k);
+	rd_kafka_conf_set_dr_msg_cb(conf, kafka__on_delivery);
+	rd_kafka_conf_set_error_cb(conf, kafka__on_error);
+	rd_kafka_conf_set_log_cb(conf, kafka__on_log);
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	if (!k->rk) {
+		rd_kafka_conf_destroy(conf);
+		log_error("kafka: %s", err);
+		return -EINVAL;
+	}
+	if (kafka__topics(k, o) ||
+	    spool__open(&k->spool, o->spool_dir, o->spool_max_bytes))
+		return -EINVAL;
+	/* Records left by an earlier run go first. */
+	k->state = spool__drained(k->spool) ? KAFKA_LIVE : KAFKA_DRAINING;
+	kafka__check_reachable(k, o->brokers);
+	return 0;
+}
+
+struct sink *sink__kafka(const struct kafka_opts *o)
+{
+	struct kafka *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->sink = (struct sink){
+		.name = "kafka", .write = kafka__write,
+		.flush = kafka__flush, .close = kafka__close,
+	};
+	k->flush_timeout_ms = o->flush_timeout_ms;
+	if (gethostname(k->host, sizeof(k->host) - 1))
+		strcpy(k->host, "unknown");
+	if (kafka__init(k, o)) {
+		kafka__close(&k->sink);
+		return NULL;
+	}
+	return &k->sink;
+}

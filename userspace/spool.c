@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Segment files are named by a sequence number (%020llu.seg) and written
+ * strictly in order: a new process starts a new segment, so it never
+ * appends behind a torn tail left by a crash. Frames:
+ *
+ *   u32 magic | u32 len | u32 crc32(the rest) | u8 topic | u8 type_len |
+ *   u16 key_len | type | key | value
+ *
+ * where len counts everything after crc. The reader keeps a window of
+ * records handed out for delivery; the cursor advances over the delivered
+ * prefix of that window, and segments wholly before it are deleted.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "log.h"
+#include "spool.h"
+
+#define SPOOL_MAGIC   0x4c505356u	/* "VSPL" little-endian */
+#define SEGMENT_MAX   (8u << 20)	/* rotate after this many bytes */
+#define FRAME_MAX     (1u << 20)	/* no record is larger */
+#define WINDOW        16384		/* records awaiting acknowledgement */
+#define CURSOR_FILE   "cursor"
+
+struct frame_hdr {
+	uint32_t magic;
+	uint32_t len;
+	uint32_t crc;
+	uint8_t topic;
+	uint8_t type_len;
+	uint16_t key_len;
+};
+
+#define FRAME_TAIL (sizeof(struct frame_hdr) - offsetof(struct frame_hdr, topic))
+
+struct pos {
+	uint64_t seg;
+	uint64_t off;
+};
+
+struct spool {
+	char dir[PATH_MAX];
+	uint64_t max_bytes;
+	int wfd;		/* the segment being written */
+	struct pos w;		/* its number and length */
+	bool dirty;		/* appended since the last sync */
+	int rfd;		/* the segment being read, or -1 */
+	uint64_t rfd_seg;
+	struct pos rd;		/* next frame to read */
+	struct pos commit;	/* everything before it is delivered */
+	bool cursor_dirty;
+	uint64_t oldest;	/* lowest segment number still on disk */
+	struct pos *win;	/* end of each record handed out, in order */
+	bool *acked;
+	uint32_t win_head, win_len;
+	uint32_t gen;		/* bumped on rewind: older ids are stale */
+	uint32_t next_seq;	/* sequence of the next record handed out */
+	char *buf;		/* the last record read */
+	struct spool_stats st;
+};
+
+static void spool__path(const struct spool *s, uint64_t seg, char *out)
+{
+	snprintf(out, PATH_MAX, "%s/%020" PRIu64 ".seg", s->dir, seg);
+}
+
+/* Segment numbers on disk: lowest and highest, and their total size. */
+static int spool__scan(struct spool *s, uint64_t *lo, uint64_t *hi)
+{
+	DIR *d = opendir(s->dir);
+	struct dirent *de;
+	struct stat st;
+	char path[PATH_MAX];
+	uint64_t n;
+	int end;
+
+	if (!d)
+		return -errno;
+	*lo = UINT64_MAX;
+	*hi = 0;
+	while ((de = readdir(d))) {
+		if (sscanf(de->d_name, "%20" SCNu64 ".seg%n", &n, &end) != 1 ||
+		    de->d_name[end])
+			continue;
+		spool__path(s, n, path);
+		if (stat(path, &st) == 0)
+			s->st.bytes += st.st_size;
+		*lo = n < *lo ? n : *lo;
+		*hi = n > *hi ? n : *hi;
+	}
+	closedir(d);
+	return 0;
+}
+
+static void spool__read_cursor(struct spool *s)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", s->dir, CURSOR_FILE);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%" SCNu64 " %" SCNu64, &s->commit.seg,
+		   &s->commit.off) != 2)
+		log_warn("spool cursor %s is unreadable; replaying everything",
+			 path);
+	fclose(f);
+}
+
+static int spool__write_cursor(struct spool *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", s->dir, CURSOR_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%" PRIu64 " %" PRIu64 "\n", s->commit.seg, s->commit.off);
+	if (fflush(f) || fdatasync(fileno(f)))
+		err = -errno;
+	fclose(f);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (!err)
+		s->cursor_dirty = false;
+	return err;
+}
+
+static int spool__start_segment(struct spool *s, uint64_t seg)
+{
+	char path[PATH_MAX];
+
+	spool__path(s, seg, path);
+	s->wfd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+		      0600);
+	if (s->wfd < 0) {
+		log__errno(errno, "cannot create spool segment %s", path);
+		return -errno;
+	}
+	s->w = (struct pos){ seg, 0 };
+	return 0;
+}
+
+/* Positions from before this run: the cursor, clamped to what exists. */
+static void spool__place(struct spool *s, uint64_t lo, uint64_t hi)
+{
+	if (lo == UINT64_MAX) {		/* nothing on disk */
+		s->commit = (struct pos){ hi + 1, 0 };
+	} else if (s->commit.seg < lo || s->commit.seg > hi) {
+		s->commit = (struct pos){ lo, 0 };
+	}
+	s->oldest = lo == UINT64_MAX ? hi + 1 : lo;
+	s->rd = s->commit;
+}
+
+int spool__open(struct spool **out, const char *dir, uint64_t max_bytes)
+{
+	struct spool *s = calloc(1, sizeof(*s));
+	uint64_t lo, hi;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->max_bytes = max_bytes;
+	s->wfd = s->rfd = -1;
+	s->win = calloc(WINDOW, sizeof(*s->win));
+	s->acked = calloc(WINDOW, sizeof(*s->acked));
+	s->buf = malloc(FRAME_MAX);
+	err = (!s->win || !s->acked || !s->buf) ? -ENOMEM : 0;
+	if (!err && mkdir(dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		log__errno(err, "cannot create spool directory %s", dir);
+	}
+	if (!err)
+		err = spool__scan(s, &lo, &hi);
+	if (!err) {
+		spool__read_cursor(s);
+		spool__place(s, lo, hi);
+		err = spool__start_segment(s, hi + 1);
+	}
+	if (err) {
+		spool__close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void spool__close(struct spool *s)
+{
+	if (!s)
+		return;
+	if (s->wfd >= 0)
+		spool__sync(s);
+	if (s->wfd >= 0)
+		close(s->wfd);
+	if (s->rfd >= 0)
+		close(s->rfd);
+	free(s->win);
+	free(s->acked);
+	free(s->buf);
+	free(s);
+}
+
+static int spool__rotate(struct spool *s)
+{
+	int err = spool__sync(s);
+
+	close(s->wfd);
+	s->wfd = -1;
+	return err ?: spool__start_segment(s, s->w.seg + 1);
+}
+
+int spool__append(struct spool *s, const struct spool_rec *r, bool must_keep)
+{
+	struct frame_hdr h = {
+		.magic = SPOOL_MAGIC, .topic = r->topic,
+		.type_len = r->type_len, .key_len = r->key_len,
+	};
+	struct iovec iov[4] = {
+		{ &h, sizeof(h) }, { (void *)r->type, r->type_len },
+		{ (void *)r->key, r->key_len }, { (void *)r->value, r->value_len },
+	};
+	size_t total = sizeof(h) + r->type_len + r->key_len + r->value_len;
+
+	if (r->type_len > UINT8_MAX || r->key_len > UINT16_MAX ||
+	    total > FRAME_MAX)
+		return -EINVAL;
+	if (!must_keep && s->st.bytes + total > s->max_bytes)
+		return -ENOSPC;
+	if (s->w.off + total > SEGMENT_MAX && s->w.off && spool__rotate(s))
+		return -EIO;
+	h.len = total - offsetof(struct frame_hdr, topic);
+	h.crc = crc32(0, (const Bytef *)&h.topic, FRAME_TAIL);
+	for (int i = 1; i < 4; i++)
+		h.crc = crc32(h.crc, iov[i].iov_base, iov[i].iov_len);
+	if (writev(s->wfd, iov, 4) != (ssize_t)total) {
+		/* Leave no partial frame behind for the reader. */
+		if (ftruncate(s->wfd, s->w.off))
+			log__errno(errno, "spool segment %" PRIu64, s->w.seg);
+		return -EIO;
+	}
+	s->w.off += total;
+	s->st.bytes += total;
+	s->st.appended++;
+	s->dirty = true;
+	return 0;
+}
+
+int spool__sync(struct spool *s)
+{
+	if (s->dirty && fdatasync(s->wfd))
+		return -errno;
+	s->dirty = false;
+	return s->cursor_dirty ? spool__write_cursor(s) : 0;
+}
+
+bool spool__drained(const struct spool *s)
+{
+	return s->win_len == 0 && s->rd.seg == s->w.seg && s->rd.off == s->w.off;
+}
+
+/* Opens the segment the reader is in; false when it does not exist. */
+static bool spool__open_reader(struct spool *s)
+{
+	char path[PATH_MAX];
+
+	if (s->rfd >= 0 && s->rfd_seg == s->rd.seg)
+		return true;
+	if (s->rfd >= 0)
+		close(s->rfd);
+	spool__path(s, s->rd.seg, path);
+	s->rfd = open(path, O_RDONLY | O_CLOEXEC);
+	s->rfd_seg = s->rd.seg;
+	return s->rfd >= 0;
+}
+
+static void spool__next_segment(struct spool *s)
+{
+	s->rd = (struct pos){ s->rd.seg + 1, 0 };
+}
+
+/* Reads and checks the frame at the reader's position. Returns its total
+ * size, 0 at the end of the segment, -EBADMSG for a torn or bad frame. */
+static ssize_t spool__read_frame(struct spool *s, struct frame_hdr *h)
+{
+	ssize_t n = pread(s->rfd, h, sizeof(*h), s->rd.off);
+	size_t body;
+
+	if (n == 0)
+		return 0;
+	if (n != sizeof(*h) || h->magic != SPOOL_MAGIC || h->len < FRAME_TAIL ||
+	    h->len > FRAME_MAX || h->len - FRAME_TAIL < (size_t)h->type_len +
+	    h->key_len)
+		return -EBADMSG;
+	body = h->len - FRAME_TAIL;
+	if (pread(s->rfd, s->buf, body, s->rd.off + sizeof(*h)) !=
+	    (ssize_t)body)
+		return -EBADMSG;
+	if (crc32(crc32(0, (const Bytef *)&h->topic, FRAME_TAIL),
+		  (const Bytef *)s->buf, body) != h->crc)
+		return -EBADMSG;
+	return sizeof(*h) + body;
+}
+
+static void spool__skip_corrupt(struct spool *s)
+{
+	struct stat st;
+	uint64_t lost = fstat(s->rfd, &st) == 0 && (uint64_t)st.st_size >
+			s->rd.off ? st.st_size - s->rd.off : 0;
+
+	log_warn("spool segment %020" PRIu64 ".seg in %s: torn or corrupt "
+		 "frame at offset %" PRIu64 "; %" PRIu64 " bytes skipped",
+		 s->rd.seg, s->dir, s->rd.off, lost);
+	s->st.corrupt_bytes += lost;
+	spool__next_segment(s);
+}
+
+/* Hands out the frame just read and remembers where it ends. */
+static uint64_t spool__hand_out(struct spool *s, const struct frame_hdr *h,
+				ssize_t size, struct spool_rec *r)
+{
+	uint32_t slot = (s->win_head + s->win_len) % WINDOW;
+
+	r->topic = h->topic;
+	r->type = s->buf;
+	r->type_len = h->type_len;
+	r->key = s->buf + h->type_len;
+	r->key_len = h->key_len;
+	r->value = r->key + h->key_len;
+	r->value_len = h->len - FRAME_TAIL - h->type_len - h->key_len;
+	s->rd.off += size;
+	s->win[slot] = s->rd;
+	s->acked[slot] = false;
+	s->win_len++;
+	s->st.replayed++;
+	return (uint64_t)s->gen << 32 | s->next_seq++;
+}
+
+int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id)
+{
+	struct frame_hdr h;
+	ssize_t size;
+
+	if (s->win_len == WINDOW)
+		return -EBUSY;
+	while (s->rd.seg < s->w.seg ||
+	       (s->rd.seg == s->w.seg && s->rd.off < s->w.off)) {
+		if (s->rd.seg != s->w.seg && !spool__open_reader(s)) {
+			spool__next_segment(s);	/* removed by hand */
+			continue;
+		}
+		if (s->rd.seg == s->w.seg && !spool__open_reader(s))
+			return -EIO;
+		size = spool__read_frame(s, &h);
+		if (size == 0 && s->rd.seg < s->w.seg) {
+			spool__next_segment(s);
+			continue;
+		}
+		if (size <= 0) {
+			spool__skip_corrupt(s);
+			continue;
+		}
+		*id = spool__hand_out(s, &h, size, r);
+		return 0;
+	}
+	return -ENODATA;
+}
+
+/* Deletes segments that lie wholly before the cursor. */
+static void spool__trim(struct spool *s)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (; s->oldest < s->commit.seg; s->oldest++) {
+		spool__path(s, s->oldest, path);
+		if (stat(path, &st) == 0 && unlink(path) == 0)
+			s->st.bytes -= st.st_size;
+	}
+}
+
+/* Once everything written is delivered, the writer moves to a fresh
+ * segment so the delivered one can go too. */
+static void spool__recycle(struct spool *s)
+{
+	if (!spool__drained(s) || s->w.off == 0 || spool__rotate(s))
+		return;
+	s->commit = s->rd = s->w;
+	s->cursor_dirty = true;
+	spool__trim(s);
+}
+
+static void spool__rewind(struct spool *s)
+{
+	s->rd = s->commit;
+	s->win_len = 0;
+	s->gen++;
+}
+
+void spool__ack(struct spool *s, uint64_t id, bool delivered)
+{
+	uint32_t seq = (uint32_t)id, first = s->next_seq - s->win_len;
+	uint32_t idx = seq - first;
+
+	if (id >> 32 != s->gen || idx >= s->win_len)
+		return;		/* from before a rewind */
+	if (!delivered) {
+		spool__rewind(s);
+		return;
+	}
+	s->acked[(s->win_head + idx) % WINDOW] = true;
+	s->st.acked++;
+	while (s->win_len && s->acked[s->win_head]) {
+		s->commit = s->win[s->win_head];
+		s->win_head = (s->win_head + 1) % WINDOW;
+		s->win_len--;
+		s->cursor_dirty = true;
+	}
+	spool__trim(s);
+	spool__recycle(s);
+}
+
+void spool__stats(const struct spool *s, struct spool_stats *st)
+{
+	*st = s->st;
+}
