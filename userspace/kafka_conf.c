@@ -24,6 +24,9 @@ static const char *const defaults[][2] = {
 	/* A record the broker has not taken by then is spooled. */
 	{ "message.timeout.ms", "10000" },
 	{ "socket.keepalive.enable", "true" },
+	/* Notice a returning broker within a second, not ten. */
+	{ "reconnect.backoff.ms", "100" },
+	{ "reconnect.backoff.max.ms", "1000" },
 };
 
 static bool port__valid(const char *p, size_t len)

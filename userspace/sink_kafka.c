@@ -43,6 +43,7 @@ struct kafka {
 	struct spool *spool;
 	enum kafka_state state;
 	bool trouble;			/* set by callbacks, acted on after */
+	bool probing;			/* a spooled record is out as a probe */
 	uint64_t next_probe_ns;
 	uint64_t next_sync_ns;
 	unsigned int flush_timeout_ms;
@@ -176,6 +177,7 @@ static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			spool__ack(k->spool, spool_id - 1, true);
 			if (k->state == KAFKA_SPOOLING)
 				k->state = KAFKA_DRAINING;	/* probe ok */
+			k->probing = false;
 		}
 		return;
 	}
@@ -188,10 +190,12 @@ static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		return;
 	}
 	k->trouble = true;
-	if (spool_id)
+	if (spool_id) {
 		spool__ack(k->spool, spool_id - 1, false);
-	else
+		k->probing = false;
+	} else {
 		kafka__respool(k, m);
+	}
 }
 
 static void kafka__on_error(rd_kafka_t *rk, int err, const char *reason,
@@ -264,8 +268,10 @@ static int kafka__flush(struct sink *s)
 		kafka__start_spooling(k);
 	if (k->state == KAFKA_DRAINING)
 		kafka__replay(k, REPLAY_QUEUE);
-	else if (k->state == KAFKA_SPOOLING && now >= k->next_probe_ns) {
+	else if (k->state == KAFKA_SPOOLING && !k->probing &&
+		 now >= k->next_probe_ns) {
 		kafka__replay(k, 1);
+		k->probing = true;
 		k->next_probe_ns = now + PROBE_NS;
 	}
 	if (k->state == KAFKA_DRAINING && spool__drained(k->spool))
