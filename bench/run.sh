@@ -155,6 +155,7 @@ setup() {
 	# Outputs go to tmpfs: disk writeback of gigabytes of JSON would add
 	# noise to whichever run came next, and it measures the disk, not vigil.
 	SCRATCH=$(mktemp -d "$(scratch_parent)/vigil-bench.XXXXXX")
+	export TMPDIR=$SCRATCH	# where the workload keeps the file it opens
 	SB_ROOT=$(mktemp -d "$cg2/vigil-bench.XXXXXX")
 	SB=$SB_ROOT/sb1
 	mkdir "$SB"

@@ -70,11 +70,18 @@ static uint64_t now_ns(void)
 
 /* ---- open ---------------------------------------------------------------- */
 
-static char open_path[] = "/tmp/vigil-bench-open.XXXXXX";
+static char open_path[4096];
 
+/* The file lives in $TMPDIR (default /tmp): the bench points that at its
+ * scratch dir, so not even a killed run leaves a file behind. */
 static void open__setup(void)
 {
-	int fd = mkstemp(open_path);
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(open_path, sizeof(open_path), "%s/vigil-bench-open.XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(open_path);
 
 	if (fd < 0)
 		die("mkstemp %s", open_path);
