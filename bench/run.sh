@@ -101,6 +101,30 @@ settle() {
 	log "warning: pid $1 still busy after 30 s"
 }
 
+# busy_pct: how busy the machine's CPUs are over one second, in %.
+busy_pct() {
+	local a b
+	a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+	sleep 1
+	b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		busy = y[1] - x[1]; all = busy + y[2] - x[2]
+		printf "%.0f", (all > 0 ? busy / all * 100 : 0)
+	}'
+}
+
+# quiet_check WHEN: warns when something else keeps the CPUs busy (another
+# job on a shared machine), since it makes every ratio noisier.
+quiet_check() {
+	local busy
+	busy=$(busy_pct)
+	if [ "$busy" -gt 10 ]; then
+		log "warning: the CPUs were ${busy}% busy $1 with nothing of ours running"
+		SUMMARY+=("WARNING: CPUs ${busy}% busy with other work $1: numbers are noisier than usual")
+	fi
+}
+
 # ---- set-up and clean-up ----------------------------------------------------
 
 cleanup() {
@@ -597,11 +621,13 @@ main() {
 	trap 'exit 130' INT TERM
 	setup
 	build
+	quiet_check "before the run"
 	log "sandbox root ${SB_ROOT}; about $(((ROUNDS * (18 * SECS + 10) + 60) / 60)) minutes"
 	overhead
 	print_table
 	print_targets
 	print_throughput
+	quiet_check "after the run"
 	echo
 	echo "== Summary =="
 	[ "$NO_VIGIL" = 1 ] && echo "vigil skipped (BENCH_NO_VIGIL=1)"

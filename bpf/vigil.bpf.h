@@ -91,22 +91,26 @@ static __always_inline void hdr__fill(struct vigil_hdr *h, __u16 type,
 }
 
 /*
- * Wake the collector only once a batch has built up: a wakeup per record
- * costs the producing CPU an irq_work each time, which is most of the
- * overhead at high event rates. The collector polls on a short timer too,
- * so a lone record still arrives within its latency budget.
+ * Wake the collector only when unread records cross a batch's worth: a
+ * wakeup per record costs the producing CPU an irq_work each time, which
+ * is most of the overhead at high event rates. Only the crossing wakes it,
+ * so a collector that falls behind is not woken for every record after
+ * (it polls on a short timer and catches up). A lone record arrives
+ * within that timer's period.
  */
 #define WAKEUP_BYTES (256 << 10)
 
-static __always_inline __u64 wakeup__flags(void)
+static __always_inline __u64 wakeup__flags(__u64 size)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return avail < WAKEUP_BYTES && avail + size >= WAKEUP_BYTES
 		       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void submit(void *rec)
 {
-	bpf_ringbuf_submit(rec, wakeup__flags());
+	bpf_ringbuf_submit(rec, wakeup__flags(((struct vigil_hdr *)rec)->size));
 }
 
 /*
@@ -119,7 +123,7 @@ static __always_inline void emit(void *rec, __u64 size, __u64 max)
 	if (size > max)
 		size = max;
 	((struct vigil_hdr *)rec)->size = size;
-	if (bpf_ringbuf_output(&events, rec, size, wakeup__flags()))
+	if (bpf_ringbuf_output(&events, rec, size, wakeup__flags(size)))
 		drop__count(VIGIL_DROP_RINGBUF);
 }
 
