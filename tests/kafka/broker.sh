@@ -54,16 +54,23 @@ cmd_fetch() {
     exec 9>"$(dirname "$LIBS")/.fetch.lock"
     flock 9
     if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$key" ]]; then exec 9>&-; return 0; fi
-    rm -rf "$LIBS"
-    local args=(-q -B -Dstyle.color=never -f "$HERE/pom.xml" "-Dkafka.libs.dir=$LIBS" package)
+    # Copy into a fresh directory and swap it in: a broker already running
+    # from the old jars keeps its open files.
+    local tmp="$LIBS.new.$$"
+    rm -rf "$tmp"
+    local args=(-q -B -f "$HERE/pom.xml" "-Dkafka.libs.dir=$tmp" package)
     [[ -n "${KAFKA_VERSION:-}" ]] && args+=("-Dkafka.version=$KAFKA_VERSION")
     # shellcheck disable=SC2206
     [[ -n "${KAFKA_MVN_ARGS:-}" ]] && args=(${KAFKA_MVN_ARGS} "${args[@]}")
     log "fetching Kafka jars with Maven into $LIBS"
-    if ! mvn "${args[@]}" >&2; then
-        rm -rf "$LIBS"; die "maven fetch failed"
+    local mlog; mlog="$(dirname "$LIBS")/fetch.log"
+    if ! mvn "${args[@]}" >"$mlog" 2>&1; then
+        sed 's/\x1b\[[0-9;]*m//g' "$mlog" | tail -n 40 >&2
+        rm -rf "$tmp"; die "maven fetch failed (log: $mlog)"
     fi
-    compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null || { rm -rf "$LIBS"; die "no kafka_2.13 jar in $LIBS"; }
+    compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || { rm -rf "$tmp"; die "no kafka_2.13 jar fetched"; }
+    rm -rf "$LIBS"
+    mv "$tmp" "$LIBS"
     echo "$key" >"$STAMP"
     exec 9>&-
 }
@@ -89,7 +96,7 @@ running_pid() {
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
     # Guard against pid reuse: the process must be a kafka.Kafka of this DIR.
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $dir/server.properties" || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $dir/server.properties" || return 1
     echo "$pid"
 }
 
@@ -227,6 +234,8 @@ launch() {
         if (( $(date +%s) >= deadline )); then
             log "broker not ready after ${START_TIMEOUT}s; tail of $dir/broker.log:"
             tail -n 40 "$dir/broker.log" >&2
+            log "stopping it"
+            cmd_stop "$dir" || true
             return 1
         fi
         sleep 0.2

@@ -68,15 +68,18 @@ def test_idempotent_producer_across_broker_restart(kafka_broker, kafka_topic):
     """A long-lived idempotent producer (like vigil's) keeps going while the
     broker is down and delivers everything once when it comes back."""
     b = kafka_broker
-    p = subprocess.Popen(["kcat", "-P", "-b", b.bootstrap, "-t", kafka_topic, "-k", "key",
+    # -E: kcat would otherwise exit on librdkafka's "all brokers down" error.
+    p = subprocess.Popen(["kcat", "-P", "-E", "-b", b.bootstrap, "-t", kafka_topic, "-k", "key",
                           "-X", "enable.idempotence=true", "-X", "acks=all",
                           "-X", "compression.codec=zstd", "-X", "linger.ms=5"],
                          stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def send(lo, hi):
-            # kcat -P reads its input in 128-byte fread()s and holds back
-            # the last line or two until more input or EOF.
-            p.stdin.write("".join(f"{i}\n" for i in range(lo, hi)))
+            # kcat -P does a blocking 128-byte fread() before it looks for
+            # the next newline, so on a live pipe a line goes out only once
+            # ~128 bytes follow it (or at EOF): 128-byte lines keep the
+            # lag to a line or two.
+            p.stdin.write("".join(f"{i:0127d}\n" for i in range(lo, hi)))
             p.stdin.flush()
 
         send(0, 50)
