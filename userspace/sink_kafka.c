@@ -28,11 +28,15 @@
 #include "kafka_conf.h"
 #include "log.h"
 #include "render.h"
+#include "requeue.h"
 #include "spool.h"
 
 #define PROBE_NS      1000000000ull	/* SPOOLING: one probe a second */
 #define SYNC_NS       50000000ull	/* spool made durable this often */
 #define REPLAY_QUEUE  50000		/* replayed records in librdkafka */
+/* A message's opaque: LIVE | sequence for a record produced directly,
+ * else the spool id + 1 (0 is never used). */
+#define LIVE          (1ull << 63)
 
 enum kafka_state { KAFKA_LIVE, KAFKA_SPOOLING, KAFKA_DRAINING };
 
@@ -44,10 +48,13 @@ struct kafka {
 	enum kafka_state state;
 	bool trouble;			/* set by callbacks, acted on after */
 	bool probing;			/* a spooled record is out as a probe */
+	bool purging;			/* our own purge: no trouble in it */
 	uint64_t next_probe_ns;
 	uint64_t next_sync_ns;
 	unsigned int flush_timeout_ms;
 	char host[256];
+	uint64_t live_seq;		/* live records produced so far */
+	struct requeue returned;	/* live records given back undelivered */
 };
 
 static uint64_t mono_ns(void)
@@ -67,10 +74,10 @@ static enum kafka_topic kafka__topic_of(const char *type, size_t len)
 	return KAFKA_EVENTS;
 }
 
-/* spool_id: 0 for a live record, else the spool's id + 1. */
+/* tag: the message's opaque (see LIVE). */
 static rd_kafka_resp_err_t kafka__produce(struct kafka *k,
 					  const struct spool_rec *r,
-					  uint64_t spool_id)
+					  uint64_t tag)
 {
 	return rd_kafka_producev(
 		k->rk, RD_KAFKA_V_RKT(k->topic[r->topic]),
@@ -80,7 +87,7 @@ static rd_kafka_resp_err_t kafka__produce(struct kafka *k,
 		RD_KAFKA_V_HEADER("schema", RENDER_SCHEMA, -1),
 		RD_KAFKA_V_HEADER("type", r->type, r->type_len),
 		RD_KAFKA_V_HEADER("host", k->host, -1),
-		RD_KAFKA_V_OPAQUE((void *)(uintptr_t)spool_id), RD_KAFKA_V_END);
+		RD_KAFKA_V_OPAQUE((void *)(uintptr_t)tag), RD_KAFKA_V_END);
 }
 
 /* Into the spool; only events may be dropped, and each drop is counted
@@ -99,6 +106,38 @@ static int kafka__to_spool(struct kafka *k, const struct spool_rec *r)
 	return err;
 }
 
+static void kafka__put_back(void *ctx, const struct spool_rec *r)
+{
+	kafka__to_spool(ctx, r);
+}
+
+/* Serves delivery reports, then spools what came back, oldest first. */
+static void kafka__poll(struct kafka *k, int timeout_ms)
+{
+	rd_kafka_poll(k->rk, timeout_ms);
+	requeue__drain(&k->returned, kafka__put_back, k);
+}
+
+/* Takes back what librdkafka holds (flags: RD_KAFKA_PURGE_F_*): the
+ * delivery reports of the purge put it in the spool. They are not a sign
+ * of trouble; this purge is ours. */
+static void kafka__purge(struct kafka *k, int flags)
+{
+	k->purging = true;
+	rd_kafka_purge(k->rk, flags);
+	kafka__poll(k, 0);
+	k->purging = false;
+}
+
+/* The in-memory bound is reached: what is still queued goes to the spool
+ * ahead of this record and all after it, so order holds. Records already
+ * sent to the broker are left to finish. */
+static void kafka__overflow(struct kafka *k)
+{
+	kafka__purge(k, RD_KAFKA_PURGE_F_QUEUE);
+	k->state = KAFKA_DRAINING;
+}
+
 static int kafka__write(struct sink *s, const struct event *ev,
 			const char *json, size_t len)
 {
@@ -114,7 +153,7 @@ static int kafka__write(struct sink *s, const struct event *ev,
 	r.topic = kafka__topic_of(r.type, r.type_len);
 	r.key_len = strlen(r.key);
 	if (k->state == KAFKA_LIVE) {
-		err = kafka__produce(k, &r, 0);
+		err = kafka__produce(k, &r, LIVE | k->live_seq++);
 		if (!err)
 			return 0;
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -122,9 +161,7 @@ static int kafka__write(struct sink *s, const struct event *ev,
 			s->failed++;
 			return -EIO;
 		}
-		/* The memory bound is reached: this record and all after it
-		 * wait their turn in the spool. */
-		k->state = KAFKA_DRAINING;
+		kafka__overflow(k);
 	}
 	return kafka__to_spool(k, &r);
 }
@@ -147,8 +184,10 @@ static bool kafka__permanent(rd_kafka_resp_err_t err)
 	}
 }
 
-/* A live record librdkafka gave back: to the spool, with what follows. */
-static void kafka__respool(struct kafka *k, const rd_kafka_message_t *m)
+/* A live record librdkafka gave back: to the spool after the poll, in
+ * production order. */
+static void kafka__returned(struct kafka *k, const rd_kafka_message_t *m,
+			    uint64_t seq)
 {
 	struct spool_rec r = {
 		.topic = (uintptr_t)rd_kafka_topic_opaque(m->rkt),
@@ -162,14 +201,18 @@ static void kafka__respool(struct kafka *k, const rd_kafka_message_t *m)
 	if (hdrs)
 		rd_kafka_header_get_last(hdrs, "type", &type, &r.type_len);
 	r.type = type ? type : "";
-	kafka__to_spool(k, &r);
+	if (requeue__push(&k->returned, seq, &r)) {
+		log_error("kafka: out of memory keeping a returned record");
+		k->sink.failed++;
+	}
 }
 
 static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			       void *opaque)
 {
 	struct kafka *k = opaque;
-	uint64_t spool_id = (uintptr_t)m->_private;
+	uint64_t tag = (uintptr_t)m->_private;
+	uint64_t spool_id = tag & LIVE ? 0 : tag;
 
 	if (!m->err) {
 		k->sink.written++;
@@ -189,12 +232,12 @@ static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			spool__ack(k->spool, spool_id - 1, true);
 		return;
 	}
-	k->trouble = true;
+	k->trouble |= !k->purging;
 	if (spool_id) {
 		spool__ack(k->spool, spool_id - 1, false);
 		k->probing = false;
 	} else {
-		kafka__respool(k, m);
+		kafka__returned(k, m, tag & ~LIVE);
 	}
 }
 
@@ -227,8 +270,7 @@ static void kafka__on_log(const rd_kafka_t *rk, int level, const char *fac,
 static void kafka__park(struct kafka *k)
 {
 	k->state = KAFKA_SPOOLING;
-	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-	rd_kafka_poll(k->rk, 0);
+	kafka__purge(k, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	k->trouble = false;
 	k->next_probe_ns = mono_ns() + PROBE_NS;
 }
@@ -249,8 +291,12 @@ static void kafka__replay(struct kafka *k, int max)
 
 	while (max-- > 0 && rd_kafka_outq_len(k->rk) < REPLAY_QUEUE &&
 	       spool__next(k->spool, &r, &id) == 0) {
-		if (r.topic >= KAFKA_TOPICS || kafka__produce(k, &r, id + 1)) {
-			spool__ack(k->spool, id, r.topic >= KAFKA_TOPICS);
+		if (r.topic >= KAFKA_TOPICS) {	/* not ours: skip it */
+			spool__ack(k->spool, id, true);
+			continue;
+		}
+		if (kafka__produce(k, &r, id + 1)) {
+			spool__unread(k->spool, id);	/* next time */
 			break;
 		}
 	}
@@ -263,7 +309,7 @@ static int kafka__flush(struct sink *s)
 	struct kafka *k = (struct kafka *)s;
 	uint64_t now = mono_ns();
 
-	rd_kafka_poll(k->rk, 0);
+	kafka__poll(k, 0);
 	if (k->trouble)
 		kafka__start_spooling(k);
 	if (k->state == KAFKA_DRAINING)
@@ -294,7 +340,7 @@ static void kafka__deliver_rest(struct kafka *k)
 		if (k->state == KAFKA_SPOOLING ||
 		    (k->state == KAFKA_LIVE && rd_kafka_outq_len(k->rk) == 0))
 			return;
-		rd_kafka_poll(k->rk, 10);
+		kafka__poll(k, 10);
 	}
 }
 
@@ -322,6 +368,7 @@ static void kafka__close(struct sink *s)
 		/* What is left waits in the spool for the next start. */
 		kafka__park(k);
 		rd_kafka_flush(k->rk, 1000);
+		requeue__drain(&k->returned, kafka__put_back, k);
 		kafka__log_stats(k);
 	}
 	for (int i = 0; i < KAFKA_TOPICS; i++)
@@ -329,6 +376,7 @@ static void kafka__close(struct sink *s)
 			rd_kafka_topic_destroy(k->topic[i]);
 	if (k->rk)
 		rd_kafka_destroy(k->rk);
+	requeue__free(&k->returned);
 	spool__close(k->spool);
 	free(k);
 }
@@ -338,7 +386,7 @@ static int kafka__topics(struct kafka *k, const struct kafka_opts *o)
 	for (uintptr_t i = 0; i < KAFKA_TOPICS; i++) {
 		rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
 
-		/* The topic's index rides along for kafka__respool. */
+		/* The topic's index rides along for kafka__returned. */
 		rd_kafka_topic_conf_set_opaque(tc, (void *)i);
 		k->topic[i] = rd_kafka_topic_new(k->rk, o->topics[i], tc);
 		if (!k->topic[i]) {

@@ -66,6 +66,7 @@ struct spool {
 	uint32_t win_head, win_len;
 	uint32_t gen;		/* bumped on rewind: older ids are stale */
 	uint32_t next_seq;	/* sequence of the next record handed out */
+	uint64_t corrupt_upto;	/* segments below were counted as corrupt */
 	char *buf;		/* the last record read */
 	struct spool_stats st;
 };
@@ -112,8 +113,11 @@ static void spool__read_cursor(struct spool *s)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fscanf(f, "%" SCNu64 " %" SCNu64, &s->commit.seg,
-		   &s->commit.off) != 2)
+	struct pos c;
+
+	if (fscanf(f, "%" SCNu64 " %" SCNu64, &c.seg, &c.off) == 2)
+		s->commit = c;
+	else
 		log_warn("spool cursor %s is unreadable; replaying everything",
 			 path);
 	fclose(f);
@@ -156,16 +160,31 @@ static int spool__start_segment(struct spool *s, uint64_t seg)
 	return 0;
 }
 
-/* Positions from before this run: the cursor, clamped to what exists. */
+static void spool__trim(struct spool *s);
+
+static uint64_t spool__size(const struct spool *s, uint64_t seg)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	spool__path(s, seg, path);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Positions from before this run: the cursor, clamped to what exists and
+ * moved past segments that hold nothing left to deliver, so those go. */
 static void spool__place(struct spool *s, uint64_t lo, uint64_t hi)
 {
-	if (lo == UINT64_MAX) {		/* nothing on disk */
-		s->commit = (struct pos){ hi + 1, 0 };
-	} else if (s->commit.seg < lo || s->commit.seg > hi) {
+	if (lo == UINT64_MAX)		/* nothing on disk */
+		lo = hi + 1;
+	if (s->commit.seg < lo || s->commit.seg > hi)
 		s->commit = (struct pos){ lo, 0 };
-	}
-	s->oldest = lo == UINT64_MAX ? hi + 1 : lo;
+	while (s->commit.seg <= hi &&
+	       s->commit.off >= spool__size(s, s->commit.seg))
+		s->commit = (struct pos){ s->commit.seg + 1, 0 };
+	s->oldest = lo;
 	s->rd = s->commit;
+	s->cursor_dirty = true;
 }
 
 int spool__open(struct spool **out, const char *dir, uint64_t max_bytes)
@@ -192,6 +211,7 @@ int spool__open(struct spool **out, const char *dir, uint64_t max_bytes)
 	if (!err) {
 		spool__read_cursor(s);
 		spool__place(s, lo, hi);
+		spool__trim(s);
 		err = spool__start_segment(s, hi + 1);
 	}
 	if (err) {
@@ -325,10 +345,18 @@ static void spool__skip_corrupt(struct spool *s)
 	uint64_t lost = fstat(s->rfd, &st) == 0 && (uint64_t)st.st_size >
 			s->rd.off ? st.st_size - s->rd.off : 0;
 
-	log_warn("spool segment %020" PRIu64 ".seg in %s: torn or corrupt "
-		 "frame at offset %" PRIu64 "; %" PRIu64 " bytes skipped",
-		 s->rd.seg, s->dir, s->rd.off, lost);
-	s->st.corrupt_bytes += lost;
+	/* A rewind passes here again: report and count each segment once. */
+	if (s->rd.seg >= s->corrupt_upto) {
+		log_warn("spool segment %020" PRIu64 ".seg in %s: torn or "
+			 "corrupt frame at offset %" PRIu64 "; %" PRIu64
+			 " bytes skipped", s->rd.seg, s->dir, s->rd.off, lost);
+		s->st.corrupt_bytes += lost;
+		s->corrupt_upto = s->rd.seg + 1;
+	}
+	/* Appends behind damage in the segment being written would never be
+	 * read: they go to a new segment. */
+	if (s->rd.seg == s->w.seg && spool__rotate(s))
+		log_warn("spool %s: cannot start a new segment", s->dir);
 	spool__next_segment(s);
 }
 
@@ -400,7 +428,7 @@ static void spool__trim(struct spool *s)
  * segment so the delivered one can go too. */
 static void spool__recycle(struct spool *s)
 {
-	if (!spool__drained(s) || s->w.off == 0 || spool__rotate(s))
+	if (!spool__drained(s) || (s->w.off && spool__rotate(s)))
 		return;
 	s->commit = s->rd = s->w;
 	s->cursor_dirty = true;
@@ -425,6 +453,8 @@ void spool__ack(struct spool *s, uint64_t id, bool delivered)
 		spool__rewind(s);
 		return;
 	}
+	if (s->acked[(s->win_head + idx) % WINDOW])
+		return;
 	s->acked[(s->win_head + idx) % WINDOW] = true;
 	s->st.acked++;
 	while (s->win_len && s->acked[s->win_head]) {
@@ -435,6 +465,18 @@ void spool__ack(struct spool *s, uint64_t id, bool delivered)
 	}
 	spool__trim(s);
 	spool__recycle(s);
+}
+
+void spool__unread(struct spool *s, uint64_t id)
+{
+	uint32_t last = (s->win_head + s->win_len - 1) % WINDOW;
+
+	if (!s->win_len || id >> 32 != s->gen || (uint32_t)id != s->next_seq - 1)
+		return;
+	s->win_len--;
+	s->next_seq--;
+	s->st.replayed--;
+	s->rd = s->win_len ? s->win[(last + WINDOW - 1) % WINDOW] : s->commit;
 }
 
 void spool__stats(const struct spool *s, struct spool_stats *st)

@@ -58,6 +58,10 @@ int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id);
  * reader to the first record not yet delivered, so order is kept. */
 void spool__ack(struct spool *s, uint64_t id, bool delivered);
 
+/* Takes back the record spool__next just returned (it could not be
+ * offered for delivery): the next call returns it again. */
+void spool__unread(struct spool *s, uint64_t id);
+
 void spool__stats(const struct spool *s, struct spool_stats *st);
 
 #endif /* VIGIL_SPOOL_H */
