@@ -115,6 +115,7 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory vigil
 	$(Q)bench/run.sh
+	$(Q)bench/kafka.sh
 
 clean:
 	rm -rf build build-san vigil
