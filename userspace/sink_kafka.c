@@ -54,6 +54,8 @@ struct kafka {
 	unsigned int flush_timeout_ms;
 	char host[256];
 	uint64_t live_seq;		/* live records produced so far */
+	struct kafka_opts opts;		/* strings owned by the caller */
+	bool want_lz4;			/* the broker refused zstd */
 	struct requeue returned;	/* live records given back undelivered */
 };
 
@@ -175,7 +177,6 @@ static bool kafka__permanent(rd_kafka_resp_err_t err)
 	case RD_KAFKA_RESP_ERR_INVALID_RECORD:
 	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-	case RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE:
 	case RD_KAFKA_RESP_ERR__INVALID_ARG:
 	case RD_KAFKA_RESP_ERR__FATAL:
 		return true;
@@ -207,6 +208,30 @@ static void kafka__returned(struct kafka *k, const rd_kafka_message_t *m,
 	}
 }
 
+static void kafka__delivered(struct kafka *k, uint64_t spool_id)
+{
+	k->sink.written++;
+	if (!spool_id)
+		return;
+	spool__ack(k->spool, spool_id - 1, true);
+	if (k->state == KAFKA_SPOOLING)
+		k->state = KAFKA_DRAINING;	/* the probe got through */
+	k->probing = false;
+}
+
+/* A record no retry will get in: counted and logged, never spooled. */
+static bool kafka__refused(struct kafka *k, rd_kafka_resp_err_t err,
+			   uint64_t spool_id)
+{
+	if (!kafka__permanent(err))
+		return false;
+	log_error("kafka: a record was refused: %s", rd_kafka_err2str(err));
+	k->sink.failed++;
+	if (spool_id)	/* let the records after it go */
+		spool__ack(k->spool, spool_id - 1, true);
+	return true;
+}
+
 static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			       void *opaque)
 {
@@ -215,24 +240,15 @@ static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	uint64_t spool_id = tag & LIVE ? 0 : tag;
 
 	if (!m->err) {
-		k->sink.written++;
-		if (spool_id) {
-			spool__ack(k->spool, spool_id - 1, true);
-			if (k->state == KAFKA_SPOOLING)
-				k->state = KAFKA_DRAINING;	/* probe ok */
-			k->probing = false;
-		}
+		kafka__delivered(k, spool_id);
 		return;
 	}
-	if (kafka__permanent(m->err)) {
-		log_error("kafka: a record was refused: %s",
-			  rd_kafka_err2str(m->err));
-		k->sink.failed++;
-		if (spool_id)	/* never to be delivered: let the rest go */
-			spool__ack(k->spool, spool_id - 1, true);
+	if (kafka__refused(k, m->err, spool_id))
 		return;
-	}
-	k->trouble |= !k->purging;
+	if (m->err == RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE)
+		k->want_lz4 = true;
+	else
+		k->trouble |= !k->purging;
 	if (spool_id) {
 		spool__ack(k->spool, spool_id - 1, false);
 		k->probing = false;
@@ -254,12 +270,13 @@ static void kafka__on_error(rd_kafka_t *rk, int err, const char *reason,
 		log_debug("kafka: %s", reason);
 }
 
-/* librdkafka's own messages through vigil's logger: its errors as
- * warnings (it retries them itself), the rest only with -v. */
+/* librdkafka's own messages through vigil's logger: critical ones as
+ * warnings, the rest (connection failures it retries itself, which
+ * kafka__start_spooling reports once) only with -v. */
 static void kafka__on_log(const rd_kafka_t *rk, int level, const char *fac,
 			  const char *msg)
 {
-	if (level <= 3)
+	if (level <= 2)
 		log_warn("kafka: %s: %s", fac, msg);
 	else
 		log_debug("kafka: %s: %s", fac, msg);
@@ -302,6 +319,79 @@ static void kafka__replay(struct kafka *k, int max)
 	}
 }
 
+static int kafka__topics(struct kafka *k, const struct kafka_opts *o)
+{
+	for (uintptr_t i = 0; i < KAFKA_TOPICS; i++) {
+		rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
+
+		/* The topic's index rides along for kafka__returned. */
+		rd_kafka_topic_conf_set_opaque(tc, (void *)i);
+		k->topic[i] = rd_kafka_topic_new(k->rk, o->topics[i], tc);
+		if (!k->topic[i]) {
+			log_error("kafka: topic \"%s\": %s", o->topics[i],
+				  rd_kafka_err2str(rd_kafka_last_error()));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The producer and its topics, from k->opts. */
+static int kafka__connect(struct kafka *k)
+{
+	rd_kafka_conf_t *conf = kafka_conf__build(&k->opts);
+	char err[512];
+
+	if (!conf)
+		return -EINVAL;
+	rd_kafka_conf_set_opaque(conf, k);
+	rd_kafka_conf_set_dr_msg_cb(conf, kafka__on_delivery);
+	rd_kafka_conf_set_error_cb(conf, kafka__on_error);
+	rd_kafka_conf_set_log_cb(conf, kafka__on_log);
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	if (!k->rk) {
+		rd_kafka_conf_destroy(conf);
+		log_error("kafka: %s", err);
+		return -EINVAL;
+	}
+	return kafka__topics(k, &k->opts);
+}
+
+static void kafka__disconnect(struct kafka *k)
+{
+	for (int i = 0; i < KAFKA_TOPICS; i++) {
+		if (k->topic[i])
+			rd_kafka_topic_destroy(k->topic[i]);
+		k->topic[i] = NULL;
+	}
+	if (k->rk)
+		rd_kafka_destroy(k->rk);
+	k->rk = NULL;
+}
+
+/* A broker older than zstd (Kafka < 2.1) refuses it: a new producer
+ * with lz4 takes over, and what the old one held goes through the spool. */
+static void kafka__fall_back_to_lz4(struct kafka *k)
+{
+	log_warn("kafka: the broker does not take zstd; using lz4");
+	/* Queued records come back at once; those already sent are left to
+	 * finish, delivered or returned, so none is sent twice. */
+	kafka__purge(k, RD_KAFKA_PURGE_F_QUEUE);
+	k->purging = true;
+	rd_kafka_flush(k->rk, 10000);
+	k->purging = false;
+	requeue__drain(&k->returned, kafka__put_back, k);
+	kafka__disconnect(k);
+	k->want_lz4 = false;
+	if (k->opts.nr_properties < KAFKA_MAX_PROPERTIES)
+		k->opts.properties[k->opts.nr_properties++] =
+			"compression.codec=lz4";
+	if (kafka__connect(k))
+		log_error("kafka: cannot restart the producer; records stay "
+			  "in the spool");
+	k->state = KAFKA_DRAINING;
+}
+
 /* Called after every collector poll: delivery reports, state changes,
  * replay, and the spool's periodic sync. */
 static int kafka__flush(struct sink *s)
@@ -309,7 +399,11 @@ static int kafka__flush(struct sink *s)
 	struct kafka *k = (struct kafka *)s;
 	uint64_t now = mono_ns();
 
+	if (!k->rk)
+		return -EIO;	/* no producer: records wait in the spool */
 	kafka__poll(k, 0);
+	if (k->want_lz4)
+		kafka__fall_back_to_lz4(k);
 	if (k->trouble)
 		kafka__start_spooling(k);
 	if (k->state == KAFKA_DRAINING)
@@ -371,31 +465,10 @@ static void kafka__close(struct sink *s)
 		requeue__drain(&k->returned, kafka__put_back, k);
 		kafka__log_stats(k);
 	}
-	for (int i = 0; i < KAFKA_TOPICS; i++)
-		if (k->topic[i])
-			rd_kafka_topic_destroy(k->topic[i]);
-	if (k->rk)
-		rd_kafka_destroy(k->rk);
+	kafka__disconnect(k);
 	requeue__free(&k->returned);
 	spool__close(k->spool);
 	free(k);
-}
-
-static int kafka__topics(struct kafka *k, const struct kafka_opts *o)
-{
-	for (uintptr_t i = 0; i < KAFKA_TOPICS; i++) {
-		rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
-
-		/* The topic's index rides along for kafka__returned. */
-		rd_kafka_topic_conf_set_opaque(tc, (void *)i);
-		k->topic[i] = rd_kafka_topic_new(k->rk, o->topics[i], tc);
-		if (!k->topic[i]) {
-			log_error("kafka: topic \"%s\": %s", o->topics[i],
-				  rd_kafka_err2str(rd_kafka_last_error()));
-			return -EINVAL;
-		}
-	}
-	return 0;
 }
 
 /* An unreachable broker at start-up is a warning: records spool. */
@@ -413,29 +486,15 @@ static void kafka__check_reachable(struct kafka *k, const char *brokers)
 	k->next_probe_ns = mono_ns() + PROBE_NS;
 }
 
-static int kafka__init(struct kafka *k, const struct kafka_opts *o)
+static int kafka__init(struct kafka *k)
 {
-	rd_kafka_conf_t *conf = kafka_conf__build(o);
-	char err[512];
-
-	if (!conf)
-		return -EINVAL;
-	rd_kafka_conf_set_opaque(conf, k);
-	rd_kafka_conf_set_dr_msg_cb(conf, kafka__on_delivery);
-	rd_kafka_conf_set_error_cb(conf, kafka__on_error);
-	rd_kafka_conf_set_log_cb(conf, kafka__on_log);
-	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-	if (!k->rk) {
-		rd_kafka_conf_destroy(conf);
-		log_error("kafka: %s", err);
-		return -EINVAL;
-	}
-	if (kafka__topics(k, o) ||
-	    spool__open(&k->spool, o->spool_dir, o->spool_max_bytes))
+	if (kafka__connect(k) ||
+	    spool__open(&k->spool, k->opts.spool_dir,
+			k->opts.spool_max_bytes))
 		return -EINVAL;
 	/* Records left by an earlier run go first. */
 	k->state = spool__drained(k->spool) ? KAFKA_LIVE : KAFKA_DRAINING;
-	kafka__check_reachable(k, o->brokers);
+	kafka__check_reachable(k, k->opts.brokers);
 	return 0;
 }
 
@@ -450,9 +509,10 @@ struct sink *sink__kafka(const struct kafka_opts *o)
 		.flush = kafka__flush, .close = kafka__close,
 	};
 	k->flush_timeout_ms = o->flush_timeout_ms;
+	k->opts = *o;
 	if (gethostname(k->host, sizeof(k->host) - 1))
 		strcpy(k->host, "unknown");
-	if (kafka__init(k, o)) {
+	if (kafka__init(k)) {
 		kafka__close(&k->sink);
 		return NULL;
 	}

@@ -64,7 +64,8 @@ struct spool {
 	struct pos *win;	/* end of each record handed out, in order */
 	bool *acked;
 	uint32_t win_head, win_len;
-	uint32_t gen;		/* bumped on rewind: older ids are stale */
+	uint32_t replay;	/* window slots walked since the last rewind */
+	uint32_t gen;		/* bumped on rewind: older failures are stale */
 	uint32_t next_seq;	/* sequence of the next record handed out */
 	uint64_t corrupt_upto;	/* segments below were counted as corrupt */
 	char *buf;		/* the last record read */
@@ -360,11 +361,23 @@ static void spool__skip_corrupt(struct spool *s)
 	spool__next_segment(s);
 }
 
-/* Hands out the frame just read and remembers where it ends. */
+static uint32_t spool__slot(const struct spool *s, uint32_t i)
+{
+	return (s->win_head + i) % WINDOW;
+}
+
+/* Where window slot i starts: where the one before it ends. */
+static struct pos spool__slot_start(const struct spool *s, uint32_t i)
+{
+	return i ? s->win[spool__slot(s, i - 1)] : s->commit;
+}
+
+/* Hands out the frame just read: a new window slot, or, after a rewind,
+ * the slot it already had. */
 static uint64_t spool__hand_out(struct spool *s, const struct frame_hdr *h,
 				ssize_t size, struct spool_rec *r)
 {
-	uint32_t slot = (s->win_head + s->win_len) % WINDOW;
+	uint32_t slot = spool__slot(s, s->replay);
 
 	r->topic = h->topic;
 	r->type = s->buf;
@@ -374,11 +387,23 @@ static uint64_t spool__hand_out(struct spool *s, const struct frame_hdr *h,
 	r->value = r->key + h->key_len;
 	r->value_len = h->len - FRAME_TAIL - h->type_len - h->key_len;
 	s->rd.off += size;
-	s->win[slot] = s->rd;
-	s->acked[slot] = false;
-	s->win_len++;
+	if (s->replay == s->win_len) {
+		s->win[slot] = s->rd;
+		s->acked[slot] = false;
+		s->win_len++;
+		s->next_seq++;
+	}
 	s->st.replayed++;
-	return (uint64_t)s->gen << 32 | s->next_seq++;
+	return (uint64_t)s->gen << 32 | (s->next_seq - s->win_len + s->replay++);
+}
+
+/* After a rewind, the slots already delivered are stepped over: a failure
+ * resends only what did not arrive. */
+static void spool__skip_delivered(struct spool *s)
+{
+	while (s->replay < s->win_len &&
+	       s->acked[spool__slot(s, s->replay)])
+		s->rd = s->win[spool__slot(s, s->replay++)];
 }
 
 int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id)
@@ -386,7 +411,8 @@ int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id)
 	struct frame_hdr h;
 	ssize_t size;
 
-	if (s->win_len == WINDOW)
+	spool__skip_delivered(s);
+	if (s->replay == WINDOW)
 		return -EBUSY;
 	while (s->rd.seg < s->w.seg ||
 	       (s->rd.seg == s->w.seg && s->rd.off < s->w.off)) {
@@ -438,45 +464,59 @@ static void spool__recycle(struct spool *s)
 static void spool__rewind(struct spool *s)
 {
 	s->rd = s->commit;
-	s->win_len = 0;
+	s->replay = 0;
 	s->gen++;
 }
 
-void spool__ack(struct spool *s, uint64_t id, bool delivered)
+/* Moves the cursor over the delivered head of the window. */
+static void spool__commit(struct spool *s)
 {
-	uint32_t seq = (uint32_t)id, first = s->next_seq - s->win_len;
-	uint32_t idx = seq - first;
-
-	if (id >> 32 != s->gen || idx >= s->win_len)
-		return;		/* from before a rewind */
-	if (!delivered) {
-		spool__rewind(s);
-		return;
-	}
-	if (s->acked[(s->win_head + idx) % WINDOW])
-		return;
-	s->acked[(s->win_head + idx) % WINDOW] = true;
-	s->st.acked++;
 	while (s->win_len && s->acked[s->win_head]) {
 		s->commit = s->win[s->win_head];
 		s->win_head = (s->win_head + 1) % WINDOW;
 		s->win_len--;
 		s->cursor_dirty = true;
+		if (s->replay)
+			s->replay--;
+		else	/* delivered before the rewind reached it */
+			s->rd = s->commit;
 	}
+}
+
+void spool__ack(struct spool *s, uint64_t id, bool delivered)
+{
+	uint32_t idx = (uint32_t)id - (s->next_seq - s->win_len);
+	uint32_t slot = spool__slot(s, idx);
+
+	if (idx >= s->win_len || s->acked[slot])
+		return;
+	if (!delivered) {
+		/* A failure from before the last rewind is already handled. */
+		if (id >> 32 == s->gen)
+			spool__rewind(s);
+		return;
+	}
+	/* A delivery counts whenever it comes, before a rewind or after. */
+	s->acked[slot] = true;
+	s->st.acked++;
+	spool__commit(s);
 	spool__trim(s);
 	spool__recycle(s);
 }
 
 void spool__unread(struct spool *s, uint64_t id)
 {
-	uint32_t last = (s->win_head + s->win_len - 1) % WINDOW;
+	uint32_t idx = (uint32_t)id - (s->next_seq - s->win_len);
 
-	if (!s->win_len || id >> 32 != s->gen || (uint32_t)id != s->next_seq - 1)
+	if (!s->replay || id >> 32 != s->gen || idx != s->replay - 1)
 		return;
-	s->win_len--;
-	s->next_seq--;
+	s->replay--;
 	s->st.replayed--;
-	s->rd = s->win_len ? s->win[(last + WINDOW - 1) % WINDOW] : s->commit;
+	s->rd = spool__slot_start(s, s->replay);
+	if (s->replay == s->win_len - 1) {	/* a new slot: gone again */
+		s->win_len--;
+		s->next_seq--;
+	}
 }
 
 void spool__stats(const struct spool *s, struct spool_stats *st)
