@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "spool.h"
+#include "syncer.h"
 
 #define SPOOL_MAGIC   0x4c505356u	/* "VSPL" little-endian */
 #define SEGMENT_MAX   (8u << 20)	/* rotate after this many bytes */
@@ -55,6 +56,7 @@ struct spool {
 	int wfd;		/* the segment being written */
 	struct pos w;		/* its number and length */
 	bool dirty;		/* appended since the last sync */
+	struct syncer *syncer;	/* makes segments durable off this thread */
 	int rfd;		/* the segment being read, or -1 */
 	uint64_t rfd_seg;
 	struct pos rd;		/* next frame to read */
@@ -135,8 +137,10 @@ static int spool__write_cursor(struct spool *s)
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
+	/* Not synced: a cursor older than the truth after a crash only means
+	 * delivered records are sent again, never that any is lost. */
 	fprintf(f, "%" PRIu64 " %" PRIu64 "\n", s->commit.seg, s->commit.off);
-	if (fflush(f) || fdatasync(fileno(f)))
+	if (fflush(f))
 		err = -errno;
 	fclose(f);
 	if (!err && rename(tmp, path))
@@ -208,6 +212,8 @@ int spool__open(struct spool **out, const char *dir, uint64_t max_bytes)
 		log__errno(err, "cannot create spool directory %s", dir);
 	}
 	if (!err)
+		err = syncer__start(&s->syncer);
+	if (!err)
 		err = spool__scan(s, &lo, &hi);
 	if (!err) {
 		spool__read_cursor(s);
@@ -227,10 +233,13 @@ void spool__close(struct spool *s)
 {
 	if (!s)
 		return;
-	if (s->wfd >= 0)
-		spool__sync(s);
+	if (s->wfd >= 0 && fdatasync(s->wfd))
+		log__errno(errno, "spool %s: fdatasync", s->dir);
 	if (s->wfd >= 0)
 		close(s->wfd);
+	if (s->cursor_dirty)
+		spool__write_cursor(s);
+	syncer__stop(s->syncer);
 	if (s->rfd >= 0)
 		close(s->rfd);
 	free(s->win);
@@ -239,9 +248,29 @@ void spool__close(struct spool *s)
 	free(s);
 }
 
+/* Makes what was appended to the current segment durable: by the
+ * syncer, or right here when must and the syncer's queue is full. */
+static int spool__sync_segment(struct spool *s, bool must)
+{
+	int fd = s->dirty ? dup(s->wfd) : -1;
+
+	if (!s->dirty)
+		return 0;
+	if (fd >= 0 && syncer__submit(s->syncer, fd) == 0) {
+		s->dirty = false;
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!must)
+		return 0;	/* the next sync tries again */
+	s->dirty = false;
+	return fdatasync(s->wfd) ? -errno : 0;
+}
+
 static int spool__rotate(struct spool *s)
 {
-	int err = spool__sync(s);
+	int err = spool__sync_segment(s, true);
 
 	close(s->wfd);
 	s->wfd = -1;
@@ -286,10 +315,9 @@ int spool__append(struct spool *s, const struct spool_rec *r, bool must_keep)
 
 int spool__sync(struct spool *s)
 {
-	if (s->dirty && fdatasync(s->wfd))
-		return -errno;
-	s->dirty = false;
-	return s->cursor_dirty ? spool__write_cursor(s) : 0;
+	int err = spool__sync_segment(s, false);
+
+	return err ?: s->cursor_dirty ? spool__write_cursor(s) : 0;
 }
 
 bool spool__drained(const struct spool *s)

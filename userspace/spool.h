@@ -45,7 +45,8 @@ void spool__close(struct spool *s);
 /* Appends a record. must_keep records (alerts, actions) are kept even past
  * max_bytes; others get -ENOSPC there. */
 int spool__append(struct spool *s, const struct spool_rec *r, bool must_keep);
-/* Makes appended records and the cursor durable (fdatasync). */
+/* Starts making appended records durable (fdatasync, on a thread of its
+ * own, so the caller never waits for the disk) and writes the cursor. */
 int spool__sync(struct spool *s);
 
 /* True when every appended record has been read back and acknowledged. */
