@@ -18,8 +18,8 @@ static const char help_text[] =
 "\n"
 "vigil watches what processes inside sandbox cgroups do (executions, file\n"
 "opens, connections, egress bytes) with CO-RE eBPF programs, and writes one\n"
-"JSON object per event. Processes outside the sandboxes pay one cgroup\n"
-"check per traced syscall and are never reported.\n"
+"JSON object per event. Processes outside the sandboxes are never\n"
+"reported; they pay the syscall tracepoints' cost and one cgroup check.\n"
 "\n"
 "COMMANDS\n"
 "  daemon    The sidecar: watch every sandbox under the sandbox roots until\n"
@@ -92,7 +92,8 @@ static const char help_text[] =
 "EXAMPLES\n"
 "  vigil daemon --output /var/log/vigil.jsonl\n"
 "  vigil run --label agent=claude --output run.jsonl -- python3 task.py\n"
-"  vigil run -- sh -c 'cat ~/.ssh/id_rsa' | jq 'select(.type==\"open\")'\n";
+"  vigil run -- sh -c 'cat ~/.ssh/id_rsa' | jq 'select(.type==\"open\")'\n"
+"  (with records on standard output, the command's goes to standard error)\n";
 
 void cli__usage(bool full)
 {

@@ -153,7 +153,9 @@ static int run__make_sandbox(struct run *r, const struct roots *roots)
 	return 0;
 }
 
-/* The child: into the sandbox, then the command. */
+/* The child: into the sandbox, then the command. When records go to
+ * standard output, the command's own output goes to standard error: the
+ * untrusted command must not be able to write into the record stream. */
 static pid_t run__spawn(struct run *r)
 {
 	pid_t pid = fork();
@@ -164,6 +166,8 @@ static pid_t run__spawn(struct run *r)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
+	if (!strcmp(r->cfg.output, "-") && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		_exit(127);
 	err = cgroup__enter(r->dir, 0);
 	if (err) {
 		log__errno(err, "cannot enter sandbox %s", r->dir);
@@ -184,6 +188,10 @@ static int run__wait(struct collector *c, pid_t pid)
 
 		if (w == pid)
 			break;
+		if (w < 0 && errno != EINTR) {
+			log__errno(errno, "cannot wait for %s", "the command");
+			return EXIT_FAILURE;
+		}
 		if (cli__signalled() && cli__signalled() != forwarded) {
 			forwarded = cli__signalled();
 			kill(pid, forwarded);
@@ -224,7 +232,14 @@ static int run__execute(struct run *r, const struct roots *roots)
 	    cli__collector_opts(&r->cfg, roots, &co))
 		return EXIT_FAILURE;
 	co.only_sandbox = cgroup__id(r->dir);
+	if (!co.only_sandbox) {		/* 0 would mean every sandbox */
+		log__errno(errno, "cannot identify sandbox %s", r->dir);
+		return EXIT_FAILURE;
+	}
 	cli__catch_signals();
+	/* An inherited SIG_IGN would have the kernel reap the command before
+	 * vigil learns its status. */
+	signal(SIGCHLD, SIG_DFL);
 	if (collector__start(&c, &co))
 		return EXIT_FAILURE;
 	pid = run__spawn(r);

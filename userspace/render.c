@@ -153,6 +153,8 @@ static void render__file_result(struct json *j, const struct event *ev,
 	json__uint(j, "dev", dev);
 	json__uint(j, "ino", ino);
 	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
+	/* The walk gave up (too deep or too long): the path is its tail. */
+	json__bool(j, "path_truncated", ev->hdr->flags & VIGIL_F_PATH_TRUNC);
 	json__str(j, "syscall", sys__name(sys));
 }
 

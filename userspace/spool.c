@@ -69,7 +69,7 @@ struct spool {
 	uint32_t replay;	/* window slots walked since the last rewind */
 	uint32_t gen;		/* bumped on rewind: older failures are stale */
 	uint32_t next_seq;	/* sequence of the next record handed out */
-	uint64_t corrupt_upto;	/* segments below were counted as corrupt */
+	struct pos corrupt_end;	/* damage before this was already counted */
 	char *buf;		/* the last record read */
 	struct spool_stats st;
 };
@@ -94,8 +94,9 @@ static int spool__scan(struct spool *s, uint64_t *lo, uint64_t *hi)
 	*lo = UINT64_MAX;
 	*hi = 0;
 	while ((de = readdir(d))) {
+		end = 0;
 		if (sscanf(de->d_name, "%20" SCNu64 ".seg%n", &n, &end) != 1 ||
-		    de->d_name[end])
+		    !end || de->d_name[end])
 			continue;
 		spool__path(s, n, path);
 		if (stat(path, &st) == 0)
@@ -362,26 +363,51 @@ static ssize_t spool__read_frame(struct spool *s, struct frame_hdr *h)
 	if (pread(s->rfd, s->buf, body, s->rd.off + sizeof(*h)) !=
 	    (ssize_t)body)
 		return -EBADMSG;
+	/* Intact framing around damaged bytes: only this frame is lost. */
 	if (crc32(crc32(0, (const Bytef *)&h->topic, FRAME_TAIL),
 		  (const Bytef *)s->buf, body) != h->crc)
-		return -EBADMSG;
+		return -EILSEQ;
 	return sizeof(*h) + body;
 }
 
+static bool pos__before(struct pos a, struct pos b)
+{
+	return a.seg < b.seg || (a.seg == b.seg && a.off < b.off);
+}
+
+/* Reports damage from the reader's position up to end, once: a rewind
+ * passes over it again. */
+static void spool__count_damage(struct spool *s, struct pos end)
+{
+	uint64_t lost = end.off - s->rd.off;
+
+	if (!pos__before(s->rd, end) || pos__before(s->rd, s->corrupt_end))
+		return;
+	log_warn("spool segment %020" PRIu64 ".seg in %s: torn or corrupt "
+		 "frame at offset %" PRIu64 "; %" PRIu64 " bytes skipped",
+		 s->rd.seg, s->dir, s->rd.off, lost);
+	s->st.corrupt_bytes += lost;
+	s->corrupt_end = end;
+}
+
+/* A frame whose checksum fails: it alone is skipped. */
+static void spool__skip_frame(struct spool *s, const struct frame_hdr *h)
+{
+	struct pos end = { s->rd.seg, s->rd.off + sizeof(*h) + h->len -
+					  FRAME_TAIL };
+
+	spool__count_damage(s, end);
+	s->rd = end;
+}
+
+/* Broken framing (a torn tail, a bad header): where the next frame starts
+ * is unknown, so the rest of the segment is skipped. */
 static void spool__skip_corrupt(struct spool *s)
 {
 	struct stat st;
-	uint64_t lost = fstat(s->rfd, &st) == 0 && (uint64_t)st.st_size >
-			s->rd.off ? st.st_size - s->rd.off : 0;
+	uint64_t size = fstat(s->rfd, &st) == 0 ? (uint64_t)st.st_size : 0;
 
-	/* A rewind passes here again: report and count each segment once. */
-	if (s->rd.seg >= s->corrupt_upto) {
-		log_warn("spool segment %020" PRIu64 ".seg in %s: torn or "
-			 "corrupt frame at offset %" PRIu64 "; %" PRIu64
-			 " bytes skipped", s->rd.seg, s->dir, s->rd.off, lost);
-		s->st.corrupt_bytes += lost;
-		s->corrupt_upto = s->rd.seg + 1;
-	}
+	spool__count_damage(s, (struct pos){ s->rd.seg, size });
 	/* Appends behind damage in the segment being written would never be
 	 * read: they go to a new segment. */
 	if (s->rd.seg == s->w.seg && spool__rotate(s))
@@ -453,6 +479,10 @@ int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id)
 		size = spool__read_frame(s, &h);
 		if (size == 0 && s->rd.seg < s->w.seg) {
 			spool__next_segment(s);
+			continue;
+		}
+		if (size == -EILSEQ) {
+			spool__skip_frame(s, &h);
 			continue;
 		}
 		if (size <= 0) {

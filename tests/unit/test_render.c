@@ -442,7 +442,7 @@ static void test_exec(void **state)
 	assert_str(GET(f->root, "type"), "exec");
 	e = GET(f->root, "exec");
 	assert_string_equal(keys(e), "file,arg,argv,argc,argv_truncated,ret,"
-			    "dev,ino,deleted,syscall");
+			    "dev,ino,deleted,path_truncated,syscall");
 	assert_str(GET(e, "file"), "/usr/bin/curl");
 	assert_str(GET(e, "arg"), "./curl");
 	assert_string_equal(joined(GET(e, "argv")), "curl|-s|http://x/");
@@ -453,6 +453,7 @@ static void test_exec(void **state)
 	assert_num(GET(e, "dev"), 2049);
 	assert_num(GET(e, "ino"), 1234567);
 	assert_bool(GET(e, "deleted"), 0);
+	assert_bool(GET(e, "path_truncated"), 0);
 	assert_str(GET(e, "syscall"), "execve");
 }
 
@@ -566,7 +567,7 @@ static void test_open(void **state)
 	assert_str(GET(f->root, "type"), "open");
 	o = GET(f->root, "open");
 	assert_string_equal(keys(o), "path,arg,flags,mode,ret,dev,ino,"
-			    "deleted,syscall");
+			    "deleted,path_truncated,syscall");
 	assert_str(GET(o, "path"), "/home/u/.aws/credentials");
 	assert_str(GET(o, "arg"), "../.aws/credentials");
 	assert_string_equal(joined(GET(o, "flags")),
