@@ -56,6 +56,7 @@ struct kafka {
 	uint64_t live_seq;		/* live records produced so far */
 	struct kafka_opts opts;		/* strings owned by the caller */
 	bool want_lz4;			/* the broker refused zstd */
+	bool want_restart;		/* the producer hit a fatal error */
 	struct requeue returned;	/* live records given back undelivered */
 };
 
@@ -158,12 +159,10 @@ static int kafka__write(struct sink *s, const struct event *ev,
 		err = kafka__produce(k, &r, LIVE | k->live_seq++);
 		if (!err)
 			return 0;
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-			log_error("kafka: %s", rd_kafka_err2str(err));
-			s->failed++;
-			return -EIO;
-		}
-		kafka__overflow(k);
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			kafka__overflow(k);
+		else	/* fatal and the like: the spool keeps it meanwhile */
+			k->trouble = true;
 	}
 	return kafka__to_spool(k, &r);
 }
@@ -178,7 +177,6 @@ static bool kafka__permanent(rd_kafka_resp_err_t err)
 	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR__INVALID_ARG:
-	case RD_KAFKA_RESP_ERR__FATAL:
 		return true;
 	default:
 		return false;
@@ -247,6 +245,8 @@ static void kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		return;
 	if (m->err == RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE)
 		k->want_lz4 = true;
+	else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
+		k->want_restart = true;
 	else
 		k->trouble |= !k->purging;
 	if (spool_id) {
@@ -265,7 +265,7 @@ static void kafka__on_error(rd_kafka_t *rk, int err, const char *reason,
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
 		k->trouble = true;
 	else if (rd_kafka_fatal_error(rk, NULL, 0))
-		log_error("kafka: fatal: %s", reason);
+		k->want_restart = true;	/* this producer can do no more */
 	else
 		log_debug("kafka: %s", reason);
 }
@@ -369,23 +369,22 @@ static void kafka__disconnect(struct kafka *k)
 	k->rk = NULL;
 }
 
-/* A broker older than zstd (Kafka < 2.1) refuses it: a new producer
- * with lz4 takes over, and what the old one held goes through the spool. */
-static void kafka__fall_back_to_lz4(struct kafka *k)
+/* A new producer takes over: what the old one still queued goes through
+ * the spool; what it already sent is left to finish, delivered or
+ * returned, so none is sent twice. property: one more setting, or NULL. */
+static void kafka__restart(struct kafka *k, const char *why,
+			   const char *property)
 {
-	log_warn("kafka: the broker does not take zstd; using lz4");
-	/* Queued records come back at once; those already sent are left to
-	 * finish, delivered or returned, so none is sent twice. */
+	log_warn("kafka: %s; restarting the producer", why);
 	kafka__purge(k, RD_KAFKA_PURGE_F_QUEUE);
 	k->purging = true;
 	rd_kafka_flush(k->rk, 10000);
 	k->purging = false;
 	requeue__drain(&k->returned, kafka__put_back, k);
 	kafka__disconnect(k);
-	k->want_lz4 = false;
-	if (k->opts.nr_properties < KAFKA_MAX_PROPERTIES)
-		k->opts.properties[k->opts.nr_properties++] =
-			"compression.codec=lz4";
+	k->want_lz4 = k->want_restart = false;
+	if (property && k->opts.nr_properties < KAFKA_MAX_PROPERTIES)
+		k->opts.properties[k->opts.nr_properties++] = property;
 	if (kafka__connect(k))
 		log_error("kafka: cannot restart the producer; records stay "
 			  "in the spool");
@@ -402,8 +401,16 @@ static int kafka__flush(struct sink *s)
 	if (!k->rk)
 		return -EIO;	/* no producer: records wait in the spool */
 	kafka__poll(k, 0);
+	/* A broker older than zstd (Kafka < 2.1) refuses it: lz4 then. */
 	if (k->want_lz4)
-		kafka__fall_back_to_lz4(k);
+		kafka__restart(k, "the broker does not take zstd",
+			       "compression.codec=lz4");
+	if (k->want_restart) {
+		char why[256];
+
+		rd_kafka_fatal_error(k->rk, why, sizeof(why));
+		kafka__restart(k, why, NULL);
+	}
 	if (k->trouble)
 		kafka__start_spooling(k);
 	if (k->state == KAFKA_DRAINING)

@@ -459,7 +459,7 @@ static void test_normal(void **state)
 	struct sink *s = open_sink(w);
 
 	write_range(w, s, 0, n, 50, 2000);
-	assert_true(pump(s, n, 15000));
+	assert_true(pump(s, n, 60000));
 	assert_int_equal(spool_bytes(w), 0);
 	close_and_verify(w, s, n, n);
 }
@@ -495,7 +495,7 @@ static void test_produce_errors_and_leader_change(void **state)
 		RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
 		RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
 	write_range(w, s, 2000, n, 50, 2000);
-	assert_true(pump(s, n, 15000));
+	assert_true(pump(s, n, 60000));
 	close_and_verify(w, s, n, n);
 }
 
@@ -515,7 +515,7 @@ static void test_throttled(void **state)
 			w->mc, id, API_PRODUCE, 1,
 			RD_KAFKA_RESP_ERR_NO_ERROR, 1500), 0);
 	write_range(w, s, 0, n, 30, 2000);
-	assert_true(pump(s, n, 15000));
+	assert_true(pump(s, n, 60000));
 	/* Each broker served its slow response. */
 	for (int32_t id = 1; id <= BROKERS; id++) {
 		size_t left = 99;
@@ -547,7 +547,7 @@ static void test_brokers_down_and_up(void **state)
 	assert_true(spooled > 0);
 	assert_true(s->written < n);
 	brokers_set(w, true);
-	assert_true(pump(s, n, 20000));
+	assert_true(pump(s, n, 60000));
 	close_and_verify(w, s, n, n);
 }
 
@@ -577,7 +577,7 @@ static void test_close_while_down(void **state)
 
 	brokers_set(w, true);
 	s = open_sink(w);
-	assert_true(pump(s, n - first, 20000));
+	assert_true(pump(s, n - first, 60000));
 	idle(s, 200);
 	close_and_verify(w, s, n - first, n);
 }
@@ -599,7 +599,7 @@ static void test_queue_full_then_down(void **state)
 	assert_true(spool_bytes(w) > 0);
 	assert_int_equal(s->written, 0);
 	brokers_set(w, true);
-	assert_true(pump(s, n, 20000));
+	assert_true(pump(s, n, 60000));
 	close_and_verify(w, s, n, n);
 }
 
@@ -617,14 +617,14 @@ static void test_queue_full_older_records_first(void **state)
 		"queue.buffering.max.messages=55000");
 
 	write_range(w, s, 0, live, 20, 2000);
-	assert_true(pump(s, live, 10000));
+	assert_true(pump(s, live, 60000));
 	brokers_set(w, false);
 	write_range(w, s, live, n, n, 0);
 	idle(s, 1000);
 	assert_true(spool_bytes(w) > 0);
 	assert_int_equal(s->written, live);
 	brokers_set(w, true);
-	assert_true(pump(s, n, 30000));
+	assert_true(pump(s, n, 60000));
 	close_and_verify(w, s, n, n);
 }
 
@@ -646,7 +646,7 @@ static void test_broker_without_zstd(void **state)
 		RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE,
 		RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE);
 	write_range(w, s, 0, n, 50, 2000);
-	assert_true(pump(s, n, 20000));
+	assert_true(pump(s, n, 60000));
 	assert_int_equal(s->failed, 0);
 	assert_int_equal(s->dropped, 0);
 	s->close(s);
