@@ -343,24 +343,26 @@ static void test_shorter_than_header(void **state)
 	}
 }
 
+/* Every record type with the size of its fixed part. */
+static const struct { uint16_t type; size_t min; } recs[] = {
+	{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
+	{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
+	{ VIGIL_EV_CONNECT, CONN },
+};
+
 static void test_hdr_size_beyond_buffer(void **state)
 {
-	static const struct { uint16_t type; size_t size; } recs[] = {
-		{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
-		{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
-		{ VIGIL_EV_CONNECT, CONN },
-	};
 	struct event ev;
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
-		struct vigil_hdr *h = buf_new(recs[i].size);
+		struct vigil_hdr *h = buf_new(recs[i].min);
 
-		hdr_fill(h, recs[i].type, recs[i].size);
-		assert_int_equal(event__decode(h, recs[i].size, &ev), 0);
-		h->size = (uint16_t)(recs[i].size + 1);
-		assert_int_equal(event__decode(h, recs[i].size, &ev), -EINVAL);
+		hdr_fill(h, recs[i].type, recs[i].min);
+		assert_int_equal(event__decode(h, recs[i].min, &ev), 0);
+		h->size = (uint16_t)(recs[i].min + 1);
+		assert_int_equal(event__decode(h, recs[i].min, &ev), -EINVAL);
 		h->size = 0xffff;
-		assert_int_equal(event__decode(h, recs[i].size, &ev), -EINVAL);
+		assert_int_equal(event__decode(h, recs[i].min, &ev), -EINVAL);
 		free(h);
 	}
 	/* a header-sized buffer that claims more */
@@ -392,11 +394,6 @@ static void test_unknown_type(void **state)
  * itself large enough: the record's own size decides. */
 static void test_record_size_below_fixed_part(void **state)
 {
-	static const struct { uint16_t type; size_t min; } recs[] = {
-		{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
-		{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
-		{ VIGIL_EV_CONNECT, CONN },
-	};
 	struct event ev;
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
@@ -419,11 +416,6 @@ static void test_record_size_below_fixed_part(void **state)
  * fixed part, on a buffer of exactly that size. */
 static void test_buffer_below_fixed_part(void **state)
 {
-	static const struct { uint16_t type; size_t min; } recs[] = {
-		{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
-		{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
-		{ VIGIL_EV_CONNECT, CONN },
-	};
 	struct event ev;
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {

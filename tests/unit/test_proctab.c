@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "child.h"
+
 #include "proctab.h"
 
 #define FAKE 0x40000000u
@@ -643,7 +645,6 @@ static void test_load_ancestors_other_cgroup(void **state)
 
 static void run_isolated(void (*fn)(void))
 {
-	int status;
 	pid_t pid;
 
 	fflush(NULL);
@@ -656,13 +657,8 @@ static void run_isolated(void (*fn)(void))
 			_exit(3);
 		_exit(0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("isolated case failed: %s %d (1: sanitizer report, "
-			 "2: check failed, 3: leak)",
-			 WIFEXITED(status) ? "exit" : "signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status)
-					   : WTERMSIG(status));
+	child__expect_ok(pid, "isolated case",
+			 "1: sanitizer report, 2: check failed, 3: leak");
 }
 
 /* A fork record naming the forking process itself as the child. */

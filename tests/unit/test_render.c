@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "child.h"
 #include <yajl/yajl_tree.h>
 
 #include "render.h"
@@ -266,7 +268,6 @@ static void test_time_huge_ktime(void **state)
 		INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX,
 	};
 	struct fixture *f = *state;
-	int status;
 	pid_t pid;
 
 	fflush(NULL);
@@ -289,13 +290,8 @@ static void test_time_huge_ktime(void **state)
 		}
 		_exit(0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("rendering a huge ktime failed: %s %d (1: sanitizer "
-			 "report, 2: render error, 3: bad JSON)",
-			 WIFEXITED(status) ? "exit" : "signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status)
-					   : WTERMSIG(status));
+	child__expect_ok(pid, "rendering a huge ktime",
+			 "1: sanitizer report, 2: render error, 3: bad JSON");
 }
 
 static void test_sandbox_labels_profile(void **state)
