@@ -178,7 +178,7 @@ void cli__log_stats(const struct collector_stats *s)
 {
 	log_info("stats records=%llu drops=%llu malformed=%llu "
 		 "sink_failures=%llu", (unsigned long long)s->records,
-		 (unsigned long long)s->kernel_drops,
+		 (unsigned long long)s->lost,
 		 (unsigned long long)s->malformed,
 		 (unsigned long long)s->sink_failures);
 }

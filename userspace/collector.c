@@ -105,12 +105,12 @@ static int collector__on_record(void *ctx, void *data, size_t size)
 
 static void collector__report_drops(struct collector *c, uint64_t now)
 {
-	uint64_t sinks = 0;
+	struct drops_user user = { .malformed = c->malformed };
 	struct event ev;
 
 	for (int i = 0; i < c->nr_sinks; i++)
-		sinks += c->sinks[i]->dropped;
-	if (drops__collect(&c->drops, now, sinks, &ev))
+		user.sinks += c->sinks[i]->dropped;
+	if (drops__collect(&c->drops, now, &user, &ev))
 		collector__emit(c, &ev);
 }
 
@@ -228,7 +228,7 @@ static void collector__stats(struct collector *c, struct collector_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->records = c->seq;
-	s->kernel_drops = c->loader ? drops__total(&c->drops) : 0;
+	s->lost = c->loader ? drops__total(&c->drops) : 0;
 	s->malformed = c->malformed;
 	for (int i = 0; i < c->nr_sinks; i++)
 		s->sink_failures += c->sinks[i]->failed;

@@ -26,7 +26,7 @@ struct collector_opts {
 
 struct collector_stats {
 	uint64_t records;	/* records emitted */
-	uint64_t kernel_drops;	/* records the kernel could not deliver */
+	uint64_t lost;		/* everything drop records reported */
 	uint64_t malformed;	/* raw records that failed decoding */
 	uint64_t sink_failures;
 };

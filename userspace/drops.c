@@ -30,8 +30,8 @@ static uint64_t drops__read(const struct drops *d, uint32_t reason)
 	return sum;
 }
 
-uint64_t drops__collect(struct drops *d, uint64_t now_ns, uint64_t sinks_total,
-			struct event *ev)
+uint64_t drops__collect(struct drops *d, uint64_t now_ns,
+			const struct drops_user *user, struct event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = EVENT_DROP;
@@ -43,9 +43,11 @@ uint64_t drops__collect(struct drops *d, uint64_t now_ns, uint64_t sinks_total,
 		ev->drop.lost += ev->drop.reason[i];
 		d->reported[i] = total;
 	}
-	ev->drop.sinks = sinks_total - d->reported_sinks;
-	ev->drop.lost += ev->drop.sinks;
-	d->reported_sinks = sinks_total;
+	ev->drop.sinks = user->sinks - d->reported_sinks;
+	ev->drop.malformed = user->malformed - d->reported_malformed;
+	ev->drop.lost += ev->drop.sinks + ev->drop.malformed;
+	d->reported_sinks = user->sinks;
+	d->reported_malformed = user->malformed;
 	/* since the previous drop record, not the previous look */
 	ev->drop.since_ms = (now_ns - d->last_ns) / 1000000;
 	if (ev->drop.lost)
@@ -59,5 +61,5 @@ uint64_t drops__total(const struct drops *d)
 
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		sum += d->reported[i];
-	return sum + d->reported_sinks;
+	return sum + d->reported_sinks + d->reported_malformed;
 }

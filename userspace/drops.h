@@ -13,15 +13,21 @@ struct drops {
 	int ncpus;
 	uint64_t reported[VIGIL_DROP_MAX];	/* totals already reported */
 	uint64_t reported_sinks;
+	uint64_t reported_malformed;
 	uint64_t last_ns;		/* when the last report was made */
 };
 
 int drops__init(struct drops *d, int map_fd, uint64_t now_ns);
-/* Fills ev with the losses since the last call, the kernel's and those of
- * the sinks (sinks_total: what they dropped since start); returns how
- * many. */
-uint64_t drops__collect(struct drops *d, uint64_t now_ns, uint64_t sinks_total,
-			struct event *ev);
+/* What the collector itself lost since start. */
+struct drops_user {
+	uint64_t sinks;		/* records sinks let go */
+	uint64_t malformed;	/* kernel records that failed decoding */
+};
+
+/* Fills ev with the losses since the last call, the kernel's and the
+ * collector's; returns how many. */
+uint64_t drops__collect(struct drops *d, uint64_t now_ns,
+			const struct drops_user *user, struct event *ev);
 /* Everything lost since start. */
 uint64_t drops__total(const struct drops *d);
 

@@ -65,6 +65,7 @@ struct ev_drop {
 	uint64_t since_ms;
 	uint64_t reason[VIGIL_DROP_MAX];	/* the kernel's, by enum vigil_drop */
 	uint64_t sinks;			/* records sinks let go (full spool) */
+	uint64_t malformed;		/* kernel records that failed decoding */
 };
 
 struct event {

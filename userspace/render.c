@@ -301,6 +301,7 @@ static void render__drop(struct json *j, const struct event *ev)
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		json__uint(j, reasons[i], ev->drop.reason[i]);
 	json__uint(j, "sinks", ev->drop.sinks);
+	json__uint(j, "malformed", ev->drop.malformed);
 	json__obj_end(j);
 	json__obj_end(j);
 }

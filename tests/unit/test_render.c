@@ -902,7 +902,7 @@ static void test_drop(void **state)
 	assert_num(GET(d, "lost"), 17);
 	assert_num(GET(d, "since_ms"), 1500);
 	assert_string_equal(keys(GET(d, "reasons")),
-			    "ringbuf,flows,inflight,sinks");
+			    "ringbuf,flows,inflight,sinks,malformed");
 	assert_num(GET(d, "reasons", "ringbuf"), 10);
 	assert_num(GET(d, "reasons", "flows"), 4);
 	assert_num(GET(d, "reasons", "inflight"), 3);
