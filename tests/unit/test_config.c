@@ -116,6 +116,20 @@ static void test_defaults(void **state)
 	assert_int_equal(CONFIG_RINGBUF_MB, 16);
 }
 
+/* The settings a load left, against those expected (two roots). */
+static void assert_loaded(const struct fixture *f, const char *root0,
+			  const char *root1, const char *output,
+			  unsigned int flow_ms, unsigned int ringbuf_mb)
+{
+	assert_string_equal(f->err, "");
+	assert_int_equal(f->c.nr_roots, 2);
+	assert_string_equal(f->c.roots[0], root0);
+	assert_string_equal(f->c.roots[1], root1);
+	assert_string_equal(f->c.output, output);
+	assert_int_equal(f->c.flow_interval_ms, flow_ms);
+	assert_int_equal(f->c.ringbuf_mb, ringbuf_mb);
+}
+
 /* The README's example, every setting in it. */
 static void test_valid_flow_style(void **state)
 {
@@ -128,13 +142,9 @@ static void test_valid_flow_style(void **state)
 		"output: /var/log/vigil/events.jsonl\n"
 		"flow_interval_ms: 250   # period of flow and drop records\n"
 		"ringbuf_mb: 64\n"), 0);
-	assert_string_equal(f->err, "");
-	assert_int_equal(f->c.nr_roots, 2);
-	assert_string_equal(f->c.roots[0], "/sys/fs/cgroup/unified/agents");
-	assert_string_equal(f->c.roots[1], "/sys/fs/cgroup/two words");
-	assert_string_equal(f->c.output, "/var/log/vigil/events.jsonl");
-	assert_int_equal(f->c.flow_interval_ms, 250);
-	assert_int_equal(f->c.ringbuf_mb, 64);
+	assert_loaded(f, "/sys/fs/cgroup/unified/agents",
+		      "/sys/fs/cgroup/two words",
+		      "/var/log/vigil/events.jsonl", 250, 64);
 }
 
 /* Block style, and every range's bounds. */
@@ -150,13 +160,7 @@ static void test_valid_block_style_bounds(void **state)
 		"output: \"-\"\n"
 		"flow_interval_ms: 10\n"
 		"ringbuf_mb: 1\n"), 0);
-	assert_string_equal(f->err, "");
-	assert_int_equal(f->c.nr_roots, 2);
-	assert_string_equal(f->c.roots[0], "/a");
-	assert_string_equal(f->c.roots[1], "/b");
-	assert_string_equal(f->c.output, "-");
-	assert_int_equal(f->c.flow_interval_ms, 10);
-	assert_int_equal(f->c.ringbuf_mb, 1);
+	assert_loaded(f, "/a", "/b", "-", 10, 1);
 
 	config__free(&f->c);
 	config__defaults(&f->c);

@@ -155,19 +155,37 @@ static void assert_bool(yajl_val v, int want)
 	assert_true(want ? YAJL_IS_TRUE(v) : YAJL_IS_FALSE(v));
 }
 
+static const char *element_at(yajl_val arr, size_t i)
+{
+	return str_of(arr->u.array.values[i]);
+}
+
+static const char *key_at(yajl_val obj, size_t i)
+{
+	return obj->u.object.keys[i];
+}
+
+/* n strings from item(v, i) joined with sep, in a buffer of cap bytes. */
+static const char *join(yajl_val v, size_t n,
+			const char *(*item)(yajl_val, size_t), const char *sep,
+			char *out, size_t cap)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strncat(out, sep, cap - strlen(out) - 1);
+		strncat(out, item(v, i), cap - strlen(out) - 1);
+	}
+	return out;
+}
+
 /* The array's elements as strings joined with '|' ("" when empty). */
 static const char *joined(yajl_val arr)
 {
 	static char out[4096];
 
 	assert_true(YAJL_IS_ARRAY(arr));
-	out[0] = '\0';
-	for (size_t i = 0; i < arr->u.array.len; i++) {
-		if (i)
-			strcat(out, "|");
-		strcat(out, str_of(arr->u.array.values[i]));
-	}
-	return out;
+	return join(arr, arr->u.array.len, element_at, "|", out, sizeof(out));
 }
 
 static size_t obj_len(yajl_val v)
@@ -182,13 +200,7 @@ static const char *keys(yajl_val v)
 	static char out[1024];
 
 	assert_true(YAJL_IS_OBJECT(v));
-	out[0] = '\0';
-	for (size_t i = 0; i < v->u.object.len; i++) {
-		if (i)
-			strcat(out, ",");
-		strcat(out, v->u.object.keys[i]);
-	}
-	return out;
+	return join(v, v->u.object.len, key_at, ",", out, sizeof(out));
 }
 
 /* The whole text of one record, byte for byte: field order and JSON
