@@ -38,9 +38,14 @@ endif
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.h)
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS  := $(wildcard userspace/*.c)
-USER_HDRS  := $(wildcard userspace/*.h)
-USER_OBJS  := $(patsubst userspace/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+# The collector's modules, and the rule engine's in userspace/rules/.
+USER_DIRS  := userspace userspace/rules
+USER_SRCS  := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
+USER_HDRS  := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
+# The shipped rules, built into the binary.
+RULE_FILES := $(sort $(wildcard rules/*.yaml))
+USER_OBJS  := $(patsubst %.c,$(OUTPUT)/%.o,$(notdir $(USER_SRCS))) \
+	      $(OUTPUT)/builtin_rules.o
 LIB_OBJS   := $(filter-out $(OUTPUT)/main.o,$(USER_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -48,8 +53,8 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WARN       := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wformat=2 \
 	      -Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
 CFLAGS     += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
-	      -I$(OUTPUT) -Ibpf -Iuserspace -fno-strict-aliasing
-LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpthread
+	      -I$(OUTPUT) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-strict-aliasing
+LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 
@@ -74,9 +79,16 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/%.o: userspace/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUTPUT)
+vpath %.c $(USER_DIRS)
+
+$(OUTPUT)/%.o: %.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/builtin_rules.o: $(RULE_FILES) scripts/embed-rules.sh | $(OUTPUT)
+	$(call msg,EMBED,$@)
+	$(Q)scripts/embed-rules.sh $(RULE_FILES) > $(OUTPUT)/builtin_rules.S
+	$(Q)$(CC) -c $(OUTPUT)/builtin_rules.S -o $@
 
 $(OUTPUT)/vigil: $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -131,24 +143,30 @@ FUZZ_SECONDS ?= 30
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeletons needed).
-FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8
-FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS))
+FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8 \
+		netname $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
+		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
 # clang's -Wformat=2 also flags va_list formats (log.c), gcc's does not.
 FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN)) \
 		-Wno-format-nonliteral
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) $(FUZZ_WARN) -std=gnu11 -D_GNU_SOURCE \
-		-DVIGIL_VERSION='"$(VERSION)"' -Ibpf -Iuserspace \
+		-DVIGIL_VERSION='"$(VERSION)"' -Ibpf $(addprefix -I,$(USER_DIRS)) \
 		-fno-strict-aliasing
 
 .PHONY: fuzz fuzz-regress fuzz-clean
 .SECONDARY: $(FUZZ_OBJS)
 
-$(FUZZ_OUT)/obj/%.o: userspace/%.c $(USER_HDRS) $(BPF_HDRS)
+$(FUZZ_OUT)/obj/%.o: %.c $(USER_HDRS) $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/obj/builtin_rules.o: $(OUTPUT)/builtin_rules.o
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(USER_HDRS) $(BPF_HDRS)
 	$(call msg,FUZZ-LD,$@)

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +76,7 @@ int cgroup__mkdir(const char *dir)
 	return 0;
 }
 
-static int cgroup__write(const char *dir, const char *file, const char *val)
+int cgroup__write(const char *dir, const char *file, const char *val)
 {
 	char path[PATH_MAX];
 	int fd, err = 0;
@@ -100,35 +99,25 @@ int cgroup__enter(const char *dir, pid_t pid)
 	return cgroup__write(dir, "cgroup.procs", buf);
 }
 
-/* True when cgroup.events says the cgroup has no process left. */
-static int cgroup__empty(const char *dir)
+bool cgroup__pid_within(pid_t pid, const char *rel)
 {
-	char path[PATH_MAX], line[64];
-	int empty = -ENOENT;
+	char path[64], line[PATH_MAX + 8];
+	size_t n = strlen(rel);
+	bool in = false, line_start = true;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "populated ", 10) == 0)
-			empty = line[10] == '0';
-	fclose(f);
-	return empty;
-}
-
-int cgroup__kill(const char *dir, int timeout_ms)
-{
-	int err = cgroup__write(dir, "cgroup.kill", "1");
-
-	if (err)
-		return err;
-	for (int waited = 0; waited < timeout_ms; waited++) {
-		err = cgroup__empty(dir);
-		if (err != 0)
-			return err < 0 ? err : 0;
-		usleep(1000);
+		return false;
+	/* The unified hierarchy's line is "0::/path". A line longer than the
+	 * buffer comes in pieces: only a line's first piece is tested. */
+	while (!in && fgets(line, sizeof(line), f)) {
+		in = line_start && n > 1 && strncmp(line, "0::", 3) == 0 &&
+		     strncmp(line + 3, rel, n) == 0 &&
+		     (line[3 + n] == '/' || line[3 + n] == '\n');
+		line_start = strchr(line, '\n') != NULL;
 	}
-	return -ETIMEDOUT;
+	fclose(f);
+	return in;
 }

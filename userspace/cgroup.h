@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* cgroup v2 file system access: finding the mount, ids, levels, and the
- * few writes `vigil run` makes to the sandbox it owns. */
+ * writes to a cgroup's interface files. Acting on a sandbox (freeze,
+ * kill) is act.h's. */
 #ifndef VIGIL_CGROUP_H
 #define VIGIL_CGROUP_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -27,8 +29,11 @@ int cgroup__resolve(const char *mount, const char *path, char rel[PATH_MAX],
 int cgroup__mkdir(const char *dir);
 /* Moves pid into the cgroup dir. */
 int cgroup__enter(const char *dir, pid_t pid);
-/* Kills every process in dir (cgroup.kill) and waits up to timeout_ms for
- * it to empty. The caller has checked that dir is its own sandbox. */
-int cgroup__kill(const char *dir, int timeout_ms);
+/* Writes val to the interface file dir/file (e.g. "cgroup.freeze").
+ * Returns 0 or a negative errno; nothing is logged. */
+int cgroup__write(const char *dir, const char *file, const char *val);
+/* Whether pid's cgroup (/proc/PID/cgroup) is rel (below the mount,
+ * "/vigil/sb1") or lies below it. False for "/" and when pid is gone. */
+bool cgroup__pid_within(pid_t pid, const char *rel);
 
 #endif /* VIGIL_CGROUP_H */

@@ -116,6 +116,8 @@ static const struct {
 	{ OPT_KAFKA_BROKERS, "--kafka-brokers", "kafka.brokers" },
 	{ OPT_SPOOL_DIR, "--spool-dir", "kafka.spool_dir" },
 	{ OPT_SPOOL_MAX_MB, "--spool-max-mb", "kafka.spool_max_mb" },
+	{ OPT_EVIDENCE_DIR, "--evidence-dir", "evidence_dir" },
+	{ OPT_CONTROL, "--control", "control_socket" },
 };
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)
@@ -133,6 +135,12 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 						  "--kafka-property") ?: 1;
 	case OPT_KAFKA_TOPIC:
 		return config__set_kafka_topic(cfg, arg, "--kafka-topic") ?: 1;
+	case OPT_RULES:
+		cfg->rules_off = false;
+		return config__add_rules(cfg, arg, "--rules") ?: 1;
+	case OPT_NO_RULES:
+		cfg->rules_off = true;
+		return 1;
 	case OPT_CONFIG:
 		/* A bad file is not bad usage: exit 1, not 2. */
 		return config__load(cfg, arg) ? -EIO : 1;
@@ -149,11 +157,42 @@ int cli__option_status(int err)
 	return err == -EIO ? EXIT_FAILURE : EXIT_USAGE;
 }
 
+int cli__rules(const struct config *cfg, struct ruleset *rs)
+{
+	int err = ruleset__init(rs);
+
+	if (err || cfg->rules_off)
+		return err;
+	if (!cfg->nr_rules)
+		ruleset__add_builtin(rs);
+	for (int i = 0; i < cfg->nr_rules; i++) {
+		if (!strcmp(cfg->rules[i], CONFIG_RULES_BUILTIN))
+			ruleset__add_builtin(rs);
+		else
+			ruleset__add_path(rs, cfg->rules[i]);
+	}
+	/* Every file is read before giving up, so one run shows every
+	 * mistake; then the set is checked as a whole. */
+	if (ruleset__finish(rs)) {
+		log_error("rules rejected: %d error%s", rs->errors,
+			  rs->errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cli__collector_opts(const struct config *cfg, const struct roots *roots,
-			struct collector_opts *o)
+			const struct ruleset *rs, struct collector_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->roots = roots;
+	o->rules = rs;
+	o->policy = (struct policy_opts){
+		.evidence_dir = cfg->evidence_dir[0] ? cfg->evidence_dir : NULL,
+		.evidence_max = cfg->evidence_max,
+		.history = cfg->history,
+		.kill_ms = cfg->kill_ms,
+	};
 	o->flow_interval_ms = cfg->flow_interval_ms;
 	o->ringbuf_bytes = (size_t)cfg->ringbuf_mb << 20;
 	o->sinks[o->nr_sinks] = sink__jsonl(cfg->output);
@@ -172,6 +211,15 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 		o->nr_sinks++;
 	}
 	return 0;
+}
+
+int cli__serve(struct collector *c, struct control *ctl, int timeout_ms)
+{
+	int n = collector__poll(c, timeout_ms);
+
+	if (ctl)
+		control__serve(ctl);
+	return n;
 }
 
 void cli__log_stats(const struct collector_stats *s)

@@ -8,6 +8,8 @@
 
 #include "collector.h"
 #include "config.h"
+#include "control.h"
+#include "ruleset.h"
 
 #define EXIT_USAGE 2	/* bad flags or arguments */
 
@@ -24,6 +26,10 @@ enum cli_opt {
 	OPT_KAFKA_TOPIC,
 	OPT_SPOOL_DIR,
 	OPT_SPOOL_MAX_MB,
+	OPT_RULES,
+	OPT_NO_RULES,
+	OPT_EVIDENCE_DIR,
+	OPT_CONTROL,
 };
 
 #define CLI_COMMON_OPTIONS						\
@@ -37,6 +43,10 @@ enum cli_opt {
 	{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },	\
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },	\
 	{ "spool-max-mb", required_argument, NULL, OPT_SPOOL_MAX_MB },	\
+	{ "rules", required_argument, NULL, OPT_RULES },		\
+	{ "no-rules", no_argument, NULL, OPT_NO_RULES },		\
+	{ "evidence-dir", required_argument, NULL, OPT_EVIDENCE_DIR },	\
+	{ "control", required_argument, NULL, OPT_CONTROL },		\
 	{ "verbose", no_argument, NULL, 'v' },				\
 	{ "help", no_argument, NULL, 'h' }
 
@@ -46,9 +56,19 @@ enum cli_opt {
  * config file is read where --config appears, so flags after it win. */
 int cli__common_option(int opt, const char *arg, struct config *cfg);
 
-/* Collector options from a finished config; sinks included. */
+/* Loads the rules cfg names (the shipped set when it names none) into
+ * rs, which must then be given to ruleset__fini. Returns 0 or -EINVAL
+ * with every error logged as FILE:LINE:COL. */
+int cli__rules(const struct config *cfg, struct ruleset *rs);
+
+/* Collector options from a finished config; sinks included. rs: loaded
+ * rules, or NULL for none. */
 int cli__collector_opts(const struct config *cfg, const struct roots *roots,
-			struct collector_opts *o);
+			const struct ruleset *rs, struct collector_opts *o);
+
+/* One turn of a serving loop: records, timers, and the control socket's
+ * clients (ctl may be NULL). Returns collector__poll's result. */
+int cli__serve(struct collector *c, struct control *ctl, int timeout_ms);
 
 /* Logs the collector's closing stats. */
 void cli__log_stats(const struct collector_stats *s);

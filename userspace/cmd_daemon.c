@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "control.h"
 #include "log.h"
 
 static int daemon__parse(int argc, char **argv, struct config *cfg)
@@ -36,13 +37,29 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 	return 0;
 }
 
-static int daemon__serve(struct collector *c)
+/* The control socket, when configured and there are rules to act on. */
+static int daemon__control(const struct config *cfg, struct collector *c,
+			   struct control **ctl)
+{
+	struct policy *p = collector__policy(c);
+	int err;
+
+	*ctl = NULL;
+	if (!p || !cfg->control_socket[0])
+		return 0;
+	err = control__open(ctl, cfg->control_socket, policy__control_ops(), p);
+	if (err)
+		log__errno(err, "control socket %s", cfg->control_socket);
+	return err;
+}
+
+static int daemon__serve(struct collector *c, struct control *ctl)
 {
 	int n = 0;
 
 	log_info("ready");
 	while (!cli__signalled()) {
-		n = collector__poll(c, 1000);
+		n = cli__serve(c, ctl, 1000);
 		if (n < 0 && n != -EINTR) {
 			log__errno(n, "reading the ring buffer");
 			return EXIT_FAILURE;
@@ -58,6 +75,8 @@ int cli__daemon(int argc, char **argv)
 	struct collector_opts co;
 	struct collector_stats stats;
 	struct collector *c = NULL;
+	struct control *ctl = NULL;
+	struct ruleset rs = { 0 };
 	int status;
 
 	config__defaults(&cfg);
@@ -65,16 +84,20 @@ int cli__daemon(int argc, char **argv)
 	if (status)
 		goto out;
 	status = EXIT_FAILURE;
-	if (roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
-	    cli__collector_opts(&cfg, &roots, &co))
+	if (cli__rules(&cfg, &rs) ||
+	    roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
+	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : &rs, &co))
 		goto out;
 	cli__catch_signals();
 	if (collector__start(&c, &co))
 		goto out;
-	status = daemon__serve(c);
+	if (daemon__control(&cfg, c, &ctl) == 0)
+		status = daemon__serve(c, ctl);
+	control__close(ctl);
 	collector__stop(c, &stats);
 	cli__log_stats(&stats);
 out:
+	ruleset__fini(&rs);
 	config__free(&cfg);
 	return status;
 }

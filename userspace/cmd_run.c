@@ -14,14 +14,17 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "act.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "control.h"
 #include "log.h"
 #include "sandbox.h"
 
 #define RUN_MAX_LABELS 32
 #define RUN_ID_MAX     64
 #define RUN_KILL_MS    5000	/* waiting for leftovers to die */
+#define RUN_CONTROL_DIR "/run/vigil"
 
 enum { OPT_ID = 512, OPT_LABEL, OPT_PROFILE };
 
@@ -178,8 +181,24 @@ static pid_t run__spawn(struct run *r)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* A frozen command cannot act on a forwarded signal: the sandbox is
+ * killed instead. */
+static void run__signal(struct run *r, struct collector *c, pid_t pid,
+			int sig)
+{
+	struct policy *p = collector__policy(c);
+	struct verdict v;
+
+	if (p && policy__verdict(p, cgroup__id(r->dir), &v) &&
+	    v.level == LEVEL_FREEZE)
+		act__kill(r->dir, RUN_KILL_MS, NULL);
+	else
+		kill(pid, sig);
+}
+
 /* Streams records until the command exits; forwards SIGINT/SIGTERM. */
-static int run__wait(struct collector *c, pid_t pid)
+static int run__wait(struct run *r, struct collector *c,
+		     struct control *ctl, pid_t pid)
 {
 	int status, forwarded = 0;
 
@@ -194,9 +213,9 @@ static int run__wait(struct collector *c, pid_t pid)
 		}
 		if (cli__signalled() && cli__signalled() != forwarded) {
 			forwarded = cli__signalled();
-			kill(pid, forwarded);
+			run__signal(r, c, pid, forwarded);
 		}
-		collector__poll(c, 50);
+		cli__serve(c, ctl, 50);
 	}
 	return WIFEXITED(status) ? WEXITSTATUS(status)
 				 : 128 + WTERMSIG(status);
@@ -205,7 +224,7 @@ static int run__wait(struct collector *c, pid_t pid)
 /* Leftover processes of the sandbox die with the command. */
 static void run__empty_sandbox(struct run *r)
 {
-	int err = r->dir[0] ? cgroup__kill(r->dir, RUN_KILL_MS) : 0;
+	int err = r->dir[0] ? act__kill(r->dir, RUN_KILL_MS, NULL) : 0;
 
 	if (err)
 		log__errno(err, "cannot empty sandbox %s", r->dir);
@@ -220,16 +239,55 @@ static void run__remove_sandbox(struct run *r)
 		log__errno(errno, "cannot remove sandbox %s", r->dir);
 }
 
-static int run__execute(struct run *r, const struct roots *roots)
+/* What vigil did to the command, said where the user looks. */
+static void run__report(struct run *r, struct collector *c)
+{
+	struct policy *p = collector__policy(c);
+	struct verdict v;
+
+	if (!p || !policy__verdict(p, cgroup__id(r->dir), &v) ||
+	    v.level < LEVEL_FREEZE)
+		return;
+	log_error("sandbox %s: %s by vigil (%s%s%s, risk %.0f)", r->id,
+		  v.level == LEVEL_KILL ? "killed" : "frozen", v.reason,
+		  v.rule ? " " : "", v.rule ? v.rule : "", v.risk);
+}
+
+/* vigil run's own control socket, so its frozen sandbox can be thawed
+ * or killed: the configured path, or one named after the sandbox. */
+static int run__control(struct run *r, struct collector *c,
+			struct control **ctl)
+{
+	char path[PATH_MAX];
+	int err;
+
+	*ctl = NULL;
+	if (!collector__policy(c))
+		return 0;
+	if (r->cfg.control_socket[0])
+		snprintf(path, sizeof(path), "%s", r->cfg.control_socket);
+	else
+		snprintf(path, sizeof(path), "%s/run-%s.sock", RUN_CONTROL_DIR,
+			 r->id);
+	err = control__open(ctl, path, policy__control_ops(),
+			    collector__policy(c));
+	if (err)
+		log__errno(err, "control socket %s", path);
+	return err;
+}
+
+static int run__execute(struct run *r, const struct roots *roots,
+			const struct ruleset *rs)
 {
 	struct collector_opts co;
 	struct collector_stats stats;
 	struct collector *c;
+	struct control *ctl;
 	pid_t pid;
 	int status;
 
 	if (run__make_sandbox(r, roots) ||
-	    cli__collector_opts(&r->cfg, roots, &co))
+	    cli__collector_opts(&r->cfg, roots, rs, &co))
 		return EXIT_FAILURE;
 	co.only_sandbox = cgroup__id(r->dir);
 	if (!co.only_sandbox) {		/* 0 would mean every sandbox */
@@ -242,16 +300,22 @@ static int run__execute(struct run *r, const struct roots *roots)
 	signal(SIGCHLD, SIG_DFL);
 	if (collector__start(&c, &co))
 		return EXIT_FAILURE;
+	if (run__control(r, c, &ctl)) {
+		collector__stop(c, NULL);
+		return EXIT_FAILURE;
+	}
 	pid = run__spawn(r);
 	if (pid < 0) {
 		log__errno(errno, "cannot start %s", r->cmd[0]);
 		status = EXIT_FAILURE;
 	} else {
-		status = run__wait(c, pid);
+		status = run__wait(r, c, ctl, pid);
 	}
 	/* Emptied while the collector still runs, so the leftovers' exits
 	 * are reported under the sandbox's name; removed after. */
 	run__empty_sandbox(r);
+	run__report(r, c);
+	control__close(ctl);
 	collector__stop(c, &stats);
 	if (log__verbose())
 		cli__log_stats(&stats);
@@ -261,18 +325,25 @@ static int run__execute(struct run *r, const struct roots *roots)
 int cli__run(int argc, char **argv)
 {
 	struct run r = { 0 };
+	struct ruleset rs = { 0 };
 	struct roots roots;
 	int status;
 
 	config__defaults(&r.cfg);
+	/* The daemon's socket is not run's: a run gets its own unless one
+	 * is configured. */
+	config__set_str(&r.cfg.control_socket, "");
 	status = run__parse(&r, argc, argv);
 	if (!status) {
 		status = EXIT_FAILURE;
-		if (!roots__init(&roots, (const char *const *)r.cfg.roots,
+		if (!cli__rules(&r.cfg, &rs) &&
+		    !roots__init(&roots, (const char *const *)r.cfg.roots,
 				 r.cfg.nr_roots))
-			status = run__execute(&r, &roots);
+			status = run__execute(&r, &roots, r.cfg.rules_off
+							  ? NULL : &rs);
 	}
 	run__remove_sandbox(&r);
+	ruleset__fini(&rs);
 	config__free(&r.cfg);
 	return status;
 }

@@ -30,6 +30,7 @@ struct collector {
 	struct drops drops;
 	struct sink *sinks[COLLECTOR_MAX_SINKS];
 	int nr_sinks;
+	struct policy *policy;
 	uint64_t seq;
 	uint64_t malformed;
 	uint64_t tick_ns;	/* flow interval */
@@ -60,6 +61,14 @@ static void collector__emit(struct collector *c, struct event *ev)
 	}
 	for (int i = 0; i < c->nr_sinks; i++)
 		c->sinks[i]->write(c->sinks[i], ev, json, len);
+	/* After the sinks: an alert follows the record it is about. */
+	if (c->policy)
+		policy__record(c->policy, ev, json, len);
+}
+
+static void collector__emit_policy(void *ctx, struct event *ev)
+{
+	collector__emit(ctx, ev);
 }
 
 /* Flow records name their sandbox like every other record. */
@@ -119,6 +128,8 @@ static void collector__tick(struct collector *c, uint64_t now)
 	flows__tick(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
 	render__sync_clock(&c->render);
+	if (c->policy)
+		policy__tick(c->policy, now);
 	if (++c->ticks % PRUNE_EVERY_TICKS == 0)
 		sandboxes__prune(c->sandboxes);
 	c->next_tick_ns = now + c->tick_ns;
@@ -186,6 +197,13 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		log__errno(errno, "cannot open the ring buffer");
 		return -errno;
 	}
+	if (o->rules) {
+		o->policy.roots = o->roots;
+		c->policy = policy__new(o->rules, &o->policy,
+					collector__emit_policy, c);
+		if (!c->policy)
+			return -ENOMEM;
+	}
 	flows__init(&c->flows, c->loader, now);
 	c->tick_ns = (uint64_t)o->flow_interval_ms * 1000000;
 	c->next_tick_ns = now + c->tick_ns;
@@ -208,6 +226,11 @@ int collector__start(struct collector **out, struct collector_opts *o)
 	}
 	*out = c;
 	return 0;
+}
+
+struct policy *collector__policy(struct collector *c)
+{
+	return c->policy;
 }
 
 /* The end of a run: nothing new can arrive once the programs are gone, so
@@ -246,6 +269,7 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 	loader__stop(c->loader);
 	for (int i = 0; i < c->nr_sinks; i++)
 		c->sinks[i]->close(c->sinks[i]);
+	policy__free(c->policy);
 	render__fini(&c->render);
 	sandboxes__free(c->sandboxes);
 	proctab__free(c->procs);

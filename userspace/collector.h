@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy.h"
 #include "roots.h"
 #include "sink.h"
 
@@ -22,6 +23,10 @@ struct collector_opts {
 	size_t ringbuf_bytes;
 	struct sink *sinks[COLLECTOR_MAX_SINKS];	/* taken over */
 	int nr_sinks;
+	/* Scores records and acts (NULL: records only); policy_opts.roots
+	 * is set to roots by the collector. */
+	const struct ruleset *rules;
+	struct policy_opts policy;
 };
 
 struct collector_stats {
@@ -40,6 +45,9 @@ int collector__start(struct collector **out, struct collector_opts *o);
 /* Handles what arrived within timeout_ms, and timers that are due.
  * Returns records handled or a negative errno (-EINTR on a signal). */
 int collector__poll(struct collector *c, int timeout_ms);
+/* The policy (NULL without rules), for the control socket and `vigil
+ * run`'s verdict. */
+struct policy *collector__policy(struct collector *c);
 /* Detaches the programs, drains the ring buffer, reports the last flows
  * and drops, flushes and frees. NULL-safe. */
 void collector__stop(struct collector *c, struct collector_stats *stats);

@@ -8,6 +8,8 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "control.h"
+#include "policy.h"
 #include "log.h"
 
 void config__defaults(struct config *c)
@@ -27,6 +29,11 @@ void config__defaults(struct config *c)
 	c->spool_dir = strdup(KAFKA_SPOOL_DIR);
 	c->spool_max_mb = KAFKA_SPOOL_MB;
 	c->kafka_flush_ms = KAFKA_FLUSH_MS;
+	c->evidence_dir = strdup(POLICY_EVIDENCE_DIR);
+	c->evidence_max = POLICY_EVIDENCE_MAX;
+	c->history = POLICY_HISTORY;
+	c->kill_ms = POLICY_KILL_MS;
+	c->control_socket = strdup(CONTROL_DEFAULT_PATH);
 }
 
 void config__free(struct config *c)
@@ -40,6 +47,10 @@ void config__free(struct config *c)
 	free(c->output);
 	free(c->kafka_brokers);
 	free(c->spool_dir);
+	for (int i = 0; i < c->nr_rules; i++)
+		free(c->rules[i]);
+	free(c->evidence_dir);
+	free(c->control_socket);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -52,6 +63,17 @@ int config__add_root(struct config *c, const char *path, const char *where)
 	}
 	c->roots[c->nr_roots] = strdup(path);
 	return c->roots[c->nr_roots++] ? 0 : -ENOMEM;
+}
+
+int config__add_rules(struct config *c, const char *path, const char *where)
+{
+	if (c->nr_rules == CONFIG_MAX_RULES) {
+		log_error("%s: too many rule paths (at most %d)", where,
+			  CONFIG_MAX_RULES);
+		return -E2BIG;
+	}
+	c->rules[c->nr_rules] = strdup(path);
+	return c->rules[c->nr_rules++] ? 0 : -ENOMEM;
 }
 
 int config__set_uint(unsigned int *out, const char *text, unsigned int min,
@@ -82,6 +104,9 @@ int config__set_str(char **out, const char *text)
 	*out = copy;
 	return 0;
 }
+
+typedef int (*pair_fn)(struct config *c, const char *text,
+		       const char *where);
 
 /* A parsed document and the file name errors are reported against. */
 struct doc {
@@ -171,6 +196,34 @@ static int set_flush_ms(struct config *c, const char *text, const char *where)
 	return config__set_uint(&c->kafka_flush_ms, text, 0, 600000, where);
 }
 
+static int set_evidence_dir(struct config *c, const char *text,
+			    const char *where)
+{
+	return config__set_str(&c->evidence_dir, text);
+}
+
+static int set_evidence_max(struct config *c, const char *text,
+			    const char *where)
+{
+	return config__set_uint(&c->evidence_max, text, 1, 1000000, where);
+}
+
+static int set_history(struct config *c, const char *text, const char *where)
+{
+	return config__set_uint(&c->history, text, 0, POLICY_HISTORY_MAX,
+				where);
+}
+
+static int set_kill_ms(struct config *c, const char *text, const char *where)
+{
+	return config__set_uint(&c->kill_ms, text, 10, 600000, where);
+}
+
+static int set_control(struct config *c, const char *text, const char *where)
+{
+	return config__set_str(&c->control_socket, text);
+}
+
 /* Every scalar setting, by its name in the file. */
 static const struct setting {
 	const char *name;
@@ -183,6 +236,11 @@ static const struct setting {
 	{ "kafka.spool_dir", set_spool_dir },
 	{ "kafka.spool_max_mb", set_spool_max },
 	{ "kafka.flush_timeout_ms", set_flush_ms },
+	{ "evidence_dir", set_evidence_dir },
+	{ "evidence_max_files", set_evidence_max },
+	{ "history_records", set_history },
+	{ "kill_timeout_ms", set_kill_ms },
+	{ "control_socket", set_control },
 };
 
 int config__set(struct config *c, const char *name, const char *text,
@@ -255,27 +313,27 @@ void config__kafka_opts(const struct config *c, struct kafka_opts *o)
 	o->flush_timeout_ms = c->kafka_flush_ms;
 }
 
-static void config__roots(struct config *c, struct doc *d, yaml_node_t *v)
+/* A list of paths, each given to add. */
+static void config__paths(struct config *c, struct doc *d, yaml_node_t *v,
+			  const char *key, pair_fn add)
 {
 	char where[PATH_MAX + 64];
 
 	if (v->type != YAML_SEQUENCE_NODE) {
-		doc__error(d, v, "sandbox_roots: expected a list of paths");
+		doc__error(d, v, "%s: expected a list of paths", key);
 		return;
 	}
 	for (yaml_node_item_t *i = v->data.sequence.items.start;
 	     i < v->data.sequence.items.top; i++) {
 		yaml_node_t *item = yaml_document_get_node(&d->yaml, *i);
-		const char *path = doc__scalar(d, item, "sandbox_roots");
+		const char *path = doc__scalar(d, item, key);
 
-		doc__where(d, item, "sandbox_roots", where, sizeof(where));
-		if (path && config__add_root(c, path, where))
+		doc__where(d, item, key, where, sizeof(where));
+		if (path && add(c, path, where))
 			d->errors++;
 	}
 }
 
-typedef int (*pair_fn)(struct config *c, const char *name_value,
-		       const char *where);
 
 /* A mapping of NAME: VALUE pairs, each given to add as "NAME=VALUE". */
 static void config__pairs(struct config *c, struct doc *d, yaml_node_t *v,
@@ -318,7 +376,14 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 		return;
 	snprintf(name, sizeof(name), "%s%s", prefix, key);
 	if (!strcmp(name, "sandbox_roots"))
-		return config__roots(c, d, v);
+		return config__paths(c, d, v, name, config__add_root);
+	if (!strcmp(name, "rules")) {
+		/* rules: [] turns rules off, as --no-rules does. */
+		c->rules_off = v->type == YAML_SEQUENCE_NODE &&
+			       v->data.sequence.items.start ==
+				       v->data.sequence.items.top;
+		return config__paths(c, d, v, name, config__add_rules);
+	}
 	if (!strcmp(name, "kafka"))
 		return config__mapping(c, d, v, "kafka.");
 	if (!strcmp(name, "kafka.topics"))
@@ -335,7 +400,9 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 			   *prefix ? "brokers, topics, properties, spool_dir, "
 				     "spool_max_mb, flush_timeout_ms"
 				   : "sandbox_roots, output, flow_interval_ms, "
-				     "ringbuf_mb, kafka");
+				     "ringbuf_mb, kafka, rules, evidence_dir, "
+				     "evidence_max_files, history_records, "
+				     "kill_timeout_ms, control_socket");
 	else if (err)
 		d->errors++;
 }

@@ -7,6 +7,7 @@
 #ifndef VIGIL_CONFIG_H
 #define VIGIL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "events.h"
@@ -14,6 +15,8 @@
 
 #define CONFIG_FLOW_INTERVAL_MS 1000
 #define CONFIG_RINGBUF_MB       16
+#define CONFIG_MAX_RULES        32	/* rule paths */
+#define CONFIG_RULES_BUILTIN    "builtin"	/* the shipped rule set */
 
 struct config {
 	char *roots[VIGIL_MAX_ROOTS];
@@ -29,6 +32,16 @@ struct config {
 	char *spool_dir;
 	unsigned int spool_max_mb;
 	unsigned int kafka_flush_ms;
+	/* Rules: files or directories, CONFIG_RULES_BUILTIN for the shipped
+	 * set. None given means the shipped set; rules_off means none. */
+	char *rules[CONFIG_MAX_RULES];
+	int nr_rules;
+	bool rules_off;
+	char *evidence_dir;		/* "" keeps evidence in records only */
+	unsigned int evidence_max;
+	unsigned int history;
+	unsigned int kill_ms;
+	char *control_socket;		/* "" for none */
 };
 
 void config__defaults(struct config *c);
@@ -45,6 +58,7 @@ int config__set(struct config *c, const char *name, const char *text,
 		const char *where);
 /* The list-valued settings. */
 int config__add_root(struct config *c, const char *path, const char *where);
+int config__add_rules(struct config *c, const char *path, const char *where);
 int config__add_kafka_property(struct config *c, const char *name_value,
 			       const char *where);
 /* "TYPE=NAME": the topic for records of TYPE (events, alerts, actions). */

@@ -136,6 +136,8 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_CONNECT: return "connect";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
+	case EVENT_ALERT: return "alert";
+	case EVENT_ACTION: return "action";
 	}
 	return "unknown";
 }

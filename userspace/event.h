@@ -24,6 +24,8 @@ enum event_kind {
 	EVENT_CONNECT = VIGIL_EV_CONNECT,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
+	EVENT_ALERT,		/* a rule matched (policy.c) */
+	EVENT_ACTION,		/* vigil acted, or was asked to */
 };
 
 struct bytes {
@@ -68,6 +70,43 @@ struct ev_drop {
 	uint64_t malformed;		/* kernel records that failed decoding */
 };
 
+/* An alert: which rule matched which record, and the sandbox's risk. */
+struct ev_alert {
+	const char *rule;
+	const char *description;
+	const char *severity;
+	char *const *tags;
+	size_t nr_tags;
+	double score;
+	double risk;		/* after this rule's score */
+	const char *profile;
+	uint64_t trigger_seq;
+	const char *trigger_type;
+	const char *message;
+};
+
+struct evidence;
+
+/* An action: what was done to a sandbox, why, and how it went. */
+struct ev_action {
+	const char *action;	/* alert, freeze, thaw, kill */
+	const char *reason;	/* rule, threshold, operator, freeze-timeout */
+	const char *rule;	/* the rule that acted directly, or NULL */
+	double risk;
+	double threshold;	/* crossed, or < 0 */
+	const char *profile;
+	uint64_t trigger_seq;	/* 0 when no record triggered it */
+	const char *outcome;	/* done, failed, refused, dry-run */
+	const char *error;	/* why not done, or NULL */
+	double latency_ms;	/* kill: trigger to empty cgroup; < 0 none */
+	const struct evidence *evidence;	/* or NULL */
+	const char *evidence_file;		/* or NULL */
+	/* The sandbox's last records before the action, JSON texts. */
+	const char *const *history;
+	const size_t *history_len;
+	size_t nr_history;
+};
+
 struct event {
 	enum event_kind kind;
 	uint64_t seq;			/* set when the record is emitted */
@@ -83,6 +122,8 @@ struct event {
 		uint32_t exit_code;	/* exit, as wait(2) reports it */
 		struct ev_flow flow;
 		struct ev_drop drop;
+		struct ev_alert alert;
+		struct ev_action action;
 	};
 };
 

@@ -2,6 +2,8 @@
 #include "json.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,4 +259,29 @@ void json__arr_begin(struct json *j, const char *key)
 void json__arr_end(struct json *j)
 {
 	close_container(j, true);
+}
+
+void json__double(struct json *j, const char *key, double v)
+{
+	char buf[32];
+	int len;
+
+	if (!put_key(j, key))
+		return;
+	if (!isfinite(v)) {
+		check(j, yajl_gen_null(j->gen));
+		return;
+	}
+	/* Scores and milliseconds: six significant digits say enough, and
+	 * "%g" never yields a form JSON refuses ("inf", "1e+06" is fine). */
+	len = snprintf(buf, sizeof(buf), "%.6g", v);
+	check(j, yajl_gen_number(j->gen, buf, (size_t)len));
+}
+
+/* yajl writes a "number" verbatim, which is how a finished JSON text (a
+ * record vigil rendered itself) goes in whole. */
+void json__raw(struct json *j, const char *key, const char *text, size_t len)
+{
+	if (put_key(j, key))
+		check(j, yajl_gen_number(j->gen, text, len));
 }

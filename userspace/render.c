@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -8,7 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evidence.h"
 #include "flags.h"
+#include "netname.h"
 #include "render.h"
 
 int render__init(struct render *r)
@@ -190,38 +193,15 @@ static void render__open(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
-static const char *family__name(uint16_t family)
-{
-	switch (family) {
-	case AF_INET: return "inet";
-	case AF_INET6: return "inet6";
-	case AF_UNIX: return "unix";
-	default: return "other";
-	}
-}
-
 static void render__proto(struct json *j, uint16_t family, uint16_t proto,
 			  uint16_t sock_type)
 {
-	static const char *const unix_types[] = {
-		[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",
-		[SOCK_SEQPACKET] = "seqpacket",
-	};
+	const char *name = net__proto_name(family, proto, sock_type);
 
-	if (family == AF_UNIX) {
-		json__str(j, "proto",
-			  sock_type < 6 && unix_types[sock_type]
-				  ? unix_types[sock_type] : "other");
-		return;
-	}
-	switch (proto) {
-	case IPPROTO_TCP: json__str(j, "proto", "tcp"); return;
-	case IPPROTO_UDP: json__str(j, "proto", "udp"); return;
-	case IPPROTO_ICMP: json__str(j, "proto", "icmp"); return;
-	case IPPROTO_ICMPV6: json__str(j, "proto", "icmpv6"); return;
-	case IPPROTO_SCTP: json__str(j, "proto", "sctp"); return;
-	default: json__uint(j, "proto", proto);
-	}
+	if (name)
+		json__str(j, "proto", name);
+	else
+		json__uint(j, "proto", proto);
 }
 
 /* Address text: dotted quad, RFC 5952 IPv6, or a unix path ("@" first
@@ -250,7 +230,7 @@ static void render__connect(struct json *j, const struct event *ev)
 	const struct ev_connect *e = &ev->connect;
 
 	json__obj_begin(j, "connect");
-	json__str(j, "family", family__name(e->sa.family));
+	json__str(j, "family", net__family_name(e->sa.family));
 	render__addr(j, e->sa.family, e->sa.addr, e->sa.path, e->sa.path_len);
 	json__uint(j, "port", e->sa.port);
 	render__proto(j, e->sa.family, e->proto, e->sock_type);
@@ -263,7 +243,7 @@ static void render__flow(struct json *j, const struct event *ev)
 	const struct ev_flow *f = &ev->flow;
 
 	json__obj_begin(j, "flow");
-	json__str(j, "family", family__name(f->key.family));
+	json__str(j, "family", net__family_name(f->key.family));
 	render__addr(j, f->key.family, f->key.addr, "", 0);
 	json__uint(j, "port", f->key.port);
 	render__proto(j, f->key.family, f->key.proto, 0);
@@ -306,6 +286,63 @@ static void render__drop(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+static void render__alert(struct json *j, const struct event *ev)
+{
+	const struct ev_alert *a = &ev->alert;
+
+	json__obj_begin(j, "alert");
+	json__str(j, "rule", a->rule);
+	json__str(j, "description", a->description);
+	json__str(j, "severity", a->severity);
+	json__arr_begin(j, "tags");
+	for (size_t i = 0; i < a->nr_tags; i++)
+		json__str(j, NULL, a->tags[i]);
+	json__arr_end(j);
+	json__double(j, "score", a->score);
+	json__double(j, "risk", a->risk);
+	json__str(j, "profile", a->profile);
+	json__obj_begin(j, "trigger");
+	json__uint(j, "seq", a->trigger_seq);
+	json__str(j, "type", a->trigger_type);
+	json__obj_end(j);
+	json__str(j, "message", a->message);
+	json__obj_end(j);
+}
+
+static void render__history(struct json *j, const struct ev_action *a)
+{
+	json__arr_begin(j, "last_records");
+	for (size_t i = 0; i < a->nr_history; i++)
+		json__raw(j, NULL, a->history[i], a->history_len[i]);
+	json__arr_end(j);
+}
+
+static void render__action(struct json *j, const struct event *ev)
+{
+	const struct ev_action *a = &ev->action;
+
+	json__obj_begin(j, "action");
+	json__str(j, "action", a->action);
+	json__str(j, "reason", a->reason);
+	json__str(j, "rule", a->rule);
+	json__double(j, "risk", a->risk);
+	json__double(j, "threshold", a->threshold < 0 ? NAN : a->threshold);
+	json__str(j, "profile", a->profile);
+	if (a->trigger_seq)
+		json__uint(j, "trigger_seq", a->trigger_seq);
+	else
+		json__null(j, "trigger_seq");
+	json__str(j, "outcome", a->outcome);
+	json__str(j, "error", a->error);
+	json__double(j, "latency_ms", a->latency_ms < 0 ? NAN : a->latency_ms);
+	json__str(j, "evidence_file", a->evidence_file);
+	if (a->evidence) {
+		evidence__render(j, "evidence", a->evidence);
+		render__history(j, a);
+	}
+	json__obj_end(j);
+}
+
 static void render__body(struct json *j, const struct event *ev)
 {
 	switch (ev->kind) {
@@ -315,6 +352,8 @@ static void render__body(struct json *j, const struct event *ev)
 	case EVENT_FLOW: render__flow(j, ev); break;
 	case EVENT_EXIT: render__exit(j, ev); break;
 	case EVENT_DROP: render__drop(j, ev); break;
+	case EVENT_ALERT: render__alert(j, ev); break;
+	case EVENT_ACTION: render__action(j, ev); break;
 	case EVENT_FORK:
 		json__obj_begin(j, "fork");
 		json__uint(j, "child_pid", ev->child_pid);

@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "mkdirs.h"
 #include "spool.h"
 #include "syncer.h"
 
@@ -208,10 +209,8 @@ int spool__open(struct spool **out, const char *dir, uint64_t max_bytes)
 	s->acked = calloc(WINDOW, sizeof(*s->acked));
 	s->buf = malloc(FRAME_MAX);
 	err = (!s->win || !s->acked || !s->buf) ? -ENOMEM : 0;
-	if (!err && mkdir(dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		log__errno(err, "cannot create spool directory %s", dir);
-	}
+	if (!err)
+		err = mkdirs(dir, 0700, "spool directory");
 	if (!err)
 		err = syncer__start(&s->syncer);
 	if (!err)

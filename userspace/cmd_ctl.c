@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vigil status, thaw, kill and freeze: one request to a running daemon's
+ * control socket, and its reply. The reply is data and goes to standard
+ * output; what went wrong goes to standard error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#include "cli.h"
+#include "control.h"
+#include "ctl.h"
+#include "json.h"
+#include "log.h"
+
+#define CTL_TIMEOUT_MS 5000
+
+enum { OPT_CTL_SOCKET = 512, OPT_JSON };
+
+struct ctl {
+	const char *cmd;	/* status, thaw, kill or freeze */
+	const char *sandbox;	/* the ID; NULL for status */
+	const char *path;	/* the control socket */
+	bool json;
+};
+
+static const char ctl_usage[] =
+"Usage: vigil status [--control PATH] [--json]\n"
+"       vigil thaw|kill|freeze [--control PATH] SANDBOX\n";
+
+static const char ctl_help[] =
+"\n"
+"Ask a running vigil daemon about the sandboxes it watches, or have it act\n"
+"on one, through its control socket. Only root may use the socket.\n"
+"\n"
+"COMMANDS\n"
+"  status    List the sandboxes: id, agent profile, risk score, state and\n"
+"            number of processes, one sandbox per line.\n"
+"  freeze    Stop every process in SANDBOX where it is (cgroup v2\n"
+"            freezer) until it is thawed or killed.\n"
+"  thaw      Let the processes of a frozen SANDBOX run again.\n"
+"  kill      Kill every process in SANDBOX.\n"
+"  SANDBOX is the sandbox's id, its directory name under a sandbox root,\n"
+"  as the records' sandbox.id shows it.\n"
+"\n"
+"OPTIONS\n"
+"  --control PATH   the daemon's control socket\n"
+"                   (default " CONTROL_DEFAULT_PATH ").\n"
+"  --json           status: print the daemon's reply, one JSON object on\n"
+"                   one line, instead of the table. thaw, kill and freeze\n"
+"                   always do.\n"
+"  -h, --help       this text.\n"
+"\n"
+"OUTPUT\n"
+"  status prints a table with the columns SANDBOX, PROFILE, RISK, STATE\n"
+"  and PROCS; - stands for what the daemon does not know. The JSON reply\n"
+"  is {\"ok\":true,...} or {\"ok\":false,\"error\":TEXT}, and an error also\n"
+"  goes to standard error as \"vigil: SANDBOX: TEXT\". No answer within\n"
+"  5 seconds is an error.\n"
+"\n"
+"EXIT STATUS\n"
+"  0 the daemon answered ok; 1 it refused, or could not be reached; 2 bad\n"
+"  usage.\n"
+"\n"
+"EXAMPLES\n"
+"  vigil status\n"
+"  vigil freeze sb-42\n"
+"  vigil status --json | jq -r '.sandboxes[] | select(.risk >= 80) | .id'\n";
+
+static void ctl__usage(const char *cmd, bool full)
+{
+	fputs(ctl_usage, full ? stdout : stderr);
+	if (full)
+		fputs(ctl_help, stdout);
+	else
+		fprintf(stderr, "Try 'vigil %s --help' for more information.\n",
+			cmd);
+}
+
+/* The outcome of the request, in the fixed form "vigil: TEXT" that
+ * scripts match, at any log level. */
+static void ctl__fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void ctl__fail(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vigil: %s\n", line);
+}
+
+bool cli__is_ctl(const char *cmd)
+{
+	return !strcmp(cmd, "status") || !strcmp(cmd, "thaw") ||
+	       !strcmp(cmd, "kill") || !strcmp(cmd, "freeze");
+}
+
+static int ctl__parse(struct ctl *x, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "control", required_argument, NULL, OPT_CTL_SOCKET },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool status = !strcmp(x->cmd, "status");
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			ctl__usage(x->cmd, true);
+			exit(0);
+		} else if (opt == OPT_CTL_SOCKET) {
+			x->path = optarg;
+		} else if (opt == OPT_JSON) {
+			x->json = true;
+		} else {
+			ctl__usage(x->cmd, false);
+			return EXIT_USAGE;
+		}
+	}
+	if (status && optind < argc) {
+		log_error("status takes no arguments (got \"%s\")",
+			  argv[optind]);
+	} else if (!status && argc - optind != 1) {
+		log_error("%s takes one sandbox id", x->cmd);
+	} else {
+		x->sandbox = status ? NULL : argv[optind];
+		return 0;
+	}
+	ctl__usage(x->cmd, false);
+	return EXIT_USAGE;
+}
+
+/* The request line, or NULL; the caller frees it. */
+static char *ctl__request(const struct ctl *x)
+{
+	struct json *j = json__new();
+	const char *buf;
+	char *line = NULL;
+	size_t len;
+
+	if (!j)
+		return NULL;
+	json__begin(j);
+	json__str(j, "cmd", x->cmd);
+	if (x->sandbox)
+		json__str(j, "sandbox", x->sandbox);
+	if (json__end(j, &buf, &len) == 0)
+		line = strdup(buf);
+	json__free(j);
+	return line;
+}
+
+/* Sends the request; the reply line in *reply. Returns 0 or the exit
+ * status, the failure reported. */
+static int ctl__call(const struct ctl *x, char **reply)
+{
+	char *line = ctl__request(x);
+	int fd, r;
+
+	if (!line) {
+		ctl__fail("out of memory");
+		return EXIT_FAILURE;
+	}
+	fd = control__connect(x->path, CTL_TIMEOUT_MS);
+	if (fd < 0) {
+		ctl__fail("cannot reach the daemon at %s: %s (%s)", x->path,
+			  strerror(-fd), fd == -EACCES ? "root only"
+				: "is vigil daemon running?");
+		free(line);
+		return EXIT_FAILURE;
+	}
+	r = control__call(fd, line, CTL_TIMEOUT_MS, reply);
+	close(fd);
+	free(line);
+	if (r) {
+		ctl__fail("no reply from the daemon at %s: %s", x->path,
+			  strerror(-r));
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* Makes a daemon-supplied string safe to print in place: C0 and C1
+ * control characters (terminal escapes among them) become '?'. The
+ * string is valid UTF-8: yajl checked it. */
+static void text__sanitize(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+		    (unsigned char)s[1] <= 0x9f) {
+			s++;
+			*out++ = '?';
+		} else {
+			*out++ = c < 0x20 || c == 0x7f ? '?' : *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* Characters, not bytes, for the column widths. */
+static int text__width(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+#define CTL_COLS 5
+
+static const struct {
+	const char *title;
+	const char *key;
+	bool number;		/* right-aligned */
+} ctl_cols[CTL_COLS] = {
+	{ "SANDBOX", "id", false },
+	{ "PROFILE", "profile", false },
+	{ "RISK", "risk", true },
+	{ "STATE", "state", false },
+	{ "PROCS", "procs", true },
+};
+
+static yajl_val member__get(yajl_val obj, const char *key)
+{
+	const char *path[] = { key, NULL };
+
+	return yajl_tree_get(obj, path, yajl_t_any);
+}
+
+/* One cell's text: the member if it has the column's type, else "-".
+ * Numbers are printed as the daemon wrote them. */
+static const char *ctl__cell(yajl_val sb, int col)
+{
+	yajl_val v = member__get(sb, ctl_cols[col].key);
+
+	if (ctl_cols[col].number)
+		return YAJL_IS_NUMBER(v) ? YAJL_GET_NUMBER(v) : "-";
+	if (!YAJL_IS_STRING(v))
+		return "-";
+	text__sanitize(YAJL_GET_STRING(v));
+	return YAJL_GET_STRING(v);
+}
+
+static void ctl__row(const char *cells[CTL_COLS], const int width[CTL_COLS])
+{
+	for (int i = 0; i < CTL_COLS; i++) {
+		int pad = width[i] - text__width(cells[i]);
+		bool last = i == CTL_COLS - 1;
+
+		if (ctl_cols[i].number)
+			printf("%*s%s", pad, "", cells[i]);
+		else
+			printf("%s%*s", cells[i], last ? 0 : pad, "");
+		fputs(last ? "\n" : "  ", stdout);
+	}
+}
+
+static void ctl__table(yajl_val reply)
+{
+	yajl_val list = member__get(reply, "sandboxes");
+	size_t n = YAJL_IS_ARRAY(list) ? YAJL_GET_ARRAY(list)->len : 0;
+	yajl_val *sb = n ? YAJL_GET_ARRAY(list)->values : NULL;
+	const char *cells[CTL_COLS];
+	int width[CTL_COLS];
+	size_t i;
+	int c, w;
+
+	for (c = 0; c < CTL_COLS; c++) {
+		cells[c] = ctl_cols[c].title;
+		width[c] = text__width(cells[c]);
+		for (i = 0; i < n; i++) {
+			w = text__width(ctl__cell(sb[i], c));
+			width[c] = w > width[c] ? w : width[c];
+		}
+	}
+	ctl__row(cells, width);
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < CTL_COLS; c++)
+			cells[c] = ctl__cell(sb[i], c);
+		ctl__row(cells, width);
+	}
+}
+
+/* Prints the reply as asked; returns the exit status. */
+static int ctl__report(const struct ctl *x, const char *line)
+{
+	char perr[128];
+	yajl_val reply = yajl_tree_parse(line, perr, sizeof(perr));
+	yajl_val ok = YAJL_IS_OBJECT(reply) ? member__get(reply, "ok") : NULL;
+	yajl_val err = ok ? member__get(reply, "error") : NULL;
+	bool is_ok = YAJL_IS_TRUE(ok);
+
+	if (!is_ok && !YAJL_IS_FALSE(ok)) {
+		ctl__fail("malformed reply from the daemon at %s", x->path);
+		yajl_tree_free(reply);
+		return EXIT_FAILURE;
+	}
+	if (x->json || x->sandbox)
+		printf("%s\n", line);
+	else if (is_ok)
+		ctl__table(reply);
+	if (!is_ok) {
+		if (YAJL_IS_STRING(err))
+			text__sanitize(YAJL_GET_STRING(err));
+		ctl__fail("%s: %s", x->sandbox ? x->sandbox : x->cmd,
+			  YAJL_IS_STRING(err) ? YAJL_GET_STRING(err)
+					      : "failed (no reason given)");
+	}
+	yajl_tree_free(reply);
+	return is_ok ? 0 : EXIT_FAILURE;
+}
+
+int cli__ctl(int argc, char **argv)
+{
+	struct ctl x = { .cmd = argv[0], .path = CONTROL_DEFAULT_PATH };
+	char *reply = NULL;
+	int status;
+
+	status = ctl__parse(&x, argc, argv);
+	if (!status)
+		status = ctl__call(&x, &reply);
+	if (!status)
+		status = ctl__report(&x, reply);
+	free(reply);
+	return status;
+}

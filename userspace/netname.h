@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Address families and protocols by the names the record format uses
+ * ("inet6", "tcp", "stream", ...), both ways. */
+#ifndef VIGIL_NETNAME_H
+#define VIGIL_NETNAME_H
+
+#include <stdint.h>
+
+/* "inet", "inet6", "unix" or "other". */
+const char *net__family_name(uint16_t family);
+/* AF_*, or 0 for an unknown name. */
+uint16_t net__family_parse(const char *name);
+/* A unix socket's type name, or an inet protocol's ("tcp", "udp", ...);
+ * NULL for an inet protocol without a name (records give its number). */
+const char *net__proto_name(uint16_t family, uint16_t proto,
+			    uint16_t sock_type);
+
+#endif /* VIGIL_NETNAME_H */

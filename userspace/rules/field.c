@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <asm/fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "field.h"
+#include "flags.h"
+#include "netname.h"
+#include "profile.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* How an FT_LIST value is walked. */
+enum list_how {
+	LIST_NUL,	/* NUL-separated bytes (argv) */
+	LIST_STRS,	/* an array of C strings */
+	LIST_ANC_EXE,	/* the ancestors' executables */
+	LIST_ANC_NAME,	/* their base names */
+	LIST_TAINTS,	/* set bits, named by aux */
+};
+
+static struct bytes bytes__of(const char *s)
+{
+	return (struct bytes){ s, s ? strlen(s) : 0 };
+}
+
+static struct bytes bytes__base(const char *p, size_t len)
+{
+	const char *slash = len ? memrchr(p, '/', len) : NULL;
+
+	return slash ? (struct bytes){ slash + 1, len - (slash + 1 - p) }
+		     : (struct bytes){ p, len };
+}
+
+static bool str__set(struct fval *v, struct bytes b)
+{
+	v->type = FT_STR;
+	v->s = b;
+	return true;
+}
+
+static bool num__set(struct fval *v, int64_t n)
+{
+	v->type = FT_NUM;
+	v->n = n;
+	return true;
+}
+
+static bool bool__set(struct fval *v, bool b)
+{
+	v->type = FT_BOOL;
+	v->b = b;
+	return true;
+}
+
+static bool list__set(struct fval *v, enum list_how how, const void *cur,
+		      const void *end, const void *aux)
+{
+	v->type = FT_LIST;
+	v->list.how = how;
+	v->list.cur = cur;
+	v->list.end = end;
+	v->list.aux = aux;
+	return true;
+}
+
+/* v4-mapped IPv6 (::ffff:a.b.c.d) is an IPv4 peer for every rule. */
+static bool addr__set(struct fval *v, uint16_t family, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	v->type = FT_ADDR;
+	memset(&v->addr, 0, sizeof(v->addr));
+	if (family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped))) {
+		v->addr.family = AF_INET;
+		memcpy(v->addr.a, a + 12, 4);
+	} else if (family == AF_INET || family == AF_INET6) {
+		v->addr.family = family;
+		memcpy(v->addr.a, a, family == AF_INET ? 4 : 16);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------- common */
+
+static bool get_type(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(event__type_name(c->ev->kind)));
+}
+
+static bool get_sandbox_id(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->sandbox && str__set(v, bytes__of(c->ev->sandbox->id));
+}
+
+static bool get_sandbox_profile(const struct field_ctx *c, struct fval *v)
+{
+	return c->profile && str__set(v, bytes__of(c->profile->name));
+}
+
+static bool get_taints(const struct field_ctx *c, struct fval *v)
+{
+	return list__set(v, LIST_TAINTS, (const void *)(uintptr_t)c->taints,
+			 NULL, c->taint_names);
+}
+
+/* ---------------------------------------------------------------- process */
+
+#define HDR_NUM(fn, member)						\
+	static bool fn(const struct field_ctx *c, struct fval *v)	\
+	{								\
+		return num__set(v, c->ev->hdr->member);			\
+	}
+HDR_NUM(get_pid, pid)
+HDR_NUM(get_ppid, ppid)
+HDR_NUM(get_uid, uid)
+HDR_NUM(get_gid, gid)
+
+static bool get_comm(const struct field_ctx *c, struct fval *v)
+{
+	const char *comm = c->ev->hdr->comm;
+
+	return str__set(v, (struct bytes){ comm, strnlen(comm, VIGIL_COMM_LEN) });
+}
+
+static bool proc__exe(const struct proc *p, struct bytes *out)
+{
+	if (!p || !p->exe)
+		return false;
+	*out = (struct bytes){ p->exe, p->exe_len };
+	return true;
+}
+
+static bool get_exe(const struct field_ctx *c, struct fval *v)
+{
+	struct bytes b;
+
+	return proc__exe(c->ev->proc, &b) && str__set(v, b);
+}
+
+static bool get_name(const struct field_ctx *c, struct fval *v)
+{
+	struct bytes b;
+
+	if (proc__exe(c->ev->proc, &b))
+		return str__set(v, bytes__base(b.p, b.len));
+	return get_comm(c, v);
+}
+
+static bool get_parent_exe(const struct field_ctx *c, struct fval *v)
+{
+	struct bytes b;
+
+	return c->ev->proc && proc__exe(c->ev->proc->parent, &b) &&
+	       str__set(v, b);
+}
+
+static bool get_parent_name(const struct field_ctx *c, struct fval *v)
+{
+	return get_parent_exe(c, v) && str__set(v, bytes__base(v->s.p, v->s.len));
+}
+
+static bool get_anc_exe(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->proc &&
+	       list__set(v, LIST_ANC_EXE, c->ev->proc->parent, NULL, NULL);
+}
+
+static bool get_anc_name(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->proc &&
+	       list__set(v, LIST_ANC_NAME, c->ev->proc->parent, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- exec */
+
+static bool get_exec_file(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->exec.file.len && str__set(v, c->ev->exec.file);
+}
+
+static bool get_exec_arg(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, c->ev->exec.arg);
+}
+
+/* The resolved file's name, or the path asked for when exec failed. */
+static bool get_exec_name(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_exec *e = &c->ev->exec;
+	const struct bytes *b = e->file.len ? &e->file : &e->arg;
+
+	return str__set(v, bytes__base(b->p, b->len));
+}
+
+static bool get_exec_argv(const struct field_ctx *c, struct fval *v)
+{
+	const struct bytes *a = &c->ev->exec.argv;
+
+	return list__set(v, LIST_NUL, a->p, a->p + a->len, NULL);
+}
+
+/* argv joined by spaces, for rules about whole command lines. */
+static bool get_exec_cmdline(const struct field_ctx *c, struct fval *v)
+{
+	static __thread char buf[VIGIL_ARGV_MAX];
+	const struct bytes *a = &c->ev->exec.argv;
+	size_t len = a->len < sizeof(buf) ? a->len : sizeof(buf);
+
+	memcpy(buf, a->p, len);
+	while (len && buf[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return str__set(v, (struct bytes){ buf, len });
+}
+
+static bool get_exec_argc(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->exec.argc);
+}
+
+static bool get_exec_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->exec.ret);
+}
+
+static bool get_exec_allowed(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_exec *e = &c->ev->exec;
+
+	return c->profile && e->file.len &&
+	       bool__set(v, profile__allows_exe(c->profile, e->file.p,
+						e->file.len));
+}
+
+/* ---------------------------------------------------------------- open */
+
+static bool get_open_path(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->open.path.len && str__set(v, c->ev->open.path);
+}
+
+static bool get_open_arg(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, c->ev->open.arg);
+}
+
+static bool get_open_name(const struct field_ctx *c, struct fval *v)
+{
+	const struct bytes *b = &c->ev->open.path;
+
+	return b->len && str__set(v, bytes__base(b->p, b->len));
+}
+
+static bool get_open_flags(const struct field_ctx *c, struct fval *v)
+{
+	static __thread const char *names[OPEN_FLAGS_MAX];
+	size_t n = open_flags__names(c->ev->open.flags, names, OPEN_FLAGS_MAX);
+
+	return list__set(v, LIST_STRS, names, names + n, NULL);
+}
+
+static bool get_open_write(const struct field_ctx *c, struct fval *v)
+{
+	uint32_t f = c->ev->open.flags;
+
+	return bool__set(v, (f & O_ACCMODE) == O_WRONLY ||
+			    (f & O_ACCMODE) == O_RDWR ||
+			    (f & (O_CREAT | O_TRUNC | O_APPEND)));
+}
+
+static bool get_open_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->open.ret);
+}
+
+static bool get_open_ino(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->open.ino);
+}
+
+static bool get_open_dev(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->open.dev);
+}
+
+/* ---------------------------------------------------------------- net */
+
+static bool get_conn_addr(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_sockaddr *sa = &c->ev->connect.sa;
+
+	return addr__set(v, sa->family, sa->addr);
+}
+
+static bool get_conn_path(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_sockaddr *sa = &c->ev->connect.sa;
+
+	return sa->family == AF_UNIX &&
+	       str__set(v, (struct bytes){ sa->path, sa->path_len });
+}
+
+static bool get_conn_port(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->connect.sa.port);
+}
+
+static bool get_conn_family(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(net__family_name(c->ev->connect.sa.family)));
+}
+
+static bool get_conn_proto(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_connect *e = &c->ev->connect;
+	const char *name = net__proto_name(e->sa.family, e->proto, e->sock_type);
+
+	return name && str__set(v, bytes__of(name));
+}
+
+static bool get_conn_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->connect.ret);
+}
+
+/* Only network destinations are judged; a unix socket is local. */
+static bool get_conn_allowed(const struct field_ctx *c, struct fval *v)
+{
+	struct fval a;
+
+	if (!c->profile || !get_conn_addr(c, &a))
+		return false;
+	return bool__set(v, profile__allows_dest(c->profile, &a.addr,
+						 c->ev->connect.sa.port));
+}
+
+static bool get_flow_addr(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_flow_key *k = &c->ev->flow.key;
+
+	return addr__set(v, k->family, k->addr);
+}
+
+static bool get_flow_port(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->flow.key.port);
+}
+
+static bool get_flow_proto(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_flow_key *k = &c->ev->flow.key;
+	const char *name = net__proto_name(k->family, k->proto, 0);
+
+	return name && str__set(v, bytes__of(name));
+}
+
+static bool get_flow_bytes(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->flow.val.bytes);
+}
+
+static bool get_flow_packets(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->flow.val.packets);
+}
+
+static bool get_flow_allowed(const struct field_ctx *c, struct fval *v)
+{
+	struct fval a;
+
+	if (!c->profile || !get_flow_addr(c, &a))
+		return false;
+	return bool__set(v, profile__allows_dest(c->profile, &a.addr,
+						 c->ev->flow.key.port));
+}
+
+/* ---------------------------------------------------------------- exit */
+
+static bool get_exit_code(const struct field_ctx *c, struct fval *v)
+{
+	int s = c->ev->exit_code;
+
+	return num__set(v, WIFEXITED(s) ? WEXITSTATUS(s) : 0);
+}
+
+static bool get_exit_signal(const struct field_ctx *c, struct fval *v)
+{
+	int s = c->ev->exit_code;
+
+	return num__set(v, WIFSIGNALED(s) ? WTERMSIG(s) : 0);
+}
+
+static bool get_child_pid(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->child_pid);
+}
+
+#define EXEC    EVBIT(EVENT_EXEC)
+#define OPEN    EVBIT(EVENT_OPEN)
+#define CONNECT EVBIT(EVENT_CONNECT)
+#define FLOW    EVBIT(EVENT_FLOW)
+
+static const struct field fields[] = {
+	{ "event.type", FT_STR, EV_SANDBOXED, false, get_type },
+	{ "sandbox.id", FT_STR, EV_SANDBOXED, false, get_sandbox_id },
+	{ "sandbox.profile", FT_STR, EV_SANDBOXED, false, get_sandbox_profile },
+	{ "sandbox.taint", FT_LIST, EV_SANDBOXED, false, get_taints },
+	{ "proc.pid", FT_NUM, EV_PROCESS, false, get_pid },
+	{ "proc.ppid", FT_NUM, EV_PROCESS, false, get_ppid },
+	{ "proc.uid", FT_NUM, EV_PROCESS, false, get_uid },
+	{ "proc.gid", FT_NUM, EV_PROCESS, false, get_gid },
+	{ "proc.comm", FT_STR, EV_PROCESS, false, get_comm },
+	{ "proc.exe", FT_STR, EV_PROCESS, true, get_exe },
+	{ "proc.name", FT_STR, EV_PROCESS, false, get_name },
+	{ "parent.exe", FT_STR, EV_PROCESS, true, get_parent_exe },
+	{ "parent.name", FT_STR, EV_PROCESS, false, get_parent_name },
+	{ "ancestors.exe", FT_LIST, EV_PROCESS, true, get_anc_exe },
+	{ "ancestors.name", FT_LIST, EV_PROCESS, false, get_anc_name },
+	{ "exec.file", FT_STR, EXEC, true, get_exec_file },
+	{ "exec.arg", FT_STR, EXEC, true, get_exec_arg },
+	{ "exec.name", FT_STR, EXEC, false, get_exec_name },
+	{ "exec.argv", FT_LIST, EXEC, false, get_exec_argv },
+	{ "exec.cmdline", FT_STR, EXEC, false, get_exec_cmdline },
+	{ "exec.argc", FT_NUM, EXEC, false, get_exec_argc },
+	{ "exec.ret", FT_NUM, EXEC, false, get_exec_ret },
+	{ "exec.allowed", FT_BOOL, EXEC, false, get_exec_allowed },
+	{ "open.path", FT_STR, OPEN, true, get_open_path },
+	{ "open.arg", FT_STR, OPEN, true, get_open_arg },
+	{ "open.name", FT_STR, OPEN, false, get_open_name },
+	{ "open.flags", FT_LIST, OPEN, false, get_open_flags },
+	{ "open.write", FT_BOOL, OPEN, false, get_open_write },
+	{ "open.ret", FT_NUM, OPEN, false, get_open_ret },
+	{ "open.dev", FT_NUM, OPEN, false, get_open_dev },
+	{ "open.ino", FT_NUM, OPEN, false, get_open_ino },
+	{ "connect.addr", FT_ADDR, CONNECT, false, get_conn_addr },
+	{ "connect.path", FT_STR, CONNECT, false, get_conn_path },
+	{ "connect.port", FT_NUM, CONNECT, false, get_conn_port },
+	{ "connect.family", FT_STR, CONNECT, false, get_conn_family },
+	{ "connect.proto", FT_STR, CONNECT, false, get_conn_proto },
+	{ "connect.ret", FT_NUM, CONNECT, false, get_conn_ret },
+	{ "connect.allowed", FT_BOOL, CONNECT, false, get_conn_allowed },
+	{ "flow.addr", FT_ADDR, FLOW, false, get_flow_addr },
+	{ "flow.port", FT_NUM, FLOW, false, get_flow_port },
+	{ "flow.proto", FT_STR, FLOW, false, get_flow_proto },
+	{ "flow.bytes", FT_NUM, FLOW, false, get_flow_bytes },
+	{ "flow.packets", FT_NUM, FLOW, false, get_flow_packets },
+	{ "flow.allowed", FT_BOOL, FLOW, false, get_flow_allowed },
+	{ "exit.code", FT_NUM, EVBIT(EVENT_EXIT), false, get_exit_code },
+	{ "exit.signal", FT_NUM, EVBIT(EVENT_EXIT), false, get_exit_signal },
+	{ "fork.child_pid", FT_NUM, EVBIT(EVENT_FORK), false, get_child_pid },
+};
+
+const struct field *field__find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (strlen(fields[i].name) == len &&
+		    !memcmp(fields[i].name, name, len))
+			return &fields[i];
+	return NULL;
+}
+
+const struct field *field__all(size_t *n)
+{
+	*n = ARRAY_SIZE(fields);
+	return fields;
+}
+
+static const struct {
+	enum event_kind kind;
+	const char *name;
+} event_names[] = {
+	{ EVENT_EXEC, "exec" }, { EVENT_FORK, "fork" }, { EVENT_EXIT, "exit" },
+	{ EVENT_OPEN, "open" }, { EVENT_CONNECT, "connect" },
+	{ EVENT_FLOW, "flow" },
+};
+
+uint32_t field__event_bit(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(event_names); i++)
+		if (strlen(event_names[i].name) == len &&
+		    !memcmp(event_names[i].name, name, len))
+			return EVBIT(event_names[i].kind);
+	return 0;
+}
+
+const char *field__event_name(uint32_t bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(event_names); i++)
+		if (EVBIT(event_names[i].kind) == bit)
+			return event_names[i].name;
+	return "?";
+}
+
+static bool next__nul(struct fval *v, struct bytes *out)
+{
+	const char *p = v->list.cur, *end = v->list.end;
+	const char *nul;
+
+	if (p >= end)
+		return false;
+	nul = memchr(p, '\0', end - p);
+	*out = (struct bytes){ p, nul ? (size_t)(nul - p) : (size_t)(end - p) };
+	v->list.cur = p + out->len + 1;
+	return true;
+}
+
+static bool next__taint(struct fval *v, struct bytes *out)
+{
+	uint64_t bits = (uintptr_t)v->list.cur;
+	const char *const *names = v->list.aux;
+	int bit;
+
+	if (!bits)
+		return false;
+	bit = __builtin_ctzll(bits);
+	*out = bytes__of(names[bit]);
+	v->list.cur = (const void *)(uintptr_t)(bits & (bits - 1));
+	return true;
+}
+
+bool fval__next(struct fval *v, struct bytes *out)
+{
+	const struct proc *p = v->list.cur;
+
+	switch (v->list.how) {
+	case LIST_NUL:
+		return next__nul(v, out);
+	case LIST_STRS:
+		if (v->list.cur == v->list.end)
+			return false;
+		*out = bytes__of(*(const char *const *)v->list.cur);
+		v->list.cur = (const char *const *)v->list.cur + 1;
+		return true;
+	case LIST_ANC_EXE:
+	case LIST_ANC_NAME:
+		/* An ancestor without a known executable is skipped. */
+		while (p && !p->exe)
+			p = p->parent;
+		if (!p)
+			return false;
+		*out = v->list.how == LIST_ANC_EXE
+			       ? (struct bytes){ p->exe, p->exe_len }
+			       : bytes__base(p->exe, p->exe_len);
+		v->list.cur = p->parent;
+		return true;
+	case LIST_TAINTS:
+		return next__taint(v, out);
+	}
+	return false;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The fields rule conditions test ("open.path", "proc.exe", ...): each
+ * with a type, the record types that carry it, and a getter reading it
+ * from a struct event without copying. This table is the one place that
+ * knows how a record maps to rule fields; the parser checks names and
+ * types against it, the evaluator and the index read values through it.
+ */
+#ifndef VIGIL_FIELD_H
+#define VIGIL_FIELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+enum field_type {
+	FT_STR,		/* bytes */
+	FT_NUM,		/* signed 64-bit */
+	FT_BOOL,
+	FT_ADDR,	/* IPv4 or IPv6 address */
+	FT_LIST,	/* strings, tested element by element */
+};
+
+/* Bits of struct field.events: which record kinds carry a field. */
+#define EVBIT(kind)   (1u << ((kind) >= EVENT_FLOW ? (kind) - EVENT_FLOW + 8 : (kind)))
+#define EV_PROCESS    (EVBIT(EVENT_EXEC) | EVBIT(EVENT_FORK) | \
+		       EVBIT(EVENT_EXIT) | EVBIT(EVENT_OPEN) | \
+		       EVBIT(EVENT_CONNECT))
+#define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW))
+
+/* An address as rules compare it: v4-mapped IPv6 is folded to IPv4. */
+struct addr {
+	uint16_t family;	/* AF_INET or AF_INET6; 0 when none */
+	uint8_t a[16];		/* network order, v4 in the first four */
+};
+
+/* A value read from an event. Strings point into the event or a table. */
+struct fval {
+	enum field_type type;
+	union {
+		struct bytes s;
+		int64_t n;
+		bool b;
+		struct addr addr;
+		struct {		/* FT_LIST: walked with fval__next */
+			const void *cur;
+			const void *end;
+			uint8_t how;	/* enum list_how, field.c's */
+			const void *aux;
+		} list;
+	};
+};
+
+/* What the getters need beyond the event: the sandbox's policy context,
+ * filled by the engine per event. */
+struct field_ctx {
+	const struct event *ev;
+	const struct profile *profile;
+	uint64_t taints;		/* the sandbox's taint bits */
+	const char *const *taint_names;	/* by bit */
+};
+
+struct field {
+	const char *name;
+	enum field_type type;
+	uint32_t events;	/* EVBIT()s of records carrying it */
+	bool path;		/* '~' in literals means the user's home */
+	/* false when ev does not carry the field (a failed exec's file). */
+	bool (*get)(const struct field_ctx *c, struct fval *out);
+};
+
+/* The field named name[0..len), NULL if there is none. */
+const struct field *field__find(const char *name, size_t len);
+/* Every field, for help text and tests; *n set to the count. */
+const struct field *field__all(size_t *n);
+/* The next element of an FT_LIST value; false at its end. */
+bool fval__next(struct fval *v, struct bytes *out);
+
+/* Record kinds rules can name ("exec", ...), as EVBIT()s; 0 if unknown. */
+uint32_t field__event_bit(const char *name, size_t len);
+const char *field__event_name(uint32_t bit);
+
+#endif /* VIGIL_FIELD_H */

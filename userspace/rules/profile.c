@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+int cidr__parse(const char *text, size_t len, struct addr *net,
+		uint8_t *prefix)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long bits;
+	uint8_t raw[16];
+	int max;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	memset(net, 0, sizeof(*net));
+	if (inet_pton(AF_INET, buf, raw) == 1) {
+		net->family = AF_INET;
+		memcpy(net->a, raw, 4);
+	} else if (inet_pton(AF_INET6, buf, raw) == 1) {
+		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+		bool v4 = !memcmp(raw, mapped, 12);
+
+		net->family = v4 ? AF_INET : AF_INET6;
+		memcpy(net->a, v4 ? raw + 12 : raw, v4 ? 4 : 16);
+	} else {
+		return -EINVAL;
+	}
+	max = net->family == AF_INET ? 32 : 128;
+	bits = max;
+	if (slash) {
+		bits = strtoul(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || bits > (unsigned long)max)
+			return -EINVAL;
+	}
+	*prefix = bits;
+	return 0;
+}
+
+bool cidr__match(const struct addr *net, uint8_t prefix,
+		 const struct addr *a)
+{
+	unsigned int whole = prefix / 8, rest = prefix % 8;
+
+	if (net->family != a->family)
+		return false;
+	if (memcmp(net->a, a->a, whole))
+		return false;
+	return !rest || !((net->a[whole] ^ a->a[whole]) & (0xff00 >> rest));
+}
+
+/* The ":PORT" or ":LO-HI" after an address; "*" or nothing for any. */
+static int dest__ports(const char *text, struct dest *d)
+{
+	char *end;
+	unsigned long lo, hi;
+
+	d->port_lo = 0;
+	d->port_hi = 65535;
+	if (!*text || !strcmp(text, "*"))
+		return 0;
+	lo = strtoul(text, &end, 10);
+	hi = lo;
+	if (end == text)
+		return -EINVAL;
+	if (*end == '-') {
+		const char *h = end + 1;
+
+		hi = strtoul(h, &end, 10);
+		if (end == h)
+			return -EINVAL;
+	}
+	if (*end || lo > hi || hi > 65535)
+		return -EINVAL;
+	d->port_lo = lo;
+	d->port_hi = hi;
+	return 0;
+}
+
+int dest__parse(const char *text, struct dest *d)
+{
+	const char *colon = strchr(text, ':'), *close;
+	size_t len = strlen(text);
+
+	if (text[0] == '[') {
+		close = strchr(text, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			return -EINVAL;
+		return cidr__parse(text + 1, close - text - 1, &d->net,
+				   &d->prefix) ?:
+		       dest__ports(close[1] ? close + 2 : "", d);
+	}
+	/* One colon: IPv4 with a port. More: IPv6 without one. */
+	if (colon && !strchr(colon + 1, ':'))
+		return cidr__parse(text, colon - text, &d->net, &d->prefix) ?:
+		       dest__ports(colon + 1, d);
+	return cidr__parse(text, len, &d->net, &d->prefix) ?:
+	       dest__ports("", d);
+}
+
+bool profile__allows_dest(const struct profile *p, const struct addr *a,
+			  uint16_t port)
+{
+	for (size_t i = 0; i < p->nr_dests; i++) {
+		const struct dest *d = &p->dests[i];
+
+		if (port >= d->port_lo && port <= d->port_hi &&
+		    cidr__match(&d->net, d->prefix, a))
+			return true;
+	}
+	return false;
+}
+
+bool profile__allows_exe(const struct profile *p, const char *exe,
+			 size_t len)
+{
+	char path[PATH_MAX];
+
+	if (!p->nr_exes)
+		return true;
+	if (len >= sizeof(path))
+		return false;
+	memcpy(path, exe, len);
+	path[len] = '\0';
+	for (size_t i = 0; i < p->nr_exes; i++)
+		if (fnmatch(p->exes[i], path, 0) == 0)
+			return true;
+	return false;
+}
+
+void profile__defaults(struct profile *p)
+{
+	p->threshold[LEVEL_ALERT] = 20;
+	p->threshold[LEVEL_FREEZE] = 60;
+	p->threshold[LEVEL_KILL] = 100;
+	p->half_life_ns = 600ull * 1000000000;
+	p->freeze_timeout_ns = 0;
+}
+
+void profile__free(struct profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nr_exes; i++)
+		free(p->exes[i]);
+	free(p->exes);
+	free(p->dests);
+	free(p->tune);
+	free(p->name);
+	free(p);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Agent profiles: what a kind of agent may do (destinations, executables),
+ * how its rules are tuned, and the risk thresholds at which vigil alerts,
+ * freezes and kills. A sandbox names its profile in trusted.vigil.profile;
+ * one without, or naming none that exists, gets "default".
+ */
+#ifndef VIGIL_PROFILE_H
+#define VIGIL_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "field.h"
+
+#define PROFILE_DEFAULT "default"
+
+enum act_level { LEVEL_NONE, LEVEL_ALERT, LEVEL_FREEZE, LEVEL_KILL };
+
+/* A destination the profile allows: a network and a port range. */
+struct dest {
+	struct addr net;
+	uint8_t prefix;		/* bits */
+	uint16_t port_lo, port_hi;	/* 0-65535 for any */
+};
+
+/* A rule as one profile tunes it (defaults: the rule's own). */
+struct rule_tune {
+	bool disabled;
+	double score;
+	enum act_level action;
+};
+
+struct profile {
+	char *name;
+	struct dest *dests;
+	size_t nr_dests;
+	char **exes;		/* globs; none means any executable */
+	size_t nr_exes;
+	double threshold[LEVEL_KILL + 1];	/* by level; [NONE] unused */
+	uint64_t half_life_ns;	/* risk halves in this time */
+	uint64_t freeze_timeout_ns;	/* 0: a freeze waits for a human */
+	struct rule_tune *tune;	/* by rule index */
+	const char *file;	/* where it was defined */
+	int line;
+};
+
+/* Parses "CIDR", "CIDR:PORT", "CIDR:LO-HI", "[V6CIDR]:PORT" or an
+ * address alone. Returns 0 or -EINVAL. */
+int dest__parse(const char *text, struct dest *d);
+/* Parses "ADDR" or "ADDR/BITS" into net and prefix (v4-mapped folded). */
+int cidr__parse(const char *text, size_t len, struct addr *net,
+		uint8_t *prefix);
+bool cidr__match(const struct addr *net, uint8_t prefix,
+		 const struct addr *a);
+
+bool profile__allows_dest(const struct profile *p, const struct addr *a,
+			  uint16_t port);
+bool profile__allows_exe(const struct profile *p, const char *exe,
+			 size_t len);
+/* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout. */
+void profile__defaults(struct profile *p);
+void profile__free(struct profile *p);
+
+#endif /* VIGIL_PROFILE_H */

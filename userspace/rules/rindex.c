@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "rindex.h"
+#include "ruleset.h"
+
+#define KINDS 16	/* EVBIT positions */
+
+struct ivec {
+	int *v;
+	size_t n;
+};
+
+/* Rules keyed by an exact value. */
+struct exact {
+	const char *s;
+	size_t len;
+	struct ivec rules;
+	UT_hash_handle hh;
+};
+
+/* Rules keyed by a prefix: a character trie, rules on the node where
+ * their prefix ends. */
+struct trie {
+	char c;
+	struct trie *child, *next;
+	struct ivec rules;
+};
+
+/* The keys on one field, for one event kind. */
+struct fkeys {
+	const struct field *field;
+	struct exact *exact;
+	struct trie root;
+	bool tilde;		/* some key is a '~' literal */
+	struct fkeys *next;
+};
+
+struct kindex {
+	uint64_t *base;		/* rules tried on every event */
+	size_t nr_base;
+	struct fkeys *fields;
+};
+
+struct rindex {
+	size_t words;
+	struct kindex kind[KINDS];
+};
+
+/* One key: a literal that must equal, or start, the field's value. */
+struct key {
+	const struct field *field;
+	const struct lit *lit;
+	size_t len;		/* of the literal used; < lit->len: a glob's head */
+	bool prefix;
+};
+
+struct keys {
+	struct key *v;
+	size_t n;
+	bool ok;		/* false: the condition has no keys */
+};
+
+static int ivec__push(struct ivec *iv, int x)
+{
+	int *v;
+
+	if (iv->n && iv->v[iv->n - 1] == x)
+		return 0;
+	v = realloc(iv->v, (iv->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v[iv->n++] = x;
+	iv->v = v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static int keys__add(struct keys *k, const struct field *f,
+		     const struct lit *l, size_t len, bool prefix)
+{
+	struct key *v = realloc(k->v, (k->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	v[k->n++] = (struct key){ f, l, len, prefix };
+	k->v = v;
+	return 0;
+}
+
+static struct keys keys__of(const struct cond *c, uint32_t kind);
+
+static struct keys keys__cmp(const struct cond *c, uint32_t kind)
+{
+	const struct field *f = c->cmp.field;
+	struct keys k = { .ok = true };
+	int err = 0;
+
+	if (!(f->events & kind))
+		return k;	/* false on this kind: no key can match */
+	k.ok = f->type == FT_STR;
+	if (!k.ok)
+		return k;
+	switch (c->cmp.op) {
+	case OP_EQ:
+	case OP_IN:
+		for (size_t i = 0; !err && i < c->cmp.nr_lits; i++)
+			err = keys__add(&k, f, &c->cmp.lits[i],
+					c->cmp.lits[i].len, false);
+		break;
+	case OP_STARTS:
+		err = keys__add(&k, f, c->cmp.lits, c->cmp.lits->len, true);
+		break;
+	case OP_GLOB: {
+		size_t head = strcspn(c->cmp.lits->s, "*?[\\");
+
+		k.ok = head > 0;
+		if (k.ok)
+			err = keys__add(&k, f, c->cmp.lits, head, true);
+		break;
+	}
+	default:
+		k.ok = false;
+	}
+	if (err)
+		k.ok = false;
+	return k;
+}
+
+static struct keys keys__pick(struct keys l, struct keys r, bool both)
+{
+	struct keys *drop;
+
+	if (both) {		/* or: every side must be keyed */
+		if (!l.ok || !r.ok) {
+			free(l.v);
+			free(r.v);
+			return (struct keys){ .ok = false };
+		}
+		for (size_t i = 0; i < r.n; i++)
+			if (keys__add(&l, r.v[i].field, r.v[i].lit,
+				      r.v[i].len, r.v[i].prefix))
+				l.ok = false;
+		free(r.v);
+		return l;
+	}
+	/* and: the keyed side with fewer keys */
+	if (!r.ok || (l.ok && l.n <= r.n))
+		drop = &r;
+	else
+		drop = &l;
+	free(drop->v);
+	return drop == &r ? l : r;
+}
+
+static struct keys keys__of(const struct cond *c, uint32_t kind)
+{
+	switch (c->kind) {
+	case C_AND:
+		return keys__pick(keys__of(c->l, kind), keys__of(c->r, kind),
+				  false);
+	case C_OR:
+		return keys__pick(keys__of(c->l, kind), keys__of(c->r, kind),
+				  true);
+	case C_REF:
+		return keys__of(c->ref, kind);
+	case C_CMP:
+		return keys__cmp(c, kind);
+	case C_NOT:
+		break;
+	}
+	return (struct keys){ .ok = false };
+}
+
+/* ---------------------------------------------------------------- build */
+
+static struct fkeys *fkeys__get(struct kindex *ki, const struct field *f)
+{
+	struct fkeys *fk;
+
+	for (fk = ki->fields; fk; fk = fk->next)
+		if (fk->field == f)
+			return fk;
+	fk = calloc(1, sizeof(*fk));
+	if (fk) {
+		fk->field = f;
+		fk->next = ki->fields;
+		ki->fields = fk;
+	}
+	return fk;
+}
+
+static struct trie *trie__step(struct trie *t, char c, bool add)
+{
+	struct trie *n;
+
+	for (n = t->child; n; n = n->next)
+		if (n->c == c)
+			return n;
+	if (!add || !(n = calloc(1, sizeof(*n))))
+		return NULL;
+	n->c = c;
+	n->next = t->child;
+	t->child = n;
+	return n;
+}
+
+static int fkeys__add(struct fkeys *fk, const struct key *k, int rule)
+{
+	struct exact *e;
+
+	fk->tilde |= k->lit->tilde;
+	if (k->prefix) {
+		struct trie *t = &fk->root;
+
+		for (size_t i = 0; t && i < k->len; i++)
+			t = trie__step(t, k->lit->s[i], true);
+		return t ? ivec__push(&t->rules, rule) : -ENOMEM;
+	}
+	HASH_FIND(hh, fk->exact, k->lit->s, k->len, e);
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		e->s = k->lit->s;
+		e->len = k->len;
+		HASH_ADD_KEYPTR(hh, fk->exact, e->s, e->len, e);
+	}
+	return ivec__push(&e->rules, rule);
+}
+
+static int kindex__add(struct rindex *ix, struct kindex *ki,
+		       const struct rule *r, uint32_t kind)
+{
+	struct keys k = keys__of(r->when, kind);
+	int err = 0;
+
+	if (!k.ok) {
+		ki->base[r->index / 64] |= 1ull << (r->index % 64);
+		ki->nr_base++;
+	}
+	for (size_t i = 0; k.ok && !err && i < k.n; i++) {
+		struct fkeys *fk = fkeys__get(ki, k.v[i].field);
+
+		err = fk ? fkeys__add(fk, &k.v[i], r->index) : -ENOMEM;
+	}
+	free(k.v);
+	return err;
+}
+
+struct rindex *rindex__build(const struct ruleset *rs)
+{
+	struct rindex *ix = calloc(1, sizeof(*ix));
+	int err = 0;
+
+	if (!ix)
+		return NULL;
+	ix->words = (rs->nr_rules + 63) / 64 ? : 1;
+	for (int k = 0; !err && k < KINDS; k++) {
+		ix->kind[k].base = calloc(ix->words, sizeof(uint64_t));
+		if (!ix->kind[k].base)
+			err = -ENOMEM;
+		for (size_t i = 0; !err && i < rs->nr_rules; i++) {
+			const struct rule *r = rs->rules[i];
+
+			if (r->when && (r->events & (1u << k)))
+				err = kindex__add(ix, &ix->kind[k], r, 1u << k);
+		}
+	}
+	if (err) {
+		rindex__free(ix);
+		return NULL;
+	}
+	return ix;
+}
+
+static void trie__free(struct trie *t)
+{
+	while (t) {
+		struct trie *next = t->next;
+
+		trie__free(t->child);
+		free(t->rules.v);
+		free(t);
+		t = next;
+	}
+}
+
+void rindex__free(struct rindex *ix)
+{
+	if (!ix)
+		return;
+	for (int k = 0; k < KINDS; k++) {
+		struct fkeys *fk = ix->kind[k].fields;
+
+		while (fk) {
+			struct fkeys *next = fk->next;
+			struct exact *e, *tmp;
+
+			HASH_ITER(hh, fk->exact, e, tmp) {
+				HASH_DEL(fk->exact, e);
+				free(e->rules.v);
+				free(e);
+			}
+			trie__free(fk->root.child);
+			free(fk->root.rules.v);
+			free(fk);
+			fk = next;
+		}
+		free(ix->kind[k].base);
+	}
+	free(ix);
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+static void bits__mark(uint64_t *bits, const struct ivec *iv)
+{
+	for (size_t i = 0; i < iv->n; i++)
+		bits[iv->v[i] / 64] |= 1ull << (iv->v[i] % 64);
+}
+
+static void fkeys__lookup(const struct fkeys *fk, struct bytes v,
+			  uint64_t *bits)
+{
+	const struct trie *t = &fk->root;
+	struct exact *e;
+
+	HASH_FIND(hh, fk->exact, v.p, v.len, e);
+	if (e)
+		bits__mark(bits, &e->rules);
+	for (size_t i = 0; i < v.len && t; i++) {
+		t = trie__step((struct trie *)t, v.p[i], false);
+		if (t)
+			bits__mark(bits, &t->rules);
+	}
+}
+
+void rindex__candidates(const struct rindex *ix, struct eval *e,
+			uint64_t *bits)
+{
+	const struct kindex *ki = &ix->kind[__builtin_ctz(EVBIT(e->f.ev->kind))];
+
+	memcpy(bits, ki->base, ix->words * sizeof(*bits));
+	for (const struct fkeys *fk = ki->fields; fk; fk = fk->next) {
+		struct fval v;
+		struct bytes tilde;
+
+		if (!fk->field->get(&e->f, &v))
+			continue;
+		fkeys__lookup(fk, v.s, bits);
+		if (fk->tilde && cond__tilde(e, v.s, &tilde))
+			fkeys__lookup(fk, tilde, bits);
+	}
+}
+
+size_t rindex__words(const struct rindex *ix)
+{
+	return ix->words;
+}
+
+size_t rindex__unkeyed(const struct rindex *ix, enum event_kind kind)
+{
+	return ix->kind[__builtin_ctz(EVBIT(kind))].nr_base;
+}

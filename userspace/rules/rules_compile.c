@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* From the items every file gave to a checked rule set: lists flattened,
+ * macros and conditions parsed (macros on first use, so order does not
+ * matter and cycles are caught), names resolved, profiles tuned, and the
+ * index built. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rindex.h"
+#include "rules_load.h"
+
+#define LIST_MAX_ITEMS 100000
+
+/* Lines and columns of text[offset], text being the scalar at `at`: the
+ * scalar's characters are matched one by one against the source, which
+ * steps over quotes, escapes' backslashes and folded line breaks. */
+static void pos__advance(const struct pos *at, const char *text,
+			 size_t offset, int *line, int *col)
+{
+	const char *t = at->src->text;
+	size_t i = at->index, end = at->src->len, bol = 0;
+	bool moved = false;
+
+	*line = at->line;
+	*col = at->col;
+	if (!at->plain)		/* block scalar: content starts a line down */
+		while (i < end && t[i] != '\n')
+			i++;
+	else if (i < end && (t[i] == '"' || t[i] == '\''))
+		i++;
+	for (size_t k = 0; k <= offset && text[k]; k++) {
+		while (i < end && t[i] != text[k]) {
+			if (t[i] == '\n') {
+				(*line)++;
+				bol = i + 1;
+				moved = true;
+			}
+			i++;
+		}
+		if (k < offset && i < end)
+			i++;
+	}
+	*col = moved ? (int)(i - bol) + 1 : at->col + (int)(i - at->index);
+}
+
+void rules__error(struct ruleset *rs, const struct pos *at, const char *text,
+		  size_t offset, const char *fmt, ...)
+{
+	char msg[400];
+	int line = at->line, col = at->col;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (text && at->src->text)
+		pos__advance(at, text, offset, &line, &col);
+	if (!rs->errors)
+		snprintf(rs->first_error, sizeof(rs->first_error),
+			 "%s:%d:%d: %s", at->src->name, line, col, msg);
+	if (rs->errors++ < RULES_MAX_ERRORS)
+		log_error("%s:%d:%d: %s", at->src->name, line, col, msg);
+}
+
+/* ---------------------------------------------------------------- lists */
+
+static int list__flatten(struct ruleset *rs, struct list_def *d);
+
+static int list__push(struct list_def *d, const char *item)
+{
+	const char **flat;
+
+	if (d->nr_flat >= LIST_MAX_ITEMS)
+		return -E2BIG;
+	flat = realloc(d->flat, (d->nr_flat + 1) * sizeof(*flat));
+	if (!flat)
+		return -ENOMEM;
+	flat[d->nr_flat++] = item;
+	d->flat = flat;
+	return 0;
+}
+
+/* An item naming another list stands for that list's items. */
+static int list__flatten(struct ruleset *rs, struct list_def *d)
+{
+	struct list_def *sub;
+	int err = 0;
+
+	if (d->state == DEF_DONE || d->state == DEF_BAD)
+		return d->state == DEF_DONE ? 0 : -EINVAL;
+	if (d->state == DEF_BUSY) {
+		rules__error(rs, &d->at, NULL, 0, "list '%s' contains itself",
+			     d->name);
+		return -ELOOP;
+	}
+	d->state = DEF_BUSY;
+	for (size_t i = 0; !err && i < d->nr_items; i++) {
+		HASH_FIND_STR(rs->load->lists, d->items[i], sub);
+		if (!sub) {
+			err = list__push(d, d->items[i]);
+			continue;
+		}
+		err = list__flatten(rs, sub);
+		for (size_t j = 0; !err && j < sub->nr_flat; j++)
+			err = list__push(d, sub->flat[j]);
+	}
+	if (err == -E2BIG)
+		rules__error(rs, &d->at, NULL, 0, "list '%s' has more than %d "
+			     "items", d->name, LIST_MAX_ITEMS);
+	d->state = err ? DEF_BAD : DEF_DONE;
+	return err;
+}
+
+static const char *const *env__list(void *ctx, const char *name, size_t len,
+				    size_t *n)
+{
+	struct ruleset *rs = ctx;
+	struct list_def *d;
+
+	HASH_FIND(hh, rs->load->lists, name, len, d);
+	if (!d || list__flatten(rs, d))
+		return NULL;
+	*n = d->nr_flat;
+	return d->flat;
+}
+
+/* ---------------------------------------------------------------- macros */
+
+static struct cond_env env_of(struct ruleset *rs);
+
+static const struct cond *env__macro(void *ctx, const char *name, size_t len,
+				     struct cond_err *err)
+{
+	struct ruleset *rs = ctx;
+	struct macro_def *d;
+	struct cond_err own;
+	struct cond_env env = env_of(rs);
+
+	HASH_FIND(hh, rs->load->macros, name, len, d);
+	if (!d)
+		return NULL;
+	switch (d->state) {
+	case DEF_DONE:
+		return d->cond;
+	case DEF_BUSY:
+		snprintf(err->msg, sizeof(err->msg), "macro '%s' refers to "
+			 "itself", d->name);
+		return NULL;
+	case DEF_BAD:
+		snprintf(err->msg, sizeof(err->msg), "macro '%s' is invalid "
+			 "(see its error)", d->name);
+		return NULL;
+	case DEF_NEW:
+		break;
+	}
+	if (!d->text) {		/* no condition: already reported */
+		d->state = DEF_BAD;
+		return env__macro(ctx, name, len, err);
+	}
+	d->state = DEF_BUSY;
+	d->cond = cond__parse(d->text, strlen(d->text), &env, &own);
+	d->state = d->cond ? DEF_DONE : DEF_BAD;
+	if (!d->cond) {
+		rules__error(rs, &d->at, d->text, own.offset, "in macro '%s': "
+			     "%s", d->name, own.msg);
+		return env__macro(ctx, name, len, err);
+	}
+	return d->cond;
+}
+
+static struct cond_env env_of(struct ruleset *rs)
+{
+	return (struct cond_env){ .ctx = rs, .macro = env__macro,
+				  .list = env__list };
+}
+
+/* ---------------------------------------------------------------- rules */
+
+struct rule_check {
+	struct ruleset *rs;
+	const struct rule *rule;
+	const struct rule_src *src;
+};
+
+static int taint__find(const struct ruleset *rs, const char *name, size_t len)
+{
+	for (int i = 0; i < rs->nr_taints; i++)
+		if (strlen(rs->taints[i]) == len &&
+		    !memcmp(rs->taints[i], name, len))
+			return i;
+	return -1;
+}
+
+/* A test of a field none of the rule's events carry, or of a taint no
+ * rule sets, can never be true. */
+static int rule__check_cmp(const struct cond *c, void *arg)
+{
+	struct rule_check *rc = arg;
+	const struct field *f = c->cmp.field;
+	const struct rule_src *s = rc->src;
+
+	if (!(f->events & rc->rule->events)) {
+		rules__error(rc->rs, &s->when_at, NULL, 0, "rule '%s' can never "
+			     "match: %s is not a field of its events",
+			     rc->rule->id, f->name);
+		return 1;
+	}
+	if (strcmp(f->name, "sandbox.taint"))
+		return 0;
+	for (size_t i = 0; i < c->cmp.nr_lits; i++)
+		if (taint__find(rc->rs, c->cmp.lits[i].s,
+				c->cmp.lits[i].len) < 0) {
+			rules__error(rc->rs, &s->when_at, NULL, 0, "rule '%s' "
+				     "tests taint '%s', which no rule sets",
+				     rc->rule->id, c->cmp.lits[i].s);
+			return 1;
+		}
+	return 0;
+}
+
+static void rule__window(struct ruleset *rs, struct rule *r,
+			 const struct rule_src *s)
+{
+	struct window_spec *w = r->window;
+	const char *name = s->window_field;
+
+	w->slot = rs->nr_windows++;
+	if (w->agg == WIN_COUNT)
+		return;
+	w->field = name ? field__find(name, strlen(name)) : NULL;
+	if (!w->field)
+		rules__error(rs, &s->window_at, NULL, 0, "unknown field '%s'",
+			     name ? name : "");
+	else if (!(w->field->events & r->events))
+		rules__error(rs, &s->window_at, NULL, 0, "%s is not a field of "
+			     "rule '%s''s events", name, r->id);
+	else if (w->agg == WIN_SUM && w->field->type != FT_NUM)
+		rules__error(rs, &s->window_at, NULL, 0, "sum needs a number "
+			     "field; %s is not one", name);
+	else if (w->agg == WIN_DISTINCT && w->field->type == FT_LIST)
+		rules__error(rs, &s->window_at, NULL, 0, "distinct needs a "
+			     "single-valued field; %s is a list", name);
+	else if (w->agg == WIN_DISTINCT && w->above >= WINDOW_MAX_DISTINCT)
+		rules__error(rs, &s->window_at, NULL, 0, "distinct counts at "
+			     "most %d values", WINDOW_MAX_DISTINCT - 1);
+}
+
+static void rule__compile(struct ruleset *rs, struct rule *r,
+			  const struct rule_src *s)
+{
+	struct cond_env env = env_of(rs);
+	struct rule_check rc = { rs, r, s };
+	struct cond_err err;
+
+	if (!s->when || !r->events || !r->description)
+		return;		/* reported by the reader */
+	r->when = cond__parse(s->when, strlen(s->when), &env, &err);
+	if (!r->when) {
+		rules__error(rs, &s->when_at, s->when, err.offset, "%s",
+			     err.msg);
+		return;
+	}
+	cond__walk(r->when, rule__check_cmp, &rc);
+	if (r->window)
+		rule__window(rs, r, s);
+}
+
+/* Taints are numbered first, so a rule may test one a later rule sets. */
+static void rules__taints(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nr_rules; i++) {
+		const struct rule_src *s = &rs->load->rule_srcs[i];
+		int bit;
+
+		if (!s->taint)
+			continue;
+		bit = taint__find(rs, s->taint, strlen(s->taint));
+		if (bit < 0 && rs->nr_taints == RULES_MAX_TAINTS) {
+			rules__error(rs, &s->taint_at, NULL, 0, "more than %d "
+				     "taints", RULES_MAX_TAINTS);
+			continue;
+		}
+		if (bit < 0) {
+			bit = rs->nr_taints;
+			rs->taints[rs->nr_taints++] = strdup(s->taint);
+		}
+		rs->rules[i]->taint = bit;
+	}
+}
+
+/* ---------------------------------------------------------------- profiles */
+
+static struct rule *rule__find(struct ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->nr_rules; i++)
+		if (!strcmp(rs->rules[i]->id, id))
+			return rs->rules[i];
+	return NULL;
+}
+
+static int profile__tune_init(struct ruleset *rs, struct profile *p)
+{
+	p->tune = calloc(rs->nr_rules ? rs->nr_rules : 1, sizeof(*p->tune));
+	if (!p->tune)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->nr_rules; i++)
+		p->tune[i] = (struct rule_tune){
+			.disabled = rs->rules[i]->disabled,
+			.score = rs->rules[i]->score,
+			.action = rs->rules[i]->action,
+		};
+	return 0;
+}
+
+static void profiles__tune(struct ruleset *rs)
+{
+	struct rules_load *L = rs->load;
+
+	for (size_t i = 0; i < L->nr_tunes; i++) {
+		const struct tune_src *t = &L->tunes[i];
+		struct rule *r = t->rule_id ? rule__find(rs, t->rule_id) : NULL;
+		struct rule_tune *dst;
+
+		if (!r) {
+			rules__error(rs, &t->at, NULL, 0, "profile '%s' tunes "
+				     "rule '%s', which does not exist",
+				     t->profile->name, t->rule_id);
+			continue;
+		}
+		dst = &t->profile->tune[r->index];
+		if (t->has_score)
+			dst->score = t->tune.score;
+		if (t->has_action)
+			dst->action = t->tune.action;
+		if (t->has_disabled)
+			dst->disabled = t->tune.disabled;
+	}
+}
+
+/* Without a "default" profile the built-in defaults apply: thresholds
+ * 20/60/100, a 10-minute half-life, no destination allowed. */
+static int profiles__fallback(struct ruleset *rs)
+{
+	struct profile *p;
+
+	rs->fallback = ruleset__profile(rs, PROFILE_DEFAULT,
+					strlen(PROFILE_DEFAULT));
+	if (rs->fallback)
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->name = strdup(PROFILE_DEFAULT)) ||
+	    profile__tune_init(rs, p)) {
+		profile__free(p);
+		return -ENOMEM;
+	}
+	profile__defaults(p);
+	p->file = "built-in";
+	rs->fallback = p;
+	rs->owned_fallback = p;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the set */
+
+int ruleset__init(struct ruleset *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->load = calloc(1, sizeof(*rs->load));
+	return rs->load ? 0 : -ENOMEM;
+}
+
+int ruleset__add_text(struct ruleset *rs, const char *name, const char *text,
+		      size_t len)
+{
+	struct src *src = calloc(1, sizeof(*src));
+
+	if (!src)
+		return -ENOMEM;
+	src->name = strdup(name);
+	src->text = malloc(len + 1);
+	if (!src->name || !src->text) {
+		free(src->name);
+		free(src->text);
+		free(src);
+		return -ENOMEM;
+	}
+	memcpy(src->text, text, len);
+	src->text[len] = '\0';
+	src->len = len;
+	src->next = rs->load->srcs;
+	rs->load->srcs = src;
+	return rules__read_yaml(rs, src);
+}
+
+int ruleset__finish(struct ruleset *rs)
+{
+	int err;
+
+	rules__taints(rs);
+	for (size_t i = 0; i < rs->nr_rules; i++)
+		rule__compile(rs, rs->rules[i], &rs->load->rule_srcs[i]);
+	for (size_t i = 0; i < rs->nr_profiles; i++)
+		if (profile__tune_init(rs, rs->profiles[i]))
+			return -ENOMEM;
+	profiles__tune(rs);
+	err = profiles__fallback(rs);
+	if (err)
+		return err;
+	if (rs->errors > RULES_MAX_ERRORS)
+		log_error("%d more errors not shown",
+			  rs->errors - RULES_MAX_ERRORS);
+	if (rs->errors)
+		return -EINVAL;
+	rs->index = rindex__build(rs);
+	return rs->index ? 0 : -ENOMEM;
+}
+
+const struct profile *ruleset__profile(const struct ruleset *rs,
+				       const char *name, size_t len)
+{
+	for (size_t i = 0; i < rs->nr_profiles; i++)
+		if (strlen(rs->profiles[i]->name) == len &&
+		    !memcmp(rs->profiles[i]->name, name, len))
+			return rs->profiles[i];
+	return NULL;
+}
+
+const char *severity__name(enum severity s)
+{
+	static const char *const names[] = {
+		[SEV_INFO] = "info", [SEV_LOW] = "low",
+		[SEV_MEDIUM] = "medium", [SEV_HIGH] = "high",
+		[SEV_CRITICAL] = "critical",
+	};
+
+	return s <= SEV_CRITICAL ? names[s] : "?";
+}
+
+const char *level__name(enum act_level l)
+{
+	static const char *const names[] = {
+		[LEVEL_NONE] = "none", [LEVEL_ALERT] = "alert",
+		[LEVEL_FREEZE] = "freeze", [LEVEL_KILL] = "kill",
+	};
+
+	return l <= LEVEL_KILL ? names[l] : "?";
+}
+
+static void load__free(struct rules_load *L, size_t nr_rules)
+{
+	struct list_def *l, *ltmp;
+	struct macro_def *m, *mtmp;
+
+	HASH_ITER(hh, L->lists, l, ltmp) {
+		HASH_DEL(L->lists, l);
+		for (size_t i = 0; i < l->nr_items; i++)
+			free(l->items[i]);
+		free(l->items);
+		free(l->flat);
+		free(l->name);
+		free(l);
+	}
+	HASH_ITER(hh, L->macros, m, mtmp) {
+		HASH_DEL(L->macros, m);
+		cond__free(m->cond);
+		free(m->text);
+		free(m->name);
+		free(m);
+	}
+	for (size_t i = 0; i < nr_rules; i++) {
+		free(L->rule_srcs[i].when);
+		free(L->rule_srcs[i].taint);
+		free(L->rule_srcs[i].window_field);
+	}
+	free(L->rule_srcs);
+	for (size_t i = 0; i < L->nr_tunes; i++)
+		free(L->tunes[i].rule_id);
+	free(L->tunes);
+	while (L->srcs) {
+		struct src *next = L->srcs->next;
+
+		free(L->srcs->name);
+		free(L->srcs->text);
+		free(L->srcs);
+		L->srcs = next;
+	}
+	free(L);
+}
+
+static void rule__free(struct rule *r)
+{
+	for (size_t i = 0; i < r->nr_tags; i++)
+		free(r->tags[i]);
+	free(r->tags);
+	cond__free(r->when);
+	free(r->window);
+	free(r->description);
+	free(r->id);
+	free(r);
+}
+
+void ruleset__fini(struct ruleset *rs)
+{
+	rindex__free(rs->index);
+	for (size_t i = 0; i < rs->nr_rules; i++)
+		rule__free(rs->rules[i]);
+	free(rs->rules);
+	for (size_t i = 0; i < rs->nr_profiles; i++)
+		profile__free(rs->profiles[i]);
+	free(rs->profiles);
+	profile__free(rs->owned_fallback);
+	for (int i = 0; i < rs->nr_taints; i++)
+		free(rs->taints[i]);
+	if (rs->load)
+		load__free(rs->load, rs->nr_rules);
+	memset(rs, 0, sizeof(*rs));
+}

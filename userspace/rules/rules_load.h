@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Inside the rule loader: what the YAML reader (rules_yaml.c) hands the
+ * compiler (rules_compile.c), and the error reporter both use. */
+#ifndef VIGIL_RULES_LOAD_H
+#define VIGIL_RULES_LOAD_H
+
+#include <stddef.h>
+#include <uthash.h>
+
+#include "ruleset.h"
+
+/* A source file, kept whole so condition offsets map to lines. */
+struct src {
+	char *name;
+	char *text;
+	size_t len;
+	struct src *next;
+};
+
+/* Where a YAML scalar starts. */
+struct pos {
+	const struct src *src;
+	size_t index;		/* byte offset of the node in src->text */
+	int line, col;		/* 1-based */
+	bool plain;		/* a plain or quoted one-piece scalar */
+};
+
+enum def_state { DEF_NEW, DEF_BUSY, DEF_DONE, DEF_BAD };
+
+struct list_def {
+	char *name;
+	char **items;
+	size_t nr_items;
+	struct pos at;
+	enum def_state state;
+	const char **flat;	/* items with nested lists expanded */
+	size_t nr_flat;
+	UT_hash_handle hh;
+};
+
+struct macro_def {
+	char *name;
+	char *text;
+	struct pos at;		/* of the condition text */
+	enum def_state state;
+	struct cond *cond;
+	UT_hash_handle hh;
+};
+
+/* A rule's parts that need the whole set before they compile. */
+struct rule_src {
+	char *when;
+	struct pos when_at;
+	char *taint;
+	struct pos taint_at;
+	char *window_field;
+	struct pos window_at;
+};
+
+/* A profile's tuning of one rule, checked once all rules are known. */
+struct tune_src {
+	struct profile *profile;
+	char *rule_id;
+	struct pos at;
+	struct rule_tune tune;
+	bool has_score, has_action, has_disabled;
+};
+
+struct rules_load {
+	struct src *srcs;
+	struct list_def *lists;
+	struct macro_def *macros;
+	struct rule_src *rule_srcs;	/* by rule index */
+	struct tune_src *tunes;
+	size_t nr_tunes;
+};
+
+/* Logs "FILE:LINE:COL: message" and counts it. With text (the scalar's
+ * value at `at`), the position is that of text[offset]. */
+void rules__error(struct ruleset *rs, const struct pos *at, const char *text,
+		  size_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Reads one YAML source into rs. */
+int rules__read_yaml(struct ruleset *rs, struct src *src);
+
+#endif /* VIGIL_RULES_LOAD_H */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A loaded rule set: lists, macros, rules and agent profiles from one or
+ * more YAML files (rules/NAME.yaml, docs/rules.md), compiled and checked as a
+ * whole so that every mistake is a load-time error naming FILE:LINE:COL:
+ * unknown keys and fields, type mismatches, undefined or cyclic lists and
+ * macros, taints no rule sets, rules that can never match.
+ */
+#ifndef VIGIL_RULESET_H
+#define VIGIL_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cond.h"
+#include "profile.h"
+
+#define RULES_MAX_TAINTS 64
+#define RULES_MAX_ERRORS 50	/* reported per load; the rest counted */
+#define WINDOW_MAX_DISTINCT 100000
+
+enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+/* A stateful rule: an aggregate of its matches per sandbox over a sliding
+ * window, firing when it goes above a bound. */
+enum window_agg { WIN_COUNT, WIN_SUM, WIN_DISTINCT };
+
+struct window_spec {
+	enum window_agg agg;
+	const struct field *field;	/* sum and distinct */
+	uint64_t over_ns;
+	int64_t above;
+	int slot;		/* this rule's window among all */
+};
+
+struct rule {
+	char *id;
+	char *description;
+	enum severity severity;
+	char **tags;
+	size_t nr_tags;
+	uint32_t events;	/* EVBIT()s */
+	struct cond *when;
+	double score;
+	enum act_level action;	/* LEVEL_ALERT unless it acts directly */
+	int taint;		/* the bit it sets on a match, or -1 */
+	struct window_spec *window;
+	bool disabled;
+	const char *file;
+	int line;
+	int index;
+};
+
+struct rindex;
+
+struct ruleset {
+	struct rule **rules;
+	size_t nr_rules;
+	struct profile **profiles;
+	size_t nr_profiles;
+	const struct profile *fallback;	/* "default" */
+	struct profile *owned_fallback;	/* when no file defines it */
+	char *taints[RULES_MAX_TAINTS];
+	int nr_taints;
+	int nr_windows;
+	struct rindex *index;
+	struct rules_load *load;	/* sources, lists, macros */
+	int errors;
+	char first_error[512];	/* "FILE:LINE:COL: message" */
+};
+
+/* Starts an empty set. 0 or -ENOMEM. */
+int ruleset__init(struct ruleset *rs);
+/* Reads a file, or every *.yaml file in a directory (in name order).
+ * Errors are logged and counted in rs->errors; returns 0 or -EINVAL. */
+int ruleset__add_path(struct ruleset *rs, const char *path);
+/* The same from memory; name appears in error messages. */
+int ruleset__add_text(struct ruleset *rs, const char *name, const char *text,
+		      size_t len);
+/* Compiles and checks everything added; after it the set is ready for
+ * the engine. Returns 0 or -EINVAL (errors logged and counted). */
+int ruleset__finish(struct ruleset *rs);
+void ruleset__fini(struct ruleset *rs);
+
+/* The rule set vigil ships (rules/NAME.yaml, built into the binary). */
+int ruleset__add_builtin(struct ruleset *rs);
+
+const struct profile *ruleset__profile(const struct ruleset *rs,
+				       const char *name, size_t len);
+const char *severity__name(enum severity s);
+const char *level__name(enum act_level l);
+
+#endif /* VIGIL_RULESET_H */
