@@ -83,5 +83,7 @@ void cli__usage(bool full);
 int cli__option_status(int err);
 int cli__daemon(int argc, char **argv);
 int cli__run(int argc, char **argv);
+/* vigil rules check|test */
+int cli__rules_cmd(int argc, char **argv);
 
 #endif /* VIGIL_CLI_H */

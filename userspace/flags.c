@@ -5,6 +5,8 @@
  * on O_LARGEFILE. */
 #include <asm/fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -76,4 +78,17 @@ size_t open_flags__names(unsigned int flags, const char **names, size_t cap)
 	if (left && n < cap)
 		names[n++] = unknown_name(left);
 	return n;
+}
+
+unsigned int open_flags__bits(const char *name)
+{
+	for (unsigned int i = 0; i <= O_ACCMODE; i++)
+		if (!strcmp(access_modes[i], name))
+			return i;
+	for (size_t i = 0; i < ARRAY_SIZE(open_flags); i++)
+		if (!strcmp(open_flags[i].name, name))
+			return open_flags[i].bits;
+	if (!strncmp(name, "0x", 2))
+		return strtoul(name + 2, NULL, 16);
+	return 0;
 }

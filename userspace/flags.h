@@ -27,4 +27,8 @@
  * in a thread-local buffer valid until the thread's next call. */
 size_t open_flags__names(unsigned int flags, const char **names, size_t cap);
 
+/* The bits one name stands for (the inverse, for replayed records); 0
+ * for O_RDONLY and for unknown names. */
+unsigned int open_flags__bits(const char *name);
+
 #endif /* VIGIL_FLAGS_H */

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <uthash.h>
+#include <yajl/yajl_tree.h>
+
+#include "flags.h"
+#include "netname.h"
+#include "replay.h"
+
+/* Sandboxes outlive a line: rules keep state per sandbox. */
+struct rsandbox {
+	struct sandbox sb;
+	UT_hash_handle hh;	/* by cgid */
+};
+
+struct replay {
+	yajl_val doc;		/* the current line's, strings point here */
+	struct rsandbox *sandboxes;
+	uint64_t next_cgid;	/* for records without a cgroup_id */
+	struct vigil_hdr hdr;
+	struct proc procs[PROC_MAX_DEPTH + 1];
+	char *argv;
+	size_t argv_cap;
+};
+
+struct replay *replay__new(void)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+
+	if (r)
+		r->next_cgid = 1ull << 62;
+	return r;
+}
+
+void replay__free(struct replay *r)
+{
+	struct rsandbox *s, *tmp;
+
+	if (!r)
+		return;
+	HASH_ITER(hh, r->sandboxes, s, tmp) {
+		HASH_DEL(r->sandboxes, s);
+		free(s->sb.id);
+		free(s->sb.cgroup);
+		free(s->sb.profile);
+		free(s);
+	}
+	yajl_tree_free(r->doc);
+	free(r->argv);
+	free(r);
+}
+
+/* ---------------------------------------------------------------- values */
+
+static yajl_val get(yajl_val v, const char *key)
+{
+	const char *path[] = { key, NULL };
+
+	return v ? yajl_tree_get(v, path, yajl_t_any) : NULL;
+}
+
+static const char *str(yajl_val v, const char *key)
+{
+	yajl_val s = get(v, key);
+
+	return YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
+}
+
+static struct bytes bytes(yajl_val v, const char *key)
+{
+	const char *s = str(v, key);
+
+	return (struct bytes){ s ? s : "", s ? strlen(s) : 0 };
+}
+
+static long long num(yajl_val v, const char *key)
+{
+	yajl_val n = get(v, key);
+
+	return YAJL_IS_INTEGER(n) ? YAJL_GET_INTEGER(n) : 0;
+}
+
+/* RFC 3339 as vigil writes it ("2026-12-02T17:32:45.723979113Z"), in ns
+ * since the epoch: replayed windows and decay run on recorded time. */
+static uint64_t time__ns(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *frac;
+	uint64_t ns = 0;
+	int digits = 0;
+
+	if (!s || !(frac = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+		return 0;
+	if (*frac == '.')
+		for (frac++; *frac >= '0' && *frac <= '9'; frac++)
+			if (digits++ < 9)
+				ns = ns * 10 + (*frac - '0');
+	while (digits++ < 9)
+		ns *= 10;
+	return (uint64_t)timegm(&tm) * 1000000000 + ns;
+}
+
+/* ---------------------------------------------------------------- parts */
+
+static const struct sandbox *sandbox__of(struct replay *r, yajl_val v)
+{
+	const char *id = str(v, "id"), *profile = str(v, "profile");
+	uint64_t cgid = num(v, "cgroup_id");
+	struct rsandbox *s, *tmp;
+
+	if (!id)
+		return NULL;
+	if (!cgid) {	/* hand-written records: the id names the sandbox */
+		HASH_ITER(hh, r->sandboxes, s, tmp)
+			if (!strcmp(s->sb.id, id))
+				return &s->sb;
+		cgid = r->next_cgid++;
+	}
+	HASH_FIND(hh, r->sandboxes, &cgid, sizeof(cgid), s);
+	if (s)
+		return &s->sb;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->sb.cgid = cgid;
+	s->sb.id = strdup(id);
+	s->sb.cgroup = strdup(str(v, "cgroup") ? str(v, "cgroup") : "");
+	if (profile) {
+		s->sb.profile = strdup(profile);
+		s->sb.profile_len = strlen(profile);
+	}
+	HASH_ADD(hh, r->sandboxes, sb.cgid, sizeof(s->sb.cgid), s);
+	return &s->sb;
+}
+
+static void proc__fill(struct proc *p, uint32_t pid, const char *exe)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->exe = (char *)exe;
+	p->exe_len = exe ? strlen(exe) : 0;
+}
+
+/* The process and its ancestors, as a parent chain. */
+static void proc__of(struct replay *r, yajl_val v, yajl_val anc,
+		     struct event *ev)
+{
+	const char *comm = str(v, "comm");
+	size_t n = YAJL_IS_ARRAY(anc) ? anc->u.array.len : 0;
+
+	memset(&r->hdr, 0, sizeof(r->hdr));
+	r->hdr.pid = num(v, "pid");
+	r->hdr.tid = num(v, "tid");
+	r->hdr.ppid = num(v, "ppid");
+	r->hdr.uid = num(v, "uid");
+	r->hdr.gid = num(v, "gid");
+	if (comm)
+		memcpy(r->hdr.comm, comm, strnlen(comm, sizeof(r->hdr.comm)));
+	proc__fill(&r->procs[0], r->hdr.pid, str(v, "exe"));
+	if (n > PROC_MAX_DEPTH)
+		n = PROC_MAX_DEPTH;
+	for (size_t i = 0; i < n; i++) {
+		yajl_val a = anc->u.array.values[i];
+
+		proc__fill(&r->procs[i + 1], num(a, "pid"), str(a, "exe"));
+		r->procs[i].parent = &r->procs[i + 1];
+	}
+	ev->hdr = &r->hdr;
+	ev->proc = &r->procs[0];
+}
+
+static int exec__of(struct replay *r, yajl_val v, struct ev_exec *e)
+{
+	yajl_val argv = get(v, "argv");
+	size_t len = 0;
+
+	e->file = bytes(v, "file");
+	e->arg = bytes(v, "arg");
+	e->ret = num(v, "ret");
+	e->argc = num(v, "argc");
+	for (size_t i = 0; YAJL_IS_ARRAY(argv) && i < argv->u.array.len; i++) {
+		const char *a = YAJL_GET_STRING(argv->u.array.values[i]);
+		size_t alen = a ? strlen(a) + 1 : 0;
+
+		if (len + alen > VIGIL_ARGV_MAX)
+			break;
+		if (len + alen > r->argv_cap) {
+			char *p = realloc(r->argv, VIGIL_ARGV_MAX);
+
+			if (!p)
+				return -ENOMEM;
+			r->argv = p;
+			r->argv_cap = VIGIL_ARGV_MAX;
+		}
+		memcpy(r->argv + len, a, alen);
+		len += alen;
+	}
+	e->argv = (struct bytes){ r->argv, len };
+	return 0;
+}
+
+static void open__of(yajl_val v, struct ev_open *o)
+{
+	yajl_val flags = get(v, "flags");
+
+	o->path = bytes(v, "path");
+	o->arg = bytes(v, "arg");
+	o->ret = num(v, "ret");
+	o->mode = num(v, "mode");
+	o->dev = num(v, "dev");
+	o->ino = num(v, "ino");
+	for (size_t i = 0; YAJL_IS_ARRAY(flags) && i < flags->u.array.len; i++) {
+		const char *f = YAJL_GET_STRING(flags->u.array.values[i]);
+
+		if (f)
+			o->flags |= open_flags__bits(f);
+	}
+}
+
+static uint8_t proto__of(const char *name)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP,
+					  IPPROTO_ICMP, IPPROTO_ICMPV6,
+					  IPPROTO_SCTP };
+
+	for (size_t i = 0; name && i < sizeof(protos); i++)
+		if (!strcmp(net__proto_name(AF_INET, protos[i], 0), name))
+			return protos[i];
+	return 0;
+}
+
+/* An address as records write it: inet text or a unix path. */
+static void sockaddr__of(yajl_val v, struct vigil_sockaddr *sa)
+{
+	const char *addr = str(v, "addr");
+
+	sa->family = net__family_parse(str(v, "family") ? str(v, "family") : "");
+	sa->port = num(v, "port");
+	if (!addr)
+		return;
+	if (sa->family == AF_UNIX) {
+		sa->path_len = strnlen(addr, VIGIL_UNIX_MAX);
+		memcpy(sa->path, addr, sa->path_len);
+	} else if (inet_pton(sa->family, addr, sa->addr) != 1) {
+		sa->family = 0;
+	}
+}
+
+static void flow__of(yajl_val v, struct ev_flow *f)
+{
+	struct vigil_sockaddr sa = { 0 };
+
+	sockaddr__of(v, &sa);
+	f->key.family = sa.family;
+	f->key.port = sa.port;
+	memcpy(f->key.addr, sa.addr, sizeof(f->key.addr));
+	f->key.proto = proto__of(str(v, "proto"));
+	f->val.bytes = num(v, "bytes");
+	f->val.packets = num(v, "packets");
+	f->val.send_calls = num(v, "send_calls");
+	f->val.send_bytes = num(v, "send_bytes");
+	f->interval_ms = num(v, "interval_ms");
+}
+
+/* exit's code and signal back into a wait(2) status. */
+static uint32_t status__of(yajl_val v)
+{
+	long long sig = num(v, "signal");
+
+	if (sig)
+		return (sig & 0x7f) | (get(v, "core_dumped") &&
+				       YAJL_IS_TRUE(get(v, "core_dumped"))
+				       ? 0x80 : 0);
+	return (num(v, "code") & 0xff) << 8;
+}
+
+static int body__of(struct replay *r, yajl_val doc, struct event *ev)
+{
+	yajl_val body = get(doc, event__type_name(ev->kind));
+
+	if (!YAJL_IS_OBJECT(body))
+		return -EINVAL;
+	switch (ev->kind) {
+	case EVENT_EXEC:
+		return exec__of(r, body, &ev->exec);
+	case EVENT_OPEN:
+		open__of(body, &ev->open);
+		break;
+	case EVENT_CONNECT:
+		sockaddr__of(body, &ev->connect.sa);
+		ev->connect.ret = num(body, "ret");
+		ev->connect.proto = proto__of(str(body, "proto"));
+		break;
+	case EVENT_FLOW:
+		flow__of(body, &ev->flow);
+		break;
+	case EVENT_EXIT:
+		ev->exit_code = status__of(body);
+		break;
+	case EVENT_FORK:
+		ev->child_pid = num(body, "child_pid");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const enum event_kind replayed[] = {
+	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
+	EVENT_FLOW,
+};
+
+int replay__parse(struct replay *r, const char *line, size_t len,
+		  struct event *ev, char *err, size_t errlen)
+{
+	char *text = strndup(line, len);
+	const char *type;
+
+	yajl_tree_free(r->doc);
+	r->doc = text ? yajl_tree_parse(text, err, errlen) : NULL;
+	free(text);
+	if (!r->doc || !YAJL_IS_OBJECT(r->doc)) {
+		if (r->doc)
+			snprintf(err, errlen, "not a JSON object");
+		/* yajl's message draws an arrow over several lines. */
+		err[strcspn(err, "\n")] = '\0';
+		return -EINVAL;
+	}
+	memset(ev, 0, sizeof(*ev));
+	type = str(r->doc, "type");
+	for (size_t i = 0; type && i < sizeof(replayed) / sizeof(*replayed); i++)
+		if (!strcmp(type, event__type_name(replayed[i])))
+			ev->kind = replayed[i];
+	if (!ev->kind)
+		return 0;
+	ev->seq = num(r->doc, "seq");
+	ev->ktime_ns = time__ns(str(r->doc, "time"));
+	ev->sandbox = sandbox__of(r, get(r->doc, "sandbox"));
+	if (!ev->sandbox) {
+		snprintf(err, errlen, "no sandbox.id");
+		return -EINVAL;
+	}
+	if (ev->kind != EVENT_FLOW)
+		proc__of(r, get(r->doc, "proc"), get(r->doc, "ancestors"), ev);
+	if (body__of(r, r->doc, ev)) {
+		snprintf(err, errlen, "no \"%s\" object", type);
+		return -EINVAL;
+	}
+	return 1;
+}

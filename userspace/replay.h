@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records read back from vigil's own JSON Lines (docs/record-format.md)
+ * into struct event, so that recorded sessions can be replayed through
+ * the rules (`vigil rules test`). Only what rules read is restored.
+ */
+#ifndef VIGIL_REPLAY_H
+#define VIGIL_REPLAY_H
+
+#include <stddef.h>
+
+#include "event.h"
+
+struct replay;
+
+struct replay *replay__new(void);
+void replay__free(struct replay *r);	/* NULL-safe */
+
+/* Parses one line into ev, valid until the next call. Returns 1 for a
+ * record rules see, 0 for one they do not (alert, action, drop), or
+ * -EINVAL with the reason in err. */
+int replay__parse(struct replay *r, const char *line, size_t len,
+		  struct event *ev, char *err, size_t errlen);
+
+#endif /* VIGIL_REPLAY_H */
