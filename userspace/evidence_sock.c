@@ -279,6 +279,17 @@ uint64_t evidence_sock__netns(int proc_dfd)
 	return sscanf(link, "net:[%" SCNu64 "]", &ino) == 1 ? ino : 0;
 }
 
+/* Whether any wanted socket may be in table: each table is a walk of the
+ * kernel's whole socket hash, a millisecond on a large host, and this
+ * runs while a sandbox waits to be killed. */
+static bool sock__in_table(const struct sock_want *want, size_t nr, int table)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (want[i].table == SOCK_ANY || want[i].table == table)
+			return true;
+	return false;
+}
+
 /* Reads ns's tables through the first of its processes still in it (the
  * tables are the namespace's, whichever process shows them). */
 static void sock__read_tables(const struct evidence *e, const uint64_t *netns,
@@ -296,7 +307,8 @@ static void sock__read_tables(const struct evidence *e, const uint64_t *netns,
 			continue;
 		if (evidence_sock__netns(dfd) == ns) {
 			for (int t = 0; t <= SOCK_UNIX; t++)
-				sock__read_table(dfd, t, want, nr);
+				if (sock__in_table(want, nr, t))
+					sock__read_table(dfd, t, want, nr);
 			close(dfd);
 			return;
 		}

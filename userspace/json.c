@@ -272,9 +272,10 @@ void json__double(struct json *j, const char *key, double v)
 		check(j, yajl_gen_null(j->gen));
 		return;
 	}
-	/* Scores and milliseconds: six significant digits say enough, and
-	 * "%g" never yields a form JSON refuses ("inf", "1e+06" is fine). */
-	len = snprintf(buf, sizeof(buf), "%.6g", v);
+	/* Scores and milliseconds: three decimals say enough (and spare
+	 * readers 49.99999 for a decayed 50); "%g" never yields a form JSON
+	 * refuses (non-finite values were taken out above). */
+	len = snprintf(buf, sizeof(buf), "%.10g", round(v * 1000) / 1000);
 	check(j, yajl_gen_number(j->gen, buf, (size_t)len));
 }
 

@@ -54,7 +54,7 @@ void json__strn(struct json *j, const char *key, const void *bytes,
 void json__int(struct json *j, const char *key, long long v);
 void json__uint(struct json *j, const char *key, unsigned long long v);
 void json__bool(struct json *j, const char *key, bool v);
-/* Finite doubles to six significant digits; NaN and infinities as null. */
+/* Finite doubles to three decimals; NaN and infinities as null. */
 void json__double(struct json *j, const char *key, double v);
 /* A complete JSON value, inserted as is: only for text vigil rendered
  * itself (the records an action carries as evidence). */

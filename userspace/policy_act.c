@@ -69,7 +69,7 @@ static void do__freeze(struct psb *sb, const char *dir, struct outcome *o)
 static void do__kill(struct policy *p, struct psb *sb, const char *dir,
 			 uint64_t since_ns, struct outcome *o)
 {
-	uint64_t empty_ns;
+	uint64_t start_ns = act__boot_ns(), empty_ns;
 	int err = act__kill(dir, p->o.kill_ms, &empty_ns);
 
 	if (err) {
@@ -80,6 +80,10 @@ static void do__kill(struct policy *p, struct psb *sb, const char *dir,
 		o->error = strerror(-err);
 		return;
 	}
+	log_debug("%s: decided %llu us after the syscall, empty %llu us after "
+		  "cgroup.kill", dir,
+		  (unsigned long long)(start_ns - since_ns) / 1000,
+		  (unsigned long long)(empty_ns - start_ns) / 1000);
 	sb->kill_tries = 0;
 	sb->run = SB_KILLED;
 	o->latency_ms = empty_ns > since_ns ? (empty_ns - since_ns) / 1e6 : 0;
@@ -118,11 +122,18 @@ static void verdict__note(struct psb *sb, const struct act_req *req)
  * was, not what it became while being read. */
 static struct evidence *do__evidence(const char *dir)
 {
+	uint64_t t0 = act__boot_ns(), t1;
 	int err = act__freeze(dir, FREEZE_MS);
+	struct evidence *e;
 
 	if (err)
 		log__errno(err, "%s: freezing for evidence", dir);
-	return evidence__take(dir);
+	t1 = act__boot_ns();
+	e = evidence__take(dir);
+	log_debug("%s: frozen in %llu us, evidence in %llu us", dir,
+		  (unsigned long long)(t1 - t0) / 1000,
+		  (unsigned long long)(act__boot_ns() - t1) / 1000);
+	return e;
 }
 
 static void do__perform(struct policy *p, struct psb *sb,

@@ -1,11 +1,10 @@
-"""Summarises a vigil JSON Lines file for the demo: the executions,
-connections, egress flows and sensitive file opens, one line each, with
-what a rule would flag marked "!!". Everything else is only counted."""
+"""Summarises a vigil JSON Lines file for the demo: executions,
+connections, egress flows and sensitive file opens one line each, then
+vigil's alerts and actions marked "!!". Everything else is only counted."""
 import json
 import sys
 
 SENSITIVE = ("/.ssh/", "/.aws/", "/etc/passwd", "/etc/shadow")
-FLAGGED = ("/.ssh/", "/.aws/", "/tmp/payload")
 
 
 def describe(r):
@@ -25,6 +24,17 @@ def describe(r):
         f = r["flow"]
         return (f"flow    {f['proto']} -> {f['addr']}:{f['port']}  "
                 f"{f['bytes']} bytes in {f['packets']} packets")
+    if t == "alert":
+        a = r["alert"]
+        return (f"ALERT   {a['rule']} ({a['severity']}, +{a['score']:g} -> "
+                f"risk {a['risk']:g}) on record {a['trigger']['seq']}")
+    if t == "action":
+        a = r["action"]
+        why = a["rule"] or f"risk {a['risk']:g} >= {a['threshold']:g}"
+        took = f", {a['latency_ms']:.1f} ms after the syscall" if a["latency_ms"] else ""
+        return f"ACTION  {a['action'].upper()} ({why}): {a['outcome']}{took}"
+    if t == "exit" and r["exit"]["signal"] == 9:
+        return f"exit    killed by SIGKILL"
     return None
 
 
@@ -36,7 +46,7 @@ def main(path):
         if text is None:
             hidden += 1
             continue
-        flagged = any(s in text for s in FLAGGED) or r["type"] == "flow"
+        flagged = r["type"] in ("alert", "action")
         proc = r.get("proc") or {}
         who = f"{proc.get('comm', ''):>8}[{proc.get('pid', '')}]" if proc else " " * 14
         print(f"{'!!' if flagged else '  '} {r['seq']:5} {who} {text}")

@@ -202,8 +202,9 @@ static void engine__decide(struct engine *e, struct sb_state *sb,
 	if (want <= sb->level)
 		return;
 	sb->level = want;
+	/* A rule that acts is named even when the risk got there too. */
 	e->hooks.act(e->hooks.ctx, ev, want,
-		     direct > by_risk ? direct_rule : NULL, sb);
+		     direct >= by_risk ? direct_rule : NULL, sb);
 }
 
 static void engine__match_all(struct engine *e, struct sb_state *sb,
