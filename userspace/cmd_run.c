@@ -248,7 +248,7 @@ static void run__report(struct run *r, struct collector *c)
 	if (!p || !policy__verdict(p, cgroup__id(r->dir), &v) ||
 	    v.level < LEVEL_FREEZE)
 		return;
-	log_error("sandbox %s: %s by vigil (%s%s%s, risk %.0f)", r->id,
+	log_warn("sandbox %s: %s by vigil (%s%s%s, risk %.0f)", r->id,
 		  v.level == LEVEL_KILL ? "killed" : "frozen", v.reason,
 		  v.rule ? " " : "", v.rule ? v.rule : "", v.risk);
 }
