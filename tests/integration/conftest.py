@@ -327,6 +327,13 @@ class Vigil:
         for r in roots:
             self.argv += ["--sandbox-root", r]
         self.argv += ["--output", str(self.out_path)]
+        # Capture tests run without rules (their helpers run from /tmp, a
+        # rule of its own); a test that wants rules passes --rules, which
+        # wins. Never the system's control socket or evidence directory.
+        self.control = str(Path(workdir) / f"vigil-{n}.sock")
+        self.evidence_dir = Path(workdir) / f"evidence-{n}"
+        self.argv += ["--no-rules", "--control", self.control,
+                      "--evidence-dir", str(self.evidence_dir)]
         if flow_interval is not None:
             self.argv += ["--flow-interval", str(flow_interval)]
         self.argv += list(extra_args)

@@ -239,3 +239,48 @@ def test_unreachable_broker_is_a_warning(sandbox_root, start_vigil, tmp_path):
     v.stop()
     assert time.monotonic() - t0 < 20
     assert glob.glob(str(spool / "*.seg"))
+
+
+KILL_RULES = """
+- rule: kafka-test-trigger
+  description: the test's trigger file was opened
+  event: open
+  when: open.path == "{trigger}"
+  score: 5
+  severity: high
+  tags: [test]
+  action: kill
+"""
+
+
+def test_alerts_and_actions_reach_their_topics(sandbox_root, start_vigil,
+                                               kafka_broker, kafka_topic,
+                                               tmp_path):
+    """A rule's alert and its kill go to the alerts and actions topics,
+    each exactly once, keyed by sandbox, and match the JSON output."""
+    trigger = tmp_path / "trigger"
+    trigger.write_text("x")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KILL_RULES.format(trigger=trigger))
+    alerts, actions = f"{kafka_topic}-alerts", f"{kafka_topic}-actions"
+    sb = make_sandbox(sandbox_root, "sb-kafka-kill")
+    v = start_vigil(sandbox_root, extra_args=kafka_args(
+        kafka_broker, kafka_topic, tmp_path / "spool",
+        ["--rules", str(rules), "--kafka-topic", f"alerts={alerts}",
+         "--kafka-topic", f"actions={actions}"]))
+    job = run_in_cgroup(sb, ["/bin/sh", "-c", f"cat {trigger}; sleep 60"])
+    assert job.wait(timeout=30) == -signal.SIGKILL
+    records = v.stop()
+    want = {t: [r for r in records if r["type"] == t]
+            for t in ("alert", "action")}
+    assert [r["alert"]["rule"] for r in want["alert"]] == ["kafka-test-trigger"]
+    assert [(r["action"]["action"], r["action"]["outcome"])
+            for r in want["action"]] == [("kill", "done")]
+    for topic, kind in ((alerts, "alert"), (actions, "action")):
+        msgs = kafka_broker.consume(topic, timeout=60, count=1)
+        assert [m.json() for m in msgs] == want[kind]
+        assert [m.key for m in msgs] == ["sb-kafka-kill"]
+        assert msgs[0].header("type") == kind
+    events = [m.json()["type"] for m in kafka_broker.consume(
+        kafka_topic, timeout=60, count=len(records) - 2)]
+    assert "alert" not in events and "action" not in events
