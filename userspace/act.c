@@ -216,8 +216,14 @@ int act__frozen(const char *dir)
  * Waits until cgroup.events says key is want. Reading the file re-arms
  * its notification, so a change between a read and the next poll() still
  * wakes it: read, check, sleep, until the deadline (one last read after
- * it). On success, *seen_ns (may be NULL) is when the value was seen.
+ * it). The kernel sends at most one notification per file every 10 ms
+ * (CGROUP_FILE_NOTIFY_MIN_INTV) and defers the rest to a timer, so the
+ * file is also re-read every WAIT_STEP_MS: a kill is seen done within a
+ * millisecond, not a timer tick later. On success, *seen_ns (may be
+ * NULL) is when the value was seen.
  */
+#define WAIT_STEP_MS 1
+
 static int act__wait(const char *dir, const char *key, int want,
 		     uint64_t deadline, uint64_t *seen_ns)
 {
@@ -236,7 +242,8 @@ static int act__wait(const char *dir, const char *key, int want,
 			v = -ETIMEDOUT;
 			break;
 		}
-		if (poll(&pfd, 1, left) < 0 && errno != EINTR) {
+		if (poll(&pfd, 1, left < WAIT_STEP_MS ? left : WAIT_STEP_MS) < 0 &&
+		    errno != EINTR) {
 			v = -errno;
 			break;
 		}
