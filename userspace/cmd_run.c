@@ -191,7 +191,7 @@ static void run__signal(struct run *r, struct collector *c, pid_t pid,
 
 	if (p && policy__verdict(p, cgroup__id(r->dir), &v) &&
 	    v.level == LEVEL_FREEZE)
-		act__kill(r->dir, RUN_KILL_MS, NULL);
+		policy__kill(p, cgroup__id(r->dir));
 	else
 		kill(pid, sig);
 }

@@ -62,6 +62,10 @@ struct verdict {
 };
 bool policy__verdict(struct policy *p, uint64_t cgid, struct verdict *v);
 
+/* An operator's kill of a sandbox vigil has seen (vigil run's ^C on a
+ * frozen command): acted and reported like any. 0 or -ENOENT. */
+int policy__kill(struct policy *p, uint64_t cgid);
+
 struct control_ops;
 /* The control socket's operations on this policy. */
 const struct control_ops *policy__control_ops(void);

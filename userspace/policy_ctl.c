@@ -124,6 +124,19 @@ static int policy__operate(void *ctx, const char *cmd, const char *id,
 	return 0;
 }
 
+int policy__kill(struct policy *p, uint64_t cgid)
+{
+	struct psb *sb;
+	struct act_req req = { .level = LEVEL_KILL, .reason = "operator",
+			       .threshold = -1, .since_ns = act__boot_ns() };
+
+	HASH_FIND(hh, p->sandboxes, &cgid, sizeof(cgid), sb);
+	if (!sb)
+		return -ENOENT;
+	policy__act(p, sb, &req);
+	return 0;
+}
+
 static const struct control_ops ops = {
 	.status = policy__status,
 	.act = policy__operate,
