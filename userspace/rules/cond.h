@@ -49,6 +49,7 @@ struct strset;
 struct cond {
 	enum cond_kind kind;
 	size_t offset;		/* in the text it was parsed from */
+	int depth;		/* on a root: the nesting, macros included */
 	union {
 		struct { struct cond *l, *r; };		/* and, or */
 		struct cond *sub;			/* not */

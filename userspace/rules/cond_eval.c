@@ -35,10 +35,12 @@ bool cond__tilde(struct eval *e, struct bytes v, struct bytes *out)
 	return true;
 }
 
-/* fnmatch wants a C string; paths fit the scratch buffer. */
+/* fnmatch wants a C string. The longest values are command lines and
+ * their arguments, not paths: a value too long for the copy would make
+ * the test false, so padding a command line would hide it. */
 static bool str__glob(const char *pat, struct bytes v)
 {
-	char buf[VIGIL_PATH_MAX + 2];
+	char buf[VIGIL_ARGV_MAX + 1];
 
 	if (v.len >= sizeof(buf))
 		return false;

@@ -36,6 +36,7 @@ struct parser {
 	const struct cond_env *env;
 	struct cond_err *err;
 	int depth;
+	int max;		/* the deepest nesting, macros included */
 	bool failed;
 };
 
@@ -126,11 +127,11 @@ static void lex__next(struct parser *p)
 		t->len = 1;
 	} else if (c == '"' || c == '\'') {
 		lex__string(p, t);
-	} else if (strchr("=!<>", c)) {
-		lex__op(p, t);
-	} else if (c == '\0') {
+	} else if (c == '\0') {	/* before strchr, which finds it too */
 		parse__fail(p, p->pos, "NUL byte in condition");
 		t->kind = T_EOF;
+	} else if (strchr("=!<>", c)) {
+		lex__op(p, t);
 	} else {
 		t->kind = T_WORD;
 		t->p = p->text + p->pos;
@@ -220,6 +221,12 @@ static int lit__string(struct lit *l, const struct field *f, const char *s,
 static int lit__compile(struct lit *l, const struct field *f, const char *s,
 			size_t len, char *msg, size_t msglen)
 {
+	/* A quoted literal may hold one; numbers and addresses would stop
+	 * at it and ignore the rest. */
+	if (memchr(s, '\0', len)) {
+		snprintf(msg, msglen, "NUL byte in a string");
+		return -EINVAL;
+	}
 	switch (f->type) {
 	case FT_NUM:
 		if (units__number(s, len, &l->n) == 0)
@@ -243,10 +250,6 @@ static int lit__compile(struct lit *l, const struct field *f, const char *s,
 			 f->name, (int)len, s);
 		return -EINVAL;
 	default:
-		if (memchr(s, '\0', len)) {
-			snprintf(msg, msglen, "NUL byte in a string");
-			return -EINVAL;
-		}
 		return lit__string(l, f, s, len);
 	}
 }
@@ -306,8 +309,9 @@ static void parse__list(struct parser *p, struct cond *c)
 		    !p->env->list(p->env->ctx, p->tok.p, p->tok.len, &n))
 			parse__fail(p, p->tok.offset, "undefined list '%.*s'",
 				    (int)p->tok.len, p->tok.p);
-		else
-			cmp__add_item(p, c);
+		else if (cmp__add_item(p, c) && !c->cmp.nr_lits)
+			parse__fail(p, p->tok.offset, "empty list: the test "
+				    "can never be true");
 		lex__next(p);
 		return;
 	}
@@ -413,7 +417,7 @@ static void cmp__set(struct parser *p, struct cond *c)
 static void parse__cmp(struct parser *p, struct cond *c)
 {
 	const struct field *f = c->cmp.field;
-	size_t at = p->tok.offset, len;
+	size_t at = p->tok.offset, oplen = p->tok.len, len;
 	const char *s;
 
 	if (!op__find(&p->tok, &c->cmp.op)) {
@@ -438,7 +442,7 @@ static void parse__cmp(struct parser *p, struct cond *c)
 	}
 	if (p->tok.kind != T_WORD && p->tok.kind != T_STRING) {
 		parse__fail(p, p->tok.offset, "expected a value after '%.*s'",
-			    (int)(p->tok.offset - at), p->text + at);
+			    (int)oplen, p->text + at);
 		return;
 	}
 	s = tok__text(&p->tok, &len);
@@ -469,6 +473,11 @@ static struct cond *parse__word(struct parser *p)
 		return NULL;
 	c->ref = p->env->macro ? p->env->macro(p->env->ctx, t->p, t->len,
 					       p->err) : NULL;
+	if (c->ref && p->depth + c->ref->depth > COND_MAX_DEPTH)
+		parse__fail(p, t->offset, "condition nested deeper than %d",
+			    COND_MAX_DEPTH);
+	else if (c->ref && p->depth + c->ref->depth > p->max)
+		p->max = p->depth + c->ref->depth;
 	if (!c->ref && !p->failed) {
 		if (p->err->msg[0]) {	/* the macro's own error, here */
 			p->failed = true;
@@ -491,6 +500,8 @@ static struct cond *parse__unary(struct parser *p)
 			    COND_MAX_DEPTH);
 		return NULL;
 	}
+	if (p->depth > p->max)
+		p->max = p->depth;
 	if (tok__is(&p->tok, "not")) {
 		c = node__new(p, C_NOT, p->tok.offset);
 		lex__next(p);
@@ -566,6 +577,7 @@ struct cond *cond__parse(const char *text, size_t len,
 		cond__free(c);
 		return NULL;
 	}
+	c->depth = p.max;
 	return c;
 }
 

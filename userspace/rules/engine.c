@@ -119,7 +119,10 @@ static bool window__input(const struct window_spec *w, struct eval *ev,
 	*key = 0;
 	if (w->agg == WIN_COUNT)
 		return true;
-	if (!w->field->get(&ev->f, &v))
+	/* A rule's other record types lack the field: they do not feed
+	 * its window (and must not be read as if they had it). */
+	if (!(w->field->events & EVBIT(ev->f.ev->kind)) ||
+	    !w->field->get(&ev->f, &v))
 		return false;
 	switch (v.type) {
 	case FT_NUM:
@@ -187,18 +190,26 @@ static enum act_level engine__match(struct engine *e, struct sb_state *sb,
 	return t->action > LEVEL_ALERT ? t->action : LEVEL_NONE;
 }
 
+/* An alert level lapses when the risk has decayed below it, so a new
+ * rise alerts again. Checked before an event's matches add to the risk,
+ * which would hide the dip. */
+static void engine__lapse(struct sb_state *sb, uint64_t now)
+{
+	if (sb->level == LEVEL_ALERT &&
+	    level__of(sb->profile, engine__risk(sb, now)) == LEVEL_NONE)
+		sb->level = LEVEL_NONE;
+}
+
 /* Acts once per level: a frozen sandbox is not frozen again, and only a
- * human (engine__absolve) or a kill moves it on. An alert level lapses
- * when the risk decays below it, so a new rise alerts again. */
+ * human (engine__absolve) or a kill moves it on. */
 static void engine__decide(struct engine *e, struct sb_state *sb,
 			   const struct event *ev, enum act_level direct,
 			   const struct rule *direct_rule)
 {
-	enum act_level by_risk = level__of(sb->profile, sb->risk);
+	enum act_level by_risk = level__of(sb->profile,
+					   engine__risk(sb, ev->ktime_ns));
 	enum act_level want = direct > by_risk ? direct : by_risk;
 
-	if (sb->level == LEVEL_ALERT && by_risk == LEVEL_NONE)
-		sb->level = LEVEL_NONE;
 	if (want <= sb->level)
 		return;
 	sb->level = want;
@@ -214,6 +225,7 @@ static void engine__match_all(struct engine *e, struct sb_state *sb,
 	enum act_level direct = LEVEL_NONE;
 	size_t words = rindex__words(e->rs->index);
 
+	engine__lapse(sb, ev->f.ev->ktime_ns);
 	rindex__candidates(e->rs->index, ev, e->bits);
 	for (size_t w = 0; w < words; w++) {
 		for (uint64_t b = e->bits[w]; b; b &= b - 1) {

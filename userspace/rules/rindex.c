@@ -333,6 +333,7 @@ static void fkeys__lookup(const struct fkeys *fk, struct bytes v,
 	HASH_FIND(hh, fk->exact, v.p, v.len, e);
 	if (e)
 		bits__mark(bits, &e->rules);
+	bits__mark(bits, &t->rules);	/* the empty prefix */
 	for (size_t i = 0; i < v.len && t; i++) {
 		t = trie__step((struct trie *)t, v.p[i], false);
 		if (t)

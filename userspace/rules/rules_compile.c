@@ -3,6 +3,7 @@
  * macros and conditions parsed (macros on first use, so order does not
  * matter and cycles are caught), names resolved, profiles tuned, and the
  * index built. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,16 +16,36 @@
 
 #define LIST_MAX_ITEMS 100000
 
+/* Steps over source character t[i], counting the line it may end. */
+static size_t pos__step(const char *t, size_t i, int *line, size_t *bol,
+			bool *moved)
+{
+	if (t[i] == '\n') {
+		(*line)++;
+		*bol = i + 1;
+		*moved = true;
+	}
+	return i + 1;
+}
+
 /* Lines and columns of text[offset], text being the scalar at `at`: the
  * scalar's characters are matched one by one against the source, which
- * steps over quotes, escapes' backslashes and folded line breaks. */
+ * steps over quotes, escapes' backslashes and folded line breaks. A line
+ * break the scalar kept (literal blocks, more-indented folded lines)
+ * matches the source's and is counted too. */
 static void pos__advance(const struct pos *at, const char *text,
 			 size_t offset, int *line, int *col)
 {
 	const char *t = at->src->text;
-	size_t i = at->index, end = at->src->len, bol = 0;
+	size_t i = at->index, end = at->src->len, bol = 0, last = strlen(text);
 	bool moved = false;
 
+	/* The end of the condition is just after its last token, not after
+	 * the blanks and line break a block scalar ends with. */
+	while (last && isspace((unsigned char)text[last - 1]))
+		last--;
+	if (offset > last)
+		offset = last;
 	*line = at->line;
 	*col = at->col;
 	if (!at->plain)		/* block scalar: content starts a line down */
@@ -33,16 +54,10 @@ static void pos__advance(const struct pos *at, const char *text,
 	else if (i < end && (t[i] == '"' || t[i] == '\''))
 		i++;
 	for (size_t k = 0; k <= offset && text[k]; k++) {
-		while (i < end && t[i] != text[k]) {
-			if (t[i] == '\n') {
-				(*line)++;
-				bol = i + 1;
-				moved = true;
-			}
-			i++;
-		}
+		while (i < end && t[i] != text[k])
+			i = pos__step(t, i, line, &bol, &moved);
 		if (k < offset && i < end)
-			i++;
+			i = pos__step(t, i, line, &bol, &moved);
 	}
 	*col = moved ? (int)(i - bol) + 1 : at->col + (int)(i - at->index);
 }
@@ -68,7 +83,7 @@ void rules__error(struct ruleset *rs, const struct pos *at, const char *text,
 
 /* ---------------------------------------------------------------- lists */
 
-static int list__flatten(struct ruleset *rs, struct list_def *d);
+static int list__flatten(struct ruleset *rs, struct list_def *d, int depth);
 
 static int list__push(struct list_def *d, const char *item)
 {
@@ -84,8 +99,9 @@ static int list__push(struct list_def *d, const char *item)
 	return 0;
 }
 
-/* An item naming another list stands for that list's items. */
-static int list__flatten(struct ruleset *rs, struct list_def *d)
+/* An item naming another list stands for that list's items; depth
+ * counts the lists being flattened, one inside another (the recursion). */
+static int list__flatten(struct ruleset *rs, struct list_def *d, int depth)
 {
 	struct list_def *sub;
 	int err = 0;
@@ -97,6 +113,12 @@ static int list__flatten(struct ruleset *rs, struct list_def *d)
 			     d->name);
 		return -ELOOP;
 	}
+	if (depth > COND_MAX_DEPTH) {
+		rules__error(rs, &d->at, NULL, 0, "list '%s' is nested deeper "
+			     "than %d lists", d->name, COND_MAX_DEPTH);
+		d->state = DEF_BAD;
+		return -ELOOP;
+	}
 	d->state = DEF_BUSY;
 	for (size_t i = 0; !err && i < d->nr_items; i++) {
 		HASH_FIND_STR(rs->load->lists, d->items[i], sub);
@@ -104,7 +126,7 @@ static int list__flatten(struct ruleset *rs, struct list_def *d)
 			err = list__push(d, d->items[i]);
 			continue;
 		}
-		err = list__flatten(rs, sub);
+		err = list__flatten(rs, sub, depth + 1);
 		for (size_t j = 0; !err && j < sub->nr_flat; j++)
 			err = list__push(d, sub->flat[j]);
 	}
@@ -118,14 +140,15 @@ static int list__flatten(struct ruleset *rs, struct list_def *d)
 static const char *const *env__list(void *ctx, const char *name, size_t len,
 				    size_t *n)
 {
+	static const char *const none[1];	/* a list without items */
 	struct ruleset *rs = ctx;
 	struct list_def *d;
 
 	HASH_FIND(hh, rs->load->lists, name, len, d);
-	if (!d || list__flatten(rs, d))
+	if (!d || list__flatten(rs, d, 1))
 		return NULL;
 	*n = d->nr_flat;
-	return d->flat;
+	return d->flat ? d->flat : none;
 }
 
 /* ---------------------------------------------------------------- macros */
@@ -161,8 +184,17 @@ static const struct cond *env__macro(void *ctx, const char *name, size_t len,
 		d->state = DEF_BAD;
 		return env__macro(ctx, name, len, err);
 	}
+	/* Each macro used inside another nests one deeper: a chain longer
+	 * than the depth allows is refused before it exhausts the stack. */
+	if (rs->load->nesting >= COND_MAX_DEPTH) {
+		snprintf(err->msg, sizeof(err->msg), "condition nested deeper "
+			 "than %d", COND_MAX_DEPTH);
+		return NULL;
+	}
 	d->state = DEF_BUSY;
+	rs->load->nesting++;
 	d->cond = cond__parse(d->text, strlen(d->text), &env, &own);
+	rs->load->nesting--;
 	d->state = d->cond ? DEF_DONE : DEF_BAD;
 	if (!d->cond) {
 		rules__error(rs, &d->at, d->text, own.offset, "in macro '%s': "

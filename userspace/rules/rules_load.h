@@ -73,6 +73,7 @@ struct rules_load {
 	struct rule_src *rule_srcs;	/* by rule index */
 	struct tune_src *tunes;
 	size_t nr_tunes;
+	int nesting;		/* macros being parsed, one in another */
 };
 
 /* Logs "FILE:LINE:COL: message" and counts it. With text (the scalar's

@@ -286,6 +286,13 @@ static void rule__event1(struct reader *r, yaml_node_t *n, void *arg)
 
 static void rule__event(struct reader *r, struct item *it, yaml_node_t *v)
 {
+	/* [] would leave a rule that is never tried, its condition unread. */
+	if (v->type == YAML_SEQUENCE_NODE &&
+	    v->data.sequence.items.start == v->data.sequence.items.top) {
+		node__error(r, v, "event names no event type (exec, fork, "
+			    "exit, open, connect or flow)");
+		return;
+	}
 	node__each(r, v, "event", true, rule__event1, it->rule);
 }
 
@@ -470,7 +477,7 @@ static void tune__key(struct reader *r, const char *key, yaml_node_t *k,
 		      yaml_node_t *v, void *arg)
 {
 	struct tune_src *t = arg;
-	bool on;
+	bool on = true;		/* read below even when not a bool */
 
 	if (!strcmp(key, "score"))
 		t->has_score = node__number(r, v, "score", 0, MAX_SCORE,
@@ -753,6 +760,16 @@ static void reader__document(struct reader *r)
 		reader__item(r, yaml_document_get_node(&r->doc, *i));
 }
 
+static void yaml__error(struct ruleset *rs, struct src *src,
+			const yaml_parser_t *parser)
+{
+	struct pos at = { .src = src, .line = parser->problem_mark.line + 1,
+			  .col = parser->problem_mark.column + 1 };
+
+	rules__error(rs, &at, NULL, 0, "YAML: %s", parser->problem ?
+		     parser->problem : "unreadable");
+}
+
 int rules__read_yaml(struct ruleset *rs, struct src *src)
 {
 	struct reader r = { .rs = rs, .src = src };
@@ -765,18 +782,15 @@ int rules__read_yaml(struct ruleset *rs, struct src *src)
 				     src->len);
 	/* One document per file; a second one is an error, not ignored. */
 	if (!yaml_parser_load(&parser, &r.doc)) {
-		struct pos at = { .src = src,
-				  .line = parser.problem_mark.line + 1,
-				  .col = parser.problem_mark.column + 1 };
-
-		rules__error(rs, &at, NULL, 0, "YAML: %s", parser.problem ?
-			     parser.problem : "unreadable");
+		yaml__error(rs, src, &parser);
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
 	reader__document(&r);
 	yaml_document_delete(&r.doc);
-	if (yaml_parser_load(&parser, &r.doc)) {
+	if (!yaml_parser_load(&parser, &r.doc)) {
+		yaml__error(rs, src, &parser);	/* a broken second one */
+	} else {
 		if (yaml_document_get_root_node(&r.doc)) {
 			struct pos at = { .src = src,
 					  .line = r.doc.start_mark.line + 1,

