@@ -125,9 +125,18 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory integration
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory vigil
+	$(Q)$(MAKE) --no-print-directory vigil $(OUTPUT)/bench/rules_bench
 	$(Q)bench/run.sh
+	$(Q)$(OUTPUT)/bench/rules_bench
+	$(Q)bench/kill.py
 	$(Q)bench/kafka.sh
+
+# The rule engine's benchmark links the collector's modules, as the unit
+# tests do, with the flags ./vigil is built with.
+$(OUTPUT)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 clean:
 	rm -rf build build-san vigil
@@ -144,7 +153,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeletons needed).
 FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8 \
-		netname $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+		netname evidence_render $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
 		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
