@@ -479,7 +479,10 @@ def test_run_frozen_thawed_and_interrupted(vigil_bin, tmp_path, sandbox_root,
     assert not os.path.exists(run.dir)
     kinds = [(x["action"]["action"], x["action"]["reason"])
              for x in actions(run.final_records())]
-    assert kinds == [("freeze", "operator")], kinds
+    # A frozen command cannot take the signal: the sandbox is killed,
+    # and the kill is reported like any other.
+    assert kinds == [("freeze", "operator"), ("kill", "operator")], kinds
+    assert "killed by vigil (operator" in run.stderr()
 
 
 def test_nested_cgroups_are_the_sandbox(vigil_bin, tmp_path, sandbox_root,

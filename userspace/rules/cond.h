@@ -39,6 +39,12 @@ struct lit {
 	char *s;		/* strings: the text; NUL-terminated */
 	size_t len;
 	bool tilde;		/* a path field's '~' literal */
+	/* glob: the literal text before the first and after the last
+	 * wildcard, which a value must start and end with, and the longest
+	 * literal run between wildcards, which it must contain (fnmatch is
+	 * called only when all hold); 0 when the pattern has escapes. */
+	size_t glob_head, glob_tail;
+	size_t glob_mid, glob_mid_len;
 	int64_t n;		/* FT_NUM */
 	struct addr net;	/* FT_ADDR, with prefix */
 	uint8_t prefix;

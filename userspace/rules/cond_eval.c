@@ -38,10 +38,20 @@ bool cond__tilde(struct eval *e, struct bytes v, struct bytes *out)
 /* fnmatch wants a C string. The longest values are command lines and
  * their arguments, not paths: a value too long for the copy would make
  * the test false, so padding a command line would hide it. */
-static bool str__glob(const char *pat, struct bytes v)
+static bool str__glob(const struct lit *l, struct bytes v)
 {
 	char buf[VIGIL_ARGV_MAX + 1];
+	const char *pat = l->s;
 
+	/* Most values fail on the pattern's literal ends: no copy, no
+	 * fnmatch for them. */
+	if (v.len < l->glob_head + l->glob_tail ||
+	    memcmp(v.p, pat, l->glob_head) ||
+	    memcmp(v.p + v.len - l->glob_tail, pat + l->len - l->glob_tail,
+		   l->glob_tail) ||
+	    (l->glob_mid_len && !memmem(v.p, v.len, pat + l->glob_mid,
+					l->glob_mid_len)))
+		return false;
 	if (v.len >= sizeof(buf))
 		return false;
 	memcpy(buf, v.p, v.len);
@@ -84,7 +94,7 @@ static bool str__test(struct eval *e, const struct cond *c,
 	case OP_CONTAINS:
 		return memmem(v.p, v.len, l->s, l->len);
 	case OP_GLOB:
-		return str__glob(l->s, v);
+		return str__glob(l, v);
 	case OP_REGEX:
 		return str__regex(c->cmp.re, v);
 	default:

@@ -413,6 +413,34 @@ static void cmp__set(struct parser *p, struct cond *c)
 		parse__fail(p, c->offset, "out of memory");
 }
 
+static void lit__glob_ends(struct lit *l)
+{
+	size_t last;
+
+	if (memchr(l->s, '\\', l->len))
+		return;
+	l->glob_head = strcspn(l->s, "*?[");
+	for (last = l->len; last > l->glob_head; last--)
+		if (strchr("*?]", l->s[last - 1]))
+			break;
+	l->glob_tail = l->len - last;
+	/* The longest run of plain characters in between; brackets would
+	 * need parsing ("[ab]" is not the text "ab"), so none is taken. */
+	if (memchr(l->s, '[', l->len))
+		return;
+	for (size_t i = l->glob_head; i < last; ) {
+		size_t run = strcspn(l->s + i, "*?");
+
+		if (i + run > last)
+			run = last - i;
+		if (run > l->glob_mid_len) {
+			l->glob_mid = i;
+			l->glob_mid_len = run;
+		}
+		i += run + 1;
+	}
+}
+
 /* The rest of a field test, after its field name. */
 static void parse__cmp(struct parser *p, struct cond *c)
 {
@@ -448,6 +476,8 @@ static void parse__cmp(struct parser *p, struct cond *c)
 	s = tok__text(&p->tok, &len);
 	if (cmp__add(p, c, s, len, p->tok.offset) && c->cmp.op == OP_REGEX)
 		cmp__regex(p, c, p->tok.offset);
+	if (c->cmp.nr_lits && c->cmp.op == OP_GLOB)
+		lit__glob_ends(&c->cmp.lits[0]);
 	lex__next(p);
 }
 

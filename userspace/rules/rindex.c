@@ -2,38 +2,36 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
+#include <sys/socket.h>
 
 #include "rindex.h"
 #include "ruleset.h"
 
 #define KINDS 16	/* EVBIT positions */
+#define ADDR_BITS_MAX (1 + 128)	/* addr__bits' text */
 
 struct ivec {
 	int *v;
 	size_t n;
 };
 
-/* Rules keyed by an exact value. */
-struct exact {
-	const char *s;
-	size_t len;
-	struct ivec rules;
-	UT_hash_handle hh;
-};
-
-/* Rules keyed by a prefix: a character trie, rules on the node where
- * their prefix ends. */
+/* Rules keyed by literals: a character trie, rules on the node where
+ * their literal ends, as a prefix or as the whole value. One walk along
+ * the value finds both kinds, with no hash of the value. */
 struct trie {
 	char c;
-	struct trie *child, *next;
-	struct ivec rules;
+	struct trie *child, *next;	/* while building */
+	/* Once built, the children as arrays: one memchr finds the way. */
+	char *keys;
+	struct trie **kids;
+	size_t nr_kids;
+	struct ivec rules;	/* the value starts with this node's text */
+	struct ivec exact;	/* the value is this node's text */
 };
 
 /* The keys on one field, for one event kind. */
 struct fkeys {
 	const struct field *field;
-	struct exact *exact;
 	struct trie root;
 	bool tilde;		/* some key is a '~' literal */
 	struct fkeys *next;
@@ -100,17 +98,20 @@ static struct keys keys__cmp(const struct cond *c, uint32_t kind)
 	struct keys k = { .ok = true };
 	int err = 0;
 
+	if (f->type == FT_ADDR && c->cmp.op != OP_EQ && c->cmp.op != OP_IN)
+		return (struct keys){ .ok = false };
 	if (!(f->events & kind))
 		return k;	/* false on this kind: no key can match */
-	k.ok = f->type == FT_STR;
+	k.ok = f->type == FT_STR || f->type == FT_ADDR;
 	if (!k.ok)
 		return k;
 	switch (c->cmp.op) {
 	case OP_EQ:
 	case OP_IN:
+		/* A network is a prefix of its addresses' bits. */
 		for (size_t i = 0; !err && i < c->cmp.nr_lits; i++)
 			err = keys__add(&k, f, &c->cmp.lits[i],
-					c->cmp.lits[i].len, false);
+					c->cmp.lits[i].len, f->type == FT_ADDR);
 		break;
 	case OP_STARTS:
 		err = keys__add(&k, f, c->cmp.lits, c->cmp.lits->len, true);
@@ -194,14 +195,14 @@ static struct fkeys *fkeys__get(struct kindex *ki, const struct field *f)
 	return fk;
 }
 
-static struct trie *trie__step(struct trie *t, char c, bool add)
+static struct trie *trie__step(struct trie *t, char c)
 {
 	struct trie *n;
 
 	for (n = t->child; n; n = n->next)
 		if (n->c == c)
 			return n;
-	if (!add || !(n = calloc(1, sizeof(*n))))
+	if (!(n = calloc(1, sizeof(*n))))
 		return NULL;
 	n->c = c;
 	n->next = t->child;
@@ -209,28 +210,66 @@ static struct trie *trie__step(struct trie *t, char c, bool add)
 	return n;
 }
 
+/* Lays each node's children out as arrays for the lookups. */
+static int trie__compact(struct trie *t)
+{
+	size_t n = 0;
+
+	for (struct trie *c = t->child; c; c = c->next)
+		n++;
+	if (!n)
+		return 0;
+	t->keys = malloc(n);
+	t->kids = malloc(n * sizeof(*t->kids));
+	if (!t->keys || !t->kids)
+		return -ENOMEM;
+	for (struct trie *c = t->child; c; c = c->next) {
+		t->keys[t->nr_kids] = c->c;
+		t->kids[t->nr_kids++] = c;
+		if (trie__compact(c))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct trie *trie__next(const struct trie *t, char c)
+{
+	const char *k;
+
+	/* Most nodes have one child: no call for them. */
+	if (t->nr_kids <= 1)
+		return t->nr_kids && t->keys[0] == c ? t->kids[0] : NULL;
+	k = memchr(t->keys, c, t->nr_kids);
+	return k ? t->kids[k - t->keys] : NULL;
+}
+
+/* An address as trie text: '4' or '6', then its first nbits bits as '0'
+ * and '1', so a CIDR is a prefix of every address in it. */
+static size_t addr__bits(const struct addr *a, unsigned int nbits, char *out)
+{
+	out[0] = a->family == AF_INET ? '4' : '6';
+	for (unsigned int i = 0; i < nbits; i++)
+		out[i + 1] = '0' + (a->a[i / 8] >> (7 - i % 8) & 1);
+	return nbits + 1;
+}
+
 static int fkeys__add(struct fkeys *fk, const struct key *k, int rule)
 {
-	struct exact *e;
+	struct trie *t = &fk->root;
+	char bits[ADDR_BITS_MAX];
+	const char *s = k->lit->s;
+	size_t len = k->len;
 
+	if (k->field->type == FT_ADDR) {
+		len = addr__bits(&k->lit->net, k->lit->prefix, bits);
+		s = bits;
+	}
 	fk->tilde |= k->lit->tilde;
-	if (k->prefix) {
-		struct trie *t = &fk->root;
-
-		for (size_t i = 0; t && i < k->len; i++)
-			t = trie__step(t, k->lit->s[i], true);
-		return t ? ivec__push(&t->rules, rule) : -ENOMEM;
-	}
-	HASH_FIND(hh, fk->exact, k->lit->s, k->len, e);
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		e->s = k->lit->s;
-		e->len = k->len;
-		HASH_ADD_KEYPTR(hh, fk->exact, e->s, e->len, e);
-	}
-	return ivec__push(&e->rules, rule);
+	for (size_t i = 0; t && i < len; i++)
+		t = trie__step(t, s[i]);
+	if (!t)
+		return -ENOMEM;
+	return ivec__push(k->prefix ? &t->rules : &t->exact, rule);
 }
 
 static int kindex__add(struct rindex *ix, struct kindex *ki,
@@ -270,6 +309,9 @@ struct rindex *rindex__build(const struct ruleset *rs)
 			if (r->when && (r->events & (1u << k)))
 				err = kindex__add(ix, &ix->kind[k], r, 1u << k);
 		}
+		for (struct fkeys *fk = ix->kind[k].fields; !err && fk;
+		     fk = fk->next)
+			err = trie__compact(&fk->root);
 	}
 	if (err) {
 		rindex__free(ix);
@@ -285,6 +327,9 @@ static void trie__free(struct trie *t)
 
 		trie__free(t->child);
 		free(t->rules.v);
+		free(t->exact.v);
+		free(t->keys);
+		free(t->kids);
 		free(t);
 		t = next;
 	}
@@ -299,15 +344,12 @@ void rindex__free(struct rindex *ix)
 
 		while (fk) {
 			struct fkeys *next = fk->next;
-			struct exact *e, *tmp;
 
-			HASH_ITER(hh, fk->exact, e, tmp) {
-				HASH_DEL(fk->exact, e);
-				free(e->rules.v);
-				free(e);
-			}
 			trie__free(fk->root.child);
 			free(fk->root.rules.v);
+			free(fk->root.exact.v);
+			free(fk->root.keys);
+			free(fk->root.kids);
 			free(fk);
 			fk = next;
 		}
@@ -328,17 +370,16 @@ static void fkeys__lookup(const struct fkeys *fk, struct bytes v,
 			  uint64_t *bits)
 {
 	const struct trie *t = &fk->root;
-	struct exact *e;
+	size_t i;
 
-	HASH_FIND(hh, fk->exact, v.p, v.len, e);
-	if (e)
-		bits__mark(bits, &e->rules);
 	bits__mark(bits, &t->rules);	/* the empty prefix */
-	for (size_t i = 0; i < v.len && t; i++) {
-		t = trie__step((struct trie *)t, v.p[i], false);
+	for (i = 0; i < v.len && t; i++) {
+		t = trie__next(t, v.p[i]);
 		if (t)
 			bits__mark(bits, &t->rules);
 	}
+	if (t)				/* the walk used up the value */
+		bits__mark(bits, &t->exact);
 }
 
 void rindex__candidates(const struct rindex *ix, struct eval *e,
@@ -353,6 +394,14 @@ void rindex__candidates(const struct rindex *ix, struct eval *e,
 
 		if (!fk->field->get(&e->f, &v))
 			continue;
+		if (v.type == FT_ADDR) {
+			char text[ADDR_BITS_MAX];
+
+			fkeys__lookup(fk, (struct bytes){ text, addr__bits(
+				&v.addr, v.addr.family == AF_INET ? 32 : 128,
+				text) }, bits);
+			continue;
+		}
 		fkeys__lookup(fk, v.s, bits);
 		if (fk->tilde && cond__tilde(e, v.s, &tilde))
 			fkeys__lookup(fk, tilde, bits);
