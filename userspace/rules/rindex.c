@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,9 +22,14 @@ struct ivec {
 struct trie {
 	char c;
 	struct trie *child, *next;	/* while building */
-	/* Once built, the children as arrays: one memchr finds the way. */
+	/* Once built, the children as arrays: one memchr finds the way.
+	 * A chain of nodes with one child and no rules is one step: segs[i]
+	 * holds the characters that must follow keys[i], and kids[i] is
+	 * the node at the chain's end. */
 	char *keys;
 	struct trie **kids;
+	char **segs;
+	size_t *seg_lens;
 	size_t nr_kids;
 	struct ivec rules;	/* the value starts with this node's text */
 	struct ivec exact;	/* the value is this node's text */
@@ -132,6 +138,16 @@ static struct keys keys__cmp(const struct cond *c, uint32_t kind)
 	return k;
 }
 
+static size_t keys__min_len(const struct keys *k)
+{
+	size_t min = SIZE_MAX;
+
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].len < min)
+			min = k->v[i].len;
+	return min;
+}
+
 static struct keys keys__pick(struct keys l, struct keys r, bool both)
 {
 	struct keys *drop;
@@ -149,8 +165,11 @@ static struct keys keys__pick(struct keys l, struct keys r, bool both)
 		free(r.v);
 		return l;
 	}
-	/* and: the keyed side with fewer keys */
-	if (!r.ok || (l.ok && l.n <= r.n))
+	/* and: the keyed side with fewer keys; between as many, the one
+	 * with the longer shortest literal, which fewer values reach */
+	if (!r.ok || (l.ok && (l.n < r.n ||
+			       (l.n == r.n && keys__min_len(&l) >=
+						      keys__min_len(&r)))))
 		drop = &r;
 	else
 		drop = &l;
@@ -221,26 +240,67 @@ static int trie__compact(struct trie *t)
 		return 0;
 	t->keys = malloc(n);
 	t->kids = malloc(n * sizeof(*t->kids));
-	if (!t->keys || !t->kids)
+	t->segs = calloc(n, sizeof(*t->segs));
+	t->seg_lens = calloc(n, sizeof(*t->seg_lens));
+	if (!t->keys || !t->kids || !t->segs || !t->seg_lens)
 		return -ENOMEM;
 	for (struct trie *c = t->child; c; c = c->next) {
+		struct trie *end = c;
+		size_t len = 0;
+
+		while (end->child && !end->child->next && !end->rules.n &&
+		       !end->exact.n) {
+			end = end->child;
+			len++;
+		}
 		t->keys[t->nr_kids] = c->c;
-		t->kids[t->nr_kids++] = c;
-		if (trie__compact(c))
+		t->kids[t->nr_kids] = end;
+		t->seg_lens[t->nr_kids] = len;
+		if (len && !(t->segs[t->nr_kids] = malloc(len)))
+			return -ENOMEM;
+		len = 0;
+		for (struct trie *m = c; m != end; m = m->child)
+			t->segs[t->nr_kids][len++] = m->child->c;
+		t->nr_kids++;
+		if (trie__compact(end))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static const struct trie *trie__next(const struct trie *t, char c)
+/* Segments are mostly a few characters: a loop beats a memcmp call. */
+static bool seg__equal(const char *a, const char *b, size_t len)
+{
+	if (len > 16)
+		return !memcmp(a, b, len);
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* The node v leads to from t, *at its first character; moves *at past
+ * the characters used. NULL where no key goes on. */
+static const struct trie *trie__next(const struct trie *t, struct bytes v,
+				     size_t *at)
 {
 	const char *k;
+	size_t i, len;
 
 	/* Most nodes have one child: no call for them. */
-	if (t->nr_kids <= 1)
-		return t->nr_kids && t->keys[0] == c ? t->kids[0] : NULL;
-	k = memchr(t->keys, c, t->nr_kids);
-	return k ? t->kids[k - t->keys] : NULL;
+	if (t->nr_kids == 1 && t->keys[0] == v.p[*at])
+		i = 0;
+	else if (t->nr_kids > 1 &&
+		 (k = memchr(t->keys, v.p[*at], t->nr_kids)))
+		i = k - t->keys;
+	else
+		return NULL;
+	len = t->seg_lens[i];
+	/* A value ending inside the chain reaches no node with rules. */
+	if (v.len - *at - 1 < len || !seg__equal(v.p + *at + 1, t->segs[i], len))
+		return NULL;
+	*at += 1 + len;
+	return t->kids[i];
 }
 
 /* An address as trie text: '4' or '6', then its first nbits bits as '0'
@@ -320,6 +380,16 @@ struct rindex *rindex__build(const struct ruleset *rs)
 	return ix;
 }
 
+static void trie__free_arrays(struct trie *t)
+{
+	for (size_t i = 0; i < t->nr_kids; i++)
+		free(t->segs[i]);
+	free(t->segs);
+	free(t->seg_lens);
+	free(t->keys);
+	free(t->kids);
+}
+
 static void trie__free(struct trie *t)
 {
 	while (t) {
@@ -328,8 +398,7 @@ static void trie__free(struct trie *t)
 		trie__free(t->child);
 		free(t->rules.v);
 		free(t->exact.v);
-		free(t->keys);
-		free(t->kids);
+		trie__free_arrays(t);
 		free(t);
 		t = next;
 	}
@@ -348,8 +417,7 @@ void rindex__free(struct rindex *ix)
 			trie__free(fk->root.child);
 			free(fk->root.rules.v);
 			free(fk->root.exact.v);
-			free(fk->root.keys);
-			free(fk->root.kids);
+			trie__free_arrays(&fk->root);
 			free(fk);
 			fk = next;
 		}
@@ -373,8 +441,8 @@ static void fkeys__lookup(const struct fkeys *fk, struct bytes v,
 	size_t i;
 
 	bits__mark(bits, &t->rules);	/* the empty prefix */
-	for (i = 0; i < v.len && t; i++) {
-		t = trie__next(t, v.p[i]);
+	for (i = 0; i < v.len && t; ) {
+		t = trie__next(t, v, &i);
 		if (t)
 			bits__mark(bits, &t->rules);
 	}
