@@ -216,6 +216,7 @@ struct rule_check {
 	struct ruleset *rs;
 	const struct rule *rule;
 	const struct rule_src *src;
+	size_t at;		/* where in `when` the test, or its macro, is */
 };
 
 static int taint__find(const struct ruleset *rs, const char *name, size_t len)
@@ -236,8 +237,8 @@ static int rule__check_cmp(const struct cond *c, void *arg)
 	const struct rule_src *s = rc->src;
 
 	if (!(f->events & rc->rule->events)) {
-		rules__error(rc->rs, &s->when_at, NULL, 0, "rule '%s' can never "
-			     "match: %s is not a field of its events",
+		rules__error(rc->rs, &s->when_at, s->when, rc->at, "rule '%s' "
+			     "can never match: %s is not a field of its events",
 			     rc->rule->id, f->name);
 		return 1;
 	}
@@ -246,11 +247,32 @@ static int rule__check_cmp(const struct cond *c, void *arg)
 	for (size_t i = 0; i < c->cmp.nr_lits; i++)
 		if (taint__find(rc->rs, c->cmp.lits[i].s,
 				c->cmp.lits[i].len) < 0) {
-			rules__error(rc->rs, &s->when_at, NULL, 0, "rule '%s' "
-				     "tests taint '%s', which no rule sets",
+			rules__error(rc->rs, &s->when_at, s->when, rc->at,
+				     "rule '%s' tests taint '%s', which no rule "
+				     "sets",
 				     rc->rule->id, c->cmp.lits[i].s);
 			return 1;
 		}
+	return 0;
+}
+
+/* Checks each test of the rule's own condition where it stands, and the
+ * tests inside a macro at the macro's name. */
+static int rule__check(const struct cond *c, struct rule_check *rc)
+{
+	switch (c->kind) {
+	case C_AND:
+	case C_OR:
+		return rule__check(c->l, rc) ?: rule__check(c->r, rc);
+	case C_NOT:
+		return rule__check(c->sub, rc);
+	case C_REF:
+		rc->at = c->offset;
+		return cond__walk(c->ref, rule__check_cmp, rc);
+	case C_CMP:
+		rc->at = c->offset;
+		return rule__check_cmp(c, rc);
+	}
 	return 0;
 }
 
@@ -285,7 +307,7 @@ static void rule__compile(struct ruleset *rs, struct rule *r,
 			  const struct rule_src *s)
 {
 	struct cond_env env = env_of(rs);
-	struct rule_check rc = { rs, r, s };
+	struct rule_check rc = { rs, r, s, 0 };
 	struct cond_err err;
 
 	if (!s->when || !r->events || !r->description)
@@ -296,7 +318,7 @@ static void rule__compile(struct ruleset *rs, struct rule *r,
 			     err.msg);
 		return;
 	}
-	cond__walk(r->when, rule__check_cmp, &rc);
+	rule__check(r->when, &rc);
 	if (r->window)
 		rule__window(rs, r, s);
 }
