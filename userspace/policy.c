@@ -120,9 +120,20 @@ static void history__add(struct history *h, unsigned int cap,
 size_t history__list(const struct history *h, unsigned int cap,
 		     const char **text, size_t *len)
 {
-	size_t n = 0;
+	size_t n = 0, bytes = 0, first = 0;
 
-	for (size_t k = 0; h->text && k < h->n && n < POLICY_HISTORY_MAX; k++) {
+	if (!h->text)
+		return 0;
+	/* The newest records that fit the byte budget, oldest first. */
+	while (first < h->n) {
+		size_t i = (h->head + h->n - 1 - first) % cap;
+
+		if (bytes + h->len[i] > POLICY_HISTORY_BYTES)
+			break;
+		bytes += h->len[i];
+		first++;
+	}
+	for (size_t k = h->n - first; k < h->n && n < POLICY_HISTORY_MAX; k++) {
 		size_t i = (h->head + k) % cap;
 
 		if (!h->len[i])

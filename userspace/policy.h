@@ -20,6 +20,9 @@
 
 #define POLICY_HISTORY      32		/* records kept per sandbox */
 #define POLICY_HISTORY_MAX  1024
+/* The history an action record carries at most: records are whole, and
+ * Kafka brokers refuse messages over 1 MB by default. */
+#define POLICY_HISTORY_BYTES (256 << 10)
 #define POLICY_EVIDENCE_DIR "/var/lib/vigil/evidence"
 #define POLICY_EVIDENCE_MAX 256		/* files kept there */
 #define POLICY_KILL_MS      1000	/* wait for an empty cgroup */
