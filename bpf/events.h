@@ -28,6 +28,7 @@ enum vigil_type {
 	VIGIL_EV_EXIT    = 3,
 	VIGIL_EV_OPEN    = 4,
 	VIGIL_EV_CONNECT = 5,
+	VIGIL_EV_SYSCALL = 6,
 };
 
 enum vigil_flag {
@@ -125,6 +126,18 @@ struct vigil_connect {
 	__u16 proto;		/* IPPROTO_* of the socket, 0 for unix */
 	__u16 sock_type;	/* SOCK_STREAM, SOCK_DGRAM, ... */
 	struct vigil_sockaddr sa;
+};
+
+/* A syscall that reaches beyond the sandbox (ptrace, bpf, mount,
+ * unshare, setns, module loading, io_uring_setup, keyctl, ...), recorded
+ * at exit, failed attempts included. nr is the caller's ABI's number
+ * (VIGIL_F_COMPAT set for ia32). */
+struct vigil_syscall {
+	struct vigil_hdr hdr;
+	__s64 ret;
+	__u32 nr;
+	__u32 __pad;
+	__u64 args[4];
 };
 
 /* Egress accounting, kept in BPF maps and drained by the collector. The

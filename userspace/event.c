@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "syscalls.h"
 
 /* Splits the data[] area of a record into consecutive strings. */
 struct cursor {
@@ -82,6 +83,17 @@ static int decode__connect(const struct vigil_connect *r,
 	return 0;
 }
 
+static void decode__syscall(const struct vigil_syscall *s,
+			    struct ev_syscall *e)
+{
+	e->nr = s->nr;
+	e->ret = s->ret;
+	memcpy(e->args, s->args, sizeof(e->args));
+	e->name = syscalls__name(s->nr, s->hdr.flags & VIGIL_F_COMPAT);
+	if (!e->name)
+		e->name = "unknown";
+}
+
 /* The smallest valid size of each kernel record type. */
 static size_t decode__min_size(uint16_t type)
 {
@@ -91,6 +103,7 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_EXIT: return sizeof(struct vigil_exit);
 	case VIGIL_EV_OPEN: return sizeof(struct vigil_open);
 	case VIGIL_EV_CONNECT: return sizeof(struct vigil_connect);
+	case VIGIL_EV_SYSCALL: return sizeof(struct vigil_syscall);
 	default: return 0;
 	}
 }
@@ -120,6 +133,9 @@ int event__decode(const void *data, size_t size, struct event *ev)
 	case VIGIL_EV_FORK:
 		ev->child_pid = ((const struct vigil_fork *)data)->child_pid;
 		return 0;
+	case VIGIL_EV_SYSCALL:
+		decode__syscall(data, &ev->syscall);
+		return 0;
 	default:
 		ev->exit_code = ((const struct vigil_exit *)data)->exit_code;
 		return 0;
@@ -134,6 +150,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_EXIT: return "exit";
 	case EVENT_OPEN: return "open";
 	case EVENT_CONNECT: return "connect";
+	case EVENT_SYSCALL: return "syscall";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";

@@ -22,6 +22,7 @@ enum event_kind {
 	EVENT_EXIT = VIGIL_EV_EXIT,
 	EVENT_OPEN = VIGIL_EV_OPEN,
 	EVENT_CONNECT = VIGIL_EV_CONNECT,
+	EVENT_SYSCALL = VIGIL_EV_SYSCALL,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -54,6 +55,13 @@ struct ev_connect {
 	int32_t ret;
 	uint16_t proto, sock_type;
 	struct vigil_sockaddr sa;
+};
+
+struct ev_syscall {
+	const char *name;	/* syscalls.h's, "unknown" for another nr */
+	uint32_t nr;
+	int64_t ret;
+	uint64_t args[4];
 };
 
 struct ev_flow {
@@ -118,6 +126,7 @@ struct event {
 		struct ev_exec exec;
 		struct ev_open open;
 		struct ev_connect connect;
+		struct ev_syscall syscall;
 		uint32_t child_pid;	/* fork */
 		uint32_t exit_code;	/* exit, as wait(2) reports it */
 		struct ev_flow flow;

@@ -13,6 +13,8 @@
 #include "exec.skel.h"
 #include "file.skel.h"
 #include "lifecycle.skel.h"
+#include "syscall.skel.h"
+#include "syscalls.h"
 #include "log.h"
 #include "loader.h"
 #include "net.skel.h"
@@ -23,6 +25,7 @@ struct loader {
 	struct file_bpf *file;
 	struct net_bpf *net;
 	struct lifecycle_bpf *lifecycle;
+	struct syscall_bpf *syscall;
 	struct bpf_link *egress[VIGIL_MAX_ROOTS];
 };
 
@@ -47,18 +50,37 @@ static int loader__register(int table, int nr, struct bpf_program *prog)
 	return 0;
 }
 
+/* A handler without an enter program is called at exit only. */
 static int loader__fill(struct loader *l, const struct handler *h)
 {
 	struct dispatch_bpf *d = l->dispatch;
 
-	return loader__register(bpf_map__fd(d->maps.enter_calls), h->nr,
-				h->enter) ?:
-	       loader__register(bpf_map__fd(d->maps.exit_calls), h->nr,
+	if (h->enter &&
+	    (loader__register(bpf_map__fd(d->maps.enter_calls), h->nr,
+			      h->enter) ||
+	     loader__register(bpf_map__fd(d->maps.compat_enter_calls),
+			      h->compat_nr, h->enter)))
+		return -EINVAL;
+	return loader__register(bpf_map__fd(d->maps.exit_calls), h->nr,
 				h->exit) ?:
-	       loader__register(bpf_map__fd(d->maps.compat_enter_calls),
-				h->compat_nr, h->enter) ?:
 	       loader__register(bpf_map__fd(d->maps.compat_exit_calls),
 				h->compat_nr, h->exit);
+}
+
+/* The syscalls that reach beyond a sandbox: one exit handler for all. */
+static int loader__watched(struct loader *l)
+{
+	size_t n;
+	const struct watched_syscall *w = syscalls__watched(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct handler h = { NULL, l->syscall->progs.syscall_exit,
+				     w[i].nr, w[i].compat_nr };
+
+		if (loader__fill(l, &h))
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static int loader__tables(struct loader *l)
@@ -84,7 +106,7 @@ static int loader__tables(struct loader *l)
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 		if (loader__fill(l, &handlers[i]))
 			return -EINVAL;
-	return 0;
+	return loader__watched(l);
 }
 
 /* Tail-call targets must not attach to the tracepoint themselves. */
@@ -169,6 +191,8 @@ static int loader__load(struct loader *l, const struct vigil_scope *scope,
 		return loader__open_failed("net");
 	if (!(l->lifecycle = lifecycle_bpf__open()))
 		return loader__open_failed("lifecycle");
+	if (!(l->syscall = syscall_bpf__open()))
+		return loader__open_failed("syscall");
 	return loader__prepare(l, l->dispatch->skeleton,
 			       &l->dispatch->rodata->scope, scope) ?:
 	       loader__prepare(l, l->exec->skeleton, &l->exec->rodata->scope,
@@ -178,7 +202,9 @@ static int loader__load(struct loader *l, const struct vigil_scope *scope,
 	       loader__prepare(l, l->net->skeleton, &l->net->rodata->scope,
 			       scope) ?:
 	       loader__prepare(l, l->lifecycle->skeleton,
-			       &l->lifecycle->rodata->scope, scope);
+			       &l->lifecycle->rodata->scope, scope) ?:
+	       loader__prepare(l, l->syscall->skeleton,
+			       &l->syscall->rodata->scope, scope);
 }
 
 static int loader__attach_egress(struct loader *l, const struct roots *roots)
@@ -265,6 +291,7 @@ void loader__stop(struct loader *l)
 	loader__detach(l);
 	dispatch_bpf__destroy(l->dispatch);
 	lifecycle_bpf__destroy(l->lifecycle);
+	syscall_bpf__destroy(l->syscall);
 	exec_bpf__destroy(l->exec);
 	file_bpf__destroy(l->file);
 	net_bpf__destroy(l->net);

@@ -166,6 +166,10 @@ static void summary__of(const struct event *ev, char *buf, size_t len)
 			 net__family_name(ev->connect.sa.family),
 			 ev->connect.sa.port, comm, pid);
 		break;
+	case EVENT_SYSCALL:
+		snprintf(buf, len, "%s() = %lld by %.16s[%u]",
+			 ev->syscall.name, (long long)ev->syscall.ret, comm, pid);
+		break;
 	case EVENT_FLOW:
 		snprintf(buf, len, "%llu bytes to port %u",
 			 (unsigned long long)ev->flow.val.bytes,

@@ -255,6 +255,21 @@ static void render__flow(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+static void render__syscall(struct json *j, const struct event *ev)
+{
+	const struct ev_syscall *s = &ev->syscall;
+
+	json__obj_begin(j, "syscall");
+	json__str(j, "name", s->name);
+	json__uint(j, "nr", s->nr);
+	json__arr_begin(j, "args");
+	for (int i = 0; i < 4; i++)
+		json__uint(j, NULL, s->args[i]);
+	json__arr_end(j);
+	json__int(j, "ret", s->ret);
+	json__obj_end(j);
+}
+
 static void render__exit(struct json *j, const struct event *ev)
 {
 	int status = ev->exit_code;
@@ -349,6 +364,7 @@ static void render__body(struct json *j, const struct event *ev)
 	case EVENT_EXEC: render__exec(j, ev); break;
 	case EVENT_OPEN: render__open(j, ev); break;
 	case EVENT_CONNECT: render__connect(j, ev); break;
+	case EVENT_SYSCALL: render__syscall(j, ev); break;
 	case EVENT_FLOW: render__flow(j, ev); break;
 	case EVENT_EXIT: render__exit(j, ev); break;
 	case EVENT_DROP: render__drop(j, ev); break;

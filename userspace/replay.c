@@ -12,6 +12,7 @@
 #include "flags.h"
 #include "netname.h"
 #include "replay.h"
+#include "syscalls.h"
 
 /* Sandboxes outlive a line: rules keep state per sandbox. */
 struct rsandbox {
@@ -268,6 +269,22 @@ static void flow__of(yajl_val v, struct ev_flow *f)
 	f->interval_ms = num(v, "interval_ms");
 }
 
+static void syscall__of(yajl_val v, struct ev_syscall *s)
+{
+	yajl_val args = get(v, "args");
+	const char *name = str(v, "name");
+
+	/* Names outlive the line: the watched table's, or "unknown". */
+	s->name = name && syscalls__nr(name) >= 0
+		? syscalls__name(syscalls__nr(name), false) : "unknown";
+	s->nr = num(v, "nr");
+	s->ret = num(v, "ret");
+	for (size_t i = 0; YAJL_IS_ARRAY(args) && i < args->u.array.len &&
+			   i < 4; i++)
+		if (YAJL_IS_INTEGER(args->u.array.values[i]))
+			s->args[i] = YAJL_GET_INTEGER(args->u.array.values[i]);
+}
+
 /* exit's code and signal back into a wait(2) status. */
 static uint32_t status__of(yajl_val v)
 {
@@ -306,6 +323,9 @@ static int body__of(struct replay *r, yajl_val doc, struct event *ev)
 	case EVENT_FORK:
 		ev->child_pid = num(body, "child_pid");
 		break;
+	case EVENT_SYSCALL:
+		syscall__of(body, &ev->syscall);
+		break;
 	default:
 		break;
 	}
@@ -314,6 +334,7 @@ static int body__of(struct replay *r, yajl_val doc, struct event *ev)
 
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
+	EVENT_SYSCALL,
 	EVENT_FLOW,
 };
 

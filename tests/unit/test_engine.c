@@ -874,7 +874,7 @@ static void gen_rule_cond(char *out, size_t size, uint32_t *events)
 static char *gen_rules(void)
 {
 	static const char *const kinds[] = { "exec", "fork", "exit", "open",
-					     "connect", "flow" };
+					     "connect", "flow", "syscall" };
 	size_t size = NR_RULES * 2048;
 	char *text = calloc(1, size);
 

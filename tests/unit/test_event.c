@@ -376,7 +376,7 @@ static void test_hdr_size_beyond_buffer(void **state)
 static void test_unknown_type(void **state)
 {
 	static const uint16_t types[] = {
-		0, 6, 7, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
+		0, 7, 8, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
 	};
 	struct event ev;
 
@@ -574,7 +574,8 @@ static void test_type_names(void **state)
 	assert_string_equal(event__type_name(EVENT_FLOW), "flow");
 	assert_string_equal(event__type_name(EVENT_DROP), "drop");
 	assert_string_equal(event__type_name((enum event_kind)0), "unknown");
-	assert_string_equal(event__type_name((enum event_kind)6), "unknown");
+	assert_string_equal(event__type_name(EVENT_SYSCALL), "syscall");
+	assert_string_equal(event__type_name((enum event_kind)7), "unknown");
 }
 
 int main(void)

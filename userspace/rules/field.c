@@ -381,6 +381,26 @@ static bool get_flow_allowed(const struct field_ctx *c, struct fval *v)
 						 c->ev->flow.key.port));
 }
 
+/* ---------------------------------------------------------------- syscall */
+
+static bool get_sys_name(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(c->ev->syscall.name));
+}
+
+static bool get_sys_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->syscall.ret);
+}
+
+#define SYS_ARG(fn, n)							\
+	static bool fn(const struct field_ctx *c, struct fval *v)	\
+	{								\
+		return num__set(v, (int64_t)c->ev->syscall.args[n]);	\
+	}
+SYS_ARG(get_sys_arg0, 0)
+SYS_ARG(get_sys_arg1, 1)
+
 /* ---------------------------------------------------------------- exit */
 
 static bool get_exit_code(const struct field_ctx *c, struct fval *v)
@@ -452,6 +472,10 @@ static const struct field fields[] = {
 	{ "flow.bytes", FT_NUM, FLOW, false, get_flow_bytes },
 	{ "flow.packets", FT_NUM, FLOW, false, get_flow_packets },
 	{ "flow.allowed", FT_BOOL, FLOW, false, get_flow_allowed },
+	{ "syscall.name", FT_STR, EVBIT(EVENT_SYSCALL), false, get_sys_name },
+	{ "syscall.ret", FT_NUM, EVBIT(EVENT_SYSCALL), false, get_sys_ret },
+	{ "syscall.arg0", FT_NUM, EVBIT(EVENT_SYSCALL), false, get_sys_arg0 },
+	{ "syscall.arg1", FT_NUM, EVBIT(EVENT_SYSCALL), false, get_sys_arg1 },
 	{ "exit.code", FT_NUM, EVBIT(EVENT_EXIT), false, get_exit_code },
 	{ "exit.signal", FT_NUM, EVBIT(EVENT_EXIT), false, get_exit_signal },
 	{ "fork.child_pid", FT_NUM, EVBIT(EVENT_FORK), false, get_child_pid },
@@ -478,7 +502,7 @@ static const struct {
 } event_names[] = {
 	{ EVENT_EXEC, "exec" }, { EVENT_FORK, "fork" }, { EVENT_EXIT, "exit" },
 	{ EVENT_OPEN, "open" }, { EVENT_CONNECT, "connect" },
-	{ EVENT_FLOW, "flow" },
+	{ EVENT_FLOW, "flow" }, { EVENT_SYSCALL, "syscall" },
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

@@ -27,7 +27,7 @@ enum field_type {
 #define EVBIT(kind)   (1u << ((kind) >= EVENT_FLOW ? (kind) - EVENT_FLOW + 8 : (kind)))
 #define EV_PROCESS    (EVBIT(EVENT_EXEC) | EVBIT(EVENT_FORK) | \
 		       EVBIT(EVENT_EXIT) | EVBIT(EVENT_OPEN) | \
-		       EVBIT(EVENT_CONNECT))
+		       EVBIT(EVENT_CONNECT) | EVBIT(EVENT_SYSCALL))
 #define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW))
 
 /* An address as rules compare it: v4-mapped IPv6 is folded to IPv4. */

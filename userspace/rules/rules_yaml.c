@@ -280,7 +280,7 @@ static void rule__event1(struct reader *r, yaml_node_t *n, void *arg)
 
 	if (s && !bit)
 		node__error(r, n, "unknown event type '%s' (exec, fork, exit, "
-			    "open, connect or flow)", s);
+			    "open, connect, flow or syscall)", s);
 	rule->events |= bit;
 }
 
@@ -290,7 +290,7 @@ static void rule__event(struct reader *r, struct item *it, yaml_node_t *v)
 	if (v->type == YAML_SEQUENCE_NODE &&
 	    v->data.sequence.items.start == v->data.sequence.items.top) {
 		node__error(r, v, "event names no event type (exec, fork, "
-			    "exit, open, connect or flow)");
+			    "exit, open, connect, flow or syscall)");
 		return;
 	}
 	node__each(r, v, "event", true, rule__event1, it->rule);

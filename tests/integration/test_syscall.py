@@ -1,0 +1,70 @@
+"""Syscalls that reach beyond a sandbox (bpf, mount, setns, unshare,
+io_uring_setup, ...) are recorded at exit, failed attempts included, and
+the shipped rules act on them."""
+
+import errno
+import os
+
+from conftest import make_sandbox, run_in_cgroup
+from policy_support import (actions, alerts, ctl_ok, wait_frozen)
+
+PY = "/usr/bin/python3"
+# bpf(BPF_MAP_CREATE, NULL, 0): EFAULT; io_uring_setup(1, NULL): EFAULT.
+CALLS = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for nr, args in ((321, (0, 0, 0)), (425, (1, 0))):
+    libc.syscall(nr, *args)
+"""
+
+
+def syscalls(records):
+    return [r for r in records if r["type"] == "syscall"]
+
+
+def test_watched_syscalls_are_recorded_with_their_result(sandbox_root,
+                                                         start_vigil):
+    sb = make_sandbox(sandbox_root, "sb-sys")
+    v = start_vigil(sandbox_root)
+    assert run_in_cgroup(sb, ["/usr/bin/unshare", "-U", "/bin/true"]) \
+        .wait(timeout=30) == 0
+    assert run_in_cgroup(sb, [PY, "-c", CALLS]).wait(timeout=30) == 0
+    v.wait_for(lambda r: r["type"] == "syscall" and
+               r["syscall"]["name"] == "io_uring_setup", what="io_uring")
+    got = {r["syscall"]["name"]: r for r in syscalls(v.stop())}
+    assert set(got) == {"unshare", "bpf", "io_uring_setup"}, got.keys()
+    assert got["unshare"]["syscall"]["ret"] == 0
+    assert got["unshare"]["syscall"]["args"][0] == 0x10000000  # CLONE_NEWUSER
+    assert got["unshare"]["proc"]["exe"] == "/usr/bin/unshare"
+    assert got["bpf"]["syscall"]["ret"] < 0
+    assert got["bpf"]["syscall"]["nr"] == 321
+    assert got["io_uring_setup"]["syscall"]["ret"] == -errno.EFAULT
+    assert got["io_uring_setup"]["syscall"]["args"][:2] == [1, 0]
+    assert all(r["sandbox"]["id"] == "sb-sys" for r in got.values())
+
+
+def test_processes_outside_sandboxes_are_not_recorded(sandbox_root,
+                                                      start_vigil):
+    v = start_vigil(sandbox_root)
+    os.spawnv(os.P_WAIT, "/usr/bin/unshare", ["unshare", "-U", "/bin/true"])
+    assert syscalls(v.stop()) == []
+
+
+def test_builtin_rules_freeze_a_bpf_attempt(vigil_bin, sandbox_root,
+                                            start_vigil):
+    """bpf() from a sandbox is an escape attempt (score 60): alert, then
+    freeze at the default profile's threshold."""
+    sb = make_sandbox(sandbox_root, "sb-bpf")
+    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
+    job = run_in_cgroup(sb, [PY, "-c", CALLS + "\nimport time\n"
+                             "time.sleep(60)\n"])
+    wait_frozen(sb)
+    v.wait_for(lambda r: r["type"] == "action", what="the freeze")
+    ctl_ok(vigil_bin, v.control, "kill", "sb-bpf")
+    job.wait(timeout=30)
+    records = v.stop()
+    assert [a["alert"]["rule"] for a in alerts(records)][:1] == \
+        ["host-escape-syscall"]
+    assert [(a["action"]["action"], a["action"]["reason"])
+            for a in actions(records)][:2] == \
+        [("freeze", "threshold"), ("kill", "operator")]
