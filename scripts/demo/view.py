@@ -1,5 +1,6 @@
 """Summarises a vigil JSON Lines file for the demo: executions,
-connections, egress flows and sensitive file opens one line each, then
+connections, host-reaching syscalls, egress flows and sensitive file opens
+one line each, then
 vigil's alerts and actions marked "!!". Everything else is only counted."""
 import json
 import sys
@@ -20,6 +21,9 @@ def describe(r):
     if t == "connect":
         c = r["connect"]
         return f"connect {c['proto']} {c['addr']}:{c['port']}  ret={c['ret']}"
+    if t == "syscall":
+        s = r["syscall"]
+        return f"syscall {s['name']}() = {s['ret']}"
     if t == "flow":
         f = r["flow"]
         return (f"flow    {f['proto']} -> {f['addr']}:{f['port']}  "

@@ -113,8 +113,10 @@ static inline bool cgtest__empty(const char *dir)
 	return n > 0 && strstr(buf, "populated 0");
 }
 
-/* Removes dir's cgroups below it, bottom up, then dir. */
-static inline void cgtest__rmdir_tree(const char *dir)
+static inline void cgtest__rmdir_tree(const char *dir);
+
+/* Removes the cgroups below dir, bottom up. */
+static inline void cgtest__rmdir_below(const char *dir)
 {
 	char sub[PATH_MAX];
 	struct dirent *de;
@@ -128,6 +130,12 @@ static inline void cgtest__rmdir_tree(const char *dir)
 	}
 	if (d)
 		closedir(d);
+}
+
+/* Removes dir's cgroups below it, bottom up, then dir. */
+static inline void cgtest__rmdir_tree(const char *dir)
+{
+	cgtest__rmdir_below(dir);
 	if (rmdir(dir) && errno != ENOENT)
 		print_error("cannot remove %s: %s\n", dir, strerror(errno));
 }
@@ -138,29 +146,16 @@ static inline void cgtest__rmdir_tree(const char *dir)
  * even where act.c does not. */
 static inline void cgtest__destroy(const char *dir, bool keep_top)
 {
-	char sub[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
 	cgtest__write(dir, "cgroup.freeze", "0");
 	cgtest__write(dir, "cgroup.kill", "1");
 	for (int i = 0; i < 5000 && !cgtest__empty(dir); i++)
 		usleep(1000);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
-	if (!keep_top) {
+	if (keep_top)
+		cgtest__rmdir_below(dir);
+	else
 		cgtest__rmdir_tree(dir);
-		return;
-	}
-	d = opendir(dir);
-	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		cgtest__rmdir_tree(sub);
-	}
-	if (d)
-		closedir(d);
 }
 
 /* A cgroup below the test root (and the ones above it), absolute path in
