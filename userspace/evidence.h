@@ -40,6 +40,11 @@ struct evidence_fd {
 	struct evidence_sock *sock;	/* NULL unless found in the tables */
 };
 
+/* What evidence__render writes at most, about: with the history an
+ * action record carries (POLICY_HISTORY_BYTES), under Kafka's default
+ * 1 MB message limit. */
+#define EVIDENCE_RENDER_BYTES (640 << 10)
+
 struct evidence_proc {
 	pid_t pid, ppid;
 	uid_t uid;		/* real uid */

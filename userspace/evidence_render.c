@@ -168,10 +168,24 @@ static void render__proc(struct json *j, const struct evidence_proc *p)
 	json__obj_end(j);
 }
 
+/* About what a process takes as JSON: its strings and each fd's, plus
+ * the keys around them. */
+static size_t proc__bytes(const struct evidence_proc *p)
+{
+	size_t n = 256 + p->argv_len;
+
+	n += p->exe ? strlen(p->exe) : 0;
+	n += p->cwd ? strlen(p->cwd) : 0;
+	for (size_t i = 0; i < p->nr_fds; i++)
+		n += 160 + (p->fds[i].target ? strlen(p->fds[i].target) : 0);
+	return n;
+}
+
 void evidence__render(struct json *j, const char *key,
 		      const struct evidence *e)
 {
-	size_t *order;
+	bool truncated = e && e->procs_truncated;
+	size_t *order, bytes = 0;
 
 	if (!e) {
 		json__null(j, key);
@@ -181,10 +195,20 @@ void evidence__render(struct json *j, const char *key,
 	json__obj_begin(j, key);
 	json__uint(j, "taken_at_ns", e->taken_ns);
 	json__arr_begin(j, "processes");
-	for (size_t i = 0; i < e->nr_procs; i++)
-		render__proc(j, &e->procs[order ? order[i] : i]);
+	for (size_t i = 0; i < e->nr_procs; i++) {
+		const struct evidence_proc *p = &e->procs[order ? order[i] : i];
+
+		/* The record must fit a Kafka message (1 MB by default):
+		 * the processes past the budget are left out, and said so. */
+		bytes += proc__bytes(p);
+		if (bytes > EVIDENCE_RENDER_BYTES) {
+			truncated = true;
+			break;
+		}
+		render__proc(j, p);
+	}
 	json__arr_end(j);
-	json__bool(j, "processes_truncated", e->procs_truncated);
+	json__bool(j, "processes_truncated", truncated);
 	json__obj_end(j);
 	free(order);
 }

@@ -64,6 +64,7 @@ struct scene {
 	struct evidence *e;
 	struct json *j;
 	yajl_val root;
+	size_t len;		/* of the last rendering */
 };
 
 /* The child's argv after exec: spaces, an empty string, a tab, bytes
@@ -312,6 +313,7 @@ static void render(struct scene *s, const struct evidence *e)
 	json__str(s->j, "type", "action");
 	evidence__render(s->j, "evidence", e);
 	assert_int_equal(json__end(s->j, &buf, &len), 0);
+	s->len = len;
 	yajl_tree_free(s->root);
 	s->root = yajl_tree_parse(buf, err, sizeof(err));
 	if (!s->root)
@@ -513,6 +515,30 @@ static void test_tree_order(void **state)
 				    (const char *[]){ "exe", NULL })));
 }
 
+/* 256 processes with long command lines do not fit a Kafka message:
+ * the rendering stops at its budget and says the list is cut. */
+static void test_render_budget(void **state)
+{
+	static struct evidence_proc procs[EVIDENCE_MAX_PROCS];
+	static char argv[EVIDENCE_MAX_ARGV];
+	struct evidence e = { .procs = procs, .nr_procs = EVIDENCE_MAX_PROCS };
+	struct scene *s = *state;
+	yajl_val arr;
+
+	memset(argv, 'a', sizeof(argv));
+	for (int i = 0; i < EVIDENCE_MAX_PROCS; i++)
+		procs[i] = (struct evidence_proc){ .pid = i + 2, .ppid = 1,
+						   .argv = argv,
+						   .argv_len = sizeof(argv) };
+	render(s, &e);
+	arr = at(s->root, (const char *[]){ "evidence", "processes", NULL });
+	assert_true(arr->u.array.len > 100);
+	assert_true(arr->u.array.len < EVIDENCE_MAX_PROCS);
+	assert_true(YAJL_IS_TRUE(at(s->root, (const char *[]){
+		"evidence", "processes_truncated", NULL })));
+	assert_true(s->len < EVIDENCE_RENDER_BYTES + (64 << 10));
+}
+
 /* argv without its last NUL (cut) still ends in a string; sockets with
  * empty fields render them null. */
 static void test_render_edges(void **state)
@@ -641,6 +667,7 @@ int main(int argc, char **argv)
 		T(test_take_gone),
 		T(test_tree_order),
 		T(test_render_edges),
+	T(test_render_budget),
 		T(test_parse),
 #undef T
 	};
