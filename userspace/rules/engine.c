@@ -224,6 +224,7 @@ static void engine__match_all(struct engine *e, struct sb_state *sb,
 	const struct rule *direct_rule = NULL;
 	enum act_level direct = LEVEL_NONE;
 	size_t words = rindex__words(e->rs->index);
+	bool matched = false;
 
 	engine__lapse(sb, ev->f.ev->ktime_ns);
 	rindex__candidates(e->rs->index, ev, e->bits);
@@ -238,6 +239,7 @@ static void engine__match_all(struct engine *e, struct sb_state *sb,
 			    !cond__eval(r->when, ev) ||
 			    (r->window && !window__fires(e, sb, r, ev)))
 				continue;
+			matched = true;
 			l = engine__match(e, sb, r, ev);
 			if (l > direct) {
 				direct = l;
@@ -245,7 +247,9 @@ static void engine__match_all(struct engine *e, struct sb_state *sb,
 			}
 		}
 	}
-	engine__decide(e, sb, ev->f.ev, direct, direct_rule);
+	/* Without a match the risk only decays: nothing new to decide. */
+	if (matched)
+		engine__decide(e, sb, ev->f.ev, direct, direct_rule);
 }
 
 void engine__event(struct engine *e, const struct event *ev)
