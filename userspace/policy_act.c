@@ -53,10 +53,10 @@ static void evfile__name(struct policy *p, const struct psb *sb,
 }
 
 /* The acts themselves; each fills o. */
-static void do__freeze(struct psb *sb, const char *dir, struct outcome *o)
+/* The freeze itself happened with the evidence (do__evidence); err is
+ * how it went. */
+static void do__freeze(struct psb *sb, int err, struct outcome *o)
 {
-	int err = act__freeze(dir, FREEZE_MS);
-
 	if (err) {
 		o->outcome = "failed";
 		o->error = strerror(-err);
@@ -120,14 +120,14 @@ static void verdict__note(struct psb *sb, const struct act_req *req)
 
 /* Freeze first whatever the act, so the evidence is what the sandbox
  * was, not what it became while being read. */
-static struct evidence *do__evidence(const char *dir)
+static struct evidence *do__evidence(const char *dir, int *err)
 {
 	uint64_t t0 = act__boot_ns(), t1;
-	int err = act__freeze(dir, FREEZE_MS);
 	struct evidence *e;
 
-	if (err)
-		log__errno(err, "%s: freezing for evidence", dir);
+	*err = act__freeze(dir, FREEZE_MS);
+	if (*err)
+		log__errno(*err, "%s: freezing for evidence", dir);
 	t1 = act__boot_ns();
 	e = evidence__take(dir);
 	log_debug("%s: frozen in %llu us, evidence in %llu us", dir,
@@ -153,12 +153,14 @@ static void do__perform(struct policy *p, struct psb *sb,
 		o.error = strerror(-err);
 	} else if (req->level == LEVEL_NONE) {
 		do__thaw(p, sb, dir, &o);
-	} else if (req->level >= LEVEL_FREEZE) {
-		*evd = sb->kill_tries ? NULL : do__evidence(dir);
-		if (req->level == LEVEL_FREEZE)
-			do__freeze(sb, dir, &o);
-		else
-			do__kill(p, sb, dir, req->since_ns, &o);
+	} else if (req->level == LEVEL_FREEZE) {
+		*evd = do__evidence(dir, &err);
+		do__freeze(sb, err, &o);
+	} else if (req->level == LEVEL_KILL) {
+		/* A retried kill took its evidence the first time. */
+		if (!sb->kill_tries)
+			*evd = do__evidence(dir, &err);
+		do__kill(p, sb, dir, req->since_ns, &o);
 	}
 	rec->action.outcome = o.outcome;
 	rec->action.error = o.error;
