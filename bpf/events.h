@@ -21,6 +21,8 @@
 #define VIGIL_UNIX_MAX   108	/* sun_path */
 #define VIGIL_MAX_ROOTS  8	/* sandbox roots one collector watches */
 #define VIGIL_MAX_NR     512	/* syscall numbers the dispatch tables hold */
+#define VIGIL_MAX_FILESETS 64	/* protected file sets: bits of a __u64 */
+#define VIGIL_ALLOW_PORTS 8	/* port ranges per allowed network */
 
 enum vigil_type {
 	VIGIL_EV_EXEC    = 1,
@@ -29,6 +31,7 @@ enum vigil_type {
 	VIGIL_EV_OPEN    = 4,
 	VIGIL_EV_CONNECT = 5,
 	VIGIL_EV_SYSCALL = 6,
+	VIGIL_EV_BUDGET  = 7,
 };
 
 enum vigil_flag {
@@ -36,6 +39,22 @@ enum vigil_flag {
 	VIGIL_F_PATH_TRUNC = 1 << 1,	/* a path hit VIGIL_PATH_MAX or depth */
 	VIGIL_F_DELETED    = 1 << 2,	/* the resolved file is unlinked */
 	VIGIL_F_COMPAT     = 1 << 3,	/* 32-bit (ia32) syscall */
+	VIGIL_F_KILLED     = 1 << 4,	/* the kernel side sent the task SIGKILL */
+};
+
+/* What a process's standard fds (0, 1, 2) were when it exec'd: a shell
+ * whose stdin is an inet socket is a reverse shell. */
+enum vigil_fdtype {
+	VIGIL_FD_NONE = 0,	/* closed */
+	VIGIL_FD_FILE,
+	VIGIL_FD_DIR,
+	VIGIL_FD_TTY,
+	VIGIL_FD_CHR,		/* another character device (/dev/null) */
+	VIGIL_FD_PIPE,		/* pipe or FIFO */
+	VIGIL_FD_UNIX,		/* unix socket */
+	VIGIL_FD_INET,		/* inet or inet6 socket */
+	VIGIL_FD_SOCK,		/* another socket family */
+	VIGIL_FD_OTHER,		/* anon inode (eventfd, memfd is FILE), ... */
 };
 
 /* Which syscall produced an open or exec record. */
@@ -78,6 +97,9 @@ struct vigil_exec {
 	__u16 argv_len;
 	__u32 argc;		/* arguments in argv[] */
 	__u32 __pad;
+	__u64 filesets;		/* protected file sets the file belongs to */
+	__u8 stdio[3];		/* enum vigil_fdtype of fds 0, 1, 2 */
+	__u8 __pad2[5];
 	char data[];
 };
 
@@ -106,6 +128,7 @@ struct vigil_open {
 	__u16 path_len;
 	__u16 arg_len;
 	__u16 __pad;
+	__u64 filesets;		/* protected file sets the file belongs to */
 	char data[];
 };
 
@@ -140,6 +163,69 @@ struct vigil_syscall {
 	__u64 args[4];
 };
 
+/*
+ * A sandbox spent its egress budget: the packet that would have crossed it
+ * was dropped, as is every later one to a destination outside its
+ * profile's allowlist. Sent once per sandbox by the cgroup_skb program,
+ * which runs without a reliable task: hdr has the socket's cgroup and
+ * sandbox and zero pid, uid and comm.
+ */
+struct vigil_budget {
+	struct vigil_hdr hdr;
+	__u64 budget;		/* bytes allowed outside the allowlist */
+	__u64 spent;		/* bytes sent before the first drop */
+	__u64 crossed_ns;	/* when the first packet was dropped */
+	__u32 profile;		/* the allowlist the kernel applied */
+	__u16 family;
+	__u16 port;		/* destination of the dropped packet */
+	__u8 addr[16];
+	__u8 proto;
+	__u8 __pad[7];
+};
+
+/* Kernel-side enforcement, kept in sync with the rules by user space. */
+
+/* A protected file, as stat(2) reports it. */
+struct vigil_inode {
+	__u64 ino;
+	__u32 dev;		/* new_encode_dev, as st_dev */
+	__u32 __pad;
+};
+
+/* What the kernel enforces in one sandbox; key 0 of the policies map
+ * holds what applies to sandboxes user space has not placed yet. */
+struct vigil_policy {
+	__u64 open_kill;	/* file sets whose opening kills the opener */
+	__u64 exec_kill;	/* file sets whose exec kills */
+	__u64 egress_budget;	/* bytes outside the allowlist; 0: no budget */
+	__u32 profile;		/* the allowlist, egress_allow's profile */
+	__u32 __pad;
+};
+
+/* An allowed network of one profile: an LPM key over profile, then the
+ * address, v4 as v4-mapped v6 (::ffff:a.b.c.d). */
+struct vigil_allow_key {
+	__u32 prefixlen;	/* 32 (profile, matched whole) + address bits */
+	__u32 profile;
+	__u8 addr[16];
+};
+
+/* The ports allowed on that network, the ranges of every shorter
+ * prefix covering it included (an LPM lookup finds the longest only). */
+struct vigil_allow {
+	__u16 nr;
+	__u16 lo[VIGIL_ALLOW_PORTS];
+	__u16 hi[VIGIL_ALLOW_PORTS];
+};
+
+/* A sandbox's egress outside its allowlist, written by the kernel. */
+struct vigil_spent {
+	__u64 bytes;		/* payload let through */
+	__u64 dropped_bytes;
+	__u64 dropped_packets;
+	__u64 reported;		/* the budget record was sent */
+};
+
 /* Egress accounting, kept in BPF maps and drained by the collector. The
  * epoch lets the collector drain a finished interval while the kernel
  * writes the next one, so no increment is lost to a read/delete race. */
@@ -165,6 +251,7 @@ enum vigil_drop {
 	VIGIL_DROP_RINGBUF = 0,	/* ring buffer full: a record was lost */
 	VIGIL_DROP_FLOWS,	/* flow map full: bytes not attributed */
 	VIGIL_DROP_INFLIGHT,	/* no task storage for a syscall's arguments */
+	VIGIL_DROP_BUDGET,	/* egress_spent full: bytes not budgeted */
 	VIGIL_DROP_MAX,
 };
 

@@ -6,6 +6,7 @@
  * memfd names the real file) and argv is read from the new mm in one copy.
  * A failed exec is reported at syscall exit from the saved arguments.
  */
+#include "enforce.bpf.h"
 #include "path.bpf.h"
 
 #define ARGV_MASK      (VIGIL_ARGV_MAX - 1)
@@ -104,6 +105,12 @@ static __always_inline struct vigil_exec *exec__begin(__u64 sandbox,
 	e->argv_len = 0;
 	e->argc = 0;
 	e->__pad = 0;
+	e->filesets = 0;
+	/* The fds the program starts with (or would have): after a
+	 * successful exec, close-on-exec is already done. */
+	for (int i = 0; i < 3; i++)
+		e->stdio[i] = fd__type(i);
+	__builtin_memset(e->__pad2, 0, sizeof(e->__pad2));
 	return e;
 }
 
@@ -153,6 +160,7 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 	if (a && a->sandbox && a->compat)
 		flags |= VIGIL_F_COMPAT;
 	file__id(BPF_CORE_READ(bprm, file), &e->dev, &e->ino);
+	e->filesets = enforce__file(sb, e->dev, e->ino, true, &flags);
 	e->file_len = path__copy(e->data, BPF_CORE_READ(bprm, file), &flags);
 	e->arg_len = exec__arg(&e->data[e->file_len & PATH_MASK], a, bprm);
 	e->argc = BPF_CORE_READ(bprm, argc);

@@ -2,8 +2,9 @@
 /*
  * open, openat, openat2 and creat: the raw arguments are saved at entry,
  * and at exit the new fd's file is resolved to the path, device and inode
- * actually opened.
+ * actually opened, which is checked against the protected files.
  */
+#include "enforce.bpf.h"
 #include "path.bpf.h"
 
 #define O_WRONLY 01
@@ -100,8 +101,11 @@ static __always_inline void open__fill(struct vigil_open *e,
 	e->ino = 0;
 	e->__pad = 0;
 	e->path_len = 0;
+	e->filesets = 0;
 	if (f) {
 		file__id(f, &e->dev, &e->ino);
+		e->filesets = enforce__file(a->sandbox, e->dev, e->ino, false,
+					    &flags);
 		e->path_len = path__copy(e->data, f, &flags);
 	}
 	/* The raw argument is read at exit; a racing thread could rewrite

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Maps every vigil BPF object declares. Each object gets its own instance;
- * the loader makes all objects share the first object's `events` and
- * `drops` (bpf_map__reuse_fd), so the collector reads one ring buffer and
- * one set of drop counters.
+ * the loader makes all objects share the first object's (bpf_map__reuse_fd),
+ * so the collector reads one ring buffer and one set of drop counters and
+ * keeps one copy of the enforcement maps.
  */
 #ifndef VIGIL_MAPS_BPF_H
 #define VIGIL_MAPS_BPF_H
@@ -23,5 +23,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
+
+/* Protected files: (dev, ino) -> the bits of the sets they belong to.
+ * Written by user space from the rules' file sets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct vigil_inode);
+	__type(value, __u64);
+} protected SEC(".maps");
+
+/* What the kernel enforces per sandbox (key: sandbox cgroup id; 0: the
+ * default for sandboxes not placed yet). Written by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct vigil_policy);
+} policies SEC(".maps");
 
 #endif /* VIGIL_MAPS_BPF_H */

@@ -4,8 +4,10 @@
  * destination aggregated in the flows map. Bytes are counted at packet
  * level by a cgroup_skb program on each root, so write(), sendfile(),
  * splice() and io_uring sends cannot hide; the send syscalls add the call
- * counts and the byte counts the callers saw.
+ * counts and the byte counts the callers saw. The same program enforces
+ * each sandbox's egress budget to destinations outside its allowlist.
  */
+#include "enforce.bpf.h"
 #include "path.bpf.h"
 
 #define ETH_P_IP    0x0800
@@ -16,8 +18,6 @@
 #define IPPROTO_ROUTING 43
 #define IPPROTO_DSTOPTS 60
 #define IPV6_EXT_MAX 4	/* extension headers skipped before giving up */
-#define S_IFMT      00170000
-#define S_IFSOCK    0140000
 #define SA_MAX      (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
 #define MMSG_MAX    1024	/* UIO_MAXIOV: sendmmsg's own limit */
 
@@ -367,11 +367,127 @@ static __always_inline __u32 skb__l4(struct __sk_buff *skb, __u32 off,
 	return 0;
 }
 
+/* Allowed networks of every profile, with their ports. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vigil_allow_key);
+	__type(value, struct vigil_allow);
+} egress_allow SEC(".maps");
+
+/* Each sandbox's egress outside its allowlist, against its budget. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct vigil_spent);
+} egress_spent SEC(".maps");
+
+/* Whether profile allows the destination in k. */
+static __always_inline bool egress__allowed(__u32 profile,
+					    const struct vigil_flow_key *k)
+{
+	struct vigil_allow_key key = { .prefixlen = 32 + 128,
+				       .profile = profile };
+	struct vigil_allow *a;
+
+	if (k->family == AF_INET) {
+		key.addr[10] = key.addr[11] = 0xff;
+		__builtin_memcpy(&key.addr[12], k->addr, 4);
+	} else {
+		__builtin_memcpy(key.addr, k->addr, 16);
+	}
+	a = bpf_map_lookup_elem(&egress_allow, &key);
+	if (!a)
+		return false;
+	for (int i = 0; i < VIGIL_ALLOW_PORTS; i++) {
+		if (i >= a->nr)
+			break;
+		if (k->port >= a->lo[i] && k->port <= a->hi[i])
+			return true;
+	}
+	return false;
+}
+
+static __always_inline struct vigil_spent *spent__get(__u64 sandbox)
+{
+	static const struct vigil_spent zero;
+	struct vigil_spent *s = bpf_map_lookup_elem(&egress_spent, &sandbox);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(&egress_spent, &sandbox, &zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&egress_spent, &sandbox);
+	if (!s)
+		drop__count(VIGIL_DROP_BUDGET);
+	return s;
+}
+
+/* The budget record, once per sandbox; no task context here. */
+static __always_inline void budget__report(struct __sk_buff *skb,
+					   const struct vigil_flow_key *k,
+					   const struct vigil_policy *p,
+					   __u64 spent)
+{
+	struct vigil_budget *b = bpf_ringbuf_reserve(&events, sizeof(*b), 0);
+
+	if (!b) {
+		drop__count(VIGIL_DROP_RINGBUF);
+		return;
+	}
+	__builtin_memset(b, 0, sizeof(*b));
+	b->hdr.type = VIGIL_EV_BUDGET;
+	b->hdr.size = sizeof(*b);
+	b->hdr.ktime_ns = bpf_ktime_get_boot_ns();
+	b->hdr.cgroup_id = bpf_skb_cgroup_id(skb);
+	b->hdr.sandbox_cgid = k->sandbox_cgid;
+	b->budget = p->egress_budget;
+	b->spent = spent;
+	b->crossed_ns = b->hdr.ktime_ns;
+	b->profile = p->profile;
+	b->family = k->family;
+	b->port = k->port;
+	b->proto = k->proto;
+	__builtin_memcpy(b->addr, k->addr, sizeof(b->addr));
+	bpf_ringbuf_submit(b, BPF_RB_FORCE_WAKEUP);
+}
+
+/*
+ * 1 to let the packet go, 0 to drop it: once a sandbox's payload to
+ * destinations outside its allowlist would exceed its budget, that
+ * packet and every later one to such destinations are dropped, pure ACKs
+ * included, so the connection is severed before user space acts.
+ */
+static __always_inline int egress__budget(struct __sk_buff *skb,
+					  const struct vigil_flow_key *k,
+					  __u64 payload)
+{
+	struct vigil_policy *p = policy__of(k->sandbox_cgid);
+	struct vigil_spent *s;
+
+	if (!p || !p->egress_budget || egress__allowed(p->profile, k))
+		return 1;
+	s = spent__get(k->sandbox_cgid);
+	if (!s)
+		return 1;
+	if (!s->dropped_packets && s->bytes + payload <= p->egress_budget) {
+		__sync_fetch_and_add(&s->bytes, payload);
+		return 1;
+	}
+	__sync_fetch_and_add(&s->dropped_bytes, payload);
+	__sync_fetch_and_add(&s->dropped_packets, 1);
+	if (__sync_val_compare_and_swap(&s->reported, 0, 1) == 0)
+		budget__report(skb, k, p, s->bytes);
+	return 0;
+}
+
 SEC("cgroup_skb/egress")
 int net_egress(struct __sk_buff *skb)
 {
 	struct vigil_flow_key k = { .sandbox_cgid = scope__of(skb) };
 	struct vigil_flow_val *v;
+	__u64 payload;
 	int l3;
 	__u32 hdrs;
 
@@ -381,14 +497,14 @@ int net_egress(struct __sk_buff *skb)
 	if (l3 < 0)
 		return 1;
 	hdrs = l3 + skb__l4(skb, l3, &k);
+	/* GSO packets carry many segments behind one header set, so len
+	 * minus headers is still exactly the payload. */
+	payload = skb->len > hdrs ? skb->len - hdrs : 0;
 	k.epoch = flow_epoch;
 	v = flow__get(&k);
 	if (v) {
-		/* GSO packets carry many segments behind one header set, so
-		 * len minus headers is still exactly the payload. */
-		__sync_fetch_and_add(&v->bytes,
-				     skb->len > hdrs ? skb->len - hdrs : 0);
+		__sync_fetch_and_add(&v->bytes, payload);
 		__sync_fetch_and_add(&v->packets, 1);
 	}
-	return 1;
+	return egress__budget(skb, &k, payload);
 }

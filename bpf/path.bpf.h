@@ -148,6 +148,54 @@ static __always_inline struct file *fd__file(int fd)
 	return f;
 }
 
+#define S_IFMT   00170000
+#define S_IFSOCK 0140000
+#define S_IFREG  0100000
+#define S_IFDIR  0040000
+#define S_IFCHR  0020000
+#define S_IFIFO  0010000
+
+/* Terminals: tty and ttyS (4), /dev/tty and ptmx (5), pty slaves
+ * (136-143). The kernel's dev_t is MAJOR << 20 | MINOR. */
+static __always_inline bool rdev__tty(dev_t rdev)
+{
+	__u32 major = rdev >> 20;
+
+	return major == 4 || major == 5 || (major >= 136 && major <= 143);
+}
+
+/* The socket family behind a socket file, as an enum vigil_fdtype. */
+static __always_inline __u8 sock__fdtype(struct file *f)
+{
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+
+	if (family == AF_INET || family == AF_INET6)
+		return VIGIL_FD_INET;
+	return family == AF_UNIX ? VIGIL_FD_UNIX : VIGIL_FD_SOCK;
+}
+
+/* What fd of the current task is (enum vigil_fdtype). */
+static __always_inline __u8 fd__type(int fd)
+{
+	struct file *f = fd__file(fd);
+	struct inode *inode;
+
+	if (!f)
+		return VIGIL_FD_NONE;
+	inode = BPF_CORE_READ(f, f_inode);
+	switch (BPF_CORE_READ(inode, i_mode) & S_IFMT) {
+	case S_IFREG: return VIGIL_FD_FILE;
+	case S_IFDIR: return VIGIL_FD_DIR;
+	case S_IFIFO: return VIGIL_FD_PIPE;
+	case S_IFSOCK: return sock__fdtype(f);
+	case S_IFCHR:
+		return rdev__tty(BPF_CORE_READ(inode, i_rdev)) ? VIGIL_FD_TTY
+							      : VIGIL_FD_CHR;
+	default: return VIGIL_FD_OTHER;
+	}
+}
+
 /* Device as stat(2) encodes st_dev (new_encode_dev), from the kernel's
  * internal MAJOR<<20|MINOR. */
 static __always_inline __u32 dev__encode(dev_t dev)

@@ -120,10 +120,15 @@ static __always_inline void submit(void *rec)
  */
 static __always_inline void emit(void *rec, __u64 size, __u64 max)
 {
+	struct vigil_hdr *h = rec;
+	/* A task the kernel killed: user space has a sandbox to kill, now. */
+	__u64 wake = h->flags & VIGIL_F_KILLED ? BPF_RB_FORCE_WAKEUP
+					       : wakeup__flags(size);
+
 	if (size > max)
 		size = max;
-	((struct vigil_hdr *)rec)->size = size;
-	if (bpf_ringbuf_output(&events, rec, size, wakeup__flags(size)))
+	h->size = size;
+	if (bpf_ringbuf_output(&events, rec, size, wake))
 		drop__count(VIGIL_DROP_RINGBUF);
 }
 

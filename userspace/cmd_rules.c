@@ -65,6 +65,7 @@ out:
 /* ---------------------------------------------------------------- test */
 
 struct tester {
+	const struct ruleset *rs;
 	struct render render;
 	struct policy *policy;
 	uint64_t seq;		/* the replay's last, so alerts follow it */
@@ -92,7 +93,7 @@ static void tester__emit(void *ctx, struct event *ev)
 
 static int tester__replay(struct tester *t, FILE *in, const char *name)
 {
-	struct replay *r = replay__new();
+	struct replay *r = replay__new(t->rs);
 	char *line = NULL, why[256];
 	size_t cap = 0, lineno = 0, records = 0, skipped = 0;
 	ssize_t len;
@@ -132,7 +133,7 @@ static int tester__replay(struct tester *t, FILE *in, const char *name)
 static int rules__replay(const struct ruleset *rs, const char *path)
 {
 	struct policy_opts o = { .dry_run = true, .history = 0 };
-	struct tester t = { 0 };
+	struct tester t = { .rs = rs };
 	FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	int err;
 

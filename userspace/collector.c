@@ -7,6 +7,7 @@
 
 #include "collector.h"
 #include "drops.h"
+#include "enforce.h"
 #include "event.h"
 #include "flows.h"
 #include "loader.h"
@@ -31,6 +32,8 @@ struct collector {
 	struct sink *sinks[COLLECTOR_MAX_SINKS];
 	int nr_sinks;
 	struct policy *policy;
+	struct enforce *enforce;	/* NULL without rules */
+	const char *const *fileset_names;
 	uint64_t seq;
 	uint64_t malformed;
 	uint64_t tick_ns;	/* flow interval */
@@ -108,7 +111,14 @@ static int collector__on_record(void *ctx, void *data, size_t size)
 		c->malformed++;
 		return 0;
 	}
-	collector__process(c, &ev);
+	ev.fileset_names = c->fileset_names;
+	if (ev.kind == EVENT_BUDGET) {
+		ev.sandbox = sandboxes__get(c->sandboxes,
+					    ev.budget.sandbox_cgid);
+		collector__emit(c, &ev);
+	} else {
+		collector__process(c, &ev);
+	}
 	return 0;
 }
 
@@ -152,6 +162,8 @@ int collector__poll(struct collector *c, int timeout_ms)
 		wait_ms = 0;
 	if (wait_ms > timeout_ms)
 		wait_ms = timeout_ms;
+	if (c->enforce)
+		enforce__refresh(c->enforce);
 	n = ring_buffer__poll(c->ring, wait_ms < POLL_MS ? wait_ms : POLL_MS);
 	/* poll consumes only after a wakeup; records below the wakeup
 	 * threshold are picked up here. */
@@ -172,6 +184,25 @@ static const char *collector__sandbox_cgroup(void *ctx, uint64_t cgid)
 	struct collector *c = ctx;
 
 	return sandboxes__get(c->sandboxes, cgid)->cgroup;
+}
+
+/* The kernel's enforcement maps follow the rules, and each sandbox gets
+ * its profile's policy as soon as it is discovered. */
+static int collector__enforce(struct collector *c, const struct ruleset *rs)
+{
+	struct enforce_maps maps;
+	struct sandbox_hooks hooks = {
+		.added = enforce__place, .removed = enforce__forget,
+	};
+
+	loader__enforce_maps(c->loader, &maps);
+	c->enforce = enforce__new(rs, &maps);
+	if (!c->enforce)
+		return -ENOMEM;
+	hooks.ctx = c->enforce;
+	sandboxes__set_hooks(c->sandboxes, &hooks);
+	c->fileset_names = rs->fileset_names;
+	return 0;
 }
 
 static int collector__init(struct collector *c, struct collector_opts *o)
@@ -201,7 +232,7 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		o->policy.roots = o->roots;
 		c->policy = policy__new(o->rules, &o->policy,
 					collector__emit_policy, c);
-		if (!c->policy)
+		if (!c->policy || collector__enforce(c, o->rules))
 			return -ENOMEM;
 	}
 	flows__init(&c->flows, c->loader, now);
@@ -267,6 +298,7 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 		collector__stats(c, stats);
 	ring_buffer__free(c->ring);
 	loader__stop(c->loader);
+	enforce__free(c->enforce);
 	for (int i = 0; i < c->nr_sinks; i++)
 		c->sinks[i]->close(c->sinks[i]);
 	policy__free(c->policy);

@@ -45,6 +45,8 @@ static int decode__exec(const struct vigil_exec *r, size_t size,
 	e->ino = r->ino;
 	e->sys = r->sys;
 	e->argc = r->argc;
+	e->filesets = r->filesets;
+	memcpy(e->stdio, r->stdio, sizeof(e->stdio));
 	if (cursor__take(&c, r->file_len, &e->file) ||
 	    cursor__take(&c, r->arg_len, &e->arg) ||
 	    cursor__take(&c, r->argv_len, &e->argv))
@@ -65,6 +67,7 @@ static int decode__open(const struct vigil_open *r, size_t size,
 	e->dev = r->dev;
 	e->ino = r->ino;
 	e->sys = r->sys;
+	e->filesets = r->filesets;
 	if (cursor__take(&c, r->path_len, &e->path) ||
 	    cursor__take(&c, r->arg_len, &e->arg))
 		return -EINVAL;
@@ -94,6 +97,19 @@ static void decode__syscall(const struct vigil_syscall *s,
 		e->name = "unknown";
 }
 
+static void decode__budget(const struct vigil_budget *r, struct ev_budget *e)
+{
+	e->sandbox_cgid = r->hdr.sandbox_cgid;
+	e->budget = r->budget;
+	e->spent = r->spent;
+	e->crossed_ns = r->crossed_ns;
+	e->profile = r->profile;
+	e->family = r->family;
+	e->port = r->port;
+	e->proto = r->proto;
+	memcpy(e->addr, r->addr, sizeof(e->addr));
+}
+
 /* The smallest valid size of each kernel record type. */
 static size_t decode__min_size(uint16_t type)
 {
@@ -104,6 +120,7 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_OPEN: return sizeof(struct vigil_open);
 	case VIGIL_EV_CONNECT: return sizeof(struct vigil_connect);
 	case VIGIL_EV_SYSCALL: return sizeof(struct vigil_syscall);
+	case VIGIL_EV_BUDGET: return sizeof(struct vigil_budget);
 	default: return 0;
 	}
 }
@@ -136,6 +153,11 @@ int event__decode(const void *data, size_t size, struct event *ev)
 	case VIGIL_EV_SYSCALL:
 		decode__syscall(data, &ev->syscall);
 		return 0;
+	case VIGIL_EV_BUDGET:
+		/* Sent from packet context: there is no process to name. */
+		decode__budget(data, &ev->budget);
+		ev->hdr = NULL;
+		return 0;
 	default:
 		ev->exit_code = ((const struct vigil_exit *)data)->exit_code;
 		return 0;
@@ -151,6 +173,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_OPEN: return "open";
 	case EVENT_CONNECT: return "connect";
 	case EVENT_SYSCALL: return "syscall";
+	case EVENT_BUDGET: return "budget";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";

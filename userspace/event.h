@@ -23,6 +23,7 @@ enum event_kind {
 	EVENT_OPEN = VIGIL_EV_OPEN,
 	EVENT_CONNECT = VIGIL_EV_CONNECT,
 	EVENT_SYSCALL = VIGIL_EV_SYSCALL,
+	EVENT_BUDGET = VIGIL_EV_BUDGET,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -40,6 +41,8 @@ struct ev_exec {
 	uint64_t ino;
 	uint16_t sys;
 	uint32_t argc;
+	uint64_t filesets;	/* bits: protected file sets, by index */
+	uint8_t stdio[3];	/* enum vigil_fdtype of fds 0, 1, 2 */
 	struct bytes file, arg, argv;	/* argv: NUL-separated */
 };
 
@@ -48,6 +51,7 @@ struct ev_open {
 	uint32_t flags, mode, dev;
 	uint64_t ino;
 	uint16_t sys;
+	uint64_t filesets;	/* bits: protected file sets, by index */
 	struct bytes path, arg;
 };
 
@@ -62,6 +66,17 @@ struct ev_syscall {
 	uint32_t nr;
 	int64_t ret;
 	uint64_t args[4];
+};
+
+/* The sandbox's egress budget ran out (struct vigil_budget). */
+struct ev_budget {
+	uint64_t sandbox_cgid;	/* no process: the record has no hdr */
+	uint64_t budget, spent;
+	uint64_t crossed_ns;
+	uint32_t profile;
+	uint16_t family, port;
+	uint8_t proto;
+	uint8_t addr[16];
 };
 
 struct ev_flow {
@@ -107,6 +122,10 @@ struct ev_action {
 	const char *outcome;	/* done, failed, refused, dry-run */
 	const char *error;	/* why not done, or NULL */
 	double latency_ms;	/* kill: trigger to empty cgroup; < 0 none */
+	/* What the kernel did first: "sigkill" (the task that opened or
+	 * exec'd a protected file), "drop" (packets past the egress
+	 * budget), or NULL. */
+	const char *kernel_verdict;
 	const struct evidence *evidence;	/* or NULL */
 	const char *evidence_file;		/* or NULL */
 	/* The sandbox's last records before the action, JSON texts. */
@@ -122,11 +141,14 @@ struct event {
 	const struct vigil_hdr *hdr;	/* process events only */
 	const struct sandbox *sandbox;	/* NULL for drop */
 	const struct proc *proc;	/* process events only */
+	/* Names of the protected file sets by bit (ruleset's), or NULL. */
+	const char *const *fileset_names;
 	union {
 		struct ev_exec exec;
 		struct ev_open open;
 		struct ev_connect connect;
 		struct ev_syscall syscall;
+		struct ev_budget budget;
 		uint32_t child_pid;	/* fork */
 		uint32_t exit_code;	/* exit, as wait(2) reports it */
 		struct ev_flow flow;

@@ -123,14 +123,24 @@ static void loader__no_autoattach(struct bpf_object *obj)
 	}
 }
 
-/* Makes obj use the dispatch object's ring buffer and drop counters. */
+static int loader__reuse(struct bpf_object *obj, const struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+
+	return bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, name),
+				 bpf_map__fd(map));
+}
+
+/* Makes obj use the dispatch object's instances of the maps every object
+ * declares (bpf/maps.bpf.h). */
 static int loader__share(struct loader *l, struct bpf_object *obj)
 {
-	struct bpf_map *events = bpf_object__find_map_by_name(obj, "events");
-	struct bpf_map *drops = bpf_object__find_map_by_name(obj, "drops");
+	const struct dispatch_bpf *d = l->dispatch;
 
-	return bpf_map__reuse_fd(events, bpf_map__fd(l->dispatch->maps.events)) ?:
-	       bpf_map__reuse_fd(drops, bpf_map__fd(l->dispatch->maps.drops));
+	return loader__reuse(obj, d->maps.events) ?:
+	       loader__reuse(obj, d->maps.drops) ?:
+	       loader__reuse(obj, d->maps.protected) ?:
+	       loader__reuse(obj, d->maps.policies);
 }
 
 /* What a failed load most likely means, in the user's terms. */
@@ -311,6 +321,14 @@ int loader__drops_fd(const struct loader *l)
 int loader__flows_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->net->maps.flows);
+}
+
+void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
+{
+	m->protected = bpf_map__fd(l->dispatch->maps.protected);
+	m->policies = bpf_map__fd(l->dispatch->maps.policies);
+	m->allow = bpf_map__fd(l->net->maps.egress_allow);
+	m->spent = bpf_map__fd(l->net->maps.egress_spent);
 }
 
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch)

@@ -30,6 +30,15 @@ void loader__stop(struct loader *l);
 int loader__events_fd(const struct loader *l);
 int loader__drops_fd(const struct loader *l);
 int loader__flows_fd(const struct loader *l);
+/* The kernel's enforcement maps (bpf/maps.bpf.h, bpf/net.bpf.c). */
+struct enforce_maps {
+	int protected;		/* (dev, ino) -> file set bits */
+	int policies;		/* sandbox -> struct vigil_policy */
+	int allow;		/* LPM: profile's allowed networks */
+	int spent;		/* sandbox -> struct vigil_spent */
+};
+
+void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);
 /* The flow epoch the kernel counts new bytes in. */
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "events.h"
 #include "netname.h"
 
 static const struct {
@@ -47,4 +48,26 @@ const char *net__proto_name(uint16_t family, uint16_t proto,
 	case IPPROTO_SCTP: return "sctp";
 	default: return NULL;
 	}
+}
+
+static const char *const fdtypes[] = {
+	[VIGIL_FD_NONE] = "none", [VIGIL_FD_FILE] = "file",
+	[VIGIL_FD_DIR] = "dir", [VIGIL_FD_TTY] = "tty", [VIGIL_FD_CHR] = "chr",
+	[VIGIL_FD_PIPE] = "pipe", [VIGIL_FD_UNIX] = "unix",
+	[VIGIL_FD_INET] = "inet", [VIGIL_FD_SOCK] = "sock",
+	[VIGIL_FD_OTHER] = "other",
+};
+
+const char *fdtype__name(uint8_t type)
+{
+	return type < sizeof(fdtypes) / sizeof(fdtypes[0]) ? fdtypes[type]
+							   : "other";
+}
+
+int fdtype__parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(fdtypes) / sizeof(fdtypes[0]); i++)
+		if (!strcmp(fdtypes[i], name))
+			return i;
+	return -1;
 }

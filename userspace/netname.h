@@ -15,4 +15,10 @@ uint16_t net__family_parse(const char *name);
 const char *net__proto_name(uint16_t family, uint16_t proto,
 			    uint16_t sock_type);
 
+/* A standard fd's kind (enum vigil_fdtype): "none", "file", "dir", "tty",
+ * "chr", "pipe", "unix", "inet", "sock" or "other". */
+const char *fdtype__name(uint8_t type);
+/* The enum vigil_fdtype of a name, or -1. */
+int fdtype__parse(const char *name);
+
 #endif /* VIGIL_NETNAME_H */

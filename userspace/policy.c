@@ -170,6 +170,11 @@ static void summary__of(const struct event *ev, char *buf, size_t len)
 		snprintf(buf, len, "%s() = %lld by %.16s[%u]",
 			 ev->syscall.name, (long long)ev->syscall.ret, comm, pid);
 		break;
+	case EVENT_BUDGET:
+		snprintf(buf, len, "egress budget of %llu bytes spent, "
+			 "packets to port %u dropped",
+			 (unsigned long long)ev->budget.budget, ev->budget.port);
+		break;
 	case EVENT_FLOW:
 		snprintf(buf, len, "%llu bytes to port %u",
 			 (unsigned long long)ev->flow.val.bytes,

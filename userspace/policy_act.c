@@ -168,6 +168,16 @@ static void do__perform(struct policy *p, struct psb *sb,
 	rec->action.evidence = *evd;
 }
 
+/* The kernel acts before user space on protected files and budgets. */
+static const char *kernel__verdict(const struct event *t)
+{
+	if (t && t->kind == EVENT_BUDGET)
+		return "drop";
+	if (t && t->hdr && (t->hdr->flags & VIGIL_F_KILLED))
+		return "sigkill";
+	return NULL;
+}
+
 void policy__act(struct policy *p, struct psb *sb, const struct act_req *req)
 {
 	const char *history[POLICY_HISTORY_MAX];
@@ -187,6 +197,7 @@ void policy__act(struct policy *p, struct psb *sb, const struct act_req *req)
 		.threshold = req->threshold,
 		.profile = policy__profile_name(p, sb),
 		.trigger_seq = t ? t->seq : 0,
+		.kernel_verdict = kernel__verdict(t),
 	};
 	do__perform(p, sb, req, &rec, &evd);
 	if (evd) {

@@ -159,6 +159,30 @@ static void render__file_result(struct json *j, const struct event *ev,
 	/* The walk gave up (too deep or too long): the path is its tail. */
 	json__bool(j, "path_truncated", ev->hdr->flags & VIGIL_F_PATH_TRUNC);
 	json__str(j, "syscall", sys__name(sys));
+	json__bool(j, "kernel_killed", ev->hdr->flags & VIGIL_F_KILLED);
+}
+
+/* The protected file sets the file belongs to, by name. */
+static void render__filesets(struct json *j, const struct event *ev,
+			     uint64_t bits)
+{
+	json__arr_begin(j, "filesets");
+	for (int i = 0; i < VIGIL_MAX_FILESETS; i++)
+		if (bits & (1ull << i))
+			json__str(j, NULL, ev->fileset_names &&
+					   ev->fileset_names[i]
+					   ? ev->fileset_names[i] : "unknown");
+	json__arr_end(j);
+}
+
+static void render__stdio(struct json *j, const uint8_t stdio[3])
+{
+	static const char *const keys[3] = { "stdin", "stdout", "stderr" };
+
+	json__obj_begin(j, "stdio");
+	for (int i = 0; i < 3; i++)
+		json__str(j, keys[i], fdtype__name(stdio[i]));
+	json__obj_end(j);
 }
 
 static void render__exec(struct json *j, const struct event *ev)
@@ -172,6 +196,8 @@ static void render__exec(struct json *j, const struct event *ev)
 	json__uint(j, "argc", e->argc);
 	json__bool(j, "argv_truncated", ev->hdr->flags & VIGIL_F_ARGV_TRUNC);
 	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
+	render__filesets(j, ev, e->filesets);
+	render__stdio(j, e->stdio);
 	json__obj_end(j);
 }
 
@@ -190,6 +216,7 @@ static void render__open(struct json *j, const struct event *ev)
 	json__arr_end(j);
 	json__uint(j, "mode", e->mode);
 	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
+	render__filesets(j, ev, e->filesets);
 	json__obj_end(j);
 }
 
@@ -255,6 +282,21 @@ static void render__flow(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+static void render__budget(struct json *j, const struct event *ev)
+{
+	const struct ev_budget *b = &ev->budget;
+
+	json__obj_begin(j, "budget");
+	json__uint(j, "limit", b->budget);
+	json__uint(j, "spent", b->spent);
+	json__str(j, "family", net__family_name(b->family));
+	render__addr(j, b->family, b->addr, "", 0);
+	json__uint(j, "port", b->port);
+	render__proto(j, b->family, b->proto, 0);
+	json__uint(j, "profile_id", b->profile);
+	json__obj_end(j);
+}
+
 static void render__syscall(struct json *j, const struct event *ev)
 {
 	const struct ev_syscall *s = &ev->syscall;
@@ -287,6 +329,7 @@ static void render__drop(struct json *j, const struct event *ev)
 		[VIGIL_DROP_RINGBUF] = "ringbuf",
 		[VIGIL_DROP_FLOWS] = "flows",
 		[VIGIL_DROP_INFLIGHT] = "inflight",
+		[VIGIL_DROP_BUDGET] = "budget",
 	};
 
 	json__obj_begin(j, "drop");
@@ -350,6 +393,7 @@ static void render__action(struct json *j, const struct event *ev)
 	json__str(j, "outcome", a->outcome);
 	json__str(j, "error", a->error);
 	json__double(j, "latency_ms", a->latency_ms < 0 ? NAN : a->latency_ms);
+	json__str(j, "kernel_verdict", a->kernel_verdict);
 	json__str(j, "evidence_file", a->evidence_file);
 	if (a->evidence) {
 		evidence__render(j, "evidence", a->evidence);
@@ -365,6 +409,7 @@ static void render__body(struct json *j, const struct event *ev)
 	case EVENT_OPEN: render__open(j, ev); break;
 	case EVENT_CONNECT: render__connect(j, ev); break;
 	case EVENT_SYSCALL: render__syscall(j, ev); break;
+	case EVENT_BUDGET: render__budget(j, ev); break;
 	case EVENT_FLOW: render__flow(j, ev); break;
 	case EVENT_EXIT: render__exit(j, ev); break;
 	case EVENT_DROP: render__drop(j, ev); break;

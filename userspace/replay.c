@@ -12,6 +12,7 @@
 #include "flags.h"
 #include "netname.h"
 #include "replay.h"
+#include "ruleset.h"
 #include "syscalls.h"
 
 /* Sandboxes outlive a line: rules keep state per sandbox. */
@@ -21,6 +22,7 @@ struct rsandbox {
 };
 
 struct replay {
+	const struct ruleset *rs;	/* names the file sets, or NULL */
 	yajl_val doc;		/* the current line's, strings point here */
 	struct rsandbox *sandboxes;
 	uint64_t next_cgid;	/* for records without a cgroup_id */
@@ -30,12 +32,14 @@ struct replay {
 	size_t argv_cap;
 };
 
-struct replay *replay__new(void)
+struct replay *replay__new(const struct ruleset *rs)
 {
 	struct replay *r = calloc(1, sizeof(*r));
 
-	if (r)
-		r->next_cgid = 1ull << 62;
+	if (!r)
+		return NULL;
+	r->rs = rs;
+	r->next_cgid = 1ull << 62;
 	return r;
 }
 
@@ -176,7 +180,64 @@ static void proc__of(struct replay *r, yajl_val v, yajl_val anc,
 	ev->proc = &r->procs[0];
 }
 
-static int exec__of(struct replay *r, yajl_val v, struct ev_exec *e)
+/* File set names back to the rule set's bits. A name the rules do not
+ * define would be replayed as no set at all: the line is refused. */
+static int filesets__of(const struct replay *r, yajl_val v, uint64_t *bits,
+			char *err, size_t errlen)
+{
+	yajl_val sets = get(v, "filesets");
+
+	if (sets && !YAJL_IS_ARRAY(sets)) {
+		snprintf(err, errlen, "\"filesets\" is not a list");
+		return -EINVAL;
+	}
+	for (size_t i = 0; sets && i < sets->u.array.len; i++) {
+		const char *name = YAJL_GET_STRING(sets->u.array.values[i]);
+		int bit = name && r->rs ? ruleset__fileset(r->rs, name,
+							   strlen(name)) : -1;
+
+		if (bit < 0) {
+			snprintf(err, errlen, "unknown fileset \"%s\"",
+				 name ? name : "(not a string)");
+			return -EINVAL;
+		}
+		*bits |= 1ull << bit;
+	}
+	return 0;
+}
+
+/* What open and exec records share: the file's sets, and whether the
+ * kernel killed the task (enforce: kernel). */
+static int file__of(struct replay *r, yajl_val v, uint64_t *filesets,
+		    char *err, size_t errlen)
+{
+	if (YAJL_IS_TRUE(get(v, "kernel_killed")))
+		r->hdr.flags |= VIGIL_F_KILLED;
+	return filesets__of(r, v, filesets, err, errlen);
+}
+
+/* "stdio": {"stdin": "inet", ...}; a record without it had them closed. */
+static int stdio__of(yajl_val v, uint8_t stdio[3], char *err, size_t errlen)
+{
+	static const char *const keys[3] = { "stdin", "stdout", "stderr" };
+	yajl_val fds = get(v, "stdio");
+
+	for (int i = 0; i < 3; i++) {
+		const char *name = str(fds, keys[i]);
+		int type = name ? fdtype__parse(name) : VIGIL_FD_NONE;
+
+		if (type < 0) {
+			snprintf(err, errlen, "unknown fd type \"%s\" in "
+				 "\"stdio\"", name);
+			return -EINVAL;
+		}
+		stdio[i] = type;
+	}
+	return 0;
+}
+
+static int exec__of(struct replay *r, yajl_val v, struct ev_exec *e,
+		    char *err, size_t errlen)
 {
 	yajl_val argv = get(v, "argv");
 	size_t len = 0;
@@ -194,8 +255,10 @@ static int exec__of(struct replay *r, yajl_val v, struct ev_exec *e)
 		if (len + alen > r->argv_cap) {
 			char *p = realloc(r->argv, VIGIL_ARGV_MAX);
 
-			if (!p)
+			if (!p) {
+				snprintf(err, errlen, "out of memory");
 				return -ENOMEM;
+			}
 			r->argv = p;
 			r->argv_cap = VIGIL_ARGV_MAX;
 		}
@@ -203,10 +266,12 @@ static int exec__of(struct replay *r, yajl_val v, struct ev_exec *e)
 		len += alen;
 	}
 	e->argv = (struct bytes){ r->argv, len };
-	return 0;
+	return file__of(r, v, &e->filesets, err, errlen) ?:
+	       stdio__of(v, e->stdio, err, errlen);
 }
 
-static void open__of(yajl_val v, struct ev_open *o)
+static int open__of(struct replay *r, yajl_val v, struct ev_open *o,
+		    char *err, size_t errlen)
 {
 	yajl_val flags = get(v, "flags");
 
@@ -222,6 +287,7 @@ static void open__of(yajl_val v, struct ev_open *o)
 		if (f)
 			o->flags |= open_flags__bits(f);
 	}
+	return file__of(r, v, &o->filesets, err, errlen);
 }
 
 static uint8_t proto__of(const char *name)
@@ -269,6 +335,22 @@ static void flow__of(yajl_val v, struct ev_flow *f)
 	f->interval_ms = num(v, "interval_ms");
 }
 
+static void budget__of(yajl_val v, const struct sandbox *sb,
+		       struct ev_budget *b)
+{
+	struct vigil_sockaddr sa = { 0 };
+
+	sockaddr__of(v, &sa);
+	b->sandbox_cgid = sb->cgid;
+	b->family = sa.family;
+	b->port = sa.port;
+	memcpy(b->addr, sa.addr, sizeof(b->addr));
+	b->proto = proto__of(str(v, "proto"));
+	b->budget = num(v, "limit");
+	b->spent = num(v, "spent");
+	b->profile = num(v, "profile_id");
+}
+
 static void syscall__of(yajl_val v, struct ev_syscall *s)
 {
 	yajl_val args = get(v, "args");
@@ -297,18 +379,14 @@ static uint32_t status__of(yajl_val v)
 	return (num(v, "code") & 0xff) << 8;
 }
 
-static int body__of(struct replay *r, yajl_val doc, struct event *ev)
+static int body__of(struct replay *r, yajl_val body, struct event *ev,
+		    char *err, size_t errlen)
 {
-	yajl_val body = get(doc, event__type_name(ev->kind));
-
-	if (!YAJL_IS_OBJECT(body))
-		return -EINVAL;
 	switch (ev->kind) {
 	case EVENT_EXEC:
-		return exec__of(r, body, &ev->exec);
+		return exec__of(r, body, &ev->exec, err, errlen);
 	case EVENT_OPEN:
-		open__of(body, &ev->open);
-		break;
+		return open__of(r, body, &ev->open, err, errlen);
 	case EVENT_CONNECT:
 		sockaddr__of(body, &ev->connect.sa);
 		ev->connect.ret = num(body, "ret");
@@ -326,6 +404,9 @@ static int body__of(struct replay *r, yajl_val doc, struct event *ev)
 	case EVENT_SYSCALL:
 		syscall__of(body, &ev->syscall);
 		break;
+	case EVENT_BUDGET:
+		budget__of(body, ev->sandbox, &ev->budget);
+		break;
 	default:
 		break;
 	}
@@ -334,7 +415,7 @@ static int body__of(struct replay *r, yajl_val doc, struct event *ev)
 
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
-	EVENT_SYSCALL,
+	EVENT_SYSCALL, EVENT_BUDGET,
 	EVENT_FLOW,
 };
 
@@ -343,6 +424,7 @@ int replay__parse(struct replay *r, const char *line, size_t len,
 {
 	char *text = strndup(line, len);
 	const char *type;
+	yajl_val body;
 
 	yajl_tree_free(r->doc);
 	r->doc = text ? yajl_tree_parse(text, err, errlen) : NULL;
@@ -369,6 +451,7 @@ int replay__parse(struct replay *r, const char *line, size_t len,
 			 "no \"type\"", type);
 		return -EINVAL;
 	}
+	ev->fileset_names = r->rs ? r->rs->fileset_names : NULL;
 	ev->seq = num(r->doc, "seq");
 	ev->ktime_ns = time__ns(str(r->doc, "time"));
 	ev->sandbox = sandbox__of(r, get(r->doc, "sandbox"));
@@ -376,11 +459,13 @@ int replay__parse(struct replay *r, const char *line, size_t len,
 		snprintf(err, errlen, "no sandbox.id");
 		return -EINVAL;
 	}
-	if (ev->kind != EVENT_FLOW)
+	/* Flows and budgets are counted per sandbox, not per process. */
+	if (ev->kind != EVENT_FLOW && ev->kind != EVENT_BUDGET)
 		proc__of(r, get(r->doc, "proc"), get(r->doc, "ancestors"), ev);
-	if (body__of(r, r->doc, ev)) {
+	body = get(r->doc, type);
+	if (!YAJL_IS_OBJECT(body)) {
 		snprintf(err, errlen, "no \"%s\" object", type);
 		return -EINVAL;
 	}
-	return 1;
+	return body__of(r, body, ev, err, errlen) ? -EINVAL : 1;
 }

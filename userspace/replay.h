@@ -12,8 +12,11 @@
 #include "event.h"
 
 struct replay;
+struct ruleset;
 
-struct replay *replay__new(void);
+/* rs (NULL for none) names the file sets records list; it must outlive
+ * the replay. */
+struct replay *replay__new(const struct ruleset *rs);
 void replay__free(struct replay *r);	/* NULL-safe */
 
 /* Parses one line into ev, valid until the next call. Returns 1 for a

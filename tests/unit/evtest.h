@@ -29,8 +29,9 @@ static inline void tev__proc(struct proc *p, uint32_t pid, const char *exe,
 	p->parent = parent;
 }
 
-/* A process event of kind (or a flow), in sandbox "sb-7" (cgroup 7), by
- * python3 (pid 100, uid 0) under bash under tini, at ktime ns. */
+/* A process event of kind (or a flow or budget, which have no process),
+ * in sandbox "sb-7" (cgroup 7), by python3 (pid 100, uid 0) under bash
+ * under tini, at ktime ns. */
 static inline void tev__init(struct tev *t, enum event_kind kind, uint64_t ns)
 {
 	memset(t, 0, sizeof(*t));
@@ -39,7 +40,7 @@ static inline void tev__init(struct tev *t, enum event_kind kind, uint64_t ns)
 	t->sb.cgid = 7;
 	t->sb.id = (char *)"sb-7";
 	t->ev.sandbox = &t->sb;
-	if (kind == EVENT_FLOW)
+	if (kind == EVENT_FLOW || kind == EVENT_BUDGET)
 		return;
 	t->hdr.type = kind;
 	t->hdr.ktime_ns = ns;
@@ -118,6 +119,15 @@ static inline void tev__connect(struct tev *t, uint64_t ns, const char *addr,
 	}
 }
 
+/* A v4 or v6 address's family and bytes. */
+static inline uint16_t tev__addr(const char *addr, uint8_t *a)
+{
+	if (inet_pton(AF_INET, addr, a) == 1)
+		return AF_INET;
+	inet_pton(AF_INET6, addr, a);
+	return AF_INET6;
+}
+
 static inline void tev__flow(struct tev *t, uint64_t ns, const char *addr,
 			     uint16_t port, uint64_t bytes)
 {
@@ -125,15 +135,29 @@ static inline void tev__flow(struct tev *t, uint64_t ns, const char *addr,
 
 	tev__init(t, EVENT_FLOW, ns);
 	k->sandbox_cgid = t->sb.cgid;
-	k->family = inet_pton(AF_INET, addr, k->addr) == 1 ? AF_INET
-								: AF_INET6;
-	if (k->family == AF_INET6)
-		inet_pton(AF_INET6, addr, k->addr);
+	k->family = tev__addr(addr, k->addr);
 	k->port = port;
 	k->proto = 6;
 	t->ev.flow.val.bytes = bytes;
 	t->ev.flow.val.packets = bytes / 1000 + 1;
 	t->ev.flow.interval_ms = 1000;
+}
+
+/* The kernel's egress budget ran out, over TCP to addr and port. */
+static inline void tev__budget(struct tev *t, uint64_t ns, const char *addr,
+			       uint16_t port, uint64_t limit, uint64_t spent)
+{
+	struct ev_budget *b = &t->ev.budget;
+
+	tev__init(t, EVENT_BUDGET, ns);
+	b->sandbox_cgid = t->sb.cgid;
+	b->family = tev__addr(addr, b->addr);
+	b->port = port;
+	b->proto = 6;
+	b->budget = limit;
+	b->spent = spent;
+	b->crossed_ns = ns;
+	b->profile = 1;
 }
 
 #endif /* VIGIL_EVTEST_H */

@@ -70,7 +70,21 @@ static const char *const *env_list(void *ctx, const char *name, size_t len,
 	return NULL;
 }
 
-static const struct cond_env env = { .macro = env_macro, .list = env_list };
+/* File sets keys (bit 0), shadow (1) and cloud (3); bit 2 has no name. */
+static const char *const fileset_names[VIGIL_MAX_FILESETS] = {
+	"keys", "shadow", NULL, "cloud",
+};
+
+static bool env_fileset(void *ctx, const char *name, size_t len)
+{
+	for (size_t i = 0; i < VIGIL_MAX_FILESETS; i++)
+		if (fileset_names[i] && name__is(name, len, fileset_names[i]))
+			return true;
+	return false;
+}
+
+static const struct cond_env env = { .macro = env_macro, .list = env_list,
+				     .fileset = env_fileset };
 
 static struct cond *parse(const char *text)
 {
@@ -190,6 +204,19 @@ static void test_error_operator_type(void **state)
 		    "operator 'in' does not apply to open.write");
 	PARSE_ERROR("open.write < 1", 11,
 		    "operator '<' does not apply to open.write");
+	/* fields of known values: equality only */
+	PARSE_ERROR("open.fileset glob \"k*\"", 13,
+		    "operator 'glob' does not apply to open.fileset");
+	PARSE_ERROR("exec.fileset contains e", 13,
+		    "operator 'contains' does not apply to exec.fileset");
+	PARSE_ERROR("exec.stdin regex inet", 11,
+		    "operator 'regex' does not apply to exec.stdin");
+	PARSE_ERROR("exec.stderr > 1", 12,
+		    "operator '>' does not apply to exec.stderr");
+	PARSE_ERROR("budget.port glob 4*", 12,
+		    "operator 'glob' does not apply to budget.port");
+	PARSE_ERROR("event.kernel_killed in (true)", 20,
+		    "operator 'in' does not apply to event.kernel_killed");
 }
 
 static void test_error_literals(void **state)
@@ -232,6 +259,31 @@ static void test_error_literals(void **state)
 	PARSE_ERROR("proc.pid ==  )", 13, "expected a value after '=='");
 	PARSE_ERROR("proc.name startswith (x)", 21,
 		    "expected a value after 'startswith'");
+	PARSE_ERROR("open.fileset == key", 16, "undefined fileset 'key'");
+	PARSE_ERROR("exec.fileset in (keys, \"\", shadow)", 23,
+		    "undefined fileset ''");
+	/* a list's items are checked at its name */
+	PARSE_ERROR("open.fileset in shells", 16, "undefined fileset 'sh'");
+	PARSE_ERROR("exec.stdout == socket", 15, "exec.stdout is an fd type "
+		    "(none, file, dir, tty, chr, pipe, unix, inet, sock or "
+		    "other), not 'socket'");
+	PARSE_ERROR("exec.stdin in (tty, \"\")", 20, "exec.stdin is an fd "
+		    "type (none, file, dir, tty, chr, pipe, unix, inet, sock or "
+		    "other), not ''");
+	PARSE_ERROR("budget.addr == x", 15, "budget.addr is an address: 'x' "
+		    "is neither an IP address nor a CIDR");
+	PARSE_ERROR("budget.limit >= 1XB", 16,
+		    "budget.limit is a number: '1XB' is not one");
+	/* an environment without file sets has none to name */
+	{
+		const struct cond_env bare = { .macro = env_macro };
+		struct cond_err err;
+
+		assert_null(cond__parse("open.fileset == keys", 20, &bare,
+					&err));
+		assert_string_equal(err.msg, "undefined fileset 'keys'");
+		assert_int_equal(err.offset, 16);
+	}
 }
 
 static void test_error_lists(void **state)
@@ -532,6 +584,110 @@ static void test_eval_lists(void **state)
 	CHECK_CASES(&t, taint_cases);
 	cur_taints = 0;
 	CHECK_CASES(&t, untainted_cases);
+}
+
+/* File set fields list the names of a record's bits; bits without a
+ * name, and records without names, list nothing. */
+static void test_eval_filesets(void **state)
+{
+	static const struct case_ open_cases[] = {
+		{ "open.fileset == keys", true },
+		{ "open.fileset == cloud", true },
+		{ "open.fileset == shadow", false },
+		{ "open.fileset != shadow", true },
+		{ "open.fileset != keys", false },
+		{ "open.fileset in (shadow, cloud)", true },
+		{ "open.fileset in (shadow)", false },
+	};
+	static const struct case_ none_cases[] = {
+		{ "open.fileset == keys", false },
+		{ "open.fileset != keys", true },
+		{ "open.fileset in (keys, shadow, cloud)", false },
+	};
+	static const struct case_ exec_cases[] = {
+		{ "exec.fileset == shadow", true },
+		{ "exec.fileset in (keys, cloud)", false },
+	};
+	struct tev t;
+
+	tev__open(&t, 1, "/root/.ssh/id_rsa", 0);
+	t.ev.fileset_names = fileset_names;
+	t.ev.open.filesets = 1 | 4 | 8;
+	CHECK_CASES(&t, open_cases);
+	t.ev.open.filesets = 4;		/* unnamed only */
+	CHECK_CASES(&t, none_cases);
+	t.ev.open.filesets = 1;
+	t.ev.fileset_names = NULL;	/* no rules to name them */
+	CHECK_CASES(&t, none_cases);
+	tev__exec(&t, 1, "/usr/bin/id", "id");
+	t.ev.fileset_names = fileset_names;
+	t.ev.exec.filesets = 2;
+	CHECK_CASES(&t, exec_cases);
+}
+
+/* exec's standard fds, and the kernel's kill of an opener or exec'er. */
+static void test_eval_stdio_killed(void **state)
+{
+	static const struct case_ shell_cases[] = {
+		{ "exec.stdin == inet", true },
+		{ "exec.stdin in (unix, inet)", true },
+		{ "exec.stdout == pipe", true },
+		{ "exec.stdout != tty", true },
+		{ "exec.stderr == none", true },
+		{ "exec.stderr in (tty, chr)", false },
+		{ "event.kernel_killed", false },
+		{ "event.kernel_killed == false", true },
+	};
+	static const struct case_ killed_cases[] = {
+		{ "event.kernel_killed", true },
+		{ "event.kernel_killed == true", true },
+		{ "not event.kernel_killed", false },
+	};
+	struct tev t;
+
+	tev__exec(&t, 1, "/bin/sh", "sh|-i");
+	t.ev.exec.stdio[0] = VIGIL_FD_INET;
+	t.ev.exec.stdio[1] = VIGIL_FD_PIPE;
+	t.ev.exec.stdio[2] = VIGIL_FD_NONE;
+	CHECK_CASES(&t, shell_cases);
+	/* a type the kernel adds later reads as "other" */
+	t.ev.exec.stdio[0] = 200;
+	assert_true(eval_on("exec.stdin == other", &t));
+	t.hdr.flags = VIGIL_F_KILLED;
+	CHECK_CASES(&t, killed_cases);
+	tev__open(&t, 1, "/etc/shadow", 0);
+	t.hdr.flags = VIGIL_F_KILLED | VIGIL_F_DELETED;
+	CHECK_CASES(&t, killed_cases);
+	tev__open(&t, 1, "/etc/shadow", 0);
+	t.ev.hdr = NULL;	/* no header: no kill reported */
+	assert_true(eval_on("event.kernel_killed == false", &t));
+}
+
+/* The egress budget record: no process, a destination and amounts. */
+static void test_eval_budget(void **state)
+{
+	static const struct case_ cases[] = {
+		{ "budget.addr == 203.0.113.0/24", true },
+		{ "budget.addr in (10.0.0.0/8, ::ffff:203.0.113.9)", true },
+		{ "budget.addr != 203.0.113.9", false },
+		{ "budget.port == 443", true },
+		{ "budget.proto == tcp", true },
+		{ "budget.limit == 10MiB", true },
+		{ "budget.spent > 10MiB", false },
+		{ "budget.spent >= 10000000", true },
+		{ "event.type == budget", true },
+		{ "sandbox.id == sb-7", true },
+		{ "proc.pid == 100", false },	/* not a budget field */
+		{ "not proc.pid == 100", true },
+	};
+	struct tev t;
+
+	tev__budget(&t, 1, "203.0.113.9", 443, 10485760, 10000000);
+	CHECK_CASES(&t, cases);
+	tev__budget(&t, 1, "2001:db8::9", 53, 1, 1);
+	t.ev.budget.proto = 17;
+	assert_true(eval_on("budget.addr == 2001:db8::/32", &t));
+	assert_true(eval_on("budget.proto == udp", &t));
 }
 
 static void test_eval_numbers(void **state)
@@ -946,6 +1102,9 @@ int main(void)
 		cmocka_unit_test(test_error_first_wins),
 		cmocka_unit_test(test_eval_strings),
 		cmocka_unit_test(test_eval_lists),
+		cmocka_unit_test(test_eval_filesets),
+		cmocka_unit_test(test_eval_stdio_killed),
+		cmocka_unit_test(test_eval_budget),
 		cmocka_unit_test(test_eval_numbers),
 		cmocka_unit_test(test_eval_bools),
 		cmocka_unit_test(test_eval_addrs),

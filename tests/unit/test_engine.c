@@ -309,6 +309,83 @@ static void test_taint(void **state)
 	assert_int_equal(f->nr_alerts, 4);
 }
 
+/* Rules on the kernel's record fields: file sets named through the rule
+ * set, standard fds, the kernel's kill, and an enforce: kernel rule,
+ * which user space enforces too. */
+static void test_kernel_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, "- fileset: keys\n  paths: [\"~/.ssh/id_*\"]\n"
+		 "- fileset: tools\n  paths: [/usr/bin/nc]\n"
+		 RULE("key", "open", "open.fileset == keys",
+		      "  action: kill\n  enforce: kernel\n")
+		 RULE("killed", "[open, exec]", "event.kernel_killed",
+		      "  score: 1\n")
+		 RULE("tool", "exec", "exec.fileset in (tools)", "  score: 2\n")
+		 RULE("revshell", "exec", "exec.stdin in (inet, unix) and "
+		      "exec.name == sh", "  score: 3\n"));
+	tev__exec(&t, 1, "/usr/bin/nc", "nc");
+	t.ev.fileset_names = f->rs.fileset_names;
+	t.ev.exec.filesets = 2;
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 1);
+	assert_alert(&f->alerts[0], "tool", 2, 2);
+	tev__exec(&t, 2, "/bin/sh", "sh");
+	t.ev.exec.stdio[0] = VIGIL_FD_INET;
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_alert(&f->alerts[1], "revshell", 3, 5);
+	assert_int_equal(f->nr_acts, 0);
+	/* the kernel killed the opener; user space kills the sandbox */
+	tev__open(&t, 3, "/root/.ssh/id_rsa", 0);
+	t.ev.fileset_names = f->rs.fileset_names;
+	t.ev.open.filesets = 1;
+	t.hdr.flags = VIGIL_F_KILLED;
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 4);
+	assert_string_equal(f->alerts[2].rule->id, "key");
+	assert_string_equal(f->alerts[3].rule->id, "killed");
+	assert_int_equal(f->nr_acts, 1);
+	assert_act(&f->acts[0], LEVEL_KILL, "key");
+}
+
+/* The kernel's budget record is scored like any: its own fields, the
+ * sandbox's, and its own record type. */
+static void test_budget_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct tev t;
+
+	start(f, RULE("out", "budget", "budget.addr in (203.0.113.0/24) and "
+		      "budget.proto == tcp", "  score: 30\n")
+		 RULE("big", "budget", "budget.spent > 1MiB",
+		      "  action: freeze\n")
+		 RULE("any", "[flow, budget]", "event.type == budget",
+		      "  score: 1\n  taint: over-budget\n")
+		 RULE("after", "connect", "sandbox.taint == over-budget",
+		      "  score: 1\n"));
+	tev__budget(&t, 1, "198.51.100.1", 443, 1000, 1000);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 1);
+	assert_alert(&f->alerts[0], "any", 1, 1);
+	assert_int_equal(f->nr_acts, 0);
+	tev__budget(&t, 2, "203.0.113.7", 443, 10485760, 10485760);
+	tev__sandbox(&t, 8, "sb-8", NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 4);
+	assert_alert(&f->alerts[1], "out", 30, 30);
+	assert_string_equal(f->alerts[2].rule->id, "big");
+	assert_int_equal(f->nr_acts, 1);
+	assert_act(&f->acts[0], LEVEL_FREEZE, "big");
+	assert_int_equal(f->acts[0].cgid, 8);
+	tev__connect(&t, 3, "1.2.3.4", 443);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 5);
+	assert_string_equal(f->alerts[4].rule->id, "after");
+}
+
 static void test_profiles(void **state)
 {
 	struct fixture *f = *state;
@@ -1059,6 +1136,8 @@ int main(void)
 		TEST(test_threshold_jump),
 		TEST(test_direct_action),
 		TEST(test_taint),
+		TEST(test_kernel_fields),
+		TEST(test_budget_rules),
 		TEST(test_profiles),
 		TEST(test_decay),
 		TEST(test_alert_lapses),

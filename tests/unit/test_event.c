@@ -20,16 +20,18 @@
 #define EXIT  sizeof(struct vigil_exit)
 #define OPEN  sizeof(struct vigil_open)
 #define CONN  sizeof(struct vigil_connect)
+#define BUDG  sizeof(struct vigil_budget)
 
 /* The layout the kernel side writes; a change here is a format change. */
 _Static_assert(sizeof(struct vigil_hdr) == 72, "vigil_hdr layout");
-_Static_assert(sizeof(struct vigil_exec) == 104, "vigil_exec layout");
-_Static_assert(offsetof(struct vigil_exec, data) == 104, "exec data[]");
+_Static_assert(sizeof(struct vigil_exec) == 120, "vigil_exec layout");
+_Static_assert(offsetof(struct vigil_exec, data) == 120, "exec data[]");
 _Static_assert(sizeof(struct vigil_fork) == 80, "vigil_fork layout");
 _Static_assert(sizeof(struct vigil_exit) == 80, "vigil_exit layout");
-_Static_assert(sizeof(struct vigil_open) == 104, "vigil_open layout");
-_Static_assert(offsetof(struct vigil_open, data) == 104, "open data[]");
+_Static_assert(sizeof(struct vigil_open) == 112, "vigil_open layout");
+_Static_assert(offsetof(struct vigil_open, data) == 112, "open data[]");
 _Static_assert(sizeof(struct vigil_connect) == 216, "vigil_connect layout");
+_Static_assert(sizeof(struct vigil_budget) == 128, "vigil_budget layout");
 
 /* A zeroed heap buffer of exactly size bytes (malloc(0) included: ASan
  * treats any read through it as an overflow). */
@@ -98,6 +100,7 @@ static struct vigil_open *open_new(const char *path, size_t path_len,
 	r->dev = 0x10303;
 	r->ino = 987654321;
 	r->sys = VIGIL_SYS_OPENAT2;
+	r->filesets = 0x5;
 	r->path_len = (uint16_t)path_len;
 	r->arg_len = (uint16_t)arg_len;
 	memcpy(r->data, path, path_len);
@@ -133,7 +136,7 @@ static void test_exec(void **state)
 	struct event ev;
 
 	memset(&ev, 0xa5, sizeof(ev));
-	assert_int_equal(size, 104 + 11 + 2 + 10);
+	assert_int_equal(size, 120 + 11 + 2 + 10);
 	assert_int_equal(event__decode(r, size, &ev), 0);
 	assert_hdr_view(&ev, r, EVENT_EXEC);
 	assert_int_equal(ev.exec.ret, -2);
@@ -216,6 +219,7 @@ static void test_open(void **state)
 	assert_int_equal(ev.open.dev, 0x10303);
 	assert_int_equal(ev.open.ino, 987654321);
 	assert_int_equal(ev.open.sys, VIGIL_SYS_OPENAT2);
+	assert_int_equal(ev.open.filesets, 0x5);
 	assert_bytes(&ev.open.path, r->data, "/etc/passwd", 11);
 	assert_bytes(&ev.open.arg, r->data + 11, "../passwd", 9);
 	free(r);
@@ -347,7 +351,7 @@ static void test_shorter_than_header(void **state)
 static const struct { uint16_t type; size_t min; } recs[] = {
 	{ VIGIL_EV_EXEC, EXEC }, { VIGIL_EV_FORK, FORK },
 	{ VIGIL_EV_EXIT, EXIT }, { VIGIL_EV_OPEN, OPEN },
-	{ VIGIL_EV_CONNECT, CONN },
+	{ VIGIL_EV_CONNECT, CONN }, { VIGIL_EV_BUDGET, BUDG },
 };
 
 static void test_hdr_size_beyond_buffer(void **state)
@@ -376,7 +380,7 @@ static void test_hdr_size_beyond_buffer(void **state)
 static void test_unknown_type(void **state)
 {
 	static const uint16_t types[] = {
-		0, 7, 8, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
+		0, 8, 9, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
 	};
 	struct event ev;
 
@@ -564,6 +568,33 @@ static void test_exec_largest(void **state)
 	free(s);
 }
 
+/* A budget record comes from packet context: no process, so no hdr in
+ * the view; its sandbox travels in the budget itself. */
+static void test_budget(void **state)
+{
+	struct vigil_budget *r = buf_new(BUDG);
+	struct event ev;
+
+	hdr_fill(&r->hdr, VIGIL_EV_BUDGET, BUDG);
+	r->budget = 10 << 20;
+	r->spent = 10 << 20;
+	r->profile = 3;
+	r->family = 2;
+	r->port = 8080;
+	r->proto = 6;
+	memcpy(r->addr, "\x7f\0\0\x01", 4);
+	assert_int_equal(event__decode(r, BUDG, &ev), 0);
+	assert_int_equal(ev.kind, EVENT_BUDGET);
+	assert_null(ev.hdr);
+	assert_int_equal(ev.ktime_ns, 123456789012ULL);
+	assert_int_equal(ev.budget.sandbox_cgid, 77);
+	assert_int_equal(ev.budget.budget, 10 << 20);
+	assert_int_equal(ev.budget.profile, 3);
+	assert_int_equal(ev.budget.port, 8080);
+	assert_memory_equal(ev.budget.addr, "\x7f\0\0\x01", 4);
+	free(r);
+}
+
 static void test_type_names(void **state)
 {
 	assert_string_equal(event__type_name(EVENT_EXEC), "exec");
@@ -575,7 +606,8 @@ static void test_type_names(void **state)
 	assert_string_equal(event__type_name(EVENT_DROP), "drop");
 	assert_string_equal(event__type_name((enum event_kind)0), "unknown");
 	assert_string_equal(event__type_name(EVENT_SYSCALL), "syscall");
-	assert_string_equal(event__type_name((enum event_kind)7), "unknown");
+	assert_string_equal(event__type_name(EVENT_BUDGET), "budget");
+	assert_string_equal(event__type_name((enum event_kind)8), "unknown");
 }
 
 int main(void)
@@ -600,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_exec_cut_everywhere),
 		cmocka_unit_test(test_open_cut_everywhere),
 		cmocka_unit_test(test_exec_largest),
+		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_type_names),
 	};
 

@@ -42,6 +42,11 @@ struct fixture {
 	yajl_val root;		/* the last record rendered, parsed */
 };
 
+/* The protected file sets of a rule set, by bit. */
+static const char *const fileset_names[VIGIL_MAX_FILESETS] = {
+	"ssh-keys", "tool-denied",
+};
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -82,6 +87,7 @@ static int setup(void **state)
 	f->ev.hdr = &f->hdr;
 	f->ev.sandbox = &f->sb;
 	f->ev.proc = &f->self;
+	f->ev.fileset_names = fileset_names;
 	*state = f;
 	return 0;
 }
@@ -432,7 +438,8 @@ static void set_exec(struct fixture *f, const char *argv, size_t argv_len)
 	f->hdr.type = VIGIL_EV_EXEC;
 	f->ev.exec = (struct ev_exec){
 		.ret = 0, .dev = 2049, .ino = 1234567, .sys = VIGIL_SYS_EXECVE,
-		.argc = 3,
+		.argc = 3, .filesets = 0x2,
+		.stdio = { VIGIL_FD_INET, VIGIL_FD_PIPE, VIGIL_FD_TTY },
 		.file = { "/usr/bin/curl", 13 },
 		.arg = { "./curl", 6 },
 		.argv = { argv, argv_len },
@@ -450,7 +457,8 @@ static void test_exec(void **state)
 	assert_str(GET(f->root, "type"), "exec");
 	e = GET(f->root, "exec");
 	assert_string_equal(keys(e), "file,arg,argv,argc,argv_truncated,ret,"
-			    "dev,ino,deleted,path_truncated,syscall");
+			    "dev,ino,deleted,path_truncated,syscall,"
+			    "kernel_killed,filesets,stdio");
 	assert_str(GET(e, "file"), "/usr/bin/curl");
 	assert_str(GET(e, "arg"), "./curl");
 	assert_string_equal(joined(GET(e, "argv")), "curl|-s|http://x/");
@@ -463,6 +471,13 @@ static void test_exec(void **state)
 	assert_bool(GET(e, "deleted"), 0);
 	assert_bool(GET(e, "path_truncated"), 0);
 	assert_str(GET(e, "syscall"), "execve");
+	assert_bool(GET(e, "kernel_killed"), 0);
+	/* Bit 1 of a rule set that names sets 0 and 1. */
+	assert_string_equal(joined(GET(e, "filesets")), "tool-denied");
+	assert_string_equal(keys(GET(e, "stdio")), "stdin,stdout,stderr");
+	assert_str(GET(e, "stdio", "stdin"), "inet");
+	assert_str(GET(e, "stdio", "stdout"), "pipe");
+	assert_str(GET(e, "stdio", "stderr"), "tty");
 }
 
 /* Truncated argv: the last argument is cut, with no NUL after it. */
@@ -575,7 +590,8 @@ static void test_open(void **state)
 	assert_str(GET(f->root, "type"), "open");
 	o = GET(f->root, "open");
 	assert_string_equal(keys(o), "path,arg,flags,mode,ret,dev,ino,"
-			    "deleted,path_truncated,syscall");
+			    "deleted,path_truncated,syscall,kernel_killed,"
+			    "filesets");
 	assert_str(GET(o, "path"), "/home/u/.aws/credentials");
 	assert_str(GET(o, "arg"), "../.aws/credentials");
 	assert_string_equal(joined(GET(o, "flags")),
@@ -586,6 +602,18 @@ static void test_open(void **state)
 	assert_num(GET(o, "ino"), 42);
 	assert_bool(GET(o, "deleted"), 0);
 	assert_str(GET(o, "syscall"), "openat");
+	assert_int_equal(GET(o, "filesets")->u.array.len, 0);
+
+	/* The kernel killed the opener of a protected file. */
+	f->hdr.flags = VIGIL_F_KILLED;
+	f->ev.open.filesets = 0x3;
+	render(f);
+	o = GET(f->root, "open");
+	assert_bool(GET(o, "kernel_killed"), 1);
+	assert_string_equal(joined(GET(o, "filesets")),
+			    "ssh-keys|tool-denied");
+	f->hdr.flags = 0;
+	f->ev.open.filesets = 0;
 
 	/* read-only is still named; unknown bits come last */
 	set_open(f, "", 0, 0x80000000);
@@ -847,6 +875,35 @@ static void test_flow(void **state)
 	assert_str(GET(f->root, "flow", "proto"), "udp");
 }
 
+/* Sent from packet context: a sandbox, no process. */
+static void test_budget(void **state)
+{
+	struct fixture *f = *state;
+	yajl_val b;
+
+	f->ev.kind = EVENT_BUDGET;
+	f->ev.hdr = NULL;
+	f->ev.proc = NULL;
+	f->ev.budget = (struct ev_budget){
+		.sandbox_cgid = 8812, .budget = 10485760, .spent = 10420224,
+		.profile = 2, .family = AF_INET, .port = 8080,
+		.proto = IPPROTO_TCP, .addr = { 127, 0, 0, 1 },
+	};
+	render(f);
+	assert_string_equal(keys(f->root), "schema,seq,time,host,type,"
+			    "sandbox,budget");
+	assert_str(GET(f->root, "type"), "budget");
+	b = GET(f->root, "budget");
+	assert_string_equal(keys(b), "limit,spent,family,addr,port,proto,"
+			    "profile_id");
+	assert_num(GET(b, "limit"), 10485760);
+	assert_num(GET(b, "spent"), 10420224);
+	assert_str(GET(b, "addr"), "127.0.0.1");
+	assert_num(GET(b, "port"), 8080);
+	assert_str(GET(b, "proto"), "tcp");
+	assert_num(GET(b, "profile_id"), 2);
+}
+
 static void render_exit(struct fixture *f, uint32_t status)
 {
 	f->ev.kind = EVENT_EXIT;
@@ -914,7 +971,7 @@ static void test_drop(void **state)
 	assert_num(GET(d, "lost"), 17);
 	assert_num(GET(d, "since_ms"), 1500);
 	assert_string_equal(keys(GET(d, "reasons")),
-			    "ringbuf,flows,inflight,sinks,malformed");
+			    "ringbuf,flows,inflight,budget,sinks,malformed");
 	assert_num(GET(d, "reasons", "ringbuf"), 10);
 	assert_num(GET(d, "reasons", "flows"), 4);
 	assert_num(GET(d, "reasons", "inflight"), 3);
@@ -961,6 +1018,7 @@ int main(void)
 		T(test_connect_unix_abstract),
 		T(test_connect_other),
 		T(test_flow),
+		T(test_budget),
 		T(test_exit),
 		T(test_drop),
 		T(test_reuse),

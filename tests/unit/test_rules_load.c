@@ -287,20 +287,20 @@ static void test_add_path(void **state)
 static void test_error_items(void **state)
 {
 	LOAD_ERROR("a: 1\n", "t.yaml:1:1: a rule file is a list of items "
-		   "(- list:, - macro:, - rule:, - profile:)");
+		   "(- list:, - macro:, - rule:, - profile:, - fileset:)");
 	LOAD_ERROR("just text\n", "t.yaml:1:1: a rule file is a list of items "
-		   "(- list:, - macro:, - rule:, - profile:)");
+		   "(- list:, - macro:, - rule:, - profile:, - fileset:)");
 	LOAD_ERROR("- x\n", "t.yaml:1:3: expected an item: a mapping "
-		   "starting with list, macro, rule or profile");
+		   "starting with list, macro, rule, profile or fileset");
 	LOAD_ERROR(RULE("a") "- {}\n", "t.yaml:5:3: expected an item: a "
-		   "mapping starting with list, macro, rule or profile");
+		   "mapping starting with list, macro, rule, profile or fileset");
 	LOAD_ERROR("- [rule, a]\n", "t.yaml:1:3: expected an item: a "
-		   "mapping starting with list, macro, rule or profile");
+		   "mapping starting with list, macro, rule, profile or fileset");
 	LOAD_ERROR("- rules: a\n", "t.yaml:1:3: unknown item 'rules': an "
-		   "item starts with list, macro, rule or profile");
+		   "item starts with list, macro, rule, profile or fileset");
 	LOAD_ERROR("- description: d\n  rule: a\n", "t.yaml:1:3: unknown "
-		   "item 'description': an item starts with list, macro, rule "
-		   "or profile");
+		   "item 'description': an item starts with list, macro, rule, "
+		   "profile or fileset");
 	LOAD_ERROR("- [a]: b\n", "t.yaml:1:3: an item's first key must be a "
 		   "single value");
 	LOAD_ERROR("- rule: [a]\n", "t.yaml:1:9: rule must be a single value");
@@ -399,16 +399,18 @@ static void test_error_values(void **state)
 {
 	LOAD_ERROR("- rule: a\n  description: d\n  event: opn\n  when: x\n",
 		   "t.yaml:3:10: unknown event type 'opn' (exec, fork, exit, "
-		   "open, connect, flow or syscall)");
+		   "open, connect, flow, syscall or budget)");
 	LOAD_ERROR("- rule: a\n  description: d\n  event: [open, drop]\n"
 		   "  when: open.write\n", "t.yaml:3:17: unknown event type "
-		   "'drop' (exec, fork, exit, open, connect, flow or syscall)");
+		   "'drop' (exec, fork, exit, open, connect, flow, syscall or "
+		   "budget)");
 	LOAD_ERROR("- rule: a\n  description: d\n  event: {open: 1}\n"
 		   "  when: open.write\n", "t.yaml:3:10: event must be a list");
 	/* an empty list of events would leave a rule that never runs */
 	LOAD_ERROR("- rule: a\n  description: d\n  event: []\n"
 		   "  when: open.write\n", "t.yaml:3:10: event names no event "
-		   "type (exec, fork, exit, open, connect, flow or syscall)");
+		   "type (exec, fork, exit, open, connect, flow, syscall or "
+		   "budget)");
 	LOAD_ERROR("- rule: a\n  description: [d]\n  event: open\n"
 		   "  when: open.write\n",
 		   "t.yaml:2:16: description must be a single value");
@@ -555,6 +557,328 @@ static void test_error_resolution(void **state)
 	LOAD_ERROR("- macro: m\n  condition: open.path ==\n"
 		   "- rule: r\n  description: d\n  event: open\n  when: m\n",
 		   "t.yaml:2:26: in macro 'm': expected a value after '=='");
+}
+
+/* ---------------------------------------------------------------- filesets */
+
+/* Two file sets (lines 1-6), to build rules on from line 7. */
+#define FILESETS							\
+	"- fileset: keys\n"						\
+	"  description: SSH private keys.\n"				\
+	"  paths: [\"~/.ssh/id_*\", \"~/.ssh/*_key\"]\n"		\
+	"  exclude: [\"*.pub\"]\n"					\
+	"- fileset: shadow\n"						\
+	"  paths: [/etc/shadow]\n"
+
+/* A rule from line 7 with its condition at column 9. */
+#define KRULE(id, event, when, extra)					\
+	"- rule: " id "\n  description: d\n  event: " event "\n"	\
+	"  when: " when "\n" extra
+
+static void test_filesets(void **state)
+{
+	/* a rule may name a file set defined after it */
+	static const char text[] =
+		"- rule: r\n  description: d\n  event: [open, exec]\n"
+		"  when: open.fileset == keys or exec.fileset in (keys, shadow)\n"
+		FILESETS;
+	struct ruleset rs;
+	const struct fileset *f;
+
+	assert_int_equal(load(&rs, text), 0);
+	assert_int_equal(rs.nr_filesets, 2);
+	f = &rs.filesets[0];
+	assert_string_equal(f->name, "keys");
+	assert_string_equal(f->description, "SSH private keys.");
+	assert_int_equal(f->nr_paths, 2);
+	assert_string_equal(f->paths[0], "~/.ssh/id_*");
+	assert_string_equal(f->paths[1], "~/.ssh/*_key");
+	assert_int_equal(f->nr_exclude, 1);
+	assert_string_equal(f->exclude[0], "*.pub");
+	assert_string_equal(f->file, "t.yaml");
+	assert_int_equal(f->line, 5);
+	assert_int_equal(f->index, 0);
+	f = &rs.filesets[1];
+	assert_string_equal(f->name, "shadow");
+	assert_null(f->description);
+	assert_int_equal(f->nr_paths, 1);
+	assert_string_equal(f->paths[0], "/etc/shadow");
+	assert_int_equal(f->nr_exclude, 0);
+	assert_int_equal(f->index, 1);
+	assert_string_equal(rs.fileset_names[0], "keys");
+	assert_string_equal(rs.fileset_names[1], "shadow");
+	assert_null(rs.fileset_names[2]);
+	assert_int_equal(ruleset__fileset(&rs, "shadow", 6), 1);
+	assert_int_equal(ruleset__fileset(&rs, "shadowy", 7), -1);
+	assert_int_equal(ruleset__fileset(&rs, "shad", 4), -1);
+	/* not a kernel rule */
+	assert_int_equal(rs.rules[0]->kernel_kind, 0);
+	assert_int_equal(rs.rules[0]->kernel_bits, 0);
+	ruleset__fini(&rs);
+}
+
+static void test_error_filesets(void **state)
+{
+	LOAD_ERROR("- fileset: f\n", "t.yaml:1:3: fileset needs 'paths'");
+	LOAD_ERROR("- fileset: f\n  paths: []\n",
+		   "t.yaml:2:10: paths is empty: a fileset needs a file");
+	LOAD_ERROR("- fileset: f\n  paths: /etc/shadow\n",
+		   "t.yaml:2:10: paths must be a list");
+	LOAD_ERROR("- fileset: f\n  paths: [/a, etc/shadow]\n",
+		   "t.yaml:2:15: path 'etc/shadow' must be absolute or start "
+		   "with ~/");
+	LOAD_ERROR("- fileset: f\n  paths: [\"~alice/.ssh/id_rsa\"]\n",
+		   "t.yaml:2:11: path '~alice/.ssh/id_rsa' must be absolute "
+		   "or start with ~/");
+	LOAD_ERROR("- fileset: f\n  paths: [\"\"]\n",
+		   "t.yaml:2:11: path '' must be absolute or start with ~/");
+	LOAD_ERROR("- fileset: f\n  paths: [/a]\n  exclude: \"*.pub\"\n",
+		   "t.yaml:3:12: exclude must be a list");
+	LOAD_ERROR("- fileset: f\n  paths: [/a]\n  include: [/b]\n",
+		   "t.yaml:3:3: unknown key 'include' in fileset");
+	LOAD_ERROR("- fileset: f\n  paths: [/a]\n- fileset: f\n  paths: [/b]\n",
+		   "t.yaml:3:12: fileset 'f' already defined at t.yaml:1");
+	LOAD_ERROR("- fileset: a/b\n  paths: [/a]\n", "t.yaml:1:12: fileset "
+		   "'a/b': use 1-128 letters, digits, '_', '.' or '-'");
+	/* one bit each in the kernel's 64-bit masks */
+	{
+		char text[4096] = "";
+
+		for (int i = 0; i <= VIGIL_MAX_FILESETS; i++)
+			snprintf(text + strlen(text),
+				 sizeof(text) - strlen(text),
+				 "- fileset: f%d\n  paths: [/f%d]\n", i, i);
+		load_error(text, "t.yaml:129:12: more than 64 filesets",
+			   __LINE__);
+		text[strlen(text) - strlen("- fileset: f64\n  paths: [/f64]\n")]
+			= '\0';
+		{
+			struct ruleset rs;
+
+			assert_int_equal(load(&rs, text), 0);
+			assert_int_equal(rs.nr_filesets, 64);
+			assert_string_equal(rs.fileset_names[63], "f63");
+			ruleset__fini(&rs);
+		}
+	}
+}
+
+/* Fields whose values the language knows take only those, and only
+ * equality tests. */
+static void test_error_known_values(void **state)
+{
+	struct ruleset rs;
+
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == key", ""),
+		   "t.yaml:10:25: undefined fileset 'key'");
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset in (keys, nope)",
+				  ""), "t.yaml:10:32: undefined fileset 'nope'");
+	LOAD_ERROR(KRULE("a", "exec", "exec.fileset == keys", ""),
+		   "t.yaml:4:25: undefined fileset 'keys'");
+	LOAD_ERROR(FILESETS "- macro: m\n  condition: open.fileset != x\n"
+		   KRULE("a", "open", "m", ""), "t.yaml:8:30: in macro 'm': "
+		   "undefined fileset 'x'");
+	LOAD_ERROR(FILESETS "- list: sets\n  items: [keys, shadw]\n"
+		   KRULE("a", "open", "open.fileset in sets", ""),
+		   "t.yaml:12:25: undefined fileset 'shadw'");
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset glob \"k*\"", ""),
+		   "t.yaml:10:22: operator 'glob' does not apply to "
+		   "open.fileset");
+	LOAD_ERROR(KRULE("a", "exec", "exec.stdin == socket", ""),
+		   "t.yaml:4:23: exec.stdin is an fd type (none, file, dir, "
+		   "tty, chr, pipe, unix, inet, sock or other), not 'socket'");
+	LOAD_ERROR(KRULE("a", "exec", "exec.stderr in (tty, Inet)", ""),
+		   "t.yaml:4:30: exec.stderr is an fd type (none, file, dir, "
+		   "tty, chr, pipe, unix, inet, sock or other), not 'Inet'");
+	LOAD_ERROR(KRULE("a", "exec", "exec.stdout startswith i", ""),
+		   "t.yaml:4:21: operator 'startswith' does not apply to "
+		   "exec.stdout");
+	LOAD_ERROR(KRULE("a", "open", "exec.stdin == inet", ""),
+		   "t.yaml:4:9: rule 'a' can never match: exec.stdin is not "
+		   "a field of its events");
+	LOAD_ERROR(KRULE("a", "exec", "budget.port == 1", ""),
+		   "t.yaml:4:9: rule 'a' can never match: budget.port is not "
+		   "a field of its events");
+	LOAD_ERROR(KRULE("a", "budget", "budget.addr == 10.0.0.300", ""),
+		   "t.yaml:4:24: budget.addr is an address: '10.0.0.300' is "
+		   "neither an IP address nor a CIDR");
+	assert_int_equal(load(&rs, KRULE("a", "exec", "exec.stdin in (inet, "
+					 "unix) and exec.stdout != none", "")),
+			 0);
+	ruleset__fini(&rs);
+	assert_int_equal(load(&rs, KRULE("a", "budget", "budget.addr in "
+					 "(10.0.0.0/8) and budget.proto == tcp "
+					 "and budget.spent > 1MiB", "")), 0);
+	assert_int_equal(rs.rules[0]->events, EVBIT(EVENT_BUDGET));
+	ruleset__fini(&rs);
+}
+
+/* ---------------------------------------------------------------- enforce */
+
+#define KILL "  action: kill\n  enforce: kernel\n"
+
+static void test_enforce_kernel(void **state)
+{
+	static const char text[] = FILESETS
+		KRULE("k1", "open", "open.fileset == keys", KILL)
+		KRULE("k2", "exec", "exec.fileset in (keys, shadow) or "
+		      "proc.name == x", KILL)
+		"- macro: secret\n"
+		"  condition: open.fileset == shadow or open.path == /r\n"
+		KRULE("k3", "open", "open.write or (secret or open.fileset != "
+		      "keys)", KILL)
+		KRULE("k4", "[open]", "(open.fileset == keys and proc.uid == 0) "
+		      "or open.fileset in (shadow)", KILL)
+		KRULE("plain", "open", "open.fileset == keys", "  action: kill\n");
+	struct ruleset rs;
+
+	assert_int_equal(load(&rs, text), 0);
+	assert_int_equal(rs.rules[0]->kernel_kind, EVENT_OPEN);
+	assert_int_equal(rs.rules[0]->kernel_bits, 1);
+	assert_int_equal(rs.rules[1]->kernel_kind, EVENT_EXEC);
+	assert_int_equal(rs.rules[1]->kernel_bits, 3);
+	/* through the macro; '!=' is no kernel test */
+	assert_int_equal(rs.rules[2]->kernel_kind, EVENT_OPEN);
+	assert_int_equal(rs.rules[2]->kernel_bits, 2);
+	/* an 'and' term is user space's */
+	assert_int_equal(rs.rules[3]->kernel_bits, 2);
+	assert_int_equal(rs.rules[4]->kernel_kind, 0);
+	assert_int_equal(rs.rules[4]->kernel_bits, 0);
+	ruleset__fini(&rs);
+}
+
+/* The condition error of an enforce: kernel rule on field f, as KRULE
+ * places it. */
+#define FORM(f) "t.yaml:10:9: enforce: kernel needs '" f " == NAME' or '" \
+	f " in (NAME, ...)' as the condition or as one of its top-level " \
+	"'or' terms: the kernel acts on that test alone"
+
+static void test_error_enforce(void **state)
+{
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys",
+				  "  action: kill\n  enforce: user\n"),
+		   "t.yaml:12:12: enforce must be kernel (without it, user "
+		   "space alone acts), not 'user'");
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys",
+				  "  enforce: kernel\n"),
+		   "t.yaml:11:12: enforce: kernel needs action: kill (the "
+		   "kernel only kills)");
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys",
+				  "  enforce: kernel\n  action: freeze\n"),
+		   "t.yaml:11:12: enforce: kernel needs action: kill (the "
+		   "kernel only kills)");
+	LOAD_ERROR(FILESETS KRULE("a", "[open, exec]", "open.fileset == keys",
+				  KILL), "t.yaml:12:12: enforce: kernel needs "
+		   "event: open or event: exec, alone");
+	LOAD_ERROR(FILESETS KRULE("a", "connect", "connect.port == 1", KILL),
+		   "t.yaml:12:12: enforce: kernel needs event: open or event: "
+		   "exec, alone");
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys", KILL
+				  "  window: {count: true, over: 1s, above: 1}\n"),
+		   "t.yaml:12:12: enforce: kernel cannot take a window: the "
+		   "kernel judges each record alone");
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys and "
+				  "proc.uid == 0", KILL), FORM("open.fileset"));
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset != keys", KILL),
+		   FORM("open.fileset"));
+	LOAD_ERROR(FILESETS KRULE("a", "open", "not open.fileset == keys",
+				  KILL), FORM("open.fileset"));
+	LOAD_ERROR(FILESETS KRULE("a", "open", "open.write or open.path == "
+				  "/etc/shadow", KILL), FORM("open.fileset"));
+	/* exec rules name exec.fileset */
+	LOAD_ERROR(FILESETS KRULE("a", "exec", "exec.name == sh", KILL),
+		   FORM("exec.fileset"));
+}
+
+/* What the kernel enforces for a profile follows the profile's tuning:
+ * the kernel kills only where user space would. */
+static void test_kernel_policy(void **state)
+{
+	static const char text[] = FILESETS
+		KRULE("k-open", "open", "open.fileset == keys", KILL)
+		KRULE("k-exec", "exec", "exec.fileset == shadow", KILL)
+		KRULE("k-off", "open", "open.fileset == shadow", KILL
+		      "  enabled: false\n")
+		KRULE("user", "open", "open.fileset == shadow", "  action: kill\n")
+		"- profile: default\n"
+		"- profile: lax\n"
+		"  rules:\n"
+		"    k-open: {action: freeze}\n"
+		"    k-exec: {enabled: false}\n"
+		"- profile: strict\n"
+		"  rules:\n"
+		"    k-off: {enabled: true}\n"
+		"    user: {action: kill}\n";
+	struct ruleset rs;
+	uint64_t o, e;
+
+	assert_int_equal(load(&rs, text), 0);
+	ruleset__kernel_policy(&rs, rs.fallback, &o, &e);
+	assert_int_equal(o, 1);
+	assert_int_equal(e, 2);
+	ruleset__kernel_policy(&rs, ruleset__profile(&rs, "lax", 3), &o, &e);
+	assert_int_equal(o, 0);
+	assert_int_equal(e, 0);
+	ruleset__kernel_policy(&rs, ruleset__profile(&rs, "strict", 6), &o,
+			       &e);
+	assert_int_equal(o, 3);
+	assert_int_equal(e, 2);
+	ruleset__fini(&rs);
+
+	/* the built-in default when no file defines one */
+	assert_int_equal(load(&rs, FILESETS KRULE("k", "exec", "exec.fileset "
+						  "in (keys, shadow)", KILL)),
+			 0);
+	assert_non_null(rs.owned_fallback);
+	ruleset__kernel_policy(&rs, rs.fallback, &o, &e);
+	assert_int_equal(o, 0);
+	assert_int_equal(e, 3);
+	ruleset__fini(&rs);
+}
+
+/* ---------------------------------------------------------------- profiles */
+
+static void test_profile_ids_budget(void **state)
+{
+	static const char text[] =
+		"- profile: a\n  egress_budget: 10MiB\n"
+		"- profile: b\n  egress_budget: 0\n"
+		"- profile: c\n  egress_budget: 1500\n";
+	struct ruleset rs;
+	const struct profile *p;
+	size_t n;
+
+	assert_int_equal(load(&rs, text), 0);
+	assert_int_equal(rs.profiles[0]->egress_budget, 10485760);
+	assert_int_equal(rs.profiles[1]->egress_budget, 0);
+	assert_int_equal(rs.profiles[2]->egress_budget, 1500);
+	assert_int_equal(rs.fallback->egress_budget, 0);
+	/* every profile once, the built-in default last; ids unique from 1 */
+	for (n = 0; (p = ruleset__profile_at(&rs, n)); n++)
+		assert_int_equal(p->id, n + 1);
+	assert_int_equal(n, 4);
+	assert_ptr_equal(ruleset__profile_at(&rs, 3), rs.owned_fallback);
+	ruleset__fini(&rs);
+
+	/* a file's default is one of the profiles: nothing more */
+	assert_int_equal(load(&rs, "- profile: x\n- profile: default\n"), 0);
+	for (n = 0; (p = ruleset__profile_at(&rs, n)); n++)
+		assert_int_equal(p->id, n + 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(rs.fallback->id, 2);
+	ruleset__fini(&rs);
+
+	LOAD_ERROR("- profile: p\n  egress_budget: -1\n", "t.yaml:2:18: "
+		   "egress_budget must be a size in bytes (10MiB, 1GB, ...; 0 "
+		   "for none), not '-1'");
+	LOAD_ERROR("- profile: p\n  egress_budget: lots\n", "t.yaml:2:18: "
+		   "egress_budget must be a size in bytes (10MiB, 1GB, ...; 0 "
+		   "for none), not 'lots'");
+	LOAD_ERROR("- profile: p\n  egress_budget: 1.5\n", "t.yaml:2:18: "
+		   "egress_budget must be a size in bytes (10MiB, 1GB, ...; 0 "
+		   "for none), not '1.5'");
+	LOAD_ERROR("- profile: p\n  egress_budget: [1]\n", "t.yaml:2:18: "
+		   "egress_budget must be a single value");
 }
 
 /* The column of a condition's error is that of the offending token, in
@@ -723,6 +1047,13 @@ int main(void)
 		cmocka_unit_test(test_error_yaml),
 		cmocka_unit_test(test_error_depth),
 		cmocka_unit_test(test_error_count),
+		cmocka_unit_test(test_filesets),
+		cmocka_unit_test(test_error_filesets),
+		cmocka_unit_test(test_error_known_values),
+		cmocka_unit_test(test_enforce_kernel),
+		cmocka_unit_test(test_error_enforce),
+		cmocka_unit_test(test_kernel_policy),
+		cmocka_unit_test(test_profile_ids_budget),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -87,6 +87,9 @@ struct cond_env {
 	/* The list's items, NULL for an unknown name. */
 	const char *const *(*list)(void *ctx, const char *name, size_t len,
 				   size_t *n);
+	/* Whether a file set of this name is defined (FL_FILESET fields'
+	 * literals); NULL when none is. */
+	bool (*fileset)(void *ctx, const char *name, size_t len);
 };
 
 /* Parses text[0..len). Returns the tree, or NULL with err filled. */

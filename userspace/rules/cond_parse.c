@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cond.h"
+#include "netname.h"
 #include "profile.h"
 #include "strset.h"
 #include "units.h"
@@ -213,7 +214,7 @@ static int lit__string(struct lit *l, const struct field *f, const char *s,
 	if (!l->s)
 		return -ENOMEM;
 	l->len = len;
-	l->tilde = f->path && len && s[0] == '~' && (len == 1 || s[1] == '/');
+	l->tilde = f->lits == FL_PATH && len && s[0] == '~' && (len == 1 || s[1] == '/');
 	return 0;
 }
 
@@ -254,6 +255,33 @@ static int lit__compile(struct lit *l, const struct field *f, const char *s,
 	}
 }
 
+/* A literal of a field whose values the language knows must be one of
+ * them: a typo would make a test that is never true. */
+static bool lit__known(struct parser *p, const struct field *f,
+		       const struct lit *l, size_t offset)
+{
+	const struct cond_env *env = p->env;
+
+	switch (f->lits) {
+	case FL_FDTYPE:
+		if (fdtype__parse(l->s) >= 0)
+			return true;
+		parse__fail(p, offset, "%s is an fd type (none, file, dir, tty, "
+			    "chr, pipe, unix, inet, sock or other), not '%s'",
+			    f->name, l->s);
+		return false;
+	case FL_FILESET:
+		if (env->fileset && env->fileset(env->ctx, l->s, l->len))
+			return true;
+		parse__fail(p, offset, "undefined fileset '%s'", l->s);
+		return false;
+	case FL_TEXT:
+	case FL_PATH:
+		break;
+	}
+	return true;
+}
+
 static bool cmp__add(struct parser *p, struct cond *c, const char *s,
 		     size_t len, size_t offset)
 {
@@ -270,6 +298,10 @@ static bool cmp__add(struct parser *p, struct cond *c, const char *s,
 	if (lit__compile(&lits[c->cmp.nr_lits], c->cmp.field, s, len, msg,
 			 sizeof(msg))) {
 		parse__fail(p, offset, "%s", msg);
+		return false;
+	}
+	if (!lit__known(p, c->cmp.field, &lits[c->cmp.nr_lits], offset)) {
+		lit__free(&lits[c->cmp.nr_lits]);
 		return false;
 	}
 	c->cmp.nr_lits++;
@@ -361,10 +393,13 @@ static bool op__find(const struct tok *t, enum cond_op *op)
 	return false;
 }
 
-/* Which operators each field type takes. */
-static bool op__fits(enum cond_op op, enum field_type type)
+/* Which operators each field takes: by type, and only equality on a
+ * field whose values are known (a glob over fd types means nothing). */
+static bool op__fits(enum cond_op op, const struct field *f)
 {
-	switch (type) {
+	if (f->lits == FL_FDTYPE || f->lits == FL_FILESET)
+		return op == OP_EQ || op == OP_NE || op == OP_IN;
+	switch (f->type) {
 	case FT_NUM:
 		return op <= OP_IN;
 	case FT_ADDR:
@@ -456,7 +491,7 @@ static void parse__cmp(struct parser *p, struct cond *c)
 		parse__fail(p, at, "expected an operator after '%s'", f->name);
 		return;
 	}
-	if (!op__fits(c->cmp.op, f->type)) {
+	if (!op__fits(c->cmp.op, f)) {
 		parse__fail(p, at, "operator '%.*s' does not apply to %s",
 			    (int)p->tok.len, p->tok.p, f->name);
 		return;

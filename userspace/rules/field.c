@@ -18,7 +18,7 @@ enum list_how {
 	LIST_STRS,	/* an array of C strings */
 	LIST_ANC_EXE,	/* the ancestors' executables */
 	LIST_ANC_NAME,	/* their base names */
-	LIST_TAINTS,	/* set bits, named by aux */
+	LIST_BITS,	/* set bits, named by aux (taints, file sets) */
 };
 
 static struct bytes bytes__of(const char *s)
@@ -104,8 +104,28 @@ static bool get_sandbox_profile(const struct field_ctx *c, struct fval *v)
 
 static bool get_taints(const struct field_ctx *c, struct fval *v)
 {
-	return list__set(v, LIST_TAINTS, (const void *)(uintptr_t)c->taints,
+	return list__set(v, LIST_BITS, (const void *)(uintptr_t)c->taints,
 			 NULL, c->taint_names);
+}
+
+/* A record's file sets by name; without names (a collector that loaded
+ * no rules) none. */
+static bool filesets__set(const struct field_ctx *c, struct fval *v,
+			  uint64_t bits)
+{
+	const char *const *names = c->ev->fileset_names;
+
+	return list__set(v, LIST_BITS,
+			 (const void *)(uintptr_t)(names ? bits : 0), NULL,
+			 names);
+}
+
+/* The kernel killed the task at this open or exec (enforce: kernel). */
+static bool get_kernel_killed(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_hdr *h = c->ev->hdr;
+
+	return bool__set(v, h && (h->flags & VIGIL_F_KILLED));
 }
 
 /* ---------------------------------------------------------------- process */
@@ -230,6 +250,23 @@ static bool get_exec_ret(const struct field_ctx *c, struct fval *v)
 	return num__set(v, c->ev->exec.ret);
 }
 
+static bool get_exec_fileset(const struct field_ctx *c, struct fval *v)
+{
+	return filesets__set(c, v, c->ev->exec.filesets);
+}
+
+/* What the new image's fd 0, 1 or 2 was ("inet" for a reverse shell). */
+#define EXEC_STDIO(fn, fd)						\
+	static bool fn(const struct field_ctx *c, struct fval *v)	\
+	{								\
+		uint8_t t = c->ev->exec.stdio[fd];			\
+									\
+		return str__set(v, bytes__of(fdtype__name(t)));		\
+	}
+EXEC_STDIO(get_exec_stdin, 0)
+EXEC_STDIO(get_exec_stdout, 1)
+EXEC_STDIO(get_exec_stderr, 2)
+
 static bool get_exec_allowed(const struct field_ctx *c, struct fval *v)
 {
 	const struct ev_exec *e = &c->ev->exec;
@@ -273,6 +310,11 @@ static bool get_open_write(const struct field_ctx *c, struct fval *v)
 	return bool__set(v, (f & O_ACCMODE) == O_WRONLY ||
 			    (f & O_ACCMODE) == O_RDWR ||
 			    (f & (O_CREAT | O_TRUNC | O_APPEND)));
+}
+
+static bool get_open_fileset(const struct field_ctx *c, struct fval *v)
+{
+	return filesets__set(c, v, c->ev->open.filesets);
 }
 
 static bool get_open_ret(const struct field_ctx *c, struct fval *v)
@@ -381,6 +423,34 @@ static bool get_flow_allowed(const struct field_ctx *c, struct fval *v)
 						 c->ev->flow.key.port));
 }
 
+static bool get_budget_addr(const struct field_ctx *c, struct fval *v)
+{
+	return addr__set(v, c->ev->budget.family, c->ev->budget.addr);
+}
+
+static bool get_budget_port(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->budget.port);
+}
+
+static bool get_budget_proto(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_budget *b = &c->ev->budget;
+	const char *name = net__proto_name(b->family, b->proto, 0);
+
+	return name && str__set(v, bytes__of(name));
+}
+
+static bool get_budget_limit(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->budget.budget);
+}
+
+static bool get_budget_spent(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->budget.spent);
+}
+
 /* ---------------------------------------------------------------- syscall */
 
 static bool get_sys_name(const struct field_ctx *c, struct fval *v)
@@ -426,59 +496,72 @@ static bool get_child_pid(const struct field_ctx *c, struct fval *v)
 #define OPEN    EVBIT(EVENT_OPEN)
 #define CONNECT EVBIT(EVENT_CONNECT)
 #define FLOW    EVBIT(EVENT_FLOW)
+#define BUDGET  EVBIT(EVENT_BUDGET)
 
 static const struct field fields[] = {
-	{ "event.type", FT_STR, EV_SANDBOXED, false, get_type },
-	{ "sandbox.id", FT_STR, EV_SANDBOXED, false, get_sandbox_id },
-	{ "sandbox.profile", FT_STR, EV_SANDBOXED, false, get_sandbox_profile },
-	{ "sandbox.taint", FT_LIST, EV_SANDBOXED, false, get_taints },
-	{ "proc.pid", FT_NUM, EV_PROCESS, false, get_pid },
-	{ "proc.ppid", FT_NUM, EV_PROCESS, false, get_ppid },
-	{ "proc.uid", FT_NUM, EV_PROCESS, false, get_uid },
-	{ "proc.gid", FT_NUM, EV_PROCESS, false, get_gid },
-	{ "proc.comm", FT_STR, EV_PROCESS, false, get_comm },
-	{ "proc.exe", FT_STR, EV_PROCESS, true, get_exe },
-	{ "proc.name", FT_STR, EV_PROCESS, false, get_name },
-	{ "parent.exe", FT_STR, EV_PROCESS, true, get_parent_exe },
-	{ "parent.name", FT_STR, EV_PROCESS, false, get_parent_name },
-	{ "ancestors.exe", FT_LIST, EV_PROCESS, true, get_anc_exe },
-	{ "ancestors.name", FT_LIST, EV_PROCESS, false, get_anc_name },
-	{ "exec.file", FT_STR, EXEC, true, get_exec_file },
-	{ "exec.arg", FT_STR, EXEC, true, get_exec_arg },
-	{ "exec.name", FT_STR, EXEC, false, get_exec_name },
-	{ "exec.argv", FT_LIST, EXEC, false, get_exec_argv },
-	{ "exec.cmdline", FT_STR, EXEC, false, get_exec_cmdline },
-	{ "exec.argc", FT_NUM, EXEC, false, get_exec_argc },
-	{ "exec.ret", FT_NUM, EXEC, false, get_exec_ret },
-	{ "exec.allowed", FT_BOOL, EXEC, false, get_exec_allowed },
-	{ "open.path", FT_STR, OPEN, true, get_open_path },
-	{ "open.arg", FT_STR, OPEN, true, get_open_arg },
-	{ "open.name", FT_STR, OPEN, false, get_open_name },
-	{ "open.flags", FT_LIST, OPEN, false, get_open_flags },
-	{ "open.write", FT_BOOL, OPEN, false, get_open_write },
-	{ "open.ret", FT_NUM, OPEN, false, get_open_ret },
-	{ "open.dev", FT_NUM, OPEN, false, get_open_dev },
-	{ "open.ino", FT_NUM, OPEN, false, get_open_ino },
-	{ "connect.addr", FT_ADDR, CONNECT, false, get_conn_addr },
-	{ "connect.path", FT_STR, CONNECT, false, get_conn_path },
-	{ "connect.port", FT_NUM, CONNECT, false, get_conn_port },
-	{ "connect.family", FT_STR, CONNECT, false, get_conn_family },
-	{ "connect.proto", FT_STR, CONNECT, false, get_conn_proto },
-	{ "connect.ret", FT_NUM, CONNECT, false, get_conn_ret },
-	{ "connect.allowed", FT_BOOL, CONNECT, false, get_conn_allowed },
-	{ "flow.addr", FT_ADDR, FLOW, false, get_flow_addr },
-	{ "flow.port", FT_NUM, FLOW, false, get_flow_port },
-	{ "flow.proto", FT_STR, FLOW, false, get_flow_proto },
-	{ "flow.bytes", FT_NUM, FLOW, false, get_flow_bytes },
-	{ "flow.packets", FT_NUM, FLOW, false, get_flow_packets },
-	{ "flow.allowed", FT_BOOL, FLOW, false, get_flow_allowed },
-	{ "syscall.name", FT_STR, EVBIT(EVENT_SYSCALL), false, get_sys_name },
-	{ "syscall.ret", FT_NUM, EVBIT(EVENT_SYSCALL), false, get_sys_ret },
-	{ "syscall.arg0", FT_NUM, EVBIT(EVENT_SYSCALL), false, get_sys_arg0 },
-	{ "syscall.arg1", FT_NUM, EVBIT(EVENT_SYSCALL), false, get_sys_arg1 },
-	{ "exit.code", FT_NUM, EVBIT(EVENT_EXIT), false, get_exit_code },
-	{ "exit.signal", FT_NUM, EVBIT(EVENT_EXIT), false, get_exit_signal },
-	{ "fork.child_pid", FT_NUM, EVBIT(EVENT_FORK), false, get_child_pid },
+	{ "event.type", FT_STR, EV_SANDBOXED, FL_TEXT, get_type },
+	{ "sandbox.id", FT_STR, EV_SANDBOXED, FL_TEXT, get_sandbox_id },
+	{ "sandbox.profile", FT_STR, EV_SANDBOXED, FL_TEXT, get_sandbox_profile },
+	{ "sandbox.taint", FT_LIST, EV_SANDBOXED, FL_TEXT, get_taints },
+	{ "event.kernel_killed", FT_BOOL, OPEN | EXEC, FL_TEXT,
+	  get_kernel_killed },
+	{ "proc.pid", FT_NUM, EV_PROCESS, FL_TEXT, get_pid },
+	{ "proc.ppid", FT_NUM, EV_PROCESS, FL_TEXT, get_ppid },
+	{ "proc.uid", FT_NUM, EV_PROCESS, FL_TEXT, get_uid },
+	{ "proc.gid", FT_NUM, EV_PROCESS, FL_TEXT, get_gid },
+	{ "proc.comm", FT_STR, EV_PROCESS, FL_TEXT, get_comm },
+	{ "proc.exe", FT_STR, EV_PROCESS, FL_PATH, get_exe },
+	{ "proc.name", FT_STR, EV_PROCESS, FL_TEXT, get_name },
+	{ "parent.exe", FT_STR, EV_PROCESS, FL_PATH, get_parent_exe },
+	{ "parent.name", FT_STR, EV_PROCESS, FL_TEXT, get_parent_name },
+	{ "ancestors.exe", FT_LIST, EV_PROCESS, FL_PATH, get_anc_exe },
+	{ "ancestors.name", FT_LIST, EV_PROCESS, FL_TEXT, get_anc_name },
+	{ "exec.file", FT_STR, EXEC, FL_PATH, get_exec_file },
+	{ "exec.arg", FT_STR, EXEC, FL_PATH, get_exec_arg },
+	{ "exec.name", FT_STR, EXEC, FL_TEXT, get_exec_name },
+	{ "exec.argv", FT_LIST, EXEC, FL_TEXT, get_exec_argv },
+	{ "exec.cmdline", FT_STR, EXEC, FL_TEXT, get_exec_cmdline },
+	{ "exec.argc", FT_NUM, EXEC, FL_TEXT, get_exec_argc },
+	{ "exec.ret", FT_NUM, EXEC, FL_TEXT, get_exec_ret },
+	{ "exec.allowed", FT_BOOL, EXEC, FL_TEXT, get_exec_allowed },
+	{ "exec.fileset", FT_LIST, EXEC, FL_FILESET, get_exec_fileset },
+	{ "exec.stdin", FT_STR, EXEC, FL_FDTYPE, get_exec_stdin },
+	{ "exec.stdout", FT_STR, EXEC, FL_FDTYPE, get_exec_stdout },
+	{ "exec.stderr", FT_STR, EXEC, FL_FDTYPE, get_exec_stderr },
+	{ "open.path", FT_STR, OPEN, FL_PATH, get_open_path },
+	{ "open.arg", FT_STR, OPEN, FL_PATH, get_open_arg },
+	{ "open.name", FT_STR, OPEN, FL_TEXT, get_open_name },
+	{ "open.flags", FT_LIST, OPEN, FL_TEXT, get_open_flags },
+	{ "open.write", FT_BOOL, OPEN, FL_TEXT, get_open_write },
+	{ "open.ret", FT_NUM, OPEN, FL_TEXT, get_open_ret },
+	{ "open.dev", FT_NUM, OPEN, FL_TEXT, get_open_dev },
+	{ "open.ino", FT_NUM, OPEN, FL_TEXT, get_open_ino },
+	{ "open.fileset", FT_LIST, OPEN, FL_FILESET, get_open_fileset },
+	{ "connect.addr", FT_ADDR, CONNECT, FL_TEXT, get_conn_addr },
+	{ "connect.path", FT_STR, CONNECT, FL_TEXT, get_conn_path },
+	{ "connect.port", FT_NUM, CONNECT, FL_TEXT, get_conn_port },
+	{ "connect.family", FT_STR, CONNECT, FL_TEXT, get_conn_family },
+	{ "connect.proto", FT_STR, CONNECT, FL_TEXT, get_conn_proto },
+	{ "connect.ret", FT_NUM, CONNECT, FL_TEXT, get_conn_ret },
+	{ "connect.allowed", FT_BOOL, CONNECT, FL_TEXT, get_conn_allowed },
+	{ "flow.addr", FT_ADDR, FLOW, FL_TEXT, get_flow_addr },
+	{ "flow.port", FT_NUM, FLOW, FL_TEXT, get_flow_port },
+	{ "flow.proto", FT_STR, FLOW, FL_TEXT, get_flow_proto },
+	{ "flow.bytes", FT_NUM, FLOW, FL_TEXT, get_flow_bytes },
+	{ "flow.packets", FT_NUM, FLOW, FL_TEXT, get_flow_packets },
+	{ "flow.allowed", FT_BOOL, FLOW, FL_TEXT, get_flow_allowed },
+	{ "budget.addr", FT_ADDR, BUDGET, FL_TEXT, get_budget_addr },
+	{ "budget.port", FT_NUM, BUDGET, FL_TEXT, get_budget_port },
+	{ "budget.proto", FT_STR, BUDGET, FL_TEXT, get_budget_proto },
+	{ "budget.limit", FT_NUM, BUDGET, FL_TEXT, get_budget_limit },
+	{ "budget.spent", FT_NUM, BUDGET, FL_TEXT, get_budget_spent },
+	{ "syscall.name", FT_STR, EVBIT(EVENT_SYSCALL), FL_TEXT, get_sys_name },
+	{ "syscall.ret", FT_NUM, EVBIT(EVENT_SYSCALL), FL_TEXT, get_sys_ret },
+	{ "syscall.arg0", FT_NUM, EVBIT(EVENT_SYSCALL), FL_TEXT, get_sys_arg0 },
+	{ "syscall.arg1", FT_NUM, EVBIT(EVENT_SYSCALL), FL_TEXT, get_sys_arg1 },
+	{ "exit.code", FT_NUM, EVBIT(EVENT_EXIT), FL_TEXT, get_exit_code },
+	{ "exit.signal", FT_NUM, EVBIT(EVENT_EXIT), FL_TEXT, get_exit_signal },
+	{ "fork.child_pid", FT_NUM, EVBIT(EVENT_FORK), FL_TEXT, get_child_pid },
 };
 
 const struct field *field__find(const char *name, size_t len)
@@ -503,6 +586,7 @@ static const struct {
 	{ EVENT_EXEC, "exec" }, { EVENT_FORK, "fork" }, { EVENT_EXIT, "exit" },
 	{ EVENT_OPEN, "open" }, { EVENT_CONNECT, "connect" },
 	{ EVENT_FLOW, "flow" }, { EVENT_SYSCALL, "syscall" },
+	{ EVENT_BUDGET, "budget" },
 };
 
 uint32_t field__event_bit(const char *name, size_t len)
@@ -535,17 +619,20 @@ static bool next__nul(struct fval *v, struct bytes *out)
 	return true;
 }
 
-static bool next__taint(struct fval *v, struct bytes *out)
+/* A bit without a name (a file set the kernel knows and the rules no
+ * longer do) is no value at all. */
+static bool next__bit(struct fval *v, struct bytes *out)
 {
 	uint64_t bits = (uintptr_t)v->list.cur;
 	const char *const *names = v->list.aux;
-	int bit;
+	const char *name = NULL;
 
-	if (!bits)
+	for (; bits && !name; bits &= bits - 1)
+		name = names[__builtin_ctzll(bits)];
+	v->list.cur = (const void *)(uintptr_t)bits;
+	if (!name)
 		return false;
-	bit = __builtin_ctzll(bits);
-	*out = bytes__of(names[bit]);
-	v->list.cur = (const void *)(uintptr_t)(bits & (bits - 1));
+	*out = bytes__of(name);
 	return true;
 }
 
@@ -574,8 +661,8 @@ bool fval__next(struct fval *v, struct bytes *out)
 			       : bytes__base(p->exe, p->exe_len);
 		v->list.cur = p->parent;
 		return true;
-	case LIST_TAINTS:
-		return next__taint(v, out);
+	case LIST_BITS:
+		return next__bit(v, out);
 	}
 	return false;
 }

@@ -28,7 +28,7 @@ enum field_type {
 #define EV_PROCESS    (EVBIT(EVENT_EXEC) | EVBIT(EVENT_FORK) | \
 		       EVBIT(EVENT_EXIT) | EVBIT(EVENT_OPEN) | \
 		       EVBIT(EVENT_CONNECT) | EVBIT(EVENT_SYSCALL))
-#define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW))
+#define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW) | EVBIT(EVENT_BUDGET))
 
 /* An address as rules compare it: v4-mapped IPv6 is folded to IPv4. */
 struct addr {
@@ -62,11 +62,22 @@ struct field_ctx {
 	const char *const *taint_names;	/* by bit */
 };
 
+/* What a string field's literals mean beyond their text. Where the
+ * language knows every value a field takes, a literal outside them is a
+ * load error rather than a test that is never true, and only ==, != and
+ * 'in' apply. */
+enum field_lits {
+	FL_TEXT,
+	FL_PATH,	/* a path: a leading '~' means the user's home */
+	FL_FDTYPE,	/* one of fdtype__name()'s */
+	FL_FILESET,	/* a file set's name (cond_env.fileset) */
+};
+
 struct field {
 	const char *name;
 	enum field_type type;
 	uint32_t events;	/* EVBIT()s of records carrying it */
-	bool path;		/* '~' in literals means the user's home */
+	enum field_lits lits;
 	/* false when ev does not carry the field (a failed exec's file). */
 	bool (*get)(const struct field_ctx *c, struct fval *out);
 };

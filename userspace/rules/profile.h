@@ -34,6 +34,9 @@ struct rule_tune {
 
 struct profile {
 	char *name;
+	/* 1, 2, ... in ruleset__profile_at()'s order: the kernel's key for
+	 * its allowlist, 0 being none. */
+	uint32_t id;
 	struct dest *dests;
 	size_t nr_dests;
 	char **exes;		/* globs; none means any executable */
@@ -41,6 +44,9 @@ struct profile {
 	double threshold[LEVEL_KILL + 1];	/* by level; [NONE] unused */
 	uint64_t half_life_ns;	/* risk halves in this time */
 	uint64_t freeze_timeout_ns;	/* 0: a freeze waits for a human */
+	/* Payload bytes a sandbox may send outside the allowed destinations
+	 * before the kernel drops the rest; 0: no budget. */
+	uint64_t egress_budget;
 	struct rule_tune *tune;	/* by rule index */
 	const char *file;	/* where it was defined */
 	int line;
@@ -59,7 +65,8 @@ bool profile__allows_dest(const struct profile *p, const struct addr *a,
 			  uint16_t port);
 bool profile__allows_exe(const struct profile *p, const char *exe,
 			 size_t len);
-/* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout. */
+/* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout, no
+ * egress budget. */
 void profile__defaults(struct profile *p);
 void profile__free(struct profile *p);
 

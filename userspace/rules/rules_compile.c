@@ -204,10 +204,15 @@ static const struct cond *env__macro(void *ctx, const char *name, size_t len,
 	return d->cond;
 }
 
+static bool env__fileset(void *ctx, const char *name, size_t len)
+{
+	return ruleset__fileset(ctx, name, len) >= 0;
+}
+
 static struct cond_env env_of(struct ruleset *rs)
 {
 	return (struct cond_env){ .ctx = rs, .macro = env__macro,
-				  .list = env__list };
+				  .list = env__list, .fileset = env__fileset };
 }
 
 /* ---------------------------------------------------------------- rules */
@@ -303,6 +308,72 @@ static void rule__window(struct ruleset *rs, struct rule *r,
 			     "most %d values", WINDOW_MAX_DISTINCT - 1);
 }
 
+/* ------------------------------------------------------- enforce: kernel */
+
+/* The file sets of a condition's top-level disjuncts (macros followed)
+ * that test field == NAME or field in (NAMES): whenever one holds, so
+ * does the whole condition, so the kernel may kill on it alone and user
+ * space, seeing the record, kills the sandbox too. */
+static uint64_t kernel__bits(const struct ruleset *rs, const struct cond *c,
+			     const struct field *f)
+{
+	uint64_t bits = 0;
+
+	switch (c->kind) {
+	case C_OR:
+		return kernel__bits(rs, c->l, f) | kernel__bits(rs, c->r, f);
+	case C_REF:
+		return kernel__bits(rs, c->ref, f);
+	case C_CMP:
+		if (c->cmp.field != f ||
+		    (c->cmp.op != OP_EQ && c->cmp.op != OP_IN))
+			return 0;
+		/* The parser took only defined names. */
+		for (size_t i = 0; i < c->cmp.nr_lits; i++)
+			bits |= 1ull << ruleset__fileset(rs, c->cmp.lits[i].s,
+							 c->cmp.lits[i].len);
+		return bits;
+	default:
+		return 0;
+	}
+}
+
+/* What the kernel can do: kill the task opening or executing a file of
+ * a set, one record at a time. */
+static void rule__kernel(struct ruleset *rs, struct rule *r,
+			 const struct rule_src *s)
+{
+	const uint32_t open = EVBIT(EVENT_OPEN), exec = EVBIT(EVENT_EXEC);
+	const char *name = r->events == open ? "open.fileset" : "exec.fileset";
+
+	if (r->action != LEVEL_KILL) {
+		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel needs "
+			     "action: kill (the kernel only kills)");
+		return;
+	}
+	if (r->events != open && r->events != exec) {
+		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel needs "
+			     "event: open or event: exec, alone");
+		return;
+	}
+	if (r->window) {
+		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel cannot "
+			     "take a window: the kernel judges each record "
+			     "alone");
+		return;
+	}
+	r->kernel_bits = kernel__bits(rs, r->when,
+				      field__find(name, strlen(name)));
+	if (!r->kernel_bits) {
+		rules__error(rs, &s->when_at, s->when, 0, "enforce: kernel "
+			     "needs '%s == NAME' or '%s in (NAME, ...)' as the "
+			     "condition or as one of its top-level 'or' terms: "
+			     "the kernel acts on that test alone", name, name);
+		return;
+	}
+	r->kernel_kind = r->events == open ? EVENT_OPEN : EVENT_EXEC;
+}
+
 static void rule__compile(struct ruleset *rs, struct rule *r,
 			  const struct rule_src *s)
 {
@@ -321,6 +392,8 @@ static void rule__compile(struct ruleset *rs, struct rule *r,
 	rule__check(r->when, &rc);
 	if (r->window)
 		rule__window(rs, r, s);
+	if (s->kernel)
+		rule__kernel(rs, r, s);
 }
 
 /* Taints are numbered first, so a rule may test one a later rule sets. */
@@ -412,6 +485,7 @@ static int profiles__fallback(struct ruleset *rs)
 		return -ENOMEM;
 	}
 	profile__defaults(p);
+	p->id = rs->nr_profiles + 1;
 	p->file = "built-in";
 	rs->fallback = p;
 	rs->owned_fallback = p;
@@ -483,6 +557,41 @@ const struct profile *ruleset__profile(const struct ruleset *rs,
 	return NULL;
 }
 
+const struct profile *ruleset__profile_at(const struct ruleset *rs, size_t i)
+{
+	if (i < rs->nr_profiles)
+		return rs->profiles[i];
+	return i == rs->nr_profiles ? rs->owned_fallback : NULL;
+}
+
+int ruleset__fileset(const struct ruleset *rs, const char *name, size_t len)
+{
+	for (size_t i = 0; i < rs->nr_filesets; i++)
+		if (strlen(rs->filesets[i].name) == len &&
+		    !memcmp(rs->filesets[i].name, name, len))
+			return i;
+	return -1;
+}
+
+/* Only what user space would kill for too: the kernel acts first, and
+ * user space follows up on the same record. */
+void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
+			    uint64_t *open_kill, uint64_t *exec_kill)
+{
+	*open_kill = *exec_kill = 0;
+	for (size_t i = 0; i < rs->nr_rules; i++) {
+		const struct rule *r = rs->rules[i];
+		const struct rule_tune *t = &p->tune[r->index];
+
+		if (!r->kernel_kind || t->disabled || t->action != LEVEL_KILL)
+			continue;
+		if (r->kernel_kind == EVENT_OPEN)
+			*open_kill |= r->kernel_bits;
+		else
+			*exec_kill |= r->kernel_bits;
+	}
+}
+
 const char *severity__name(enum severity s)
 {
 	static const char *const names[] = {
@@ -545,11 +654,24 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 	free(L);
 }
 
+static void strv__free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void fileset__free(struct fileset *f)
+{
+	strv__free(f->paths, f->nr_paths);
+	strv__free(f->exclude, f->nr_exclude);
+	free(f->description);
+	free(f->name);
+}
+
 static void rule__free(struct rule *r)
 {
-	for (size_t i = 0; i < r->nr_tags; i++)
-		free(r->tags[i]);
-	free(r->tags);
+	strv__free(r->tags, r->nr_tags);
 	cond__free(r->when);
 	free(r->window);
 	free(r->description);
@@ -569,6 +691,9 @@ void ruleset__fini(struct ruleset *rs)
 	profile__free(rs->owned_fallback);
 	for (int i = 0; i < rs->nr_taints; i++)
 		free(rs->taints[i]);
+	for (size_t i = 0; i < rs->nr_filesets; i++)
+		fileset__free(&rs->filesets[i]);
+	free(rs->filesets);
 	if (rs->load)
 		load__free(rs->load, rs->nr_rules);
 	memset(rs, 0, sizeof(*rs));

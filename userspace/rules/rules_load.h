@@ -55,6 +55,8 @@ struct rule_src {
 	struct pos taint_at;
 	char *window_field;
 	struct pos window_at;
+	bool kernel;		/* enforce: kernel */
+	struct pos kernel_at;
 };
 
 /* A profile's tuning of one rule, checked once all rules are known. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The rule files' YAML: a sequence of items, each a mapping whose first
- * key says what it is (list, macro, rule, profile). Every key is checked
- * against a table; values are checked for type and range here, names
+ * key says what it is (list, macro, rule, profile, fileset). Every key is
+ * checked against a table; values are checked for type and range here, names
  * across items are resolved later (rules_compile.c). */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +15,9 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_SCORE 1e6
+/* What messages list as the choices. */
+#define ITEM_KINDS "list, macro, rule, profile or fileset"
+#define EVENT_KINDS "exec, fork, exit, open, connect, flow, syscall or budget"
 
 struct reader {
 	struct ruleset *rs;
@@ -33,6 +36,7 @@ struct item {
 		struct macro_def *macro;
 		struct rule *rule;
 		struct profile *profile;
+		struct fileset *fileset;
 	};
 	struct rule_src *rsrc;
 };
@@ -279,8 +283,8 @@ static void rule__event1(struct reader *r, yaml_node_t *n, void *arg)
 	uint32_t bit = s ? field__event_bit(s, strlen(s)) : 0;
 
 	if (s && !bit)
-		node__error(r, n, "unknown event type '%s' (exec, fork, exit, "
-			    "open, connect, flow or syscall)", s);
+		node__error(r, n, "unknown event type '%s' (" EVENT_KINDS ")",
+			    s);
 	rule->events |= bit;
 }
 
@@ -289,8 +293,8 @@ static void rule__event(struct reader *r, struct item *it, yaml_node_t *v)
 	/* [] would leave a rule that is never tried, its condition unread. */
 	if (v->type == YAML_SEQUENCE_NODE &&
 	    v->data.sequence.items.start == v->data.sequence.items.top) {
-		node__error(r, v, "event names no event type (exec, fork, "
-			    "exit, open, connect, flow or syscall)");
+		node__error(r, v, "event names no event type (" EVENT_KINDS
+			    ")");
 		return;
 	}
 	node__each(r, v, "event", true, rule__event1, it->rule);
@@ -343,6 +347,19 @@ static void rule__enabled(struct reader *r, struct item *it, yaml_node_t *v)
 
 	node__bool(r, v, "enabled", &on);
 	it->rule->disabled = !on;
+}
+
+/* Checked against the condition, action and events once all are known
+ * (rules_compile.c). */
+static void rule__enforce(struct reader *r, struct item *it, yaml_node_t *v)
+{
+	const char *s = node__str(r, v, "enforce");
+
+	if (s && strcmp(s, "kernel"))
+		node__error(r, v, "enforce must be kernel (without it, user "
+			    "space alone acts), not '%s'", s);
+	it->rsrc->kernel = s && !strcmp(s, "kernel");
+	it->rsrc->kernel_at = pos__of(r, v);
 }
 
 static void window__key(struct reader *r, const char *key, yaml_node_t *k,
@@ -434,6 +451,19 @@ static void profile__freeze_timeout(struct reader *r, struct item *it,
 	node__duration(r, v, "freeze_timeout", &it->profile->freeze_timeout_ns);
 }
 
+static void profile__egress_budget(struct reader *r, struct item *it,
+				   yaml_node_t *v)
+{
+	const char *s = node__str(r, v, "egress_budget");
+	int64_t n;
+
+	if (s && (units__number(s, strlen(s), &n) || n < 0))
+		node__error(r, v, "egress_budget must be a size in bytes "
+			    "(10MiB, 1GB, ...; 0 for none), not '%s'", s);
+	else if (s)
+		it->profile->egress_budget = n;
+}
+
 static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 {
 	struct profile *p = arg;
@@ -519,6 +549,47 @@ static void ignore(struct reader *r, struct item *it, yaml_node_t *v)
 	node__str(r, v, "description");
 }
 
+/* ---------------------------------------------------------------- fileset */
+
+static void fileset__description(struct reader *r, struct item *it,
+				 yaml_node_t *v)
+{
+	it->fileset->description = node__dup(r, v, "description");
+}
+
+/* A path is resolved in every user's home ("~/") or from the root: a
+ * relative one would depend on whose cwd. */
+static void path__add(struct reader *r, yaml_node_t *n, void *arg)
+{
+	const char *s = node__str(r, n, "a path");
+
+	if (s && s[0] != '/' && strncmp(s, "~/", 2))
+		node__error(r, n, "path '%s' must be absolute or start with "
+			    "~/", s);
+	else if (s)
+		strv__add(r, n, arg);
+}
+
+static void fileset__paths(struct reader *r, struct item *it, yaml_node_t *v)
+{
+	struct fileset *f = it->fileset;
+	struct strv sv = { &f->paths, &f->nr_paths, "a path" };
+
+	if (v->type == YAML_SEQUENCE_NODE &&
+	    v->data.sequence.items.start == v->data.sequence.items.top) {
+		node__error(r, v, "paths is empty: a fileset needs a file");
+		return;
+	}
+	node__each(r, v, "paths", false, path__add, &sv);
+}
+
+static void fileset__exclude(struct reader *r, struct item *it,
+			     yaml_node_t *v)
+{
+	node__strings(r, v, "exclude", &it->fileset->exclude,
+		      &it->fileset->nr_exclude);
+}
+
 static const struct key list_keys[] = {
 	{ "items", list__items, true },
 };
@@ -538,6 +609,7 @@ static const struct key rule_keys[] = {
 	{ "taint", rule__taint, false },
 	{ "window", rule__window, false },
 	{ "enabled", rule__enabled, false },
+	{ "enforce", rule__enforce, false },
 };
 
 static const struct key profile_keys[] = {
@@ -545,8 +617,15 @@ static const struct key profile_keys[] = {
 	{ "thresholds", profile__thresholds, false },
 	{ "half_life", profile__half_life, false },
 	{ "freeze_timeout", profile__freeze_timeout, false },
+	{ "egress_budget", profile__egress_budget, false },
 	{ "allow", profile__allow, false },
 	{ "rules", profile__rules, false },
+};
+
+static const struct key fileset_keys[] = {
+	{ "description", fileset__description, false },
+	{ "paths", fileset__paths, true },
+	{ "exclude", fileset__exclude, false },
 };
 
 /* The keys of one item: each known, none twice, the required present. */
@@ -686,10 +765,42 @@ static bool profile__new(struct reader *r, struct item *it, char *name,
 	if (!it->profile)
 		return false;
 	it->profile->name = name;
+	it->profile->id = rs->nr_profiles;	/* from 1: 0 is no profile */
 	it->profile->file = r->src->name;
 	it->profile->line = k->start_mark.line + 1;
 	/* A profile says only what it changes. */
 	profile__defaults(it->profile);
+	return true;
+}
+
+/* File sets are numbered in the order they are read: the index is their
+ * bit in records, in the kernel's maps and in fileset_names. */
+static bool fileset__new(struct reader *r, struct item *it, char *name,
+			 yaml_node_t *k)
+{
+	struct ruleset *rs = r->rs;
+	struct fileset *f;
+	int i = ruleset__fileset(rs, name, strlen(name));
+
+	if (i >= 0) {
+		node__error(r, k, "fileset '%s' already defined at %s:%d",
+			    name, rs->filesets[i].file, rs->filesets[i].line);
+		return false;
+	}
+	if (rs->nr_filesets == VIGIL_MAX_FILESETS) {
+		node__error(r, k, "more than %d filesets", VIGIL_MAX_FILESETS);
+		return false;
+	}
+	f = realloc(rs->filesets, (rs->nr_filesets + 1) * sizeof(*f));
+	if (!f)
+		return false;
+	rs->filesets = f;
+	it->fileset = &f[rs->nr_filesets];
+	*it->fileset = (struct fileset){
+		.name = name, .file = r->src->name,
+		.line = k->start_mark.line + 1, .index = rs->nr_filesets,
+	};
+	rs->fileset_names[rs->nr_filesets++] = name;
 	return true;
 }
 
@@ -703,6 +814,7 @@ static const struct {
 	{ "macro", macro__new, macro_keys, ARRAY_SIZE(macro_keys) },
 	{ "rule", rule__new, rule_keys, ARRAY_SIZE(rule_keys) },
 	{ "profile", profile__new, profile_keys, ARRAY_SIZE(profile_keys) },
+	{ "fileset", fileset__new, fileset_keys, ARRAY_SIZE(fileset_keys) },
 };
 
 /* One item: its first key names its kind and carries its name. */
@@ -717,7 +829,7 @@ static void reader__item(struct reader *r, yaml_node_t *map)
 	if (map->type != YAML_MAPPING_NODE ||
 	    map->data.mapping.pairs.start == map->data.mapping.pairs.top) {
 		node__error(r, map, "expected an item: a mapping starting with "
-			    "list, macro, rule or profile");
+			    ITEM_KINDS);
 		return;
 	}
 	k = yaml_document_get_node(&r->doc, map->data.mapping.pairs.start->key);
@@ -730,7 +842,7 @@ static void reader__item(struct reader *r, yaml_node_t *map)
 	if (!kind || i == ARRAY_SIZE(kinds)) {
 		if (kind)
 			node__error(r, k, "unknown item '%s': an item starts "
-				    "with list, macro, rule or profile", kind);
+				    "with " ITEM_KINDS, kind);
 		return;
 	}
 	it.kind = kinds[i].kind;
@@ -752,7 +864,8 @@ static void reader__document(struct reader *r)
 		return;
 	if (root->type != YAML_SEQUENCE_NODE) {
 		node__error(r, root, "a rule file is a list of items "
-			    "(- list:, - macro:, - rule:, - profile:)");
+			    "(- list:, - macro:, - rule:, - profile:, "
+			    "- fileset:)");
 		return;
 	}
 	for (yaml_node_item_t *i = root->data.sequence.items.start;

@@ -34,6 +34,21 @@ struct window_spec {
 	int slot;		/* this rule's window among all */
 };
 
+/* Files to protect: open.fileset and exec.fileset name the sets a
+ * record's file belongs to, and rules with `enforce: kernel` have the
+ * kernel kill whoever opens or executes one. The paths are resolved to
+ * inodes elsewhere (protect.c); here they are only checked. */
+struct fileset {
+	char *name, *description;
+	char **paths;		/* absolute globs; "~/" is every user's home */
+	size_t nr_paths;
+	char **exclude;		/* globs a candidate's full path must miss */
+	size_t nr_exclude;
+	const char *file;
+	int line;
+	int index;		/* its bit in records and kernel maps */
+};
+
 struct rule {
 	char *id;
 	char *description;
@@ -47,6 +62,11 @@ struct rule {
 	int taint;		/* the bit it sets on a match, or -1 */
 	struct window_spec *window;
 	bool disabled;
+	/* enforce: kernel: the record kind the kernel acts on (EVENT_OPEN
+	 * or EVENT_EXEC; 0 when user space acts alone), and the file sets
+	 * whose opening or exec it kills at once. */
+	enum event_kind kernel_kind;
+	uint64_t kernel_bits;
 	const char *file;
 	int line;
 	int index;
@@ -63,6 +83,10 @@ struct ruleset {
 	struct profile *owned_fallback;	/* when no file defines it */
 	char *taints[RULES_MAX_TAINTS];
 	int nr_taints;
+	struct fileset *filesets;	/* by index */
+	size_t nr_filesets;
+	/* Their names by index, for struct event's fileset_names. */
+	const char *fileset_names[VIGIL_MAX_FILESETS];
 	int nr_windows;
 	struct rindex *index;
 	struct rules_load *load;	/* sources, lists, macros */
@@ -88,6 +112,17 @@ int ruleset__add_builtin(struct ruleset *rs);
 
 const struct profile *ruleset__profile(const struct ruleset *rs,
 				       const char *name, size_t len);
+/* The i-th of every profile, the built-in default included when no file
+ * defines one; NULL past the last:
+ *   for (i = 0; (p = ruleset__profile_at(rs, i)); i++) */
+const struct profile *ruleset__profile_at(const struct ruleset *rs, size_t i);
+/* The index of the file set named name[0..len), or -1. */
+int ruleset__fileset(const struct ruleset *rs, const char *name, size_t len);
+/* What the kernel enforces for sandboxes of profile p: the file sets
+ * whose opening (open_kill) or exec (exec_kill) kills the task, from the
+ * `enforce: kernel` rules p leaves enabled with action kill. */
+void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
+			    uint64_t *open_kill, uint64_t *exec_kill);
 const char *severity__name(enum severity s);
 const char *level__name(enum act_level l);
 

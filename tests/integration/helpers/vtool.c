@@ -12,6 +12,7 @@
  *   vtool openat2 DIR|- PATH FLAGS MODE RESOLVE
  *   vtool creat PATH MODE
  *   vtool exec PATH ARGV0 [ARG...]               (execve; prints ret on failure)
+ *   vtool execveat DIR NAME ARGV0 [ARG...]       (execveat(open(DIR), NAME, 0))
  *   vtool memfd-exec SRC NAME ARGV0 [ARG...]     (execveat(memfd, "", AT_EMPTY_PATH))
  *   vtool sendmmsg ADDR PORT COUNT SIZE          (UDP, v4 or v6 literal)
  *
@@ -158,6 +159,16 @@ static int cmd_exec(char **a)
 	return report(-1);
 }
 
+static int cmd_execveat(char **a)
+{
+	int dir = open(a[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dir < 0)
+		die("cannot open directory");
+	syscall(SYS_execveat, dir, a[1], &a[2], environ, 0);
+	return report(-1);
+}
+
 static int cmd_memfd_exec(char **a)
 {
 	struct stat st;
@@ -253,6 +264,7 @@ static const struct {
 	{ "openat2", 5, cmd_openat2 },
 	{ "creat", 2, cmd_creat },
 	{ "exec", 2, cmd_exec },
+	{ "execveat", 3, cmd_execveat },
 	{ "memfd-exec", 3, cmd_memfd_exec },
 	{ "sendmmsg", 4, cmd_sendmmsg },
 };

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The in-kernel fast path: a sandboxed task that opens or execs a file in
+ * a protected set its sandbox's policy kills on gets SIGKILL before it
+ * returns to user space. The check runs where the file is known (open's
+ * exit, sched_process_exec), after path resolution, so any spelling of
+ * the path (hard link, symlink, dirfd, "..", bind mount, /proc/self/root)
+ * meets the same inode. The signal is pending when the syscall returns,
+ * so the task never runs another instruction: it holds the fd but cannot
+ * read it, and a denied program never runs at all. User space sees the
+ * record (VIGIL_F_KILLED) and kills the rest of the sandbox.
+ */
+#ifndef VIGIL_ENFORCE_BPF_H
+#define VIGIL_ENFORCE_BPF_H
+
+#include "vigil.bpf.h"
+
+#define SIGKILL 9
+
+/* The sandbox's policy, or the default one for a sandbox user space has
+ * not placed yet; NULL only before user space wrote the default. */
+static __always_inline struct vigil_policy *policy__of(__u64 sandbox)
+{
+	struct vigil_policy *p = bpf_map_lookup_elem(&policies, &sandbox);
+	__u64 none = 0;
+
+	return p ?: bpf_map_lookup_elem(&policies, &none);
+}
+
+/* The protected sets (dev, ino) belongs to, 0 for most files; kills the
+ * current task when its sandbox's policy says so, flagging the record. */
+static __always_inline __u64 enforce__file(__u64 sandbox, __u32 dev,
+					   __u64 ino, bool exec, __u32 *flags)
+{
+	struct vigil_inode k = { .ino = ino, .dev = dev };
+	__u64 *sets = bpf_map_lookup_elem(&protected, &k);
+	struct vigil_policy *p;
+
+	if (!sets)
+		return 0;
+	p = policy__of(sandbox);
+	if (p && (*sets & (exec ? p->exec_kill : p->open_kill)) &&
+	    !bpf_send_signal(SIGKILL))
+		*flags |= VIGIL_F_KILLED;
+	return *sets;
+}
+
+#endif /* VIGIL_ENFORCE_BPF_H */

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+
+#include "enforce.h"
+#include "events.h"
+#include "log.h"
+#include "protect.h"
+
+struct enforce {
+	const struct ruleset *rs;
+	struct enforce_maps maps;
+	struct protect *protect;
+	struct protect_entry *synced;	/* what the protected map holds */
+	size_t nr_synced;
+};
+
+static void enforce__policy(const struct ruleset *rs, const struct profile *p,
+			    struct vigil_policy *out)
+{
+	uint64_t open_kill, exec_kill;
+
+	ruleset__kernel_policy(rs, p, &open_kill, &exec_kill);
+	memset(out, 0, sizeof(*out));
+	out->open_kill = open_kill;
+	out->exec_kill = exec_kill;
+	out->egress_budget = p->egress_budget;
+	out->profile = p->id;
+}
+
+static void enforce__set_policy(struct enforce *e, uint64_t cgid,
+				const struct profile *p)
+{
+	struct vigil_policy pol;
+
+	enforce__policy(e->rs, p, &pol);
+	if (bpf_map_update_elem(e->maps.policies, &cgid, &pol, BPF_ANY))
+		log__errno(errno, "cannot set the kernel policy of sandbox "
+			   "cgroup %llu", (unsigned long long)cgid);
+}
+
+void enforce__place(void *ctx, const struct sandbox *sb)
+{
+	struct enforce *e = ctx;
+	const struct profile *p = NULL;
+
+	if (sb->profile)
+		p = ruleset__profile(e->rs, sb->profile, sb->profile_len);
+	/* The default is key 0's already: no entry needed. */
+	if (p && p != e->rs->fallback)
+		enforce__set_policy(e, sb->cgid, p);
+}
+
+void enforce__forget(void *ctx, uint64_t cgid)
+{
+	struct enforce *e = ctx;
+
+	bpf_map_delete_elem(e->maps.policies, &cgid);
+	bpf_map_delete_elem(e->maps.spent, &cgid);
+}
+
+static int entry__cmp(const struct protect_entry *a,
+		      const struct protect_entry *b)
+{
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return 0;
+}
+
+static void protected__put(struct enforce *e, const struct protect_entry *p)
+{
+	struct vigil_inode k = { .ino = p->ino, .dev = p->dev };
+
+	if (bpf_map_update_elem(e->maps.protected, &k, &p->bits, BPF_ANY))
+		log__errno(errno, "cannot protect inode %llu on device %u",
+			   (unsigned long long)p->ino, p->dev);
+}
+
+static void protected__del(struct enforce *e, const struct protect_entry *p)
+{
+	struct vigil_inode k = { .ino = p->ino, .dev = p->dev };
+
+	bpf_map_delete_elem(e->maps.protected, &k);
+}
+
+/* Brings the map from the synced table to the current one in one merge
+ * pass over the two sorted tables. */
+static void enforce__sync_files(struct enforce *e)
+{
+	size_t n, i = 0, j = 0;
+	const struct protect_entry *cur = protect__entries(e->protect, &n);
+	struct protect_entry *copy = malloc((n ?: 1) * sizeof(*copy));
+
+	if (!copy) {
+		log_error("out of memory syncing protected files");
+		return;
+	}
+	while (i < e->nr_synced || j < n) {
+		int c = i == e->nr_synced ? 1 : j == n ? -1
+			: entry__cmp(&e->synced[i], &cur[j]);
+
+		if (c < 0) {
+			protected__del(e, &e->synced[i++]);
+			continue;
+		}
+		if (c > 0 || e->synced[i++].bits != cur[j].bits)
+			protected__put(e, &cur[j]);
+		j++;
+	}
+	memcpy(copy, cur, n * sizeof(*copy));
+	free(e->synced);
+	e->synced = copy;
+	e->nr_synced = n;
+}
+
+void enforce__refresh(struct enforce *e)
+{
+	if (e->protect && protect__refresh(e->protect) > 0)
+		enforce__sync_files(e);
+}
+
+/* The LPM key of a profile's network: v4 as v4-mapped v6. */
+static void allow__key(const struct profile *p, const struct dest *d,
+		       struct vigil_allow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->profile = p->id;
+	if (d->net.family == AF_INET) {
+		k->addr[10] = k->addr[11] = 0xff;
+		memcpy(&k->addr[12], d->net.a, 4);
+		k->prefixlen = 32 + 96 + d->prefix;
+	} else {
+		memcpy(k->addr, d->net.a, 16);
+		k->prefixlen = 32 + d->prefix;
+	}
+}
+
+/* The ports allowed on d's network: its own and those of every network
+ * of the profile that covers it, since the kernel's lookup finds only
+ * the longest prefix. False when they do not fit the kernel's value. */
+static bool allow__ports(const struct profile *p, const struct dest *d,
+			 struct vigil_allow *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < p->nr_dests; i++) {
+		const struct dest *o = &p->dests[i];
+
+		if (o->net.family != d->net.family || o->prefix > d->prefix ||
+		    !cidr__match(&o->net, o->prefix, &d->net))
+			continue;
+		if (v->nr == VIGIL_ALLOW_PORTS)
+			return false;
+		v->lo[v->nr] = o->port_lo;
+		v->hi[v->nr++] = o->port_hi;
+	}
+	return true;
+}
+
+static void enforce__allowlist(struct enforce *e, const struct profile *p)
+{
+	struct vigil_allow_key k;
+	struct vigil_allow v;
+
+	for (size_t i = 0; i < p->nr_dests; i++) {
+		allow__key(p, &p->dests[i], &k);
+		if (!allow__ports(p, &p->dests[i], &v)) {
+			log_warn("profile %s (%s:%d): more than %d port ranges "
+				 "on one network; the kernel's egress budget "
+				 "counts the rest as outside the allowlist",
+				 p->name, p->file, p->line, VIGIL_ALLOW_PORTS);
+			v.nr = VIGIL_ALLOW_PORTS;
+		}
+		if (bpf_map_update_elem(e->maps.allow, &k, &v, BPF_ANY))
+			log__errno(errno, "cannot load the allowlist of "
+				   "profile %s", p->name);
+	}
+}
+
+static struct protect *enforce__protect(const struct ruleset *rs)
+{
+	struct protect_set sets[VIGIL_MAX_FILESETS];
+
+	for (size_t i = 0; i < rs->nr_filesets; i++) {
+		const struct fileset *f = &rs->filesets[i];
+
+		sets[i] = (struct protect_set){
+			.name = f->name,
+			.paths = (const char *const *)f->paths,
+			.nr_paths = f->nr_paths,
+			.exclude = (const char *const *)f->exclude,
+			.nr_exclude = f->nr_exclude,
+		};
+	}
+	return protect__new(sets, rs->nr_filesets);
+}
+
+static void enforce__report(const struct enforce *e)
+{
+	struct protect_stats st;
+
+	protect__stats(e->protect, &st);
+	log_info("protecting %zu files of %zu sets, watching %zu directories "
+		 "for new ones", e->nr_synced, e->rs->nr_filesets, st.watches);
+	if (st.watch_failures || st.truncated)
+		log_warn("protected files: %llu directories could not be "
+			 "watched, %llu files over the cap",
+			 (unsigned long long)st.watch_failures,
+			 (unsigned long long)st.truncated);
+}
+
+struct enforce *enforce__new(const struct ruleset *rs,
+			     const struct enforce_maps *maps)
+{
+	struct enforce *e = calloc(1, sizeof(*e));
+	uint64_t none = 0;
+
+	if (!e)
+		return NULL;
+	e->rs = rs;
+	e->maps = *maps;
+	e->protect = enforce__protect(rs);
+	if (!e->protect) {
+		free(e);
+		return NULL;
+	}
+	enforce__sync_files(e);
+	enforce__report(e);
+	for (size_t i = 0; ruleset__profile_at(rs, i); i++)
+		enforce__allowlist(e, ruleset__profile_at(rs, i));
+	enforce__set_policy(e, none, rs->fallback);
+	return e;
+}
+
+void enforce__free(struct enforce *e)
+{
+	if (!e)
+		return;
+	protect__free(e->protect);
+	free(e->synced);
+	free(e);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel's side of the rules, kept in step by user space: protected
+ * files (the rules' file sets resolved to inodes, refreshed when their
+ * directories change), each sandbox's policy (which sets kill on open or
+ * exec, its egress budget) and every profile's allowlist. A sandbox the
+ * kernel meets before user space has placed it gets the default profile's
+ * policy (key 0), so a fresh sandbox is never unguarded.
+ */
+#ifndef VIGIL_ENFORCE_H
+#define VIGIL_ENFORCE_H
+
+#include <stdint.h>
+
+#include "loader.h"
+#include "ruleset.h"
+#include "sandbox.h"
+
+struct enforce;
+
+/* Resolves the file sets and fills the maps. NULL on -ENOMEM; map
+ * errors are logged and leave that part unenforced. */
+struct enforce *enforce__new(const struct ruleset *rs,
+			     const struct enforce_maps *maps);
+void enforce__free(struct enforce *e);
+/* Picks up changes to the protected directories; cheap when there are
+ * none, so call it on every poll. */
+void enforce__refresh(struct enforce *e);
+/* Places a sandbox under its profile's policy (sandbox_hooks.added). */
+void enforce__place(void *e, const struct sandbox *sb);
+/* Forgets a sandbox that is gone (sandbox_hooks.removed). */
+void enforce__forget(void *e, uint64_t cgid);
+
+#endif /* VIGIL_ENFORCE_H */
