@@ -300,6 +300,7 @@ static int run__execute(struct run *r, const struct roots *roots,
 	signal(SIGCHLD, SIG_DFL);
 	if (collector__start(&c, &co))
 		return EXIT_FAILURE;
+	collector__discover(c, co.only_sandbox);
 	if (run__control(r, c, &ctl)) {
 		collector__stop(c, NULL);
 		return EXIT_FAILURE;

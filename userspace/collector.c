@@ -259,6 +259,11 @@ int collector__start(struct collector **out, struct collector_opts *o)
 	return 0;
 }
 
+void collector__discover(struct collector *c, uint64_t cgid)
+{
+	sandboxes__get(c->sandboxes, cgid);
+}
+
 struct policy *collector__policy(struct collector *c)
 {
 	return c->policy;

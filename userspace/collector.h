@@ -45,6 +45,11 @@ int collector__start(struct collector **out, struct collector_opts *o);
 /* Handles what arrived within timeout_ms, and timers that are due.
  * Returns records handled or a negative errno (-EINTR on a signal). */
 int collector__poll(struct collector *c, int timeout_ms);
+/* Registers a sandbox before its first record, so that its profile's
+ * kernel policy is in place before anything runs in it (vigil run, which
+ * makes its own sandbox). Others are registered at their first record,
+ * the default profile's policy applying until then. */
+void collector__discover(struct collector *c, uint64_t cgid);
 /* The policy (NULL without rules), for the control socket and `vigil
  * run`'s verdict. */
 struct policy *collector__policy(struct collector *c);

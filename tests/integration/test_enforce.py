@@ -19,8 +19,8 @@ import pytest
 
 from conftest import make_sandbox, run_in_cgroup
 from policy_support import (PY, Sink, alerts, actions, by_seq,
-                            cgroup_events, is_action, sink, wait_until,
-                            write_rules)  # noqa: F401 (sink: a fixture)
+                            cgroup_events, is_action, sink, start_run,
+                            wait_until, write_rules)  # noqa: F401 (fixtures)
 
 RULES = """
 - fileset: test-secrets
@@ -351,3 +351,25 @@ def test_egress_budget_spares_the_allowlist_and_small_senders(
     recs = enforcing.records()
     assert [r for r in recs if r["type"] in ("budget", "alert", "action")] \
         == []
+
+
+def test_vigil_run_places_its_sandbox_before_the_command(
+        sandbox_root, start_run, tmp_path, helpers, secrets):
+    """vigil run makes its own sandbox, so the command's very first open
+    already meets its profile's kernel policy: the lenient profile's
+    command reads the secret; the default profile's is killed."""
+    rules = ["--rules", write_rules(tmp_path / "enforce.yaml",
+                                    RULES.format(d=secrets))]
+    cmd = [helpers["vtool"], "openat", "-", f"{secrets}/secret", "O_RDONLY",
+           "0"]
+    lenient = start_run(sandbox_root, "run-lenient", rules, cmd,
+                        extra=["--profile", "lenient"])
+    status, _ = lenient.wait()
+    assert status == 0, lenient.stderr()
+    strict = start_run(sandbox_root, "run-strict", rules, cmd)
+    status, _ = strict.wait()
+    assert status == 137, strict.stderr()
+    assert "killed by vigil (rule test-secret-open," in strict.stderr()
+    o = [r for r in strict.final_records() if r["type"] == "open"
+         and r["open"]["path"] == f"{secrets}/secret"]
+    assert len(o) == 1 and o[0]["open"]["kernel_killed"] is True, o
