@@ -129,6 +129,7 @@ bench: deps
 	$(Q)bench/run.sh
 	$(Q)$(OUTPUT)/bench/rules_bench
 	$(Q)bench/kill.py
+	$(Q)bench/enforce.py
 	$(Q)bench/kafka.sh
 
 # The rule engine's benchmark links the collector's modules, as the unit

@@ -62,16 +62,6 @@ void enforce__forget(void *ctx, uint64_t cgid)
 	bpf_map_delete_elem(e->maps.spent, &cgid);
 }
 
-static int entry__cmp(const struct protect_entry *a,
-		      const struct protect_entry *b)
-{
-	if (a->dev != b->dev)
-		return a->dev < b->dev ? -1 : 1;
-	if (a->ino != b->ino)
-		return a->ino < b->ino ? -1 : 1;
-	return 0;
-}
-
 static void protected__put(struct enforce *e, const struct protect_entry *p)
 {
 	struct vigil_inode k = { .ino = p->ino, .dev = p->dev };
@@ -102,7 +92,7 @@ static void enforce__sync_files(struct enforce *e)
 	}
 	while (i < e->nr_synced || j < n) {
 		int c = i == e->nr_synced ? 1 : j == n ? -1
-			: entry__cmp(&e->synced[i], &cur[j]);
+			: protect_entry__cmp(&e->synced[i], &cur[j]);
 
 		if (c < 0) {
 			protected__del(e, &e->synced[i++]);

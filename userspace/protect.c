@@ -151,7 +151,7 @@ static int glob__paths(const char *pat, int flags, glob_t *g)
 	return 0;
 }
 
-static int entry__cmp(const void *a, const void *b)
+int protect_entry__cmp(const void *a, const void *b)
 {
 	const struct protect_entry *x = a, *y = b;
 
@@ -168,9 +168,9 @@ static void table__finish(struct table *t)
 
 	if (!t->n)
 		return;
-	qsort(t->e, t->n, sizeof(*t->e), entry__cmp);
+	qsort(t->e, t->n, sizeof(*t->e), protect_entry__cmp);
 	for (size_t i = 1; i < t->n; i++) {
-		if (entry__cmp(&t->e[k], &t->e[i]))
+		if (protect_entry__cmp(&t->e[k], &t->e[i]))
 			t->e[++k] = t->e[i];
 		else
 			t->e[k].bits |= t->e[i].bits;
@@ -197,7 +197,7 @@ static int table__add(struct table *t, const struct stat *st, uint64_t bit)
 	}
 	if (t->full) {
 		struct protect_entry *old = bsearch(&e, t->e, t->n, sizeof(e),
-						    entry__cmp);
+						    protect_entry__cmp);
 
 		if (old)
 			old->bits |= bit;

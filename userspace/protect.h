@@ -21,6 +21,9 @@ struct protect_set {            /* one fileset, as the rules define it */
  * the MAJOR << 20 | MINOR of its own sb->s_dev. */
 struct protect_entry { uint64_t ino; uint32_t dev; uint64_t bits; };
 
+/* The table's order, by (dev, ino), as a qsort(3) comparison. */
+int protect_entry__cmp(const void *a, const void *b);
+
 struct protect;
 
 /* Resolves every set (bit i = sets[i], n <= 64; sets are copied) and sets
