@@ -102,7 +102,8 @@ static void enforce__sync_files(struct enforce *e)
 			protected__put(e, &cur[j]);
 		j++;
 	}
-	memcpy(copy, cur, n * sizeof(*copy));
+	if (n)		/* cur is NULL when nothing is protected */
+		memcpy(copy, cur, n * sizeof(*copy));
 	free(e->synced);
 	e->synced = copy;
 	e->nr_synced = n;
@@ -151,24 +152,68 @@ static bool allow__ports(const struct profile *p, const struct dest *d,
 	return true;
 }
 
-static void enforce__allowlist(struct enforce *e, const struct profile *p)
+/* Writes d's network with its ports. */
+static void allow__put(struct enforce *e, const struct profile *p,
+		       const struct dest *d)
 {
 	struct vigil_allow_key k;
 	struct vigil_allow v;
 
-	for (size_t i = 0; i < p->nr_dests; i++) {
-		allow__key(p, &p->dests[i], &k);
-		if (!allow__ports(p, &p->dests[i], &v)) {
-			log_warn("profile %s (%s:%d): more than %d port ranges "
-				 "on one network; the kernel's egress budget "
-				 "counts the rest as outside the allowlist",
-				 p->name, p->file, p->line, VIGIL_ALLOW_PORTS);
-			v.nr = VIGIL_ALLOW_PORTS;
-		}
-		if (bpf_map_update_elem(e->maps.allow, &k, &v, BPF_ANY))
-			log__errno(errno, "cannot load the allowlist of "
-				   "profile %s", p->name);
+	allow__key(p, d, &k);
+	if (!allow__ports(p, d, &v)) {
+		log_warn("profile %s (%s:%d): more than %d port ranges on one "
+			 "network; the kernel's egress budget counts the rest "
+			 "as outside the allowlist",
+			 p->name, p->file, p->line, VIGIL_ALLOW_PORTS);
+		v.nr = VIGIL_ALLOW_PORTS;
 	}
+	if (bpf_map_update_elem(e->maps.allow, &k, &v, BPF_ANY))
+		log__errno(errno, "cannot load the allowlist of profile %s",
+			   p->name);
+}
+
+/* Whether dests[i]'s network is an earlier one's, already written. */
+static bool allow__seen(const struct profile *p, size_t i)
+{
+	const struct dest *d = &p->dests[i];
+
+	for (size_t j = 0; j < i; j++)
+		if (p->dests[j].net.family == d->net.family &&
+		    p->dests[j].prefix == d->prefix &&
+		    cidr__match(&p->dests[j].net, d->prefix, &d->net))
+			return true;
+	return false;
+}
+
+/* Whether a v6 network of p covers the v4-mapped space (::/0, ::/64),
+ * where the kernel looks v4 addresses up. */
+static bool allow__covers_v4(const struct profile *p)
+{
+	static const struct addr mapped = {
+		.family = AF_INET6, .a = { [10] = 0xff, [11] = 0xff },
+	};
+
+	for (size_t i = 0; i < p->nr_dests; i++)
+		if (p->dests[i].net.family == AF_INET6 &&
+		    p->dests[i].prefix <= 96 &&
+		    cidr__match(&p->dests[i].net, p->dests[i].prefix, &mapped))
+			return true;
+	return false;
+}
+
+static void enforce__allowlist(struct enforce *e, const struct profile *p)
+{
+	/* 0.0.0.0/0's key, with the ports of p's v4 networks covering it
+	 * (none, unless p has 0.0.0.0/0): the v4 space's own entry, longer
+	 * than any v6 network covering it, so that such a network does not
+	 * allow v4 destinations (user space keeps the families apart). */
+	static const struct dest v4_space = { .net.family = AF_INET };
+
+	for (size_t i = 0; i < p->nr_dests; i++)
+		if (!allow__seen(p, i))
+			allow__put(e, p, &p->dests[i]);
+	if (allow__covers_v4(p))
+		allow__put(e, p, &v4_space);
 }
 
 static struct protect *enforce__protect(const struct ruleset *rs)

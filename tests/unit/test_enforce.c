@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The kernel's enforcement maps as enforce.c fills them, in real BPF maps
+ * of the BPF side's types, sizes and flags (needs root, or CAP_BPF): the
+ * protected inodes of the rules' file sets (excludes left out, a file in
+ * two sets with both bits) kept in step as files come, go and change
+ * sets; each sandbox's policy (key 0 the default profile's; placing and
+ * forgetting sandboxes, a profile's tuning turning kernel rules off);
+ * every profile's allowlist as the kernel's LPM lookup sees it, ports of
+ * covering networks included, profiles apart, and v6 networks that
+ * cover the v4-mapped space not allowing v4 destinations. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <cmocka.h>
+
+#include "enforce.h"
+#include "events.h"
+
+#define ANY 0, 65535
+
+struct fix {
+	char dir[64];
+	struct ruleset rs;
+	struct enforce_maps maps;
+	struct enforce *e;
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static const char *at(const struct fix *f, const char *rel)
+{
+	static char bufs[8][PATH_MAX];
+	static unsigned int next;
+	char *buf = bufs[next++ % 8];
+
+	snprintf(buf, PATH_MAX, "%s/%s", f->dir, rel);
+	return buf;
+}
+
+static void mk(const struct fix *f, const char *rel)
+{
+	assert_int_equal(mkdir(at(f, rel), 0700), 0);
+}
+
+static void touch(const struct fix *f, const char *rel)
+{
+	int fd = open(at(f, rel), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+}
+
+static struct vigil_inode inode_of(const struct fix *f, const char *rel)
+{
+	struct stat st;
+
+	assert_int_equal(stat(at(f, rel), &st), 0);
+	return (struct vigil_inode){ .ino = st.st_ino,
+				     .dev = (uint32_t)st.st_dev };
+}
+
+static int create_map(enum bpf_map_type type, const char *name,
+		      size_t key, size_t value, uint32_t flags)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
+	int fd = bpf_map_create(type, name, key, value, 16384, &o);
+
+	if (fd < 0)
+		print_error("bpf_map_create(%s): %s; the enforce tests need "
+			    "root (CAP_BPF) and a kernel with BPF maps\n",
+			    name, strerror(errno));
+	return fd;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int flag,
+		 struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* The fixture: a fresh tree, the maps, a rule set loaded from text with
+ * "@" standing for the tree's path; enforce__new is left to the case. */
+static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	char *text, *o;
+	size_t n = 0;
+
+	assert_non_null(f);
+	f->maps.protected = create_map(BPF_MAP_TYPE_HASH, "protected",
+				       sizeof(struct vigil_inode),
+				       sizeof(__u64), 0);
+	f->maps.policies = create_map(BPF_MAP_TYPE_HASH, "policies",
+				      sizeof(__u64),
+				      sizeof(struct vigil_policy), 0);
+	f->maps.allow = create_map(BPF_MAP_TYPE_LPM_TRIE, "egress_allow",
+				   sizeof(struct vigil_allow_key),
+				   sizeof(struct vigil_allow),
+				   BPF_F_NO_PREALLOC);
+	f->maps.spent = create_map(BPF_MAP_TYPE_HASH, "egress_spent",
+				   sizeof(__u64), sizeof(struct vigil_spent), 0);
+	if (f->maps.protected < 0 || f->maps.policies < 0 ||
+	    f->maps.allow < 0 || f->maps.spent < 0) {
+		close(f->maps.protected);
+		close(f->maps.policies);
+		close(f->maps.allow);
+		close(f->maps.spent);
+		free(f);
+		fail_msg("cannot create the BPF maps (run as root)");
+	}
+	strcpy(f->dir, "/tmp/vigil-enforce-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	if (populate)
+		populate(f);
+
+	for (const char *p = tmpl; *p; p++)
+		n += *p == '@' ? strlen(f->dir) : 1;
+	text = o = malloc(n + 1);
+	assert_non_null(text);
+	for (const char *p = tmpl; *p; p++) {
+		if (*p == '@')
+			o = stpcpy(o, f->dir);
+		else
+			*o++ = *p;
+	}
+	*o = '\0';
+	assert_int_equal(ruleset__init(&f->rs), 0);
+	ruleset__add_text(&f->rs, "t.yaml", text, n);
+	if (ruleset__finish(&f->rs))
+		fail_msg("rules do not load: %s", f->rs.first_error);
+	free(text);
+	return f;
+}
+
+static void fix__free(struct fix *f)
+{
+	if (!f)
+		return;
+	enforce__free(f->e);
+	ruleset__fini(&f->rs);
+	close(f->maps.protected);
+	close(f->maps.policies);
+	close(f->maps.allow);
+	close(f->maps.spent);
+	nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+}
+
+static void start(struct fix *f)
+{
+	f->e = enforce__new(&f->rs, &f->maps);
+	assert_non_null(f->e);
+}
+
+static const struct profile *profile(const struct fix *f, const char *name)
+{
+	const struct profile *p = ruleset__profile(&f->rs, name, strlen(name));
+
+	assert_non_null(p);
+	return p;
+}
+
+/* ----------------------------------------------------- protected files */
+
+/* The bits the map holds for rel; 0 when it holds none. */
+static uint64_t bits_of(const struct fix *f, const struct vigil_inode *k)
+{
+	__u64 v;
+
+	if (bpf_map_lookup_elem(f->maps.protected, k, &v)) {
+		assert_int_equal(errno, ENOENT);
+		return 0;
+	}
+	return v;
+}
+
+static uint64_t bits(const struct fix *f, const char *rel)
+{
+	struct vigil_inode k = inode_of(f, rel);
+
+	return bits_of(f, &k);
+}
+
+static size_t map_count(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	size_t n = 0;
+	void *prev = NULL;
+
+	assert_true(key_size <= sizeof(key));
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static size_t nr_protected(const struct fix *f)
+{
+	return map_count(f->maps.protected, sizeof(struct vigil_inode));
+}
+
+/* Refreshes until rel holds want (inotify queues its events as the file
+ * operations return, so the first try should do). */
+static void refresh_until(struct fix *f, const struct vigil_inode *k,
+			  uint64_t want)
+{
+	for (int i = 0; i < 100; i++) {
+		enforce__refresh(f->e);
+		if (bits_of(f, k) == want)
+			return;
+		usleep(10000);
+	}
+	fail_msg("inode %llu: bits 0x%llx, want 0x%llx after refreshes",
+		 (unsigned long long)k->ino,
+		 (unsigned long long)bits_of(f, k), (unsigned long long)want);
+}
+
+#define RULES \
+	"- fileset: keys\n" \
+	"  paths: [\"@/keys/*.pem\"]\n" \
+	"  exclude: [\"*/skip-*\"]\n" \
+	"- fileset: tools\n" \
+	"  paths: [\"@/bin/*\", \"@/keys/b.pem\"]\n" \
+	"- fileset: later\n" \
+	"  paths: [\"@/later/*\"]\n" \
+	"- rule: keys-open\n" \
+	"  description: d\n" \
+	"  event: open\n" \
+	"  when: open.fileset == keys\n" \
+	"  action: kill\n" \
+	"  enforce: kernel\n" \
+	"- rule: tools-exec\n" \
+	"  description: d\n" \
+	"  event: exec\n" \
+	"  when: exec.fileset == tools or exec.name == nc\n" \
+	"  action: kill\n" \
+	"  enforce: kernel\n" \
+	"- rule: tools-open\n" \
+	"  description: d\n" \
+	"  event: open\n" \
+	"  when: open.fileset in (tools, later) or open.path == /x\n" \
+	"  action: kill\n" \
+	"  enforce: kernel\n" \
+	"- rule: user-only\n" \
+	"  description: not the kernel's\n" \
+	"  event: open\n" \
+	"  when: open.fileset == keys\n" \
+	"  action: kill\n"
+
+static const char rules_text[] =
+	RULES
+	"- profile: default\n"
+	"  egress_budget: 10MiB\n"
+	"  allow:\n"
+	"    destinations: [\"127.0.0.0/8\"]\n"
+	"- profile: agent\n"
+	"  egress_budget: 1MiB\n"
+	"  allow:\n"
+	"    destinations: [\"10.0.0.0/8:443\", \"10.1.0.0/16:8000-8100\",\n"
+	"                   \"10.1.2.3\", \"[fd00::/8]:80-89\", \"::1\"]\n"
+	"  rules:\n"
+	"    tools-open: {action: alert}\n"
+	"- profile: lax\n"
+	"  allow:\n"
+	"    destinations: [\"10.0.0.0/8:22\", \"[fd00::/8]:53\"]\n"
+	"  rules:\n"
+	"    keys-open: {enabled: false}\n"
+	"    tools-exec: {enabled: false}\n"
+	"    tools-open: {action: freeze}\n"
+	"- profile: v6all\n"
+	"  allow:\n"
+	"    destinations: [\"[::/0]:53\", \"[::/64]:54\", \"192.168.0.0/16:80\"]\n"
+	"- profile: many\n"
+	"  allow:\n"
+	"    destinations: [\"1.0.0.0/8:1\", \"1.0.0.0/8:2\", \"1.0.0.0/8:3\",\n"
+	"                   \"1.0.0.0/8:4\", \"1.0.0.0/8:5\", \"1.0.0.0/8:6\",\n"
+	"                   \"1.0.0.0/8:7\", \"1.0.0.0/8:8\", \"1.0.0.0/8:9\"]\n";
+
+static void populate(struct fix *f)
+{
+	mk(f, "keys");
+	mk(f, "bin");
+	touch(f, "keys/a.pem");
+	touch(f, "keys/b.pem");		/* keys and tools */
+	touch(f, "keys/skip-c.pem");	/* excluded */
+	touch(f, "keys/d.txt");		/* no set's */
+	touch(f, "bin/tool");
+}
+
+static int setup(void **state)
+{
+	*state = fix__new(rules_text, populate);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fix__free(*state);
+	return 0;
+}
+
+static void test_protected(void **state)
+{
+	struct fix *f = *state;
+	struct vigil_inode a, gone, k;
+
+	start(f);
+	assert_int_equal(bits(f, "keys/a.pem"), 1);
+	assert_int_equal(bits(f, "keys/b.pem"), 1 | 2);
+	assert_int_equal(bits(f, "bin/tool"), 2);
+	assert_int_equal(bits(f, "keys/skip-c.pem"), 0);
+	assert_int_equal(bits(f, "keys/d.txt"), 0);
+	assert_int_equal(nr_protected(f), 3);
+
+	/* Nothing changed: nothing to do. */
+	enforce__refresh(f->e);
+	assert_int_equal(nr_protected(f), 3);
+
+	/* A new file of a set. */
+	touch(f, "keys/e.pem");
+	k = inode_of(f, "keys/e.pem");
+	refresh_until(f, &k, 1);
+	assert_int_equal(nr_protected(f), 4);
+
+	/* A directory that did not exist, then its file. */
+	mk(f, "later");
+	enforce__refresh(f->e);
+	touch(f, "later/x");
+	k = inode_of(f, "later/x");
+	refresh_until(f, &k, 4);
+	assert_int_equal(nr_protected(f), 5);
+
+	/* An inode that joins a set (a hard link into bin/) gets its bit;
+	 * leaving it, loses it. */
+	a = inode_of(f, "keys/a.pem");
+	assert_int_equal(link(at(f, "keys/a.pem"), at(f, "bin/a")), 0);
+	refresh_until(f, &a, 1 | 2);
+	assert_int_equal(unlink(at(f, "bin/a")), 0);
+	refresh_until(f, &a, 1);
+	assert_int_equal(nr_protected(f), 5);
+
+	/* Gone. */
+	gone = inode_of(f, "keys/b.pem");
+	assert_int_equal(unlink(at(f, "keys/b.pem")), 0);
+	refresh_until(f, &gone, 0);
+	assert_int_equal(nr_protected(f), 4);
+
+	/* Renamed out of its set, and into one by an exclude's miss. */
+	k = inode_of(f, "keys/e.pem");
+	assert_int_equal(rename(at(f, "keys/e.pem"), at(f, "keys/skip-e.pem")),
+			 0);
+	refresh_until(f, &k, 0);
+	k = inode_of(f, "keys/skip-c.pem");
+	assert_int_equal(rename(at(f, "keys/skip-c.pem"), at(f, "keys/c.pem")),
+			 0);
+	refresh_until(f, &k, 1);
+
+	/* What is left is exactly the tables' content. */
+	assert_int_equal(bits(f, "keys/a.pem"), 1);
+	assert_int_equal(bits(f, "keys/c.pem"), 1);
+	assert_int_equal(bits(f, "bin/tool"), 2);
+	assert_int_equal(bits(f, "later/x"), 4);
+	assert_int_equal(nr_protected(f), 4);
+}
+
+/* ------------------------------------------------------------ policies */
+
+static bool policy_of(const struct fix *f, uint64_t cgid,
+		      struct vigil_policy *out)
+{
+	if (bpf_map_lookup_elem(f->maps.policies, &cgid, out)) {
+		assert_int_equal(errno, ENOENT);
+		return false;
+	}
+	return true;
+}
+
+static void expect_policy(const struct fix *f, uint64_t cgid,
+			  uint64_t open_kill, uint64_t exec_kill,
+			  uint64_t budget, const struct profile *p)
+{
+	struct vigil_policy pol;
+
+	if (!policy_of(f, cgid, &pol))
+		fail_msg("no policy for cgroup %llu", (unsigned long long)cgid);
+	assert_int_equal(pol.open_kill, open_kill);
+	assert_int_equal(pol.exec_kill, exec_kill);
+	assert_int_equal(pol.egress_budget, budget);
+	assert_int_equal(pol.profile, p->id);
+	assert_int_equal(pol.__pad, 0);
+}
+
+static void expect_no_policy(const struct fix *f, uint64_t cgid)
+{
+	struct vigil_policy pol;
+
+	if (policy_of(f, cgid, &pol))
+		fail_msg("cgroup %llu has a policy (profile %u)",
+			 (unsigned long long)cgid, pol.profile);
+}
+
+static void place(struct fix *f, uint64_t cgid, const char *profile,
+		  size_t len)
+{
+	char id[32];
+	struct sandbox sb = {
+		.cgid = cgid, .id = id, .cgroup = id,
+		.profile = (char *)profile, .profile_len = len,
+	};
+
+	snprintf(id, sizeof(id), "sb-%llu", (unsigned long long)cgid);
+	enforce__place(f->e, &sb);
+}
+
+static void test_policies(void **state)
+{
+	struct fix *f = *state;
+	const struct vigil_spent spent = { .bytes = 7 };
+	struct vigil_spent got;
+	uint64_t cgid;
+
+	start(f);
+	/* Every kernel rule at kill; user-only is not the kernel's. */
+	expect_policy(f, 0, 1 | 2 | 4, 2, 10 << 20, profile(f, "default"));
+	assert_int_equal(map_count(f->maps.policies, 8), 1);
+
+	/* agent tunes tools-open to alert: the kernel leaves it alone. */
+	place(f, 1001, "agent", 5);
+	expect_policy(f, 1001, 1, 2, 1 << 20, profile(f, "agent"));
+	/* lax disables two and freezes on the third: nothing to kill. */
+	place(f, 1002, "laxative", 3);	/* profile_len, not strlen */
+	expect_policy(f, 1002, 0, 0, 0, profile(f, "lax"));
+	/* v6all tunes nothing. */
+	place(f, 1003, "v6all", 5);
+	expect_policy(f, 1003, 1 | 2 | 4, 2, 0, profile(f, "v6all"));
+
+	/* Key 0's already: the default, none, an unknown one. */
+	place(f, 2001, "default", 7);
+	place(f, 2002, NULL, 0);
+	place(f, 2003, "nope", 4);
+	place(f, 2004, "agen", 4);
+	place(f, 2005, "agents", 6);
+	for (cgid = 2001; cgid <= 2005; cgid++)
+		expect_no_policy(f, cgid);
+	assert_int_equal(map_count(f->maps.policies, 8), 4);
+
+	/* Placing again is idempotent. */
+	place(f, 1001, "agent", 5);
+	expect_policy(f, 1001, 1, 2, 1 << 20, profile(f, "agent"));
+
+	/* Forgetting takes the policy and the spent bytes, of that sandbox
+	 * only. */
+	cgid = 1001;
+	assert_int_equal(bpf_map_update_elem(f->maps.spent, &cgid, &spent,
+					     BPF_ANY), 0);
+	cgid = 1002;
+	assert_int_equal(bpf_map_update_elem(f->maps.spent, &cgid, &spent,
+					     BPF_ANY), 0);
+	enforce__forget(f->e, 1001);
+	expect_no_policy(f, 1001);
+	cgid = 1001;
+	assert_true(bpf_map_lookup_elem(f->maps.spent, &cgid, &got) < 0);
+	assert_int_equal(errno, ENOENT);
+	cgid = 1002;
+	assert_int_equal(bpf_map_lookup_elem(f->maps.spent, &cgid, &got), 0);
+	assert_int_equal(got.bytes, 7);
+	expect_policy(f, 1002, 0, 0, 0, profile(f, "lax"));
+	expect_policy(f, 0, 1 | 2 | 4, 2, 10 << 20, profile(f, "default"));
+
+	/* A sandbox never placed, or forgotten twice: no harm. */
+	enforce__forget(f->e, 3000);
+	enforce__forget(f->e, 1001);
+	assert_int_equal(map_count(f->maps.policies, 8), 3);
+}
+
+/* ----------------------------------------------------------- allowlist */
+
+/* The kernel's lookup (net.bpf.c's egress__allowed): the full-length key
+ * of the profile and the address, v4 as ::ffff:a.b.c.d. */
+static bool allowed_ports(const struct fix *f, const struct profile *p,
+			  const char *addr, struct vigil_allow *v)
+{
+	struct vigil_allow_key k = { .prefixlen = 32 + 128,
+				     .profile = p->id };
+
+	if (inet_pton(AF_INET, addr, &k.addr[12]) == 1)
+		k.addr[10] = k.addr[11] = 0xff;
+	else
+		assert_int_equal(inet_pton(AF_INET6, addr, k.addr), 1);
+	memset(v, 0xa5, sizeof(*v));
+	if (bpf_map_lookup_elem(f->maps.allow, &k, v)) {
+		assert_int_equal(errno, ENOENT);
+		return false;
+	}
+	return true;
+}
+
+/* addr must find exactly the n ranges lo-hi given after n, in any order;
+ * n < 0: no entry at all. */
+#define EXPECT_PORTS(f, prof, addr, n, ...) \
+	expect_ports(f, prof, addr, __LINE__, n, ##__VA_ARGS__)
+
+static void expect_ports(const struct fix *f, const char *prof,
+			 const char *addr, int line, int n, ...)
+{
+	struct vigil_allow v;
+	bool used[VIGIL_ALLOW_PORTS] = { false };
+	bool found = allowed_ports(f, profile(f, prof), addr, &v);
+	va_list ap;
+
+	if (n < 0) {
+		if (found)
+			fail_msg("line %d: %s in %s: an entry of %u ranges, "
+				 "want none", line, addr, prof, v.nr);
+		return;
+	}
+	if (!found)
+		fail_msg("line %d: %s in %s: no entry", line, addr, prof);
+	if (v.nr != n)
+		fail_msg("line %d: %s in %s: %u ranges, want %d", line, addr,
+			 prof, v.nr, n);
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		unsigned int lo = va_arg(ap, unsigned int);
+		unsigned int hi = va_arg(ap, unsigned int);
+		int j;
+
+		for (j = 0; j < n; j++)
+			if (!used[j] && v.lo[j] == lo && v.hi[j] == hi)
+				break;
+		if (j == n)
+			fail_msg("line %d: %s in %s: no range %u-%u", line,
+				 addr, prof, lo, hi);
+		used[j] = true;
+	}
+	va_end(ap);
+}
+
+static void test_allowlist(void **state)
+{
+	struct fix *f = *state;
+	size_t total = 0;
+
+	start(f);
+	/* Each network of a profile, with the ports of those covering it. */
+	EXPECT_PORTS(f, "agent", "10.0.0.1", 1, 443, 443);
+	EXPECT_PORTS(f, "agent", "10.255.255.255", 1, 443, 443);
+	EXPECT_PORTS(f, "agent", "10.1.0.0", 2, 443, 443, 8000, 8100);
+	EXPECT_PORTS(f, "agent", "10.1.200.9", 2, 443, 443, 8000, 8100);
+	EXPECT_PORTS(f, "agent", "10.1.2.3", 3, 443, 443, 8000, 8100, ANY);
+	EXPECT_PORTS(f, "agent", "10.1.2.4", 2, 443, 443, 8000, 8100);
+	EXPECT_PORTS(f, "agent", "fd00::1", 1, 80, 89);
+	EXPECT_PORTS(f, "agent", "fdff:ffff::ffff", 1, 80, 89);
+	EXPECT_PORTS(f, "agent", "::1", 1, ANY);
+	/* Outside every network. */
+	EXPECT_PORTS(f, "agent", "11.0.0.1", -1);
+	EXPECT_PORTS(f, "agent", "9.255.255.255", -1);
+	EXPECT_PORTS(f, "agent", "127.0.0.1", -1);	/* default's */
+	EXPECT_PORTS(f, "agent", "::2", -1);
+	EXPECT_PORTS(f, "agent", "::", -1);
+	EXPECT_PORTS(f, "agent", "fe00::1", -1);
+	EXPECT_PORTS(f, "agent", "::ffff:10.0.0.1", 1, 443, 443);
+	EXPECT_PORTS(f, "agent", "::a00:1", -1);	/* v4-compatible */
+
+	/* Profiles apart: the same networks, their own ports. */
+	EXPECT_PORTS(f, "lax", "10.1.2.3", 1, 22, 22);
+	EXPECT_PORTS(f, "lax", "fd00::1", 1, 53, 53);
+	EXPECT_PORTS(f, "lax", "::1", -1);
+	EXPECT_PORTS(f, "default", "127.0.0.1", 1, ANY);
+	EXPECT_PORTS(f, "default", "10.1.2.3", -1);
+	EXPECT_PORTS(f, "default", "::1", -1);
+
+	/* ::/0 covers every v6 address, not the v4 ones (user space's
+	 * profile__allows_dest keeps the families apart; the kernel sees
+	 * v4 as ::ffff:a.b.c.d). */
+	EXPECT_PORTS(f, "v6all", "2001:db8::1", 1, 53, 53);
+	EXPECT_PORTS(f, "v6all", "::1", 2, 53, 53, 54, 54);
+	EXPECT_PORTS(f, "v6all", "192.168.1.1", 1, 80, 80);
+	EXPECT_PORTS(f, "v6all", "192.169.1.1", 0);	/* none allowed */
+	EXPECT_PORTS(f, "v6all", "1.2.3.4", 0);
+
+	/* More ranges than the kernel holds: the first eight. */
+	EXPECT_PORTS(f, "many", "1.2.3.4", 8, 1, 1, 2, 2, 3, 3, 4, 4,
+		     5, 5, 6, 6, 7, 7, 8, 8);
+
+	/* One entry per network (the same network more than once shares
+	 * one), and one more for v6all's v4 space. */
+	for (size_t i = 0; ruleset__profile_at(&f->rs, i); i++)
+		total += ruleset__profile_at(&f->rs, i)->nr_dests;
+	assert_int_equal(map_count(f->maps.allow,
+				   sizeof(struct vigil_allow_key)),
+			 total - 8 + 1);
+}
+
+/* ------------------------------------------- without a default profile */
+
+static const char no_default_text[] =
+	RULES
+	"- profile: agent\n"
+	"  egress_budget: 1k\n"
+	"  allow:\n"
+	"    destinations: [\"10.0.0.0/8\"]\n";
+
+static int setup_no_default(void **state)
+{
+	*state = fix__new(no_default_text, populate);
+	return 0;
+}
+
+static void test_builtin_default(void **state)
+{
+	struct fix *f = *state;
+	const struct profile *def = ruleset__profile_at(&f->rs, 1);
+
+	start(f);
+	assert_non_null(def);
+	assert_ptr_equal(def, f->rs.fallback);
+	assert_int_not_equal(def->id, profile(f, "agent")->id);
+	expect_policy(f, 0, 1 | 2 | 4, 2, 0, def);
+	place(f, 5, "default", 7);
+	expect_no_policy(f, 5);
+	place(f, 6, "agent", 5);
+	expect_policy(f, 6, 1 | 2 | 4, 2, 1000, profile(f, "agent"));
+	EXPECT_PORTS(f, "agent", "10.2.3.4", 1, ANY);
+	assert_int_equal(map_count(f->maps.allow,
+				   sizeof(struct vigil_allow_key)), 1);
+	assert_int_equal(nr_protected(f), 3);
+}
+
+/* No file sets at all: nothing protected, and refresh is harmless. */
+static int setup_no_sets(void **state)
+{
+	*state = fix__new("- profile: default\n  egress_budget: 5\n", NULL);
+	return 0;
+}
+
+static void test_no_sets(void **state)
+{
+	struct fix *f = *state;
+
+	start(f);
+	enforce__refresh(f->e);
+	assert_int_equal(nr_protected(f), 0);
+	expect_policy(f, 0, 0, 0, 5, profile(f, "default"));
+	assert_int_equal(map_count(f->maps.allow,
+				   sizeof(struct vigil_allow_key)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_protected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_policies, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_allowlist, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_builtin_default,
+						setup_no_default, teardown),
+		cmocka_unit_test_setup_teardown(test_no_sets, setup_no_sets,
+						teardown),
+	};
+
+	if (geteuid() != 0)
+		fprintf(stderr, "test_enforce: not root; creating BPF maps "
+			"will most likely fail (the tests need CAP_BPF)\n");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
