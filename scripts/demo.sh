@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The rogue-agent demo: a scripted agent runs under `vigil run` with the
-# built-in rules and default profile, reads fake credentials and tries to
-# ship them to a server outside its profile; vigil alerts, then kills the
-# sandbox. Needs root (BPF, cgroups, a network namespace, a demo user).
+# built-in rules and default profile, reads fake cloud credentials (an
+# alert), then opens the SSH key through a symlink: the kernel kills it
+# before it can read a byte, and vigil kills the whole sandbox. Had it got
+# further, it would have shipped the loot to a server outside its profile. Needs root (BPF, cgroups, a network namespace, a demo user).
 #
 # Nothing leaves the machine: the "attacker" is a listener inside a network
 # namespace made here, on 198.18.213.2 (a benchmarking range, RFC 2544)

