@@ -51,7 +51,7 @@ ip addr add 198.18.213.1/30 dev "${veth}a"
 ip link set "${veth}a" up
 ip netns exec "$ns" ip addr add "$addr/30" dev "${veth}b"
 ip netns exec "$ns" ip link set "${veth}b" up
-coproc LISTEN { ip netns exec "$ns" /usr/bin/python3 scripts/demo/listener.py "$addr"; }
+coproc LISTEN { exec ip netns exec "$ns" /usr/bin/python3 scripts/demo/listener.py "$addr"; }
 listener=$LISTEN_PID
 read -r port <&"${LISTEN[0]}"
 
@@ -63,6 +63,13 @@ status=0
 	--output "$work/events.jsonl" --evidence-dir "$work/evidence" \
 	-- runuser -u "$user" -- env HOME="$work/home" \
 	bash scripts/demo/rogue-agent.sh "$addr" "$port" || status=$?
+# The listener reports what reached it once its sender is gone; an agent
+# killed before it connected leaves it waiting, so it gets a moment only.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	kill -0 "$listener" 2>/dev/null || break
+	sleep 0.2
+done
+kill "$listener" 2>/dev/null || true
 wait "$listener" 2>/dev/null || true
 listener=
 echo "== vigil run exited with status $status (137: killed by SIGKILL)"

@@ -17,7 +17,9 @@ def describe(r):
     if t == "open" and r["open"]["ret"] >= 0 and any(s in r["open"]["path"] for s in SENSITIVE):
         o = r["open"]
         via = f"  (opened as {o['arg']})" if o["arg"] != o["path"] else ""
-        return f"open    {o['path']}{via}"
+        killed = "  KILLED IN THE KERNEL inside open()" \
+            if o.get("kernel_killed") else ""
+        return f"open    {o['path']}{via}{killed}"
     if t == "connect":
         c = r["connect"]
         return f"connect {c['proto']} {c['addr']}:{c['port']}  ret={c['ret']}"
@@ -36,7 +38,11 @@ def describe(r):
         a = r["action"]
         why = a["rule"] or f"risk {a['risk']:g} >= {a['threshold']:g}"
         took = f", {a['latency_ms']:.1f} ms after the syscall" if a["latency_ms"] else ""
-        return f"ACTION  {a['action'].upper()} ({why}): {a['outcome']}{took}"
+        first = {"sigkill": " (the kernel had killed the opener)",
+                 "drop": " (the kernel had dropped the packets)"}.get(
+                     a.get("kernel_verdict"), "")
+        return (f"ACTION  {a['action'].upper()} ({why}): "
+                f"{a['outcome']}{took}{first}")
     if t == "exit" and r["exit"]["signal"] == 9:
         return f"exit    killed by SIGKILL"
     return None
