@@ -207,20 +207,24 @@ def make_sandbox(root, name, labels=None, profile=None):
 _children = []
 
 
+def join_cgroup(cgdir):
+    """Moves the calling process into cgdir (in a child, before exec)."""
+    fd = os.open(os.path.join(cgdir, "cgroup.procs"), os.O_WRONLY)
+    try:
+        os.write(fd, str(os.getpid()).encode())
+    finally:
+        os.close(fd)
+
+
 def run_in_cgroup(cgdir, argv, **popen_kw):
     """Starts argv with its pid already in cgdir/cgroup.procs: the child
     moves itself there before exec, so the program is inside the sandbox
     from its first instruction. Use absolute program paths: subprocess
     tries each PATH entry otherwise, which shows up as failed execs."""
-    procs = os.path.join(cgdir, "cgroup.procs")
     user_pre = popen_kw.pop("preexec_fn", None)
 
     def enter():
-        fd = os.open(procs, os.O_WRONLY)
-        try:
-            os.write(fd, str(os.getpid()).encode())
-        finally:
-            os.close(fd)
+        join_cgroup(cgdir)
         if user_pre:
             user_pre()
 

@@ -6,8 +6,10 @@ its own control socket and evidence directory there (the Vigil wrapper
 sets them; `vigil run` is given them here), never the system's.
 """
 
+import itertools
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -158,18 +160,16 @@ def wait_progress(counter, timeout=15.0):
                f"progress of {counter}")
 
 
-class Sink:
-    """A loopback TCP listener that accepts connections and reads them
-    to the end on a thread, counting bytes."""
+class Acceptor:
+    """Serves a listening socket on a thread: every connection is read
+    to its end (or held open, hold=True, until close)."""
 
-    def __init__(self, host="127.0.0.1"):
-        self.sock = socket.socket(socket.AF_INET6 if ":" in host
-                                  else socket.AF_INET)
-        self.sock.bind((host, 0))
-        self.sock.listen(8)
+    def __init__(self, sock, hold=False):
+        self.sock = sock
         self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
+        self.hold = hold
         self.received = 0
+        self.conns = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -180,23 +180,63 @@ class Sink:
                 c, _ = self.sock.accept()
             except (socket.timeout, OSError):
                 continue
-            with c:
-                c.settimeout(0.2)
-                while not self._stop.is_set():
-                    try:
-                        data = c.recv(1 << 16)
-                    except socket.timeout:
-                        continue
-                    except OSError:
-                        break
-                    if not data:
-                        break
-                    self.received += len(data)
+            self.conns.append(c)
+            if not self.hold:
+                threading.Thread(target=self._drain, args=(c,),
+                                 daemon=True).start()
+
+    def _drain(self, c):
+        c.settimeout(0.5)
+        while not self._stop.is_set():
+            try:
+                data = c.recv(1 << 20)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            self.received += len(data)
+        c.close()
 
     def close(self):
         self._stop.set()
         self._thread.join(timeout=10)
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
         self.sock.close()
+
+
+class Sink(Acceptor):
+    """A loopback TCP listener (127.0.0.1 or ::1) read to the end of each
+    connection, counting bytes."""
+
+    def __init__(self, host="127.0.0.1"):
+        sock = socket.socket(socket.AF_INET6 if ":" in host
+                             else socket.AF_INET)
+        sock.bind((host, 0))
+        sock.listen(8)
+        self.port = sock.getsockname()[1]
+        super().__init__(sock)
+
+
+@pytest.fixture
+def workspace():
+    """An agent's workspace outside /tmp, /var/tmp and /dev/shm (running
+    programs from those is a rule of its own) and outside the home
+    directory (many files opened there is one too)."""
+    for n in itertools.count():
+        path = f"/var/lib/vigil-test-{os.getpid()}-{n}"
+        try:
+            os.mkdir(path, 0o700)
+            break
+        except FileExistsError:
+            continue
+    yield path
+    shutil.rmtree(path)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ import zipfile
 import pytest
 
 from conftest import fmt_records, make_sandbox, run_in_cgroup
-from policy_support import PY, actions, alerts
+from policy_support import PY, actions, alerts, workspace  # noqa: F401
 
 BUILTIN = ["--rules", "builtin"]
 SESSION_TIMEOUT = 60    # a hang fails; the session takes ~3 s
@@ -365,19 +365,6 @@ def index(tmp_path):
 # ------------------------------------------------------------ fixtures
 
 
-@pytest.fixture
-def workspace():
-    """The agent's workspace: outside /tmp, /var/tmp, /dev/shm and the
-    home directory, as the shipped rules expect of an agent's files."""
-    for n in itertools.count():
-        path = f"/var/lib/vigil-test-{os.getpid()}-{n}"
-        try:
-            os.mkdir(path, 0o700)
-            break
-        except FileExistsError:
-            continue
-    yield path
-    shutil.rmtree(path)
 
 
 def _git(*args, cwd):

@@ -22,7 +22,7 @@ import yaml
 from conftest import REPO, make_sandbox, run_in_cgroup, run_in_cgroup_ok
 from policy_support import (  # noqa: F401 (fixtures)
     PY, actions, alerts, assert_stalled, by_seq, cgroup_events, counter_argv,
-    ctl_ok, is_action, sink, status_of, wait_frozen, write_rules)
+    ctl_ok, is_action, sink, status_of, wait_frozen, write_rules, workspace)
 
 BUILTIN = ["--rules", "builtin"]
 _n = itertools.count()
@@ -84,20 +84,6 @@ def crossings(scores, thresholds):
     return out
 
 
-@pytest.fixture
-def workspace():
-    """An agent's workspace outside /tmp, /var/tmp and /dev/shm (running
-    programs from those is a rule of its own) and outside the home
-    directory (many files opened there is one too)."""
-    for n in itertools.count():
-        path = f"/var/lib/vigil-test-{os.getpid()}-{n}"
-        try:
-            os.mkdir(path, 0o700)
-            break
-        except FileExistsError:
-            continue
-    yield path
-    shutil.rmtree(path)
 
 
 BENIGN = r"""

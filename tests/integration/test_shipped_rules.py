@@ -47,8 +47,8 @@ import yaml
 
 import conftest
 from conftest import (REPO, Vigil, _destroy_tree, cgroup2_mount, fmt_records,
-                      make_sandbox, pid_of)
-from policy_support import PY, by_seq
+                      join_cgroup, make_sandbox, pid_of)
+from policy_support import PY, Acceptor, by_seq
 
 BUILTIN = ["--rules", "builtin"]
 SIGKILL = -signal.SIGKILL
@@ -124,56 +124,6 @@ def in_netns(nsname, fn):
 
 
 # ------------------------------------------------------------ listeners
-
-
-class Acceptor:
-    """Serves a listening socket on a thread: every connection is read
-    to its end (or held open, hold=True, until close)."""
-
-    def __init__(self, sock, hold=False):
-        self.sock = sock
-        self.sock.settimeout(0.2)
-        self.hold = hold
-        self.received = 0
-        self.conns = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                c, _ = self.sock.accept()
-            except (socket.timeout, OSError):
-                continue
-            self.conns.append(c)
-            if not self.hold:
-                threading.Thread(target=self._drain, args=(c,),
-                                 daemon=True).start()
-
-    def _drain(self, c):
-        c.settimeout(0.5)
-        while not self._stop.is_set():
-            try:
-                data = c.recv(1 << 20)
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            if not data:
-                break
-            self.received += len(data)
-        c.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=10)
-        for c in self.conns:
-            try:
-                c.close()
-            except OSError:
-                pass
-        self.sock.close()
 
 
 class UdpSink:
@@ -1017,7 +967,6 @@ def spawn(env, sb, case):
     """Starts the case in sandbox sb: namespaces first (so their set-up
     is not the sandbox's doing), then the cgroup, then the agent's
     credentials; the program is inside from its first instruction."""
-    procs = os.path.join(sb, "cgroup.procs")
     ns_fd = os.open(f"/run/netns/{env.netns}", os.O_RDONLY) \
         if case.netns else None
     agent = case.user != "root"
@@ -1028,11 +977,7 @@ def spawn(env, sb, case):
             _private_tmpfs(case.tmpfs)
         if ns_fd is not None:
             _setns(ns_fd, CLONE_NEWNET)
-        fd = os.open(procs, os.O_WRONLY)
-        try:
-            os.write(fd, str(os.getpid()).encode())
-        finally:
-            os.close(fd)
+        join_cgroup(sb)
         if agent:
             os.setgroups([])
             os.setgid(gid)

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "enforce.h"
+#include "tmptree.h"
 #include "events.h"
 
 #define ANY 0, 65535
@@ -43,33 +44,23 @@ struct fix {
 
 static const char *at(const struct fix *f, const char *rel)
 {
-	static char bufs[8][PATH_MAX];
-	static unsigned int next;
-	char *buf = bufs[next++ % 8];
-
-	snprintf(buf, PATH_MAX, "%s/%s", f->dir, rel);
-	return buf;
+	return tree__at(f->dir, rel);
 }
 
 static void mk(const struct fix *f, const char *rel)
 {
-	assert_int_equal(mkdir(at(f, rel), 0700), 0);
+	tree__mkdir(f->dir, rel);
 }
 
 static void touch(const struct fix *f, const char *rel)
 {
-	int fd = open(at(f, rel), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "x", 1), 1);
-	close(fd);
+	tree__touch(f->dir, rel);
 }
 
 static struct vigil_inode inode_of(const struct fix *f, const char *rel)
 {
-	struct stat st;
+	struct stat st = tree__stat(f->dir, rel);
 
-	assert_int_equal(stat(at(f, rel), &st), 0);
 	return (struct vigil_inode){ .ino = st.st_ino,
 				     .dev = (uint32_t)st.st_dev };
 }
@@ -85,12 +76,6 @@ static int create_map(enum bpf_map_type type, const char *name,
 			    "root (CAP_BPF) and a kernel with BPF maps\n",
 			    name, strerror(errno));
 	return fd;
-}
-
-static int rm_cb(const char *path, const struct stat *st, int flag,
-		 struct FTW *ftw)
-{
-	return remove(path);
 }
 
 /* The fixture: a fresh tree, the maps, a rule set loaded from text with
@@ -123,8 +108,7 @@ static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
 		free(f);
 		fail_msg("cannot create the BPF maps (run as root)");
 	}
-	strcpy(f->dir, "/tmp/vigil-enforce-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(tree__make(f->dir, "enforce"), 0);
 	if (populate)
 		populate(f);
 
@@ -157,7 +141,7 @@ static void fix__free(struct fix *f)
 	close(f->maps.policies);
 	close(f->maps.allow);
 	close(f->maps.spent);
-	nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tree__remove(f->dir);
 	free(f);
 }
 

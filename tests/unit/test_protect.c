@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "protect.h"
+#include "tmptree.h"
 
 #define WATCHES_MAX 4096	/* protect.c's */
 #define ENTRIES_MAX 65536	/* protect.c's */
@@ -31,38 +32,24 @@ struct fix {
 	struct protect *p;
 };
 
-/* f->dir/rel, in one of a few rotating buffers so that several can be
- * used in one call. */
 static const char *at(const struct fix *f, const char *rel)
 {
-	static char bufs[8][PATH_MAX];
-	static unsigned int next;
-	char *buf = bufs[next++ % 8];
-
-	snprintf(buf, PATH_MAX, "%s/%s", f->dir, rel);
-	return buf;
+	return tree__at(f->dir, rel);
 }
 
 static void mk(const struct fix *f, const char *rel)
 {
-	assert_int_equal(mkdir(at(f, rel), 0700), 0);
+	tree__mkdir(f->dir, rel);
 }
 
 static void touch(const struct fix *f, const char *rel)
 {
-	int fd = open(at(f, rel), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "x", 1), 1);
-	close(fd);
+	tree__touch(f->dir, rel);
 }
 
 static struct stat st_of(const struct fix *f, const char *rel)
 {
-	struct stat st;
-
-	assert_int_equal(stat(at(f, rel), &st), 0);
-	return st;
+	return tree__stat(f->dir, rel);
 }
 
 /* The table is strictly sorted by (dev, ino); rel's bits in it, 0 when
@@ -144,8 +131,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vigil-protect-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (tree__make(f->dir, "protect")) {
 		free(f);
 		return -1;
 	}
@@ -153,18 +139,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int type,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fix *f = *state;
 
 	protect__free(f->p);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree__remove(f->dir);
 	free(f);
 	return 0;
 }
