@@ -680,11 +680,13 @@ static void test_index_keys(void **state)
 		 RULE("u-glob", "open", "open.path glob \"*.pem\"", "")
 		 RULE("u-ends", "open", "open.path endswith .pem", "")
 		 RULE("u-ne", "open", "open.path != /a", "")
-		 RULE("u-list", "open", "open.flags == O_CREAT", "")
+		 RULE("k-list", "open", "open.flags in (O_CREAT, O_EXCL)", "")
+		 RULE("u-list-ne", "open", "open.flags != O_CREAT", "")
 		 RULE("u-num", "open", "proc.uid == 0", "")
 		 RULE("both", "[open, exec]",
 		      "open.path == /a or exec.file == /b", "")
-		 RULE("exec-u", "exec", "ancestors.name == bash", "")
+		 RULE("exec-k", "exec", "ancestors.name == bash", "")
+		 RULE("exec-u", "exec", "not ancestors.name == bash", "")
 		 RULE("conn-k", "connect", "proc.name == curl", "")
 		 "- macro: secret\n"
 		 "  condition: open.path startswith ~/.ssh/\n");
@@ -709,6 +711,62 @@ static void test_index_empty_prefix(void **state)
 	assert_int_equal(f->nr_alerts, 2);
 	assert_string_equal(f->alerts[0].rule->id, "any");
 	assert_string_equal(f->alerts[1].rule->id, "any-glob");
+}
+
+/* List fields are keyed element by element: a record whose list is
+ * empty reaches none of their rules. A taint is the record's from the
+ * rule that sets it on: the rules after it see it on the same record. */
+static void test_index_lists(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t c0;
+	struct tev t;
+
+	start(f, "- fileset: fs-a\n  paths: [/srv/a]\n"
+		 "- fileset: fs-b\n  paths: [/srv/b]\n"
+		 RULE("fs", "open", "open.fileset == fs-a or open.path == /x",
+		      "")
+		 RULE("set", "open", "open.path == /secret", "  taint: t\n")
+		 RULE("use", "[open, connect]", "sandbox.taint in (t)", "")
+		 RULE("fs-b", "[open, exec]", "(open.fileset == fs-b or "
+		      "exec.fileset in (fs-b)) and not proc.uid == 1", ""));
+	assert_int_equal(rindex__unkeyed(f->rs.index, EVENT_OPEN), 0);
+	assert_int_equal(rindex__unkeyed(f->rs.index, EVENT_EXEC), 0);
+	assert_int_equal(rindex__unkeyed(f->rs.index, EVENT_CONNECT), 0);
+	/* no file set, no taint: no candidate */
+	tev__open(&t, 1, "/y", 0);
+	t.ev.fileset_names = f->rs.fileset_names;
+	engine__event(f->e, &t.ev);
+	assert_int_equal(engine__stats(f->e)->candidates, 0);
+	/* each of a record's sets; a set no rule names is none */
+	t.ev.open.filesets = 1 | 2 | 8;
+	engine__event(f->e, &t.ev);
+	assert_int_equal(engine__stats(f->e)->candidates, 2);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_string_equal(f->alerts[0].rule->id, "fs");
+	assert_string_equal(f->alerts[1].rule->id, "fs-b");
+	tev__exec(&t, 2, "/srv/b", "b");
+	t.ev.fileset_names = f->rs.fileset_names;
+	t.ev.exec.filesets = 2;
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 3);
+	assert_string_equal(f->alerts[2].rule->id, "fs-b");
+	/* the taint, set and used on one record, then on later ones */
+	reset(f);
+	tev__open(&t, 3, "/secret", 0);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 2);
+	assert_string_equal(f->alerts[0].rule->id, "set");
+	assert_string_equal(f->alerts[1].rule->id, "use");
+	tev__connect(&t, 4, "1.2.3.4", 443);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 3);
+	/* in an untainted sandbox, not even a candidate */
+	c0 = engine__stats(f->e)->candidates;
+	tev__sandbox(&t, 8, "sb-8", NULL);
+	engine__event(f->e, &t.ev);
+	assert_int_equal(f->nr_alerts, 3);
+	assert_int_equal(engine__stats(f->e)->candidates, c0);
 }
 
 /* ---------------------------------------------------------- differential */
@@ -776,6 +834,13 @@ static const char *const addrs[] = {
 	"0.0.0.0/0", "::/0", "::ffff:10.1.2.3", "169.254.169.254",
 	"127.0.0.0/8", "10.1.0.0/17", "2001:db8::5/127",
 };
+/* The differential rule set's file sets and taints (rules set them). */
+static const char *const filesets[] = { "fs-a", "fs-b", "fs-c" };
+static const char *const taint_names[] = { "t-a", "t-b", "t-c" };
+static const char *const name_list_fields[] = {
+	"open.fileset", "exec.fileset", "sandbox.taint",
+};
+static const char *const name_ops[] = { "==", "!=", "in" };
 static const char *const str_ops[] = {
 	"==", "!=", "in", "glob", "startswith", "endswith", "contains",
 	"regex",
@@ -825,11 +890,25 @@ static void gen_list(char *out, size_t size, const char *const *pool,
 	cat(out, size, ")");
 }
 
+/* A test of a list of names: file sets or taints. */
+static void gen_names_test(char *out, size_t size, const char *f,
+			   const char *op)
+{
+	bool taint = !strcmp(f, "sandbox.taint");
+	const char *const *pool = taint ? taint_names : filesets;
+
+	cat(out, size, "%s %s ", f, op);
+	if (!strcmp(op, "in"))
+		gen_list(out, size, pool, 3);
+	else
+		cat(out, size, "%s", pool[rnd(3)]);
+}
+
 static void gen_test(char *out, size_t size, uint32_t *events)
 {
 	const char *f, *op;
 
-	switch (rnd(10)) {
+	switch (rnd(12)) {
 	case 0:
 	case 1:
 		f = PICK(num_fields);
@@ -859,6 +938,11 @@ static void gen_test(char *out, size_t size, uint32_t *events)
 			gen_list(out, size, addrs, ARRAY_SIZE(addrs));
 		else
 			cat(out, size, "%s", PICK(addrs));
+		break;
+	case 4:
+	case 5:
+		f = PICK(name_list_fields);
+		gen_names_test(out, size, f, PICK(name_ops));
 		break;
 	default:
 		f = PICK(str_fields);
@@ -900,17 +984,25 @@ static void gen_cond(char *out, size_t size, uint32_t *events, int depth)
 	}
 }
 
-/* A test the index can key on: a string field's value or prefix. */
+/* A test the index can key on: a string field's value or prefix, or an
+ * element's of a list. */
 static void gen_keyed(char *out, size_t size, uint32_t *events)
 {
 	static const char *const ops[] = { "==", "in", "startswith", "glob" };
 	static const char *const fields[] = {
 		"open.path", "open.name", "exec.file", "exec.name", "proc.exe",
 		"proc.name", "parent.name", "connect.family", "event.type",
-		"sandbox.id", "exec.cmdline", "proc.comm",
+		"sandbox.id", "exec.cmdline", "proc.comm", "exec.argv",
+		"ancestors.exe", "ancestors.name", "open.flags",
 	};
 	const char *f = PICK(fields), *op = PICK(ops);
 
+	if (!rnd(3)) {
+		f = PICK(name_list_fields);
+		gen_names_test(out, size, f, rnd(2) ? "==" : "in");
+		add_kind(events, f);
+		return;
+	}
 	cat(out, size, "%s %s ", f, op);
 	if (!strcmp(op, "in"))
 		gen_list(out, size, strs, ARRAY_SIZE(strs));
@@ -951,11 +1043,15 @@ static void gen_rule_cond(char *out, size_t size, uint32_t *events)
 static char *gen_rules(void)
 {
 	static const char *const kinds[] = { "exec", "fork", "exit", "open",
-					     "connect", "flow", "syscall" };
+					     "connect", "flow", "syscall",
+					     "budget" };
 	size_t size = NR_RULES * 2048;
 	char *text = calloc(1, size);
 
 	assert_non_null(text);
+	for (size_t i = 0; i < ARRAY_SIZE(filesets); i++)
+		cat(text, size, "- fileset: %s\n  paths: [/srv/%s]\n",
+		    filesets[i], filesets[i]);
 	for (int i = 0; i < NR_RULES; i++) {
 		char cond[1024] = "";
 		uint32_t events = 0;
@@ -976,11 +1072,34 @@ static char *gen_rules(void)
 				    kinds[k]);
 		}
 		cat(text, size, "]\n  score: 0\n  when: |\n    %s\n", cond);
+		/* every taint set by some rule, a few more setters */
+		if (i < (int)ARRAY_SIZE(taint_names) || !rnd(32))
+			cat(text, size, "  taint: %s\n",
+			    i < (int)ARRAY_SIZE(taint_names)
+				    ? taint_names[i] : PICK(taint_names));
 	}
 	return text;
 }
 
-static void gen_event(struct tev *t, uint64_t ns, uid_t other)
+/* An open's or exec's file sets: mostly none, else one or several,
+ * bit 5 a set the rules do not name; now and then no names at all (a
+ * collector without rules). */
+static void gen_filesets(struct tev *t, const char *const *names)
+{
+	static const uint64_t sets[] = {
+		0, 0, 0, 0, 0, 0, 1, 2, 4, 3, 6, 7, 1 << 5, 1 << 5 | 4,
+	};
+	uint64_t bits = PICK(sets);
+
+	t->ev.fileset_names = rnd(16) ? names : NULL;
+	if (t->ev.kind == EVENT_OPEN)
+		t->ev.open.filesets = bits;
+	else
+		t->ev.exec.filesets = bits;
+}
+
+static void gen_event(struct tev *t, uint64_t ns, uid_t other,
+		      const char *const *fileset_names)
 {
 	static const char *const paths[] = {
 		"/root/.ssh/id_rsa", "/etc/shadow", "/tmp/x", "/tmp/payload.sh",
@@ -1006,8 +1125,10 @@ static void gen_event(struct tev *t, uint64_t ns, uid_t other)
 		"127.0.0.1",
 	};
 	static const uint32_t flags[] = { 0, 01, 0101, 02, 01101, 02000 };
+	/* under a home too: ancestors.exe's '~' keys, element by element */
 	static const char *const parents[] = {
 		"/bin/bash", "/usr/bin/python3", NULL, "/bin/sh",
+		"/usr/sbin/conf", "/root/.aws/x",
 	};
 	static const int32_t rets[] = { 0, 3, -2, 100 };
 	const uid_t uids[] = { 0, other, 1000 };
@@ -1016,10 +1137,12 @@ static void gen_event(struct tev *t, uint64_t ns, uid_t other)
 	case 0:
 		tev__exec(t, ns, PICK(files), PICK(argvs));
 		t->ev.exec.ret = PICK(rets);
+		gen_filesets(t, fileset_names);
 		break;
 	case 1:
 		tev__open(t, ns, PICK(paths), PICK(flags));
 		t->ev.open.ret = PICK(rets);
+		gen_filesets(t, fileset_names);
 		break;
 	case 2:
 		tev__connect(t, ns, PICK(peers), rnd(2) ? 443 : 53);
@@ -1043,27 +1166,70 @@ static void gen_event(struct tev *t, uint64_t ns, uid_t other)
 		if (!rnd(4))
 			t->proc.parent = NULL;
 	}
+	/* sandboxes 7 to 9, each with its own taints */
 	if (rnd(2))
-		tev__sandbox(t, 7, "sb-8", NULL);
+		tev__sandbox(t, 7 + rnd(3), "sb-8", NULL);
 }
 
-/* The rules an event matches, by brute force: every rule of its kind,
- * its condition evaluated directly. */
+/* The rules an event matches, by brute force: every rule of its kind in
+ * order, its condition evaluated directly, each match's taint added to
+ * the sandbox's *taints for the rules after it. */
 static void brute(const struct ruleset *rs, const struct event *ev,
-		  uint64_t *bits, size_t words)
+		  uint64_t *taints, uint64_t *bits, size_t words)
 {
 	char scratch[VIGIL_PATH_MAX + 2];
 	struct eval e = {
-		.f = { .ev = ev, .profile = rs->fallback,
+		.f = { .ev = ev, .profile = rs->fallback, .taints = *taints,
 		       .taint_names = (const char *const *)rs->taints },
 		.scratch = scratch,
 	};
 
 	memset(bits, 0, words * sizeof(*bits));
-	for (size_t i = 0; i < rs->nr_rules; i++)
-		if ((rs->rules[i]->events & EVBIT(ev->kind)) &&
-		    cond__eval(rs->rules[i]->when, &e))
-			bits[i / 64] |= 1ull << (i % 64);
+	for (size_t i = 0; i < rs->nr_rules; i++) {
+		const struct rule *r = rs->rules[i];
+
+		if (!(r->events & EVBIT(ev->kind)) || !cond__eval(r->when, &e))
+			continue;
+		bits[i / 64] |= 1ull << (i % 64);
+		if (r->taint >= 0)
+			e.f.taints |= 1ull << r->taint;
+	}
+	*taints = e.f.taints;
+}
+
+/* How many records had 0, 1 and several taints, and (opens and execs)
+ * file sets: the list keys' cases, each of which must occur. */
+struct list_mix {
+	size_t taints[3], sets[3];
+};
+
+static void list_mix__add(struct list_mix *m, const struct tev *t,
+			  uint64_t taints)
+{
+	uint64_t sets = t->ev.kind == EVENT_OPEN ? t->ev.open.filesets
+						 : t->ev.exec.filesets;
+
+	m->taints[__builtin_popcountll(taints) < 2 ?
+		  __builtin_popcountll(taints) : 2]++;
+	if ((t->ev.kind == EVENT_OPEN || t->ev.kind == EVENT_EXEC) &&
+	    t->ev.fileset_names)
+		m->sets[__builtin_popcountll(sets) < 2 ?
+			__builtin_popcountll(sets) : 2]++;
+}
+
+/* One sandbox's taints as the test expects them (the engine's before the
+ * event); now and then the sandbox is forgotten, so records with few
+ * taints keep coming. */
+static uint64_t *sandbox_taints(struct fixture *f, const struct tev *t,
+				uint64_t *by_cgid)
+{
+	uint64_t *taints = &by_cgid[t->ev.sandbox->cgid - 7];
+
+	if (!rnd(4)) {
+		engine__forget(f->e, t->ev.sandbox->cgid);
+		*taints = 0;
+	}
+	return taints;
 }
 
 static void test_index_differential(void **state)
@@ -1072,7 +1238,8 @@ static void test_index_differential(void **state)
 	struct passwd *pw = getpwnam("daemon");
 	size_t words = (NR_RULES + 63) / 64, total = 0, unkeyed_open;
 	uint64_t want[(NR_RULES + 63) / 64], got[(NR_RULES + 63) / 64];
-	uint64_t eligible = 0;
+	uint64_t eligible = 0, by_cgid[3] = { 0 };
+	struct list_mix mix = { 0 };
 	char *text;
 	struct tev t;
 
@@ -1085,9 +1252,14 @@ static void test_index_differential(void **state)
 	assert_int_equal(f->rs.nr_rules, NR_RULES);
 	unkeyed_open = rindex__unkeyed(f->rs.index, EVENT_OPEN);
 	for (int i = 0; i < NR_EVENTS; i++) {
+		uint64_t *taints;
+
 		reset(f);
-		gen_event(&t, (uint64_t)i * SEC, pw->pw_uid);
-		brute(&f->rs, &t.ev, want, words);
+		gen_event(&t, (uint64_t)i * SEC, pw->pw_uid,
+			  f->rs.fileset_names);
+		taints = sandbox_taints(f, &t, by_cgid);
+		list_mix__add(&mix, &t, *taints);
+		brute(&f->rs, &t.ev, taints, want, words);
 		for (size_t r = 0; r < f->rs.nr_rules; r++)
 			eligible += !!(f->rs.rules[r]->events &
 				       EVBIT(t.ev.kind));
@@ -1111,6 +1283,8 @@ static void test_index_differential(void **state)
 					 !!(want[w] & (diff & -diff)),
 					 f->rs.load->rule_srcs[r].when);
 			}
+		assert_int_equal(engine__sandbox(f->e, t.ev.sandbox->cgid)
+					 ->taints, *taints);
 		total += f->nr_alerts;
 		assert_int_equal(f->nr_acts, 0);
 	}
@@ -1121,6 +1295,14 @@ static void test_index_differential(void **state)
 		      total, unkeyed_open, NR_RULES,
 		      (unsigned long long)engine__stats(f->e)->candidates,
 		      (unsigned long long)eligible);
+	print_message("records with 0/1/more taints: %zu/%zu/%zu; opens and "
+		      "execs with 0/1/more file sets: %zu/%zu/%zu\n",
+		      mix.taints[0], mix.taints[1], mix.taints[2], mix.sets[0],
+		      mix.sets[1], mix.sets[2]);
+	for (int n = 0; n < 3; n++) {
+		assert_true(mix.taints[n] > NR_EVENTS / 100);
+		assert_true(mix.sets[n] > NR_EVENTS / 100);
+	}
 	assert_true(total > NR_EVENTS);
 	assert_true(unkeyed_open < NR_RULES / 2);
 	assert_true(engine__stats(f->e)->candidates < eligible * 2 / 3);
@@ -1147,6 +1329,7 @@ int main(void)
 		TEST(test_window_field_not_carried),
 		TEST(test_index_keys),
 		TEST(test_index_empty_prefix),
+		TEST(test_index_lists),
 		TEST(test_index_differential),
 	};
 

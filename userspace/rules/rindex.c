@@ -43,10 +43,23 @@ struct fkeys {
 	struct fkeys *next;
 };
 
+/* A rule that sets a taint when it matches. The engine tries candidates
+ * in order and a match's taint counts for the rules after it on the same
+ * record, so a candidate setter may give the record that taint. */
+struct setter {
+	int rule;
+	int bit;
+};
+
 struct kindex {
 	uint64_t *base;		/* rules tried on every event */
 	size_t nr_base;
 	struct fkeys *fields;
+	/* sandbox.taint's keys, looked up after every other field's with
+	 * the taints the candidates found so far may set (kindex__taints) */
+	struct fkeys *taint;
+	struct setter *setters;	/* the kind's rules that set a taint */
+	size_t nr_setters;
 };
 
 struct rindex {
@@ -108,7 +121,10 @@ static struct keys keys__cmp(const struct cond *c, uint32_t kind)
 		return (struct keys){ .ok = false };
 	if (!(f->events & kind))
 		return k;	/* false on this kind: no key can match */
-	k.ok = f->type == FT_STR || f->type == FT_ADDR;
+	/* A list's test holds when an element passes it: its keys are
+	 * looked up once per element. '!=' (no element equals) is not
+	 * keyed, below. */
+	k.ok = f->type == FT_STR || f->type == FT_LIST || f->type == FT_ADDR;
 	if (!k.ok)
 		return k;
 	switch (c->cmp.op) {
@@ -198,18 +214,25 @@ static struct keys keys__of(const struct cond *c, uint32_t kind)
 
 /* ---------------------------------------------------------------- build */
 
+/* The field whose value changes while a record's rules are tried. */
+static bool field__is_taint(const struct field *f)
+{
+	return !strcmp(f->name, "sandbox.taint");
+}
+
 static struct fkeys *fkeys__get(struct kindex *ki, const struct field *f)
 {
+	struct fkeys **head = field__is_taint(f) ? &ki->taint : &ki->fields;
 	struct fkeys *fk;
 
-	for (fk = ki->fields; fk; fk = fk->next)
+	for (fk = *head; fk; fk = fk->next)
 		if (fk->field == f)
 			return fk;
 	fk = calloc(1, sizeof(*fk));
 	if (fk) {
 		fk->field = f;
-		fk->next = ki->fields;
-		ki->fields = fk;
+		fk->next = *head;
+		*head = fk;
 	}
 	return fk;
 }
@@ -351,6 +374,35 @@ static int kindex__add(struct rindex *ix, struct kindex *ki,
 	return err;
 }
 
+/* The kind's taint setters, needed only when some rule of it is keyed
+ * on a taint. */
+static int kindex__setters(struct kindex *ki, const struct ruleset *rs,
+			   uint32_t kind)
+{
+	for (size_t i = 0; i < rs->nr_rules; i++) {
+		const struct rule *r = rs->rules[i];
+		struct setter *v;
+
+		if (r->taint < 0 || !(r->events & kind))
+			continue;
+		v = realloc(ki->setters, (ki->nr_setters + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		v[ki->nr_setters++] = (struct setter){ r->index, r->taint };
+		ki->setters = v;
+	}
+	return 0;
+}
+
+static int kindex__compact(struct kindex *ki)
+{
+	int err = ki->taint ? trie__compact(&ki->taint->root) : 0;
+
+	for (struct fkeys *fk = ki->fields; !err && fk; fk = fk->next)
+		err = trie__compact(&fk->root);
+	return err;
+}
+
 struct rindex *rindex__build(const struct ruleset *rs)
 {
 	struct rindex *ix = calloc(1, sizeof(*ix));
@@ -369,9 +421,10 @@ struct rindex *rindex__build(const struct ruleset *rs)
 			if (r->when && (r->events & (1u << k)))
 				err = kindex__add(ix, &ix->kind[k], r, 1u << k);
 		}
-		for (struct fkeys *fk = ix->kind[k].fields; !err && fk;
-		     fk = fk->next)
-			err = trie__compact(&fk->root);
+		if (!err)
+			err = kindex__compact(&ix->kind[k]);
+		if (!err && ix->kind[k].taint)
+			err = kindex__setters(&ix->kind[k], rs, 1u << k);
 	}
 	if (err) {
 		rindex__free(ix);
@@ -404,23 +457,28 @@ static void trie__free(struct trie *t)
 	}
 }
 
+static void fkeys__free(struct fkeys *fk)
+{
+	while (fk) {
+		struct fkeys *next = fk->next;
+
+		trie__free(fk->root.child);
+		free(fk->root.rules.v);
+		free(fk->root.exact.v);
+		trie__free_arrays(&fk->root);
+		free(fk);
+		fk = next;
+	}
+}
+
 void rindex__free(struct rindex *ix)
 {
 	if (!ix)
 		return;
 	for (int k = 0; k < KINDS; k++) {
-		struct fkeys *fk = ix->kind[k].fields;
-
-		while (fk) {
-			struct fkeys *next = fk->next;
-
-			trie__free(fk->root.child);
-			free(fk->root.rules.v);
-			free(fk->root.exact.v);
-			trie__free_arrays(&fk->root);
-			free(fk);
-			fk = next;
-		}
+		fkeys__free(ix->kind[k].fields);
+		fkeys__free(ix->kind[k].taint);
+		free(ix->kind[k].setters);
 		free(ix->kind[k].base);
 	}
 	free(ix);
@@ -450,6 +508,72 @@ static void fkeys__lookup(const struct fkeys *fk, struct bytes v,
 		bits__mark(bits, &t->exact);
 }
 
+/* One string: its walk, and its '~' form's when some key has one. */
+static void fkeys__lookup_str(const struct fkeys *fk, struct eval *e,
+			      struct bytes v, uint64_t *bits)
+{
+	struct bytes tilde;
+
+	fkeys__lookup(fk, v, bits);
+	if (fk->tilde && cond__tilde(e, v, &tilde))
+		fkeys__lookup(fk, tilde, bits);
+}
+
+/* A field's value: an address as its bits, a list one walk per element
+ * (none for an empty list, which no key matches), a string as itself. */
+static void fkeys__lookup_val(const struct fkeys *fk, struct eval *e,
+			      struct fval *v, uint64_t *bits)
+{
+	char text[ADDR_BITS_MAX];
+	struct bytes b = { text, 0 };
+
+	switch (v->type) {
+	case FT_ADDR:
+		b.len = addr__bits(&v->addr,
+				   v->addr.family == AF_INET ? 32 : 128, text);
+		fkeys__lookup(fk, b, bits);
+		break;
+	case FT_LIST:
+		while (fval__next(v, &b))
+			fkeys__lookup_str(fk, e, b, bits);
+		break;
+	default:
+		fkeys__lookup_str(fk, e, v->s, bits);
+	}
+}
+
+/* The taints the candidates in bits set if they match. */
+static uint64_t kindex__set_by(const struct kindex *ki, const uint64_t *bits)
+{
+	uint64_t taints = 0;
+
+	for (size_t i = 0; i < ki->nr_setters; i++) {
+		int r = ki->setters[i].rule;
+
+		if (bits[r / 64] & (1ull << (r % 64)))
+			taints |= 1ull << ki->setters[i].bit;
+	}
+	return taints;
+}
+
+/* sandbox.taint: a rule may see the record's taints and those that
+ * rules tried before it set on this record, which are candidates. Each
+ * taint is walked once, until the candidates it adds set no new one. */
+static void kindex__taints(const struct kindex *ki, struct eval *e,
+			   uint64_t *bits)
+{
+	struct field_ctx f = e->f;
+	uint64_t walked = 0, more;
+	struct fval v;
+
+	while ((more = (e->f.taints | kindex__set_by(ki, bits)) & ~walked)) {
+		walked |= more;
+		f.taints = more;
+		if (ki->taint->field->get(&f, &v))
+			fkeys__lookup_val(ki->taint, e, &v, bits);
+	}
+}
+
 void rindex__candidates(const struct rindex *ix, struct eval *e,
 			uint64_t *bits)
 {
@@ -458,22 +582,12 @@ void rindex__candidates(const struct rindex *ix, struct eval *e,
 	memcpy(bits, ki->base, ix->words * sizeof(*bits));
 	for (const struct fkeys *fk = ki->fields; fk; fk = fk->next) {
 		struct fval v;
-		struct bytes tilde;
 
-		if (!fk->field->get(&e->f, &v))
-			continue;
-		if (v.type == FT_ADDR) {
-			char text[ADDR_BITS_MAX];
-
-			fkeys__lookup(fk, (struct bytes){ text, addr__bits(
-				&v.addr, v.addr.family == AF_INET ? 32 : 128,
-				text) }, bits);
-			continue;
-		}
-		fkeys__lookup(fk, v.s, bits);
-		if (fk->tilde && cond__tilde(e, v.s, &tilde))
-			fkeys__lookup(fk, tilde, bits);
+		if (fk->field->get(&e->f, &v))
+			fkeys__lookup_val(fk, e, &v, bits);
 	}
+	if (ki->taint)
+		kindex__taints(ki, e, bits);
 }
 
 size_t rindex__words(const struct rindex *ix)

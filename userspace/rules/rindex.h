@@ -7,9 +7,12 @@
  * "open.path startswith ~/.ssh/ and not proc.name in (ssh)" the key is
  * the prefix "~/.ssh/" on open.path. 'and' takes its most selective side,
  * 'or' needs keys on both, '==' and 'in' give exact keys, 'startswith'
- * and glob's literal head give prefixes. Rules without keys are tried on
- * every event of their types; rules whose fields an event type lacks are
- * never tried on it.
+ * and glob's literal head give prefixes. On list fields (open.fileset,
+ * sandbox.taint, exec.argv, ...) the keys are looked up once per element,
+ * so a record with an empty list reaches none of them. A taint that a
+ * candidate rule may set on the record counts as one of the record's.
+ * Rules without keys are tried on every event of their types; rules whose
+ * fields an event type lacks are never tried on it.
  */
 #ifndef VIGIL_RINDEX_H
 #define VIGIL_RINDEX_H
