@@ -200,6 +200,8 @@ struct vigil_policy {
 	__u64 egress_budget;	/* bytes outside the allowlist; 0: no budget */
 	__u32 profile;		/* the allowlist, egress_allow's profile */
 	__u32 __pad;
+	__u64 syscall_kill;	/* watched syscalls (their bits: positions in
+				 * user space's table) that kill the caller */
 };
 
 /* An allowed network of one profile: an LPM key over profile, then the

@@ -5,9 +5,41 @@
  * module loading, io_uring_setup (io_uring bypasses these tracepoints),
  * keyctl. The loader registers this one handler for each at syscall exit,
  * so the record says whether it worked; their arguments are numbers and
- * flags, read from the registers the call left.
+ * flags, read from the registers the call left. A policy may deny some
+ * outright (enforce: kernel on a syscall rule).
  */
-#include "vigil.bpf.h"
+#include "enforce.bpf.h"
+
+/* Each watched syscall's bit in a policy's syscall_kill, by number, for
+ * each ABI; filled by the loader. */
+#define SYSCALL_BITS(name)					\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_ARRAY);		\
+		__uint(max_entries, VIGIL_MAX_NR);		\
+		__type(key, __u32);				\
+		__type(value, __u64);				\
+	} name SEC(".maps")
+
+SYSCALL_BITS(syscall_bits);
+SYSCALL_BITS(compat_syscall_bits);
+
+/* Kills the caller when its sandbox's policy denies this syscall: it
+ * completes, but the task never returns to use what it got (an io_uring,
+ * whose submissions no tracepoint would see, a mount, a module). */
+static __always_inline __u32 syscall__enforce(__u64 sandbox, __u32 nr,
+					      bool compat)
+{
+	__u64 *bit = bpf_map_lookup_elem(compat ? (void *)&compat_syscall_bits
+						: (void *)&syscall_bits, &nr);
+	struct vigil_policy *p;
+
+	if (!bit || !*bit)
+		return 0;
+	p = policy__of(sandbox);
+	if (!p || !(p->syscall_kill & *bit) || bpf_send_signal(SIGKILL))
+		return 0;
+	return VIGIL_F_KILLED;
+}
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
@@ -21,9 +53,10 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	e = reserve(sizeof(*e), VIGIL_EV_SYSCALL, sb);
 	if (!e)
 		return 0;
-	e->hdr.flags = compat ? VIGIL_F_COMPAT : 0;
-	e->ret = ret;
 	e->nr = regs->orig_ax;
+	e->hdr.flags = (compat ? VIGIL_F_COMPAT : 0) |
+		       syscall__enforce(sb, e->nr, compat);
+	e->ret = ret;
 	e->__pad = 0;
 	for (int i = 0; i < 4; i++)
 		e->args[i] = sys__arg(regs, i, compat);

@@ -108,9 +108,19 @@ static __always_inline __u64 wakeup__flags(__u64 size)
 		       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* A task the kernel killed: user space has a sandbox to kill, now. */
+static __always_inline __u64 wakeup__of(const struct vigil_hdr *h,
+					__u64 size)
+{
+	return h->flags & VIGIL_F_KILLED ? BPF_RB_FORCE_WAKEUP
+					 : wakeup__flags(size);
+}
+
 static __always_inline void submit(void *rec)
 {
-	bpf_ringbuf_submit(rec, wakeup__flags(((struct vigil_hdr *)rec)->size));
+	struct vigil_hdr *h = rec;
+
+	bpf_ringbuf_submit(rec, wakeup__of(h, h->size));
 }
 
 /*
@@ -121,9 +131,7 @@ static __always_inline void submit(void *rec)
 static __always_inline void emit(void *rec, __u64 size, __u64 max)
 {
 	struct vigil_hdr *h = rec;
-	/* A task the kernel killed: user space has a sandbox to kill, now. */
-	__u64 wake = h->flags & VIGIL_F_KILLED ? BPF_RB_FORCE_WAKEUP
-					       : wakeup__flags(size);
+	__u64 wake = wakeup__of(h, size);
 
 	if (size > max)
 		size = max;

@@ -21,12 +21,13 @@ struct enforce {
 static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 			    struct vigil_policy *out)
 {
-	uint64_t open_kill, exec_kill;
+	struct kernel_policy k;
 
-	ruleset__kernel_policy(rs, p, &open_kill, &exec_kill);
+	ruleset__kernel_policy(rs, p, &k);
 	memset(out, 0, sizeof(*out));
-	out->open_kill = open_kill;
-	out->exec_kill = exec_kill;
+	out->open_kill = k.open_kill;
+	out->exec_kill = k.exec_kill;
+	out->syscall_kill = k.syscall_kill;
 	out->egress_budget = p->egress_budget;
 	out->profile = p->id;
 }

@@ -67,6 +67,24 @@ static int loader__fill(struct loader *l, const struct handler *h)
 				h->compat_nr, h->exit);
 }
 
+/* A watched syscall's bit (its position), for policies to deny it. */
+static int loader__syscall_bit(struct loader *l, const struct watched_syscall *w,
+			       size_t i)
+{
+	__u64 bit = 1ull << i;
+	__u32 nr = w->nr, compat_nr = w->compat_nr;
+
+	if (bpf_map_update_elem(bpf_map__fd(l->syscall->maps.syscall_bits),
+				&nr, &bit, BPF_ANY) ||
+	    bpf_map_update_elem(
+		    bpf_map__fd(l->syscall->maps.compat_syscall_bits),
+		    &compat_nr, &bit, BPF_ANY)) {
+		log__errno(errno, "cannot number syscall %s", w->name);
+		return -errno;
+	}
+	return 0;
+}
+
 /* The syscalls that reach beyond a sandbox: one exit handler for all. */
 static int loader__watched(struct loader *l)
 {
@@ -77,7 +95,7 @@ static int loader__watched(struct loader *l)
 		struct handler h = { NULL, l->syscall->progs.syscall_exit,
 				     w[i].nr, w[i].compat_nr };
 
-		if (loader__fill(l, &h))
+		if (loader__fill(l, &h) || loader__syscall_bit(l, &w[i], i))
 			return -EINVAL;
 	}
 	return 0;

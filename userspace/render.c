@@ -309,6 +309,7 @@ static void render__syscall(struct json *j, const struct event *ev)
 		json__uint(j, NULL, s->args[i]);
 	json__arr_end(j);
 	json__int(j, "ret", s->ret);
+	json__bool(j, "kernel_killed", ev->hdr->flags & VIGIL_F_KILLED);
 	json__obj_end(j);
 }
 

@@ -351,7 +351,7 @@ static void budget__of(yajl_val v, const struct sandbox *sb,
 	b->profile = num(v, "profile_id");
 }
 
-static void syscall__of(yajl_val v, struct ev_syscall *s)
+static void syscall__of(struct replay *r, yajl_val v, struct ev_syscall *s)
 {
 	yajl_val args = get(v, "args");
 	const char *name = str(v, "name");
@@ -361,6 +361,8 @@ static void syscall__of(yajl_val v, struct ev_syscall *s)
 		? syscalls__name(syscalls__nr(name), false) : "unknown";
 	s->nr = num(v, "nr");
 	s->ret = num(v, "ret");
+	if (YAJL_IS_TRUE(get(v, "kernel_killed")))
+		r->hdr.flags |= VIGIL_F_KILLED;
 	for (size_t i = 0; YAJL_IS_ARRAY(args) && i < args->u.array.len &&
 			   i < 4; i++)
 		if (YAJL_IS_INTEGER(args->u.array.values[i]))
@@ -402,7 +404,7 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 		ev->child_pid = num(body, "child_pid");
 		break;
 	case EVENT_SYSCALL:
-		syscall__of(body, &ev->syscall);
+		syscall__of(r, body, &ev->syscall);
 		break;
 	case EVENT_BUDGET:
 		budget__of(body, ev->sandbox, &ev->budget);

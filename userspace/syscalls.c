@@ -4,6 +4,7 @@
 
 #include "syscalls.h"
 
+/* At most 64: a watched syscall's position is its bit in a policy. */
 static const struct watched_syscall watched[] = {
 	{ "ptrace", SYS_ptrace, 26 },
 	{ "bpf", SYS_bpf, 357 },
@@ -25,6 +26,9 @@ static const struct watched_syscall watched[] = {
 	{ "pidfd_getfd", SYS_pidfd_getfd, 438 },
 };
 
+_Static_assert(sizeof(watched) / sizeof(watched[0]) <= 64,
+	       "vigil_policy.syscall_kill has 64 bits");
+
 const struct watched_syscall *syscalls__watched(size_t *n)
 {
 	*n = sizeof(watched) / sizeof(watched[0]);
@@ -45,5 +49,14 @@ int syscalls__nr(const char *name)
 	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
 		if (!strcmp(watched[i].name, name))
 			return watched[i].nr;
+	return -1;
+}
+
+int syscalls__index(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
+		if (strlen(watched[i].name) == len &&
+		    !memcmp(watched[i].name, name, len))
+			return i;
 	return -1;
 }

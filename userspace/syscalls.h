@@ -18,6 +18,9 @@ struct watched_syscall {
 const struct watched_syscall *syscalls__watched(size_t *n);
 /* The name of syscall nr of the native or the ia32 ABI, or NULL. */
 const char *syscalls__name(unsigned int nr, bool compat);
+/* The position of a watched syscall's name in syscalls__watched(), which
+ * is its bit in a policy's syscall_kill, or -1. */
+int syscalls__index(const char *name, size_t len);
 /* The x86_64 number of a watched syscall's name, or -1. */
 int syscalls__nr(const char *name);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "syscalls.h"
 #include "../unit/evtest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -111,10 +112,16 @@ static void check_kernel(const struct ruleset *rs, const struct rule *r)
 		return;
 	}
 	CHECK(r->events == EVBIT(r->kernel_kind));
+	CHECK(r->action == LEVEL_KILL && !r->window && r->kernel_bits);
+	if (r->kernel_kind == EVENT_SYSCALL) {
+		size_t n;
+
+		syscalls__watched(&n);
+		CHECK(!(r->kernel_bits & ~filesets__mask(n)));
+		return;
+	}
 	CHECK(r->kernel_kind == EVENT_OPEN || r->kernel_kind == EVENT_EXEC);
-	CHECK(r->action == LEVEL_KILL && !r->window);
-	CHECK(r->kernel_bits &&
-	      !(r->kernel_bits & ~filesets__mask(rs->nr_filesets)));
+	CHECK(!(r->kernel_bits & ~filesets__mask(rs->nr_filesets)));
 }
 
 /* Every profile once, numbered from 1 in order, and a kernel policy
@@ -122,13 +129,13 @@ static void check_kernel(const struct ruleset *rs, const struct rule *r)
 static void check_profiles(const struct ruleset *rs)
 {
 	const struct profile *p;
-	uint64_t open_kill, exec_kill;
+	struct kernel_policy k;
 	size_t n;
 
 	for (n = 0; (p = ruleset__profile_at(rs, n)); n++) {
 		CHECK(p->id == n + 1);
-		ruleset__kernel_policy(rs, p, &open_kill, &exec_kill);
-		CHECK(!((open_kill | exec_kill) &
+		ruleset__kernel_policy(rs, p, &k);
+		CHECK(!((k.open_kill | k.exec_kill) &
 			~filesets__mask(rs->nr_filesets)));
 	}
 	CHECK(n == rs->nr_profiles + !!rs->owned_fallback);

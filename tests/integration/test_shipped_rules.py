@@ -486,8 +486,9 @@ class Case:
     tmpfs: tuple = ()           # private tmpfs mounts over these
     profile: Optional[str] = None
     action: Optional[str] = None    # firing: the action expected
-    kernel: Optional[str] = None    # firing: the file set for which the
-                                    # kernel killed the opener in open()
+    kernel: Optional[str] = None    # firing: the file set (or syscall)
+                                    # for which the kernel killed the
+                                    # caller inside the syscall
     also: tuple = ()            # benign: other rules that may alert
     check: Optional[Callable] = None    # benign: proof it really ran
     stdout: Optional[str] = None    # benign: a line it must print
@@ -704,6 +705,13 @@ FIRE = [
         """)),
     Case("host-probe-syscall", "unshare", argv=sh(
         "/usr/bin/unshare -U /bin/true || true")),
+    Case("io-uring-evasion", "io-uring-setup", kernel="io_uring_setup",
+         argv=py("""
+        import ctypes
+        params = ctypes.create_string_buffer(120)
+        ctypes.CDLL(None).syscall(425, 8, params)   # io_uring_setup
+        print("returned", flush=True)
+        """)),
 ]
 
 BENIGN = [
@@ -930,6 +938,11 @@ BENIGN = [
         pid = os.fork()
         os._exit(0) if pid == 0 else os.waitpid(pid, 0)'
         """), check=execed("ps")),
+    Case("io-uring-evasion", "event-loop", argv=py("""
+        import asyncio                   # an event loop: epoll, no io_uring
+        asyncio.run(asyncio.sleep(0.01))
+        print("loop done", flush=True)
+        """), stdout="loop done"),
 ]
 
 
@@ -1042,9 +1055,9 @@ def test_fires(shipped, case):
             assert p.returncode == SIGKILL, (p.returncode, out, err)
             assert b"returned" not in out, \
                 f"the opener returned from open(): {out!r}"
-            assert trig["type"] == "open", trig
-            assert trig["open"]["kernel_killed"] is True, trig
-            assert case.kernel in trig["open"]["filesets"], trig
+            x = trig[trig["type"]]
+            assert x["kernel_killed"] is True, trig
+            assert case.kernel in x.get("filesets", [x.get("name")]), trig
 
         want = rule.get("action") or case.action
         if want:
@@ -1144,4 +1157,5 @@ def test_default_profile():
     assert d["thresholds"] == {"alert": 20, "freeze": 60, "kill": 100}
     kernel = {i["rule"] for i in shipped_items()
               if i.get("enforce") == "kernel"}
-    assert kernel == {"ssh-private-key-read", "shadow-read"}, kernel
+    assert kernel == {"ssh-private-key-read", "shadow-read",
+                      "io-uring-evasion"}, kernel

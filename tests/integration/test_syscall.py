@@ -4,17 +4,20 @@ the shipped rules act on them."""
 
 import errno
 import os
+import signal
+import subprocess
 
 from conftest import make_sandbox, run_in_cgroup
 from policy_support import (actions, alerts, ctl_ok, wait_frozen)
 
 PY = "/usr/bin/python3"
 # bpf(BPF_MAP_CREATE, NULL, 0): EFAULT; io_uring_setup(1, NULL): EFAULT.
-CALLS = """
-import ctypes, os
-libc = ctypes.CDLL(None, use_errno=True)
-for nr, args in ((321, (0, 0, 0)), (425, (1, 0))):
-    libc.syscall(nr, *args)
+BPF = """
+import ctypes
+ctypes.CDLL(None).syscall(321, 0, 0, 0)
+"""
+CALLS = BPF + """
+ctypes.CDLL(None).syscall(425, 1, 0)
 """
 
 
@@ -56,7 +59,7 @@ def test_builtin_rules_freeze_a_bpf_attempt(vigil_bin, sandbox_root,
     freeze at the default profile's threshold."""
     sb = make_sandbox(sandbox_root, "sb-bpf")
     v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
-    job = run_in_cgroup(sb, [PY, "-c", CALLS + "\nimport time\n"
+    job = run_in_cgroup(sb, [PY, "-c", BPF + "\nimport time\n"
                              "time.sleep(60)\n"])
     wait_frozen(sb)
     v.wait_for(lambda r: r["type"] == "action", what="the freeze")
@@ -68,3 +71,25 @@ def test_builtin_rules_freeze_a_bpf_attempt(vigil_bin, sandbox_root,
     assert [(a["action"]["action"], a["action"]["reason"])
             for a in actions(records)][:2] == \
         [("freeze", "threshold"), ("kill", "operator")]
+
+
+def test_builtin_rules_kill_io_uring_in_the_kernel(sandbox_root,
+                                                   start_vigil):
+    """io_uring_setup from a sandbox, even a failed one: the kernel kills
+    the caller before it returns (it never prints), then vigil the
+    sandbox (frozen first, by the bpf() call before it)."""
+    sb = make_sandbox(sandbox_root, "sb-uring")
+    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
+    job = run_in_cgroup(sb, [PY, "-c", CALLS + "\nprint('returned')\n"],
+                        stdout=subprocess.PIPE)
+    out, _ = job.communicate(timeout=30)
+    assert job.returncode == -signal.SIGKILL and out == b"", out
+    k = v.wait_for(lambda r: r["type"] == "action" and
+                   r["action"]["action"] == "kill", what="the kill")
+    assert (k["action"]["action"], k["action"]["rule"],
+            k["action"]["kernel_verdict"]) == \
+        ("kill", "io-uring-evasion", "sigkill"), k
+    sys = [r for r in syscalls(v.stop()) if r["syscall"]["name"] ==
+           "io_uring_setup"]
+    assert len(sys) == 1 and sys[0]["syscall"]["kernel_killed"] is True
+    assert sys[0]["syscall"]["ret"] == -errno.EFAULT, sys

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "ruleset.h"
+#include "syscalls.h"
 
 /* A rule that loads, to build cases on. */
 #define RULE(id) \
@@ -747,6 +748,26 @@ static void test_enforce_kernel(void **state)
 	ruleset__fini(&rs);
 }
 
+/* A watched syscall's bit is its position in syscalls__watched(). */
+static void test_enforce_kernel_syscalls(void **state)
+{
+	static const char text[] =
+		KRULE("s", "syscall", "syscall.name in (io_uring_setup, bpf) "
+		      "or syscall.ret == 0", KILL);
+	struct kernel_policy k;
+	struct ruleset rs;
+	uint64_t want = (1ull << syscalls__index("io_uring_setup", 14)) |
+			(1ull << syscalls__index("bpf", 3));
+
+	assert_int_equal(load(&rs, text), 0);
+	assert_int_equal(rs.rules[0]->kernel_kind, EVENT_SYSCALL);
+	assert_int_equal(rs.rules[0]->kernel_bits, want);
+	ruleset__kernel_policy(&rs, rs.fallback, &k);
+	assert_int_equal(k.syscall_kill, want);
+	assert_int_equal(k.open_kill | k.exec_kill, 0);
+	ruleset__fini(&rs);
+}
+
 /* The condition error of an enforce: kernel rule on field f, as KRULE
  * places it. */
 #define FORM(f) "t.yaml:10:9: enforce: kernel needs '" f " == NAME' or '" \
@@ -769,10 +790,10 @@ static void test_error_enforce(void **state)
 		   "kernel only kills)");
 	LOAD_ERROR(FILESETS KRULE("a", "[open, exec]", "open.fileset == keys",
 				  KILL), "t.yaml:12:12: enforce: kernel needs "
-		   "event: open or event: exec, alone");
+		   "event: open, exec or syscall, alone");
 	LOAD_ERROR(FILESETS KRULE("a", "connect", "connect.port == 1", KILL),
-		   "t.yaml:12:12: enforce: kernel needs event: open or event: "
-		   "exec, alone");
+		   "t.yaml:12:12: enforce: kernel needs event: open, exec or "
+		   "syscall, alone");
 	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys", KILL
 				  "  window: {count: true, over: 1s, above: 1}\n"),
 		   "t.yaml:12:12: enforce: kernel cannot take a window: the "
@@ -788,6 +809,14 @@ static void test_error_enforce(void **state)
 	/* exec rules name exec.fileset */
 	LOAD_ERROR(FILESETS KRULE("a", "exec", "exec.name == sh", KILL),
 		   FORM("exec.fileset"));
+	/* syscall rules name syscall.name, and only syscalls vigil hooks */
+	LOAD_ERROR(FILESETS KRULE("a", "syscall", "syscall.ret < 0", KILL),
+		   FORM("syscall.name"));
+	LOAD_ERROR(FILESETS KRULE("a", "syscall", "syscall.name in (bpf, "
+				  "read)", KILL),
+		   "t.yaml:10:9: enforce: kernel: syscall.name names a "
+		   "syscall vigil does not watch (docs/record-format.md lists "
+		   "them)");
 }
 
 /* What the kernel enforces for a profile follows the profile's tuning:
@@ -810,19 +839,19 @@ static void test_kernel_policy(void **state)
 		"    k-off: {enabled: true}\n"
 		"    user: {action: kill}\n";
 	struct ruleset rs;
-	uint64_t o, e;
+	struct kernel_policy k;
 
 	assert_int_equal(load(&rs, text), 0);
-	ruleset__kernel_policy(&rs, rs.fallback, &o, &e);
-	assert_int_equal(o, 1);
-	assert_int_equal(e, 2);
-	ruleset__kernel_policy(&rs, ruleset__profile(&rs, "lax", 3), &o, &e);
-	assert_int_equal(o, 0);
-	assert_int_equal(e, 0);
-	ruleset__kernel_policy(&rs, ruleset__profile(&rs, "strict", 6), &o,
-			       &e);
-	assert_int_equal(o, 3);
-	assert_int_equal(e, 2);
+	ruleset__kernel_policy(&rs, rs.fallback, &k);
+	assert_int_equal(k.open_kill, 1);
+	assert_int_equal(k.exec_kill, 2);
+	assert_int_equal(k.syscall_kill, 0);
+	ruleset__kernel_policy(&rs, ruleset__profile(&rs, "lax", 3), &k);
+	assert_int_equal(k.open_kill, 0);
+	assert_int_equal(k.exec_kill, 0);
+	ruleset__kernel_policy(&rs, ruleset__profile(&rs, "strict", 6), &k);
+	assert_int_equal(k.open_kill, 3);
+	assert_int_equal(k.exec_kill, 2);
 	ruleset__fini(&rs);
 
 	/* the built-in default when no file defines one */
@@ -830,9 +859,9 @@ static void test_kernel_policy(void **state)
 						  "in (keys, shadow)", KILL)),
 			 0);
 	assert_non_null(rs.owned_fallback);
-	ruleset__kernel_policy(&rs, rs.fallback, &o, &e);
-	assert_int_equal(o, 0);
-	assert_int_equal(e, 3);
+	ruleset__kernel_policy(&rs, rs.fallback, &k);
+	assert_int_equal(k.open_kill, 0);
+	assert_int_equal(k.exec_kill, 3);
 	ruleset__fini(&rs);
 }
 
@@ -1051,6 +1080,7 @@ int main(void)
 		cmocka_unit_test(test_error_filesets),
 		cmocka_unit_test(test_error_known_values),
 		cmocka_unit_test(test_enforce_kernel),
+		cmocka_unit_test(test_enforce_kernel_syscalls),
 		cmocka_unit_test(test_error_enforce),
 		cmocka_unit_test(test_kernel_policy),
 		cmocka_unit_test(test_profile_ids_budget),

@@ -120,7 +120,8 @@ static bool filesets__set(const struct field_ctx *c, struct fval *v,
 			 names);
 }
 
-/* The kernel killed the task at this open or exec (enforce: kernel). */
+/* The kernel killed the task at this open, exec or syscall (enforce:
+ * kernel). */
 static bool get_kernel_killed(const struct field_ctx *c, struct fval *v)
 {
 	const struct vigil_hdr *h = c->ev->hdr;
@@ -503,8 +504,8 @@ static const struct field fields[] = {
 	{ "sandbox.id", FT_STR, EV_SANDBOXED, FL_TEXT, get_sandbox_id },
 	{ "sandbox.profile", FT_STR, EV_SANDBOXED, FL_TEXT, get_sandbox_profile },
 	{ "sandbox.taint", FT_LIST, EV_SANDBOXED, FL_TEXT, get_taints },
-	{ "event.kernel_killed", FT_BOOL, OPEN | EXEC, FL_TEXT,
-	  get_kernel_killed },
+	{ "event.kernel_killed", FT_BOOL, OPEN | EXEC | EVBIT(EVENT_SYSCALL),
+	  FL_TEXT, get_kernel_killed },
 	{ "proc.pid", FT_NUM, EV_PROCESS, FL_TEXT, get_pid },
 	{ "proc.ppid", FT_NUM, EV_PROCESS, FL_TEXT, get_ppid },
 	{ "proc.uid", FT_NUM, EV_PROCESS, FL_TEXT, get_uid },

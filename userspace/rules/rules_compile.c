@@ -13,6 +13,7 @@
 #include "log.h"
 #include "rindex.h"
 #include "rules_load.h"
+#include "syscalls.h"
 
 #define LIST_MAX_ITEMS 100000
 
@@ -310,68 +311,112 @@ static void rule__window(struct ruleset *rs, struct rule *r,
 
 /* ------------------------------------------------------- enforce: kernel */
 
-/* The file sets of a condition's top-level disjuncts (macros followed)
- * that test field == NAME or field in (NAMES): whenever one holds, so
- * does the whole condition, so the kernel may kill on it alone and user
- * space, seeing the record, kills the sandbox too. */
+/* What the kernel knows a name by: a file set's index, a watched
+ * syscall's position; -1 when it has none. */
+static int kernel__bit(const struct ruleset *rs, enum event_kind kind,
+		       const struct lit *lit)
+{
+	return kind == EVENT_SYSCALL ? syscalls__index(lit->s, lit->len)
+				     : ruleset__fileset(rs, lit->s, lit->len);
+}
+
+/* The names of a condition's top-level disjuncts (macros followed) that
+ * test field == NAME or field in (NAMES): whenever one holds, so does the
+ * whole condition, so the kernel may kill on it alone and user space,
+ * seeing the record, kills the sandbox too. A name the kernel cannot
+ * know makes the term unusable (*unknown set). */
 static uint64_t kernel__bits(const struct ruleset *rs, const struct cond *c,
-			     const struct field *f)
+			     const struct field *f, enum event_kind kind,
+			     bool *unknown)
 {
 	uint64_t bits = 0;
 
 	switch (c->kind) {
 	case C_OR:
-		return kernel__bits(rs, c->l, f) | kernel__bits(rs, c->r, f);
+		return kernel__bits(rs, c->l, f, kind, unknown) |
+		       kernel__bits(rs, c->r, f, kind, unknown);
 	case C_REF:
-		return kernel__bits(rs, c->ref, f);
+		return kernel__bits(rs, c->ref, f, kind, unknown);
 	case C_CMP:
 		if (c->cmp.field != f ||
 		    (c->cmp.op != OP_EQ && c->cmp.op != OP_IN))
 			return 0;
-		/* The parser took only defined names. */
-		for (size_t i = 0; i < c->cmp.nr_lits; i++)
-			bits |= 1ull << ruleset__fileset(rs, c->cmp.lits[i].s,
-							 c->cmp.lits[i].len);
+		for (size_t i = 0; i < c->cmp.nr_lits; i++) {
+			int bit = kernel__bit(rs, kind, &c->cmp.lits[i]);
+
+			if (bit < 0) {
+				*unknown = true;
+				return 0;
+			}
+			bits |= 1ull << bit;
+		}
 		return bits;
 	default:
 		return 0;
 	}
 }
 
-/* What the kernel can do: kill the task opening or executing a file of
- * a set, one record at a time. */
-static void rule__kernel(struct ruleset *rs, struct rule *r,
-			 const struct rule_src *s)
-{
-	const uint32_t open = EVBIT(EVENT_OPEN), exec = EVBIT(EVENT_EXEC);
-	const char *name = r->events == open ? "open.fileset" : "exec.fileset";
+/* The record kinds the kernel acts on, and the field naming what. */
+static const struct {
+	enum event_kind kind;
+	const char *field;
+} kernel_kinds[] = {
+	{ EVENT_OPEN, "open.fileset" },
+	{ EVENT_EXEC, "exec.fileset" },
+	{ EVENT_SYSCALL, "syscall.name" },
+};
 
+static bool rule__kernel_checks(struct ruleset *rs, const struct rule *r,
+				const struct rule_src *s)
+{
 	if (r->action != LEVEL_KILL) {
 		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel needs "
 			     "action: kill (the kernel only kills)");
-		return;
-	}
-	if (r->events != open && r->events != exec) {
-		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel needs "
-			     "event: open or event: exec, alone");
-		return;
+		return false;
 	}
 	if (r->window) {
 		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel cannot "
 			     "take a window: the kernel judges each record "
 			     "alone");
-		return;
+		return false;
 	}
+	for (size_t i = 0; i < sizeof(kernel_kinds) / sizeof(kernel_kinds[0]);
+	     i++)
+		if (r->events == EVBIT(kernel_kinds[i].kind))
+			return true;
+	rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel needs "
+		     "event: open, exec or syscall, alone");
+	return false;
+}
+
+/* What the kernel can do: kill the task opening or executing a file of
+ * a set, or making a watched syscall, one record at a time. */
+static void rule__kernel(struct ruleset *rs, struct rule *r,
+			 const struct rule_src *s)
+{
+	const char *name = NULL;
+	bool unknown = false;
+	size_t i;
+
+	if (!rule__kernel_checks(rs, r, s))
+		return;
+	for (i = 0; r->events != EVBIT(kernel_kinds[i].kind); i++)
+		;
+	name = kernel_kinds[i].field;
 	r->kernel_bits = kernel__bits(rs, r->when,
-				      field__find(name, strlen(name)));
-	if (!r->kernel_bits) {
+				      field__find(name, strlen(name)),
+				      kernel_kinds[i].kind, &unknown);
+	if (unknown)
+		rules__error(rs, &s->when_at, s->when, 0, "enforce: kernel: "
+			     "%s names a syscall vigil does not watch "
+			     "(docs/record-format.md lists them)", name);
+	else if (!r->kernel_bits)
 		rules__error(rs, &s->when_at, s->when, 0, "enforce: kernel "
 			     "needs '%s == NAME' or '%s in (NAME, ...)' as the "
 			     "condition or as one of its top-level 'or' terms: "
 			     "the kernel acts on that test alone", name, name);
-		return;
-	}
-	r->kernel_kind = r->events == open ? EVENT_OPEN : EVENT_EXEC;
+	else
+		r->kernel_kind = kernel_kinds[i].kind;
 }
 
 static void rule__compile(struct ruleset *rs, struct rule *r,
@@ -576,9 +621,9 @@ int ruleset__fileset(const struct ruleset *rs, const char *name, size_t len)
 /* Only what user space would kill for too: the kernel acts first, and
  * user space follows up on the same record. */
 void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
-			    uint64_t *open_kill, uint64_t *exec_kill)
+			    struct kernel_policy *out)
 {
-	*open_kill = *exec_kill = 0;
+	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < rs->nr_rules; i++) {
 		const struct rule *r = rs->rules[i];
 		const struct rule_tune *t = &p->tune[r->index];
@@ -586,9 +631,11 @@ void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
 		if (!r->kernel_kind || t->disabled || t->action != LEVEL_KILL)
 			continue;
 		if (r->kernel_kind == EVENT_OPEN)
-			*open_kill |= r->kernel_bits;
+			out->open_kill |= r->kernel_bits;
+		else if (r->kernel_kind == EVENT_EXEC)
+			out->exec_kill |= r->kernel_bits;
 		else
-			*exec_kill |= r->kernel_bits;
+			out->syscall_kill |= r->kernel_bits;
 	}
 }
 

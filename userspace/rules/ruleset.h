@@ -62,9 +62,10 @@ struct rule {
 	int taint;		/* the bit it sets on a match, or -1 */
 	struct window_spec *window;
 	bool disabled;
-	/* enforce: kernel: the record kind the kernel acts on (EVENT_OPEN
-	 * or EVENT_EXEC; 0 when user space acts alone), and the file sets
-	 * whose opening or exec it kills at once. */
+	/* enforce: kernel: the record kind the kernel acts on (EVENT_OPEN,
+	 * EVENT_EXEC or EVENT_SYSCALL; 0 when user space acts alone), and
+	 * the file sets whose opening or exec, or the watched syscalls
+	 * (their positions in syscalls.h's table), it kills at once. */
 	enum event_kind kernel_kind;
 	uint64_t kernel_bits;
 	const char *file;
@@ -118,11 +119,16 @@ const struct profile *ruleset__profile(const struct ruleset *rs,
 const struct profile *ruleset__profile_at(const struct ruleset *rs, size_t i);
 /* The index of the file set named name[0..len), or -1. */
 int ruleset__fileset(const struct ruleset *rs, const char *name, size_t len);
-/* What the kernel enforces for sandboxes of profile p: the file sets
- * whose opening (open_kill) or exec (exec_kill) kills the task, from the
- * `enforce: kernel` rules p leaves enabled with action kill. */
+/* What the kernel enforces for sandboxes of one profile, from the
+ * `enforce: kernel` rules the profile leaves enabled with action kill. */
+struct kernel_policy {
+	uint64_t open_kill;	/* file sets whose opening kills */
+	uint64_t exec_kill;	/* file sets whose exec kills */
+	uint64_t syscall_kill;	/* watched syscalls (syscalls.h) that kill */
+};
+
 void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
-			    uint64_t *open_kill, uint64_t *exec_kill);
+			    struct kernel_policy *out);
 const char *severity__name(enum severity s);
 const char *level__name(enum act_level l);
 
