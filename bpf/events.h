@@ -173,8 +173,8 @@ struct vigil_syscall {
 struct vigil_budget {
 	struct vigil_hdr hdr;
 	__u64 budget;		/* bytes allowed outside the allowlist */
-	__u64 spent;		/* bytes sent before the first drop */
-	__u64 crossed_ns;	/* when the first packet was dropped */
+	__u64 spent;		/* bytes sent before the first drop (hdr's
+				 * time is the drop's) */
 	__u32 profile;		/* the allowlist the kernel applied */
 	__u16 family;
 	__u16 port;		/* destination of the dropped packet */

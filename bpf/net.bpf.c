@@ -444,7 +444,6 @@ static __always_inline void budget__report(struct __sk_buff *skb,
 	b->hdr.sandbox_cgid = k->sandbox_cgid;
 	b->budget = p->egress_budget;
 	b->spent = spent;
-	b->crossed_ns = b->hdr.ktime_ns;
 	b->profile = p->profile;
 	b->family = k->family;
 	b->port = k->port;

@@ -131,12 +131,11 @@ static __always_inline void submit(void *rec)
 static __always_inline void emit(void *rec, __u64 size, __u64 max)
 {
 	struct vigil_hdr *h = rec;
-	__u64 wake = wakeup__of(h, size);
 
 	if (size > max)
 		size = max;
 	h->size = size;
-	if (bpf_ringbuf_output(&events, rec, size, wake))
+	if (bpf_ringbuf_output(&events, rec, size, wakeup__of(h, size)))
 		drop__count(VIGIL_DROP_RINGBUF);
 }
 

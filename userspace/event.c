@@ -102,7 +102,6 @@ static void decode__budget(const struct vigil_budget *r, struct ev_budget *e)
 	e->sandbox_cgid = r->hdr.sandbox_cgid;
 	e->budget = r->budget;
 	e->spent = r->spent;
-	e->crossed_ns = r->crossed_ns;
 	e->profile = r->profile;
 	e->family = r->family;
 	e->port = r->port;

@@ -71,8 +71,7 @@ struct ev_syscall {
 /* The sandbox's egress budget ran out (struct vigil_budget). */
 struct ev_budget {
 	uint64_t sandbox_cgid;	/* no process: the record has no hdr */
-	uint64_t budget, spent;
-	uint64_t crossed_ns;
+	uint64_t budget, spent;	/* the event's time is the first drop's */
 	uint32_t profile;
 	uint16_t family, port;
 	uint8_t proto;

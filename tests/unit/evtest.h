@@ -156,7 +156,6 @@ static inline void tev__budget(struct tev *t, uint64_t ns, const char *addr,
 	b->proto = 6;
 	b->budget = limit;
 	b->spent = spent;
-	b->crossed_ns = ns;
 	b->profile = 1;
 }
 

@@ -31,7 +31,7 @@ _Static_assert(sizeof(struct vigil_exit) == 80, "vigil_exit layout");
 _Static_assert(sizeof(struct vigil_open) == 112, "vigil_open layout");
 _Static_assert(offsetof(struct vigil_open, data) == 112, "open data[]");
 _Static_assert(sizeof(struct vigil_connect) == 216, "vigil_connect layout");
-_Static_assert(sizeof(struct vigil_budget) == 128, "vigil_budget layout");
+_Static_assert(sizeof(struct vigil_budget) == 120, "vigil_budget layout");
 
 /* A zeroed heap buffer of exactly size bytes (malloc(0) included: ASan
  * treats any read through it as an overflow). */
