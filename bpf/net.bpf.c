@@ -189,12 +189,10 @@ static __always_inline void sockaddr__parse(const __u8 *raw, __u32 len,
 static __always_inline struct sock *sock__of_fd(int fd)
 {
 	struct file *f = fd__file(fd);
-	struct socket *sock;
 
 	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
-	sock = BPF_CORE_READ(f, private_data);
-	return BPF_CORE_READ(sock, sk);
+	return file__sock(f);
 }
 
 /* The connected peer of a socket, for sends that name no destination. */

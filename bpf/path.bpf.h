@@ -164,11 +164,18 @@ static __always_inline bool rdev__tty(dev_t rdev)
 	return major == 4 || major == 5 || (major >= 136 && major <= 143);
 }
 
+/* The sock behind a file known to be a socket. */
+static __always_inline struct sock *file__sock(struct file *f)
+{
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+
+	return BPF_CORE_READ(sock, sk);
+}
+
 /* The socket family behind a socket file, as an enum vigil_fdtype. */
 static __always_inline __u8 sock__fdtype(struct file *f)
 {
-	struct socket *sock = BPF_CORE_READ(f, private_data);
-	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	__u16 family = BPF_CORE_READ(file__sock(f), __sk_common.skc_family);
 
 	if (family == AF_INET || family == AF_INET6)
 		return VIGIL_FD_INET;

@@ -74,13 +74,18 @@ static void collector__emit_policy(void *ctx, struct event *ev)
 	collector__emit(ctx, ev);
 }
 
-/* Flow records name their sandbox like every other record. */
+/* Records without a process (flow, budget) name their sandbox like
+ * every other record. */
+static void collector__emit_in(struct collector *c, struct event *ev,
+			       uint64_t sandbox_cgid)
+{
+	ev->sandbox = sandboxes__get(c->sandboxes, sandbox_cgid);
+	collector__emit(c, ev);
+}
+
 static void collector__emit_flow(void *ctx, struct event *ev)
 {
-	struct collector *c = ctx;
-
-	ev->sandbox = sandboxes__get(c->sandboxes, ev->flow.key.sandbox_cgid);
-	collector__emit(c, ev);
+	collector__emit_in(ctx, ev, ev->flow.key.sandbox_cgid);
 }
 
 /* Process table updates: an exec is rendered with the new image, a fork
@@ -112,13 +117,10 @@ static int collector__on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	ev.fileset_names = c->fileset_names;
-	if (ev.kind == EVENT_BUDGET) {
-		ev.sandbox = sandboxes__get(c->sandboxes,
-					    ev.budget.sandbox_cgid);
-		collector__emit(c, &ev);
-	} else {
+	if (ev.kind == EVENT_BUDGET)
+		collector__emit_in(c, &ev, ev.budget.sandbox_cgid);
+	else
 		collector__process(c, &ev);
-	}
 	return 0;
 }
 

@@ -167,11 +167,12 @@ static void render__filesets(struct json *j, const struct event *ev,
 			     uint64_t bits)
 {
 	json__arr_begin(j, "filesets");
-	for (int i = 0; i < VIGIL_MAX_FILESETS; i++)
-		if (bits & (1ull << i))
-			json__str(j, NULL, ev->fileset_names &&
-					   ev->fileset_names[i]
-					   ? ev->fileset_names[i] : "unknown");
+	for (; bits; bits &= bits - 1) {
+		int i = __builtin_ctzll(bits);
+
+		json__str(j, NULL, ev->fileset_names && ev->fileset_names[i]
+				   ? ev->fileset_names[i] : "unknown");
+	}
 	json__arr_end(j);
 }
 
@@ -252,6 +253,16 @@ static void render__addr(struct json *j, uint16_t family, const uint8_t *addr,
 	}
 }
 
+/* An inet destination the kernel saw at packet level (flow, budget). */
+static void render__dest(struct json *j, uint16_t family, const uint8_t *addr,
+			 uint16_t port, uint8_t proto)
+{
+	json__str(j, "family", net__family_name(family));
+	render__addr(j, family, addr, "", 0);
+	json__uint(j, "port", port);
+	render__proto(j, family, proto, 0);
+}
+
 static void render__connect(struct json *j, const struct event *ev)
 {
 	const struct ev_connect *e = &ev->connect;
@@ -270,10 +281,7 @@ static void render__flow(struct json *j, const struct event *ev)
 	const struct ev_flow *f = &ev->flow;
 
 	json__obj_begin(j, "flow");
-	json__str(j, "family", net__family_name(f->key.family));
-	render__addr(j, f->key.family, f->key.addr, "", 0);
-	json__uint(j, "port", f->key.port);
-	render__proto(j, f->key.family, f->key.proto, 0);
+	render__dest(j, f->key.family, f->key.addr, f->key.port, f->key.proto);
 	json__uint(j, "bytes", f->val.bytes);
 	json__uint(j, "packets", f->val.packets);
 	json__uint(j, "send_calls", f->val.send_calls);
@@ -289,10 +297,7 @@ static void render__budget(struct json *j, const struct event *ev)
 	json__obj_begin(j, "budget");
 	json__uint(j, "limit", b->budget);
 	json__uint(j, "spent", b->spent);
-	json__str(j, "family", net__family_name(b->family));
-	render__addr(j, b->family, b->addr, "", 0);
-	json__uint(j, "port", b->port);
-	render__proto(j, b->family, b->proto, 0);
+	render__dest(j, b->family, b->addr, b->port, b->proto);
 	json__uint(j, "profile_id", b->profile);
 	json__obj_end(j);
 }

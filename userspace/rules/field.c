@@ -396,12 +396,19 @@ static bool get_flow_port(const struct field_ctx *c, struct fval *v)
 	return num__set(v, c->ev->flow.key.port);
 }
 
+/* An inet protocol by name; none for one without a name. */
+static bool proto__set(struct fval *v, uint16_t family, uint8_t proto)
+{
+	const char *name = net__proto_name(family, proto, 0);
+
+	return name && str__set(v, bytes__of(name));
+}
+
 static bool get_flow_proto(const struct field_ctx *c, struct fval *v)
 {
 	const struct vigil_flow_key *k = &c->ev->flow.key;
-	const char *name = net__proto_name(k->family, k->proto, 0);
 
-	return name && str__set(v, bytes__of(name));
+	return proto__set(v, k->family, k->proto);
 }
 
 static bool get_flow_bytes(const struct field_ctx *c, struct fval *v)
@@ -437,9 +444,8 @@ static bool get_budget_port(const struct field_ctx *c, struct fval *v)
 static bool get_budget_proto(const struct field_ctx *c, struct fval *v)
 {
 	const struct ev_budget *b = &c->ev->budget;
-	const char *name = net__proto_name(b->family, b->proto, 0);
 
-	return name && str__set(v, bytes__of(name));
+	return proto__set(v, b->family, b->proto);
 }
 
 static bool get_budget_limit(const struct field_ctx *c, struct fval *v)
