@@ -265,12 +265,18 @@ class EnforceBench(Bench):
                           if r["proc"]["pid"] == pid), None),
             timeout, f"exit record for {name}")
 
-    def trigger_of(self, action, rtype):
-        t = self.records.by_seq.get(action["action"].get("trigger_seq"))
+    def kill_of(self, name, rtype):
+        """The sandbox's done kill action and its trigger, a record of
+        type rtype."""
+        action = self.wait_action(name, KILL_S)
+        y = action["action"]
+        if y.get("action") != "kill" or y.get("outcome") != "done":
+            raise Broken(f"{name}: not killed: {y}")
+        t = self.records.by_seq.get(y.get("trigger_seq"))
         if not t or t["type"] != rtype:
-            raise Broken(f"{action['sandbox']['id']}: the kill's trigger is "
-                         f"not a {rtype} record: {t}")
-        return t
+            raise Broken(f"{name}: the kill's trigger is not a {rtype} "
+                         f"record: {t}")
+        return action, t
 
     # ---- 1. protected open -> task death ----------------------------------
 
@@ -295,12 +301,9 @@ class EnforceBench(Bench):
         if st.returned or out or rc != -signal.SIGKILL:
             self.returned.append((name, rc, out))
             log(f"PROTECTED OPEN RETURNED in {name}: exit {rc}, {out!r}")
-        action = self.wait_action(name, KILL_S)
+        action, trig = self.kill_of(name, "open")
         y = action["action"]
-        if y.get("action") != "kill" or y.get("outcome") != "done":
-            raise Broken(f"{name}: not killed: {y}")
         self.sigkill_verdict += y.get("kernel_verdict") == "sigkill"
-        trig = self.trigger_of(action, "open")
         self.killed_flag += trig["open"].get("kernel_killed") is True
         ex = self.exit_record(name, p.pid, KILL_S)
         t_open = rfc3339_ns(trig["time"])
@@ -344,12 +347,9 @@ class EnforceBench(Bench):
             raise Broken(f"{name}: the sender exited {rc}, not killed")
         conn = self.listener.drained(n_before, BUDGET_S)
         received = conn.bytes
-        action = self.wait_action(name, KILL_S)
+        action, b = self.kill_of(name, "budget")
         y = action["action"]
-        if y.get("action") != "kill" or y.get("outcome") != "done":
-            raise Broken(f"{name}: not killed: {y}")
         self.drop_verdict += y.get("kernel_verdict") == "drop"
-        b = self.trigger_of(action, "budget")
         st = self.read_stamp()
         ex = self.exit_record(name, p.pid, KILL_S)
         t_budget = rfc3339_ns(b["time"])
