@@ -38,8 +38,9 @@ endif
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.h)
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-# The collector's modules, and the rule engine's in userspace/rules/.
-USER_DIRS  := userspace userspace/rules
+# The collector's modules, a folder per stage (userspace/README.md).
+USER_DIRS  := $(sort $(dir $(wildcard userspace/*/*.c userspace/*/*/*.c)))
+USER_DIRS  := $(USER_DIRS:/=)
 USER_SRCS  := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 USER_HDRS  := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 # The shipped rules, built into the binary.
@@ -154,7 +155,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeletons needed).
 FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8 syscalls \
-		netname evidence_render $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+		netname evidence_render clock $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
 		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -10,7 +10,7 @@ shell in it that opens the trigger file and would then sleep, waits until
 the sandbox is empty and vigil has written its action record, and removes
 the sandbox. After SIGTERM to vigil, the action records give each kill's
 latency_ms: from the open's kernel timestamp to vigil seeing the cgroup
-empty (policy_act.c), evidence taken on the way included.
+empty (policy/respond.c), evidence taken on the way included.
 
 As a sanity check the script times the same kills itself: from the open
 record's time to this script seeing "populated 0" in cgroup.events. It
@@ -103,7 +103,7 @@ class KillBench(Bench):
     # ---- report ---------------------------------------------------------
 
     def debug_split(self):
-        """Steps of each kill from vigil's debug log (policy_act.c), in ms:
+        """Steps of each kill from vigil's debug log (policy/respond.c), in ms:
         freeze for evidence, evidence, cgroup.kill to seen empty."""
         steps = {"frozen": [], "evidence": [], "empty": []}
         with open(self.err) as f:

@@ -11,7 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
-#include "events.h"
+#include "records.h"
 #include "maps.bpf.h"
 
 #define AF_UNIX   1

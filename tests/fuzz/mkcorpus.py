@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Writes the seed corpus of the fuzzers: valid raw records laid out as
-bpf/events.h says (tests/fuzz/corpus/record/) and config files
+bpf/records.h says (tests/fuzz/corpus/record/) and config files
 (tests/fuzz/corpus/config/). Crash reproducers kept as regressions
 (crash-*, leak-*, ...) are left alone.
 

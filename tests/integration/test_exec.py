@@ -153,7 +153,7 @@ def test_failed_exec_enoent(sandbox_root, start_vigil, helpers):
     assert e["ret"] == -2
     assert e["file"] == ""
     assert e["syscall"] == "execve"
-    assert e["argv"] == [missing, "a", "b"]     # as passed (bpf/events.h)
+    assert e["argv"] == [missing, "a", "b"]     # as passed (bpf/records.h)
     # The process keeps its image.
     assert r["proc"]["exe"] == helpers["vtool"]
 

@@ -142,8 +142,8 @@ static inline void cgtest__rmdir_tree(const char *dir)
 
 /* Kills what is in dir (the test's own: it is below the test root),
  * waits up to 5 s for it to empty, reaps, removes dir and what is below
- * it, unless keep_top. Plain file writes, not act.c: cleanup must work
- * even where act.c does not. */
+ * it, unless keep_top. Plain file writes, not killswitch.c: cleanup must work
+ * even where killswitch.c does not. */
 static inline void cgtest__destroy(const char *dir, bool keep_top)
 {
 	cgtest__write(dir, "cgroup.freeze", "0");

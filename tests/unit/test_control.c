@@ -35,7 +35,7 @@
 #include "child.h"
 
 #include "control.h"
-#include "ctl.h"
+#include "cli.h"
 
 #define NOBODY 65534
 #define STATUS_REPLY							\

@@ -29,7 +29,7 @@
 
 #include "enforce.h"
 #include "tmptree.h"
-#include "events.h"
+#include "records.h"
 
 #define ANY 0, 65535
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* event__decode against raw records laid out as bpf/events.h says. Every
+/* event__decode against raw records laid out as bpf/records.h says. Every
  * record lives in a heap buffer of exactly the size passed to the decoder,
  * so a read one byte past it is an ASan error, not a silent pass. */
 #include <errno.h>

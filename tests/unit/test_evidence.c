@@ -33,7 +33,7 @@
 
 #include "cgtest.h"
 
-#include "act.h"
+#include "killswitch.h"
 #include "evidence.h"
 #include "evidence_sock.h"
 
@@ -382,7 +382,7 @@ static void test_take(void **state)
 	char sb[PATH_MAX];
 
 	start_child(s, cgtest__mkdir(&t, sb, "sb"));
-	assert_int_equal(act__freeze(sb, 5000), 0);
+	assert_int_equal(killswitch__freeze(sb, 5000), 0);
 	s->e = evidence__take(sb);
 	assert_non_null(s->e);
 	assert_true(s->e->taken_ns > 0);

@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "act.h"
+#include "clock.h"
+#include "killswitch.h"
 #include "cgroup.h"
 #include "log.h"
 
@@ -21,37 +22,24 @@
 #define ACT_RESIGNAL_MS   100	/* fallback kill: between signal rounds */
 #define ACT_EVENTS_LEN    256	/* cgroup.events is "populated 1\nfrozen 0\n" */
 
-static uint64_t act__clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-uint64_t act__boot_ns(void)
-{
-	return act__clock_ns(CLOCK_BOOTTIME);
-}
-
 /* Deadlines are on the monotonic clock: suspend must not count. */
-static uint64_t act__deadline(int timeout_ms)
+static uint64_t killswitch__deadline(int timeout_ms)
 {
-	return act__clock_ns(CLOCK_MONOTONIC) +
+	return clock__ns(CLOCK_MONOTONIC) +
 	       (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
 }
 
 /* Milliseconds left until deadline, rounded up so poll() never wakes
  * just before it; 0 once it has passed. */
-static int act__left_ms(uint64_t deadline)
+static int killswitch__left_ms(uint64_t deadline)
 {
-	uint64_t now = act__clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock__ns(CLOCK_MONOTONIC);
 
 	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
 }
 
 /* Whether rel is "/" followed by components, none empty, "." or "..". */
-static bool act__clean_rel(const char *rel)
+static bool killswitch__clean_rel(const char *rel)
 {
 	const char *p = rel, *end;
 	size_t n;
@@ -71,7 +59,7 @@ static bool act__clean_rel(const char *rel)
 
 /* The root rel lies strictly below, or NULL. A root is never "/", but a
  * hand-built struct roots is not trusted to keep that promise. */
-static const struct root *act__root_of(const struct roots *r, const char *rel)
+static const struct root *killswitch__root_of(const struct roots *r, const char *rel)
 {
 	for (int i = 0; i < r->nr; i++) {
 		const char *root = r->root[i].rel;
@@ -84,7 +72,7 @@ static const struct root *act__root_of(const struct roots *r, const char *rel)
 	return NULL;
 }
 
-static bool act__is_root(const struct roots *r, const char *rel)
+static bool killswitch__is_root(const struct roots *r, const char *rel)
 {
 	for (int i = 0; i < r->nr; i++)
 		if (strcmp(rel, r->root[i].rel) == 0)
@@ -92,7 +80,7 @@ static bool act__is_root(const struct roots *r, const char *rel)
 	return false;
 }
 
-static int act__statx(const char *path, struct statx *stx)
+static int killswitch__statx(const char *path, struct statx *stx)
 {
 	return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW,
 		     STATX_TYPE | STATX_MNT_ID, stx);
@@ -101,11 +89,11 @@ static int act__statx(const char *path, struct statx *stx)
 /* The directory must exist on the cgroup2 mount itself: not a file, and
  * not something mounted over a sandbox's directory (another file system:
  * st_dev; a bind mount of another cgroup: the mount id, since 5.8). */
-static int act__check_dir(const char *mount, const char *dir)
+static int killswitch__check_dir(const char *mount, const char *dir)
 {
 	struct statx st, mst;
 
-	if (act__statx(dir, &st) || act__statx(mount, &mst)) {
+	if (killswitch__statx(dir, &st) || killswitch__statx(mount, &mst)) {
 		log__errno(errno, "refusing to act on %s", dir);
 		return -EPERM;
 	}
@@ -120,19 +108,19 @@ static int act__check_dir(const char *mount, const char *dir)
 	return 0;
 }
 
-int act__sandbox_dir(const struct roots *r, const char *cgroup_rel,
+int killswitch__sandbox_dir(const struct roots *r, const char *cgroup_rel,
 		     char out[PATH_MAX])
 {
 	const char *why = NULL;
 
 	if (!cgroup_rel)
 		cgroup_rel = "";
-	if (!act__clean_rel(cgroup_rel))
+	if (!killswitch__clean_rel(cgroup_rel))
 		why = strcmp(cgroup_rel, "/") ? "not a clean absolute path"
 					      : "the cgroup2 mount itself";
-	else if (act__is_root(r, cgroup_rel))
+	else if (killswitch__is_root(r, cgroup_rel))
 		why = "a sandbox root itself";
-	else if (!act__root_of(r, cgroup_rel))
+	else if (!killswitch__root_of(r, cgroup_rel))
 		why = "not below any sandbox root";
 	if (why) {
 		log_error("refusing to act on cgroup \"%s\": %s", cgroup_rel,
@@ -144,12 +132,12 @@ int act__sandbox_dir(const struct roots *r, const char *cgroup_rel,
 			  cgroup_rel);
 		return -ENAMETOOLONG;
 	}
-	return act__check_dir(r->mount, out);
+	return killswitch__check_dir(r->mount, out);
 }
 
 /* Reads a small interface file from its start, NUL-terminated. Returns
  * its length or -errno. */
-static int act__read(int fd, char *buf, size_t size)
+static int killswitch__read(int fd, char *buf, size_t size)
 {
 	ssize_t n = pread(fd, buf, size - 1, 0);
 
@@ -159,7 +147,7 @@ static int act__read(int fd, char *buf, size_t size)
 	return (int)n;
 }
 
-static int act__open(const char *dir, const char *file)
+static int killswitch__open(const char *dir, const char *file)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -172,12 +160,12 @@ static int act__open(const char *dir, const char *file)
 
 /* The value of key ("populated", "frozen") in cgroup.events: 0, 1, or
  * -errno. */
-static int act__event(int fd, const char *key)
+static int killswitch__event(int fd, const char *key)
 {
 	char buf[ACT_EVENTS_LEN];
 	size_t n = strlen(key);
 	const char *line = buf;
-	int err = act__read(fd, buf, sizeof(buf));
+	int err = killswitch__read(fd, buf, sizeof(buf));
 
 	if (err < 0)
 		return err;
@@ -191,25 +179,25 @@ static int act__event(int fd, const char *key)
 	return -ENODATA;
 }
 
-static int act__event_of(const char *dir, const char *key)
+static int killswitch__event_of(const char *dir, const char *key)
 {
-	int fd = act__open(dir, "cgroup.events"), v;
+	int fd = killswitch__open(dir, "cgroup.events"), v;
 
 	if (fd < 0)
 		return fd;
-	v = act__event(fd, key);
+	v = killswitch__event(fd, key);
 	close(fd);
 	return v;
 }
 
-int act__populated(const char *dir)
+int killswitch__populated(const char *dir)
 {
-	return act__event_of(dir, "populated");
+	return killswitch__event_of(dir, "populated");
 }
 
-int act__frozen(const char *dir)
+int killswitch__frozen(const char *dir)
 {
-	return act__event_of(dir, "frozen");
+	return killswitch__event_of(dir, "frozen");
 }
 
 /*
@@ -224,20 +212,20 @@ int act__frozen(const char *dir)
  */
 #define WAIT_STEP_MS 1
 
-static int act__wait(const char *dir, const char *key, int want,
+static int killswitch__wait(const char *dir, const char *key, int want,
 		     uint64_t deadline, uint64_t *seen_ns)
 {
 	struct pollfd pfd = { .events = POLLPRI };
 	int v, left;
 
-	pfd.fd = act__open(dir, "cgroup.events");
+	pfd.fd = killswitch__open(dir, "cgroup.events");
 	if (pfd.fd < 0)
 		return pfd.fd;
 	for (;;) {
-		v = act__event(pfd.fd, key);
+		v = killswitch__event(pfd.fd, key);
 		if (v < 0 || v == want)
 			break;
-		left = act__left_ms(deadline);
+		left = killswitch__left_ms(deadline);
 		if (left == 0) {
 			v = -ETIMEDOUT;
 			break;
@@ -250,19 +238,19 @@ static int act__wait(const char *dir, const char *key, int want,
 	}
 	close(pfd.fd);
 	if (v == want && seen_ns)
-		*seen_ns = act__boot_ns();
+		*seen_ns = clock__boot_ns();
 	return v == want ? 0 : v;
 }
 
-int act__freeze(const char *dir, int timeout_ms)
+int killswitch__freeze(const char *dir, int timeout_ms)
 {
-	uint64_t deadline = act__deadline(timeout_ms);
+	uint64_t deadline = killswitch__deadline(timeout_ms);
 	int err = cgroup__write(dir, "cgroup.freeze", "1");
 
-	return err ? err : act__wait(dir, "frozen", 1, deadline, NULL);
+	return err ? err : killswitch__wait(dir, "frozen", 1, deadline, NULL);
 }
 
-int act__thaw(const char *dir)
+int killswitch__thaw(const char *dir)
 {
 	return cgroup__write(dir, "cgroup.freeze", "0");
 }
@@ -271,7 +259,7 @@ int act__thaw(const char *dir)
  * that error, a positive one ends it with success. */
 typedef int (*act_pid_fn)(pid_t pid, void *ctx);
 
-static int act__walk_procs(int dfd, act_pid_fn fn, void *ctx)
+static int killswitch__walk_procs(int dfd, act_pid_fn fn, void *ctx)
 {
 	int fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC), err = 0;
 	FILE *f;
@@ -293,7 +281,7 @@ static int act__walk_procs(int dfd, act_pid_fn fn, void *ctx)
 
 /* Calls fn for each pid in the cgroup dfd (which it closes) and below.
  * A cgroup removed during the walk held nothing to report. */
-static int act__walk(int dfd, int depth, act_pid_fn fn, void *ctx)
+static int killswitch__walk(int dfd, int depth, act_pid_fn fn, void *ctx)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *de;
@@ -304,7 +292,7 @@ static int act__walk(int dfd, int depth, act_pid_fn fn, void *ctx)
 		close(dfd);
 		return err;
 	}
-	err = depth > ACT_MAX_DEPTH ? -ELOOP : act__walk_procs(dfd, fn, ctx);
+	err = depth > ACT_MAX_DEPTH ? -ELOOP : killswitch__walk_procs(dfd, fn, ctx);
 	if (err == -ENOENT && depth > 0)
 		err = 0;
 	while (!err && (de = readdir(d))) {
@@ -314,7 +302,7 @@ static int act__walk(int dfd, int depth, act_pid_fn fn, void *ctx)
 		sub = openat(dfd, de->d_name,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
-			err = act__walk(sub, depth + 1, fn, ctx);
+			err = killswitch__walk(sub, depth + 1, fn, ctx);
 		else if (errno != ENOENT)
 			err = -errno;
 	}
@@ -322,13 +310,13 @@ static int act__walk(int dfd, int depth, act_pid_fn fn, void *ctx)
 	return err;
 }
 
-static int act__walk_dir(const char *dir, act_pid_fn fn, void *ctx)
+static int killswitch__walk_dir(const char *dir, act_pid_fn fn, void *ctx)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (dfd < 0)
 		return -errno;
-	return act__walk(dfd, 0, fn, ctx);
+	return killswitch__walk(dfd, 0, fn, ctx);
 }
 
 struct act_pids {
@@ -336,7 +324,7 @@ struct act_pids {
 	int max, n;
 };
 
-static int act__collect(pid_t pid, void *ctx)
+static int killswitch__collect(pid_t pid, void *ctx)
 {
 	struct act_pids *p = ctx;
 
@@ -346,10 +334,10 @@ static int act__collect(pid_t pid, void *ctx)
 	return 0;
 }
 
-int act__pids(const char *dir, pid_t *pids, int max)
+int killswitch__pids(const char *dir, pid_t *pids, int max)
 {
 	struct act_pids p = { .pids = pids, .max = max > 0 ? max : 0 };
-	int err = act__walk_dir(dir, act__collect, &p);
+	int err = killswitch__walk_dir(dir, killswitch__collect, &p);
 
 	return err < 0 ? err : p.n;
 }
@@ -357,7 +345,7 @@ int act__pids(const char *dir, pid_t *pids, int max)
 /* SIGKILL for pid, if it still lies in the cgroup ctx names (below the
  * mount) once a pidfd pins it: a pid freed and reused by a process
  * outside the sandbox after cgroup.procs was read is left alone. */
-static int act__signal(pid_t pid, void *ctx)
+static int killswitch__signal(pid_t pid, void *ctx)
 {
 	const char *rel = ctx;
 	int pidfd = syscall(SYS_pidfd_open, pid, 0);
@@ -379,34 +367,34 @@ static int act__signal(pid_t pid, void *ctx)
 
 /* Whether a freeze of dir was requested (cgroup.freeze holds "1"); false
  * where the file does not exist (kernels before 5.2). */
-static bool act__freeze_requested(const char *dir)
+static bool killswitch__freeze_requested(const char *dir)
 {
-	int fd = act__open(dir, "cgroup.freeze");
+	int fd = killswitch__open(dir, "cgroup.freeze");
 	char buf[8] = "";
 
 	if (fd < 0)
 		return false;
-	act__read(fd, buf, sizeof(buf));
+	killswitch__read(fd, buf, sizeof(buf));
 	close(fd);
 	return buf[0] == '1';
 }
 
 /* One round: freeze (so nothing forks while the tree is listed), SIGKILL
  * every member. A frozen process still dies of SIGKILL. */
-static int act__signal_round(const char *dir, const char *rel, int freeze_ms)
+static int killswitch__signal_round(const char *dir, const char *rel, int freeze_ms)
 {
-	int err = act__freeze(dir, freeze_ms);
+	int err = killswitch__freeze(dir, freeze_ms);
 
 	if (err && err != -ETIMEDOUT && err != -ENOENT)
 		return err;
 	/* A freeze that did not settle in time still holds new children;
 	 * what escapes this round is caught by the next. */
-	err = act__walk_dir(dir, act__signal, (void *)rel);
+	err = killswitch__walk_dir(dir, killswitch__signal, (void *)rel);
 	return err < 0 ? err : 0;
 }
 
 /* dir's path below the cgroup2 mount: the form /proc/PID/cgroup uses. */
-static int act__rel(const char *dir, char mount[PATH_MAX], const char **rel)
+static int killswitch__rel(const char *dir, char mount[PATH_MAX], const char **rel)
 {
 	size_t n;
 	int err = cgroup__mount(mount);
@@ -424,22 +412,22 @@ static int act__rel(const char *dir, char mount[PATH_MAX], const char **rel)
 }
 
 /* Rounds until dir is empty or the deadline passes. */
-static int act__signal_rounds(const char *dir, const char *rel,
+static int killswitch__signal_rounds(const char *dir, const char *rel,
 			      uint64_t deadline, uint64_t *empty_ns)
 {
 	uint64_t round;
 	int left, err;
 
 	for (;;) {
-		left = act__left_ms(deadline);
-		err = act__signal_round(dir, rel,
+		left = killswitch__left_ms(deadline);
+		err = killswitch__signal_round(dir, rel,
 					left < ACT_FREEZE_MS ? left : ACT_FREEZE_MS);
-		round = act__deadline(ACT_RESIGNAL_MS);
+		round = killswitch__deadline(ACT_RESIGNAL_MS);
 		if (!err)
-			err = act__wait(dir, "populated", 0,
+			err = killswitch__wait(dir, "populated", 0,
 					round < deadline ? round : deadline,
 					empty_ns);
-		if (err != -ETIMEDOUT || act__left_ms(deadline) == 0)
+		if (err != -ETIMEDOUT || killswitch__left_ms(deadline) == 0)
 			return err;
 	}
 }
@@ -449,33 +437,33 @@ static int act__signal_rounds(const char *dir, const char *rel,
  * processes are still leaving has been seen (6.18) to leave "frozen 1" in
  * cgroup.events of a cgroup neither frozen nor asked to be.
  */
-int act__kill_by_signal(const char *dir, int timeout_ms, uint64_t *empty_ns)
+int killswitch__kill_by_signal(const char *dir, int timeout_ms, uint64_t *empty_ns)
 {
-	uint64_t deadline = act__deadline(timeout_ms);
+	uint64_t deadline = killswitch__deadline(timeout_ms);
 	char mount[PATH_MAX];
 	const char *rel;
 	bool was_frozen;
-	int err = act__rel(dir, mount, &rel);
+	int err = killswitch__rel(dir, mount, &rel);
 
 	if (err)
 		return err;
-	was_frozen = act__freeze_requested(dir);
-	err = act__signal_rounds(dir, rel, deadline, empty_ns);
+	was_frozen = killswitch__freeze_requested(dir);
+	err = killswitch__signal_rounds(dir, rel, deadline, empty_ns);
 	if (!was_frozen)
-		act__thaw(dir);
+		killswitch__thaw(dir);
 	return err;
 }
 
-int act__kill(const char *dir, int timeout_ms, uint64_t *empty_ns)
+int killswitch__kill(const char *dir, int timeout_ms, uint64_t *empty_ns)
 {
-	uint64_t deadline = act__deadline(timeout_ms);
+	uint64_t deadline = killswitch__deadline(timeout_ms);
 	int err = cgroup__write(dir, "cgroup.kill", "1");
 
 	/* ENOENT from the directory itself is an error; from cgroup.kill
 	 * alone it means a kernel before 5.14. */
-	if (err == -ENOENT && act__populated(dir) >= 0)
-		return act__kill_by_signal(dir, timeout_ms, empty_ns);
+	if (err == -ENOENT && killswitch__populated(dir) >= 0)
+		return killswitch__kill_by_signal(dir, timeout_ms, empty_ns);
 	if (err)
 		return err;
-	return act__wait(dir, "populated", 0, deadline, empty_ns);
+	return killswitch__wait(dir, "populated", 0, deadline, empty_ns);
 }

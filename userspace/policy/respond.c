@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "act.h"
+#include "clock.h"
+#include "killswitch.h"
 #include "evidence.h"
 #include "log.h"
 #include "mkdirs.h"
@@ -63,14 +64,14 @@ static void do__freeze(struct psb *sb, int err, struct outcome *o)
 		return;
 	}
 	sb->run = SB_FROZEN;
-	sb->frozen_ns = act__boot_ns();
+	sb->frozen_ns = clock__boot_ns();
 }
 
 static void do__kill(struct policy *p, struct psb *sb, const char *dir,
 			 uint64_t since_ns, struct outcome *o)
 {
-	uint64_t start_ns = act__boot_ns(), empty_ns;
-	int err = act__kill(dir, p->o.kill_ms, &empty_ns);
+	uint64_t start_ns = clock__boot_ns(), empty_ns;
+	int err = killswitch__kill(dir, p->o.kill_ms, &empty_ns);
 
 	if (err) {
 		/* Retried from policy__tick; each try is reported. */
@@ -92,7 +93,7 @@ static void do__kill(struct policy *p, struct psb *sb, const char *dir,
 static void do__thaw(struct policy *p, struct psb *sb, const char *dir,
 			 struct outcome *o)
 {
-	int err = act__thaw(dir);
+	int err = killswitch__thaw(dir);
 
 	if (err) {
 		o->outcome = "failed";
@@ -122,17 +123,17 @@ static void verdict__note(struct psb *sb, const struct act_req *req)
  * was, not what it became while being read. */
 static struct evidence *do__evidence(const char *dir, int *err)
 {
-	uint64_t t0 = act__boot_ns(), t1;
+	uint64_t t0 = clock__boot_ns(), t1;
 	struct evidence *e;
 
-	*err = act__freeze(dir, FREEZE_MS);
+	*err = killswitch__freeze(dir, FREEZE_MS);
 	if (*err)
 		log__errno(*err, "%s: freezing for evidence", dir);
-	t1 = act__boot_ns();
+	t1 = clock__boot_ns();
 	e = evidence__take(dir);
 	log_debug("%s: frozen in %llu us, evidence in %llu us", dir,
 		  (unsigned long long)(t1 - t0) / 1000,
-		  (unsigned long long)(act__boot_ns() - t1) / 1000);
+		  (unsigned long long)(clock__boot_ns() - t1) / 1000);
 	return e;
 }
 
@@ -147,7 +148,7 @@ static void do__perform(struct policy *p, struct psb *sb,
 	if (p->o.dry_run) {
 		o.outcome = "dry-run";
 	} else if (req->level != LEVEL_ALERT &&
-		   (err = act__sandbox_dir(p->o.roots, sb->sandbox.cgroup,
+		   (err = killswitch__sandbox_dir(p->o.roots, sb->sandbox.cgroup,
 					   dir))) {
 		o.outcome = "refused";
 		o.error = strerror(-err);
@@ -186,7 +187,7 @@ void policy__act(struct policy *p, struct psb *sb, const struct act_req *req)
 	char file[PATH_MAX];
 	const struct event *t = req->trigger;
 	struct event rec = {
-		.kind = EVENT_ACTION, .ktime_ns = act__boot_ns(),
+		.kind = EVENT_ACTION, .ktime_ns = clock__boot_ns(),
 		.sandbox = &sb->sandbox,
 		.hdr = t ? t->hdr : NULL, .proc = t ? t->proc : NULL,
 	};

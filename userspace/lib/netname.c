@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "events.h"
+#include "records.h"
 #include "netname.h"
 
 static const struct {

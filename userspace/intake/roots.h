@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "events.h"
+#include "records.h"
 
 struct root {
 	char path[PATH_MAX];	/* absolute directory */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Inside the policy: state per sandbox, shared by its three parts
- * (policy.c: records; policy_act.c: acts; policy_ctl.c: operators). */
+ * (policy.c: records; respond.c: acts; operator.c: operators). */
 #ifndef VIGIL_POLICY_INT_H
 #define VIGIL_POLICY_INT_H
 

@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "events.h"
+#include "records.h"
 #include "dispatch.skel.h"
 #include "exec.skel.h"
 #include "file.skel.h"

@@ -6,7 +6,7 @@
 #include <bpf/bpf.h>
 
 #include "enforce.h"
-#include "events.h"
+#include "records.h"
 #include "log.h"
 #include "protect.h"
 

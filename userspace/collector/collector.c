@@ -5,6 +5,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "collector.h"
 #include "drops.h"
 #include "enforce.h"
@@ -40,14 +41,6 @@ struct collector {
 	uint64_t next_tick_ns;
 	unsigned int ticks;
 };
-
-static uint64_t boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Numbers a finished record, renders it once and gives it to each sink. */
 static void collector__emit(struct collector *c, struct event *ev)
@@ -156,7 +149,7 @@ static void collector__flush(struct collector *c)
 
 int collector__poll(struct collector *c, int timeout_ms)
 {
-	uint64_t now = boot_ns();
+	uint64_t now = clock__boot_ns();
 	int wait_ms = (c->next_tick_ns - now) / 1000000;
 	int n;
 
@@ -174,7 +167,7 @@ int collector__poll(struct collector *c, int timeout_ms)
 
 		n = more < 0 ? more : n + more;
 	}
-	now = boot_ns();
+	now = clock__boot_ns();
 	if (now >= c->next_tick_ns)
 		collector__tick(c, now);
 	collector__flush(c);
@@ -214,7 +207,7 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		.only_sandbox = o->only_sandbox,
 		.ringbuf_bytes = o->ringbuf_bytes,
 	};
-	uint64_t now = boot_ns();
+	uint64_t now = clock__boot_ns();
 	int err;
 
 	c->procs = proctab__new(collector__sandbox_cgroup, c);
@@ -279,7 +272,7 @@ static void collector__drain(struct collector *c)
 
 	loader__detach(c->loader);
 	ring_buffer__consume(c->ring);
-	now = boot_ns();
+	now = clock__boot_ns();
 	flows__drain_all(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
 	collector__flush(c);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "evidence.h"
 #include "flags.h"
 #include "netname.h"
@@ -30,14 +31,6 @@ void render__fini(struct render *r)
 {
 	json__free(r->json);
 	r->json = NULL;
-}
-
-static int64_t clock__ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void render__sync_clock(struct render *r)

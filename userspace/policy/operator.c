@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "act.h"
+#include "clock.h"
+#include "killswitch.h"
 #include "cgroup.h"
 #include "control.h"
 #include "json.h"
@@ -39,8 +40,8 @@ static void status__one(struct policy *p, struct json *j, struct psb *sb,
 	char dir[PATH_MAX];
 	int procs = -1;
 
-	if (p->o.roots && !act__sandbox_dir(p->o.roots, sb->sandbox.cgroup, dir))
-		procs = act__pids(dir, pids, STATUS_PIDS);
+	if (p->o.roots && !killswitch__sandbox_dir(p->o.roots, sb->sandbox.cgroup, dir))
+		procs = killswitch__pids(dir, pids, STATUS_PIDS);
 	json__obj_begin(j, NULL);
 	json__str(j, "id", sb->sandbox.id);
 	json__str(j, "cgroup", sb->sandbox.cgroup);
@@ -60,7 +61,7 @@ static void status__one(struct policy *p, struct json *j, struct psb *sb,
 static int policy__status(void *ctx, struct json *j)
 {
 	struct policy *p = ctx;
-	uint64_t now = act__boot_ns();
+	uint64_t now = clock__boot_ns();
 	struct psb *sb, *tmp;
 
 	json__arr_begin(j, "sandboxes");
@@ -80,7 +81,7 @@ static struct psb *sandbox__lookup(struct policy *p, const char *id)
 
 	for (int i = 0; !sb && p->o.roots && i < p->o.roots->nr; i++) {
 		snprintf(rel, sizeof(rel), "%s/%s", p->o.roots->root[i].rel, id);
-		if (act__sandbox_dir(p->o.roots, rel, dir))
+		if (killswitch__sandbox_dir(p->o.roots, rel, dir))
 			continue;
 		s.cgroup = rel;
 		s.cgid = cgroup__id(dir);
@@ -97,7 +98,7 @@ static int policy__operate(void *ctx, const char *cmd, const char *id,
 	struct psb *sb = sandbox__lookup(p, id);
 	const struct sb_state *s;
 	struct act_req req = { .reason = "operator", .threshold = -1,
-			       .since_ns = act__boot_ns() };
+			       .since_ns = clock__boot_ns() };
 
 	if (!sb) {
 		snprintf(err, errlen, "no sandbox '%s' under the sandbox roots",
@@ -128,7 +129,7 @@ int policy__kill(struct policy *p, uint64_t cgid)
 {
 	struct psb *sb;
 	struct act_req req = { .level = LEVEL_KILL, .reason = "operator",
-			       .threshold = -1, .since_ns = act__boot_ns() };
+			       .threshold = -1, .since_ns = clock__boot_ns() };
 
 	HASH_FIND(hh, p->sandboxes, &cgid, sizeof(cgid), sb);
 	if (!sb)

@@ -14,7 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "act.h"
+#include "killswitch.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "control.h"
@@ -224,7 +224,7 @@ static int run__wait(struct run *r, struct collector *c,
 /* Leftover processes of the sandbox die with the command. */
 static void run__empty_sandbox(struct run *r)
 {
-	int err = r->dir[0] ? act__kill(r->dir, RUN_KILL_MS, NULL) : 0;
+	int err = r->dir[0] ? killswitch__kill(r->dir, RUN_KILL_MS, NULL) : 0;
 
 	if (err)
 		log__errno(err, "cannot empty sandbox %s", r->dir);

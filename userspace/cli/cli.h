@@ -85,5 +85,11 @@ int cli__daemon(int argc, char **argv);
 int cli__run(int argc, char **argv);
 /* vigil rules check|test */
 int cli__rules_cmd(int argc, char **argv);
+/* vigil status, thaw, kill and freeze: clients of a running daemon's
+ * control socket (control.h). Whether cmd is one of them; argv[0] is the
+ * subcommand, and the exit status is 0 done, 1 refused by or unable to
+ * reach the daemon, 2 bad usage. */
+bool cli__is_ctl(const char *cmd);
+int cli__ctl(int argc, char **argv);
 
 #endif /* VIGIL_CLI_H */

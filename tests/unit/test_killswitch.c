@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Acting on real cgroups, as root, below a test root of this test's own
  * (cgtest.h) holding only processes it forked: which cgroup paths
- * act__sandbox_dir accepts and refuses, also when something is mounted
+ * killswitch__sandbox_dir accepts and refuses, also when something is mounted
  * over a sandbox's directory; a frozen child stops counting and
  * counts again once thawed; kill empties a sandbox, a nested tree with
  * forking processes, an already empty one at once, and, by signals as on
@@ -25,10 +25,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "clock.h"
 #include "cgtest.h"
 #include "child.h"
 
-#include "act.h"
+#include "killswitch.h"
 
 #define KILL_MS 5000
 
@@ -70,8 +71,8 @@ static void expect_refused(const char *rel)
 {
 	char out[PATH_MAX];
 
-	if (act__sandbox_dir(&t.roots, rel, out) != -EPERM)
-		fail_msg("act__sandbox_dir accepted \"%s\"", rel);
+	if (killswitch__sandbox_dir(&t.roots, rel, out) != -EPERM)
+		fail_msg("killswitch__sandbox_dir accepted \"%s\"", rel);
 }
 
 static void test_sandbox_dir(void **state)
@@ -84,10 +85,10 @@ static void test_sandbox_dir(void **state)
 	assert_int_equal(mkdir(out, 0755), 0);
 
 	snprintf(rel, sizeof(rel), "%s/sb1", t.rel);
-	assert_int_equal(act__sandbox_dir(&t.roots, rel, out), 0);
+	assert_int_equal(killswitch__sandbox_dir(&t.roots, rel, out), 0);
 	assert_string_equal(out, cgtest__path(&t, want, "sb1"));
 	snprintf(rel, sizeof(rel), "%s/sb1/nested", t.rel);
-	assert_int_equal(act__sandbox_dir(&t.roots, rel, out), 0);
+	assert_int_equal(killswitch__sandbox_dir(&t.roots, rel, out), 0);
 	assert_string_equal(out, cgtest__path(&t, want, "sb1/nested"));
 
 	expect_refused("/");
@@ -135,8 +136,8 @@ static void mounted_over(void)
 	    mount(sb2, sb1, NULL, MS_BIND, NULL) ||
 	    mount("tmpfs", sb3, "tmpfs", 0, NULL))
 		_exit(2);
-	if (act__sandbox_dir(&t.roots, rel1, out) != -EPERM ||
-	    act__sandbox_dir(&t.roots, rel3, out) != -EPERM)
+	if (killswitch__sandbox_dir(&t.roots, rel1, out) != -EPERM ||
+	    killswitch__sandbox_dir(&t.roots, rel3, out) != -EPERM)
 		_exit(1);
 	_exit(0);
 }
@@ -150,7 +151,7 @@ static void test_sandbox_dir_mounted(void **state)
 	cgtest__mkdir(&t, out, "sb2");
 	cgtest__mkdir(&t, out, "sb3");
 	snprintf(rel, sizeof(rel), "%s/sb1", t.rel);
-	assert_int_equal(act__sandbox_dir(&t.roots, rel, out), 0);
+	assert_int_equal(killswitch__sandbox_dir(&t.roots, rel, out), 0);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -189,18 +190,18 @@ static void test_freeze_thaw(void **state)
 	assert_true(n != MAP_FAILED);
 	pid = cgtest__spawn(cgtest__mkdir(&t, sb, "sb"), count, (void *)n);
 	assert_true(wait_count_past(n, 0) > 0);
-	assert_int_equal(act__frozen(sb), 0);
+	assert_int_equal(killswitch__frozen(sb), 0);
 
-	assert_int_equal(act__freeze(sb, KILL_MS), 0);
-	assert_int_equal(act__frozen(sb), 1);
-	assert_int_equal(act__populated(sb), 1);
+	assert_int_equal(killswitch__freeze(sb, KILL_MS), 0);
+	assert_int_equal(killswitch__frozen(sb), 1);
+	assert_int_equal(killswitch__populated(sb), 1);
 	frozen_at = *n;
 	usleep(100 * 1000);
 	assert_true(*n == frozen_at);
 
-	assert_int_equal(act__thaw(sb), 0);
+	assert_int_equal(killswitch__thaw(sb), 0);
 	assert_true(wait_count_past(n, frozen_at) > frozen_at);
-	assert_int_equal(act__frozen(sb), 0);
+	assert_int_equal(killswitch__frozen(sb), 0);
 
 	kill(pid, SIGKILL);
 	expect_killed(pid);
@@ -214,12 +215,12 @@ static void test_kill(void **state)
 	pid_t pid = cgtest__spawn(cgtest__mkdir(&t, sb, "sb"), cgtest__idle,
 				  NULL);
 
-	assert_int_equal(act__populated(sb), 1);
-	before = act__boot_ns();
-	assert_int_equal(act__kill(sb, KILL_MS, &empty_ns), 0);
+	assert_int_equal(killswitch__populated(sb), 1);
+	before = clock__boot_ns();
+	assert_int_equal(killswitch__kill(sb, KILL_MS, &empty_ns), 0);
 	assert_true(empty_ns >= before);
-	assert_true(empty_ns <= act__boot_ns());
-	assert_int_equal(act__populated(sb), 0);
+	assert_true(empty_ns <= clock__boot_ns());
+	assert_int_equal(killswitch__populated(sb), 0);
 	expect_killed(pid);
 }
 
@@ -282,13 +283,13 @@ static pid_t start_bomb(const char *name, char *sb, char *sub)
 	cgtest__mkdir(&t, sb, name);
 	first = cgtest__spawn(sb, bomb, sub);
 	for (int i = 0; i < 5000; i++) {
-		n = act__pids(sb, pids, 256);
+		n = killswitch__pids(sb, pids, 256);
 		if (n >= 1 + WORKERS * (1 + PARKED))
 			break;
 		usleep(1000);
 	}
 	assert_true(n >= 1 + WORKERS * (1 + PARKED));
-	assert_int_equal(act__populated(sub), 1);
+	assert_int_equal(killswitch__populated(sub), 1);
 	return first;
 }
 
@@ -296,9 +297,9 @@ static void expect_empty_tree(const char *sb, const char *sub)
 {
 	pid_t pids[4];
 
-	assert_int_equal(act__populated(sb), 0);
-	assert_int_equal(act__populated(sub), 0);
-	assert_int_equal(act__pids(sb, pids, 4), 0);
+	assert_int_equal(killswitch__populated(sb), 0);
+	assert_int_equal(killswitch__populated(sub), 0);
+	assert_int_equal(killswitch__pids(sb, pids, 4), 0);
 }
 
 static void test_kill_tree(void **state)
@@ -307,32 +308,32 @@ static void test_kill_tree(void **state)
 	uint64_t empty_ns = 0;
 	pid_t first = start_bomb("sb", sb, sub);
 
-	assert_int_equal(act__kill(sb, KILL_MS, &empty_ns), 0);
+	assert_int_equal(killswitch__kill(sb, KILL_MS, &empty_ns), 0);
 	assert_true(empty_ns > 0);
 	expect_empty_tree(sb, sub);
 	expect_killed(first);
 
 	/* Frozen first, as a responder taking evidence leaves it. */
 	first = start_bomb("frozen", sb, sub);
-	assert_int_equal(act__freeze(sb, KILL_MS), 0);
-	assert_int_equal(act__kill(sb, KILL_MS, NULL), 0);
+	assert_int_equal(killswitch__freeze(sb, KILL_MS), 0);
+	assert_int_equal(killswitch__kill(sb, KILL_MS, NULL), 0);
 	expect_empty_tree(sb, sub);
-	assert_int_equal(act__frozen(sb), 1);
+	assert_int_equal(killswitch__frozen(sb), 1);
 	expect_killed(first);
 }
 
 static void test_kill_empty(void **state)
 {
 	char sb[PATH_MAX];
-	uint64_t before = act__boot_ns(), empty_ns = 0;
+	uint64_t before = clock__boot_ns(), empty_ns = 0;
 
 	cgtest__mkdir(&t, sb, "sb/nested");
 	cgtest__mkdir(&t, sb, "sb");
-	assert_int_equal(act__kill(sb, KILL_MS, &empty_ns), 0);
+	assert_int_equal(killswitch__kill(sb, KILL_MS, &empty_ns), 0);
 	assert_true(empty_ns >= before);
 	assert_true(empty_ns - before < 500 * 1000000ull);	/* at once */
-	assert_int_equal(act__kill(sb, 0, NULL), 0);
-	assert_int_equal(act__kill_by_signal(sb, 0, NULL), 0);
+	assert_int_equal(killswitch__kill(sb, 0, NULL), 0);
+	assert_int_equal(killswitch__kill_by_signal(sb, 0, NULL), 0);
 }
 
 static void test_kill_gone(void **state)
@@ -340,15 +341,15 @@ static void test_kill_gone(void **state)
 	char gone[PATH_MAX];
 
 	cgtest__path(&t, gone, "no-such-sandbox");
-	assert_int_equal(act__kill(gone, KILL_MS, NULL), -ENOENT);
-	assert_int_equal(act__populated(gone), -ENOENT);
-	assert_int_equal(act__frozen(gone), -ENOENT);
-	assert_int_equal(act__freeze(gone, 10), -ENOENT);
-	assert_int_equal(act__pids(gone, NULL, 0), -ENOENT);
+	assert_int_equal(killswitch__kill(gone, KILL_MS, NULL), -ENOENT);
+	assert_int_equal(killswitch__populated(gone), -ENOENT);
+	assert_int_equal(killswitch__frozen(gone), -ENOENT);
+	assert_int_equal(killswitch__freeze(gone, 10), -ENOENT);
+	assert_int_equal(killswitch__pids(gone, NULL, 0), -ENOENT);
 	/* The signal path derives the cgroup from the mount: never the
 	 * mount itself, never outside it. */
-	assert_int_equal(act__kill_by_signal(t.mount, KILL_MS, NULL), -EPERM);
-	assert_int_equal(act__kill_by_signal("/tmp", KILL_MS, NULL), -EPERM);
+	assert_int_equal(killswitch__kill_by_signal(t.mount, KILL_MS, NULL), -EPERM);
+	assert_int_equal(killswitch__kill_by_signal("/tmp", KILL_MS, NULL), -EPERM);
 }
 
 /* The way of kernels before 5.14, on the same tree: everything dies and
@@ -356,20 +357,20 @@ static void test_kill_gone(void **state)
 static void test_kill_by_signal(void **state)
 {
 	char sb[PATH_MAX], sub[PATH_MAX], path[PATH_MAX];
-	uint64_t before = act__boot_ns(), empty_ns = 0;
+	uint64_t before = clock__boot_ns(), empty_ns = 0;
 	pid_t first = start_bomb("sb", sb, sub);
 
-	assert_int_equal(act__kill_by_signal(sb, KILL_MS, &empty_ns), 0);
+	assert_int_equal(killswitch__kill_by_signal(sb, KILL_MS, &empty_ns), 0);
 	assert_true(empty_ns >= before);
 	expect_empty_tree(sb, sub);
-	assert_int_equal(act__frozen(sb), 0);
+	assert_int_equal(killswitch__frozen(sb), 0);
 	expect_killed(first);
 
 	first = start_bomb("frozen", sb, sub);
-	assert_int_equal(act__freeze(sb, KILL_MS), 0);
-	assert_int_equal(act__kill_by_signal(sb, KILL_MS, NULL), 0);
+	assert_int_equal(killswitch__freeze(sb, KILL_MS), 0);
+	assert_int_equal(killswitch__kill_by_signal(sb, KILL_MS, NULL), 0);
 	expect_empty_tree(sb, sub);
-	assert_int_equal(act__frozen(sb), 1);	/* left as the caller had it */
+	assert_int_equal(killswitch__frozen(sb), 1);	/* left as the caller had it */
 	expect_killed(first);
 	cgtest__write(cgtest__path(&t, path, "frozen"), "cgroup.freeze", "0");
 }
@@ -383,14 +384,14 @@ static void test_pids(void **state)
 	cgtest__mkdir(&t, nested, "sb/nested");
 	a = cgtest__spawn(cgtest__mkdir(&t, sb, "sb"), cgtest__idle, NULL);
 	b = cgtest__spawn(nested, cgtest__idle, NULL);
-	n = act__pids(sb, pids, 8);
+	n = killswitch__pids(sb, pids, 8);
 	assert_int_equal(n, 2);
 	assert_true((pids[0] == a && pids[1] == b) ||
 		    (pids[0] == b && pids[1] == a));
-	assert_int_equal(act__pids(nested, pids, 8), 1);
+	assert_int_equal(killswitch__pids(nested, pids, 8), 1);
 	assert_int_equal(pids[0], b);
-	assert_int_equal(act__pids(sb, pids, 1), 1);
-	assert_int_equal(act__pids(sb, pids, 0), 0);
+	assert_int_equal(killswitch__pids(sb, pids, 1), 1);
+	assert_int_equal(killswitch__pids(sb, pids, 0), 0);
 }
 
 /* What the signal path checks before it kills a pid: its cgroup is the

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "act.h"
+#include "clock.h"
+#include "killswitch.h"
 #include "evidence.h"
 #include "evidence_sock.h"
 #include "log.h"
@@ -298,7 +299,7 @@ struct evidence *evidence__take_pids(const pid_t *pids, size_t n)
 
 	if (!e)
 		return NULL;
-	e->taken_ns = act__boot_ns();
+	e->taken_ns = clock__boot_ns();
 	sorted = evidence__sorted(pids, &nr, &e->procs_truncated);
 	e->procs = calloc(nr ? nr : 1, sizeof(*e->procs));
 	if (!sorted || !e->procs || evidence__read(e, sorted, nr)) {
@@ -312,7 +313,7 @@ struct evidence *evidence__take_pids(const pid_t *pids, size_t n)
 struct evidence *evidence__take(const char *dir)
 {
 	pid_t pids[EVIDENCE_MAX_PROCS + 1];
-	int n = act__pids(dir, pids, EVIDENCE_MAX_PROCS + 1);
+	int n = killswitch__pids(dir, pids, EVIDENCE_MAX_PROCS + 1);
 
 	if (n < 0) {
 		log__errno(n, "cannot list the processes of %s", dir);

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "events.h"
+#include "records.h"
 
 #define PROC_EXEC_ID_LEN 48
 #define PROC_MAX_DEPTH   64	/* ancestors reported at most */

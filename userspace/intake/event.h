@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "events.h"
+#include "records.h"
 #include "proctab.h"
 #include "sandbox.h"
 

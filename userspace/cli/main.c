@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "ctl.h"
+#include "cli.h"
 #include "log.h"
 
 int main(int argc, char **argv)

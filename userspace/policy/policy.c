@@ -5,7 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "act.h"
+#include "clock.h"
+#include "killswitch.h"
 #include "log.h"
 #include "netname.h"
 #include "policy_int.h"
@@ -192,7 +193,7 @@ static void policy__alert(void *ctx, const struct event *ev,
 	struct policy *p = ctx;
 	char what[512], message[1024];
 	struct event a = {
-		.kind = EVENT_ALERT, .ktime_ns = act__boot_ns(),
+		.kind = EVENT_ALERT, .ktime_ns = clock__boot_ns(),
 		.hdr = ev->hdr, .sandbox = ev->sandbox, .proc = ev->proc,
 	};
 

@@ -14,7 +14,7 @@
 
 #include "cli.h"
 #include "control.h"
-#include "ctl.h"
+#include "cli.h"
 #include "json.h"
 #include "log.h"
 

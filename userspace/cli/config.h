@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "events.h"
+#include "records.h"
 #include "kafka.h"
 
 #define CONFIG_FLOW_INTERVAL_MS 1000
