@@ -15,8 +15,9 @@
  * /tmp, netcat, the metadata service), so alerts, freezes and kills
  * happen at a steady rate.
  *
- * engine__event then scores them, pinned to one CPU, with hooks that only
- * count, for two rule sets:
+ * engine__event then scores them, pinned to one CPU, each record's sandbox
+ * found by one registry lookup as the collector finds it, and its
+ * decision only counted, for two rule sets:
  *   shipped    the rules built into vigil (ruleset__add_builtin);
  *   +generated the same plus BENCH_RULES_EXTRA (1000) rules in the shapes
  *              users write, generated as YAML and loaded through
@@ -816,13 +817,15 @@ struct bench {
 	const char *name;
 	struct ruleset rs;
 	struct engine *engine;
+	/* The engine's state lives in the sandboxes' records: each bench
+	 * keeps its own, found by one lookup per record as the collector
+	 * finds them. */
+	struct sandboxes *sandboxes;
 	uint64_t clock_ns;	/* record time, monotonic per engine */
 	uint32_t next;		/* the next record to score */
-	/* hook tallies */
+	/* decision tallies */
 	uint64_t alerts;
 	uint64_t acts[LEVEL_KILL + 1];
-	enum act_level pending;	/* an act to settle after this record */
-	uint64_t pending_cgid;
 	/* per round */
 	double eps[64];
 	double cands[64];
@@ -830,44 +833,27 @@ struct bench {
 	int preempted;		/* runs that lost the CPU to someone else */
 };
 
-static void hook__alert(void *ctx, const struct event *ev,
-			const struct match *m, const struct sb_state *sb)
-{
-	((struct bench *)ctx)->alerts++;
-}
-
-static void hook__act(void *ctx, const struct event *ev, enum act_level level,
-		      const struct rule *rule, const struct sb_state *sb)
-{
-	struct bench *b = ctx;
-
-	b->acts[level]++;
-	if (level >= LEVEL_FREEZE) {
-		b->pending = level;
-		b->pending_cgid = sb->cgid;
-	}
-}
-
 /* What follows an act outside the engine: a human thaws a frozen sandbox;
- * a killed one is gone. Never inside a hook: the engine is mid-event. */
-static void bench__settle(struct bench *b)
+ * a killed one is gone. */
+static void bench__settle(struct bench *b, struct sandbox *sb,
+			  const struct decision *d)
 {
-	if (b->pending == LEVEL_KILL)
-		engine__forget(b->engine, b->pending_cgid);
-	else
-		engine__absolve(b->engine, b->pending_cgid);
-	b->pending = LEVEL_NONE;
+	b->acts[d->act]++;
+	if (d->act == LEVEL_KILL)
+		engine__forget(b->engine, sb);
+	else if (d->act == LEVEL_FREEZE)
+		engine__absolve(sb);
 }
 
 static void bench__init(struct bench *b, const char *name, int extra)
 {
-	struct engine_hooks hooks = { .ctx = b, .alert = hook__alert,
-				      .act = hook__act };
-
 	b->name = name;
 	rules__load(&b->rs, extra);
-	b->engine = engine__new(&b->rs, &hooks);
-	if (!b->engine)
+	b->engine = engine__new(&b->rs);
+	b->sandboxes = sandboxes__new(NULL);
+	if (!b->engine || !b->sandboxes ||
+	    sandboxes__listen(b->sandboxes, &(struct sandbox_hooks){
+		    .removed = engine__forget, .ctx = b->engine }))
 		die("out of memory");
 	b->clock_ns = 1000000000ull;
 }
@@ -875,12 +861,17 @@ static void bench__init(struct bench *b, const char *name, int extra)
 static inline void bench__one(struct bench *b)
 {
 	struct event *ev = &events[b->next++ & (NR_EVENTS - 1)];
+	struct sandbox *proto = ev->sandbox;
+	const struct decision *d;
 
 	b->clock_ns += TICK_NS;
 	ev->ktime_ns = b->clock_ns;
-	engine__event(b->engine, ev);
-	if (__builtin_expect(b->pending != LEVEL_NONE, 0))
-		bench__settle(b);
+	ev->sandbox = sandboxes__add(b->sandboxes, proto);
+	d = engine__event(b->engine, ev);
+	b->alerts += d->nr_matches;
+	if (__builtin_expect(d->act != LEVEL_NONE, 0))
+		bench__settle(b, ev->sandbox, d);
+	ev->sandbox = proto;
 }
 
 /* Scores records for secs; returns how many. *cpu_share: the thread's
@@ -939,6 +930,7 @@ static void bench__by_kind(struct bench *b, double *per_kind, int kinds)
 
 static void bench__fini(struct bench *b)
 {
+	sandboxes__free(b->sandboxes);
 	engine__free(b->engine);
 	ruleset__fini(&b->rs);
 }

@@ -22,7 +22,7 @@ static struct label labels[] = {
 	{ "session", "s-9f3", 5 },
 	{ "agent", "coder", 5 },
 };
-static const struct sandbox sandbox = {
+static struct sandbox sandbox = {
 	.cgid = 8812, .id = "sb-42", .cgroup = "/vigil/sb-42",
 	.profile = "python-agent", .profile_len = 12,
 	.labels = labels, .nr_labels = 2,

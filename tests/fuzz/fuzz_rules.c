@@ -75,26 +75,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void on_alert(void *ctx, const struct event *ev, const struct match *m,
-		     const struct sb_state *sb)
+/* What the engine decided for ev in sb: each match a rule of ev's kind,
+ * an act only for a level the sandbox now stands at. */
+static void check_decision(const struct ruleset *rs, const struct event *ev,
+			   const struct sandbox *sb, const struct decision *d)
 {
-	const struct ruleset *rs = ctx;
+	for (size_t i = 0; i < d->nr_matches; i++) {
+		const struct match *m = &d->matches[i];
 
-	CHECK(m->rule && m->rule->index >= 0 &&
-	      (size_t)m->rule->index < rs->nr_rules &&
-	      rs->rules[m->rule->index] == m->rule);
-	CHECK(m->rule->events & EVBIT(ev->kind));
-	CHECK(m->score >= 0 && m->risk >= 0);
-	CHECK(sb->level != LEVEL_KILL);
-}
-
-static void on_act(void *ctx, const struct event *ev, enum act_level level,
-		   const struct rule *rule, const struct sb_state *sb)
-{
-	CHECK(level > LEVEL_NONE && level <= LEVEL_KILL);
-	CHECK(sb->level == level);
-	CHECK(!rule || rule->action == level ||
-	      sb->profile->tune[rule->index].action == level);
+		CHECK(m->rule && m->rule->index >= 0 &&
+		      (size_t)m->rule->index < rs->nr_rules &&
+		      rs->rules[m->rule->index] == m->rule);
+		CHECK(m->rule->events & EVBIT(ev->kind));
+		CHECK(m->score >= 0 && m->risk >= 0);
+	}
+	if (d->act == LEVEL_NONE)
+		return;
+	CHECK(d->nr_matches > 0 && d->act <= LEVEL_KILL);
+	CHECK(sb->risk->level == d->act);
+	CHECK(!d->act_rule || d->act_rule->action == d->act ||
+	      sb->agent->tune[d->act_rule->index].action == d->act);
 }
 
 /* The file sets of a set's first n, as bits. */
@@ -178,19 +178,23 @@ static void check_loaded(const struct ruleset *rs)
 	check_profiles(rs);
 }
 
-static void count(void *arg, const struct sb_state *sb)
+static void feed(struct engine *e, struct tev *t, struct sandbox *sb)
 {
-	(*(int *)arg)++;
+	t->ev.sandbox = sb;
+	check_decision(engine__rules(e), &t->ev, sb,
+		       engine__event(e, &t->ev));
 }
 
 /* The fixed events, in sandbox 7 (no profile) and 8 (the file's first
  * profile, or an unknown name), twice, the second time an hour later. */
 static void run(const struct ruleset *rs)
 {
-	const struct engine_hooks hooks = { (void *)rs, on_alert, on_act };
-	struct engine *e = engine__new(rs, &hooks);
+	struct engine *e = engine__new(rs);
 	const char *profile = rs->nr_profiles ? rs->profiles[0]->name : "x";
-	int n = 0;
+	struct sandbox sb7 = { .cgid = 7, .id = "sb-7", .cgroup = "" };
+	struct sandbox sb8 = { .cgid = 8, .id = "sb-8", .cgroup = "",
+			       .profile = (char *)profile,
+			       .profile_len = strlen(profile) };
 
 	if (!e)
 		return;
@@ -200,18 +204,17 @@ static void run(const struct ruleset *rs)
 
 			t->ev.ktime_ns = pass * 3600 * SEC + i * SEC;
 			t->ev.fileset_names = rs->fileset_names;
-			tev__sandbox(t, 7, "sb-7", NULL);
-			engine__event(e, &t->ev);
-			tev__sandbox(t, 8, "sb-8", profile);
-			engine__event(e, &t->ev);
+			feed(e, t, &sb7);
+			feed(e, t, &sb8);
 		}
 	CHECK(engine__stats(e)->events == 4 * NR_EVENTS);
-	engine__each(e, count, &n);
-	CHECK(n == 2);
-	CHECK(engine__risk(engine__sandbox(e, 7), 7200 * SEC) >= 0);
-	engine__absolve(e, 8);
-	engine__event(e, &events[0].ev);
-	engine__forget(e, 7);
+	CHECK(sb7.risk && sb8.risk);
+	CHECK(engine__risk(&sb7, 7200 * SEC) >= 0);
+	engine__absolve(&sb8);
+	feed(e, &events[0], &sb8);
+	engine__forget(e, &sb7);
+	engine__forget(e, &sb8);
+	CHECK(!sb7.risk && !sb8.risk);
 	engine__free(e);
 }
 

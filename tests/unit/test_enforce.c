@@ -37,6 +37,7 @@ struct fix {
 	char dir[64];
 	struct ruleset rs;
 	struct enforce_maps maps;
+	struct sandboxes *sandboxes;	/* none: enforce__new's listeners */
 	struct enforce *e;
 };
 
@@ -135,6 +136,7 @@ static void fix__free(struct fix *f)
 {
 	if (!f)
 		return;
+	sandboxes__free(f->sandboxes);
 	enforce__free(f->e);
 	ruleset__fini(&f->rs);
 	close(f->maps.protected);
@@ -147,7 +149,9 @@ static void fix__free(struct fix *f)
 
 static void start(struct fix *f)
 {
-	f->e = enforce__new(&f->rs, &f->maps);
+	f->sandboxes = sandboxes__new(NULL);
+	assert_non_null(f->sandboxes);
+	f->e = enforce__new(&f->rs, &f->maps, f->sandboxes);
 	assert_non_null(f->e);
 }
 
@@ -413,6 +417,13 @@ static void place(struct fix *f, uint64_t cgid, const char *profile,
 	enforce__place(f->e, &sb);
 }
 
+static void forget(struct fix *f, uint64_t cgid)
+{
+	struct sandbox sb = { .cgid = cgid };
+
+	enforce__forget(f->e, &sb);
+}
+
 static void test_policies(void **state)
 {
 	struct fix *f = *state;
@@ -457,7 +468,7 @@ static void test_policies(void **state)
 	cgid = 1002;
 	assert_int_equal(bpf_map_update_elem(f->maps.spent, &cgid, &spent,
 					     BPF_ANY), 0);
-	enforce__forget(f->e, 1001);
+	forget(f, 1001);
 	expect_no_policy(f, 1001);
 	cgid = 1001;
 	assert_true(bpf_map_lookup_elem(f->maps.spent, &cgid, &got) < 0);
@@ -469,8 +480,8 @@ static void test_policies(void **state)
 	expect_policy(f, 0, 1 | 2 | 4, 2, 10 << 20, profile(f, "default"));
 
 	/* A sandbox never placed, or forgotten twice: no harm. */
-	enforce__forget(f->e, 3000);
-	enforce__forget(f->e, 1001);
+	forget(f, 3000);
+	forget(f, 1001);
 	assert_int_equal(map_count(f->maps.policies, 8), 3);
 }
 

@@ -35,6 +35,7 @@ struct rec {
 
 struct fixture {
 	struct ruleset rs;
+	struct sandboxes *sandboxes;	/* the events' sandboxes */
 	struct engine *e;
 	struct rec alerts[MAX_RECS];
 	size_t nr_alerts;
@@ -42,28 +43,67 @@ struct fixture {
 	size_t nr_acts;
 };
 
-static void on_alert(void *ctx, const struct event *ev, const struct match *m,
-		     const struct sb_state *sb)
+/* Feeds one event, its sandbox kept in the fixture's registry (the
+ * engine's state lives in the record), and notes what it decided. */
+static void feed(struct fixture *f, struct tev *t)
 {
-	struct fixture *f = ctx;
+	const struct decision *d;
+	struct sandbox *sb = NULL;
 
-	assert_true(f->nr_alerts < MAX_RECS);
-	f->alerts[f->nr_alerts++] = (struct rec){
-		.rule = m->rule, .score = m->score, .risk = m->risk,
+	if (t->ev.sandbox) {
+		sb = sandboxes__add(f->sandboxes, t->ev.sandbox);
+		assert_non_null(sb);
+		t->ev.sandbox = sb;
+	}
+	d = engine__event(f->e, &t->ev);
+	/* The test may relabel t's sandbox for its next event. */
+	if (sb)
+		t->ev.sandbox = &t->sb;
+	for (size_t i = 0; i < d->nr_matches; i++) {
+		assert_true(f->nr_alerts < MAX_RECS);
+		f->alerts[f->nr_alerts++] = (struct rec){
+			.rule = d->matches[i].rule,
+			.score = d->matches[i].score,
+			.risk = d->matches[i].risk, .cgid = sb->cgid,
+		};
+	}
+	if (d->act == LEVEL_NONE)
+		return;
+	assert_true(f->nr_acts < MAX_RECS);
+	f->acts[f->nr_acts++] = (struct rec){
+		.rule = d->act_rule, .level = d->act, .risk = sb->risk->risk,
 		.cgid = sb->cgid,
 	};
 }
 
-static void on_act(void *ctx, const struct event *ev, enum act_level level,
-		   const struct rule *rule, const struct sb_state *sb)
+/* The sandbox with cgroup id cgid, NULL if it never had an event. */
+static struct sandbox *sandbox(struct fixture *f, uint64_t cgid)
 {
-	struct fixture *f = ctx;
+	return sandboxes__find(f->sandboxes, cgid);
+}
 
-	assert_true(f->nr_acts < MAX_RECS);
-	f->acts[f->nr_acts++] = (struct rec){
-		.rule = rule, .level = level, .risk = sb->risk,
-		.cgid = sb->cgid,
-	};
+/* The engine's state of that sandbox, NULL if none. */
+static struct sandbox_risk *risk_of(struct fixture *f, uint64_t cgid)
+{
+	struct sandbox *sb = sandbox(f, cgid);
+
+	return sb ? sb->risk : NULL;
+}
+
+static void absolve(struct fixture *f, uint64_t cgid)
+{
+	struct sandbox *sb = sandbox(f, cgid);
+
+	if (sb)
+		engine__absolve(sb);
+}
+
+static void forget(struct fixture *f, uint64_t cgid)
+{
+	struct sandbox *sb = sandbox(f, cgid);
+
+	if (sb)
+		engine__forget(f->e, sb);
 }
 
 static int setup(void **state)
@@ -78,6 +118,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	sandboxes__free(f->sandboxes);
 	engine__free(f->e);
 	ruleset__fini(&f->rs);
 	free(f);
@@ -88,15 +129,17 @@ static int teardown(void **state)
 /* Loads text (which must load) and starts an engine on it. */
 static void start(struct fixture *f, const char *text)
 {
-	const struct engine_hooks hooks = { f, on_alert, on_act };
-
 	assert_int_equal(ruleset__init(&f->rs), 0);
 	assert_int_equal(ruleset__add_text(&f->rs, "t.yaml", text,
 					   strlen(text)), 0);
 	if (ruleset__finish(&f->rs))
 		fail_msg("rules do not load: %s", f->rs.first_error);
-	f->e = engine__new(&f->rs, &hooks);
+	f->e = engine__new(&f->rs);
+	f->sandboxes = sandboxes__new(NULL);
 	assert_non_null(f->e);
+	assert_non_null(f->sandboxes);
+	assert_int_equal(sandboxes__listen(f->sandboxes, &(struct sandbox_hooks){
+		.removed = engine__forget, .ctx = f->e }), 0);
 }
 
 static void reset(struct fixture *f)
@@ -136,27 +179,27 @@ static void test_single_alert(void **state)
 {
 	struct fixture *f = *state;
 	const struct engine_stats *st;
-	struct sb_state *sb;
+	struct sandbox_risk *sb;
 	struct tev t;
 
 	start(f, RULE("etc", "open", "open.path startswith /etc/",
 		      "  score: 5\n"));
 	tev__open(&t, 1, "/tmp/x", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 0);
 	tev__open(&t, 2, "/etc/hosts", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 1);
 	assert_alert(&f->alerts[0], "etc", 5, 5);
 	assert_int_equal(f->alerts[0].cgid, 7);
 	assert_int_equal(f->nr_acts, 0);	/* below the alert threshold */
 
-	sb = engine__sandbox(f->e, 7);
+	sb = risk_of(f, 7);
 	assert_non_null(sb);
 	assert_int_equal(sb->alerts, 1);
 	assert_true(sb->risk == 5);
-	assert_ptr_equal(sb->profile, f->rs.fallback);
-	assert_null(engine__sandbox(f->e, 8));
+	assert_ptr_equal(sandbox(f, 7)->agent, f->rs.fallback);
+	assert_null(risk_of(f, 8));
 	st = engine__stats(f->e);
 	assert_int_equal(st->events, 2);
 	assert_int_equal(st->matches, 1);
@@ -165,9 +208,9 @@ static void test_single_alert(void **state)
 
 	/* records without a sandbox, or not sandboxed, are ignored */
 	t.ev.sandbox = NULL;
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	tev__init(&t, EVENT_DROP, 3);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(engine__stats(f->e)->events, 2);
 	assert_int_equal(f->nr_alerts, 1);
 }
@@ -189,11 +232,11 @@ static void test_thresholds(void **state)
 			tev__exec(&t, 5 * SEC, "/bin/b", "b");
 		else
 			tev__open(&t, 5 * SEC, "/a", 0);
-		engine__event(f->e, &t.ev);
+		feed(f, &t);
 		assert_int_equal(f->nr_alerts, i + 1);
 		assert_alert(&f->alerts[i], i % 2 ? "low-b" : "low-a", 15,
 			     15.0 * (i + 1));
-		assert_int_equal(engine__sandbox(f->e, 7)->level, want[i]);
+		assert_int_equal(risk_of(f, 7)->level, want[i]);
 	}
 	assert_int_equal(f->nr_acts, 3);
 	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
@@ -205,17 +248,17 @@ static void test_thresholds(void **state)
 
 	/* killed: nothing more, not even after absolution */
 	tev__open(&t, 6 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
-	engine__absolve(f->e, 7);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
+	absolve(f, 7);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 7);
 	assert_int_equal(f->nr_acts, 3);
-	assert_int_equal(engine__sandbox(f->e, 7)->level, LEVEL_KILL);
+	assert_int_equal(risk_of(f, 7)->level, LEVEL_KILL);
 
 	/* a sandbox gone and made again starts afresh */
-	engine__forget(f->e, 7);
-	assert_null(engine__sandbox(f->e, 7));
-	engine__event(f->e, &t.ev);
+	forget(f, 7);
+	assert_null(risk_of(f, 7));
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 8);
 	assert_alert(&f->alerts[7], "low-a", 15, 15);
 }
@@ -228,10 +271,10 @@ static void test_threshold_jump(void **state)
 
 	start(f, RULE("big", "open", "open.path == /a", "  score: 70\n"));
 	tev__open(&t, 1, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 1);
 	assert_act(&f->acts[0], LEVEL_FREEZE, NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 2);
 	assert_act(&f->acts[1], LEVEL_KILL, NULL);
 }
@@ -251,11 +294,11 @@ static void test_direct_action(void **state)
 		 RULE("freezer", "open", "open.path startswith /",
 		      "  score: 0\n  action: freeze\n"));
 	tev__exec(&t, 1, "/usr/bin/curl", "curl");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 1);
 	assert_act(&f->acts[0], LEVEL_FREEZE, "curl");
 	tev__exec(&t, 2, "/tmp/curl", "curl");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 3);
 	assert_int_equal(f->nr_acts, 2);
 	assert_act(&f->acts[1], LEVEL_KILL, "payload");
@@ -263,7 +306,7 @@ static void test_direct_action(void **state)
 	/* in another sandbox: the threshold (kill) beats the rule (freeze) */
 	tev__open(&t, 3, "/big", 0);
 	tev__sandbox(&t, 8, "sb-8", NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 3);
 	assert_act(&f->acts[2], LEVEL_KILL, NULL);
 	assert_int_equal(f->acts[2].cgid, 8);
@@ -285,27 +328,27 @@ static void test_taint(void **state)
 		      "sandbox.taint == secrets and connect.allowed == false",
 		      "  score: 1\n"));
 	tev__connect(&t, 1, "1.2.3.4", 443);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 0);
 	tev__open(&t, 2, "/root/.ssh/id_ed25519", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_string_equal(f->alerts[0].rule->id, "key");
 	assert_string_equal(f->alerts[1].rule->id, "key-again");
-	assert_int_equal(engine__sandbox(f->e, 7)->taints, 1);
+	assert_int_equal(risk_of(f, 7)->taints, 1);
 	tev__connect(&t, 3, "1.2.3.4", 443);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 3);
 	assert_string_equal(f->alerts[2].rule->id, "exfil");
 	/* other sandboxes are not tainted */
 	tev__connect(&t, 4, "1.2.3.4", 443);
 	tev__sandbox(&t, 8, "sb-8", NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 3);
 	/* absolution forgives risk, not taints */
-	engine__absolve(f->e, 7);
+	absolve(f, 7);
 	tev__connect(&t, 5, "1.2.3.4", 443);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 4);
 }
 
@@ -329,12 +372,12 @@ static void test_kernel_fields(void **state)
 	tev__exec(&t, 1, "/usr/bin/nc", "nc");
 	t.ev.fileset_names = f->rs.fileset_names;
 	t.ev.exec.filesets = 2;
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 1);
 	assert_alert(&f->alerts[0], "tool", 2, 2);
 	tev__exec(&t, 2, "/bin/sh", "sh");
 	t.ev.exec.stdio[0] = VIGIL_FD_INET;
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_alert(&f->alerts[1], "revshell", 3, 5);
 	assert_int_equal(f->nr_acts, 0);
@@ -343,7 +386,7 @@ static void test_kernel_fields(void **state)
 	t.ev.fileset_names = f->rs.fileset_names;
 	t.ev.open.filesets = 1;
 	t.hdr.flags = VIGIL_F_KILLED;
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 4);
 	assert_string_equal(f->alerts[2].rule->id, "key");
 	assert_string_equal(f->alerts[3].rule->id, "killed");
@@ -367,13 +410,13 @@ static void test_budget_rules(void **state)
 		 RULE("after", "connect", "sandbox.taint == over-budget",
 		      "  score: 1\n"));
 	tev__budget(&t, 1, "198.51.100.1", 443, 1000, 1000);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 1);
 	assert_alert(&f->alerts[0], "any", 1, 1);
 	assert_int_equal(f->nr_acts, 0);
 	tev__budget(&t, 2, "203.0.113.7", 443, 10485760, 10485760);
 	tev__sandbox(&t, 8, "sb-8", NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 4);
 	assert_alert(&f->alerts[1], "out", 30, 30);
 	assert_string_equal(f->alerts[2].rule->id, "big");
@@ -381,7 +424,7 @@ static void test_budget_rules(void **state)
 	assert_act(&f->acts[0], LEVEL_FREEZE, "big");
 	assert_int_equal(f->acts[0].cgid, 8);
 	tev__connect(&t, 3, "1.2.3.4", 443);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 5);
 	assert_string_equal(f->alerts[4].rule->id, "after");
 }
@@ -408,20 +451,20 @@ static void test_profiles(void **state)
 	/* the trusted profile */
 	tev__open(&t, 1, "/a", 0);
 	tev__sandbox(&t, 1, "sb-1", "agent");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_alert(&f->alerts[0], "a", 2, 2);
 	assert_alert(&f->alerts[1], "p", 0, 2);
-	assert_string_equal(engine__sandbox(f->e, 1)->profile->name, "agent");
+	assert_string_equal(sandbox(f, 1)->agent->name, "agent");
 	tev__open(&t, 2, "/a", 0);
 	tev__sandbox(&t, 1, "sb-1", "agent");
-	engine__event(f->e, &t.ev);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 1);	/* its alert threshold: 5 */
 	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
 	tev__open(&t, 3, "/c", 0);
 	tev__sandbox(&t, 1, "sb-1", "agent");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 2);
 	assert_act(&f->acts[1], LEVEL_KILL, "c");
 	reset(f);
@@ -429,27 +472,27 @@ static void test_profiles(void **state)
 	/* an unknown name, and no name: the file's "default" */
 	tev__open(&t, 1, "/a", 0);
 	tev__sandbox(&t, 2, "sb-2", "no-such-profile");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_alert(&f->alerts[0], "a", 3, 3);
 	assert_alert(&f->alerts[1], "b", 10, 13);
-	assert_string_equal(engine__sandbox(f->e, 2)->profile->name,
+	assert_string_equal(sandbox(f, 2)->agent->name,
 			    "default");
 	assert_int_equal(f->nr_acts, 0);
 	tev__open(&t, 1, "/a", 0);
 	tev__sandbox(&t, 3, "sb-3", NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 4);
-	assert_ptr_equal(engine__sandbox(f->e, 3)->profile, f->rs.fallback);
+	assert_ptr_equal(sandbox(f, 3)->agent, f->rs.fallback);
 	/* c acts only in agent's tuning; 14 is below default's 15 */
 	tev__open(&t, 1, "/c", 0);
 	tev__sandbox(&t, 3, "sb-3", NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 5);
 	assert_int_equal(f->nr_acts, 0);
 	tev__open(&t, 1, "/a", 0);
 	tev__sandbox(&t, 3, "sb-3", NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 1);
 	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
 	assert_true(f->acts[0].risk == 27);
@@ -460,30 +503,30 @@ static void test_profiles(void **state)
 static void test_decay(void **state)
 {
 	struct fixture *f = *state;
-	struct sb_state *sb;
+	struct sandbox *sb;
 	struct tev t;
 
 	start(f, RULE("r", "open", "open.path == /a", "  score: 40\n")
 		 "- profile: default\n  half_life: 60s\n");
 	tev__open(&t, 0, "/a", 0);
-	engine__event(f->e, &t.ev);
-	sb = engine__sandbox(f->e, 7);
+	feed(f, &t);
+	sb = sandbox(f, 7);
 	assert_true(engine__risk(sb, 0) == 40);
 	assert_true(engine__risk(sb, 60 * SEC) == 20);
 	assert_true(engine__risk(sb, 120 * SEC) == 10);
 	assert_true(fabs(engine__risk(sb, 30 * SEC) - 40 / sqrt(2)) < 1e-9);
 	/* the next match adds to the decayed risk */
 	tev__open(&t, 60 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_alert(&f->alerts[1], "r", 40, 60);
 	assert_true(engine__risk(sb, 60 * SEC) == 60);
 	assert_true(engine__risk(sb, 120 * SEC) == 30);
 	/* time never runs back: an older event does not grow the risk */
 	assert_true(engine__risk(sb, 1) == 60);
 	tev__open(&t, 30 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_alert(&f->alerts[2], "r", 40, 100);
-	assert_int_equal(sb->risk_ns, 60 * SEC);
+	assert_int_equal(sb->risk->risk_ns, 60 * SEC);
 }
 
 /* The alert level lapses once the risk has decayed below it, so a new
@@ -496,64 +539,65 @@ static void test_alert_lapses(void **state)
 	start(f, RULE("r", "open", "open.path == /a", "  score: 25\n")
 		 "- profile: default\n  half_life: 10s\n");
 	tev__open(&t, 0, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 1);
 	assert_act(&f->acts[0], LEVEL_ALERT, NULL);
 	/* 100 s (ten half-lives) later: the risk has gone, a rise alerts */
 	tev__open(&t, 100 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 2);
 	assert_act(&f->acts[1], LEVEL_ALERT, NULL);
 	/* an event matching nothing, after the risk decayed, ends the alert;
 	 * without a new rise nothing acts */
 	tev__open(&t, 200 * SEC, "/b", 0);
-	engine__event(f->e, &t.ev);
-	assert_int_equal(engine__sandbox(f->e, 7)->level, LEVEL_NONE);
+	feed(f, &t);
+	assert_int_equal(risk_of(f, 7)->level, LEVEL_NONE);
 	assert_int_equal(f->nr_acts, 2);
 	tev__open(&t, 201 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 3);
 	/* still above: no second alert (48.3) */
 	tev__open(&t, 202 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 3);
 	/* 45.1 + 25: freeze */
 	tev__open(&t, 203 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 4);
 	assert_act(&f->acts[3], LEVEL_FREEZE, NULL);
 	/* a freeze stays, however far the risk decays */
 	tev__open(&t, 10000 * SEC, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 4);
-	assert_int_equal(engine__sandbox(f->e, 7)->level, LEVEL_FREEZE);
+	assert_int_equal(risk_of(f, 7)->level, LEVEL_FREEZE);
 }
 
 static void test_absolve(void **state)
 {
 	struct fixture *f = *state;
-	struct sb_state *sb;
+	struct sandbox_risk *sb;
 	struct tev t;
 
 	start(f, RULE("r", "open", "open.path == /a", "  score: 70\n"));
 	tev__open(&t, 1, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_act(&f->acts[0], LEVEL_FREEZE, NULL);
-	engine__absolve(f->e, 7);
-	sb = engine__sandbox(f->e, 7);
+	absolve(f, 7);
+	sb = risk_of(f, 7);
 	assert_true(sb->risk == 0);
 	assert_int_equal(sb->level, LEVEL_NONE);
 	/* the same rise acts again */
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_acts, 2);
 	assert_act(&f->acts[1], LEVEL_FREEZE, NULL);
 	assert_true(f->acts[1].risk == 70);
-	engine__absolve(f->e, 12345);	/* unknown: nothing */
+	absolve(f, 12345);	/* unknown: nothing */
 }
 
-static void count_sandbox(void *arg, const struct sb_state *sb)
+static void count_sandbox(void *arg, struct sandbox *sb)
 {
-	(*(int *)arg)++;
+	if (sb->risk)
+		(*(int *)arg)++;
 }
 
 static void test_each(void **state)
@@ -566,11 +610,11 @@ static void test_each(void **state)
 	for (uint64_t cg = 1; cg <= 5; cg++) {
 		tev__open(&t, 1, "/x", 0);
 		tev__sandbox(&t, cg, "sb", NULL);
-		engine__event(f->e, &t.ev);
+		feed(f, &t);
 	}
-	engine__forget(f->e, 3);
-	engine__forget(f->e, 99);
-	engine__each(f->e, count_sandbox, &n);
+	forget(f, 3);
+	forget(f, 99);
+	sandboxes__each(f->sandboxes, count_sandbox, &n);
 	assert_int_equal(n, 4);
 }
 
@@ -592,47 +636,47 @@ static void test_window_rules(void **state)
 	assert_int_equal(f->rs.nr_windows, 3);
 	/* count: the third within 16 s, not three spread wider */
 	tev__exec(&t, 0, "/bin/x", "x");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	tev__exec(&t, 20 * SEC, "/bin/x", "x");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	tev__exec(&t, 40 * SEC, "/bin/x", "x");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 0);
 	tev__exec(&t, 41 * SEC, "/bin/x", "x");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	tev__exec(&t, 42 * SEC, "/bin/x", "x");
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 1);
 	assert_string_equal(f->alerts[0].rule->id, "many");
 	/* sum */
 	tev__flow(&t, 0, "1.2.3.4", 443, 512 * 1024);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	tev__flow(&t, SEC, "1.2.3.4", 443, 512 * 1024);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 1);
 	tev__flow(&t, 2 * SEC, "1.2.3.4", 443, 1);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_string_equal(f->alerts[1].rule->id, "volume");
 	/* distinct: the same file again and again counts once */
 	for (i = 0; i < 10; i++) {
 		tev__open(&t, i * SEC / 10, "/home/u/a", 0);
-		engine__event(f->e, &t.ev);
+		feed(f, &t);
 	}
 	tev__open(&t, SEC, "/home/u/b", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	tev__open(&t, SEC, "/home/u/c", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	tev__open(&t, 2 * SEC, "/home/u/d", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 3);
 	assert_string_equal(f->alerts[2].rule->id, "sweep");
 	/* windows are per sandbox */
 	for (i = 0; i < 3; i++) {
 		tev__exec(&t, 50 * SEC, "/bin/x", "x");
 		tev__sandbox(&t, 8 + i, "sb", NULL);
-		engine__event(f->e, &t.ev);
+		feed(f, &t);
 	}
 	assert_int_equal(f->nr_alerts, 3);
 }
@@ -649,13 +693,13 @@ static void test_window_field_not_carried(void **state)
 		 RULE("pids", "[exec, flow]", "sandbox.id == sb-7",
 		      "  window: {distinct: proc.pid, over: 10s, above: 1}\n"));
 	tev__flow(&t, 1, "1.2.3.4", 443, 1 << 20);
-	engine__event(f->e, &t.ev);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 0);
 	tev__open(&t, 2, "/a", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	tev__open(&t, 3, "/b", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 1);
 	assert_string_equal(f->alerts[0].rule->id, "mixed");
 }
@@ -707,7 +751,7 @@ static void test_index_empty_prefix(void **state)
 		 RULE("any-glob", "open", "open.name glob \"*\"", "")
 		 RULE("none", "open", "open.path == \"\"", ""));
 	tev__open(&t, 1, "/x", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_string_equal(f->alerts[0].rule->id, "any");
 	assert_string_equal(f->alerts[1].rule->id, "any-glob");
@@ -736,11 +780,11 @@ static void test_index_lists(void **state)
 	/* no file set, no taint: no candidate */
 	tev__open(&t, 1, "/y", 0);
 	t.ev.fileset_names = f->rs.fileset_names;
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(engine__stats(f->e)->candidates, 0);
 	/* each of a record's sets; a set no rule names is none */
 	t.ev.open.filesets = 1 | 2 | 8;
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(engine__stats(f->e)->candidates, 2);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_string_equal(f->alerts[0].rule->id, "fs");
@@ -748,23 +792,23 @@ static void test_index_lists(void **state)
 	tev__exec(&t, 2, "/srv/b", "b");
 	t.ev.fileset_names = f->rs.fileset_names;
 	t.ev.exec.filesets = 2;
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 3);
 	assert_string_equal(f->alerts[2].rule->id, "fs-b");
 	/* the taint, set and used on one record, then on later ones */
 	reset(f);
 	tev__open(&t, 3, "/secret", 0);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 2);
 	assert_string_equal(f->alerts[0].rule->id, "set");
 	assert_string_equal(f->alerts[1].rule->id, "use");
 	tev__connect(&t, 4, "1.2.3.4", 443);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 3);
 	/* in an untainted sandbox, not even a candidate */
 	c0 = engine__stats(f->e)->candidates;
 	tev__sandbox(&t, 8, "sb-8", NULL);
-	engine__event(f->e, &t.ev);
+	feed(f, &t);
 	assert_int_equal(f->nr_alerts, 3);
 	assert_int_equal(engine__stats(f->e)->candidates, c0);
 }
@@ -1166,9 +1210,14 @@ static void gen_event(struct tev *t, uint64_t ns, uid_t other,
 		if (!rnd(4))
 			t->proc.parent = NULL;
 	}
-	/* sandboxes 7 to 9, each with its own taints */
-	if (rnd(2))
-		tev__sandbox(t, 7 + rnd(3), "sb-8", NULL);
+	/* sandboxes 7 to 9, each with its own taints (and, as a sandbox's
+	 * record has one identity, its own id) */
+	if (rnd(2)) {
+		static const char *const ids[] = { "sb-7", "sb-8", "sb-9" };
+		int i = rnd(3);
+
+		tev__sandbox(t, 7 + i, ids[i], NULL);
+	}
 }
 
 /* The rules an event matches, by brute force: every rule of its kind in
@@ -1226,7 +1275,7 @@ static uint64_t *sandbox_taints(struct fixture *f, const struct tev *t,
 	uint64_t *taints = &by_cgid[t->ev.sandbox->cgid - 7];
 
 	if (!rnd(4)) {
-		engine__forget(f->e, t->ev.sandbox->cgid);
+		forget(f, t->ev.sandbox->cgid);
 		*taints = 0;
 	}
 	return taints;
@@ -1263,7 +1312,7 @@ static void test_index_differential(void **state)
 		for (size_t r = 0; r < f->rs.nr_rules; r++)
 			eligible += !!(f->rs.rules[r]->events &
 				       EVBIT(t.ev.kind));
-		engine__event(f->e, &t.ev);
+		feed(f, &t);
 		memset(got, 0, sizeof(got));
 		for (size_t a = 0; a < f->nr_alerts; a++) {
 			int idx = f->alerts[a].rule->index;
@@ -1283,7 +1332,7 @@ static void test_index_differential(void **state)
 					 !!(want[w] & (diff & -diff)),
 					 f->rs.load->rule_srcs[r].when);
 			}
-		assert_int_equal(engine__sandbox(f->e, t.ev.sandbox->cgid)
+		assert_int_equal(risk_of(f, t.ev.sandbox->cgid)
 					 ->taints, *taints);
 		total += f->nr_alerts;
 		assert_int_equal(f->nr_acts, 0);

@@ -23,6 +23,7 @@ static const char rules[] =
 
 struct fixture {
 	struct ruleset rs;
+	struct sandboxes *sandboxes;
 	struct replay *r;
 	struct render render;
 	char err[256];
@@ -37,7 +38,8 @@ static int setup(void **state)
 	    ruleset__add_text(&f->rs, "t.yaml", rules, strlen(rules)) ||
 	    ruleset__finish(&f->rs) || render__init(&f->render))
 		return -1;
-	f->r = replay__new(&f->rs);
+	f->sandboxes = sandboxes__new(NULL);
+	f->r = f->sandboxes ? replay__new(&f->rs, f->sandboxes) : NULL;
 	return f->r ? 0 : -1;
 }
 
@@ -46,6 +48,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	replay__free(f->r);
+	sandboxes__free(f->sandboxes);
 	render__fini(&f->render);
 	ruleset__fini(&f->rs);
 	free(f);
@@ -177,7 +180,7 @@ static void test_refused(void **state)
 		  "no \"budget\" object" },
 	};
 	struct fixture *f = *state;
-	struct replay *bare = replay__new(NULL);
+	struct replay *bare = replay__new(NULL, f->sandboxes);
 	struct event ev;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -239,6 +239,24 @@ int cli__rules(const struct config *cfg, struct ruleset *rs)
 	return 0;
 }
 
+/* Evidence files, last: a sink like any other, for action records that
+ * name one. */
+static int cli__evidence_sink(const struct config *cfg,
+			      const struct ruleset *rs, struct collector_opts *o)
+{
+	if (!rs || !cfg->evidence_dir[0])
+		return 0;
+	o->sinks[o->nr_sinks] = sink__evidence_file(cfg->evidence_dir,
+						    cfg->evidence_max);
+	if (o->sinks[o->nr_sinks]) {
+		o->nr_sinks++;
+		return 0;
+	}
+	for (int i = 0; i < o->nr_sinks; i++)
+		o->sinks[i]->close(o->sinks[i]);
+	return -EIO;
+}
+
 int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 			const struct ruleset *rs, struct collector_opts *o)
 {
@@ -247,7 +265,6 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 	o->rules = rs;
 	o->policy = (struct policy_opts){
 		.evidence_dir = cfg->evidence_dir[0] ? cfg->evidence_dir : NULL,
-		.evidence_max = cfg->evidence_max,
 		.history = cfg->history,
 		.kill_ms = cfg->kill_ms,
 	};
@@ -268,7 +285,7 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 		}
 		o->nr_sinks++;
 	}
-	return 0;
+	return cli__evidence_sink(cfg, rs, o);
 }
 
 int cli__serve(struct collector *c, struct control *ctl, int timeout_ms)
@@ -283,10 +300,11 @@ int cli__serve(struct collector *c, struct control *ctl, int timeout_ms)
 void cli__log_stats(const struct collector_stats *s)
 {
 	log_info("stats records=%llu drops=%llu malformed=%llu "
-		 "sink_failures=%llu", (unsigned long long)s->records,
-		 (unsigned long long)s->lost,
+		 "sink_failures=%llu sandbox_lookups=%llu",
+		 (unsigned long long)s->records, (unsigned long long)s->lost,
 		 (unsigned long long)s->malformed,
-		 (unsigned long long)s->sink_failures);
+		 (unsigned long long)s->sink_failures,
+		 (unsigned long long)s->sandbox_lookups);
 }
 
 static volatile sig_atomic_t last_signal;

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "emit.h"
 #include "log.h"
 #include "policy.h"
-#include "render.h"
 #include "replay.h"
 
 static const char rules_help[] =
@@ -64,36 +64,28 @@ out:
 
 /* ---------------------------------------------------------------- test */
 
+/* The replay's sandboxes, and the policy (dry run) that prints what it
+ * would do through the collector's emit step. */
 struct tester {
 	const struct ruleset *rs;
-	struct render render;
-	struct policy *policy;
-	uint64_t seq;		/* the replay's last, so alerts follow it */
-	uint64_t alerts, actions;
+	struct sandboxes *sandboxes;
+	struct emitter emit;
 };
 
-/* The policy's records: printed, then seen by the policy like any. */
-static void tester__emit(void *ctx, struct event *ev)
+/* A replayed record keeps its own text and number; what the policy makes
+ * of it is numbered after it. */
+static void tester__record(struct tester *t, const struct event *ev,
+			   const char *line, size_t len)
 {
-	struct tester *t = ctx;
-	const char *json;
-	size_t len;
-
-	ev->seq = ++t->seq;
-	if (render__event(&t->render, ev, &json, &len))
-		return;
-	fwrite(json, 1, len, stdout);
-	putchar('\n');
-	if (ev->kind == EVENT_ALERT)
-		t->alerts++;
-	else
-		t->actions++;
-	policy__record(t->policy, ev, json, len);
+	if (ev->seq > t->emit.seq)
+		t->emit.seq = ev->seq;
+	policy__record(t->emit.policy, ev, line, len);
+	emit__drain(&t->emit);
 }
 
 static int tester__replay(struct tester *t, FILE *in, const char *name)
 {
-	struct replay *r = replay__new(t->rs);
+	struct replay *r = replay__new(t->rs, t->sandboxes);
 	char *line = NULL, why[256];
 	size_t cap = 0, lineno = 0, records = 0, skipped = 0;
 	ssize_t len;
@@ -111,9 +103,7 @@ static int tester__replay(struct tester *t, FILE *in, const char *name)
 		switch (replay__parse(r, line, len, &ev, why, sizeof(why))) {
 		case 1:
 			records++;
-			if (ev.seq > t->seq)
-				t->seq = ev.seq;
-			policy__record(t->policy, &ev, line, len);
+			tester__record(t, &ev, line, len);
 			break;
 		case 0:
 			break;
@@ -125,14 +115,36 @@ static int tester__replay(struct tester *t, FILE *in, const char *name)
 	free(line);
 	replay__free(r);
 	log_info("%zu records replayed, %llu alerts, %llu actions, %zu lines "
-		 "skipped", records, (unsigned long long)t->alerts,
-		 (unsigned long long)t->actions, skipped);
+		 "skipped", records, (unsigned long long)t->emit.alerts,
+		 (unsigned long long)t->emit.actions, skipped);
 	return ferror(in) ? -EIO : 0;
+}
+
+static int tester__start(struct tester *t)
+{
+	struct policy_opts o = { .dry_run = true, .history = 0 };
+
+	t->sandboxes = sandboxes__new(NULL);
+	t->emit.sinks[0] = sink__jsonl("-");
+	if (!t->sandboxes || !t->emit.sinks[0] || emit__init(&t->emit))
+		return -ENOMEM;
+	t->emit.nr_sinks = 1;
+	o.sandboxes = t->sandboxes;
+	t->emit.policy = policy__new(t->rs, &o);
+	return t->emit.policy ? 0 : -ENOMEM;
+}
+
+/* The registry first: the policy hears every sandbox go. */
+static void tester__stop(struct tester *t)
+{
+	emit__flush(&t->emit);
+	sandboxes__free(t->sandboxes);
+	policy__free(t->emit.policy);
+	emit__fini(&t->emit);
 }
 
 static int rules__replay(const struct ruleset *rs, const char *path)
 {
-	struct policy_opts o = { .dry_run = true, .history = 0 };
 	struct tester t = { .rs = rs };
 	FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	int err;
@@ -141,16 +153,14 @@ static int rules__replay(const struct ruleset *rs, const char *path)
 		log__errno(errno, "cannot read %s", path);
 		return EXIT_FAILURE;
 	}
-	err = render__init(&t.render);
-	t.policy = err ? NULL : policy__new(rs, &o, tester__emit, &t);
-	err = t.policy ? tester__replay(&t, in, path) : -ENOMEM;
+	err = tester__start(&t);
+	if (!err)
+		err = tester__replay(&t, in, path);
 	if (err)
 		log__errno(err, "replaying %s", path);
-	policy__free(t.policy);
-	render__fini(&t.render);
+	tester__stop(&t);
 	if (in != stdin)
 		fclose(in);
-	fflush(stdout);
 	return err ? EXIT_FAILURE : 0;
 }
 

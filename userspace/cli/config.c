@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "history.h"
 #include "policy.h"
 #include "log.h"
 
@@ -210,7 +211,7 @@ static int set_evidence_max(struct config *c, const char *text,
 
 static int set_history(struct config *c, const char *text, const char *where)
 {
-	return config__set_uint(&c->history, text, 0, POLICY_HISTORY_MAX,
+	return config__set_uint(&c->history, text, 0, HISTORY_MAX,
 				where);
 }
 

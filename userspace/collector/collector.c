@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "clock.h"
@@ -14,7 +13,6 @@
 #include "loader.h"
 #include "log.h"
 #include "proctab.h"
-#include "render.h"
 #include "sandbox.h"
 
 #define PRUNE_EVERY_TICKS 10	/* sandbox registry pruning period */
@@ -27,45 +25,17 @@ struct collector {
 	struct ring_buffer *ring;
 	struct proctab *procs;
 	struct sandboxes *sandboxes;
-	struct render render;
+	struct emitter emit;
 	struct flows flows;
 	struct drops drops;
-	struct sink *sinks[COLLECTOR_MAX_SINKS];
-	int nr_sinks;
-	struct policy *policy;
+	struct policy *policy;		/* NULL without rules */
 	struct enforce *enforce;	/* NULL without rules */
 	const char *const *fileset_names;
-	uint64_t seq;
 	uint64_t malformed;
 	uint64_t tick_ns;	/* flow interval */
 	uint64_t next_tick_ns;
 	unsigned int ticks;
 };
-
-/* Numbers a finished record, renders it once and gives it to each sink. */
-static void collector__emit(struct collector *c, struct event *ev)
-{
-	const char *json;
-	size_t len;
-
-	ev->seq = ++c->seq;
-	if (render__event(&c->render, ev, &json, &len)) {
-		/* Rendering only fails on a bug; the seq gap shows it. */
-		log_error("record %llu could not be rendered",
-			  (unsigned long long)ev->seq);
-		return;
-	}
-	for (int i = 0; i < c->nr_sinks; i++)
-		c->sinks[i]->write(c->sinks[i], ev, json, len);
-	/* After the sinks: an alert follows the record it is about. */
-	if (c->policy)
-		policy__record(c->policy, ev, json, len);
-}
-
-static void collector__emit_policy(void *ctx, struct event *ev)
-{
-	collector__emit(ctx, ev);
-}
 
 /* Records without a process (flow, budget) name their sandbox like
  * every other record. */
@@ -73,7 +43,7 @@ static void collector__emit_in(struct collector *c, struct event *ev,
 			       uint64_t sandbox_cgid)
 {
 	ev->sandbox = sandboxes__get(c->sandboxes, sandbox_cgid);
-	collector__emit(c, ev);
+	emit__record(&c->emit, ev);
 }
 
 static void collector__emit_flow(void *ctx, struct event *ev)
@@ -91,7 +61,7 @@ static void collector__process(struct collector *c, struct event *ev)
 	if (ev->kind == EVENT_EXEC && ev->exec.ret == 0)
 		proctab__exec(c->procs, h, ev->exec.file.p, ev->exec.file.len);
 	ev->proc = proctab__get(c->procs, h);
-	collector__emit(c, ev);
+	emit__record(&c->emit, ev);
 	if (ev->kind == EVENT_FORK)
 		proctab__fork(c->procs, h, ev->child_pid);
 	else if (ev->kind == EVENT_EXIT)
@@ -122,29 +92,26 @@ static void collector__report_drops(struct collector *c, uint64_t now)
 	struct drops_user user = { .malformed = c->malformed };
 	struct event ev;
 
-	for (int i = 0; i < c->nr_sinks; i++)
-		user.sinks += c->sinks[i]->dropped;
+	for (int i = 0; i < c->emit.nr_sinks; i++)
+		user.sinks += c->emit.sinks[i]->dropped;
 	if (drops__collect(&c->drops, now, &user, &ev))
-		collector__emit(c, &ev);
+		emit__record(&c->emit, &ev);
 }
 
+/* The policy's timers act before the registry prunes: an action record
+ * goes out while its sandbox is still known. */
 static void collector__tick(struct collector *c, uint64_t now)
 {
 	flows__tick(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
-	render__sync_clock(&c->render);
-	if (c->policy)
+	render__sync_clock(&c->emit.render);
+	if (c->policy) {
 		policy__tick(c->policy, now);
+		emit__drain(&c->emit);
+	}
 	if (++c->ticks % PRUNE_EVERY_TICKS == 0)
 		sandboxes__prune(c->sandboxes);
 	c->next_tick_ns = now + c->tick_ns;
-}
-
-static void collector__flush(struct collector *c)
-{
-	for (int i = 0; i < c->nr_sinks; i++)
-		if (c->sinks[i]->flush)
-			c->sinks[i]->flush(c->sinks[i]);
 }
 
 int collector__poll(struct collector *c, int timeout_ms)
@@ -157,6 +124,8 @@ int collector__poll(struct collector *c, int timeout_ms)
 		wait_ms = 0;
 	if (wait_ms > timeout_ms)
 		wait_ms = timeout_ms;
+	/* What operators asked since the last poll. */
+	emit__drain(&c->emit);
 	if (c->enforce)
 		enforce__refresh(c->enforce);
 	n = ring_buffer__poll(c->ring, wait_ms < POLL_MS ? wait_ms : POLL_MS);
@@ -170,33 +139,27 @@ int collector__poll(struct collector *c, int timeout_ms)
 	now = clock__boot_ns();
 	if (now >= c->next_tick_ns)
 		collector__tick(c, now);
-	collector__flush(c);
+	emit__flush(&c->emit);
 	return n;
 }
 
-static const char *collector__sandbox_cgroup(void *ctx, uint64_t cgid)
-{
-	struct collector *c = ctx;
-
-	return sandboxes__get(c->sandboxes, cgid)->cgroup;
-}
-
-/* The kernel's enforcement maps follow the rules, and each sandbox gets
- * its profile's policy as soon as it is discovered. */
-static int collector__enforce(struct collector *c, const struct ruleset *rs)
+/* The policy and the kernel's enforcement maps follow the rules; both
+ * keep their state in the sandbox records and hear when one is gone. */
+static int collector__rules(struct collector *c, struct collector_opts *o)
 {
 	struct enforce_maps maps;
-	struct sandbox_hooks hooks = {
-		.added = enforce__place, .removed = enforce__forget,
-	};
 
+	o->policy.roots = o->roots;
+	o->policy.sandboxes = c->sandboxes;
+	c->policy = policy__new(o->rules, &o->policy);
+	if (!c->policy)
+		return -ENOMEM;
+	c->emit.policy = c->policy;
 	loader__enforce_maps(c->loader, &maps);
-	c->enforce = enforce__new(rs, &maps);
+	c->enforce = enforce__new(o->rules, &maps, c->sandboxes);
 	if (!c->enforce)
 		return -ENOMEM;
-	hooks.ctx = c->enforce;
-	sandboxes__set_hooks(c->sandboxes, &hooks);
-	c->fileset_names = rs->fileset_names;
+	c->fileset_names = o->rules->fileset_names;
 	return 0;
 }
 
@@ -210,9 +173,11 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	uint64_t now = clock__boot_ns();
 	int err;
 
-	c->procs = proctab__new(collector__sandbox_cgroup, c);
 	c->sandboxes = sandboxes__new(o->roots);
-	if (!c->procs || !c->sandboxes || render__init(&c->render))
+	if (!c->sandboxes)
+		return -ENOMEM;
+	c->procs = proctab__new(sandboxes__cgroup_of, c->sandboxes);
+	if (!c->procs)
 		return -ENOMEM;
 	err = loader__start(&c->loader, &lo);
 	if (err)
@@ -223,13 +188,8 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		log__errno(errno, "cannot open the ring buffer");
 		return -errno;
 	}
-	if (o->rules) {
-		o->policy.roots = o->roots;
-		c->policy = policy__new(o->rules, &o->policy,
-					collector__emit_policy, c);
-		if (!c->policy || collector__enforce(c, o->rules))
-			return -ENOMEM;
-	}
+	if (o->rules && (err = collector__rules(c, o)))
+		return err;
 	flows__init(&c->flows, c->loader, now);
 	c->tick_ns = (uint64_t)o->flow_interval_ms * 1000000;
 	c->next_tick_ns = now + c->tick_ns;
@@ -239,14 +199,19 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 int collector__start(struct collector **out, struct collector_opts *o)
 {
 	struct collector *c = calloc(1, sizeof(*c));
-	int err;
+	int err = -ENOMEM;
 
 	if (c) {
-		memcpy(c->sinks, o->sinks, sizeof(c->sinks));
-		c->nr_sinks = o->nr_sinks;
+		memcpy(c->emit.sinks, o->sinks, sizeof(c->emit.sinks));
+		c->emit.nr_sinks = o->nr_sinks;
+		err = emit__init(&c->emit);
 	}
-	err = c ? collector__init(c, o) : -ENOMEM;
+	if (!err)
+		err = collector__init(c, o);
 	if (err) {
+		if (!c)
+			for (int i = 0; i < o->nr_sinks; i++)
+				o->sinks[i]->close(o->sinks[i]);
 		collector__stop(c, NULL);
 		return err;
 	}
@@ -271,23 +236,27 @@ static void collector__drain(struct collector *c)
 	uint64_t now;
 
 	loader__detach(c->loader);
+	emit__drain(&c->emit);
 	ring_buffer__consume(c->ring);
 	now = clock__boot_ns();
 	flows__drain_all(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
-	collector__flush(c);
+	emit__flush(&c->emit);
 }
 
 static void collector__stats(struct collector *c, struct collector_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->records = c->seq;
+	s->records = c->emit.seq;
 	s->lost = c->loader ? drops__total(&c->drops) : 0;
 	s->malformed = c->malformed;
-	for (int i = 0; i < c->nr_sinks; i++)
-		s->sink_failures += c->sinks[i]->failed;
+	for (int i = 0; i < c->emit.nr_sinks; i++)
+		s->sink_failures += c->emit.sinks[i]->failed;
+	s->sandbox_lookups = c->sandboxes ? sandboxes__lookups(c->sandboxes) : 0;
 }
 
+/* The registry goes first: it tells the policy and enforcement that
+ * every sandbox is gone, so they free their slots while they exist. */
 void collector__stop(struct collector *c, struct collector_stats *stats)
 {
 	if (!c)
@@ -297,13 +266,11 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 	if (stats)
 		collector__stats(c, stats);
 	ring_buffer__free(c->ring);
+	sandboxes__free(c->sandboxes);
 	loader__stop(c->loader);
 	enforce__free(c->enforce);
-	for (int i = 0; i < c->nr_sinks; i++)
-		c->sinks[i]->close(c->sinks[i]);
+	emit__fini(&c->emit);
 	policy__free(c->policy);
-	render__fini(&c->render);
-	sandboxes__free(c->sandboxes);
 	proctab__free(c->procs);
 	free(c);
 }

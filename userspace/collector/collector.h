@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The collector: BPF programs loaded, the ring buffer read, each record
- * decoded, enriched with its sandbox and process, numbered and handed to
- * the sinks; flow and drop records made on a timer.
+ * decoded, enriched with its sandbox (one lookup) and process, and
+ * emitted (emit.h); flow and drop records made on a timer.
  */
 #ifndef VIGIL_COLLECTOR_H
 #define VIGIL_COLLECTOR_H
@@ -10,21 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emit.h"
 #include "policy.h"
 #include "roots.h"
-#include "sink.h"
-
-#define COLLECTOR_MAX_SINKS 4
 
 struct collector_opts {
 	const struct roots *roots;
 	uint64_t only_sandbox;		/* non-zero: watch this sandbox only */
 	unsigned int flow_interval_ms;	/* flow and drop reporting period */
 	size_t ringbuf_bytes;
-	struct sink *sinks[COLLECTOR_MAX_SINKS];	/* taken over */
+	struct sink *sinks[EMIT_MAX_SINKS];	/* taken over */
 	int nr_sinks;
 	/* Scores records and acts (NULL: records only); policy_opts.roots
-	 * is set to roots by the collector. */
+	 * and .sandboxes are set by the collector. */
 	const struct ruleset *rules;
 	struct policy_opts policy;
 };
@@ -34,6 +32,7 @@ struct collector_stats {
 	uint64_t lost;		/* everything drop records reported */
 	uint64_t malformed;	/* raw records that failed decoding */
 	uint64_t sink_failures;
+	uint64_t sandbox_lookups;	/* one per record from the kernel */
 };
 
 struct collector;

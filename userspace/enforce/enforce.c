@@ -43,24 +43,22 @@ static void enforce__set_policy(struct enforce *e, uint64_t cgid,
 			   "cgroup %llu", (unsigned long long)cgid);
 }
 
-void enforce__place(void *ctx, const struct sandbox *sb)
+void enforce__place(void *ctx, struct sandbox *sb)
 {
 	struct enforce *e = ctx;
-	const struct profile *p = NULL;
+	const struct profile *p = ruleset__profile_of(e->rs, sb);
 
-	if (sb->profile)
-		p = ruleset__profile(e->rs, sb->profile, sb->profile_len);
 	/* The default is key 0's already: no entry needed. */
-	if (p && p != e->rs->fallback)
+	if (p != e->rs->fallback)
 		enforce__set_policy(e, sb->cgid, p);
 }
 
-void enforce__forget(void *ctx, uint64_t cgid)
+void enforce__forget(void *ctx, struct sandbox *sb)
 {
 	struct enforce *e = ctx;
 
-	bpf_map_delete_elem(e->maps.policies, &cgid);
-	bpf_map_delete_elem(e->maps.spent, &cgid);
+	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
+	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
 }
 
 static void protected__put(struct enforce *e, const struct protect_entry *p)
@@ -250,9 +248,13 @@ static void enforce__report(const struct enforce *e)
 }
 
 struct enforce *enforce__new(const struct ruleset *rs,
-			     const struct enforce_maps *maps)
+			     const struct enforce_maps *maps,
+			     struct sandboxes *sandboxes)
 {
 	struct enforce *e = calloc(1, sizeof(*e));
+	struct sandbox_hooks hooks = {
+		.added = enforce__place, .removed = enforce__forget, .ctx = e,
+	};
 	uint64_t none = 0;
 
 	if (!e)
@@ -260,8 +262,8 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	e->rs = rs;
 	e->maps = *maps;
 	e->protect = enforce__protect(rs);
-	if (!e->protect) {
-		free(e);
+	if (!e->protect || sandboxes__listen(sandboxes, &hooks)) {
+		enforce__free(e);
 		return NULL;
 	}
 	enforce__sync_files(e);

@@ -18,17 +18,19 @@
 
 struct enforce;
 
-/* Resolves the file sets and fills the maps. NULL on -ENOMEM; map
- * errors are logged and leave that part unenforced. */
+/* Resolves the file sets and fills the maps, and places each sandbox of
+ * sandboxes under its profile's policy when it is discovered. NULL on
+ * -ENOMEM; map errors are logged and leave that part unenforced. */
 struct enforce *enforce__new(const struct ruleset *rs,
-			     const struct enforce_maps *maps);
+			     const struct enforce_maps *maps,
+			     struct sandboxes *sandboxes);
 void enforce__free(struct enforce *e);
 /* Picks up changes to the protected directories; cheap when there are
  * none, so call it on every poll. */
 void enforce__refresh(struct enforce *e);
 /* Places a sandbox under its profile's policy (sandbox_hooks.added). */
-void enforce__place(void *e, const struct sandbox *sb);
+void enforce__place(void *e, struct sandbox *sb);
 /* Forgets a sandbox that is gone (sandbox_hooks.removed). */
-void enforce__forget(void *e, uint64_t cgid);
+void enforce__forget(void *e, struct sandbox *sb);
 
 #endif /* VIGIL_ENFORCE_H */

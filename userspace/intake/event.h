@@ -138,7 +138,7 @@ struct event {
 	uint64_t seq;			/* set when the record is emitted */
 	uint64_t ktime_ns;		/* CLOCK_BOOTTIME */
 	const struct vigil_hdr *hdr;	/* process events only */
-	const struct sandbox *sandbox;	/* NULL for drop */
+	struct sandbox *sandbox;	/* NULL for drop */
 	const struct proc *proc;	/* process events only */
 	/* Names of the protected file sets by bit (ruleset's), or NULL. */
 	const char *const *fileset_names;

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <uthash.h>
 #include <yajl/yajl_tree.h>
 
 #include "flags.h"
@@ -15,16 +14,11 @@
 #include "ruleset.h"
 #include "syscalls.h"
 
-/* Sandboxes outlive a line: rules keep state per sandbox. */
-struct rsandbox {
-	struct sandbox sb;
-	UT_hash_handle hh;	/* by cgid */
-};
-
 struct replay {
 	const struct ruleset *rs;	/* names the file sets, or NULL */
 	yajl_val doc;		/* the current line's, strings point here */
-	struct rsandbox *sandboxes;
+	/* Sandboxes outlive a line: rules keep state per sandbox. */
+	struct sandboxes *sandboxes;
 	uint64_t next_cgid;	/* for records without a cgroup_id */
 	struct vigil_hdr hdr;
 	struct proc procs[PROC_MAX_DEPTH + 1];
@@ -32,30 +26,23 @@ struct replay {
 	size_t argv_cap;
 };
 
-struct replay *replay__new(const struct ruleset *rs)
+struct replay *replay__new(const struct ruleset *rs,
+			   struct sandboxes *sandboxes)
 {
 	struct replay *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
 	r->rs = rs;
+	r->sandboxes = sandboxes;
 	r->next_cgid = 1ull << 62;
 	return r;
 }
 
 void replay__free(struct replay *r)
 {
-	struct rsandbox *s, *tmp;
-
 	if (!r)
 		return;
-	HASH_ITER(hh, r->sandboxes, s, tmp) {
-		HASH_DEL(r->sandboxes, s);
-		free(s->sb.id);
-		free(s->sb.cgroup);
-		free(s->sb.profile);
-		free(s);
-	}
 	yajl_tree_free(r->doc);
 	free(r->argv);
 	free(r);
@@ -113,35 +100,25 @@ static uint64_t time__ns(const char *s)
 
 /* ---------------------------------------------------------------- parts */
 
-static const struct sandbox *sandbox__of(struct replay *r, yajl_val v)
+static struct sandbox *sandbox__of(struct replay *r, yajl_val v)
 {
-	const char *id = str(v, "id"), *profile = str(v, "profile");
-	uint64_t cgid = num(v, "cgroup_id");
-	struct rsandbox *s, *tmp;
+	const char *profile = str(v, "profile");
+	struct sandbox proto = {
+		.cgid = num(v, "cgroup_id"), .id = (char *)str(v, "id"),
+		.cgroup = (char *)str(v, "cgroup"), .profile = (char *)profile,
+		.profile_len = profile ? strlen(profile) : 0,
+	};
+	struct sandbox *sb;
 
-	if (!id)
+	if (!proto.id)
 		return NULL;
-	if (!cgid) {	/* hand-written records: the id names the sandbox */
-		HASH_ITER(hh, r->sandboxes, s, tmp)
-			if (!strcmp(s->sb.id, id))
-				return &s->sb;
-		cgid = r->next_cgid++;
+	if (!proto.cgid) {	/* hand-written records: the id names it */
+		sb = sandboxes__find_id(r->sandboxes, proto.id);
+		if (sb)
+			return sb;
+		proto.cgid = r->next_cgid++;
 	}
-	HASH_FIND(hh, r->sandboxes, &cgid, sizeof(cgid), s);
-	if (s)
-		return &s->sb;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->sb.cgid = cgid;
-	s->sb.id = strdup(id);
-	s->sb.cgroup = strdup(str(v, "cgroup") ? str(v, "cgroup") : "");
-	if (profile) {
-		s->sb.profile = strdup(profile);
-		s->sb.profile_len = strlen(profile);
-	}
-	HASH_ADD(hh, r->sandboxes, sb.cgid, sizeof(s->sb.cgid), s);
-	return &s->sb;
+	return sandboxes__add(r->sandboxes, &proto);
 }
 
 static void proc__fill(struct proc *p, uint32_t pid, const char *exe)

@@ -10,13 +10,15 @@
 #include <stddef.h>
 
 #include "event.h"
+#include "sandbox.h"
 
 struct replay;
 struct ruleset;
 
-/* rs (NULL for none) names the file sets records list; it must outlive
- * the replay. */
-struct replay *replay__new(const struct ruleset *rs);
+/* rs (NULL for none) names the file sets records list; sandboxes is
+ * where the records' sandboxes are kept. Both must outlive the replay. */
+struct replay *replay__new(const struct ruleset *rs,
+			   struct sandboxes *sandboxes);
 void replay__free(struct replay *r);	/* NULL-safe */
 
 /* Parses one line into ev, valid until the next call. Returns 1 for a

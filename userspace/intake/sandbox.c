@@ -21,9 +21,11 @@ struct entry {
 };
 
 struct sandboxes {
-	const struct roots *roots;
+	const struct roots *roots;	/* NULL: nothing to discover */
 	struct entry *by_cgid;
-	struct sandbox_hooks hooks;
+	struct sandbox_hooks hooks[SANDBOX_MAX_HOOKS];
+	int nr_hooks;
+	uint64_t lookups;
 };
 
 struct sandboxes *sandboxes__new(const struct roots *roots)
@@ -35,9 +37,27 @@ struct sandboxes *sandboxes__new(const struct roots *roots)
 	return s;
 }
 
-void sandboxes__set_hooks(struct sandboxes *s, const struct sandbox_hooks *h)
+int sandboxes__listen(struct sandboxes *s, const struct sandbox_hooks *h)
 {
-	s->hooks = *h;
+	if (s->nr_hooks == SANDBOX_MAX_HOOKS)
+		return -ENOSPC;
+	s->hooks[s->nr_hooks++] = *h;
+	return 0;
+}
+
+static void sandboxes__tell_added(struct sandboxes *s, struct sandbox *sb)
+{
+	for (int i = 0; i < s->nr_hooks; i++)
+		if (s->hooks[i].added)
+			s->hooks[i].added(s->hooks[i].ctx, sb);
+}
+
+/* In reverse: a stage may read the slots of the stages below it. */
+static void sandboxes__tell_removed(struct sandboxes *s, struct sandbox *sb)
+{
+	for (int i = s->nr_hooks - 1; i >= 0; i--)
+		if (s->hooks[i].removed)
+			s->hooks[i].removed(s->hooks[i].ctx, sb);
 }
 
 static void entry__free(struct entry *e)
@@ -61,6 +81,7 @@ void sandboxes__free(struct sandboxes *s)
 		return;
 	HASH_ITER(hh, s->by_cgid, e, tmp) {
 		HASH_DEL(s->by_cgid, e);
+		sandboxes__tell_removed(s, &e->sb);
 		entry__free(e);
 	}
 	free(s);
@@ -109,7 +130,7 @@ static void sandbox__add_label(struct sandbox *sb, const char *dir,
 	l->value_len = len;
 }
 
-int sandbox__read_labels(struct sandbox *sb, const char *dir)
+static int sandbox__read_labels(struct sandbox *sb, const char *dir)
 {
 	char names[XATTR_LIST_MAX];
 	ssize_t n = listxattr(dir, names, sizeof(names));
@@ -127,7 +148,7 @@ int sandbox__read_labels(struct sandbox *sb, const char *dir)
 }
 
 /* Looks for the child directory of root whose inode is cgid. */
-static int sandboxes__find(const struct root *root, uint64_t cgid,
+static int root__find(const struct root *root, uint64_t cgid,
 			   char name[NAME_MAX + 1])
 {
 	DIR *d = opendir(root->path);
@@ -151,10 +172,10 @@ static void sandboxes__discover(struct sandboxes *s, struct entry *e)
 {
 	char name[NAME_MAX + 1], path[PATH_MAX];
 
-	for (int i = 0; i < s->roots->nr; i++) {
+	for (int i = 0; s->roots && i < s->roots->nr; i++) {
 		const struct root *root = &s->roots->root[i];
 
-		if (!sandboxes__find(root, e->sb.cgid, name))
+		if (!root__find(root, e->sb.cgid, name))
 			continue;
 		e->sb.id = strdup(name);
 		snprintf(path, sizeof(path), "%s/%s",
@@ -172,27 +193,126 @@ static void sandboxes__discover(struct sandboxes *s, struct entry *e)
 		  (unsigned long long)e->sb.cgid);
 }
 
-const struct sandbox *sandboxes__get(struct sandboxes *s, uint64_t cgid)
+static struct entry *sandboxes__insert(struct sandboxes *s, struct entry *e)
 {
-	static const struct sandbox oom = { .id = "", .cgroup = "" };
+	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(e->sb.cgid), e);
+	sandboxes__tell_added(s, &e->sb);
+	return e;
+}
+
+struct sandbox *sandboxes__find(struct sandboxes *s, uint64_t cgid)
+{
 	struct entry *e;
 
 	HASH_FIND(hh, s->by_cgid, &cgid, sizeof(cgid), e);
-	if (e)
-		return &e->sb;
+	return e ? &e->sb : NULL;
+}
+
+static struct sandbox *sandboxes__lookup(struct sandboxes *s, uint64_t cgid)
+{
+	struct sandbox *sb = sandboxes__find(s, cgid);
+	struct entry *e;
+
+	if (sb)
+		return sb;
 	e = calloc(1, sizeof(*e));
 	if (!e)
-		return &oom;
+		return NULL;
 	e->sb.cgid = cgid;
 	sandboxes__discover(s, e);
 	if (!e->sb.id || !e->sb.cgroup) {
 		entry__free(e);
-		return &oom;
+		return NULL;
 	}
-	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(cgid), e);
-	if (s->hooks.added)
-		s->hooks.added(s->hooks.ctx, &e->sb);
-	return &e->sb;
+	return &sandboxes__insert(s, e)->sb;
+}
+
+struct sandbox *sandboxes__get(struct sandboxes *s, uint64_t cgid)
+{
+	s->lookups++;
+	return sandboxes__lookup(s, cgid);
+}
+
+const char *sandboxes__cgroup_of(void *ctx, uint64_t cgid)
+{
+	struct sandbox *sb = sandboxes__lookup(ctx, cgid);
+
+	return sb ? sb->cgroup : "";
+}
+
+uint64_t sandboxes__lookups(const struct sandboxes *s)
+{
+	return s->lookups;
+}
+
+struct sandbox *sandboxes__find_id(struct sandboxes *s, const char *id)
+{
+	struct entry *e, *tmp;
+
+	HASH_ITER(hh, s->by_cgid, e, tmp)
+		if (!strcmp(e->sb.id, id))
+			return &e->sb;
+	return NULL;
+}
+
+static int sandbox__copy_labels(struct sandbox *dst, const struct sandbox *src)
+{
+	dst->labels = calloc(src->nr_labels, sizeof(*dst->labels));
+	if (src->nr_labels && !dst->labels)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->nr_labels; i++) {
+		struct label *l = &dst->labels[dst->nr_labels++];
+
+		l->key = strdup(src->labels[i].key);
+		l->value = malloc(src->labels[i].value_len + 1);
+		if (!l->key || !l->value)
+			return -ENOMEM;
+		memcpy(l->value, src->labels[i].value, src->labels[i].value_len);
+		l->value[src->labels[i].value_len] = '\0';
+		l->value_len = src->labels[i].value_len;
+	}
+	return 0;
+}
+
+static int sandbox__copy(struct sandbox *dst, const struct sandbox *src)
+{
+	dst->cgid = src->cgid;
+	dst->id = strdup(src->id);
+	dst->cgroup = strdup(src->cgroup ? src->cgroup : "");
+	if (src->profile) {
+		dst->profile = strndup(src->profile, src->profile_len);
+		dst->profile_len = src->profile_len;
+	}
+	if (!dst->id || !dst->cgroup || (src->profile && !dst->profile))
+		return -ENOMEM;
+	return sandbox__copy_labels(dst, src);
+}
+
+struct sandbox *sandboxes__add(struct sandboxes *s,
+			       const struct sandbox *proto)
+{
+	struct sandbox *sb = sandboxes__find(s, proto->cgid);
+	struct entry *e;
+
+	if (sb)
+		return sb;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	if (sandbox__copy(&e->sb, proto)) {
+		entry__free(e);
+		return NULL;
+	}
+	return &sandboxes__insert(s, e)->sb;
+}
+
+void sandboxes__each(struct sandboxes *s,
+		     void (*fn)(void *arg, struct sandbox *sb), void *arg)
+{
+	struct entry *e, *tmp;
+
+	HASH_ITER(hh, s->by_cgid, e, tmp)
+		fn(arg, &e->sb);
 }
 
 void sandboxes__prune(struct sandboxes *s)
@@ -209,8 +329,7 @@ void sandboxes__prune(struct sandboxes *s)
 		if (e->gone++ == 0)
 			continue;
 		HASH_DEL(s->by_cgid, e);
-		if (s->hooks.removed)
-			s->hooks.removed(s->hooks.ctx, e->sb.cgid);
+		sandboxes__tell_removed(s, &e->sb);
 		entry__free(e);
 	}
 }

@@ -14,11 +14,11 @@
 
 #define STATUS_PIDS 4096	/* processes counted per sandbox at most */
 
-static const char *run__name(enum sb_run run)
+static const char *run__name(const struct sandbox *sb)
 {
-	switch (run) {
-	case SB_FROZEN: return "frozen";
-	case SB_KILLED: return "killed";
+	switch (sb->act ? sb->act->run : RUN_RUNNING) {
+	case RUN_FROZEN: return "frozen";
+	case RUN_KILLED: return "killed";
 	default: return "running";
 	}
 }
@@ -32,71 +32,80 @@ static void status__taints(struct policy *p, struct json *j, uint64_t bits)
 	json__arr_end(j);
 }
 
-static void status__one(struct policy *p, struct json *j, struct psb *sb,
-			uint64_t now)
+struct status {
+	struct policy *p;
+	struct json *j;
+	uint64_t now;
+};
+
+static void status__one(void *ctx, struct sandbox *sb)
 {
-	const struct sb_state *s = engine__sandbox(p->engine, sb->sandbox.cgid);
+	const struct status *st = ctx;
+	const struct sandbox_risk *r = sb->risk;
+	struct policy *p = st->p;
+	struct json *j = st->j;
 	static pid_t pids[STATUS_PIDS];
 	char dir[PATH_MAX];
 	int procs = -1;
 
-	if (p->o.roots && !killswitch__sandbox_dir(p->o.roots, sb->sandbox.cgroup, dir))
+	if (p->o.roots && !killswitch__sandbox_dir(p->o.roots, sb->cgroup, dir))
 		procs = killswitch__pids(dir, pids, STATUS_PIDS);
 	json__obj_begin(j, NULL);
-	json__str(j, "id", sb->sandbox.id);
-	json__str(j, "cgroup", sb->sandbox.cgroup);
-	json__str(j, "profile", policy__profile_name(p, sb));
-	json__double(j, "risk", s ? engine__risk(s, now) : 0);
-	json__str(j, "level", level__name(s ? s->level : LEVEL_NONE));
-	json__str(j, "state", run__name(sb->run));
+	json__str(j, "id", sb->id);
+	json__str(j, "cgroup", sb->cgroup);
+	json__str(j, "profile", ruleset__profile_of(p->rs, sb)->name);
+	json__double(j, "risk", engine__risk(sb, st->now));
+	json__str(j, "level", level__name(r ? r->level : LEVEL_NONE));
+	json__str(j, "state", run__name(sb));
 	if (procs >= 0)
 		json__int(j, "procs", procs);
 	else
 		json__null(j, "procs");
-	json__uint(j, "alerts", s ? s->alerts : 0);
-	status__taints(p, j, s ? s->taints : 0);
+	json__uint(j, "alerts", r ? r->alerts : 0);
+	status__taints(p, j, r ? r->taints : 0);
 	json__obj_end(j);
 }
 
 static int policy__status(void *ctx, struct json *j)
 {
-	struct policy *p = ctx;
-	uint64_t now = clock__boot_ns();
-	struct psb *sb, *tmp;
+	struct status st = { .p = ctx, .j = j, .now = clock__boot_ns() };
 
 	json__arr_begin(j, "sandboxes");
-	HASH_ITER(hh, p->sandboxes, sb, tmp)
-		status__one(p, j, sb, now);
+	sandboxes__each(st.p->o.sandboxes, status__one, &st);
 	json__arr_end(j);
 	return 0;
 }
 
 /* A sandbox by id: one vigil has seen, or a directory under a root that
  * has had no record yet. */
-static struct psb *sandbox__lookup(struct policy *p, const char *id)
+static struct sandbox *sandbox__lookup(struct policy *p, const char *id)
 {
-	struct psb *sb = policy__find_id(p, id);
-	struct sandbox s = { .id = (char *)id };
+	struct sandbox *sb = sandboxes__find_id(p->o.sandboxes, id);
 	char rel[PATH_MAX], dir[PATH_MAX];
+	uint64_t cgid;
 
 	for (int i = 0; !sb && p->o.roots && i < p->o.roots->nr; i++) {
 		snprintf(rel, sizeof(rel), "%s/%s", p->o.roots->root[i].rel, id);
 		if (killswitch__sandbox_dir(p->o.roots, rel, dir))
 			continue;
-		s.cgroup = rel;
-		s.cgid = cgroup__id(dir);
-		if (s.cgid)
-			sb = policy__sandbox(p, &s);
+		cgid = cgroup__id(dir);
+		if (cgid)
+			sb = sandboxes__get(p->o.sandboxes, cgid);
 	}
 	return sb;
+}
+
+static enum run_state run__wanted(enum act_level level)
+{
+	return level == LEVEL_KILL ? RUN_KILLED :
+	       level == LEVEL_FREEZE ? RUN_FROZEN : RUN_RUNNING;
 }
 
 static int policy__operate(void *ctx, const char *cmd, const char *id,
 			   struct json *j, char *err, size_t errlen)
 {
 	struct policy *p = ctx;
-	struct psb *sb = sandbox__lookup(p, id);
-	const struct sb_state *s;
+	struct sandbox *sb = sandbox__lookup(p, id);
 	struct act_req req = { .reason = "operator", .threshold = -1,
 			       .since_ns = clock__boot_ns() };
 
@@ -105,36 +114,33 @@ static int policy__operate(void *ctx, const char *cmd, const char *id,
 			 id);
 		return -ENOENT;
 	}
-	s = engine__sandbox(p->engine, sb->sandbox.cgid);
-	req.risk = s ? engine__risk(s, req.since_ns) : 0;
+	req.risk = engine__risk(sb, req.since_ns);
 	req.level = !strcmp(cmd, "kill") ? LEVEL_KILL :
 		    !strcmp(cmd, "freeze") ? LEVEL_FREEZE : LEVEL_NONE;
-	if (sb->run == SB_KILLED) {
+	if (sb->act && sb->act->run == RUN_KILLED) {
 		snprintf(err, errlen, "sandbox '%s' was killed", id);
 		return -ESRCH;
 	}
-	policy__act(p, sb, &req);
-	if (sb->run != (req.level == LEVEL_KILL ? SB_KILLED :
-			req.level == LEVEL_FREEZE ? SB_FROZEN : SB_RUNNING)) {
+	respond__act(p, sb, &req);
+	if (!sb->act || sb->act->run != run__wanted(req.level)) {
 		snprintf(err, errlen, "%s of '%s' failed (the action record "
 			 "says why)", cmd, id);
 		return -EIO;
 	}
 	json__str(j, "sandbox", id);
-	json__str(j, "state", run__name(sb->run));
+	json__str(j, "state", run__name(sb));
 	return 0;
 }
 
 int policy__kill(struct policy *p, uint64_t cgid)
 {
-	struct psb *sb;
+	struct sandbox *sb = sandboxes__find(p->o.sandboxes, cgid);
 	struct act_req req = { .level = LEVEL_KILL, .reason = "operator",
 			       .threshold = -1, .since_ns = clock__boot_ns() };
 
-	HASH_FIND(hh, p->sandboxes, &cgid, sizeof(cgid), sb);
 	if (!sb)
 		return -ENOENT;
-	policy__act(p, sb, &req);
+	respond__act(p, sb, &req);
 	return 0;
 }
 

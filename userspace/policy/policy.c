@@ -3,146 +3,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "clock.h"
-#include "killswitch.h"
 #include "log.h"
 #include "netname.h"
 #include "policy_int.h"
 
-#define PRUNE_NS (10ull * 1000000000)	/* look for removed sandboxes */
 #define KILL_TRIES 10			/* ticks a kill is retried */
 
 /* ---------------------------------------------------------------- sandboxes */
 
-static int sandbox__copy(struct sandbox *dst, const struct sandbox *src)
+struct sandbox_act *policy__slot(struct policy *p, struct sandbox *sb)
 {
-	*dst = (struct sandbox){ .cgid = src->cgid };
-	dst->id = strdup(src->id);
-	dst->cgroup = strdup(src->cgroup);
-	if (src->profile) {
-		dst->profile = strndup(src->profile, src->profile_len);
-		dst->profile_len = src->profile_len;
-	}
-	return dst->id && dst->cgroup && (!src->profile || dst->profile)
-		       ? 0 : -ENOMEM;
+	if (!sb->act)
+		sb->act = calloc(1, sizeof(*sb->act));
+	return sb->act;
 }
 
-static void history__free(struct history *h, size_t cap)
+/* The sandbox is gone (sandbox_hooks.removed): its slots go with it. */
+static void policy__forget(void *ctx, struct sandbox *sb)
 {
-	for (size_t i = 0; h->text && i < cap; i++)
-		free(h->text[i]);
-	free(h->text);
-	free(h->len);
-	free(h->cap);
-}
+	struct policy *p = ctx;
 
-static void psb__free(struct policy *p, struct psb *sb)
-{
-	history__free(&sb->hist, p->o.history);
-	free(sb->sandbox.id);
-	free(sb->sandbox.cgroup);
-	free(sb->sandbox.profile);
-	free(sb);
-}
-
-struct psb *policy__sandbox(struct policy *p, const struct sandbox *s)
-{
-	struct psb *sb;
-
-	HASH_FIND(hh, p->sandboxes, &s->cgid, sizeof(s->cgid), sb);
-	if (sb)
-		return sb;
-	sb = calloc(1, sizeof(*sb));
-	if (!sb)
-		return NULL;
-	if (sandbox__copy(&sb->sandbox, s)) {
-		psb__free(p, sb);
-		return NULL;
-	}
-	HASH_ADD(hh, p->sandboxes, sandbox.cgid, sizeof(sb->sandbox.cgid), sb);
-	return sb;
-}
-
-struct psb *policy__find_id(struct policy *p, const char *id)
-{
-	struct psb *sb, *tmp;
-
-	HASH_ITER(hh, p->sandboxes, sb, tmp)
-		if (!strcmp(sb->sandbox.id, id))
-			return sb;
-	return NULL;
-}
-
-const char *policy__profile_name(struct policy *p, const struct psb *sb)
-{
-	const struct sb_state *s = engine__sandbox(p->engine, sb->sandbox.cgid);
-
-	return s ? s->profile->name : p->rs->fallback->name;
-}
-
-/* ---------------------------------------------------------------- history */
-
-static void history__add(struct history *h, unsigned int cap,
-			 const char *json, size_t len)
-{
-	size_t i;
-
-	if (!cap)
-		return;
-	if (!h->text) {
-		h->text = calloc(cap, sizeof(*h->text));
-		h->len = calloc(cap, sizeof(*h->len));
-		h->cap = calloc(cap, sizeof(*h->cap));
-		if (!h->text || !h->len || !h->cap)
-			return;
-	}
-	i = (h->head + h->n) % cap;
-	if (h->n == cap)
-		h->head = (h->head + 1) % cap;
-	else
-		h->n++;
-	/* Slots are reused: after warm-up nothing is allocated per record. */
-	if (h->cap[i] < len) {
-		char *t = realloc(h->text[i], len);
-
-		if (!t) {
-			h->len[i] = 0;
-			return;
-		}
-		h->text[i] = t;
-		h->cap[i] = len;
-	}
-	memcpy(h->text[i], json, len);
-	h->len[i] = len;
-}
-
-size_t history__list(const struct history *h, unsigned int cap,
-		     const char **text, size_t *len)
-{
-	size_t n = 0, bytes = 0, first = 0;
-
-	if (!h->text)
-		return 0;
-	/* The newest records that fit the byte budget, oldest first. */
-	while (first < h->n) {
-		size_t i = (h->head + h->n - 1 - first) % cap;
-
-		if (bytes + h->len[i] > POLICY_HISTORY_BYTES)
-			break;
-		bytes += h->len[i];
-		first++;
-	}
-	for (size_t k = h->n - first; k < h->n && n < POLICY_HISTORY_MAX; k++) {
-		size_t i = (h->head + k) % cap;
-
-		if (!h->len[i])
-			continue;
-		text[n] = h->text[i];
-		len[n++] = h->len[i];
-	}
-	return n;
+	if (sb->act)
+		history__free(&sb->act->hist, p->o.history);
+	free(sb->act);
+	sb->act = NULL;
+	engine__forget(p->engine, sb);
 }
 
 /* ---------------------------------------------------------------- alerts */
@@ -187,48 +74,45 @@ static void summary__of(const struct event *ev, char *buf, size_t len)
 	}
 }
 
-static void policy__alert(void *ctx, const struct event *ev,
-			  const struct match *m, const struct sb_state *s)
+static void policy__alert(struct policy *p, const struct event *ev,
+			  const struct match *m)
 {
-	struct policy *p = ctx;
-	char what[512], message[1024];
-	struct event a = {
+	struct emitq_entry *q = emitq__push(&p->queue);
+	char what[512];
+
+	if (!q) {
+		log_error("sandbox %s: out of memory; alert %s lost",
+			  ev->sandbox->id, m->rule->id);
+		return;
+	}
+	summary__of(ev, what, sizeof(what));
+	snprintf(q->text, sizeof(q->text), "%s: %s", m->rule->id, what);
+	q->ev = (struct event){
 		.kind = EVENT_ALERT, .ktime_ns = clock__boot_ns(),
 		.hdr = ev->hdr, .sandbox = ev->sandbox, .proc = ev->proc,
 	};
-
-	summary__of(ev, what, sizeof(what));
-	snprintf(message, sizeof(message), "%s: %s", m->rule->id, what);
-	a.alert = (struct ev_alert){
+	q->ev.alert = (struct ev_alert){
 		.rule = m->rule->id, .description = m->rule->description,
 		.severity = severity__name(m->rule->severity),
 		.tags = m->rule->tags, .nr_tags = m->rule->nr_tags,
 		.score = m->score, .risk = m->risk,
-		.profile = s->profile->name, .trigger_seq = ev->seq,
-		.trigger_type = event__type_name(ev->kind), .message = message,
+		.profile = ev->sandbox->agent->name, .trigger_seq = ev->seq,
+		.trigger_type = event__type_name(ev->kind), .message = q->text,
 	};
-	p->emit(p->ctx, &a);
 }
 
-static void policy__on_act(void *ctx, const struct event *ev,
-			   enum act_level level, const struct rule *rule,
-			   const struct sb_state *s)
+static void policy__decide(struct policy *p, const struct event *ev,
+			   const struct decision *d)
 {
-	struct policy *p = ctx;
-	struct psb *sb = policy__sandbox(p, ev->sandbox);
+	struct sandbox *sb = ev->sandbox;
 	struct act_req req = {
-		.level = level, .rule = rule, .risk = s->risk,
-		.reason = rule ? "rule" : "threshold",
-		.threshold = rule ? -1 : s->profile->threshold[level],
+		.level = d->act, .rule = d->act_rule, .risk = sb->risk->risk,
+		.reason = d->act_rule ? "rule" : "threshold",
+		.threshold = d->act_rule ? -1 : sb->agent->threshold[d->act],
 		.trigger = ev, .since_ns = ev->ktime_ns,
 	};
 
-	if (!sb) {
-		log_error("sandbox %s: out of memory; %s not done",
-			  ev->sandbox->id, level__name(level));
-		return;
-	}
-	policy__act(p, sb, &req);
+	respond__act(p, sb, &req);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -236,36 +120,53 @@ static void policy__on_act(void *ctx, const struct event *ev,
 void policy__record(struct policy *p, const struct event *ev,
 		    const char *json, size_t len)
 {
-	struct psb *sb;
+	const struct decision *d;
 
 	if (!ev->sandbox)
 		return;
-	if (ev->kind == EVENT_ACTION && ev->action.evidence_file)
-		policy__keep_evidence(p, ev, json, len);
-	sb = policy__sandbox(p, ev->sandbox);
-	if (sb && ev->kind != EVENT_ACTION)
-		history__add(&sb->hist, p->o.history, json, len);
-	engine__event(p->engine, ev);
+	if (ev->kind != EVENT_ACTION && policy__slot(p, ev->sandbox))
+		history__add(&ev->sandbox->act->hist, p->o.history, json, len);
+	d = engine__event(p->engine, ev);
+	for (size_t i = 0; i < d->nr_matches; i++)
+		policy__alert(p, ev, &d->matches[i]);
+	if (d->act != LEVEL_NONE)
+		policy__decide(p, ev, d);
+}
+
+/* An action with evidence carries the history as it is when it goes
+ * out, the alerts emitted before it included. */
+struct event *policy__next(struct policy *p)
+{
+	struct emitq_entry *q = emitq__pop(&p->queue);
+	struct ev_action *a;
+
+	if (!q)
+		return NULL;
+	a = &q->ev.action;
+	if (q->history && q->ev.sandbox->act) {
+		a->nr_history = history__list(&q->ev.sandbox->act->hist,
+					      p->o.history, p->history,
+					      p->history_len);
+		a->history = p->history;
+		a->history_len = p->history_len;
+	}
+	return &q->ev;
 }
 
 struct policy *policy__new(const struct ruleset *rs,
-			   const struct policy_opts *o, policy_emit_fn emit,
-			   void *ctx)
+			   const struct policy_opts *o)
 {
-	struct engine_hooks hooks = { .alert = policy__alert,
-				      .act = policy__on_act };
+	struct sandbox_hooks hooks = { .removed = policy__forget };
 	struct policy *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
-	hooks.ctx = p;
 	p->rs = rs;
 	p->o = *o;
-	p->emit = emit;
-	p->ctx = ctx;
-	p->engine = engine__new(rs, &hooks);
-	if (!p->engine) {
-		free(p);
+	p->engine = engine__new(rs);
+	hooks.ctx = p;
+	if (!p->engine || sandboxes__listen(o->sandboxes, &hooks)) {
+		policy__free(p);
 		return NULL;
 	}
 	return p;
@@ -273,78 +174,58 @@ struct policy *policy__new(const struct ruleset *rs,
 
 void policy__free(struct policy *p)
 {
-	struct psb *sb, *tmp;
-
 	if (!p)
 		return;
-	HASH_ITER(hh, p->sandboxes, sb, tmp) {
-		HASH_DEL(p->sandboxes, sb);
-		psb__free(p, sb);
-	}
+	emitq__clear(&p->queue);
 	engine__free(p->engine);
 	free(p);
 }
 
 bool policy__verdict(struct policy *p, uint64_t cgid, struct verdict *v)
 {
-	struct psb *sb;
+	struct sandbox *sb = sandboxes__find(p->o.sandboxes, cgid);
 
-	HASH_FIND(hh, p->sandboxes, &cgid, sizeof(cgid), sb);
-	if (!sb || sb->verdict.level == LEVEL_NONE)
+	if (!sb || !sb->act || sb->act->verdict.level == LEVEL_NONE)
 		return false;
-	*v = sb->verdict;
+	*v = sb->act->verdict;
 	return true;
 }
 
 /* ---------------------------------------------------------------- timers */
 
-static void policy__timeouts(struct policy *p, struct psb *sb, uint64_t now)
+struct tick {
+	struct policy *p;
+	uint64_t now;
+};
+
+static void policy__timeouts(void *ctx, struct sandbox *sb)
 {
-	const struct sb_state *s = engine__sandbox(p->engine, sb->sandbox.cgid);
-	uint64_t limit = s ? s->profile->freeze_timeout_ns : 0;
+	const struct tick *t = ctx;
+	struct policy *p = t->p;
+	struct sandbox_act *a = sb->act;
+	uint64_t now = t->now;
+	uint64_t limit = sb->agent ? sb->agent->freeze_timeout_ns : 0;
 	struct act_req req = { .level = LEVEL_KILL, .threshold = -1,
 			       .since_ns = now };
 
-	if (sb->kill_tries > 0 && sb->kill_tries < KILL_TRIES) {
-		req.reason = sb->verdict.reason;
-		req.since_ns = sb->trigger_ns;
-		req.risk = s ? s->risk : 0;
-		policy__act(p, sb, &req);
-	} else if (sb->run == SB_FROZEN && limit &&
-		   now - sb->frozen_ns >= limit) {
+	if (!a)
+		return;
+	if (a->kill_tries > 0 && a->kill_tries < KILL_TRIES) {
+		req.reason = a->verdict.reason;
+		req.since_ns = a->trigger_ns;
+		req.risk = sb->risk ? sb->risk->risk : 0;
+		respond__act(p, sb, &req);
+	} else if (a->run == RUN_FROZEN && limit &&
+		   now - a->frozen_ns >= limit) {
 		req.reason = "freeze-timeout";
-		req.risk = s ? engine__risk(s, now) : 0;
-		policy__act(p, sb, &req);
+		req.risk = engine__risk(sb, now);
+		respond__act(p, sb, &req);
 	}
-}
-
-/* A sandbox whose directory is gone has nothing more to say. */
-static bool psb__gone(struct policy *p, const struct psb *sb)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (!p->o.roots)
-		return false;
-	snprintf(path, sizeof(path), "%s%s", p->o.roots->mount,
-		 sb->sandbox.cgroup);
-	return stat(path, &st) && errno == ENOENT;
 }
 
 void policy__tick(struct policy *p, uint64_t now)
 {
-	bool prune = now - p->last_prune_ns >= PRUNE_NS;
-	struct psb *sb, *tmp;
+	struct tick t = { p, now };
 
-	if (prune)
-		p->last_prune_ns = now;
-	HASH_ITER(hh, p->sandboxes, sb, tmp) {
-		if (prune && psb__gone(p, sb)) {
-			engine__forget(p->engine, sb->sandbox.cgid);
-			HASH_DEL(p->sandboxes, sb);
-			psb__free(p, sb);
-			continue;
-		}
-		policy__timeouts(p, sb, now);
-	}
+	sandboxes__each(p->o.sandboxes, policy__timeouts, &t);
 }

@@ -3,8 +3,9 @@
  * The policy: the rule engine's decisions turned into records and acts.
  * Each record the collector emits passes here; matches become alert
  * records, crossed thresholds and acting rules become action records,
- * and the act itself (freeze with evidence, kill with its latency)
- * happens on the sandbox's cgroup, only ever below a configured root.
+ * queued for the collector to emit after the record. The act itself
+ * (freeze with evidence, kill with its latency) happens on the sandbox's
+ * cgroup, only ever below a configured root.
  * Operators reach the same acts through the control socket.
  */
 #ifndef VIGIL_POLICY_H
@@ -17,43 +18,42 @@
 #include "event.h"
 #include "roots.h"
 #include "ruleset.h"
+#include "sandbox.h"
 
 #define POLICY_HISTORY      32		/* records kept per sandbox */
-#define POLICY_HISTORY_MAX  1024
-/* The history an action record carries at most: records are whole, and
- * Kafka brokers refuse messages over 1 MB by default. */
-#define POLICY_HISTORY_BYTES (256 << 10)
 #define POLICY_EVIDENCE_DIR "/var/lib/vigil/evidence"
 #define POLICY_EVIDENCE_MAX 256		/* files kept there */
 #define POLICY_KILL_MS      1000	/* wait for an empty cgroup */
 
 struct policy_opts {
 	const struct roots *roots;	/* NULL with dry_run */
+	/* The sandboxes acted on: the policy keeps its state in their
+	 * records' slots and hears when they are gone. */
+	struct sandboxes *sandboxes;
 	bool dry_run;			/* decide and report, never act */
 	const char *evidence_dir;	/* NULL: evidence only in records */
-	unsigned int evidence_max;
 	unsigned int history;
 	unsigned int kill_ms;
 };
 
-/* Hands a record the policy made (alert, action) to the collector, which
- * numbers it, renders it, gives it to the sinks and back to
- * policy__record. */
-typedef void (*policy_emit_fn)(void *ctx, struct event *ev);
-
 struct policy;
 
-/* rs must outlive the policy. NULL on allocation failure. */
+/* rs and o->sandboxes must outlive the policy. NULL on allocation
+ * failure. */
 struct policy *policy__new(const struct ruleset *rs,
-			   const struct policy_opts *o, policy_emit_fn emit,
-			   void *ctx);
+			   const struct policy_opts *o);
 void policy__free(struct policy *p);	/* NULL-safe */
 
 /* Every emitted record, with its JSON text: kept as the sandbox's recent
- * history, and scored. */
+ * history, and scored. The alerts and actions it causes are queued for
+ * policy__next. */
 void policy__record(struct policy *p, const struct event *ev,
 		    const char *json, size_t len);
-/* Timers: freeze timeouts, kills to retry, sandboxes gone. */
+/* The next record the policy made (alert, action), oldest first, ready to
+ * be numbered and emitted; valid until the next call. NULL when there is
+ * none. */
+struct event *policy__next(struct policy *p);
+/* Timers: freeze timeouts, kills to retry. */
 void policy__tick(struct policy *p, uint64_t now_ns);
 
 /* What happened to a sandbox, for `vigil run`'s report. */

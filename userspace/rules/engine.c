@@ -7,104 +7,77 @@
 #include "engine.h"
 #include "rindex.h"
 
-struct sb_entry {
-	struct sb_state s;
-	UT_hash_handle hh;
-};
-
 struct engine {
 	const struct ruleset *rs;
-	struct engine_hooks hooks;
-	struct sb_entry *sandboxes;
 	uint64_t *bits;		/* candidate bitmap */
+	struct match *matches;	/* the current event's, one per rule */
+	struct decision out;
 	char scratch[VIGIL_PATH_MAX + 2];
 	struct engine_stats stats;
 };
 
-struct engine *engine__new(const struct ruleset *rs,
-			   const struct engine_hooks *hooks)
+struct engine *engine__new(const struct ruleset *rs)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		return NULL;
 	e->rs = rs;
-	e->hooks = *hooks;
 	e->bits = calloc(rindex__words(rs->index), sizeof(*e->bits));
-	if (!e->bits) {
-		free(e);
+	e->matches = calloc(rs->nr_rules ? rs->nr_rules : 1,
+			    sizeof(*e->matches));
+	if (!e->bits || !e->matches) {
+		engine__free(e);
 		return NULL;
 	}
 	return e;
 }
 
-static void entry__free(const struct engine *e, struct sb_entry *sb)
-{
-	if (sb->s.windows)
-		for (int i = 0; i < e->rs->nr_windows; i++)
-			window__clear(&sb->s.windows[i]);
-	free(sb->s.windows);
-	free(sb);
-}
-
 void engine__free(struct engine *e)
 {
-	struct sb_entry *sb, *tmp;
-
 	if (!e)
 		return;
-	HASH_ITER(hh, e->sandboxes, sb, tmp) {
-		HASH_DEL(e->sandboxes, sb);
-		entry__free(e, sb);
-	}
+	free(e->matches);
 	free(e->bits);
 	free(e);
 }
 
-struct sb_state *engine__sandbox(struct engine *e, uint64_t cgid)
+void engine__forget(void *ctx, struct sandbox *sb)
 {
-	struct sb_entry *sb;
+	const struct engine *e = ctx;
+	struct sandbox_risk *r = sb->risk;
 
-	HASH_FIND(hh, e->sandboxes, &cgid, sizeof(cgid), sb);
-	return sb ? &sb->s : NULL;
+	if (!r)
+		return;
+	if (r->windows)
+		for (int i = 0; i < e->rs->nr_windows; i++)
+			window__clear(&r->windows[i]);
+	free(r->windows);
+	free(r);
+	sb->risk = NULL;
 }
 
-/* A sandbox's profile: its trusted.vigil.profile, else "default". */
-static const struct profile *profile__for(const struct ruleset *rs,
-					  const struct sandbox *sandbox)
+/* The sandbox's risk slot, made with its first event. */
+static struct sandbox_risk *engine__slot(struct engine *e, struct sandbox *sb)
 {
-	const struct profile *p = NULL;
-
-	if (sandbox->profile)
-		p = ruleset__profile(rs, sandbox->profile,
-				     sandbox->profile_len);
-	return p ? p : rs->fallback;
+	if (!sb->risk) {
+		ruleset__profile_of(e->rs, sb);
+		sb->risk = calloc(1, sizeof(*sb->risk));
+	}
+	return sb->risk;
 }
 
-static struct sb_state *sandbox__state(struct engine *e,
-				       const struct sandbox *sandbox)
+static double risk__decayed(const struct sandbox_risk *r,
+			    const struct profile *p, uint64_t now)
 {
-	struct sb_state *s = engine__sandbox(e, sandbox->cgid);
-	struct sb_entry *sb;
-
-	if (s)
-		return s;
-	sb = calloc(1, sizeof(*sb));
-	if (!sb)
-		return NULL;
-	sb->s.cgid = sandbox->cgid;
-	sb->s.profile = profile__for(e->rs, sandbox);
-	HASH_ADD(hh, e->sandboxes, s.cgid, sizeof(sb->s.cgid), sb);
-	return &sb->s;
+	if (now <= r->risk_ns || !r->risk)
+		return r->risk;
+	return r->risk * exp2(-(double)(now - r->risk_ns) / p->half_life_ns);
 }
 
-double engine__risk(const struct sb_state *sb, uint64_t now)
+double engine__risk(const struct sandbox *sb, uint64_t now)
 {
-	double half = sb->profile->half_life_ns;
-
-	if (now <= sb->risk_ns || !sb->risk)
-		return sb->risk;
-	return sb->risk * exp2(-(double)(now - sb->risk_ns) / half);
+	return sb->risk ? risk__decayed(sb->risk, sb->agent, now) : 0;
 }
 
 /* ---------------------------------------------------------------- windows */
@@ -142,19 +115,19 @@ static bool window__input(const struct window_spec *w, struct eval *ev,
 }
 
 /* A windowed rule matches only when its window goes above its bound. */
-static bool window__fires(struct engine *e, struct sb_state *sb,
-			  const struct rule *r, struct eval *ev)
+static bool window__fires(struct engine *e, struct sandbox_risk *r,
+			  const struct rule *rule, struct eval *ev)
 {
 	uint64_t amount, key;
 
-	if (!sb->windows) {
-		sb->windows = calloc(e->rs->nr_windows, sizeof(*sb->windows));
-		if (!sb->windows)
+	if (!r->windows) {
+		r->windows = calloc(e->rs->nr_windows, sizeof(*r->windows));
+		if (!r->windows)
 			return false;
 	}
-	if (!window__input(r->window, ev, &amount, &key))
+	if (!window__input(rule->window, ev, &amount, &key))
 		return false;
-	return window__add(&sb->windows[r->window->slot], r->window,
+	return window__add(&r->windows[rule->window->slot], rule->window,
 			   ev->f.ev->ktime_ns, amount, key);
 }
 
@@ -168,63 +141,67 @@ static enum act_level level__of(const struct profile *p, double risk)
 	return LEVEL_NONE;
 }
 
-/* One rule matched: taint, alert, risk. Returns the action it asks. */
-static enum act_level engine__match(struct engine *e, struct sb_state *sb,
-				    const struct rule *r, struct eval *ev)
+/* One rule matched: taint, risk, and an alert in the decision.
+ * Returns the action it asks. */
+static enum act_level engine__match(struct engine *e, struct sandbox *sb,
+				    const struct rule *rule, struct eval *ev)
 {
-	const struct rule_tune *t = &sb->profile->tune[r->index];
+	const struct rule_tune *t = &sb->agent->tune[rule->index];
+	struct sandbox_risk *r = sb->risk;
 	uint64_t now = ev->f.ev->ktime_ns;
-	struct match m = { .rule = r, .score = t->score };
 
-	if (r->taint >= 0) {
-		sb->taints |= 1ull << r->taint;
-		ev->f.taints = sb->taints;
+	if (rule->taint >= 0) {
+		r->taints |= 1ull << rule->taint;
+		ev->f.taints = r->taints;
 	}
-	sb->risk = engine__risk(sb, now) + t->score;
-	if (now > sb->risk_ns)
-		sb->risk_ns = now;
-	m.risk = sb->risk;
-	sb->alerts++;
+	r->risk = risk__decayed(r, sb->agent, now) + t->score;
+	if (now > r->risk_ns)
+		r->risk_ns = now;
+	r->alerts++;
 	e->stats.matches++;
-	e->hooks.alert(e->hooks.ctx, ev->f.ev, &m, sb);
+	e->matches[e->out.nr_matches++] = (struct match){
+		.rule = rule, .score = t->score, .risk = r->risk,
+	};
 	return t->action > LEVEL_ALERT ? t->action : LEVEL_NONE;
 }
 
 /* An alert level lapses when the risk has decayed below it, so a new
  * rise alerts again. Checked before an event's matches add to the risk,
  * which would hide the dip. */
-static void engine__lapse(struct sb_state *sb, uint64_t now)
+static void engine__lapse(const struct sandbox *sb, uint64_t now)
 {
-	if (sb->level == LEVEL_ALERT &&
-	    level__of(sb->profile, engine__risk(sb, now)) == LEVEL_NONE)
-		sb->level = LEVEL_NONE;
+	struct sandbox_risk *r = sb->risk;
+
+	if (r->level == LEVEL_ALERT &&
+	    level__of(sb->agent, risk__decayed(r, sb->agent, now)) == LEVEL_NONE)
+		r->level = LEVEL_NONE;
 }
 
 /* Acts once per level: a frozen sandbox is not frozen again, and only a
  * human (engine__absolve) or a kill moves it on. */
-static void engine__decide(struct engine *e, struct sb_state *sb,
-			   const struct event *ev, enum act_level direct,
+static void engine__decide(struct engine *e, const struct sandbox *sb,
+			   uint64_t now, enum act_level direct,
 			   const struct rule *direct_rule)
 {
-	enum act_level by_risk = level__of(sb->profile,
-					   engine__risk(sb, ev->ktime_ns));
+	struct sandbox_risk *r = sb->risk;
+	enum act_level by_risk = level__of(sb->agent,
+					   risk__decayed(r, sb->agent, now));
 	enum act_level want = direct > by_risk ? direct : by_risk;
 
-	if (want <= sb->level)
+	if (want <= r->level)
 		return;
-	sb->level = want;
+	r->level = want;
+	e->out.act = want;
 	/* A rule that acts is named even when the risk got there too. */
-	e->hooks.act(e->hooks.ctx, ev, want,
-		     direct >= by_risk ? direct_rule : NULL, sb);
+	e->out.act_rule = direct >= by_risk ? direct_rule : NULL;
 }
 
-static void engine__match_all(struct engine *e, struct sb_state *sb,
+static void engine__match_all(struct engine *e, struct sandbox *sb,
 			      struct eval *ev)
 {
 	const struct rule *direct_rule = NULL;
 	enum act_level direct = LEVEL_NONE;
 	size_t words = rindex__words(e->rs->index);
-	bool matched = false;
 
 	engine__lapse(sb, ev->f.ev->ktime_ns);
 	rindex__candidates(e->rs->index, ev, e->bits);
@@ -235,11 +212,10 @@ static void engine__match_all(struct engine *e, struct sb_state *sb,
 			enum act_level l;
 
 			e->stats.candidates++;
-			if (sb->profile->tune[r->index].disabled ||
+			if (sb->agent->tune[r->index].disabled ||
 			    !cond__eval(r->when, ev) ||
-			    (r->window && !window__fires(e, sb, r, ev)))
+			    (r->window && !window__fires(e, sb->risk, r, ev)))
 				continue;
-			matched = true;
 			l = engine__match(e, sb, r, ev);
 			if (l > direct) {
 				direct = l;
@@ -248,58 +224,40 @@ static void engine__match_all(struct engine *e, struct sb_state *sb,
 		}
 	}
 	/* Without a match the risk only decays: nothing new to decide. */
-	if (matched)
-		engine__decide(e, sb, ev->f.ev, direct, direct_rule);
+	if (e->out.nr_matches)
+		engine__decide(e, sb, ev->f.ev->ktime_ns, direct, direct_rule);
 }
 
-void engine__event(struct engine *e, const struct event *ev)
+const struct decision *engine__event(struct engine *e, const struct event *ev)
 {
-	struct sb_state *sb;
+	struct sandbox *sb = ev->sandbox;
 	struct eval ctx;
 
-	if (!ev->sandbox || !(EVBIT(ev->kind) & EV_SANDBOXED))
-		return;
+	e->out = (struct decision){ .matches = e->matches };
+	if (!sb || !(EVBIT(ev->kind) & EV_SANDBOXED))
+		return &e->out;
 	e->stats.events++;
-	sb = sandbox__state(e, ev->sandbox);
 	/* A sandbox being killed has nothing left to decide. */
-	if (!sb || sb->level == LEVEL_KILL)
-		return;
+	if (!engine__slot(e, sb) || sb->risk->level == LEVEL_KILL)
+		return &e->out;
 	ctx = (struct eval){
-		.f = { .ev = ev, .profile = sb->profile, .taints = sb->taints,
+		.f = { .ev = ev, .profile = sb->agent,
+		       .taints = sb->risk->taints,
 		       .taint_names = (const char *const *)e->rs->taints },
 		.scratch = e->scratch,
 	};
 	engine__match_all(e, sb, &ctx);
+	return &e->out;
 }
 
-void engine__absolve(struct engine *e, uint64_t cgid)
+void engine__absolve(struct sandbox *sb)
 {
-	struct sb_state *sb = engine__sandbox(e, cgid);
+	struct sandbox_risk *r = sb->risk;
 
-	if (sb && sb->level != LEVEL_KILL) {
-		sb->risk = 0;
-		sb->level = LEVEL_NONE;
+	if (r && r->level != LEVEL_KILL) {
+		r->risk = 0;
+		r->level = LEVEL_NONE;
 	}
-}
-
-void engine__forget(struct engine *e, uint64_t cgid)
-{
-	struct sb_entry *sb;
-
-	HASH_FIND(hh, e->sandboxes, &cgid, sizeof(cgid), sb);
-	if (sb) {
-		HASH_DEL(e->sandboxes, sb);
-		entry__free(e, sb);
-	}
-}
-
-void engine__each(struct engine *e,
-		  void (*fn)(void *arg, const struct sb_state *sb), void *arg)
-{
-	struct sb_entry *sb, *tmp;
-
-	HASH_ITER(hh, e->sandboxes, sb, tmp)
-		fn(arg, &sb->s);
 }
 
 const struct engine_stats *engine__stats(const struct engine *e)

@@ -4,9 +4,10 @@
  * names; each match raises an alert and adds the rule's score (as the
  * sandbox's profile tunes it) to the sandbox's risk, which halves every
  * half-life. Crossing a profile threshold, or matching a rule that acts
- * directly, asks for an action. The engine only decides: what an alert
- * or an action does is up to its hooks (policy.c acts on cgroups; `vigil
- * rules test` prints what would happen).
+ * directly, asks for an action. The engine only decides, and returns its
+ * decision: what an alert or an action does is up to its caller (the
+ * policy, which acts on cgroups or, for `vigil rules test`, only says
+ * what it would do).
  */
 #ifndef VIGIL_ENGINE_H
 #define VIGIL_ENGINE_H
@@ -17,10 +18,8 @@
 #include "ruleset.h"
 #include "window.h"
 
-/* What the engine keeps per sandbox. */
-struct sb_state {
-	uint64_t cgid;
-	const struct profile *profile;
+/* What the engine keeps about a sandbox, in its record's risk slot. */
+struct sandbox_risk {
 	double risk;		/* as of risk_ns */
 	uint64_t risk_ns;
 	enum act_level level;	/* the highest action taken */
@@ -35,13 +34,14 @@ struct match {
 	double risk;		/* the sandbox's risk after it */
 };
 
-struct engine_hooks {
-	void *ctx;
-	void (*alert)(void *ctx, const struct event *ev, const struct match *m,
-		      const struct sb_state *sb);
-	/* rule: the rule that acts directly, or NULL for a threshold. */
-	void (*act)(void *ctx, const struct event *ev, enum act_level level,
-		    const struct rule *rule, const struct sb_state *sb);
+/* What one event decided: its matches (each an alert), in rule order,
+ * and the action they ask for, if any. */
+struct decision {
+	const struct match *matches;
+	size_t nr_matches;
+	enum act_level act;		/* LEVEL_NONE: nothing to do */
+	const struct rule *act_rule;	/* the rule that acts, or NULL for
+					 * a threshold */
 };
 
 struct engine_stats {
@@ -53,24 +53,19 @@ struct engine_stats {
 struct engine;
 
 /* rs must outlive the engine. NULL on allocation failure. */
-struct engine *engine__new(const struct ruleset *rs,
-			   const struct engine_hooks *hooks);
+struct engine *engine__new(const struct ruleset *rs);
 void engine__free(struct engine *e);	/* NULL-safe */
 
-/* Scores one event (sandboxed records only; others are ignored). */
-void engine__event(struct engine *e, const struct event *ev);
+/* Scores one event (sandboxed records only; others decide nothing).
+ * The decision is valid until the next call. */
+const struct decision *engine__event(struct engine *e, const struct event *ev);
 
-/* The sandbox's state, NULL if it never had an event. */
-struct sb_state *engine__sandbox(struct engine *e, uint64_t cgid);
-/* The sandbox's risk decayed to now. */
-double engine__risk(const struct sb_state *sb, uint64_t now);
+/* The sandbox's risk decayed to now (0 before its first event). */
+double engine__risk(const struct sandbox *sb, uint64_t now);
 /* A human decided (thaw): risk back to 0, no action taken. */
-void engine__absolve(struct engine *e, uint64_t cgid);
-/* The sandbox is gone. */
-void engine__forget(struct engine *e, uint64_t cgid);
-/* Calls fn for every sandbox. */
-void engine__each(struct engine *e,
-		  void (*fn)(void *arg, const struct sb_state *sb), void *arg);
+void engine__absolve(struct sandbox *sb);
+/* The sandbox is gone: frees its risk slot (sandbox_hooks.removed). */
+void engine__forget(void *e, struct sandbox *sb);
 const struct engine_stats *engine__stats(const struct engine *e);
 const struct ruleset *engine__rules(const struct engine *e);
 

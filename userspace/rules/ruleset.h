@@ -15,6 +15,7 @@
 
 #include "cond.h"
 #include "profile.h"
+#include "sandbox.h"
 
 #define RULES_MAX_TAINTS 64
 #define RULES_MAX_ERRORS 50	/* reported per load; the rest counted */
@@ -113,6 +114,17 @@ int ruleset__add_builtin(struct ruleset *rs);
 
 const struct profile *ruleset__profile(const struct ruleset *rs,
 				       const char *name, size_t len);
+/* A sandbox's profile: its trusted.vigil.profile, else the default.
+ * Resolved once, into the sandbox's record, for every stage to read. */
+static inline const struct profile *
+ruleset__profile_of(const struct ruleset *rs, struct sandbox *sb)
+{
+	if (!sb->agent && sb->profile)
+		sb->agent = ruleset__profile(rs, sb->profile, sb->profile_len);
+	if (!sb->agent)
+		sb->agent = rs->fallback;
+	return sb->agent;
+}
 /* The i-th of every profile, the built-in default included when no file
  * defines one; NULL past the last:
  *   for (i = 0; (p = ruleset__profile_at(rs, i)); i++) */

@@ -27,5 +27,8 @@ struct sink {
 /* A sink writing JSON Lines to path ("-" for stdout). NULL on error,
  * logged. */
 struct sink *sink__jsonl(const char *path);
+/* A sink writing each action record that names an evidence file (in dir)
+ * to that file, keeping the newest max files. NULL when out of memory. */
+struct sink *sink__evidence_file(const char *dir, unsigned int max);
 
 #endif /* VIGIL_SINK_H */

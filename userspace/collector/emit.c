@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "emit.h"
+#include "log.h"
+
+int emit__init(struct emitter *em)
+{
+	return render__init(&em->render);
+}
+
+void emit__fini(struct emitter *em)
+{
+	for (int i = 0; i < em->nr_sinks; i++)
+		em->sinks[i]->close(em->sinks[i]);
+	em->nr_sinks = 0;
+	render__fini(&em->render);
+}
+
+static void emit__one(struct emitter *em, struct event *ev)
+{
+	const char *json;
+	size_t len;
+
+	ev->seq = ++em->seq;
+	if (render__event(&em->render, ev, &json, &len)) {
+		/* Rendering only fails on a bug; the seq gap shows it. */
+		log_error("record %llu could not be rendered",
+			  (unsigned long long)ev->seq);
+		return;
+	}
+	for (int i = 0; i < em->nr_sinks; i++)
+		em->sinks[i]->write(em->sinks[i], ev, json, len);
+	em->alerts += ev->kind == EVENT_ALERT;
+	em->actions += ev->kind == EVENT_ACTION;
+	if (em->policy)
+		policy__record(em->policy, ev, json, len);
+}
+
+void emit__drain(struct emitter *em)
+{
+	struct event *ev;
+
+	while (em->policy && (ev = policy__next(em->policy)))
+		emit__one(em, ev);
+}
+
+void emit__record(struct emitter *em, struct event *ev)
+{
+	emit__one(em, ev);
+	emit__drain(em);
+}
+
+void emit__flush(struct emitter *em)
+{
+	for (int i = 0; i < em->nr_sinks; i++)
+		if (em->sinks[i]->flush)
+			em->sinks[i]->flush(em->sinks[i]);
+}
