@@ -283,7 +283,7 @@ static pid_t start_bomb(const char *name, char *sb, char *sub)
 	cgtest__mkdir(&t, sb, name);
 	first = cgtest__spawn(sb, bomb, sub);
 	for (int i = 0; i < 5000; i++) {
-		n = killswitch__pids(sb, pids, 256);
+		n = cgroup__pids(sb, pids, 256);
 		if (n >= 1 + WORKERS * (1 + PARKED))
 			break;
 		usleep(1000);
@@ -299,7 +299,7 @@ static void expect_empty_tree(const char *sb, const char *sub)
 
 	assert_int_equal(killswitch__populated(sb), 0);
 	assert_int_equal(killswitch__populated(sub), 0);
-	assert_int_equal(killswitch__pids(sb, pids, 4), 0);
+	assert_int_equal(cgroup__pids(sb, pids, 4), 0);
 }
 
 static void test_kill_tree(void **state)
@@ -345,7 +345,7 @@ static void test_kill_gone(void **state)
 	assert_int_equal(killswitch__populated(gone), -ENOENT);
 	assert_int_equal(killswitch__frozen(gone), -ENOENT);
 	assert_int_equal(killswitch__freeze(gone, 10), -ENOENT);
-	assert_int_equal(killswitch__pids(gone, NULL, 0), -ENOENT);
+	assert_int_equal(cgroup__pids(gone, NULL, 0), -ENOENT);
 	/* The signal path derives the cgroup from the mount: never the
 	 * mount itself, never outside it. */
 	assert_int_equal(killswitch__kill_by_signal(t.mount, KILL_MS, NULL), -EPERM);
@@ -384,14 +384,14 @@ static void test_pids(void **state)
 	cgtest__mkdir(&t, nested, "sb/nested");
 	a = cgtest__spawn(cgtest__mkdir(&t, sb, "sb"), cgtest__idle, NULL);
 	b = cgtest__spawn(nested, cgtest__idle, NULL);
-	n = killswitch__pids(sb, pids, 8);
+	n = cgroup__pids(sb, pids, 8);
 	assert_int_equal(n, 2);
 	assert_true((pids[0] == a && pids[1] == b) ||
 		    (pids[0] == b && pids[1] == a));
-	assert_int_equal(killswitch__pids(nested, pids, 8), 1);
+	assert_int_equal(cgroup__pids(nested, pids, 8), 1);
 	assert_int_equal(pids[0], b);
-	assert_int_equal(killswitch__pids(sb, pids, 1), 1);
-	assert_int_equal(killswitch__pids(sb, pids, 0), 0);
+	assert_int_equal(cgroup__pids(sb, pids, 1), 1);
+	assert_int_equal(cgroup__pids(sb, pids, 0), 0);
 }
 
 /* What the signal path checks before it kills a pid: its cgroup is the

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
@@ -12,6 +13,8 @@
 
 #include "cgroup.h"
 #include "log.h"
+
+#define CGROUP_MAX_DEPTH 128	/* nesting walked below a cgroup */
 
 int cgroup__mount(char out[PATH_MAX])
 {
@@ -120,4 +123,88 @@ bool cgroup__pid_within(pid_t pid, const char *rel)
 	}
 	fclose(f);
 	return in;
+}
+
+static int cgroup__walk_procs(int dfd, cgroup_pid_fn fn, void *ctx)
+{
+	int fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC), err = 0;
+	FILE *f;
+	int pid;
+
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while (!err && fscanf(f, "%d", &pid) == 1)
+		err = fn(pid, ctx);
+	fclose(f);
+	return err;
+}
+
+/* Calls fn for each pid in the cgroup dfd (which it closes) and below.
+ * A cgroup removed during the walk held nothing to report. */
+static int cgroup__walk(int dfd, int depth, cgroup_pid_fn fn, void *ctx)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int err, sub;
+
+	if (!d) {
+		err = -errno;
+		close(dfd);
+		return err;
+	}
+	err = depth > CGROUP_MAX_DEPTH ? -ELOOP :
+	      cgroup__walk_procs(dfd, fn, ctx);
+	if (err == -ENOENT && depth > 0)
+		err = 0;
+	while (!err && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") ||
+		    !strcmp(de->d_name, ".."))
+			continue;
+		sub = openat(dfd, de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			err = cgroup__walk(sub, depth + 1, fn, ctx);
+		else if (errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	return err;
+}
+
+int cgroup__each_pid(const char *dir, cgroup_pid_fn fn, void *ctx)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return -errno;
+	return cgroup__walk(dfd, 0, fn, ctx);
+}
+
+struct pid_list {
+	pid_t *pids;
+	int max, n;
+};
+
+static int cgroup__collect(pid_t pid, void *ctx)
+{
+	struct pid_list *p = ctx;
+
+	if (p->n == p->max)
+		return 1;
+	p->pids[p->n++] = pid;
+	return 0;
+}
+
+int cgroup__pids(const char *dir, pid_t *pids, int max)
+{
+	struct pid_list p = { .pids = pids, .max = max > 0 ? max : 0 };
+	int err = cgroup__each_pid(dir, cgroup__collect, &p);
+
+	return err < 0 ? err : p.n;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* cgroup v2 file system access: finding the mount, ids, levels, and the
- * writes to a cgroup's interface files. Acting on a sandbox (freeze,
- * kill) is act.h's. */
+ * writes to a cgroup's interface files, and the walk of its processes.
+ * Acting on a sandbox (freeze, kill) is killswitch.h's. */
 #ifndef VIGIL_CGROUP_H
 #define VIGIL_CGROUP_H
 
@@ -35,5 +35,17 @@ int cgroup__write(const char *dir, const char *file, const char *val);
 /* Whether pid's cgroup (/proc/PID/cgroup) is rel (below the mount,
  * "/vigil/sb1") or lies below it. False for "/" and when pid is gone. */
 bool cgroup__pid_within(pid_t pid, const char *rel);
+
+/* Called for each pid of a walk; a negative return ends the walk with
+ * that error, a positive one ends it with success. */
+typedef int (*cgroup_pid_fn)(pid_t pid, void *ctx);
+/* Calls fn for each pid in dir and every cgroup below it (cgroup.procs,
+ * recursively). A cgroup removed during the walk held nothing to report.
+ * Returns 0 or the negative errno that ended it. */
+int cgroup__each_pid(const char *dir, cgroup_pid_fn fn, void *ctx);
+/* The pids in dir and every cgroup below it, at most max of them. A
+ * process moving between cgroups during the walk may be listed twice or
+ * not at all. Returns the count or -errno. */
+int cgroup__pids(const char *dir, pid_t *pids, int max);
 
 #endif /* VIGIL_CGROUP_H */

@@ -17,7 +17,6 @@
 #include "cgroup.h"
 #include "log.h"
 
-#define ACT_MAX_DEPTH     128	/* cgroup nesting walked below a sandbox */
 #define ACT_FREEZE_MS     1000	/* fallback kill: waiting for the freeze */
 #define ACT_RESIGNAL_MS   100	/* fallback kill: between signal rounds */
 #define ACT_EVENTS_LEN    256	/* cgroup.events is "populated 1\nfrozen 0\n" */
@@ -255,93 +254,6 @@ int killswitch__thaw(const char *dir)
 	return cgroup__write(dir, "cgroup.freeze", "0");
 }
 
-/* Called for each pid of a walk; a negative return ends the walk with
- * that error, a positive one ends it with success. */
-typedef int (*act_pid_fn)(pid_t pid, void *ctx);
-
-static int killswitch__walk_procs(int dfd, act_pid_fn fn, void *ctx)
-{
-	int fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC), err = 0;
-	FILE *f;
-	int pid;
-
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "r");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	while (!err && fscanf(f, "%d", &pid) == 1)
-		err = fn(pid, ctx);
-	fclose(f);
-	return err;
-}
-
-/* Calls fn for each pid in the cgroup dfd (which it closes) and below.
- * A cgroup removed during the walk held nothing to report. */
-static int killswitch__walk(int dfd, int depth, act_pid_fn fn, void *ctx)
-{
-	DIR *d = fdopendir(dfd);
-	struct dirent *de;
-	int err, sub;
-
-	if (!d) {
-		err = -errno;
-		close(dfd);
-		return err;
-	}
-	err = depth > ACT_MAX_DEPTH ? -ELOOP : killswitch__walk_procs(dfd, fn, ctx);
-	if (err == -ENOENT && depth > 0)
-		err = 0;
-	while (!err && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") ||
-		    !strcmp(de->d_name, ".."))
-			continue;
-		sub = openat(dfd, de->d_name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub >= 0)
-			err = killswitch__walk(sub, depth + 1, fn, ctx);
-		else if (errno != ENOENT)
-			err = -errno;
-	}
-	closedir(d);
-	return err;
-}
-
-static int killswitch__walk_dir(const char *dir, act_pid_fn fn, void *ctx)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd < 0)
-		return -errno;
-	return killswitch__walk(dfd, 0, fn, ctx);
-}
-
-struct act_pids {
-	pid_t *pids;
-	int max, n;
-};
-
-static int killswitch__collect(pid_t pid, void *ctx)
-{
-	struct act_pids *p = ctx;
-
-	if (p->n == p->max)
-		return 1;
-	p->pids[p->n++] = pid;
-	return 0;
-}
-
-int killswitch__pids(const char *dir, pid_t *pids, int max)
-{
-	struct act_pids p = { .pids = pids, .max = max > 0 ? max : 0 };
-	int err = killswitch__walk_dir(dir, killswitch__collect, &p);
-
-	return err < 0 ? err : p.n;
-}
-
 /* SIGKILL for pid, if it still lies in the cgroup ctx names (below the
  * mount) once a pidfd pins it: a pid freed and reused by a process
  * outside the sandbox after cgroup.procs was read is left alone. */
@@ -389,7 +301,7 @@ static int killswitch__signal_round(const char *dir, const char *rel, int freeze
 		return err;
 	/* A freeze that did not settle in time still holds new children;
 	 * what escapes this round is caught by the next. */
-	err = killswitch__walk_dir(dir, killswitch__signal, (void *)rel);
+	err = cgroup__each_pid(dir, killswitch__signal, (void *)rel);
 	return err < 0 ? err : 0;
 }
 

@@ -60,9 +60,4 @@ int killswitch__kill(const char *dir, int timeout_ms, uint64_t *empty_ns);
  * as killswitch__kill. */
 int killswitch__kill_by_signal(const char *dir, int timeout_ms, uint64_t *empty_ns);
 
-/* The pids in dir and every cgroup below it (cgroup.procs, recursively),
- * at most max of them. A process moving between cgroups during the walk
- * may be listed twice or not at all. Returns the count or -errno. */
-int killswitch__pids(const char *dir, pid_t *pids, int max);
-
 #endif /* VIGIL_KILLSWITCH_H */

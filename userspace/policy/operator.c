@@ -49,7 +49,7 @@ static void status__one(void *ctx, struct sandbox *sb)
 	int procs = -1;
 
 	if (p->o.roots && !killswitch__sandbox_dir(p->o.roots, sb->cgroup, dir))
-		procs = killswitch__pids(dir, pids, STATUS_PIDS);
+		procs = cgroup__pids(dir, pids, STATUS_PIDS);
 	json__obj_begin(j, NULL);
 	json__str(j, "id", sb->id);
 	json__str(j, "cgroup", sb->cgroup);

@@ -13,22 +13,12 @@
 
 /* ---------------------------------------------------------------- sandboxes */
 
-struct sandbox_act *policy__slot(struct policy *p, struct sandbox *sb)
-{
-	if (!sb->act)
-		sb->act = calloc(1, sizeof(*sb->act));
-	return sb->act;
-}
-
 /* The sandbox is gone (sandbox_hooks.removed): its slots go with it. */
 static void policy__forget(void *ctx, struct sandbox *sb)
 {
 	struct policy *p = ctx;
 
-	if (sb->act)
-		history__free(&sb->act->hist, p->o.history);
-	free(sb->act);
-	sb->act = NULL;
+	respond__forget(p, sb);
 	engine__forget(p->engine, sb);
 }
 
@@ -124,7 +114,7 @@ void policy__record(struct policy *p, const struct event *ev,
 
 	if (!ev->sandbox)
 		return;
-	if (ev->kind != EVENT_ACTION && policy__slot(p, ev->sandbox))
+	if (ev->kind != EVENT_ACTION && respond__slot(ev->sandbox))
 		history__add(&ev->sandbox->act->hist, p->o.history, json, len);
 	d = engine__event(p->engine, ev);
 	for (size_t i = 0; i < d->nr_matches; i++)

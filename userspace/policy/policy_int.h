@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Inside the policy: its state about a sandbox (the record's act slot)
- * and what its parts share (policy.c: records; respond.c: acts;
- * operator.c: operators). */
+ * and what its parts share. policy.c scores records; respond.c acts and
+ * owns the slot; operator.c serves the control socket. Calls go one way:
+ * policy.c and operator.c to respond.c. */
 #ifndef VIGIL_POLICY_INT_H
 #define VIGIL_POLICY_INT_H
 
@@ -42,8 +43,11 @@ struct act_req {
 	uint64_t since_ns;	/* what kill latency is measured from */
 };
 
-/* The policy's slot of sb, made on first use; NULL when out of memory. */
-struct sandbox_act *policy__slot(struct policy *p, struct sandbox *sb);
+/* The policy's slot of sb, made on first use; NULL when out of memory.
+ * respond.c owns it. */
+struct sandbox_act *respond__slot(struct sandbox *sb);
+/* Frees sb's slot: the sandbox is gone. */
+void respond__forget(struct policy *p, struct sandbox *sb);
 /* Does req to sb and queues its action record. */
 void respond__act(struct policy *p, struct sandbox *sb,
 		  const struct act_req *req);

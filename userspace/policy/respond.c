@@ -167,6 +167,22 @@ static const char *kernel__verdict(const struct event *t)
 	return NULL;
 }
 
+struct sandbox_act *respond__slot(struct sandbox *sb)
+{
+	if (!sb->act)
+		sb->act = calloc(1, sizeof(*sb->act));
+	return sb->act;
+}
+
+void respond__forget(struct policy *p, struct sandbox *sb)
+{
+	if (!sb->act)
+		return;
+	history__free(&sb->act->hist, p->o.history);
+	free(sb->act);
+	sb->act = NULL;
+}
+
 void respond__act(struct policy *p, struct sandbox *sb,
 		  const struct act_req *req)
 {
@@ -174,7 +190,7 @@ void respond__act(struct policy *p, struct sandbox *sb,
 	struct emitq_entry *q;
 	struct ev_action *a;
 
-	q = policy__slot(p, sb) ? emitq__push(&p->queue) : NULL;
+	q = respond__slot(sb) ? emitq__push(&p->queue) : NULL;
 	if (!q) {
 		log_error("sandbox %s: out of memory; %s not done", sb->id,
 			  action__name(req->level));

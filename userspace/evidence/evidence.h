@@ -65,7 +65,7 @@ struct evidence {
 };
 
 /* Snapshot of every process in the cgroup dir and the cgroups below it
- * (killswitch__pids). A process that vanishes mid-read is left out, never an
+ * (cgroup__pids). A process that vanishes mid-read is left out, never an
  * error; so is everything when dir cannot be listed (logged). Returns
  * NULL only on allocation failure. */
 struct evidence *evidence__take(const char *dir);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "killswitch.h"
+#include "cgroup.h"
 #include "evidence.h"
 #include "evidence_sock.h"
 #include "log.h"
@@ -313,7 +313,7 @@ struct evidence *evidence__take_pids(const pid_t *pids, size_t n)
 struct evidence *evidence__take(const char *dir)
 {
 	pid_t pids[EVIDENCE_MAX_PROCS + 1];
-	int n = killswitch__pids(dir, pids, EVIDENCE_MAX_PROCS + 1);
+	int n = cgroup__pids(dir, pids, EVIDENCE_MAX_PROCS + 1);
 
 	if (n < 0) {
 		log__errno(n, "cannot list the processes of %s", dir);
