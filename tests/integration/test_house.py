@@ -9,16 +9,9 @@ import re
 from conftest import make_sandbox, run_in_cgroup, run_in_cgroup_ok
 from policy_support import (  # noqa: F401 (fixtures)
     counter_argv, is_action, is_alert, write_rules)
-from test_killswitch import canary
+from test_killswitch import FREEZE_RULES, canary
 
-KILL_RULES = """
-- rule: touch-canary
-  description: A process opened the canary file.
-  event: open
-  when: open.path == {canary}
-  score: 7
-  severity: high
-  action: kill
+ANY_EXEC = """
 - rule: any-exec
   description: Every exec, so records cause several alerts.
   event: exec
@@ -34,8 +27,8 @@ MADE = {"alert", "action", "drop"}
 
 def kill_rules(tmp_path):
     can = canary(tmp_path)
-    return can, write_rules(tmp_path / "rules.yaml",
-                            KILL_RULES.format(canary=can))
+    rules = FREEZE_RULES.format(canary=can, action="kill") + ANY_EXEC
+    return can, write_rules(tmp_path / "rules.yaml", rules)
 
 
 def test_action_names_the_sandbox_as_labelled(tmp_path, sandbox_root,

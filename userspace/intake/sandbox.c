@@ -193,13 +193,6 @@ static void sandboxes__discover(struct sandboxes *s, struct entry *e)
 		  (unsigned long long)e->sb.cgid);
 }
 
-static struct entry *sandboxes__insert(struct sandboxes *s, struct entry *e)
-{
-	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(e->sb.cgid), e);
-	sandboxes__tell_added(s, &e->sb);
-	return e;
-}
-
 struct sandbox *sandboxes__find(struct sandboxes *s, uint64_t cgid)
 {
 	struct entry *e;
@@ -208,7 +201,14 @@ struct sandbox *sandboxes__find(struct sandboxes *s, uint64_t cgid)
 	return e ? &e->sb : NULL;
 }
 
-static struct sandbox *sandboxes__lookup(struct sandboxes *s, uint64_t cgid)
+/* Fills a new entry's identity; 0 or a negative errno. */
+typedef int (*entry_fill_fn)(struct sandboxes *s, struct entry *e,
+			     const void *arg);
+
+/* The sandbox known by cgid, or a new one filled by fill; every stage
+ * listening hears of a new one. NULL when out of memory. */
+static struct sandbox *sandboxes__make(struct sandboxes *s, uint64_t cgid,
+				       entry_fill_fn fill, const void *arg)
 {
 	struct sandbox *sb = sandboxes__find(s, cgid);
 	struct entry *e;
@@ -219,12 +219,25 @@ static struct sandbox *sandboxes__lookup(struct sandboxes *s, uint64_t cgid)
 	if (!e)
 		return NULL;
 	e->sb.cgid = cgid;
-	sandboxes__discover(s, e);
-	if (!e->sb.id || !e->sb.cgroup) {
+	if (fill(s, e, arg)) {
 		entry__free(e);
 		return NULL;
 	}
-	return &sandboxes__insert(s, e)->sb;
+	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(e->sb.cgid), e);
+	sandboxes__tell_added(s, &e->sb);
+	return &e->sb;
+}
+
+static int entry__discover(struct sandboxes *s, struct entry *e,
+			   const void *arg)
+{
+	sandboxes__discover(s, e);
+	return e->sb.id && e->sb.cgroup ? 0 : -ENOMEM;
+}
+
+static struct sandbox *sandboxes__lookup(struct sandboxes *s, uint64_t cgid)
+{
+	return sandboxes__make(s, cgid, entry__discover, NULL);
 }
 
 struct sandbox *sandboxes__get(struct sandboxes *s, uint64_t cgid)
@@ -276,7 +289,6 @@ static int sandbox__copy_labels(struct sandbox *dst, const struct sandbox *src)
 
 static int sandbox__copy(struct sandbox *dst, const struct sandbox *src)
 {
-	dst->cgid = src->cgid;
 	dst->id = strdup(src->id);
 	dst->cgroup = strdup(src->cgroup ? src->cgroup : "");
 	if (src->profile) {
@@ -288,22 +300,16 @@ static int sandbox__copy(struct sandbox *dst, const struct sandbox *src)
 	return sandbox__copy_labels(dst, src);
 }
 
+static int entry__copy(struct sandboxes *s, struct entry *e,
+		       const void *proto)
+{
+	return sandbox__copy(&e->sb, proto);
+}
+
 struct sandbox *sandboxes__add(struct sandboxes *s,
 			       const struct sandbox *proto)
 {
-	struct sandbox *sb = sandboxes__find(s, proto->cgid);
-	struct entry *e;
-
-	if (sb)
-		return sb;
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	if (sandbox__copy(&e->sb, proto)) {
-		entry__free(e);
-		return NULL;
-	}
-	return &sandboxes__insert(s, e)->sb;
+	return sandboxes__make(s, proto->cgid, entry__copy, proto);
 }
 
 void sandboxes__each(struct sandboxes *s,
