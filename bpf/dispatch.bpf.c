@@ -35,7 +35,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	long id = regs->orig_ax;
+	long id = sys__nr(regs);
 
 	if (task__compat())
 		bpf_tail_call(ctx, &compat_exit_calls, id);

@@ -53,7 +53,7 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	e = reserve(sizeof(*e), VIGIL_EV_SYSCALL, sb);
 	if (!e)
 		return 0;
-	e->nr = regs->orig_ax;
+	e->nr = sys__nr(regs);
 	e->hdr.flags = (compat ? VIGIL_F_COMPAT : 0) |
 		       syscall__enforce(sb, e->nr, compat);
 	e->ret = ret;
