@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What every vigil BPF object shares: the scope test, record headers,
- * emission with drop accounting.
+ * What every vigil BPF program shares: the scope test, record headers,
+ * emission with drop accounting, and the task storage of syscalls in
+ * flight.
  */
 #ifndef VIGIL_BPF_H
 #define VIGIL_BPF_H
@@ -19,11 +20,9 @@
 #define AF_INET   2
 #define AF_INET6  10
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Set by the loader before load; constant for the verifier, so the scope
- * loop below is unrolled to nr_roots iterations. */
-const volatile struct vigil_scope scope = {};
+/* Declared once for the linked object: __weak, since every program file
+ * includes this header. */
+char LICENSE[] SEC("license") __weak = "Dual BSD/GPL";
 
 /* The ancestor of the current task's cgroup (skb == NULL) or of the
  * cgroup of skb's socket, at the given depth. */
@@ -153,33 +152,6 @@ static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox)
 	h->size = size;
 	return h;
 }
-
-/* The scratch record buffer of one object: records are built here, then
- * copied to the ring buffer, since they are too large for the stack. */
-#define SCRATCH_MAP(name, size)					\
-	struct name { char buf[size]; };			\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);	\
-		__uint(max_entries, 1);				\
-		__type(key, __u32);				\
-		__type(value, struct name);			\
-	} name##_map SEC(".maps");				\
-	static __always_inline struct name *name##__get(void)	\
-	{							\
-		__u32 zero = 0;					\
-		return bpf_map_lookup_elem(&name##_map, &zero);	\
-	}
-
-/* Per-task arguments of the syscall in flight, saved at entry for the
- * exit handler. Task storage dies with the task, so a thread killed in the
- * middle of a syscall leaks nothing. */
-#define INFLIGHT_MAP(name, vtype)				\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);	\
-		__uint(map_flags, BPF_F_NO_PREALLOC);		\
-		__type(key, int);				\
-		__type(value, vtype);				\
-	} name SEC(".maps")
 
 static __always_inline void *inflight__new(void *map)
 {
