@@ -1,6 +1,6 @@
 # vigil: build, test and benchmark.
 #
-#   make            build ./vigil (BPF objects, skeletons, collector)
+#   make            build ./vigil (BPF object, skeleton, collector)
 #   make deps       install the Debian packages the build and tests need
 #   make demo       deps + build + the rogue-agent demo (root)
 #   make test       deps + build + unit, fuzz corpus and integration tests (root)
@@ -35,9 +35,14 @@ LDFLAGS += -fsanitize=address,undefined
 OUTPUT  := build-san
 endif
 
+# Each program file is compiled alone, then all are linked into one object
+# with one skeleton (bpf/README.md).
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.h)
-SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL       := $(OUTPUT)/vigil.skel.h
+# Generated headers the collector's modules include.
+GEN_HDRS   := $(SKEL) $(OUTPUT)/syscalls_ia32.h
 # The collector's modules, a folder per stage (userspace/README.md).
 USER_DIRS  := $(sort $(dir $(wildcard userspace/*/*.c userspace/*/*/*.c)))
 USER_DIRS  := $(USER_DIRS:/=)
@@ -60,7 +65,6 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 
 .DELETE_ON_ERROR:
-.SECONDARY: $(SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS))
 .PHONY: all deps demo test unit integration bench vmlinux clean
 
 all: vigil
@@ -68,21 +72,35 @@ all: vigil
 vigil: $(OUTPUT)/vigil
 	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
-$(OUTPUT) $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/bpf:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+# The linker keeps one instance of each __weak map and setting that every
+# program file declares (bpf/maps.bpf.h).
+$(OUTPUT)/vigil.bpf.o: $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUTPUT)/vigil.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The ia32 syscall numbers from the kernel's uapi header, renamed
+# IA32_NR_<name> so they can stand beside the native SYS_<name>
+# (userspace/lib/syscalls.c).
+$(OUTPUT)/syscalls_ia32.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(CC) -E -dM -include asm/unistd_32.h -x c /dev/null > $@.defs
+	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/#define IA32_NR_\1 \2/p' \
+		$@.defs > $@ && rm -f $@.defs
+
 vpath %.c $(USER_DIRS)
 
-$(OUTPUT)/%.o: %.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUTPUT)
+$(OUTPUT)/%.o: %.c $(USER_HDRS) $(BPF_HDRS) $(GEN_HDRS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -153,7 +171,8 @@ FUZZ_OUT     := build-fuzz
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
-# The userspace modules the targets reach (no BPF skeletons needed).
+# The userspace modules the targets reach (no BPF skeleton needed, only
+# the generated ia32 syscall numbers, $(OUTPUT)/syscalls_ia32.h).
 FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8 syscalls \
 		netname evidence_render clock sandbox $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
@@ -164,13 +183,13 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN)) \
 		-Wno-format-nonliteral
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) $(FUZZ_WARN) -std=gnu11 -D_GNU_SOURCE \
-		-DVIGIL_VERSION='"$(VERSION)"' -Ibpf $(addprefix -I,$(USER_DIRS)) \
-		-fno-strict-aliasing
+		-DVIGIL_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf \
+		$(addprefix -I,$(USER_DIRS)) -fno-strict-aliasing
 
 .PHONY: fuzz fuzz-regress fuzz-clean
 .SECONDARY: $(FUZZ_OBJS)
 
-$(FUZZ_OUT)/obj/%.o: %.c $(USER_HDRS) $(BPF_HDRS)
+$(FUZZ_OUT)/obj/%.o: %.c $(USER_HDRS) $(BPF_HDRS) $(OUTPUT)/syscalls_ia32.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@

@@ -11,23 +11,6 @@
 
 #define ARGV_MASK      (VIGIL_ARGV_MAX - 1)
 #define FAILED_ARGS    128	/* argv entries read for a failed exec */
-/* file, arg, then argv at an offset below 2 * VIGIL_PATH_MAX, so the
- * argv copy's masked offset and size stay inside the buffer. */
-#define EXEC_DATA      (2 * VIGIL_PATH_MAX + 2 * VIGIL_ARGV_MAX)
-
-/* Saved at entry. The path is copied then, because a successful exec
- * replaces the memory it lives in before sched_process_exec runs. */
-struct exec_args {
-	__u64 sandbox;
-	__u64 argv;		/* user pointer to the argv array */
-	__u16 sys;		/* enum vigil_sys */
-	__u16 compat;
-	__u32 filename_len;
-	char filename[VIGIL_PATH_MAX];	/* the path argument as passed */
-};
-
-INFLIGHT_MAP(exec_inflight, struct exec_args);
-SCRATCH_MAP(exec_rec, sizeof(struct vigil_exec) + EXEC_DATA);
 
 static __always_inline int exec__enter(__u16 sys, unsigned long filename,
 				       unsigned long argv, bool compat)

@@ -11,20 +11,6 @@
 #define O_CREAT  0100
 #define O_TRUNC  01000
 
-struct open_args {
-	__u64 sandbox;
-	__u64 path;		/* user pointer to the path argument */
-	__u32 flags;
-	__u32 mode;
-	__u16 sys;		/* enum vigil_sys */
-	__u16 compat;
-};
-
-INFLIGHT_MAP(open_inflight, struct open_args);
-
-/* Room for the record and its two strings (path, arg). */
-SCRATCH_MAP(open_rec, sizeof(struct vigil_open) + 2 * VIGIL_PATH_MAX);
-
 static __always_inline int open__enter(__u16 sys, unsigned long path,
 				       __u32 flags, __u32 mode, bool compat)
 {

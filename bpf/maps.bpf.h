@@ -1,19 +1,36 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Maps every vigil BPF object declares. Each object gets its own instance;
- * the loader makes all objects share the first object's (bpf_map__reuse_fd),
- * so the collector reads one ring buffer and one set of drop counters and
- * keeps one copy of the enforcement maps.
+ * Every map and setting of vigil's BPF side, declared once. Every .bpf.c
+ * includes this header, so every object compiled from one carries all of
+ * them; they are __weak so that `bpftool gen object` keeps one instance
+ * of each when it links the objects into build/vigil.bpf.o, and the
+ * collector opens one skeleton with one copy of every map (bpf/README.md).
  */
 #ifndef VIGIL_MAPS_BPF_H
 #define VIGIL_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "records.h"
+
+/* ------------------------------------------------------------ settings */
+
+/* Set by the loader before load; constant for the verifier, so the scope
+ * loop (vigil.bpf.h) is unrolled to nr_roots iterations. */
+const volatile struct vigil_scope scope __weak = {};
+
+/* The epoch new flow bytes are counted in; advanced by the collector
+ * while the programs run, hence not const. */
+volatile __u8 flow_epoch __weak;
+
+/* ------------------------------------------------- records and drops */
 
 /* Every record for the collector, in commit order across CPUs. Its size is
  * set by the loader before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
-} events SEC(".maps");
+} events __weak SEC(".maps");
 
 /* Per-CPU counts of what the kernel side could not deliver, indexed by
  * enum vigil_drop; summed and reported by the collector. */
@@ -22,7 +39,37 @@ struct {
 	__uint(max_entries, VIGIL_DROP_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} drops SEC(".maps");
+} drops __weak SEC(".maps");
+
+/* Egress per (sandbox, destination, epoch); drained by the collector. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct vigil_flow_key);
+	__type(value, struct vigil_flow_val);
+} flows __weak SEC(".maps");
+
+/* ------------------------------------------------------ syscall dispatch */
+
+/* A map indexed by syscall number, filled by the loader from the syscall
+ * table (userspace/lib/syscalls.c). ia32 syscalls have their own
+ * numbering, hence a compat_ map beside each native one. */
+#define SYSCALL_MAP(name, map_type, vtype)			\
+	struct {						\
+		__uint(type, map_type);				\
+		__uint(max_entries, VIGIL_MAX_NR);		\
+		__type(key, __u32);				\
+		__type(value, vtype);				\
+	} name __weak SEC(".maps")
+
+/* Syscall number -> handler program, for the dispatchers' tail calls
+ * (dispatch.bpf.c). */
+SYSCALL_MAP(enter_calls, BPF_MAP_TYPE_PROG_ARRAY, __u32);
+SYSCALL_MAP(exit_calls, BPF_MAP_TYPE_PROG_ARRAY, __u32);
+SYSCALL_MAP(compat_enter_calls, BPF_MAP_TYPE_PROG_ARRAY, __u32);
+SYSCALL_MAP(compat_exit_calls, BPF_MAP_TYPE_PROG_ARRAY, __u32);
+
+/* ------------------------------------------------------------ enforcement */
 
 /* Protected files: (dev, ino) -> the bits of the sets they belong to.
  * Written by user space from the rules' file sets. */
@@ -31,15 +78,122 @@ struct {
 	__uint(max_entries, 65536);
 	__type(key, struct vigil_inode);
 	__type(value, __u64);
-} protected SEC(".maps");
+} protected __weak SEC(".maps");
 
-/* What the kernel enforces per sandbox (key: sandbox cgroup id; 0: the
- * default for sandboxes not placed yet). Written by user space. */
+/* A map keyed by sandbox cgroup id, with room for as many sandboxes as
+ * every other such map. */
+#define SANDBOX_MAP(name, vtype)				\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_HASH);		\
+		__uint(max_entries, 16384);			\
+		__type(key, __u64);				\
+		__type(value, vtype);				\
+	} name __weak SEC(".maps")
+
+/* What the kernel enforces per sandbox (0: the default for sandboxes not
+ * placed yet). Written by user space. */
+SANDBOX_MAP(policies, struct vigil_policy);
+
+/* Each watched syscall's bit in a policy's syscall_kill, by number. */
+SYSCALL_MAP(syscall_bits, BPF_MAP_TYPE_ARRAY, __u64);
+SYSCALL_MAP(compat_syscall_bits, BPF_MAP_TYPE_ARRAY, __u64);
+
+/* Allowed networks of every profile, with their ports. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct vigil_policy);
-} policies SEC(".maps");
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vigil_allow_key);
+	__type(value, struct vigil_allow);
+} egress_allow __weak SEC(".maps");
+
+/* Each sandbox's egress outside its allowlist, against its budget. */
+SANDBOX_MAP(egress_spent, struct vigil_spent);
+
+/* ------------------------------------------------------ syscalls in flight */
+
+/* Per-task arguments of the syscall in flight, saved at entry for the
+ * exit handler. Task storage dies with the task, so a thread killed in the
+ * middle of a syscall leaks nothing. */
+#define INFLIGHT_MAP(name, vtype)				\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);	\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, int);				\
+		__type(value, vtype);				\
+	} name __weak SEC(".maps")
+
+/* open, openat, openat2, creat (file.bpf.c). */
+struct open_args {
+	__u64 sandbox;
+	__u64 path;		/* user pointer to the path argument */
+	__u32 flags;
+	__u32 mode;
+	__u16 sys;		/* enum vigil_sys */
+	__u16 compat;
+};
+
+INFLIGHT_MAP(open_inflight, struct open_args);
+
+/* execve, execveat (exec.bpf.c). The path is copied at entry, because a
+ * successful exec replaces the memory it lives in before
+ * sched_process_exec runs. */
+struct exec_args {
+	__u64 sandbox;
+	__u64 argv;		/* user pointer to the argv array */
+	__u16 sys;		/* enum vigil_sys */
+	__u16 compat;
+	__u32 filename_len;
+	char filename[VIGIL_PATH_MAX];	/* the path argument as passed */
+};
+
+INFLIGHT_MAP(exec_inflight, struct exec_args);
+
+#define SA_MAX (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
+
+/* connect and the send calls (net.bpf.c). */
+struct net_args {
+	__u64 sandbox;
+	__u64 mmsg;		/* sendmmsg: the user mmsghdr array */
+	__s32 fd;
+	__u16 call;		/* enum net_call */
+	__u16 compat;
+	__u32 addrlen;		/* bytes of sa used; 0: the socket's peer */
+	__u8 sa[SA_MAX];
+};
+
+INFLIGHT_MAP(net_inflight, struct net_args);
+
+/* ---------------------------------------------------------------- scratch */
+
+/* A per-CPU scratch buffer and its getter: records are built there, then
+ * copied to the ring buffer, since they are too large for the stack. */
+#define SCRATCH_MAP(name, size)					\
+	struct name { char buf[size]; };			\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);	\
+		__uint(max_entries, 1);				\
+		__type(key, __u32);				\
+		__type(value, struct name);			\
+	} name##_map __weak SEC(".maps");			\
+	static __always_inline struct name *name##__get(void)	\
+	{							\
+		__u32 zero = 0;					\
+		return bpf_map_lookup_elem(&name##_map, &zero);	\
+	}
+
+/* An open record and its two strings (path, arg). */
+SCRATCH_MAP(open_rec, sizeof(struct vigil_open) + 2 * VIGIL_PATH_MAX);
+
+/* An exec record: file, arg, then argv at an offset below
+ * 2 * VIGIL_PATH_MAX, so the argv copy's masked offset and size stay
+ * inside the buffer. */
+SCRATCH_MAP(exec_rec, sizeof(struct vigil_exec) + 2 * VIGIL_PATH_MAX +
+			      2 * VIGIL_ARGV_MAX);
+
+/* A path walk (path.bpf.h): components are written right to left ending
+ * at buf[VIGIL_PATH_MAX - 1]; the buffer is twice that so masked offsets
+ * stay provably in bounds. */
+SCRATCH_MAP(path_buf, 2 * VIGIL_PATH_MAX);
 
 #endif /* VIGIL_MAPS_BPF_H */

@@ -18,33 +18,10 @@
 #define IPPROTO_ROUTING 43
 #define IPPROTO_DSTOPTS 60
 #define IPV6_EXT_MAX 4	/* extension headers skipped before giving up */
-#define SA_MAX      (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
 #define MMSG_MAX    1024	/* UIO_MAXIOV: sendmmsg's own limit */
 
+/* What a struct net_args in flight is for. */
 enum net_call { NET_CONNECT = 1, NET_SEND, NET_SENDMMSG };
-
-struct net_args {
-	__u64 sandbox;
-	__u64 mmsg;		/* sendmmsg: the user mmsghdr array */
-	__s32 fd;
-	__u16 call;		/* enum net_call */
-	__u16 compat;
-	__u32 addrlen;		/* bytes of sa used; 0: the socket's peer */
-	__u8 sa[SA_MAX];
-};
-
-INFLIGHT_MAP(net_inflight, struct net_args);
-
-/* Egress per (sandbox, destination, epoch); drained by the collector. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct vigil_flow_key);
-	__type(value, struct vigil_flow_val);
-} flows SEC(".maps");
-
-/* The epoch new bytes are counted in; advanced by the collector. */
-volatile __u8 flow_epoch;
 
 static __always_inline struct vigil_flow_val *flow__get(
 	struct vigil_flow_key *k)
@@ -364,23 +341,6 @@ static __always_inline __u32 skb__l4(struct __sk_buff *skb, __u32 off,
 	}
 	return 0;
 }
-
-/* Allowed networks of every profile, with their ports. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct vigil_allow_key);
-	__type(value, struct vigil_allow);
-} egress_allow SEC(".maps");
-
-/* Each sandbox's egress outside its allowlist, against its budget. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct vigil_spent);
-} egress_spent SEC(".maps");
 
 /* Whether profile allows the destination in k. */
 static __always_inline bool egress__allowed(__u32 profile,

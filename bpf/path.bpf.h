@@ -14,12 +14,6 @@
 #define PATH_DEPTH 64	/* components walked before giving up (flagged) */
 #define PATH_MASK  (VIGIL_PATH_MAX - 1)
 
-/* Components are written right to left ending at buf[VIGIL_PATH_MAX - 1];
- * the buffer is twice that so masked offsets stay provably in bounds. */
-struct path_buf {
-	char buf[VIGIL_PATH_MAX * 2];
-};
-
 struct path_walk {
 	struct path_buf *pb;
 	struct dentry *dentry;
@@ -220,21 +214,6 @@ static __always_inline void file__id(struct file *f, __u32 *dev, __u64 *ino)
 	*ino = BPF_CORE_READ(inode, i_ino);
 }
 
-/* Scratch for path walks, one per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct path_buf);
-} path_scratch SEC(".maps");
-
-static __always_inline struct path_buf *path__scratch(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&path_scratch, &zero);
-}
-
 /*
  * Resolves file into dst (capacity VIGIL_PATH_MAX) without the NUL;
  * returns the length copied.
@@ -242,7 +221,7 @@ static __always_inline struct path_buf *path__scratch(void)
 static __always_inline __u32 path__copy(char *dst, struct file *file,
 					__u32 *flags)
 {
-	struct path_buf *pb = path__scratch();
+	struct path_buf *pb = path_buf__get();
 	__u32 len = 0, off;
 
 	if (!pb || !file)

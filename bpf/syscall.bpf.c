@@ -3,25 +3,13 @@
  * Syscalls a sandboxed agent has no business making, because they reach
  * the host: ptrace, bpf, mount and the new mount API, unshare, setns,
  * module loading, io_uring_setup (io_uring bypasses these tracepoints),
- * keyctl. The loader registers this one handler for each at syscall exit,
- * so the record says whether it worked; their arguments are numbers and
- * flags, read from the registers the call left. A policy may deny some
- * outright (enforce: kernel on a syscall rule).
+ * keyctl (the watched syscalls of userspace/lib/syscalls.c). The loader
+ * registers this one handler for each at syscall exit, so the record says
+ * whether it worked; their arguments are numbers and flags, read from the
+ * registers the call left. A policy may deny some outright (enforce:
+ * kernel on a syscall rule).
  */
 #include "enforce.bpf.h"
-
-/* Each watched syscall's bit in a policy's syscall_kill, by number, for
- * each ABI; filled by the loader. */
-#define SYSCALL_BITS(name)					\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_ARRAY);		\
-		__uint(max_entries, VIGIL_MAX_NR);		\
-		__type(key, __u32);				\
-		__type(value, __u64);				\
-	} name SEC(".maps")
-
-SYSCALL_BITS(syscall_bits);
-SYSCALL_BITS(compat_syscall_bits);
 
 /* Kills the caller when its sandbox's policy denies this syscall: it
  * completes, but the task never returns to use what it got (an io_uring,
@@ -53,7 +41,7 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	e = reserve(sizeof(*e), VIGIL_EV_SYSCALL, sb);
 	if (!e)
 		return 0;
-	e->nr = regs->orig_ax;
+	e->nr = sys__nr(regs);
 	e->hdr.flags = (compat ? VIGIL_F_COMPAT : 0) |
 		       syscall__enforce(sb, e->nr, compat);
 	e->ret = ret;

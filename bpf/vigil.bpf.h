@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What every vigil BPF object shares: the scope test, record headers,
- * emission with drop accounting, and syscall argument access.
+ * What every vigil BPF program shares: the scope test, record headers,
+ * emission with drop accounting, and the task storage of syscalls in
+ * flight.
  */
 #ifndef VIGIL_BPF_H
 #define VIGIL_BPF_H
@@ -12,18 +13,16 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "records.h"
+#include "arch.bpf.h"
 #include "maps.bpf.h"
 
 #define AF_UNIX   1
 #define AF_INET   2
 #define AF_INET6  10
-#define TS_COMPAT 0x0002	/* arch/x86/include/asm/thread_info.h */
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Set by the loader before load; constant for the verifier, so the scope
- * loop below is unrolled to nr_roots iterations. */
-const volatile struct vigil_scope scope = {};
+/* Declared once for the linked object: __weak, since every program file
+ * includes this header. */
+char LICENSE[] SEC("license") __weak = "Dual BSD/GPL";
 
 /* The ancestor of the current task's cgroup (skb == NULL) or of the
  * cgroup of skb's socket, at the given depth. */
@@ -153,77 +152,6 @@ static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox)
 	h->size = size;
 	return h;
 }
-
-static __always_inline bool task__compat(void)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	return t->thread_info.status & TS_COMPAT;
-}
-
-/* Syscall argument n (0-based) from the entry registers, for native and
- * ia32 syscalls alike, so a 32-bit process cannot hide behind int 0x80. */
-static __always_inline unsigned long sys__arg(struct pt_regs *regs, int n,
-					      bool compat)
-{
-	if (compat) {
-		switch (n) {
-		case 0: return (__u32)regs->bx;
-		case 1: return (__u32)regs->cx;
-		case 2: return (__u32)regs->dx;
-		case 3: return (__u32)regs->si;
-		case 4: return (__u32)regs->di;
-		default: return (__u32)regs->bp;
-		}
-	}
-	switch (n) {
-	case 0: return regs->di;
-	case 1: return regs->si;
-	case 2: return regs->dx;
-	case 3: return regs->r10;
-	case 4: return regs->r8;
-	default: return regs->r9;
-	}
-}
-
-/* Reads a user pointer that is 4 bytes wide in a compat task. */
-static __always_inline unsigned long user__ptr(const void *addr, bool compat)
-{
-	unsigned long p = 0;
-
-	if (compat)
-		bpf_probe_read_user(&p, 4, addr);
-	else
-		bpf_probe_read_user(&p, sizeof(p), addr);
-	return p;
-}
-
-/* The scratch record buffer of one object: records are built here, then
- * copied to the ring buffer, since they are too large for the stack. */
-#define SCRATCH_MAP(name, size)					\
-	struct name { char buf[size]; };			\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);	\
-		__uint(max_entries, 1);				\
-		__type(key, __u32);				\
-		__type(value, struct name);			\
-	} name##_map SEC(".maps");				\
-	static __always_inline struct name *name##__get(void)	\
-	{							\
-		__u32 zero = 0;					\
-		return bpf_map_lookup_elem(&name##_map, &zero);	\
-	}
-
-/* Per-task arguments of the syscall in flight, saved at entry for the
- * exit handler. Task storage dies with the task, so a thread killed in the
- * middle of a syscall leaks nothing. */
-#define INFLIGHT_MAP(name, vtype)				\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);	\
-		__uint(map_flags, BPF_F_NO_PREALLOC);		\
-		__type(key, int);				\
-		__type(value, vtype);				\
-	} name SEC(".maps")
 
 static __always_inline void *inflight__new(void *map)
 {

@@ -115,9 +115,12 @@ static void check_kernel(const struct ruleset *rs, const struct rule *r)
 	CHECK(r->action == LEVEL_KILL && !r->window && r->kernel_bits);
 	if (r->kernel_kind == EVENT_SYSCALL) {
 		size_t n;
+		const struct syscall *sc = syscalls__all(&n);
 
-		syscalls__watched(&n);
+		/* Bits are positions in the syscall table, of watched ones. */
 		CHECK(!(r->kernel_bits & ~filesets__mask(n)));
+		for (size_t i = 0; i < n; i++)
+			CHECK(!(r->kernel_bits >> i & 1) || sc[i].watched);
 		return;
 	}
 	CHECK(r->kernel_kind == EVENT_OPEN || r->kernel_kind == EVENT_EXEC);

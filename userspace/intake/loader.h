@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The BPF side's lifecycle: open each object, set the scope, share one
- * ring buffer and drop counter map, load, fill the syscall dispatch tables,
- * attach. Each step is checked and a failure names what the kernel lacks.
+ * The BPF side's lifecycle: open the one skeleton (build/vigil.skel.h),
+ * set the scope and the ring buffer's size, load, fill the syscall
+ * dispatch tables from the syscall table (syscalls.h), attach. Each step
+ * is checked and a failure names what the kernel lacks.
  */
 #ifndef VIGIL_LOADER_H
 #define VIGIL_LOADER_H
@@ -30,7 +31,7 @@ void loader__stop(struct loader *l);
 int loader__events_fd(const struct loader *l);
 int loader__drops_fd(const struct loader *l);
 int loader__flows_fd(const struct loader *l);
-/* The kernel's enforcement maps (bpf/maps.bpf.h, bpf/net.bpf.c). */
+/* The kernel's enforcement maps (bpf/maps.bpf.h). */
 struct enforce_maps {
 	int protected;		/* (dev, ino) -> file set bits */
 	int policies;		/* sandbox -> struct vigil_policy */

@@ -2,61 +2,93 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "records.h"
 #include "syscalls.h"
+/* IA32_NR_<name>: the kernel's asm/unistd_32.h, renamed by the build so
+ * that it can stand beside the native SYS_<name>. */
+#include "syscalls_ia32.h"
 
-/* At most 64: a watched syscall's position is its bit in a policy. */
-static const struct watched_syscall watched[] = {
-	{ "ptrace", SYS_ptrace, 26 },
-	{ "bpf", SYS_bpf, 357 },
-	{ "mount", SYS_mount, 21 },
-	{ "fsopen", SYS_fsopen, 430 },
-	{ "fsmount", SYS_fsmount, 432 },
-	{ "move_mount", SYS_move_mount, 429 },
-	{ "open_tree", SYS_open_tree, 428 },
-	{ "unshare", SYS_unshare, 310 },
-	{ "setns", SYS_setns, 346 },
-	{ "init_module", SYS_init_module, 128 },
-	{ "finit_module", SYS_finit_module, 350 },
-	{ "io_uring_setup", SYS_io_uring_setup, 425 },
-	{ "keyctl", SYS_keyctl, 288 },
-	{ "add_key", SYS_add_key, 286 },
-	{ "request_key", SYS_request_key, 287 },
-	{ "process_vm_readv", SYS_process_vm_readv, 347 },
-	{ "process_vm_writev", SYS_process_vm_writev, 348 },
-	{ "pidfd_getfd", SYS_pidfd_getfd, 438 },
+/* A syscall with handlers of its own (bpf/file.bpf.c, exec.bpf.c,
+ * net.bpf.c); sys is its code in open and exec records, 0 for the
+ * network calls, which have no such field. */
+#define HANDLED(name, sys, enter, exit)					\
+	{ #name, SYS_##name, IA32_NR_##name, sys, false, enter, exit }
+/* A watched syscall: one exit handler for all (bpf/syscall.bpf.c). */
+#define WATCHED(name)							\
+	{ #name, SYS_##name, IA32_NR_##name, 0, true, NULL, "syscall_exit" }
+
+static const struct syscall table[] = {
+	HANDLED(open, VIGIL_SYS_OPEN, "file_open", "file_exit"),
+	HANDLED(creat, VIGIL_SYS_CREAT, "file_creat", "file_exit"),
+	HANDLED(openat, VIGIL_SYS_OPENAT, "file_openat", "file_exit"),
+	HANDLED(openat2, VIGIL_SYS_OPENAT2, "file_openat2", "file_exit"),
+	HANDLED(execve, VIGIL_SYS_EXECVE, "exec_execve", "exec_exit"),
+	HANDLED(execveat, VIGIL_SYS_EXECVEAT, "exec_execveat", "exec_exit"),
+	HANDLED(connect, 0, "net_connect", "net_exit"),
+	HANDLED(sendto, 0, "net_sendto", "net_exit"),
+	HANDLED(sendmsg, 0, "net_sendmsg", "net_exit"),
+	HANDLED(sendmmsg, 0, "net_sendmmsg", "net_exit"),
+	WATCHED(ptrace),
+	WATCHED(bpf),
+	WATCHED(mount),
+	WATCHED(fsopen),
+	WATCHED(fsmount),
+	WATCHED(move_mount),
+	WATCHED(open_tree),
+	WATCHED(unshare),
+	WATCHED(setns),
+	WATCHED(init_module),
+	WATCHED(finit_module),
+	WATCHED(io_uring_setup),
+	WATCHED(keyctl),
+	WATCHED(add_key),
+	WATCHED(request_key),
+	WATCHED(process_vm_readv),
+	WATCHED(process_vm_writev),
+	WATCHED(pidfd_getfd),
 };
 
-_Static_assert(sizeof(watched) / sizeof(watched[0]) <= 64,
-	       "vigil_policy.syscall_kill has 64 bits");
+#define TABLE_LEN (sizeof(table) / sizeof(table[0]))
 
-const struct watched_syscall *syscalls__watched(size_t *n)
+_Static_assert(TABLE_LEN <= 64, "a watched syscall's position is its bit "
+	       "in vigil_policy.syscall_kill, which has 64");
+
+const struct syscall *syscalls__all(size_t *n)
 {
-	*n = sizeof(watched) / sizeof(watched[0]);
-	return watched;
+	*n = TABLE_LEN;
+	return table;
 }
 
 const char *syscalls__name(unsigned int nr, bool compat)
 {
-	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
-		if ((unsigned int)(compat ? watched[i].compat_nr
-					  : watched[i].nr) == nr)
-			return watched[i].name;
+	for (size_t i = 0; i < TABLE_LEN; i++)
+		if (table[i].watched &&
+		    (unsigned int)(compat ? table[i].compat_nr
+					  : table[i].nr) == nr)
+			return table[i].name;
 	return NULL;
 }
 
-int syscalls__nr(const char *name)
+const char *syscalls__sys_name(uint16_t sys)
 {
-	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
-		if (!strcmp(watched[i].name, name))
-			return watched[i].nr;
-	return -1;
+	for (size_t i = 0; sys && i < TABLE_LEN; i++)
+		if (table[i].sys == sys)
+			return table[i].name;
+	return "unknown";
 }
 
 int syscalls__index(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
-		if (strlen(watched[i].name) == len &&
-		    !memcmp(watched[i].name, name, len))
+	for (size_t i = 0; i < TABLE_LEN; i++)
+		if (table[i].watched && strlen(table[i].name) == len &&
+		    !memcmp(table[i].name, name, len))
 			return i;
 	return -1;
+}
+
+int syscalls__nr(const char *name)
+{
+	int i = syscalls__index(name, strlen(name));
+
+	return i < 0 ? -1 : table[i].nr;
 }

@@ -1,25 +1,38 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The syscalls recorded as `syscall` records (bpf/syscall.bpf.c): those
- * that reach beyond a sandbox. Their numbers for x86_64 and ia32, and
- * their names both ways. */
+/*
+ * The one table of the syscalls vigil's BPF side handles: names, numbers
+ * for x86_64 and ia32, and the programs the dispatchers tail-call for
+ * them (bpf/dispatch.bpf.c). The loader fills the dispatch tables from
+ * it, the decoder names syscall records by it, the renderer names the
+ * syscall of open and exec records by it.
+ */
 #ifndef VIGIL_SYSCALLS_H
 #define VIGIL_SYSCALLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-struct watched_syscall {
+struct syscall {
 	const char *name;
-	int nr;		/* x86_64 */
-	int compat_nr;	/* ia32 (arch/x86/entry/syscalls/syscall_32.tbl) */
+	int nr;			/* x86_64 */
+	int compat_nr;		/* ia32 */
+	uint16_t sys;		/* enum vigil_sys of its open and exec records */
+	bool watched;		/* reaches beyond a sandbox: a syscall record,
+				 * which a policy may deny */
+	const char *enter;	/* BPF program run at entry, or NULL */
+	const char *exit;	/* BPF program run at exit */
 };
 
-/* Every watched syscall; *n set to their count. */
-const struct watched_syscall *syscalls__watched(size_t *n);
-/* The name of syscall nr of the native or the ia32 ABI, or NULL. */
+/* Every syscall handled; *n set to their count. A watched syscall's
+ * position here is its bit in a policy's syscall_kill. */
+const struct syscall *syscalls__all(size_t *n);
+/* The name of watched syscall nr of the native or the ia32 ABI, or NULL. */
 const char *syscalls__name(unsigned int nr, bool compat);
-/* The position of a watched syscall's name in syscalls__watched(), which
- * is its bit in a policy's syscall_kill, or -1. */
+/* The name of an open or exec record's syscall (enum vigil_sys), or
+ * "unknown". */
+const char *syscalls__sys_name(uint16_t sys);
+/* The bit of a watched syscall's name in a policy's syscall_kill, or -1. */
 int syscalls__index(const char *name, size_t len);
 /* The x86_64 number of a watched syscall's name, or -1. */
 int syscalls__nr(const char *name);

@@ -14,6 +14,7 @@
 #include "flags.h"
 #include "netname.h"
 #include "render.h"
+#include "syscalls.h"
 
 int render__init(struct render *r)
 {
@@ -104,19 +105,6 @@ static void render__proc(struct json *j, const struct event *ev)
 	json__arr_end(j);
 }
 
-static const char *sys__name(uint16_t sys)
-{
-	static const char *const names[] = {
-		[VIGIL_SYS_OPEN] = "open", [VIGIL_SYS_OPENAT] = "openat",
-		[VIGIL_SYS_OPENAT2] = "openat2", [VIGIL_SYS_CREAT] = "creat",
-		[VIGIL_SYS_EXECVE] = "execve",
-		[VIGIL_SYS_EXECVEAT] = "execveat",
-	};
-
-	return sys < sizeof(names) / sizeof(names[0]) && names[sys]
-		       ? names[sys] : "unknown";
-}
-
 static void render__bytes(struct json *j, const char *key,
 			  const struct bytes *b)
 {
@@ -151,7 +139,7 @@ static void render__file_result(struct json *j, const struct event *ev,
 	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
 	/* The walk gave up (too deep or too long): the path is its tail. */
 	json__bool(j, "path_truncated", ev->hdr->flags & VIGIL_F_PATH_TRUNC);
-	json__str(j, "syscall", sys__name(sys));
+	json__str(j, "syscall", syscalls__sys_name(sys));
 	json__bool(j, "kernel_killed", ev->hdr->flags & VIGIL_F_KILLED);
 }
 
