@@ -580,37 +580,21 @@ const struct field *field__find(const char *name, size_t len)
 	return NULL;
 }
 
-const struct field *field__all(size_t *n)
-{
-	*n = ARRAY_SIZE(fields);
-	return fields;
-}
-
-static const struct {
-	enum event_kind kind;
-	const char *name;
-} event_names[] = {
-	{ EVENT_EXEC, "exec" }, { EVENT_FORK, "fork" }, { EVENT_EXIT, "exit" },
-	{ EVENT_OPEN, "open" }, { EVENT_CONNECT, "connect" },
-	{ EVENT_FLOW, "flow" }, { EVENT_SYSCALL, "syscall" },
-	{ EVENT_BUDGET, "budget" },
+/* The record kinds rules can name, by the records' own type names. */
+static const enum event_kind rule_kinds[] = {
+	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
+	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(event_names); i++)
-		if (strlen(event_names[i].name) == len &&
-		    !memcmp(event_names[i].name, name, len))
-			return EVBIT(event_names[i].kind);
-	return 0;
-}
+	for (size_t i = 0; i < ARRAY_SIZE(rule_kinds); i++) {
+		const char *kind = event__type_name(rule_kinds[i]);
 
-const char *field__event_name(uint32_t bit)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(event_names); i++)
-		if (EVBIT(event_names[i].kind) == bit)
-			return event_names[i].name;
-	return "?";
+		if (strlen(kind) == len && !memcmp(kind, name, len))
+			return EVBIT(rule_kinds[i]);
+	}
+	return 0;
 }
 
 static bool next__nul(struct fval *v, struct bytes *out)

@@ -84,13 +84,10 @@ struct field {
 
 /* The field named name[0..len), NULL if there is none. */
 const struct field *field__find(const char *name, size_t len);
-/* Every field, for help text and tests; *n set to the count. */
-const struct field *field__all(size_t *n);
 /* The next element of an FT_LIST value; false at its end. */
 bool fval__next(struct fval *v, struct bytes *out);
 
 /* Record kinds rules can name ("exec", ...), as EVBIT()s; 0 if unknown. */
 uint32_t field__event_bit(const char *name, size_t len);
-const char *field__event_name(uint32_t bit);
 
 #endif /* VIGIL_FIELD_H */
