@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The control socket's server side. Everything is non-blocking: the
- * daemon's poll loop calls control__serve when the listening socket is
- * readable, and a batch of clients is read side by side under one
- * deadline, so no client can hold the collector up for longer than
+ * daemon calls control__serve after each turn of its poll loop, a call
+ * with no client waiting costs one accept(2), and a batch of clients is
+ * read side by side under one deadline, so no client can hold the collector up for longer than
  * CONTROL_CLIENT_MS. The client side is here too, so the protocol's
  * framing lives in one file.
  */

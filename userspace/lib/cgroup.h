@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* cgroup v2 file system access: finding the mount, ids, levels, and the
  * writes to a cgroup's interface files. Acting on a sandbox (freeze,
- * kill) is act.h's. */
+ * kill) is killswitch.h's. */
 #ifndef VIGIL_CGROUP_H
 #define VIGIL_CGROUP_H
 
