@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
 #include "records.h"
 #include "proctab.h"
 #include "sandbox.h"
@@ -29,11 +30,6 @@ enum event_kind {
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
 	EVENT_ACTION,		/* vigil acted, or was asked to */
-};
-
-struct bytes {
-	const char *p;
-	size_t len;
 };
 
 struct ev_exec {

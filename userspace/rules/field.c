@@ -599,14 +599,12 @@ uint32_t field__event_bit(const char *name, size_t len)
 
 static bool next__nul(struct fval *v, struct bytes *out)
 {
-	const char *p = v->list.cur, *end = v->list.end;
-	const char *nul;
+	const char *cur = v->list.cur, *end = v->list.end;
+	struct bytes rest = { cur, (size_t)(end - cur) };
 
-	if (p >= end)
+	if (!bytes__next_str(&rest, out))
 		return false;
-	nul = memchr(p, '\0', end - p);
-	*out = (struct bytes){ p, nul ? (size_t)(nul - p) : (size_t)(end - p) };
-	v->list.cur = p + out->len + 1;
+	v->list.cur = rest.p;
 	return true;
 }
 
