@@ -154,8 +154,9 @@ FUZZ_SECONDS ?= 30
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeletons needed).
-FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8 syscalls \
-		netname evidence_render clock $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+FUZZ_MODS    := config event kafka_conf render evidence_render \
+		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
+		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
 		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -4,7 +4,6 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "home.h"
 #include "log.h"
 #include "protect.h"
 
@@ -282,16 +282,13 @@ static int protect__copy(struct protect *p, const struct protect_set *sets,
 	return 0;
 }
 
-static int protect__add_home(struct scan *s, const char *dir)
+/* A home that exists, escaped so that glob takes it literally. */
+static int protect__add_home(const char *dir, size_t len, void *ctx)
 {
+	struct scan *s = ctx;
 	char esc[2 * PATH_MAX], *o = esc;
-	size_t len = dir ? strlen(dir) : 0;
 
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	/* "/" as a home would make "~/" every path. */
-	if (!len || dir[0] != '/' || len == 1 || len >= PATH_MAX ||
-	    !path__is_dir(esc, dir, len))
+	if (len >= PATH_MAX || !path__is_dir(esc, dir, len))
 		return 0;
 	/* Taken literally by glob, whatever characters it holds. */
 	for (size_t i = 0; i < len; i++) {
@@ -306,14 +303,9 @@ static int protect__add_home(struct scan *s, const char *dir)
  * (the /etc watch). */
 static int protect__load_homes(struct scan *s)
 {
-	struct passwd *pw;
 	size_t k = 0;
-	int err = protect__add_home(s, "/root");
+	int err = home__each(protect__add_home, s);
 
-	setpwent();
-	while (!err && (pw = getpwent()))
-		err = protect__add_home(s, pw->pw_dir);
-	endpwent();
 	if (err)
 		return err;
 	qsort(s->homes, s->nr_homes, sizeof(*s->homes), strv__cmp);
