@@ -9,8 +9,9 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "log.h"
+#include "rules_error.h"
 #include "rules_load.h"
+#include "rules_yaml.h"
 #include "units.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
