@@ -7,6 +7,7 @@
 #   make fuzz       fuzz the parsers (FUZZ_SECONDS each)
 #   make bench      deps + build + benchmarks (root)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from VMLINUX_BTF
+#   make layers     check that modules include each other one way, by layer
 #   make V=1 ...    show full commands
 
 OUTPUT      := build
@@ -61,7 +62,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS))
-.PHONY: all deps demo test unit integration bench vmlinux clean
+.PHONY: all deps demo test unit integration bench vmlinux layers clean
 
 all: vigil
 
@@ -139,6 +140,11 @@ $(OUTPUT)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# No import cycles, and no folder including one above it
+# (scripts/check-layers.py lists the layers).
+layers:
+	$(Q)scripts/check-layers.py
 
 clean:
 	rm -rf build build-san vigil
