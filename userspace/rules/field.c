@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <arpa/inet.h>
 #include <asm/fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -66,23 +65,10 @@ static bool list__set(struct fval *v, enum list_how how, const void *cur,
 	return true;
 }
 
-/* v4-mapped IPv6 (::ffff:a.b.c.d) is an IPv4 peer for every rule. */
 static bool addr__set(struct fval *v, uint16_t family, const uint8_t *a)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
 	v->type = FT_ADDR;
-	memset(&v->addr, 0, sizeof(v->addr));
-	if (family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped))) {
-		v->addr.family = AF_INET;
-		memcpy(v->addr.a, a + 12, 4);
-	} else if (family == AF_INET || family == AF_INET6) {
-		v->addr.family = family;
-		memcpy(v->addr.a, a, family == AF_INET ? 4 : 16);
-	} else {
-		return false;
-	}
-	return true;
+	return cidr__addr(&v->addr, family, a);
 }
 
 /* ---------------------------------------------------------------- common */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "event.h"
 
 enum field_type {
@@ -29,12 +30,6 @@ enum field_type {
 		       EVBIT(EVENT_EXIT) | EVBIT(EVENT_OPEN) | \
 		       EVBIT(EVENT_CONNECT) | EVBIT(EVENT_SYSCALL))
 #define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW) | EVBIT(EVENT_BUDGET))
-
-/* An address as rules compare it: v4-mapped IPv6 is folded to IPv4. */
-struct addr {
-	uint16_t family;	/* AF_INET or AF_INET6; 0 when none */
-	uint8_t a[16];		/* network order, v4 in the first four */
-};
 
 /* A value read from an event. Strings point into the event or a table. */
 struct fval {
