@@ -99,25 +99,43 @@ int cgroup__enter(const char *dir, pid_t pid)
 	return cgroup__write(dir, "cgroup.procs", buf);
 }
 
-bool cgroup__pid_within(pid_t pid, const char *rel)
+int cgroup__of_pid(pid_t pid, char out[PATH_MAX])
 {
 	char path[64], line[PATH_MAX + 8];
-	size_t n = strlen(rel);
-	bool in = false, line_start = true;
+	bool line_start = true;
+	int err = -ENOENT;
+	size_t len;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
+		return -errno;
 	/* The unified hierarchy's line is "0::/path". A line longer than the
-	 * buffer comes in pieces: only a line's first piece is tested. */
-	while (!in && fgets(line, sizeof(line), f)) {
-		in = line_start && n > 1 && strncmp(line, "0::", 3) == 0 &&
-		     strncmp(line + 3, rel, n) == 0 &&
-		     (line[3 + n] == '/' || line[3 + n] == '\n');
-		line_start = strchr(line, '\n') != NULL;
+	 * buffer comes in pieces: only a line's first piece is looked at. */
+	while (err == -ENOENT && fgets(line, sizeof(line), f)) {
+		len = strcspn(line, "\n");
+		if (line_start && !strncmp(line, "0::", 3))
+			err = line[len] && len - 3 < PATH_MAX ? 0 : -ENAMETOOLONG;
+		if (!err)
+			snprintf(out, PATH_MAX, "%.*s", (int)(len - 3), line + 3);
+		line_start = line[len] != '\0';
 	}
 	fclose(f);
-	return in;
+	return err;
+}
+
+bool cgroup__is_within(const char *path, const char *rel)
+{
+	size_t n = strlen(rel);
+
+	return n && !strncmp(path, rel, n) && (!path[n] || path[n] == '/');
+}
+
+bool cgroup__pid_within(pid_t pid, const char *rel)
+{
+	char cg[PATH_MAX];
+
+	return strlen(rel) > 1 && !cgroup__of_pid(pid, cg) &&
+	       cgroup__is_within(cg, rel);
 }
