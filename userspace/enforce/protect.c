@@ -16,6 +16,7 @@
 #include "home.h"
 #include "log.h"
 #include "protect.h"
+#include "strv.h"
 
 #define SETS_MAX     64		/* bits in an entry */
 #define WATCHES_MAX  4096
@@ -72,32 +73,6 @@ struct scan {
 	size_t nr_homes;
 	struct table t;
 };
-
-static void strv__free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int strv__push(char ***v, size_t *n, const char *s, size_t len)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strndup(s, len);
-	if (!nv[*n])
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-static int strv__cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* path[0..len) as a NUL-terminated path in buf; the root when empty. */
 static const char *path__prefix(char *buf, const char *path, size_t len)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "profile.h"
+#include "strv.h"
 
 /* The ":PORT" or ":LO-HI" after an address; "*" or nothing for any. */
 static int dest__ports(const char *text, struct dest *d)
@@ -100,9 +101,7 @@ void profile__free(struct profile *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nr_exes; i++)
-		free(p->exes[i]);
-	free(p->exes);
+	strv__free(p->exes, p->nr_exes);
 	free(p->dests);
 	free(p->tune);
 	free(p->name);

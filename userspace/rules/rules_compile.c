@@ -13,6 +13,7 @@
 #include "rules_error.h"
 #include "rules_load.h"
 #include "rules_yaml.h"
+#include "strv.h"
 #include "syscalls.h"
 
 #define LIST_MAX_ITEMS 100000
@@ -534,9 +535,7 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 
 	HASH_ITER(hh, L->lists, l, ltmp) {
 		HASH_DEL(L->lists, l);
-		for (size_t i = 0; i < l->nr_items; i++)
-			free(l->items[i]);
-		free(l->items);
+		strv__free(l->items, l->nr_items);
 		free(l->flat);
 		free(l->name);
 		free(l);
@@ -566,13 +565,6 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 		L->srcs = next;
 	}
 	free(L);
-}
-
-static void strv__free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 static void fileset__free(struct fileset *f)
