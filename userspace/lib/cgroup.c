@@ -99,6 +99,18 @@ int cgroup__enter(const char *dir, pid_t pid)
 	return cgroup__write(dir, "cgroup.procs", buf);
 }
 
+/* The path of the unified hierarchy's line, "0::/path\n"; -ENAMETOOLONG
+ * when fgets cut the line short (no '\n' in line[0..len]). */
+static int cgroup__line_path(const char *line, size_t len,
+			     char out[PATH_MAX])
+{
+	if (line[len] != '\n' || len - 3 >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(out, line + 3, len - 3);
+	out[len - 3] = '\0';
+	return 0;
+}
+
 int cgroup__of_pid(pid_t pid, char out[PATH_MAX])
 {
 	char path[64], line[PATH_MAX + 8];
@@ -116,9 +128,7 @@ int cgroup__of_pid(pid_t pid, char out[PATH_MAX])
 	while (err == -ENOENT && fgets(line, sizeof(line), f)) {
 		len = strcspn(line, "\n");
 		if (line_start && !strncmp(line, "0::", 3))
-			err = line[len] && len - 3 < PATH_MAX ? 0 : -ENAMETOOLONG;
-		if (!err)
-			snprintf(out, PATH_MAX, "%.*s", (int)(len - 3), line + 3);
+			err = cgroup__line_path(line, len, out);
 		line_start = line[len] != '\0';
 	}
 	fclose(f);
