@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* A run of bytes that is not NUL-terminated (a string inside a kernel
- * record), and the one way vigil walks NUL-separated strings: an argv, a
- * /proc/PID/cmdline, a list field's elements. */
+ * record, a name inside a rule's text), and the one way vigil walks
+ * NUL-separated strings: an argv, a /proc/PID/cmdline, a list field's
+ * elements. */
 #ifndef VIGIL_BYTES_H
 #define VIGIL_BYTES_H
 
@@ -13,6 +14,12 @@ struct bytes {
 	const char *p;
 	size_t len;
 };
+
+/* Whether p[0..len), a name inside a rule's text, is the string s. */
+static inline bool bytes__is(const char *p, size_t len, const char *s)
+{
+	return strlen(s) == len && !memcmp(p, s, len);
+}
 
 /* Takes the next of the NUL-separated strings in *rest into *out,
  * without its NUL, and moves *rest past it; a last string without its

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "bytes.h"
 #include "field.h"
 #include "flags.h"
 #include "netname.h"
@@ -359,15 +360,24 @@ static bool get_conn_ret(const struct field_ctx *c, struct fval *v)
 	return num__set(v, c->ev->connect.ret);
 }
 
-/* Only network destinations are judged; a unix socket is local. */
+/* Whether the profile allows a destination: family and address as the
+ * record has them, and port. Only network destinations are judged; a
+ * unix socket is local. */
+static bool allowed__set(const struct field_ctx *c, struct fval *v,
+			 uint16_t family, const uint8_t *addr, uint16_t port)
+{
+	struct addr a;
+
+	if (!c->profile || !cidr__addr(&a, family, addr))
+		return false;
+	return bool__set(v, profile__allows_dest(c->profile, &a, port));
+}
+
 static bool get_conn_allowed(const struct field_ctx *c, struct fval *v)
 {
-	struct fval a;
+	const struct vigil_sockaddr *sa = &c->ev->connect.sa;
 
-	if (!c->profile || !get_conn_addr(c, &a))
-		return false;
-	return bool__set(v, profile__allows_dest(c->profile, &a.addr,
-						 c->ev->connect.sa.port));
+	return allowed__set(c, v, sa->family, sa->addr, sa->port);
 }
 
 static bool get_flow_addr(const struct field_ctx *c, struct fval *v)
@@ -409,12 +419,9 @@ static bool get_flow_packets(const struct field_ctx *c, struct fval *v)
 
 static bool get_flow_allowed(const struct field_ctx *c, struct fval *v)
 {
-	struct fval a;
+	const struct vigil_flow_key *k = &c->ev->flow.key;
 
-	if (!c->profile || !get_flow_addr(c, &a))
-		return false;
-	return bool__set(v, profile__allows_dest(c->profile, &a.addr,
-						 c->ev->flow.key.port));
+	return allowed__set(c, v, k->family, k->addr, k->port);
 }
 
 static bool get_budget_addr(const struct field_ctx *c, struct fval *v)
@@ -560,8 +567,7 @@ static const struct field fields[] = {
 const struct field *field__find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		if (strlen(fields[i].name) == len &&
-		    !memcmp(fields[i].name, name, len))
+		if (bytes__is(name, len, fields[i].name))
 			return &fields[i];
 	return NULL;
 }
@@ -574,12 +580,9 @@ static const enum event_kind rule_kinds[] = {
 
 uint32_t field__event_bit(const char *name, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(rule_kinds); i++) {
-		const char *kind = event__type_name(rule_kinds[i]);
-
-		if (strlen(kind) == len && !memcmp(kind, name, len))
+	for (size_t i = 0; i < ARRAY_SIZE(rule_kinds); i++)
+		if (bytes__is(name, len, event__type_name(rule_kinds[i])))
 			return EVBIT(rule_kinds[i]);
-	}
 	return 0;
 }
 

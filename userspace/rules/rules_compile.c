@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "log.h"
 #include "rindex.h"
 #include "rules_error.h"
@@ -164,8 +165,7 @@ struct rule_check {
 static int taint__find(const struct ruleset *rs, const char *name, size_t len)
 {
 	for (int i = 0; i < rs->nr_taints; i++)
-		if (strlen(rs->taints[i]) == len &&
-		    !memcmp(rs->taints[i], name, len))
+		if (bytes__is(name, len, rs->taints[i]))
 			return i;
 	return -1;
 }

@@ -3,14 +3,14 @@
  * file sets by name, what the kernel enforces, names of levels. */
 #include <string.h>
 
+#include "bytes.h"
 #include "ruleset.h"
 
 const struct profile *ruleset__profile(const struct ruleset *rs,
 				       const char *name, size_t len)
 {
 	for (size_t i = 0; i < rs->nr_profiles; i++)
-		if (strlen(rs->profiles[i]->name) == len &&
-		    !memcmp(rs->profiles[i]->name, name, len))
+		if (bytes__is(name, len, rs->profiles[i]->name))
 			return rs->profiles[i];
 	return NULL;
 }
@@ -25,8 +25,7 @@ const struct profile *ruleset__profile_at(const struct ruleset *rs, size_t i)
 int ruleset__fileset(const struct ruleset *rs, const char *name, size_t len)
 {
 	for (size_t i = 0; i < rs->nr_filesets; i++)
-		if (strlen(rs->filesets[i].name) == len &&
-		    !memcmp(rs->filesets[i].name, name, len))
+		if (bytes__is(name, len, rs->filesets[i].name))
 			return i;
 	return -1;
 }
