@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* From the items every file gave to a checked rule set: lists flattened,
- * macros and conditions parsed (macros on first use, so order does not
- * matter and cycles are caught), names resolved, profiles tuned, and the
- * index built. */
+/* A rule set's life: each source added goes to the YAML reader
+ * (rules_yaml.c); then, from the items every file gave, a checked set:
+ * lists flattened, macros and conditions parsed (macros on first use, so
+ * order does not matter and cycles are caught), names resolved, profiles
+ * tuned, and the index built. The reader never calls back in here. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
