@@ -7,6 +7,7 @@
 #   make fuzz       fuzz the parsers (FUZZ_SECONDS each)
 #   make bench      deps + build + benchmarks (root)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from VMLINUX_BTF
+#   make layers     check that modules include each other one way, by layer
 #   make V=1 ...    show full commands
 
 OUTPUT      := build
@@ -65,7 +66,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit integration bench vmlinux clean
+.PHONY: all deps demo test unit integration bench vmlinux layers clean
 
 all: vigil
 
@@ -138,6 +139,7 @@ integration:
 	$(Q)VIGIL=$(CURDIR)/build-san/vigil python3 -m pytest -q tests/integration
 
 test: deps
+	$(Q)$(MAKE) --no-print-directory layers
 	$(Q)$(MAKE) --no-print-directory vigil
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
@@ -158,6 +160,11 @@ $(OUTPUT)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# No import cycles, and no folder including one above it
+# (scripts/check-layers.py lists the layers).
+layers:
+	$(Q)scripts/check-layers.py
+
 clean:
 	rm -rf build build-san vigil
 
@@ -173,8 +180,9 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeleton needed, only
 # the generated ia32 syscall numbers, $(OUTPUT)/syscalls_ia32.h).
-FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8 syscalls \
-		netname evidence_render clock sandbox $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+FUZZ_MODS    := config event kafka_conf render evidence_render sandbox \
+		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
+		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
 		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \

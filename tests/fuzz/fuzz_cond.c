@@ -52,19 +52,14 @@ static struct profile profile = {
 	.exes = exes, .nr_exes = 1,
 };
 
-static bool name__is(const char *name, size_t len, const char *want)
-{
-	return strlen(want) == len && !memcmp(name, want, len);
-}
-
 static const struct cond *env_macro(void *ctx, const char *name, size_t len,
 				    struct cond_err *err)
 {
-	if (name__is(name, len, "is_root"))
+	if (bytes__is(name, len, "is_root"))
 		return macros[0];
-	if (name__is(name, len, "secret"))
+	if (bytes__is(name, len, "secret"))
 		return macros[1];
-	if (name__is(name, len, "broken"))
+	if (bytes__is(name, len, "broken"))
 		snprintf(err->msg, sizeof(err->msg),
 			 "macro 'broken' is invalid");
 	return NULL;
@@ -85,7 +80,7 @@ static const char *const *env_list(void *ctx, const char *name, size_t len,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
-		if (name__is(name, len, lists[i].name)) {
+		if (bytes__is(name, len, lists[i].name)) {
 			*n = lists[i].n;
 			return lists[i].items;
 		}
@@ -94,7 +89,7 @@ static const char *const *env_list(void *ctx, const char *name, size_t len,
 
 static bool env_fileset(void *ctx, const char *name, size_t len)
 {
-	return name__is(name, len, "keys") || name__is(name, len, "shadow");
+	return bytes__is(name, len, "keys") || bytes__is(name, len, "shadow");
 }
 
 static const struct cond_env env = { .macro = env_macro, .list = env_list,

@@ -160,16 +160,13 @@ def wait_progress(counter, timeout=15.0):
                f"progress of {counter}")
 
 
-class Acceptor:
-    """Serves a listening socket on a thread: every connection is read
-    to its end (or held open, hold=True, until close)."""
+class Served:
+    """A socket served on a thread until close: _step (a subclass's) is
+    called over and over, and may time out or fail."""
 
-    def __init__(self, sock, hold=False):
+    def __init__(self, sock):
         self.sock = sock
         self.sock.settimeout(0.2)
-        self.hold = hold
-        self.received = 0
-        self.conns = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -177,13 +174,39 @@ class Acceptor:
     def _serve(self):
         while not self._stop.is_set():
             try:
-                c, _ = self.sock.accept()
+                self._step()
             except (socket.timeout, OSError):
                 continue
-            self.conns.append(c)
-            if not self.hold:
-                threading.Thread(target=self._drain, args=(c,),
-                                 daemon=True).start()
+
+    def _step(self):
+        raise NotImplementedError
+
+    def _closing(self):
+        """What a subclass lets go of before the socket closes."""
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._closing()
+        self.sock.close()
+
+
+class Acceptor(Served):
+    """Serves a listening socket on a thread: every connection is read
+    to its end (or held open, hold=True, until close)."""
+
+    def __init__(self, sock, hold=False):
+        self.hold = hold
+        self.received = 0
+        self.conns = []
+        super().__init__(sock)
+
+    def _step(self):
+        c, _ = self.sock.accept()
+        self.conns.append(c)
+        if not self.hold:
+            threading.Thread(target=self._drain, args=(c,),
+                             daemon=True).start()
 
     def _drain(self, c):
         c.settimeout(0.5)
@@ -199,15 +222,25 @@ class Acceptor:
             self.received += len(data)
         c.close()
 
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=10)
+    def _closing(self):
         for c in self.conns:
             try:
                 c.close()
             except OSError:
                 pass
-        self.sock.close()
+
+
+class Datagrams(Served):
+    """Receives datagrams on a thread (so no ICMP errors come back),
+    counting them."""
+
+    def __init__(self, sock):
+        self.got = 0
+        super().__init__(sock)
+
+    def _step(self):
+        self.sock.recvfrom(65536)
+        self.got += 1
 
 
 class Sink(Acceptor):

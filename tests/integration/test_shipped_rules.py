@@ -48,7 +48,7 @@ import yaml
 import conftest
 from conftest import (REPO, Vigil, _destroy_tree, cgroup2_mount, fmt_records,
                       join_cgroup, make_sandbox, pid_of)
-from policy_support import PY, Acceptor, by_seq
+from policy_support import PY, Acceptor, Datagrams, by_seq
 
 BUILTIN = ["--rules", "builtin"]
 SIGKILL = -signal.SIGKILL
@@ -124,31 +124,6 @@ def in_netns(nsname, fn):
 
 
 # ------------------------------------------------------------ listeners
-
-
-class UdpSink:
-    """Receives datagrams on a thread (so no ICMP errors come back)."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.sock.settimeout(0.2)
-        self.got = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                self.sock.recvfrom(65536)
-                self.got += 1
-            except (socket.timeout, OSError):
-                continue
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self.sock.close()
 
 
 def _dual_stack(kind, port):
@@ -380,7 +355,7 @@ def env():
         ns_sink = Acceptor(tcp)
         cleanup.append(ns_sink.close)
         udp = in_netns(netns, lambda: _dual_stack(socket.SOCK_DGRAM, 53))
-        ns_dns = UdpSink(udp)
+        ns_dns = Datagrams(udp)
         cleanup.append(ns_dns.close)
 
         # A process outside every sandbox, as the agent user, with a

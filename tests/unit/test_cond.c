@@ -28,23 +28,18 @@ static struct cond *is_root;	/* macro is_root: proc.uid == 0 */
 static struct cond *is_bash;	/* macro is_bash: proc.name in shells */
 static struct cond *deep[2];	/* deep63, deep64: nested that deep */
 
-static bool name__is(const char *name, size_t len, const char *want)
-{
-	return strlen(want) == len && !memcmp(name, want, len);
-}
-
 static const struct cond *env_macro(void *ctx, const char *name, size_t len,
 				    struct cond_err *err)
 {
-	if (name__is(name, len, "is_root"))
+	if (bytes__is(name, len, "is_root"))
 		return is_root;
-	if (name__is(name, len, "is_bash"))
+	if (bytes__is(name, len, "is_bash"))
 		return is_bash;
-	if (name__is(name, len, "deep63"))
+	if (bytes__is(name, len, "deep63"))
 		return deep[0];
-	if (name__is(name, len, "deep64"))
+	if (bytes__is(name, len, "deep64"))
 		return deep[1];
-	if (name__is(name, len, "broken")) {
+	if (bytes__is(name, len, "broken")) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "macro 'broken' is invalid");
 		return NULL;
@@ -55,15 +50,15 @@ static const struct cond *env_macro(void *ctx, const char *name, size_t len,
 static const char *const *env_list(void *ctx, const char *name, size_t len,
 				   size_t *n)
 {
-	if (name__is(name, len, "shells")) {
+	if (bytes__is(name, len, "shells")) {
 		*n = ARRAY_SIZE(shells);
 		return shells;
 	}
-	if (name__is(name, len, "ports")) {
+	if (bytes__is(name, len, "ports")) {
 		*n = ARRAY_SIZE(ports);
 		return ports;
 	}
-	if (name__is(name, len, "empty")) {	/* defined, no items */
+	if (bytes__is(name, len, "empty")) {	/* defined, no items */
 		*n = 0;
 		return nothing;
 	}
@@ -78,7 +73,7 @@ static const char *const fileset_names[VIGIL_MAX_FILESETS] = {
 static bool env_fileset(void *ctx, const char *name, size_t len)
 {
 	for (size_t i = 0; i < VIGIL_MAX_FILESETS; i++)
-		if (fileset_names[i] && name__is(name, len, fileset_names[i]))
+		if (fileset_names[i] && bytes__is(name, len, fileset_names[i]))
 			return true;
 	return false;
 }

@@ -34,6 +34,7 @@
 
 #include "child.h"
 
+#include "clock.h"
 #include "control.h"
 #include "cli.h"
 
@@ -62,14 +63,6 @@ struct fixture {
 	struct fake fake;
 	struct control *c;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* Two sandboxes: one fully known, one with an id holding a terminal
  * escape and most members missing. Members written before a failure
@@ -157,10 +150,10 @@ static void must_be_root(void)
 static void serve_until(struct fixture *f, bool (*done)(void *), void *arg)
 {
 	struct pollfd p = { .fd = control__fd(f->c), .events = POLLIN };
-	long long end = now_ms() + 10000;
+	long long end = clock__mono_ms() + 10000;
 
 	while (!done(arg)) {
-		if (now_ms() > end)
+		if (clock__mono_ms() > end)
 			fail_msg("the client did not finish within 10 s");
 		poll(&p, 1, 10);
 		control__serve(f->c);
@@ -399,9 +392,9 @@ static void test_idle_client_dropped(void **state)
 	char buf[256];
 
 	assert_true(idle >= 0);
-	t0 = now_ms();
+	t0 = clock__mono_ms();
 	control__serve(f->c);
-	took = now_ms() - t0;
+	took = clock__mono_ms() - t0;
 	if (took < CONTROL_CLIENT_MS - 20 || took > 3 * CONTROL_CLIENT_MS)
 		fail_msg("serving an idle client took %lld ms", took);
 	read_all(idle, buf, sizeof(buf));
@@ -411,9 +404,9 @@ static void test_idle_client_dropped(void **state)
 
 	idle = control__connect(f->path, 1000);
 	assert_true(idle >= 0);
-	t0 = now_ms();
+	t0 = clock__mono_ms();
 	expect_reply(f, "{\"cmd\":\"status\"}", STATUS_REPLY);
-	took = now_ms() - t0;
+	took = clock__mono_ms() - t0;
 	if (took > 3 * CONTROL_CLIENT_MS)
 		fail_msg("a client beside an idle one waited %lld ms", took);
 	read_all(idle, buf, sizeof(buf));
@@ -471,9 +464,9 @@ static void test_silent_close(void **state)
 
 	assert_true(fd >= 0);
 	close(fd);
-	t0 = now_ms();
+	t0 = clock__mono_ms();
 	control__serve(f->c);
-	assert_true(now_ms() - t0 < CONTROL_CLIENT_MS);
+	assert_true(clock__mono_ms() - t0 < CONTROL_CLIENT_MS);
 	expect_reply(f, "{\"cmd\":\"status\"}", STATUS_REPLY);
 }
 

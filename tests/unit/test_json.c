@@ -107,6 +107,34 @@ static void test_nul_inside(void **state)
 	assert_string_equal(out, "{\"s\":\"a\\u0000b\\u0000\"}");
 }
 
+/* json__strs: the strings between NULs, a last one without its NUL (cut
+ * short) included, an empty one kept, nothing after a final NUL. */
+static void test_nul_separated_strings(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{ "", 0, "{\"a\":[]}" },
+		{ "ls\0", 3, "{\"a\":[\"ls\"]}" },
+		{ "ls\0-l\0", 6, "{\"a\":[\"ls\",\"-l\"]}" },
+		{ "ls\0-l", 5, "{\"a\":[\"ls\",\"-l\"]}" },
+		{ "ls\0\0x", 5, "{\"a\":[\"ls\",\"\",\"x\"]}" },
+		{ "\0", 1, "{\"a\":[\"\"]}" },
+	};
+	struct json *j = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json__begin(j);
+		json__strs(j, "a", cases[i].in, cases[i].len);
+		assert_string_equal(end_ok(j), cases[i].want);
+	}
+	json__begin(j);
+	json__strs(j, "a", NULL, 0);
+	assert_string_equal(end_ok(j), "{\"a\":[]}");
+}
+
 static void test_invalid_utf8_repaired(void **state)
 {
 	static const char in[] = "ok\x80\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82";
@@ -324,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_control_chars),
 		cmocka_unit_test(test_quotes_backslash_slash_del),
 		cmocka_unit_test(test_nul_inside),
+		cmocka_unit_test(test_nul_separated_strings),
 		cmocka_unit_test(test_invalid_utf8_repaired),
 		cmocka_unit_test(test_invalid_key_repaired),
 		cmocka_unit_test(test_round_trip),

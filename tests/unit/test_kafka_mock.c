@@ -34,6 +34,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "clock.h"
 #include "event.h"
 #include "kafka.h"
 #include "render.h"
@@ -60,14 +61,6 @@ struct world {
 	char id[KEYS][16];
 	struct sandbox sb[KEYS];
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static enum event_kind kind_of(unsigned int seq)
 {
@@ -142,9 +135,9 @@ static void write_range(struct world *w, struct sink *s, unsigned int from,
  * passed; true when delivered. */
 static bool pump(struct sink *s, uint64_t want, unsigned int timeout_ms)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = clock__mono_ms() + timeout_ms;
 
-	while (s->written < want && now_ms() < deadline) {
+	while (s->written < want && clock__mono_ms() < deadline) {
 		s->flush(s);
 		usleep(2000);
 	}
@@ -154,9 +147,9 @@ static bool pump(struct sink *s, uint64_t want, unsigned int timeout_ms)
 /* Flushes for ms milliseconds. */
 static void idle(struct sink *s, unsigned int ms)
 {
-	uint64_t deadline = now_ms() + ms;
+	int64_t deadline = clock__mono_ms() + ms;
 
-	while (now_ms() < deadline) {
+	while (clock__mono_ms() < deadline) {
 		s->flush(s);
 		usleep(2000);
 	}
@@ -293,7 +286,7 @@ static void consume_all(const struct world *w, unsigned int n,
 	bool eof[KAFKA_TOPICS * PARTITIONS] = { false };
 	int64_t last[KEYS + 1];
 	unsigned int eofs = 0;
-	uint64_t deadline = now_ms() + 15000;
+	int64_t deadline = clock__mono_ms() + 15000;
 
 	assert_non_null(seen);
 	memset(t, 0, sizeof(*t));
@@ -311,7 +304,8 @@ static void consume_all(const struct world *w, unsigned int n,
 		}
 	}
 	assert_int_equal(rd_kafka_assign(rk, parts), 0);
-	while (eofs < KAFKA_TOPICS * PARTITIONS && now_ms() < deadline) {
+	while (eofs < KAFKA_TOPICS * PARTITIONS &&
+	       clock__mono_ms() < deadline) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
 		int idx;
 

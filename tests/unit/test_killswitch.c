@@ -415,9 +415,25 @@ static void test_pid_within(void **state)
 	assert_false(cgroup__pid_within(pid, rel));
 	assert_false(cgroup__pid_within(pid, "/"));
 	assert_false(cgroup__pid_within(pid, ""));
+	snprintf(rel, sizeof(rel), "%s/sb/nested", t.rel);
+	assert_int_equal(cgroup__of_pid(pid, sb), 0);
+	assert_string_equal(sb, rel);
 	kill(pid, SIGKILL);
 	expect_killed(pid);
 	assert_false(cgroup__pid_within(pid, t.rel));
+	assert_int_equal(cgroup__of_pid(pid, sb), -ENOENT);
+}
+
+/* The path test alone, "/" included (the proctab's sandbox may be any
+ * cgroup). */
+static void test_cgroup_is_within(void **state)
+{
+	assert_true(cgroup__is_within("/a/b", "/a/b"));
+	assert_true(cgroup__is_within("/a/b/c", "/a/b"));
+	assert_false(cgroup__is_within("/a/bc", "/a/b"));
+	assert_false(cgroup__is_within("/a", "/a/b"));
+	assert_true(cgroup__is_within("/", "/"));
+	assert_false(cgroup__is_within("/a", ""));
 }
 
 int main(void)
@@ -435,6 +451,7 @@ int main(void)
 		T(test_pids),
 		T(test_pid_within),
 #undef T
+		cmocka_unit_test(test_cgroup_is_within),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

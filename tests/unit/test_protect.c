@@ -32,20 +32,7 @@ struct fix {
 	struct protect *p;
 };
 
-static const char *at(const struct fix *f, const char *rel)
-{
-	return tree__at(f->dir, rel);
-}
-
-static void mk(const struct fix *f, const char *rel)
-{
-	tree__mkdir(f->dir, rel);
-}
-
-static void touch(const struct fix *f, const char *rel)
-{
-	tree__touch(f->dir, rel);
-}
+TMPTREE_FIX_HELPERS
 
 static struct stat st_of(const struct fix *f, const char *rel)
 {

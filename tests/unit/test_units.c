@@ -449,6 +449,52 @@ static void test_home(void **state)
 	home__flush();
 }
 
+struct homes_seen {
+	int calls, root, daemon;
+	const char *daemon_dir;
+};
+
+static int home_seen(const char *dir, size_t len, void *ctx)
+{
+	struct homes_seen *seen = ctx;
+	struct bytes h;
+
+	assert_int_equal(strlen(dir), len);
+	assert_true(len > 1 && dir[0] == '/' && dir[len - 1] != '/');
+	seen->root += !strcmp(dir, "/root");
+	seen->daemon += !strcmp(dir, seen->daemon_dir);
+	/* The first is root's, whatever passwd says: home__of's. */
+	if (seen->calls++ == 0) {
+		assert_true(home__of(0, &h));
+		assert_memory_equal(dir, h.p, h.len);
+	}
+	return 0;
+}
+
+static int home_stop(const char *dir, size_t len, void *ctx)
+{
+	(*(int *)ctx)++;
+	return -42;
+}
+
+/* home__each gives the homes home__of would, root's first, and stops
+ * when asked. */
+static void test_home_each(void **state)
+{
+	struct passwd *pw = getpwnam("daemon");
+	struct homes_seen seen = { 0 };
+	int calls = 0;
+
+	assert_non_null(pw);
+	seen.daemon_dir = pw->pw_dir;
+	assert_int_equal(home__each(home_seen, &seen), 0);
+	assert_true(seen.root >= 1);
+	assert_true(seen.daemon >= 1);
+	assert_int_equal(home__each(home_stop, &calls), -42);
+	assert_int_equal(calls, 1);
+	home__flush();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_window_distinct),
 		cmocka_unit_test(test_strset),
 		cmocka_unit_test(test_home),
+		cmocka_unit_test(test_home_each),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,4 +65,8 @@ static inline struct stat tree__stat(const char *dir, const char *rel)
 	return st;
 }
 
+/* at(f, rel), mk(f, rel) and touch(f, rel): the tree__ helpers for a
+ * test whose fixture is a struct fix with the tree in char dir[64]. */
+#define TMPTREE_FIX_HELPERS						static const char *at(const struct fix *f, const char *rel)		{										return tree__at(f->dir, rel);					}																		static void mk(const struct fix *f, const char *rel)			{										tree__mkdir(f->dir, rel);					}																		static void touch(const struct fix *f, const char *rel)			{										tree__touch(f->dir, rel);					}
+
 #endif /* VIGIL_TMPTREE_H */

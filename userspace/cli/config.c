@@ -176,7 +176,7 @@ static int set_ringbuf(struct config *c, const char *text, const char *where)
 
 static int set_brokers(struct config *c, const char *text, const char *where)
 {
-	return kafka__check_brokers(text, where) ?:
+	return kafka_conf__check_brokers(text, where) ?:
 	       config__set_str(&c->kafka_brokers, text);
 }
 

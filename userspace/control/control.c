@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The control socket's server side. Everything is non-blocking: the
- * daemon's poll loop calls control__serve when the listening socket is
- * readable, and a batch of clients is read side by side under one
- * deadline, so no client can hold the collector up for longer than
- * CONTROL_CLIENT_MS. The client side is here too, so the protocol's
- * framing lives in one file.
+ * daemon calls control__serve after each turn of its poll loop, a call
+ * with no client waiting costs one accept(2), and a batch of clients is
+ * read side by side under one deadline, so no client can hold the
+ * collector up for longer than CONTROL_CLIENT_MS. The client side is here
+ * too, so the protocol's framing lives in one file.
  */
 #include "control.h"
 
@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define CONTROL_BATCH   16	/* clients read side by side */
@@ -56,14 +57,6 @@ enum request_state {
 	REQ_TOO_LONG,	/* CONTROL_MAX_REQUEST bytes and no newline */
 	REQ_GONE,	/* closed without a request, or a socket error */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* The socket's directory, made private when we create it; an existing
  * one (the administrator's choice, or /tmp in tests) is left alone: the
@@ -229,7 +222,7 @@ static int wait_fd(int fd, short events, long long deadline)
 	int r;
 
 	do {
-		left = deadline - now_ms();
+		left = deadline - clock__mono_ms();
 		r = poll(&p, 1, left > 0 ? (int)left : 0);
 	} while (r < 0 && errno == EINTR);
 	return r > 0 ? 0 : -ETIMEDOUT;
@@ -456,7 +449,7 @@ static int control__accept(struct control *c)
  * the deadline passes, answering each as soon as it has. */
 static void control__serve_batch(struct control *c, int n)
 {
-	long long deadline = now_ms() + CONTROL_CLIENT_MS;
+	long long deadline = clock__mono_ms() + CONTROL_CLIENT_MS;
 	struct pollfd p[CONTROL_BATCH];
 	enum request_state st;
 	long long left;
@@ -465,7 +458,7 @@ static void control__serve_batch(struct control *c, int n)
 	for (i = 0; i < n; i++)
 		p[i] = (struct pollfd){ .fd = c->clients[i].fd,
 					.events = POLLIN };
-	while (pending && (left = deadline - now_ms()) > 0) {
+	while (pending && (left = deadline - clock__mono_ms()) > 0) {
 		if (poll(p, (nfds_t)n, (int)left) < 0 && errno != EINTR)
 			break;
 		for (i = 0; i < n; i++) {
@@ -496,7 +489,7 @@ static void control__serve_batch(struct control *c, int n)
 
 void control__serve(struct control *c)
 {
-	long long start = now_ms();
+	long long start = clock__mono_ms();
 	int n;
 
 	/* A full batch may have left more behind; take them too unless the
@@ -505,7 +498,8 @@ void control__serve(struct control *c)
 		n = control__accept(c);
 		if (n)
 			control__serve_batch(c, n);
-	} while (n == CONTROL_BATCH && now_ms() - start < CONTROL_CLIENT_MS);
+	} while (n == CONTROL_BATCH &&
+		 clock__mono_ms() - start < CONTROL_CLIENT_MS);
 }
 
 int control__connect(const char *path, int timeout_ms)
@@ -581,7 +575,7 @@ static int reply__read(int fd, char **buf, size_t *len, long long deadline)
 
 int control__call(int fd, const char *line, int timeout_ms, char **reply)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock__mono_ms() + timeout_ms;
 	char *buf = NULL;
 	size_t len = 0;
 	int r, err;

@@ -13,8 +13,9 @@
  * Anything else it sends (not JSON, too long, an unknown cmd, a missing
  * or non-string sandbox) is answered with ok false, never acted on.
  *
- * The server never blocks its caller for long: control__serve is meant to
- * be called from the daemon's poll loop whenever control__fd is readable.
+ * The server never blocks its caller for long: the daemon calls
+ * control__serve after each turn of its poll loop (cli__serve), and a
+ * call that finds no client waiting returns at once.
  */
 #ifndef VIGIL_CONTROL_H
 #define VIGIL_CONTROL_H
@@ -54,7 +55,8 @@ struct control_ops {
 int control__open(struct control **out, const char *path,
 		  const struct control_ops *ops, void *ctx);
 
-/* Readable (level-triggered) while a client waits to be accepted. */
+/* Readable (level-triggered) while a client waits to be accepted; for a
+ * caller that polls for clients instead of serving on every turn. */
 int control__fd(const struct control *c);
 
 /*

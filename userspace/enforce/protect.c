@@ -4,7 +4,6 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +13,10 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "home.h"
 #include "log.h"
 #include "protect.h"
+#include "strv.h"
 
 #define SETS_MAX     64		/* bits in an entry */
 #define WATCHES_MAX  4096
@@ -72,32 +73,6 @@ struct scan {
 	size_t nr_homes;
 	struct table t;
 };
-
-static void strv__free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int strv__push(char ***v, size_t *n, const char *s, size_t len)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strndup(s, len);
-	if (!nv[*n])
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-static int strv__cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* path[0..len) as a NUL-terminated path in buf; the root when empty. */
 static const char *path__prefix(char *buf, const char *path, size_t len)
@@ -282,16 +257,13 @@ static int protect__copy(struct protect *p, const struct protect_set *sets,
 	return 0;
 }
 
-static int protect__add_home(struct scan *s, const char *dir)
+/* A home that exists, escaped so that glob takes it literally. */
+static int protect__add_home(const char *dir, size_t len, void *ctx)
 {
+	struct scan *s = ctx;
 	char esc[2 * PATH_MAX], *o = esc;
-	size_t len = dir ? strlen(dir) : 0;
 
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	/* "/" as a home would make "~/" every path. */
-	if (!len || dir[0] != '/' || len == 1 || len >= PATH_MAX ||
-	    !path__is_dir(esc, dir, len))
+	if (len >= PATH_MAX || !path__is_dir(esc, dir, len))
 		return 0;
 	/* Taken literally by glob, whatever characters it holds. */
 	for (size_t i = 0; i < len; i++) {
@@ -306,14 +278,9 @@ static int protect__add_home(struct scan *s, const char *dir)
  * (the /etc watch). */
 static int protect__load_homes(struct scan *s)
 {
-	struct passwd *pw;
 	size_t k = 0;
-	int err = protect__add_home(s, "/root");
+	int err = home__each(protect__add_home, s);
 
-	setpwent();
-	while (!err && (pw = getpwent()))
-		err = protect__add_home(s, pw->pw_dir);
-	endpwent();
 	if (err)
 		return err;
 	qsort(s->homes, s->nr_homes, sizeof(*s->homes), strv__cmp);

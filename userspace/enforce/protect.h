@@ -31,8 +31,10 @@ struct protect;
  * never fatal. */
 struct protect *protect__new(const struct protect_set *sets, size_t n);
 void protect__free(struct protect *p);
-/* The inotify fd (non-blocking, cloexec) for the caller's poll loop; -1
- * if inotify is unavailable (poll(2) skips it). */
+/* The inotify fd (non-blocking, cloexec), for a caller that waits on it;
+ * -1 if inotify is unavailable (poll(2) skips it). The collector does not
+ * wait: it calls protect__refresh (through enforce__refresh) at every
+ * turn of its loop. */
 int protect__fd(const struct protect *p);
 /* Drains pending inotify events; if any could change a set, re-resolves
  * everything and re-arms watches. Returns 1 when the table changed, 0

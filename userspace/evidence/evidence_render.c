@@ -106,40 +106,27 @@ static size_t *order__of(const struct evidence *e)
 	return mem;	/* out is its first n */
 }
 
-/* argv's NUL-separated strings; a last one without its NUL (cut at
- * EVIDENCE_MAX_ARGV) is still one. */
-static void render__argv(struct json *j, const struct evidence_proc *p)
-{
-	size_t i = 0, n;
-
-	json__arr_begin(j, "argv");
-	while (p->argv && i < p->argv_len) {
-		n = strnlen(p->argv + i, p->argv_len - i);
-		json__strn(j, NULL, p->argv + i, n);
-		i += n + 1;
-	}
-	json__arr_end(j);
-	json__bool(j, "argv_truncated", p->argv_truncated);
-}
-
 /* An empty field (a unix socket's remote, an unnamed one's path) is
  * null: unknown, not "". */
-static void render__field(struct json *j, const char *key, const char *s)
+static void evidence__render_field(struct json *j, const char *key,
+				   const char *s)
 {
 	json__str(j, key, s[0] ? s : NULL);
 }
 
-static void render__sock(struct json *j, const struct evidence_sock *s)
+static void evidence__render_sock(struct json *j,
+				  const struct evidence_sock *s)
 {
 	json__obj_begin(j, "socket");
-	render__field(j, "proto", s->proto);
-	render__field(j, "local", s->local);
-	render__field(j, "remote", s->remote);
-	render__field(j, "state", s->state);
+	evidence__render_field(j, "proto", s->proto);
+	evidence__render_field(j, "local", s->local);
+	evidence__render_field(j, "remote", s->remote);
+	evidence__render_field(j, "state", s->state);
 	json__obj_end(j);
 }
 
-static void render__fds(struct json *j, const struct evidence_proc *p)
+static void evidence__render_fds(struct json *j,
+				 const struct evidence_proc *p)
 {
 	json__arr_begin(j, "fds");
 	for (size_t i = 0; i < p->nr_fds; i++) {
@@ -147,14 +134,15 @@ static void render__fds(struct json *j, const struct evidence_proc *p)
 		json__int(j, "fd", p->fds[i].fd);
 		json__str(j, "target", p->fds[i].target);
 		if (p->fds[i].sock)
-			render__sock(j, p->fds[i].sock);
+			evidence__render_sock(j, p->fds[i].sock);
 		json__obj_end(j);
 	}
 	json__arr_end(j);
 	json__bool(j, "fds_truncated", p->fds_truncated);
 }
 
-static void render__proc(struct json *j, const struct evidence_proc *p)
+static void evidence__render_proc(struct json *j,
+				  const struct evidence_proc *p)
 {
 	json__obj_begin(j, NULL);
 	json__int(j, "pid", p->pid);
@@ -163,8 +151,10 @@ static void render__proc(struct json *j, const struct evidence_proc *p)
 	json__str(j, "comm", p->comm);
 	json__str(j, "exe", p->exe);
 	json__str(j, "cwd", p->cwd);
-	render__argv(j, p);
-	render__fds(j, p);
+	/* A last argument without its NUL was cut at EVIDENCE_MAX_ARGV. */
+	json__strs(j, "argv", p->argv, p->argv ? p->argv_len : 0);
+	json__bool(j, "argv_truncated", p->argv_truncated);
+	evidence__render_fds(j, p);
 	json__obj_end(j);
 }
 
@@ -205,7 +195,7 @@ void evidence__render(struct json *j, const char *key,
 			truncated = true;
 			break;
 		}
-		render__proc(j, p);
+		evidence__render_proc(j, p);
 	}
 	json__arr_end(j);
 	json__bool(j, "processes_truncated", truncated);

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "evidence.h"
+#include "evidence_types.h"
 
 /* Fills the sock of every socket fd of e's processes that the tables of
  * its namespace list; netns[i] is the namespace inode of e->procs[i] (0:

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A record as the collector handles it: the kernel's raw record decoded
- * into a checked view (strings point into the raw buffer), or a record the
- * collector makes itself (flow, drop), plus its enrichment. Sinks (JSON
- * output, later rules and Kafka) all take this one type.
+ * into a checked view (strings point into the raw buffer), or a record
+ * vigil makes itself (flow, drop, alert, action), plus its enrichment.
+ * The rules, the policy, the renderer and the sinks all take this one
+ * type.
  */
 #ifndef VIGIL_EVENT_H
 #define VIGIL_EVENT_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
 #include "records.h"
 #include "proctab.h"
 #include "sandbox.h"
@@ -28,11 +30,6 @@ enum event_kind {
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
 	EVENT_ACTION,		/* vigil acted, or was asked to */
-};
-
-struct bytes {
-	const char *p;
-	size_t len;
 };
 
 struct ev_exec {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "cgroup.h"
 #include "proctab.h"
 
 struct node {
@@ -164,31 +165,17 @@ static int proc__stat(const struct proctab *t, uint32_t pid,
 	return 0;
 }
 
-/* Whether pid's cgroup (the unified hierarchy's "0::" line of
- * /proc/PID/cgroup) is the sandbox's or lies below it. */
-static bool proc__in_cgroup(uint32_t pid, const char *cgroup)
-{
-	char path[64], line[PATH_MAX + 8];
-	size_t n = strlen(cgroup);
-	bool in = false;
-	FILE *f;
-
-	if (!n)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!in && fgets(line, sizeof(line), f))
-		in = strncmp(line, "0::", 3) == 0 &&
-		     strncmp(line + 3, cgroup, n) == 0 &&
-		     (line[3 + n] == '/' || line[3 + n] == '\n');
-	fclose(f);
-	return in;
-}
-
 static struct node *proctab__load(struct proctab *t, const struct vigil_hdr *h,
 				  int depth);
+
+/* Whether pid's cgroup is the sandbox's or lies below it. */
+static bool proc__in_cgroup(uint32_t pid, const char *sandbox)
+{
+	char cg[PATH_MAX];
+
+	return !cgroup__of_pid((pid_t)pid, cg) &&
+	       cgroup__is_within(cg, sandbox);
+}
 
 /*
  * The parent of a process first seen in a record: in the table, or loaded

@@ -26,7 +26,7 @@ struct label {
 
 struct profile;		/* rules/profile.h */
 struct sandbox_risk;	/* rules/engine.h */
-struct sandbox_act;	/* policy/policy_int.h */
+struct sandbox_act;	/* policy/policy_types.h */
 
 /* One record per sandbox, owned by the registry. The stages above keep
  * their state about a sandbox in its slots, not in tables of their own,

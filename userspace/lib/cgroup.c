@@ -102,27 +102,55 @@ int cgroup__enter(const char *dir, pid_t pid)
 	return cgroup__write(dir, "cgroup.procs", buf);
 }
 
-bool cgroup__pid_within(pid_t pid, const char *rel)
+/* The path of the unified hierarchy's line, "0::/path\n"; -ENAMETOOLONG
+ * when fgets cut the line short (no '\n' in line[0..len]). */
+static int cgroup__line_path(const char *line, size_t len,
+			     char out[PATH_MAX])
+{
+	if (line[len] != '\n' || len - 3 >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(out, line + 3, len - 3);
+	out[len - 3] = '\0';
+	return 0;
+}
+
+int cgroup__of_pid(pid_t pid, char out[PATH_MAX])
 {
 	char path[64], line[PATH_MAX + 8];
-	size_t n = strlen(rel);
-	bool in = false, line_start = true;
+	bool line_start = true;
+	int err = -ENOENT;
+	size_t len;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
+		return -errno;
 	/* The unified hierarchy's line is "0::/path". A line longer than the
-	 * buffer comes in pieces: only a line's first piece is tested. */
-	while (!in && fgets(line, sizeof(line), f)) {
-		in = line_start && n > 1 && strncmp(line, "0::", 3) == 0 &&
-		     strncmp(line + 3, rel, n) == 0 &&
-		     (line[3 + n] == '/' || line[3 + n] == '\n');
-		line_start = strchr(line, '\n') != NULL;
+	 * buffer comes in pieces: only a line's first piece is looked at. */
+	while (err == -ENOENT && fgets(line, sizeof(line), f)) {
+		len = strcspn(line, "\n");
+		if (line_start && !strncmp(line, "0::", 3))
+			err = cgroup__line_path(line, len, out);
+		line_start = line[len] != '\0';
 	}
 	fclose(f);
-	return in;
+	return err;
+}
+
+bool cgroup__is_within(const char *path, const char *rel)
+{
+	size_t n = strlen(rel);
+
+	return n && !strncmp(path, rel, n) && (!path[n] || path[n] == '/');
+}
+
+bool cgroup__pid_within(pid_t pid, const char *rel)
+{
+	char cg[PATH_MAX];
+
+	return strlen(rel) > 1 && !cgroup__of_pid(pid, cg) &&
+	       cgroup__is_within(cg, rel);
 }
 
 static int cgroup__walk_procs(int dfd, cgroup_pid_fn fn, void *ctx)

@@ -32,8 +32,15 @@ int cgroup__enter(const char *dir, pid_t pid);
 /* Writes val to the interface file dir/file (e.g. "cgroup.freeze").
  * Returns 0 or a negative errno; nothing is logged. */
 int cgroup__write(const char *dir, const char *file, const char *val);
-/* Whether pid's cgroup (/proc/PID/cgroup) is rel (below the mount,
- * "/vigil/sb1") or lies below it. False for "/" and when pid is gone. */
+/* pid's cgroup in the unified hierarchy (the "0::" line of
+ * /proc/PID/cgroup), as a path below the mount ("/vigil/sb1"). Returns 0,
+ * -ENOENT when pid is gone (or has no such line), another -errno. */
+int cgroup__of_pid(pid_t pid, char out[PATH_MAX]);
+/* Whether the cgroup path is rel or lies below it ("/a/b" is within
+ * "/a", "/ab" is not). */
+bool cgroup__is_within(const char *path, const char *rel);
+/* Whether pid's cgroup is rel or lies below it. False for "/" (no
+ * sandbox is the whole machine) and when pid is gone. */
 bool cgroup__pid_within(pid_t pid, const char *rel);
 
 /* Called for each pid of a walk; a negative return ends the walk with

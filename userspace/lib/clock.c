@@ -13,3 +13,13 @@ uint64_t clock__boot_ns(void)
 {
 	return clock__ns(CLOCK_BOOTTIME);
 }
+
+uint64_t clock__mono_ns(void)
+{
+	return clock__ns(CLOCK_MONOTONIC);
+}
+
+int64_t clock__mono_ms(void)
+{
+	return clock__ns(CLOCK_MONOTONIC) / 1000000;
+}

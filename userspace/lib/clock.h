@@ -13,5 +13,8 @@
 int64_t clock__ns(clockid_t id);
 /* CLOCK_BOOTTIME now, in ns: the clock of every record's time. */
 uint64_t clock__boot_ns(void);
+/* CLOCK_MONOTONIC now: the clock of timeouts and deadlines. */
+uint64_t clock__mono_ns(void);
+int64_t clock__mono_ms(void);
 
 #endif /* VIGIL_CLOCK_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "bytes.h"
 #include "utf8.h"
 
 /* Containers are tracked in a bitmask, one bit per level; records nest a
@@ -211,6 +212,16 @@ void json__strn(struct json *j, const char *key, const void *bytes,
 {
 	if (put_key(j, key))
 		put_string(j, bytes, len);
+}
+
+void json__strs(struct json *j, const char *key, const char *p, size_t len)
+{
+	struct bytes rest = { p, len }, s;
+
+	json__arr_begin(j, key);
+	while (bytes__next_str(&rest, &s))
+		json__strn(j, NULL, s.p, s.len);
+	json__arr_end(j);
 }
 
 void json__int(struct json *j, const char *key, long long v)

@@ -51,6 +51,9 @@ void json__str(struct json *j, const char *key, const char *s);
 /* Any bytes: NUL and invalid UTF-8 included. */
 void json__strn(struct json *j, const char *key, const void *bytes,
 		size_t len);
+/* An array of the NUL-separated strings in p[0..len) (bytes__next_str's:
+ * argv, /proc/PID/cmdline). */
+void json__strs(struct json *j, const char *key, const char *p, size_t len);
 void json__int(struct json *j, const char *key, long long v);
 void json__uint(struct json *j, const char *key, unsigned long long v);
 void json__bool(struct json *j, const char *key, bool v);

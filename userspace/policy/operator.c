@@ -10,7 +10,8 @@
 #include "cgroup.h"
 #include "control.h"
 #include "json.h"
-#include "policy_int.h"
+#include "policy.h"
+#include "respond.h"
 
 #define STATUS_PIDS 4096	/* processes counted per sandbox at most */
 

@@ -7,7 +7,8 @@
 #include "clock.h"
 #include "log.h"
 #include "netname.h"
-#include "policy_int.h"
+#include "policy.h"
+#include "respond.h"
 
 #define KILL_TRIES 10			/* ticks a kill is retried */
 

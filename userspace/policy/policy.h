@@ -16,25 +16,12 @@
 #include <stdint.h>
 
 #include "event.h"
-#include "roots.h"
-#include "ruleset.h"
-#include "sandbox.h"
+#include "policy_types.h"
 
 #define POLICY_HISTORY      32		/* records kept per sandbox */
 #define POLICY_EVIDENCE_DIR "/var/lib/vigil/evidence"
 #define POLICY_EVIDENCE_MAX 256		/* files kept there */
 #define POLICY_KILL_MS      1000	/* wait for an empty cgroup */
-
-struct policy_opts {
-	const struct roots *roots;	/* NULL with dry_run */
-	/* The sandboxes acted on: the policy keeps its state in their
-	 * records' slots and hears when they are gone. */
-	struct sandboxes *sandboxes;
-	bool dry_run;			/* decide and report, never act */
-	const char *evidence_dir;	/* NULL: evidence only in records */
-	unsigned int history;
-	unsigned int kill_ms;
-};
 
 struct policy;
 
@@ -56,13 +43,7 @@ struct event *policy__next(struct policy *p);
 /* Timers: freeze timeouts, kills to retry. */
 void policy__tick(struct policy *p, uint64_t now_ns);
 
-/* What happened to a sandbox, for `vigil run`'s report. */
-struct verdict {
-	enum act_level level;	/* the strongest act taken */
-	const char *rule;	/* the rule behind it, or NULL */
-	const char *reason;
-	double risk;
-};
+/* What happened to a sandbox (struct verdict), for `vigil run`'s report. */
 bool policy__verdict(struct policy *p, uint64_t cgid, struct verdict *v);
 
 /* An operator's kill of a sandbox vigil has seen (vigil run's ^C on a

@@ -1,7 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Acting on a sandbox: freeze (evidence first), kill (evidence, then
- * cgroup.kill, then confirmation that the cgroup is empty), thaw; each
- * reported by one action record, refused outside the sandbox roots. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +9,7 @@
 #include "killswitch.h"
 #include "evidence.h"
 #include "log.h"
-#include "policy_int.h"
+#include "respond.h"
 
 #define FREEZE_MS 100	/* a freeze that takes longer is reported failed */
 

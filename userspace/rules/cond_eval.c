@@ -6,9 +6,9 @@
 #include <pcre2.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "cond.h"
 #include "home.h"
-#include "profile.h"
 #include "strset.h"
 
 /* Match data shared by every regex test of this thread: pcre2 sizes it

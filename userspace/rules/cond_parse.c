@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "cond.h"
 #include "netname.h"
-#include "profile.h"
 #include "strset.h"
 #include "units.h"
 

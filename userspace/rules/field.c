@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <arpa/inet.h>
 #include <asm/fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "bytes.h"
 #include "field.h"
 #include "flags.h"
 #include "netname.h"
@@ -66,23 +66,10 @@ static bool list__set(struct fval *v, enum list_how how, const void *cur,
 	return true;
 }
 
-/* v4-mapped IPv6 (::ffff:a.b.c.d) is an IPv4 peer for every rule. */
 static bool addr__set(struct fval *v, uint16_t family, const uint8_t *a)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
 	v->type = FT_ADDR;
-	memset(&v->addr, 0, sizeof(v->addr));
-	if (family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped))) {
-		v->addr.family = AF_INET;
-		memcpy(v->addr.a, a + 12, 4);
-	} else if (family == AF_INET || family == AF_INET6) {
-		v->addr.family = family;
-		memcpy(v->addr.a, a, family == AF_INET ? 4 : 16);
-	} else {
-		return false;
-	}
-	return true;
+	return cidr__addr(&v->addr, family, a);
 }
 
 /* ---------------------------------------------------------------- common */
@@ -373,15 +360,24 @@ static bool get_conn_ret(const struct field_ctx *c, struct fval *v)
 	return num__set(v, c->ev->connect.ret);
 }
 
-/* Only network destinations are judged; a unix socket is local. */
+/* Whether the profile allows a destination: family and address as the
+ * record has them, and port. Only network destinations are judged; a
+ * unix socket is local. */
+static bool allowed__set(const struct field_ctx *c, struct fval *v,
+			 uint16_t family, const uint8_t *addr, uint16_t port)
+{
+	struct addr a;
+
+	if (!c->profile || !cidr__addr(&a, family, addr))
+		return false;
+	return bool__set(v, profile__allows_dest(c->profile, &a, port));
+}
+
 static bool get_conn_allowed(const struct field_ctx *c, struct fval *v)
 {
-	struct fval a;
+	const struct vigil_sockaddr *sa = &c->ev->connect.sa;
 
-	if (!c->profile || !get_conn_addr(c, &a))
-		return false;
-	return bool__set(v, profile__allows_dest(c->profile, &a.addr,
-						 c->ev->connect.sa.port));
+	return allowed__set(c, v, sa->family, sa->addr, sa->port);
 }
 
 static bool get_flow_addr(const struct field_ctx *c, struct fval *v)
@@ -423,12 +419,9 @@ static bool get_flow_packets(const struct field_ctx *c, struct fval *v)
 
 static bool get_flow_allowed(const struct field_ctx *c, struct fval *v)
 {
-	struct fval a;
+	const struct vigil_flow_key *k = &c->ev->flow.key;
 
-	if (!c->profile || !get_flow_addr(c, &a))
-		return false;
-	return bool__set(v, profile__allows_dest(c->profile, &a.addr,
-						 c->ev->flow.key.port));
+	return allowed__set(c, v, k->family, k->addr, k->port);
 }
 
 static bool get_budget_addr(const struct field_ctx *c, struct fval *v)
@@ -574,55 +567,33 @@ static const struct field fields[] = {
 const struct field *field__find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		if (strlen(fields[i].name) == len &&
-		    !memcmp(fields[i].name, name, len))
+		if (bytes__is(name, len, fields[i].name))
 			return &fields[i];
 	return NULL;
 }
 
-const struct field *field__all(size_t *n)
-{
-	*n = ARRAY_SIZE(fields);
-	return fields;
-}
-
-static const struct {
-	enum event_kind kind;
-	const char *name;
-} event_names[] = {
-	{ EVENT_EXEC, "exec" }, { EVENT_FORK, "fork" }, { EVENT_EXIT, "exit" },
-	{ EVENT_OPEN, "open" }, { EVENT_CONNECT, "connect" },
-	{ EVENT_FLOW, "flow" }, { EVENT_SYSCALL, "syscall" },
-	{ EVENT_BUDGET, "budget" },
+/* The record kinds rules can name, by the records' own type names. */
+static const enum event_kind rule_kinds[] = {
+	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
+	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(event_names); i++)
-		if (strlen(event_names[i].name) == len &&
-		    !memcmp(event_names[i].name, name, len))
-			return EVBIT(event_names[i].kind);
+	for (size_t i = 0; i < ARRAY_SIZE(rule_kinds); i++)
+		if (bytes__is(name, len, event__type_name(rule_kinds[i])))
+			return EVBIT(rule_kinds[i]);
 	return 0;
-}
-
-const char *field__event_name(uint32_t bit)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(event_names); i++)
-		if (EVBIT(event_names[i].kind) == bit)
-			return event_names[i].name;
-	return "?";
 }
 
 static bool next__nul(struct fval *v, struct bytes *out)
 {
-	const char *p = v->list.cur, *end = v->list.end;
-	const char *nul;
+	const char *cur = v->list.cur, *end = v->list.end;
+	struct bytes rest = { cur, (size_t)(end - cur) };
 
-	if (p >= end)
+	if (!bytes__next_str(&rest, out))
 		return false;
-	nul = memchr(p, '\0', end - p);
-	*out = (struct bytes){ p, nul ? (size_t)(nul - p) : (size_t)(end - p) };
-	v->list.cur = p + out->len + 1;
+	v->list.cur = rest.p;
 	return true;
 }
 

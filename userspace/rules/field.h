@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "event.h"
 
 enum field_type {
@@ -29,12 +30,6 @@ enum field_type {
 		       EVBIT(EVENT_EXIT) | EVBIT(EVENT_OPEN) | \
 		       EVBIT(EVENT_CONNECT) | EVBIT(EVENT_SYSCALL))
 #define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW) | EVBIT(EVENT_BUDGET))
-
-/* An address as rules compare it: v4-mapped IPv6 is folded to IPv4. */
-struct addr {
-	uint16_t family;	/* AF_INET or AF_INET6; 0 when none */
-	uint8_t a[16];		/* network order, v4 in the first four */
-};
 
 /* A value read from an event. Strings point into the event or a table. */
 struct fval {
@@ -84,13 +79,10 @@ struct field {
 
 /* The field named name[0..len), NULL if there is none. */
 const struct field *field__find(const char *name, size_t len);
-/* Every field, for help text and tests; *n set to the count. */
-const struct field *field__all(size_t *n);
 /* The next element of an FT_LIST value; false at its end. */
 bool fval__next(struct fval *v, struct bytes *out);
 
 /* Record kinds rules can name ("exec", ...), as EVBIT()s; 0 if unknown. */
 uint32_t field__event_bit(const char *name, size_t len);
-const char *field__event_name(uint32_t bit);
 
 #endif /* VIGIL_FIELD_H */

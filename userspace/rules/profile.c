@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -7,57 +6,7 @@
 #include <string.h>
 
 #include "profile.h"
-
-int cidr__parse(const char *text, size_t len, struct addr *net,
-		uint8_t *prefix)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long bits;
-	uint8_t raw[16];
-	int max;
-
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	memset(net, 0, sizeof(*net));
-	if (inet_pton(AF_INET, buf, raw) == 1) {
-		net->family = AF_INET;
-		memcpy(net->a, raw, 4);
-	} else if (inet_pton(AF_INET6, buf, raw) == 1) {
-		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-		bool v4 = !memcmp(raw, mapped, 12);
-
-		net->family = v4 ? AF_INET : AF_INET6;
-		memcpy(net->a, v4 ? raw + 12 : raw, v4 ? 4 : 16);
-	} else {
-		return -EINVAL;
-	}
-	max = net->family == AF_INET ? 32 : 128;
-	bits = max;
-	if (slash) {
-		bits = strtoul(slash + 1, &end, 10);
-		if (end == slash + 1 || *end || bits > (unsigned long)max)
-			return -EINVAL;
-	}
-	*prefix = bits;
-	return 0;
-}
-
-bool cidr__match(const struct addr *net, uint8_t prefix,
-		 const struct addr *a)
-{
-	unsigned int whole = prefix / 8, rest = prefix % 8;
-
-	if (net->family != a->family)
-		return false;
-	if (memcmp(net->a, a->a, whole))
-		return false;
-	return !rest || !((net->a[whole] ^ a->a[whole]) & (0xff00 >> rest));
-}
+#include "strv.h"
 
 /* The ":PORT" or ":LO-HI" after an address; "*" or nothing for any. */
 static int dest__ports(const char *text, struct dest *d)
@@ -152,9 +101,7 @@ void profile__free(struct profile *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nr_exes; i++)
-		free(p->exes[i]);
-	free(p->exes);
+	strv__free(p->exes, p->nr_exes);
 	free(p->dests);
 	free(p->tune);
 	free(p->name);

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "field.h"
+#include "cidr.h"
 
 #define PROFILE_DEFAULT "default"
 
@@ -55,11 +55,6 @@ struct profile {
 /* Parses "CIDR", "CIDR:PORT", "CIDR:LO-HI", "[V6CIDR]:PORT" or an
  * address alone. Returns 0 or -EINVAL. */
 int dest__parse(const char *text, struct dest *d);
-/* Parses "ADDR" or "ADDR/BITS" into net and prefix (v4-mapped folded). */
-int cidr__parse(const char *text, size_t len, struct addr *net,
-		uint8_t *prefix);
-bool cidr__match(const struct addr *net, uint8_t prefix,
-		 const struct addr *a);
 
 bool profile__allows_dest(const struct profile *p, const struct addr *a,
 			  uint16_t port);

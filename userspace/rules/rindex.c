@@ -7,6 +7,7 @@
 
 #include "rindex.h"
 #include "ruleset.h"
+#include "strv.h"
 
 #define KINDS 16	/* EVBIT positions */
 #define ADDR_BITS_MAX (1 + 128)	/* addr__bits' text */
@@ -435,9 +436,7 @@ struct rindex *rindex__build(const struct ruleset *rs)
 
 static void trie__free_arrays(struct trie *t)
 {
-	for (size_t i = 0; i < t->nr_kids; i++)
-		free(t->segs[i]);
-	free(t->segs);
+	strv__free(t->segs, t->nr_kids);
 	free(t->seg_lens);
 	free(t->keys);
 	free(t->kids);

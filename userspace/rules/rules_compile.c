@@ -1,86 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* From the items every file gave to a checked rule set: lists flattened,
- * macros and conditions parsed (macros on first use, so order does not
- * matter and cycles are caught), names resolved, profiles tuned, and the
- * index built. */
-#include <ctype.h>
+/* A rule set's life: each source added goes to the YAML reader
+ * (rules_yaml.c); then, from the items every file gave, a checked set:
+ * lists flattened, macros and conditions parsed (macros on first use, so
+ * order does not matter and cycles are caught), names resolved, profiles
+ * tuned, and the index built. The reader never calls back in here. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "log.h"
 #include "rindex.h"
+#include "rules_error.h"
 #include "rules_load.h"
+#include "rules_yaml.h"
+#include "strv.h"
 #include "syscalls.h"
 
 #define LIST_MAX_ITEMS 100000
-
-/* Steps over source character t[i], counting the line it may end. */
-static size_t pos__step(const char *t, size_t i, int *line, size_t *bol,
-			bool *moved)
-{
-	if (t[i] == '\n') {
-		(*line)++;
-		*bol = i + 1;
-		*moved = true;
-	}
-	return i + 1;
-}
-
-/* Lines and columns of text[offset], text being the scalar at `at`: the
- * scalar's characters are matched one by one against the source, which
- * steps over quotes, escapes' backslashes and folded line breaks. A line
- * break the scalar kept (literal blocks, more-indented folded lines)
- * matches the source's and is counted too. */
-static void pos__advance(const struct pos *at, const char *text,
-			 size_t offset, int *line, int *col)
-{
-	const char *t = at->src->text;
-	size_t i = at->index, end = at->src->len, bol = 0, last = strlen(text);
-	bool moved = false;
-
-	/* The end of the condition is just after its last token, not after
-	 * the blanks and line break a block scalar ends with. */
-	while (last && isspace((unsigned char)text[last - 1]))
-		last--;
-	if (offset > last)
-		offset = last;
-	*line = at->line;
-	*col = at->col;
-	if (!at->plain)		/* block scalar: content starts a line down */
-		while (i < end && t[i] != '\n')
-			i++;
-	else if (i < end && (t[i] == '"' || t[i] == '\''))
-		i++;
-	for (size_t k = 0; k <= offset && text[k]; k++) {
-		while (i < end && t[i] != text[k])
-			i = pos__step(t, i, line, &bol, &moved);
-		if (k < offset && i < end)
-			i = pos__step(t, i, line, &bol, &moved);
-	}
-	*col = moved ? (int)(i - bol) + 1 : at->col + (int)(i - at->index);
-}
-
-void rules__error(struct ruleset *rs, const struct pos *at, const char *text,
-		  size_t offset, const char *fmt, ...)
-{
-	char msg[400];
-	int line = at->line, col = at->col;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (text && at->src->text)
-		pos__advance(at, text, offset, &line, &col);
-	if (!rs->errors)
-		snprintf(rs->first_error, sizeof(rs->first_error),
-			 "%s:%d:%d: %s", at->src->name, line, col, msg);
-	if (rs->errors++ < RULES_MAX_ERRORS)
-		log_error("%s:%d:%d: %s", at->src->name, line, col, msg);
-}
 
 /* ---------------------------------------------------------------- lists */
 
@@ -228,8 +166,7 @@ struct rule_check {
 static int taint__find(const struct ruleset *rs, const char *name, size_t len)
 {
 	for (int i = 0; i < rs->nr_taints; i++)
-		if (strlen(rs->taints[i]) == len &&
-		    !memcmp(rs->taints[i], name, len))
+		if (bytes__is(name, len, rs->taints[i]))
 			return i;
 	return -1;
 }
@@ -592,74 +529,6 @@ int ruleset__finish(struct ruleset *rs)
 	return rs->index ? 0 : -ENOMEM;
 }
 
-const struct profile *ruleset__profile(const struct ruleset *rs,
-				       const char *name, size_t len)
-{
-	for (size_t i = 0; i < rs->nr_profiles; i++)
-		if (strlen(rs->profiles[i]->name) == len &&
-		    !memcmp(rs->profiles[i]->name, name, len))
-			return rs->profiles[i];
-	return NULL;
-}
-
-const struct profile *ruleset__profile_at(const struct ruleset *rs, size_t i)
-{
-	if (i < rs->nr_profiles)
-		return rs->profiles[i];
-	return i == rs->nr_profiles ? rs->owned_fallback : NULL;
-}
-
-int ruleset__fileset(const struct ruleset *rs, const char *name, size_t len)
-{
-	for (size_t i = 0; i < rs->nr_filesets; i++)
-		if (strlen(rs->filesets[i].name) == len &&
-		    !memcmp(rs->filesets[i].name, name, len))
-			return i;
-	return -1;
-}
-
-/* Only what user space would kill for too: the kernel acts first, and
- * user space follows up on the same record. */
-void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
-			    struct kernel_policy *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < rs->nr_rules; i++) {
-		const struct rule *r = rs->rules[i];
-		const struct rule_tune *t = &p->tune[r->index];
-
-		if (!r->kernel_kind || t->disabled || t->action != LEVEL_KILL)
-			continue;
-		if (r->kernel_kind == EVENT_OPEN)
-			out->open_kill |= r->kernel_bits;
-		else if (r->kernel_kind == EVENT_EXEC)
-			out->exec_kill |= r->kernel_bits;
-		else
-			out->syscall_kill |= r->kernel_bits;
-	}
-}
-
-const char *severity__name(enum severity s)
-{
-	static const char *const names[] = {
-		[SEV_INFO] = "info", [SEV_LOW] = "low",
-		[SEV_MEDIUM] = "medium", [SEV_HIGH] = "high",
-		[SEV_CRITICAL] = "critical",
-	};
-
-	return s <= SEV_CRITICAL ? names[s] : "?";
-}
-
-const char *level__name(enum act_level l)
-{
-	static const char *const names[] = {
-		[LEVEL_NONE] = "none", [LEVEL_ALERT] = "alert",
-		[LEVEL_FREEZE] = "freeze", [LEVEL_KILL] = "kill",
-	};
-
-	return l <= LEVEL_KILL ? names[l] : "?";
-}
-
 static void load__free(struct rules_load *L, size_t nr_rules)
 {
 	struct list_def *l, *ltmp;
@@ -667,9 +536,7 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 
 	HASH_ITER(hh, L->lists, l, ltmp) {
 		HASH_DEL(L->lists, l);
-		for (size_t i = 0; i < l->nr_items; i++)
-			free(l->items[i]);
-		free(l->items);
+		strv__free(l->items, l->nr_items);
 		free(l->flat);
 		free(l->name);
 		free(l);
@@ -699,13 +566,6 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 		L->srcs = next;
 	}
 	free(L);
-}
-
-static void strv__free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 static void fileset__free(struct fileset *f)

@@ -1,29 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Inside the rule loader: what the YAML reader (rules_yaml.c) hands the
- * compiler (rules_compile.c), and the error reporter both use. */
+ * compiler (rules_compile.c) besides the rules themselves. Data only: the
+ * reader fills it, the compiler consumes it. */
 #ifndef VIGIL_RULES_LOAD_H
 #define VIGIL_RULES_LOAD_H
 
 #include <stddef.h>
 #include <uthash.h>
 
+#include "rules_error.h"
 #include "ruleset.h"
-
-/* A source file, kept whole so condition offsets map to lines. */
-struct src {
-	char *name;
-	char *text;
-	size_t len;
-	struct src *next;
-};
-
-/* Where a YAML scalar starts. */
-struct pos {
-	const struct src *src;
-	size_t index;		/* byte offset of the node in src->text */
-	int line, col;		/* 1-based */
-	bool plain;		/* a plain or quoted one-piece scalar */
-};
 
 enum def_state { DEF_NEW, DEF_BUSY, DEF_DONE, DEF_BAD };
 
@@ -77,14 +63,5 @@ struct rules_load {
 	size_t nr_tunes;
 	int nesting;		/* macros being parsed, one in another */
 };
-
-/* Logs "FILE:LINE:COL: message" and counts it. With text (the scalar's
- * value at `at`), the position is that of text[offset]. */
-void rules__error(struct ruleset *rs, const struct pos *at, const char *text,
-		  size_t offset, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-/* Reads one YAML source into rs. */
-int rules__read_yaml(struct ruleset *rs, struct src *src);
 
 #endif /* VIGIL_RULES_LOAD_H */

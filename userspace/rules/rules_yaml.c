@@ -9,8 +9,10 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "log.h"
+#include "rules_error.h"
 #include "rules_load.h"
+#include "rules_yaml.h"
+#include "strv.h"
 #include "units.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -203,32 +205,27 @@ static void node__each(struct reader *r, yaml_node_t *n, const char *what,
 }
 
 /* Appends a string to a growing array of them. */
-struct strv {
+struct strings {
 	char ***v;
 	size_t *n;
 	const char *what;
 };
 
-static void strv__add(struct reader *r, yaml_node_t *n, void *arg)
+static void strings__add(struct reader *r, yaml_node_t *n, void *arg)
 {
-	struct strv *sv = arg;
-	char *s = node__dup(r, n, sv->what);
-	char **v = s ? realloc(*sv->v, (*sv->n + 1) * sizeof(*v)) : NULL;
+	struct strings *sv = arg;
+	const char *s = node__str(r, n, sv->what);
 
-	if (!v) {
-		free(s);
-		return;
-	}
-	v[(*sv->n)++] = s;
-	*sv->v = v;
+	if (s)
+		strv__push(sv->v, sv->n, s, strlen(s));
 }
 
 static void node__strings(struct reader *r, yaml_node_t *n, const char *what,
 			  char ***v, size_t *nr)
 {
-	struct strv sv = { v, nr, what };
+	struct strings sv = { v, nr, what };
 
-	node__each(r, n, what, false, strv__add, &sv);
+	node__each(r, n, what, false, strings__add, &sv);
 }
 
 /* Walks a mapping's pairs: fn(r, key text, key node, value node, arg). */
@@ -567,13 +564,13 @@ static void path__add(struct reader *r, yaml_node_t *n, void *arg)
 		node__error(r, n, "path '%s' must be absolute or start with "
 			    "~/", s);
 	else if (s)
-		strv__add(r, n, arg);
+		strings__add(r, n, arg);
 }
 
 static void fileset__paths(struct reader *r, struct item *it, yaml_node_t *v)
 {
 	struct fileset *f = it->fileset;
-	struct strv sv = { &f->paths, &f->nr_paths, "a path" };
+	struct strings sv = { &f->paths, &f->nr_paths, "a path" };
 
 	if (v->type == YAML_SEQUENCE_NODE &&
 	    v->data.sequence.items.start == v->data.sequence.items.top) {

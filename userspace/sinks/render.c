@@ -111,23 +111,6 @@ static void render__bytes(struct json *j, const char *key,
 	json__strn(j, key, b->p, b->len);
 }
 
-/* argv arrives NUL-separated, possibly cut in the middle of the last
- * argument when truncated. */
-static void render__argv(struct json *j, const struct bytes *argv)
-{
-	const char *p = argv->p, *end = argv->p + argv->len;
-
-	json__arr_begin(j, "argv");
-	while (p < end) {
-		const char *nul = memchr(p, '\0', end - p);
-		size_t len = nul ? (size_t)(nul - p) : (size_t)(end - p);
-
-		json__strn(j, NULL, p, len);
-		p += len + 1;
-	}
-	json__arr_end(j);
-}
-
 /* The fields exec and open share: outcome and the file's identity. */
 static void render__file_result(struct json *j, const struct event *ev,
 				int32_t ret, uint32_t dev, uint64_t ino,
@@ -174,7 +157,7 @@ static void render__exec(struct json *j, const struct event *ev)
 	json__obj_begin(j, "exec");
 	render__bytes(j, "file", &e->file);
 	render__bytes(j, "arg", &e->arg);
-	render__argv(j, &e->argv);
+	json__strs(j, "argv", e->argv.p, e->argv.len);
 	json__uint(j, "argc", e->argc);
 	json__bool(j, "argv_truncated", ev->hdr->flags & VIGIL_F_ARGV_TRUNC);
 	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Where records go. The collector hands each record, with its JSON text,
- * to every sink in turn; a sink (JSON Lines file, later Kafka, rules)
+ * to every sink in turn: JSON Lines (jsonl.c) and Kafka (kafka/). A sink
  * never blocks the collector and counts its own failures.
  */
 #ifndef VIGIL_SINK_H

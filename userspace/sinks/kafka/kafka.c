@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <librdkafka/rdkafka.h>
 
+#include "clock.h"
 #include "kafka.h"
 #include "kafka_conf.h"
 #include "log.h"
@@ -59,14 +60,6 @@ struct kafka {
 	bool want_restart;		/* the producer hit a fatal error */
 	struct requeue returned;	/* live records given back undelivered */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static enum kafka_topic kafka__topic_of(const char *type, size_t len)
 {
@@ -289,7 +282,7 @@ static void kafka__park(struct kafka *k)
 	k->state = KAFKA_SPOOLING;
 	kafka__purge(k, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	k->trouble = false;
-	k->next_probe_ns = mono_ns() + PROBE_NS;
+	k->next_probe_ns = clock__mono_ns() + PROBE_NS;
 }
 
 static void kafka__start_spooling(struct kafka *k)
@@ -396,7 +389,7 @@ static void kafka__restart(struct kafka *k, const char *why,
 static int kafka__flush(struct sink *s)
 {
 	struct kafka *k = (struct kafka *)s;
-	uint64_t now = mono_ns();
+	uint64_t now = clock__mono_ns();
 
 	if (!k->rk)
 		return -EIO;	/* no producer: records wait in the spool */
@@ -434,9 +427,9 @@ static int kafka__flush(struct sink *s)
 /* On close: deliver what can be delivered within the timeout. */
 static void kafka__deliver_rest(struct kafka *k)
 {
-	uint64_t deadline = mono_ns() + k->flush_timeout_ms * 1000000ull;
+	uint64_t deadline = clock__mono_ns() + k->flush_timeout_ms * 1000000ull;
 
-	while (mono_ns() < deadline) {
+	while (clock__mono_ns() < deadline) {
 		kafka__flush(&k->sink);
 		if (k->state == KAFKA_SPOOLING ||
 		    (k->state == KAFKA_LIVE && rd_kafka_outq_len(k->rk) == 0))
@@ -490,7 +483,7 @@ static void kafka__check_reachable(struct kafka *k, const char *brokers)
 	log_warn("kafka: no broker of %s answers; records go to the spool "
 		 "until one does", brokers);
 	k->state = KAFKA_SPOOLING;
-	k->next_probe_ns = mono_ns() + PROBE_NS;
+	k->next_probe_ns = clock__mono_ns() + PROBE_NS;
 }
 
 static int kafka__init(struct kafka *k)

@@ -10,29 +10,8 @@
 #ifndef VIGIL_KAFKA_H
 #define VIGIL_KAFKA_H
 
-#include <stdint.h>
-
+#include "kafka_conf.h"
 #include "sink.h"
-
-enum kafka_topic { KAFKA_EVENTS, KAFKA_ALERTS, KAFKA_ACTIONS, KAFKA_TOPICS };
-
-#define KAFKA_MAX_PROPERTIES 64
-#define KAFKA_SPOOL_DIR      "/var/lib/vigil/spool"
-#define KAFKA_SPOOL_MB       1024
-#define KAFKA_FLUSH_MS       5000
-
-struct kafka_opts {
-	const char *brokers;			/* "host:port,..." */
-	const char *topics[KAFKA_TOPICS];
-	const char *properties[KAFKA_MAX_PROPERTIES];	/* "key=value" */
-	int nr_properties;
-	const char *spool_dir;
-	uint64_t spool_max_bytes;
-	unsigned int flush_timeout_ms;		/* on close */
-};
-
-/* Checks "host:port[,host:port]..." (hosts may be [v6]:port). */
-int kafka__check_brokers(const char *brokers, const char *where);
 
 /* The sink, connected or not: an unreachable broker is a warning and the
  * records wait in the spool. NULL on bad configuration, logged. */

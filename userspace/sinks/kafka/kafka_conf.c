@@ -60,7 +60,7 @@ static bool broker__valid(const char *b, size_t len)
 	       port__valid(colon + 1, b + len - colon - 1);
 }
 
-int kafka__check_brokers(const char *brokers, const char *where)
+int kafka_conf__check_brokers(const char *brokers, const char *where)
 {
 	const char *p = brokers;
 
@@ -115,7 +115,8 @@ rd_kafka_conf_t *kafka_conf__build(const struct kafka_opts *o)
 		err = conf__set(conf, defaults[i][0], defaults[i][1],
 				"kafka default");
 	if (!err)
-		err = kafka__check_brokers(o->brokers, "--kafka-brokers") ?:
+		err = kafka_conf__check_brokers(o->brokers,
+						"--kafka-brokers") ?:
 		      conf__set(conf, "bootstrap.servers", o->brokers,
 				"--kafka-brokers");
 	for (int i = 0; !err && i < o->nr_properties; i++)

@@ -1,15 +1,40 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Inside the policy: its state about a sandbox (the record's act slot)
- * and what its parts share. policy.c scores records; respond.c acts and
- * owns the slot; operator.c serves the control socket. Calls go one way:
+/* The policy's types, shared by its parts and declaring no function of
+ * theirs: policy.c scores records, respond.c acts and owns a sandbox's
+ * act slot, operator.c serves the control socket. Calls go one way,
  * policy.c and operator.c to respond.c. */
-#ifndef VIGIL_POLICY_INT_H
-#define VIGIL_POLICY_INT_H
+#ifndef VIGIL_POLICY_TYPES_H
+#define VIGIL_POLICY_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "emitq.h"
 #include "engine.h"
 #include "history.h"
-#include "policy.h"
+#include "roots.h"
+#include "ruleset.h"
+#include "sandbox.h"
+
+struct policy_opts {
+	const struct roots *roots;	/* NULL with dry_run */
+	/* The sandboxes acted on: the policy keeps its state in their
+	 * records' slots and hears when they are gone. */
+	struct sandboxes *sandboxes;
+	bool dry_run;			/* decide and report, never act */
+	const char *evidence_dir;	/* NULL: evidence only in records */
+	unsigned int history;
+	unsigned int kill_ms;
+};
+
+/* What happened to a sandbox, for `vigil run`'s report. */
+struct verdict {
+	enum act_level level;	/* the strongest act taken */
+	const char *rule;	/* the rule behind it, or NULL */
+	const char *reason;
+	double risk;
+};
 
 enum run_state { RUN_RUNNING, RUN_FROZEN, RUN_KILLED };
 
@@ -43,13 +68,4 @@ struct act_req {
 	uint64_t since_ns;	/* what kill latency is measured from */
 };
 
-/* The policy's slot of sb, made on first use; NULL when out of memory.
- * respond.c owns it. */
-struct sandbox_act *respond__slot(struct sandbox *sb);
-/* Frees sb's slot: the sandbox is gone. */
-void respond__forget(struct policy *p, struct sandbox *sb);
-/* Does req to sb and queues its action record. */
-void respond__act(struct policy *p, struct sandbox *sb,
-		  const struct act_req *req);
-
-#endif /* VIGIL_POLICY_INT_H */
+#endif /* VIGIL_POLICY_TYPES_H */
