@@ -29,7 +29,7 @@ static const char *action__name(enum act_level level)
 static void evfile__name(struct policy *p, const struct sandbox *sb,
 			 enum act_level level, char *out, size_t len)
 {
-	struct timespec ts;
+	int64_t now = clock__ns(CLOCK_REALTIME);
 	char id[64];
 	size_t i;
 
@@ -40,21 +40,28 @@ static void evfile__name(struct policy *p, const struct sandbox *sb,
 			(c >= '0' && c <= '9') || c == '-' || c == '.' ? c : '_';
 	}
 	id[i] = '\0';
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(out, len, "%s/%lld.%09ld-%s-%s.json", p->o.evidence_dir,
-		 (long long)ts.tv_sec, ts.tv_nsec, id, level__name(level));
+	snprintf(out, len, "%s/%lld.%09lld-%s-%s.json", p->o.evidence_dir,
+		 (long long)(now / 1000000000), (long long)(now % 1000000000),
+		 id, level__name(level));
 }
 
-/* The acts themselves; each fills o. */
-/* The freeze itself happened with the evidence (do__evidence); err is
- * how it went. */
-static void do__freeze(struct sandbox_act *a, int err, struct outcome *o)
+/* The acts themselves; each fills o. Returns whether err is a failure,
+ * which it notes in o. */
+static bool outcome__failed(struct outcome *o, int err)
 {
 	if (err) {
 		o->outcome = "failed";
 		o->error = strerror(-err);
-		return;
 	}
+	return err;
+}
+
+/* The freeze itself happened with the evidence (do__evidence); err is
+ * how it went. */
+static void do__freeze(struct sandbox_act *a, int err, struct outcome *o)
+{
+	if (outcome__failed(o, err))
+		return;
 	a->run = RUN_FROZEN;
 	a->frozen_ns = clock__boot_ns();
 }
@@ -65,12 +72,10 @@ static void do__kill(struct policy *p, struct sandbox_act *a, const char *dir,
 	uint64_t start_ns = clock__boot_ns(), empty_ns;
 	int err = killswitch__kill(dir, p->o.kill_ms, &empty_ns);
 
-	if (err) {
+	if (outcome__failed(o, err)) {
 		/* Retried from policy__tick; each try is reported. */
 		a->kill_tries++;
 		a->trigger_ns = since_ns;
-		o->outcome = "failed";
-		o->error = strerror(-err);
 		return;
 	}
 	log_debug("%s: decided %llu us after the syscall, empty %llu us after "
@@ -84,13 +89,8 @@ static void do__kill(struct policy *p, struct sandbox_act *a, const char *dir,
 
 static void do__thaw(struct sandbox *sb, const char *dir, struct outcome *o)
 {
-	int err = killswitch__thaw(dir);
-
-	if (err) {
-		o->outcome = "failed";
-		o->error = strerror(-err);
+	if (outcome__failed(o, killswitch__thaw(dir)))
 		return;
-	}
 	sb->act->run = RUN_RUNNING;
 	engine__absolve(sb);
 }
