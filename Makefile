@@ -151,6 +151,7 @@ bench: deps
 	$(Q)$(OUTPUT)/bench/rules_bench
 	$(Q)bench/kill.py
 	$(Q)bench/enforce.py
+	$(Q)bench/flood.py
 	$(Q)bench/kafka.sh
 
 # The rule engine's benchmark links the collector's modules, as the unit

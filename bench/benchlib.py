@@ -147,9 +147,10 @@ class Bench:
 
     # ---- the daemon -----------------------------------------------------
 
-    def start_daemon(self, rules_text):
+    def start_daemon(self, rules_text, *extra):
         """Makes the root, writes the rules and starts `vigil daemon -v`
-        on the root; returns once vigil says it is ready."""
+        (with extra arguments) on the root; returns once vigil says it is
+        ready."""
         os.mkdir(self.root)
         self.made_root = True
         rules = os.path.join(self.scratch, "rules.yaml")
@@ -158,7 +159,8 @@ class Bench:
         cmd = [VIGIL, "daemon", "-v", "--sandbox-root", self.root,
                "--rules", rules, "--output", self.records.path,
                "--evidence-dir", os.path.join(self.scratch, "evidence"),
-               "--control", os.path.join(self.scratch, "control.sock")]
+               "--control", os.path.join(self.scratch, "control.sock"),
+               *extra]
         with open(self.err, "w") as err:
             self.daemon = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                            stdout=subprocess.DEVNULL,

@@ -19,6 +19,10 @@
 /* The kernel wakes the collector only for a batch (WAKEUP_BYTES in
  * bpf/vigil.bpf.h); this bounds how long a lone record waits. */
 #define POLL_MS 2
+/* Records handled per poll at most (a few ms of work): under a flood the
+ * ring buffer never empties, and the timers and the control socket run
+ * between batches. */
+#define POLL_BATCH 8192
 
 struct collector {
 	struct loader *loader;
@@ -32,6 +36,7 @@ struct collector {
 	struct enforce *enforce;	/* NULL without rules */
 	const char *const *fileset_names;
 	uint64_t malformed;
+	int batch;		/* records handled in this poll */
 	uint64_t tick_ns;	/* flow interval */
 	uint64_t next_tick_ns;
 	unsigned int ticks;
@@ -68,23 +73,46 @@ static void collector__process(struct collector *c, struct event *ev)
 		proctab__exit(c->procs, h);
 }
 
-/* Ring buffer callback: never returns an error, which would stop the
- * whole poll; a malformed record is counted instead. */
-static int collector__on_record(void *ctx, void *data, size_t size)
+static void collector__handle(struct collector *c, void *data, size_t size)
 {
-	struct collector *c = ctx;
 	struct event ev;
 
 	if (event__decode(data, size, &ev)) {
 		c->malformed++;
-		return 0;
+		return;
 	}
 	ev.fileset_names = c->fileset_names;
 	if (ev.kind == EVENT_BUDGET)
 		collector__emit_in(c, &ev, ev.budget.sandbox_cgid);
 	else
 		collector__process(c, &ev);
-	return 0;
+}
+
+/* Ring buffer callback. A record it cannot decode is counted, not
+ * returned as an error. Its one negative return, -EAGAIN, ends a full
+ * batch: libbpf has consumed the record just handled and stops there,
+ * leaving the rest for the next poll. */
+static int collector__on_record(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+
+	collector__handle(c, data, size);
+	return ++c->batch < POLL_BATCH ? 0 : -EAGAIN;
+}
+
+/* A batch of what the ring buffer holds: records handled, or a negative
+ * errno from the poll (-EINTR on a signal). */
+static int collector__read(struct collector *c, int wait_ms)
+{
+	int err;
+
+	c->batch = 0;
+	err = ring_buffer__poll(c->ring, wait_ms);
+	/* poll consumes only after a wakeup; records below the wakeup
+	 * threshold are picked up here. */
+	if (err >= 0)
+		err = ring_buffer__consume(c->ring);
+	return err < 0 && err != -EAGAIN ? err : c->batch;
 }
 
 static void collector__report_drops(struct collector *c, uint64_t now)
@@ -128,14 +156,7 @@ int collector__poll(struct collector *c, int timeout_ms)
 	emit__drain(&c->emit);
 	if (c->enforce)
 		enforce__refresh(c->enforce);
-	n = ring_buffer__poll(c->ring, wait_ms < POLL_MS ? wait_ms : POLL_MS);
-	/* poll consumes only after a wakeup; records below the wakeup
-	 * threshold are picked up here. */
-	if (n >= 0) {
-		int more = ring_buffer__consume(c->ring);
-
-		n = more < 0 ? more : n + more;
-	}
+	n = collector__read(c, wait_ms < POLL_MS ? wait_ms : POLL_MS);
 	now = clock__boot_ns();
 	if (now >= c->next_tick_ns)
 		collector__tick(c, now);
@@ -237,7 +258,8 @@ static void collector__drain(struct collector *c)
 
 	loader__detach(c->loader);
 	emit__drain(&c->emit);
-	ring_buffer__consume(c->ring);
+	while (collector__read(c, 0) == POLL_BATCH)
+		;
 	now = clock__boot_ns();
 	flows__drain_all(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);

@@ -15,6 +15,8 @@
  *   vtool execveat DIR NAME ARGV0 [ARG...]       (execveat(open(DIR), NAME, 0))
  *   vtool memfd-exec SRC NAME ARGV0 [ARG...]     (execveat(memfd, "", AT_EMPTY_PATH))
  *   vtool sendmmsg ADDR PORT COUNT SIZE          (UDP, v4 or v6 literal)
+ *   vtool flood PATH SECONDS                     (open+close as fast as it
+ *                                                 can; prints opens done)
  *
  * FLAGS: names joined by '|', e.g. O_WRONLY|O_CREAT|O_TRUNC. MODE: octal.
  * RESOLVE: RESOLVE_* names joined by '|', or 0.
@@ -33,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -254,6 +257,23 @@ static int cmd_sendmmsg(char **a)
 	return report(total);
 }
 
+/* A flood of records: far more opens than a collector can take. */
+static int cmd_flood(char **a)
+{
+	time_t end = time(NULL) + (time_t)strtoul(a[1], NULL, 10);
+	long n = 0;
+
+	while (time(NULL) < end) {
+		for (int i = 0; i < 4096; i++, n++) {
+			int fd = open(a[0], O_RDONLY);
+
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	return report(n);
+}
+
 static const struct {
 	const char *name;
 	int nargs;	/* minimum */
@@ -267,6 +287,7 @@ static const struct {
 	{ "execveat", 3, cmd_execveat },
 	{ "memfd-exec", 3, cmd_memfd_exec },
 	{ "sendmmsg", 4, cmd_sendmmsg },
+	{ "flood", 2, cmd_flood },
 };
 
 int main(int argc, char **argv)
