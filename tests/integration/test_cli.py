@@ -1,6 +1,7 @@
 """The command line: `vigil run`, flags, help, version and errors."""
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -38,10 +39,11 @@ def test_run_killed_by_signal(vigil_bin, sandbox_root):
 
 def test_run_records_labels_and_profile(vigil_bin, sandbox_root, tmp_path):
     out = tmp_path / "run.jsonl"
+    # Without rules a profile is only a label: any name is taken.
     r = vigil(vigil_bin, *run_args(sandbox_root, "labelled"),
               "--label", "agent=x", "--label", "task=t-1=ok",
-              "--profile", "strict", "--output", str(out), "--",
-              TRUE, "run-marker")
+              "--profile", "strict", "--no-rules", "--output", str(out),
+              "--", TRUE, "run-marker")
     assert r.returncode == 0, r.stderr
     sb = os.path.join(sandbox_root, "labelled")
     assert not os.path.exists(sb), "vigil run left its cgroup behind"
@@ -184,3 +186,111 @@ def test_sandbox_root_must_be_cgroup2(vigil_bin, tmp_path, mode, kind):
     assert not marker.exists(), "the command ran without its sandbox"
     if kind == "not-cgroup2":
         assert os.listdir(root) == [], "vigil wrote into a non-cgroup dir"
+
+
+def check_one_line_each(stderr):
+    """Every message is one line starting "vigil: ", with nothing a
+    terminal would act on: what the user passed is echoed escaped."""
+    assert all(x.startswith("vigil: ") for x in stderr.splitlines()), stderr
+    assert not [c for c in stderr if ord(c) < 0x20 and c != "\n"], stderr
+
+
+@pytest.mark.parametrize("flag,value,shown", [
+    ("--sandbox-id", "x\nvigil: ready", "x\\nvigil: ready"),
+    ("--label", "k\x1b[2J=v", "k\\x1b[2J=v"),
+], ids=["newline", "escape"])
+def test_bad_flag_value_echoed_escaped(vigil_bin, sandbox_root, tmp_path,
+                                       flag, value, shown):
+    """A bad value is echoed in the error with its control characters
+    escaped: it cannot print a fake "vigil: ready" line of its own."""
+    argv, marker = _no_run(run_args(sandbox_root, "ok") +
+                           [flag, value, "--", TRUE], tmp_path)
+    r = vigil(vigil_bin, *argv)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    check_one_line_each(r.stderr)
+    assert f'{flag} "{shown}"' in r.stderr, r.stderr
+    assert "vigil: ready" not in r.stderr.splitlines()
+    assert not marker.exists()
+
+
+def test_config_errors_capped(vigil_bin, tmp_path):
+    """A config file with 40,000 mistakes prints the first 50 and how
+    many more there were, not 40,000 lines."""
+    conf = tmp_path / "huge.yaml"
+    roots = ", ".join(f"/r{i}" for i in range(20000))
+    conf.write_text(f"sandbox_roots: [{roots}]\n" +
+                    "".join(f"unknown_{i}: 1\n" for i in range(20000)))
+    errors = (20000 - 8) + 20000    # roots past the 8th, unknown names
+    r = vigil(vigil_bin, "daemon", "--config", str(conf))
+    assert r.returncode == 1, r.stderr[-2000:]
+    lines = r.stderr.splitlines()
+    assert len(lines) == 51, (len(lines), lines[:3], lines[-3:])
+    assert all(x.startswith(f"vigil: error: {conf}:") for x in lines)
+    assert lines[-1] == f"vigil: error: {conf}: {errors - 50} more " \
+        "errors not shown", lines[-1]
+
+
+PROFILES = """
+- profile: alpha
+  thresholds: {alert: 10, freeze: 50, kill: 90}
+- profile: default
+  thresholds: {alert: 20, freeze: 60, kill: 95}
+- rule: never
+  description: a rule for the profiles to tune
+  event: open
+  when: open.path == /nonexistent/never
+  score: 1
+"""
+
+
+def test_run_unknown_profile_refused(vigil_bin, sandbox_root, tmp_path):
+    """With rules on, a --profile they do not define is bad usage, named
+    with the known profiles, found before the sandbox is made or a
+    program loaded; a known one runs."""
+    rules = tmp_path / "profiles.yaml"
+    rules.write_text(PROFILES.lstrip())
+    argv, marker = _no_run(run_args(sandbox_root, "typo") +
+                           ["-v", "--rules", str(rules), "--profile",
+                            "alpah", "--output", os.devnull, "--", TRUE],
+                           tmp_path)
+    r = vigil(vigil_bin, *argv)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert re.search(r'^vigil: error: --profile "alpah": .*known: alpha, '
+                     r'default\)$', r.stderr, re.M), r.stderr
+    assert "libbpf" not in r.stderr, "loaded before checking --profile"
+    assert not marker.exists(), "the command ran with the wrong profile"
+    assert not os.path.exists(os.path.join(sandbox_root, "typo"))
+
+    r = vigil(vigil_bin, *run_args(sandbox_root, "known"), "--rules",
+              str(rules), "--profile", "alpha", "--output", os.devnull,
+              "--", TRUE)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("mode", ["daemon", "run"])
+@pytest.mark.parametrize("kind", ["parent-is-a-file", "not-a-socket",
+                                  "too-long"])
+def test_bad_control_path_before_loading(vigil_bin, sandbox_root, tmp_path,
+                                         mode, kind):
+    """A control socket that cannot be made is reported before any BPF
+    program is loaded (libbpf says nothing, even with -v), and nothing
+    runs."""
+    afile = tmp_path / "a-file"
+    afile.write_text("")
+    path = {"parent-is-a-file": str(afile / "control.sock"),
+            "not-a-socket": str(afile),
+            "too-long": str(tmp_path / ("s" * 120))}[kind]
+    marker = tmp_path / "ran"
+    args = ["--sandbox-root", sandbox_root, "--output", os.devnull,
+            "--control", path, "-v"]
+    if mode == "daemon":
+        args = ["daemon", *args]
+    else:
+        args = ["run", *args, "--", "/usr/bin/touch", str(marker)]
+    r = vigil(vigil_bin, *args)
+    assert r.returncode == 1, (r.returncode, r.stderr[-3000:])
+    assert path in r.stderr, r.stderr[-3000:]
+    assert "libbpf" not in r.stderr, "BPF loaded before the check"
+    assert "vigil: ready" not in r.stderr
+    assert not marker.exists()
+    assert afile.read_text() == ""

@@ -321,6 +321,20 @@ def test_rules_test_skips_malformed_lines(vigil_bin, tmp_path, recording):
     assert warned == [at + 1, at + 2, at + 3, at + 4], r.stderr
 
 
+@pytest.mark.parametrize("text", [b"", b"garbage\n{\"x\": 1}\n[1]\n"],
+                         ids=["empty", "garbage"])
+def test_rules_test_no_records_fails(vigil_bin, tmp_path, text):
+    """A file in which no line is a record (the wrong file, or an empty
+    one) is an error, said as such: no verdict can be drawn from it."""
+    bad = tmp_path / "not-records.jsonl"
+    bad.write_bytes(text)
+    r = vigil_cli(vigil_bin, "rules", "test", bad)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert f"vigil: error: {bad}: no line is a vigil record" in \
+        r.stderr.splitlines(), r.stderr
+
+
 def test_rules_test_bad_rules(vigil_bin, tmp_path, recording, bad_rules):
     rec, _, _ = recording
     r = vigil_cli(vigil_bin, "rules", "test", "--rules", bad_rules, rec)

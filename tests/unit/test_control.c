@@ -706,9 +706,9 @@ static void test_cli_status(void **state)
 	cli(f, &r, "status", "--control", f->path, NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out,
-		"SANDBOX  PROFILE       RISK  STATE    PROCS\n"
-		"sb-1     python-agent    42  running      3\n"
-		"sb-?[2J  -                -  -            -\n");
+		"SANDBOX     PROFILE       RISK  STATE    PROCS\n"
+		"sb-1        python-agent    42  running      3\n"
+		"sb-\\x1b[2J  -                -  -            -\n");
 	assert_string_equal(r.err, "");
 
 	cli(f, &r, "status", "--json", "--control", f->path, NULL);

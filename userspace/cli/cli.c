@@ -34,6 +34,10 @@ static const char help_text[] =
 "            status (128+N if a signal N ended it: 137 when vigil killed\n"
 "            it, as stderr then says). Its control socket is\n"
 "            /run/vigil/run-ID.sock unless --control names one.\n"
+"            COMMAND's stderr (and its stdout, when records take\n"
+"            vigil's) reaches vigil's stderr through vigil, line by\n"
+"            line, each line behind \"| \" with control characters\n"
+"            escaped: a line that starts \"vigil: \" is always vigil's.\n"
 "  status    List the daemon's sandboxes: profile, risk, state, processes\n"
 "            (--json: the daemon's reply as is).\n"
 "  thaw ID   Resume a frozen sandbox; its risk starts again from 0.\n"
@@ -116,7 +120,7 @@ static const char help_text[] =
 "                        newest 256 kept (default /var/lib/vigil/evidence;\n"
 "                        \"\" for none).\n"
 "  --control SOCKET      the control socket (root-only unix socket; \"\"\n"
-"                        for none).\n"
+"                        for none); checked before anything is loaded.\n"
 "  -v, --verbose         debug messages, libbpf's included, on stderr.\n"
 "  -h, --help            this text.\n"
 "\n"
@@ -124,7 +128,8 @@ static const char help_text[] =
 "  --sandbox-id ID       the sandbox's directory name (default run-PID);\n"
 "                        letters, digits, '.', '_' and '-'; must not exist.\n"
 "  --label KEY=VALUE     set trusted.vigil.label.KEY; repeatable.\n"
-"  --profile NAME        set trusted.vigil.profile.\n"
+"  --profile NAME        set trusted.vigil.profile; with rules on, NAME\n"
+"                        must be a profile they define (exit 2).\n"
 "\n"
 "OUTPUT\n"
 "  One JSON object per line, schema \"vigil.event.v1\": seq, time, host,\n"
@@ -133,7 +138,11 @@ static const char help_text[] =
 "  events proc and ancestors, and an object named after the type. See\n"
 "  README.md and docs/record-format.md. Messages\n"
 "  go to stderr, never mixed with records; the daemon prints \"vigil:\n"
-"  ready\" there once its programs are attached.\n"
+"  ready\" there once its programs are attached. Everything meant for\n"
+"  people (messages, alert.message, the status table, COMMAND's relayed\n"
+"  lines) shows control characters escaped (\\n, \\r, \\x1b, \\u009b,\n"
+"  \\u202e); records keep the exact bytes. Past 50 errors in a config\n"
+"  file, the rest are counted, not printed.\n"
 "\n"
 "EXIT STATUS\n"
 "  0 success; 1 a runtime failure (no cgroup2, no BPF permission, a kernel\n"
@@ -151,7 +160,8 @@ static const char help_text[] =
 "  vigil status; vigil thaw agent-42\n"
 "  vigil run --no-rules --output rec.jsonl -- ./task.sh &&\n"
 "    vigil rules test --rules my-rules.yaml rec.jsonl\n"
-"  (with records on standard output, the command's goes to standard error)\n";
+"  (with records on standard output, the command's output goes to\n"
+"  standard error, relayed as above)\n";
 
 void cli__usage(bool full)
 {

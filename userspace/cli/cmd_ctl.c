@@ -5,7 +5,7 @@
  * output; what went wrong goes to standard error.
  */
 #include <errno.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +14,9 @@
 
 #include "cli.h"
 #include "control.h"
-#include "cli.h"
 #include "json.h"
 #include "log.h"
+#include "text.h"
 
 #define CTL_TIMEOUT_MS 5000
 
@@ -83,20 +83,9 @@ static void ctl__usage(const char *cmd, bool full)
 }
 
 /* The outcome of the request, in the fixed form "vigil: TEXT" that
- * scripts match, at any log level. */
-static void ctl__fail(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static void ctl__fail(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "vigil: %s\n", line);
-}
+ * scripts match: the logger's info level adds no level word, and escapes
+ * what the daemon or the user supplied. */
+#define ctl__fail(...) log_info(__VA_ARGS__)
 
 bool cli__is_ctl(const char *cmd)
 {
@@ -191,27 +180,6 @@ static int ctl__call(const struct ctl *x, char **reply)
 	return 0;
 }
 
-/* Makes a daemon-supplied string safe to print in place: C0 and C1
- * control characters (terminal escapes among them) become '?'. The
- * string is valid UTF-8: yajl checked it. */
-static void text__sanitize(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
-		    (unsigned char)s[1] <= 0x9f) {
-			s++;
-			*out++ = '?';
-		} else {
-			*out++ = c < 0x20 || c == 0x7f ? '?' : *s;
-		}
-	}
-	*out = '\0';
-}
-
 /* Characters, not bytes, for the column widths. */
 static int text__width(const char *s)
 {
@@ -243,18 +211,24 @@ static yajl_val member__get(yajl_val obj, const char *key)
 	return yajl_tree_get(obj, path, yajl_t_any);
 }
 
+/* A cell's text, escaped (text.h): a sandbox's name is its directory's,
+ * which need not be printable. */
+typedef char ctl_cell[4 * (NAME_MAX + 1)];
+
 /* One cell's text: the member if it has the column's type, else "-".
  * Numbers are printed as the daemon wrote them. */
-static const char *ctl__cell(yajl_val sb, int col)
+static const char *ctl__cell(yajl_val sb, int col, ctl_cell buf)
 {
 	yajl_val v = member__get(sb, ctl_cols[col].key);
+	const char *s;
 
 	if (ctl_cols[col].number)
 		return YAJL_IS_NUMBER(v) ? YAJL_GET_NUMBER(v) : "-";
 	if (!YAJL_IS_STRING(v))
 		return "-";
-	text__sanitize(YAJL_GET_STRING(v));
-	return YAJL_GET_STRING(v);
+	s = YAJL_GET_STRING(v);
+	text__escape(s, strlen(s), buf, sizeof(ctl_cell));
+	return buf;
 }
 
 static void ctl__row(const char *cells[CTL_COLS], const int width[CTL_COLS])
@@ -277,6 +251,7 @@ static void ctl__table(yajl_val reply)
 	size_t n = YAJL_IS_ARRAY(list) ? YAJL_GET_ARRAY(list)->len : 0;
 	yajl_val *sb = n ? YAJL_GET_ARRAY(list)->values : NULL;
 	const char *cells[CTL_COLS];
+	ctl_cell bufs[CTL_COLS];
 	int width[CTL_COLS];
 	size_t i;
 	int c, w;
@@ -285,14 +260,14 @@ static void ctl__table(yajl_val reply)
 		cells[c] = ctl_cols[c].title;
 		width[c] = text__width(cells[c]);
 		for (i = 0; i < n; i++) {
-			w = text__width(ctl__cell(sb[i], c));
+			w = text__width(ctl__cell(sb[i], c, bufs[c]));
 			width[c] = w > width[c] ? w : width[c];
 		}
 	}
 	ctl__row(cells, width);
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < CTL_COLS; c++)
-			cells[c] = ctl__cell(sb[i], c);
+			cells[c] = ctl__cell(sb[i], c, bufs[c]);
 		ctl__row(cells, width);
 	}
 }
@@ -315,13 +290,10 @@ static int ctl__report(const struct ctl *x, const char *line)
 		printf("%s\n", line);
 	else if (is_ok)
 		ctl__table(reply);
-	if (!is_ok) {
-		if (YAJL_IS_STRING(err))
-			text__sanitize(YAJL_GET_STRING(err));
+	if (!is_ok)
 		ctl__fail("%s: %s", x->sandbox ? x->sandbox : x->cmd,
 			  YAJL_IS_STRING(err) ? YAJL_GET_STRING(err)
 					      : "failed (no reason given)");
-	}
 	yajl_tree_free(reply);
 	return is_ok ? 0 : EXIT_FAILURE;
 }

@@ -38,16 +38,21 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 }
 
 /* The control socket, when configured and there are rules to act on. */
+static bool daemon__has_control(const struct config *cfg)
+{
+	return !cfg->rules_off && cfg->control_socket[0];
+}
+
 static int daemon__control(const struct config *cfg, struct collector *c,
 			   struct control **ctl)
 {
-	struct policy *p = collector__policy(c);
 	int err;
 
 	*ctl = NULL;
-	if (!p || !cfg->control_socket[0])
+	if (!daemon__has_control(cfg))
 		return 0;
-	err = control__open(ctl, cfg->control_socket, policy__control_ops(), p);
+	err = control__open(ctl, cfg->control_socket, policy__control_ops(),
+			    collector__policy(c));
 	if (err)
 		log__errno(err, "control socket %s", cfg->control_socket);
 	return err;
@@ -84,7 +89,11 @@ int cli__daemon(int argc, char **argv)
 	if (status)
 		goto out;
 	status = EXIT_FAILURE;
+	/* Every mistake that needs no kernel is found before a program is
+	 * loaded. */
 	if (cli__rules(&cfg, &rs) ||
+	    (daemon__has_control(&cfg) &&
+	     control__prepare(cfg.control_socket)) ||
 	    roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
 	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : &rs, &co))
 		goto out;

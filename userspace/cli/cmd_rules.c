@@ -31,13 +31,15 @@ static const char rules_help[] =
 "        alert and action records that would follow, as JSON Lines on\n"
 "        stdout. Nothing is acted on (actions say \"outcome\":\"dry-run\").\n"
 "        Windows and risk decay run on the records' own times. A line\n"
-"        that is not a record is reported on stderr and skipped.\n"
+"        that is not a record is reported on stderr and skipped; a file\n"
+"        with no record at all (empty, or nothing but such lines) is an\n"
+"        error.\n"
 "        --rules FILE|DIR   rules to use (repeatable; \"builtin\" is the\n"
 "                           shipped set, the default).\n"
 "\n"
 "EXIT STATUS\n"
-"  0 the rules loaded (and the records replayed); 1 a rule error or an\n"
-"  unreadable file; 2 bad usage.\n";
+"  0 the rules loaded (and the records replayed); 1 a rule error, an\n"
+"  unreadable file or one without records; 2 bad usage.\n";
 
 /* ---------------------------------------------------------------- check */
 
@@ -83,11 +85,13 @@ static void tester__record(struct tester *t, const struct event *ev,
 	emit__drain(&t->emit);
 }
 
-static int tester__replay(struct tester *t, FILE *in, const char *name)
+/* Returns how many lines were records (replayed or not), or a negative
+ * errno. */
+static ssize_t tester__replay(struct tester *t, FILE *in, const char *name)
 {
 	struct replay *r = replay__new(t->rs, t->sandboxes);
 	char *line = NULL, why[256];
-	size_t cap = 0, lineno = 0, records = 0, skipped = 0;
+	size_t cap = 0, lineno = 0, records = 0, unseen = 0, skipped = 0;
 	ssize_t len;
 	struct event ev;
 
@@ -106,6 +110,7 @@ static int tester__replay(struct tester *t, FILE *in, const char *name)
 			tester__record(t, &ev, line, len);
 			break;
 		case 0:
+			unseen++;
 			break;
 		default:
 			skipped++;
@@ -117,7 +122,7 @@ static int tester__replay(struct tester *t, FILE *in, const char *name)
 	log_info("%zu records replayed, %llu alerts, %llu actions, %zu lines "
 		 "skipped", records, (unsigned long long)t->emit.alerts,
 		 (unsigned long long)t->emit.actions, skipped);
-	return ferror(in) ? -EIO : 0;
+	return ferror(in) ? -EIO : (ssize_t)(records + unseen);
 }
 
 static int tester__start(struct tester *t)
@@ -147,21 +152,23 @@ static int rules__replay(const struct ruleset *rs, const char *path)
 {
 	struct tester t = { .rs = rs };
 	FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	int err;
+	ssize_t n;
 
 	if (!in) {
 		log__errno(errno, "cannot read %s", path);
 		return EXIT_FAILURE;
 	}
-	err = tester__start(&t);
-	if (!err)
-		err = tester__replay(&t, in, path);
-	if (err)
-		log__errno(err, "replaying %s", path);
+	n = tester__start(&t);
+	if (!n)
+		n = tester__replay(&t, in, path);
+	if (n < 0)
+		log__errno(n, "replaying %s", path);
+	else if (n == 0)	/* the wrong file: no verdict to trust */
+		log_error("%s: no line is a vigil record", path);
 	tester__stop(&t);
 	if (in != stdin)
 		fclose(in);
-	return err ? EXIT_FAILURE : 0;
+	return n > 0 ? 0 : EXIT_FAILURE;
 }
 
 static int rules__test(int argc, char **argv)

@@ -5,6 +5,7 @@
  * so its first record is its own exec.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "cli.h"
 #include "control.h"
 #include "log.h"
+#include "relay.h"
 #include "sandbox.h"
 
 #define RUN_MAX_LABELS 32
@@ -36,6 +38,8 @@ struct run {
 	const char *profile;
 	char **cmd;
 	char dir[PATH_MAX];
+	char control[PATH_MAX];		/* "" for none */
+	struct relay relay;		/* the command's stderr */
 };
 
 /* Sandbox ids and label keys become file and attribute names: keep them
@@ -156,9 +160,31 @@ static int run__make_sandbox(struct run *r, const struct roots *roots)
 	return 0;
 }
 
-/* The child: into the sandbox, then the command. When records go to
- * standard output, the command's own output goes to standard error: the
- * untrusted command must not be able to write into the record stream. */
+/* The command's stderr is the relay's pipe, and so is its stdout when
+ * records take vigil's: the untrusted command must not write into the
+ * record stream, nor beside vigil's own messages. vigil's stderr stays
+ * open, close-on-exec, to say why an exec failed. */
+__attribute__((noreturn)) static void run__exec(struct run *r)
+{
+	int vigil_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	int err;
+
+	/* stderr last: until it is the pipe, a failure can still be said. */
+	if (vigil_err < 0 ||
+	    (!strcmp(r->cfg.output, "-") &&
+	     dup2(r->relay.wfd, STDOUT_FILENO) < 0) ||
+	    dup2(r->relay.wfd, STDERR_FILENO) < 0) {
+		log__errno(errno, "cannot relay the output of %s", r->cmd[0]);
+		_exit(127);
+	}
+	execvp(r->cmd[0], r->cmd);
+	err = errno;
+	dup2(vigil_err, STDERR_FILENO);
+	log__errno(err, "cannot execute %s", r->cmd[0]);
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+/* The child: into the sandbox, then the command. */
 static pid_t run__spawn(struct run *r)
 {
 	pid_t pid = fork();
@@ -169,16 +195,12 @@ static pid_t run__spawn(struct run *r)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	if (!strcmp(r->cfg.output, "-") && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-		_exit(127);
 	err = cgroup__enter(r->dir, 0);
 	if (err) {
 		log__errno(err, "cannot enter sandbox %s", r->dir);
 		_exit(127);
 	}
-	execvp(r->cmd[0], r->cmd);
-	log__errno(errno, "cannot execute %s", r->cmd[0]);
-	_exit(errno == ENOENT ? 127 : 126);
+	run__exec(r);
 }
 
 /* A frozen command cannot act on a forwarded signal: the sandbox is
@@ -216,6 +238,7 @@ static int run__wait(struct run *r, struct collector *c,
 			run__signal(r, c, pid, forwarded);
 		}
 		cli__serve(c, ctl, 50);
+		relay__pump(&r->relay);
 	}
 	return WIFEXITED(status) ? WEXITSTATUS(status)
 				 : 128 + WTERMSIG(status);
@@ -254,26 +277,92 @@ static void run__report(struct run *r, struct collector *c)
 }
 
 /* vigil run's own control socket, so its frozen sandbox can be thawed
- * or killed: the configured path, or one named after the sandbox. */
+ * or killed: the configured path, or one named after the sandbox; none
+ * without rules, as nothing would act. */
+static int run__control_path(struct run *r)
+{
+	if (r->cfg.rules_off)
+		return 0;
+	if (r->cfg.control_socket[0])
+		snprintf(r->control, sizeof(r->control), "%s",
+			 r->cfg.control_socket);
+	else
+		snprintf(r->control, sizeof(r->control), "%s/run-%s.sock",
+			 RUN_CONTROL_DIR, r->id);
+	return control__prepare(r->control);
+}
+
 static int run__control(struct run *r, struct collector *c,
 			struct control **ctl)
 {
-	char path[PATH_MAX];
 	int err;
 
 	*ctl = NULL;
-	if (!collector__policy(c))
+	if (!r->control[0])
 		return 0;
-	if (r->cfg.control_socket[0])
-		snprintf(path, sizeof(path), "%s", r->cfg.control_socket);
-	else
-		snprintf(path, sizeof(path), "%s/run-%s.sock", RUN_CONTROL_DIR,
-			 r->id);
-	err = control__open(ctl, path, policy__control_ops(),
+	err = control__open(ctl, r->control, policy__control_ops(),
 			    collector__policy(c));
 	if (err)
-		log__errno(err, "control socket %s", path);
+		log__errno(err, "control socket %s", r->control);
 	return err;
+}
+
+/* A profile the rules do not define would silently be "default": a
+ * typo must not lower a sandbox's guard. */
+static int run__check_profile(const struct run *r, const struct ruleset *rs)
+{
+	const struct profile *p;
+	char known[1024] = "";
+	size_t i, n = 0;
+
+	if (!r->profile || r->cfg.rules_off)
+		return 0;
+	for (i = 0; (p = ruleset__profile_at(rs, i)); i++) {
+		if (!strcmp(p->name, r->profile))
+			return 0;
+		if (n < sizeof(known))
+			n += snprintf(known + n, sizeof(known) - n, "%s%s",
+				      i ? ", " : "", p->name);
+	}
+	log_error("--profile \"%s\": no such profile in the rules (known: "
+		  "%s)", r->profile, known);
+	return -EINVAL;
+}
+
+/* Every mistake that needs no kernel, found before the sandbox is made
+ * or a program loaded. Returns 0 or the exit status. */
+static int run__check(struct run *r, struct ruleset *rs)
+{
+	if (cli__rules(&r->cfg, rs))
+		return EXIT_FAILURE;
+	if (run__check_profile(r, rs))
+		return EXIT_USAGE;
+	return run__control_path(r) ? EXIT_FAILURE : 0;
+}
+
+/* Runs the command with its stderr relayed; returns its status. */
+static int run__command(struct run *r, struct collector *c,
+			struct control *ctl)
+{
+	pid_t pid;
+	int status;
+
+	if (relay__open(&r->relay, STDERR_FILENO))
+		return EXIT_FAILURE;
+	pid = run__spawn(r);
+	relay__started(&r->relay);
+	if (pid < 0) {
+		log__errno(errno, "cannot start %s", r->cmd[0]);
+		status = EXIT_FAILURE;
+	} else {
+		status = run__wait(r, c, ctl, pid);
+	}
+	/* Emptied while the collector still runs, so the leftovers' exits
+	 * are reported under the sandbox's name; removed after. With every
+	 * writer gone, the command's last lines come before vigil's. */
+	run__empty_sandbox(r);
+	relay__close(&r->relay);
+	return status;
 }
 
 static int run__execute(struct run *r, const struct roots *roots,
@@ -283,7 +372,6 @@ static int run__execute(struct run *r, const struct roots *roots,
 	struct collector_stats stats;
 	struct collector *c;
 	struct control *ctl;
-	pid_t pid;
 	int status;
 
 	if (run__make_sandbox(r, roots) ||
@@ -305,16 +393,7 @@ static int run__execute(struct run *r, const struct roots *roots,
 		collector__stop(c, NULL);
 		return EXIT_FAILURE;
 	}
-	pid = run__spawn(r);
-	if (pid < 0) {
-		log__errno(errno, "cannot start %s", r->cmd[0]);
-		status = EXIT_FAILURE;
-	} else {
-		status = run__wait(r, c, ctl, pid);
-	}
-	/* Emptied while the collector still runs, so the leftovers' exits
-	 * are reported under the sandbox's name; removed after. */
-	run__empty_sandbox(r);
+	status = run__command(r, c, ctl);
 	run__report(r, c);
 	control__close(ctl);
 	collector__stop(c, &stats);
@@ -335,10 +414,11 @@ int cli__run(int argc, char **argv)
 	 * is configured. */
 	config__set_str(&r.cfg.control_socket, "");
 	status = run__parse(&r, argc, argv);
+	if (!status)
+		status = run__check(&r, &rs);
 	if (!status) {
 		status = EXIT_FAILURE;
-		if (!cli__rules(&r.cfg, &rs) &&
-		    !roots__init(&roots, (const char *const *)r.cfg.roots,
+		if (!roots__init(&roots, (const char *const *)r.cfg.roots,
 				 r.cfg.nr_roots))
 			status = run__execute(&r, &roots, r.cfg.rules_off
 							  ? NULL : &rs);

@@ -438,12 +438,13 @@ int config__load(struct config *c, const char *path)
 	struct doc d = { .path = path };
 	yaml_parser_t parser;
 	FILE *f = fopen(path, "re");
-	int ok;
+	int ok, held;
 
 	if (!f) {
 		log__errno(errno, "cannot read config %s", path);
 		return -errno;
 	}
+	log__cap(CONFIG_MAX_ERRORS);
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, f);
 	ok = yaml_parser_load(&parser, &d.yaml);
@@ -458,5 +459,8 @@ int config__load(struct config *c, const char *path)
 	}
 	yaml_parser_delete(&parser);
 	fclose(f);
+	held = log__uncap();
+	if (held)
+		log_error("%s: %d more errors not shown", path, held);
 	return d.errors ? -EINVAL : 0;
 }

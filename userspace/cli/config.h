@@ -17,6 +17,7 @@
 #define CONFIG_RINGBUF_MB       16
 #define CONFIG_MAX_RULES        32	/* rule paths */
 #define CONFIG_RULES_BUILTIN    "builtin"	/* the shipped rule set */
+#define CONFIG_MAX_ERRORS       50	/* shown per file; the rest counted */
 
 struct config {
 	char *roots[VIGIL_MAX_ROOTS];

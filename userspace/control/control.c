@@ -104,8 +104,12 @@ static int control__clear_stale(const char *path)
 	struct stat st;
 	int r;
 
-	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : -errno;
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		log__errno(errno, "control socket %s", path);
+		return -errno;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		log_error("%s exists and is not a socket; not replacing it",
 			  path);
@@ -154,6 +158,18 @@ static int control__listen(struct control *c)
 	return listen(c->fd, CONTROL_BACKLOG) ? -errno : 0;
 }
 
+int control__prepare(const char *path)
+{
+	size_t max = sizeof(((struct control *)0)->path) - 1;
+
+	if (!path[0] || strlen(path) > max) {
+		log_error("control socket path \"%s\": 1 to %zu bytes", path,
+			  max);
+		return -ENAMETOOLONG;
+	}
+	return control__make_dir(path) ?: control__clear_stale(path);
+}
+
 int control__open(struct control **out, const char *path,
 		  const struct control_ops *ops, void *ctx)
 {
@@ -161,11 +177,9 @@ int control__open(struct control **out, const char *path,
 	int r;
 
 	*out = NULL;
-	if (!path[0] || strlen(path) >= sizeof(c->path)) {
-		log_error("control socket path \"%s\": 1 to %zu bytes", path,
-			  sizeof(c->path) - 1);
-		return -ENAMETOOLONG;
-	}
+	r = control__prepare(path);
+	if (r)
+		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -175,10 +189,6 @@ int control__open(struct control **out, const char *path,
 	strcpy(c->path, path);
 	c->j = json__new();
 	r = c->j ? 0 : -ENOMEM;
-	if (!r)
-		r = control__make_dir(path);
-	if (!r)
-		r = control__clear_stale(path);
 	if (!r) {
 		r = control__listen(c);
 		if (r)

@@ -45,12 +45,20 @@ struct control_ops {
 };
 
 /*
- * Listens on path. Creates its parent directory (mode 0700) if missing;
- * an existing one is left as it is. A file already at path is removed
- * only if it is a socket nobody answers on (a daemon that died): -EEXIST
- * if it is not a socket, -EADDRINUSE if another daemon answers. The
- * socket is created with mode 0600 and is non-blocking. ops and ctx must
- * outlive the control. Returns 0 or a negative errno (logged).
+ * What control__open checks and clears before it listens, so a caller
+ * can do it before starting anything costly (the BPF programs): path is
+ * 1 to 107 bytes (-ENAMETOOLONG); its parent directory is created (mode
+ * 0700) if missing, an existing one left as it is; a file already at
+ * path is removed only if it is a socket nobody answers on (a daemon
+ * that died): -EEXIST if it is not a socket, -EADDRINUSE if another
+ * daemon answers. Returns 0 or a negative errno (logged).
+ */
+int control__prepare(const char *path);
+
+/*
+ * Listens on path, control__prepare's checks first. The socket is
+ * created with mode 0600 and is non-blocking. ops and ctx must outlive
+ * the control. Returns 0 or a negative errno (logged).
  */
 int control__open(struct control **out, const char *path,
 		  const struct control_ops *ops, void *ctx);

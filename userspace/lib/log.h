@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The collector's one logger: messages to stderr, "vigil: " first, debug
- * only when verbose. Data never goes here. */
+ * only when verbose, control characters escaped (text.h) so that what a
+ * message echoes cannot act on the terminal. Data never goes here. */
 #ifndef VIGIL_LOG_H
 #define VIGIL_LOG_H
 
@@ -16,6 +17,13 @@ void log__msg(enum log_level level, const char *fmt, ...)
  * be negative, as libbpf returns it). */
 void log__errno(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* From log__cap(max) to log__uncap(), errors past the first max are
+ * counted, not printed: a loader that reports every mistake in a file
+ * shows a screenful of a million. log__uncap returns how many were held
+ * back, for the loader to say so. For loaders that run before any other
+ * thread logs. */
+void log__cap(int max);
+int log__uncap(void);
 /* Routes libbpf's own messages here (its debug output only when
  * verbose). */
 void log__libbpf(void);

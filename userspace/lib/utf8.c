@@ -10,7 +10,7 @@ static const char replacement[3] = { '\xef', '\xbf', '\xbd' };	/* U+FFFD */
  * one. The lead byte fixes the length and the range of the second byte;
  * narrowing that range is what rejects overlongs (E0, F0), surrogates (ED)
  * and code points past U+10FFFF (F4), per Unicode table 3-7. */
-static size_t seq_len(const unsigned char *p, size_t avail)
+size_t utf8__char_len(const unsigned char *p, size_t avail)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n, i;
@@ -59,7 +59,7 @@ bool utf8__valid(const unsigned char *in, size_t len)
 
 	while (i < len) {
 		n = in[i] < 0x80 ? ascii_run(in + i, len - i)
-				 : seq_len(in + i, len - i);
+				 : utf8__char_len(in + i, len - i);
 		if (n == 0)
 			return false;
 		i += n;
@@ -67,18 +67,20 @@ bool utf8__valid(const unsigned char *in, size_t len)
 	return true;
 }
 
-size_t utf8__repair(const unsigned char *in, size_t len, char *out,
-		    size_t out_cap)
+size_t utf8__map(const unsigned char *in, size_t len, char *out,
+		 size_t out_cap, utf8_subst_fn subst)
 {
 	size_t i = 0, o = 0, n, w;
+	char rep[UTF8_SUBST_MAX];
 	const void *src;
 
 	if (out_cap == 0)
 		return 0;
 	while (i < len) {
-		n = seq_len(in + i, len - i);
-		src = n ? (const void *)(in + i) : replacement;
-		w = n ? n : sizeof(replacement);
+		n = utf8__char_len(in + i, len - i);
+		w = subst(in + i, n, rep);
+		src = w ? (const void *)rep : (const void *)(in + i);
+		w = w ? w : n ? n : 1;
 		if (o + w >= out_cap)
 			break;
 		memcpy(out + o, src, w);
@@ -87,4 +89,21 @@ size_t utf8__repair(const unsigned char *in, size_t len, char *out,
 	}
 	out[o] = '\0';
 	return o;
+}
+
+static size_t utf8__subst_bad(const unsigned char *p, size_t n,
+			      char rep[UTF8_SUBST_MAX])
+{
+	if (n)
+		return 0;
+	memcpy(rep, replacement, sizeof(replacement));
+	return sizeof(replacement);
+}
+
+/* Runs only on strings utf8__valid refused, so the call per character
+ * costs nothing on the hot path. */
+size_t utf8__repair(const unsigned char *in, size_t len, char *out,
+		    size_t out_cap)
+{
+	return utf8__map(in, len, out, out_cap, utf8__subst_bad);
 }

@@ -9,6 +9,7 @@
 #include "netname.h"
 #include "policy.h"
 #include "respond.h"
+#include "text.h"
 
 #define KILL_TRIES 10			/* ticks a kill is retried */
 
@@ -69,7 +70,7 @@ static void policy__alert(struct policy *p, const struct event *ev,
 			  const struct match *m)
 {
 	struct emitq_entry *q = emitq__push(&p->queue);
-	char what[512];
+	char what[512], raw[sizeof(q->text)];
 
 	if (!q) {
 		log_error("sandbox %s: out of memory; alert %s lost",
@@ -77,7 +78,11 @@ static void policy__alert(struct policy *p, const struct event *ev,
 		return;
 	}
 	summary__of(ev, what, sizeof(what));
-	snprintf(q->text, sizeof(q->text), "%s: %s", m->rule->id, what);
+	snprintf(raw, sizeof(raw), "%s: %s", m->rule->id, what);
+	/* The message is for people (`jq -r .alert.message`): the comm,
+	 * path or argv a hostile process chose is escaped in it, while the
+	 * record's own fields keep their exact bytes. */
+	text__escape(raw, strlen(raw), q->text, sizeof(q->text));
 	q->ev = (struct event){
 		.kind = EVENT_ALERT, .ktime_ns = clock__boot_ns(),
 		.hdr = ev->hdr, .sandbox = ev->sandbox, .proc = ev->proc,
