@@ -15,7 +15,7 @@ import pytest
 from conftest import check_sanitizers, make_sandbox, run_in_cgroup
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "kafka"))
-from kafka_fixture import kafka_broker, kafka_topic  # noqa: E402,F401
+from kafka_fixture import KafkaError, kafka_broker, kafka_topic  # noqa: E402,F401
 
 # Opens and execs at a steady pace, inside a sandbox, for SECONDS.
 WORKLOAD = """
@@ -284,3 +284,104 @@ def test_alerts_and_actions_reach_their_topics(sandbox_root, start_vigil,
     events = [m.json()["type"] for m in kafka_broker.consume(
         kafka_topic, timeout=60, count=len(records) - 2)]
     assert "alert" not in events and "action" not in events
+
+
+
+# Opens and execs for SECONDS, then opens the trigger file (the kill rule
+# fires) and waits to be killed.
+WORKLOAD_THEN_TRIGGER = WORKLOAD + "cat {trigger} >/dev/null; sleep 120\n"
+
+
+def topic_kind(record_type):
+    """The sink's topic for a record type: events, alerts or actions."""
+    return {"alert": "alerts", "action": "actions"}.get(record_type, "events")
+
+
+def consume_topics(broker, topics, want, timeout):
+    """Reads every topic ({kind: name}) again and again until each holds
+    at least want[kind] messages or timeout passes; returns
+    {kind: [Message]} as last read (a topic not created yet is empty)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = {}
+        for kind, topic in topics.items():
+            try:
+                got[kind] = broker.consume(topic, timeout=5)
+            except KafkaError:
+                got[kind] = []
+        if all(len(got[k]) >= want[k] for k in topics) or \
+                time.monotonic() >= deadline:
+            return got
+        time.sleep(1)
+
+
+def test_spool_drains_while_the_host_is_quiet(sandbox_root, start_vigil,
+                                              kafka_broker, kafka_topic,
+                                              tmp_path):
+    """The broker is away for 20 s; two sandboxes produce records in the
+    meantime and a rule kills one of them; the broker comes back and the
+    sandboxes stay quiet (the default flow interval, a topic per record
+    type). The running daemon delivers every record of the outage, the
+    alert and the kill action among them, each exactly once on its own
+    topic, with no newer record to push them out and no restart.
+
+    The producer is idle when the broker goes away (its records so far
+    delivered), so there is nothing to spool when the sink notices, and
+    the first probe finds the spool empty: that probe once left the sink
+    spooling until the next start."""
+    trigger = tmp_path / "trigger"
+    trigger.write_text("x")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KILL_RULES.format(trigger=trigger))
+    topics = {"events": kafka_topic, "alerts": f"{kafka_topic}-alerts",
+              "actions": f"{kafka_topic}-actions"}
+    spool = tmp_path / "spool"
+    busy = make_sandbox(sandbox_root, "sb-quiet-busy")
+    doomed = make_sandbox(sandbox_root, "sb-quiet-doomed")
+    v = start_vigil(sandbox_root, extra_args=kafka_args(
+        kafka_broker, kafka_topic, spool,
+        ["--rules", str(rules), "-v",
+         "--kafka-topic", f"alerts={topics['alerts']}",
+         "--kafka-topic", f"actions={topics['actions']}"]))
+    assert workload(busy, 1).wait(timeout=30) == 0
+    before = len(v.records())
+    assert len(kafka_broker.consume(kafka_topic, timeout=60,
+                                    count=before)) >= before
+    kafka_broker.stop()
+    stopped = time.monotonic()
+    time.sleep(3)       # the sink notices, and its first probe is due
+    busy_job = workload(busy, 8)
+    doomed_job = run_in_cgroup(doomed, ["/bin/sh", "-c",
+                                        WORKLOAD_THEN_TRIGGER.format(
+                                            seconds=4, trigger=trigger)])
+    assert doomed_job.wait(timeout=60) == -signal.SIGKILL
+    assert busy_job.wait(timeout=60) == 0
+    time.sleep(max(0.0, 20 - (time.monotonic() - stopped)))
+    records = v.records()
+    assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    outage = [r["type"] for r in records[before:]]
+    assert "alert" in outage and "action" in outage
+    assert glob.glob(str(spool / "**" / "*.seg"), recursive=True), \
+        "nothing was spooled"
+    kafka_broker.start()
+
+    # From here on the sandboxes are quiet: nothing new pushes the spool.
+    want = {kind: [r for r in records if topic_kind(r["type"]) == kind]
+            for kind in topics}
+    got = consume_topics(kafka_broker, topics,
+                         {k: len(w) for k, w in want.items()}, timeout=60)
+    for kind, msgs in got.items():
+        assert {topic_kind(m.json()["type"]) for m in msgs} <= {kind}, \
+            f"a record on the {kind} topic that belongs elsewhere"
+        seqs = [m.json()["seq"] for m in msgs]
+        assert len(seqs) == len(set(seqs)), f"duplicates on {kind}"
+        missing = sorted({r["seq"] for r in want[kind]} - set(seqs))
+        assert not missing, \
+            f"{len(missing)} of {len(want[kind])} {kind} records did not " \
+            f"reach the broker within 60 s of its return (first " \
+            f"{missing[:10]})\n{v.stderr()[-3000:]}"
+    records = v.stop()
+    for msgs in got.values():
+        delivered = {m.json()["seq"] for m in msgs}
+        assert_exactly_once_in_order(
+            [r for r in records if r["seq"] in delivered], msgs)

@@ -554,6 +554,31 @@ static void test_brokers_down_and_up(void **state)
 	verify_as(w, n, false, 1000);
 }
 
+/* (d2) Every broker goes down while the producer is idle, so nothing is
+ * left to spool when the sink notices; the records written during the
+ * outage are spooled; then the brokers come back and nothing more is
+ * written: flushing alone delivers the spool, without a restart. */
+static void test_down_while_idle_then_quiet(void **state)
+{
+	struct world *w = *state;
+	const unsigned int live = 500, n = 1500;
+	struct sink *s = open_sink(w);
+
+	write_range(w, s, 0, live, 20, 2000);
+	assert_true(pump(s, live, 60000));
+	brokers_set(w, false);
+	idle(s, 2500);		/* noticed, and a probe is due: none to send */
+	write_range(w, s, live, n, 5, 4000);
+	idle(s, 500);
+	assert_true(spool_bytes(w) > 0);
+	assert_int_equal(s->written, live);
+	brokers_set(w, true);
+	assert_true(pump(s, n, 30000));
+	assert_int_equal(s->failed, 0);
+	assert_int_equal(s->dropped, 0);
+	close_and_verify(w, s, n, n);
+}
+
 /* (e) Closed while every broker is down: the undelivered records stay in
  * the spool directory, and the next sink on it delivers them. The
  * brokers go down while the first records are still in flight. */
@@ -669,6 +694,7 @@ int main(int argc, char **argv)
 		T(test_produce_errors_and_leader_change),
 		T(test_throttled),
 		T(test_brokers_down_and_up),
+		T(test_down_while_idle_then_quiet),
 		T(test_close_while_down),
 		T(test_queue_full_then_down),
 		T(test_queue_full_older_records_first),

@@ -6,7 +6,9 @@
  *             in-memory buffer).
  *   SPOOLING  the broker is unreachable or refusing: records go to the
  *             spool; once a second one spooled record is offered as a
- *             probe.
+ *             probe (the oldest; with the spool empty, the next one
+ *             spooled). Probes come from the flush after every collector
+ *             poll, so the spool drains whether or not records arrive.
  *   DRAINING  the probe got through (or the queue was full): the spool is
  *             replayed in order while newer records keep joining its end;
  *             once it is empty, back to LIVE.
@@ -293,11 +295,13 @@ static void kafka__start_spooling(struct kafka *k)
 	kafka__park(k);
 }
 
-/* Offers up to max spooled records to librdkafka, in order. */
-static void kafka__replay(struct kafka *k, int max)
+/* Offers up to max spooled records to librdkafka, in order. Returns how
+ * many it took. */
+static int kafka__replay(struct kafka *k, int max)
 {
 	struct spool_rec r;
 	uint64_t id;
+	int offered = 0;
 
 	while (max-- > 0 && rd_kafka_outq_len(k->rk) < REPLAY_QUEUE &&
 	       spool__next(k->spool, &r, &id) == 0) {
@@ -309,7 +313,9 @@ static void kafka__replay(struct kafka *k, int max)
 			spool__unread(k->spool, id);	/* next time */
 			break;
 		}
+		offered++;
 	}
+	return offered;
 }
 
 static int kafka__topics(struct kafka *k, const struct kafka_opts *o)
@@ -410,8 +416,10 @@ static int kafka__flush(struct sink *s)
 		kafka__replay(k, REPLAY_QUEUE);
 	else if (k->state == KAFKA_SPOOLING && !k->probing &&
 		 now >= k->next_probe_ns) {
-		kafka__replay(k, 1);
-		k->probing = true;
+		/* Only a probe that is out gets a delivery report: with
+		 * nothing offered (the spool was empty when the brokers went
+		 * away from an idle producer), the next record spooled is. */
+		k->probing = kafka__replay(k, 1) > 0;
 		k->next_probe_ns = now + PROBE_NS;
 	}
 	if (k->state == KAFKA_DRAINING && spool__drained(k->spool))
