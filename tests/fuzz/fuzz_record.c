@@ -66,6 +66,11 @@ static void check_decoded(const struct event *ev, const uint8_t *data,
 {
 	size_t rec_size;
 
+	/* A budget record comes from packet context: no process, no hdr. */
+	if (ev->kind == EVENT_BUDGET) {
+		CHECK(ev->hdr == NULL && size >= sizeof(struct vigil_budget));
+		return;
+	}
 	CHECK(ev->hdr == (const void *)data);
 	rec_size = ev->hdr->size;
 	CHECK(rec_size >= sizeof(struct vigil_hdr) && rec_size <= size);
@@ -82,6 +87,9 @@ static void check_decoded(const struct event *ev, const uint8_t *data,
 		break;
 	case EVENT_CONNECT:
 		CHECK(ev->connect.sa.path_len <= VIGIL_UNIX_MAX);
+		break;
+	case EVENT_SYSCALL:
+		CHECK(ev->syscall.name != NULL);
 		break;
 	case EVENT_FORK:
 	case EVENT_EXIT:
@@ -130,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ev.seq = 1;
 	ev.sandbox = &sandbox;
 	/* alternate: a known process with ancestors, and an unknown one */
-	ev.proc = ev.hdr->pid & 1 ? &self : NULL;
+	ev.proc = ev.hdr && ev.hdr->pid & 1 ? &self : NULL;
 	CHECK(render__event(&r, &ev, &buf, &len) == 0);
 	check_json(buf, len, &ev);
 	return 0;
