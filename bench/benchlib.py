@@ -81,6 +81,23 @@ def percentile(values, p):
     return v[max(0, -(-len(v) * p // 100) - 1)]
 
 
+def busy_warning(busy):
+    """The warning for a run that other work on the CPUs made noisier."""
+    if busy > 10:
+        print(f"WARNING: the CPUs were {busy:.0f}% busy with other work "
+              f"before the run: numbers are noisier than usual")
+
+
+def target_p99(what, v, target_ms, prec=2):
+    """The closing lines: v's p99 against its target, reported, never
+    asserted."""
+    p99 = percentile(v, 99)
+    print()
+    print("== Targets (reported, not asserted) ==")
+    print(f"{what} p99 < {target_ms:.0f} ms: {p99:.{prec}f} ms -> "
+          f"{'met' if p99 < target_ms else 'missed'}")
+
+
 def stat_line(label, v, unit="ms", width=44, prec=2):
     """One report line: median, p90, p99 and max of v."""
     w = prec + 4

@@ -53,8 +53,8 @@ import sys
 import threading
 import time
 
-from benchlib import (ROOT, Bench, Broken, busy_pct, logger, main,
-                      rfc3339_ns, stat_line)
+from benchlib import (Bench, Broken, ROOT, busy_pct, busy_warning, logger,
+                      main, rfc3339_ns, stat_line)
 
 OPENS = int(os.environ.get("BENCH_OPENS", "200"))
 BUDGETS = int(os.environ.get("BENCH_BUDGETS", "20"))
@@ -454,9 +454,7 @@ class EnforceBench(Bench):
                       f"listener's window at the first drop: negative)")
             print(f"kill actions with kernel_verdict drop: "
                   f"{self.drop_verdict}/{BUDGETS}")
-        if self.busy > 10:
-            print(f"WARNING: the CPUs were {self.busy:.0f}% busy with other "
-                  f"work before the run: numbers are noisier than usual")
+        busy_warning(self.busy)
 
         print()
         print("== Verdicts ==")

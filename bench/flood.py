@@ -31,8 +31,8 @@ import subprocess
 import sys
 import time
 
-from benchlib import (VIGIL, Bench, Broken, busy_pct, logger, main,
-                      percentile, rfc3339_ns, stat_line)
+from benchlib import (Bench, Broken, VIGIL, busy_pct, busy_warning, logger,
+                      main, rfc3339_ns, stat_line, target_p99)
 
 SECS = int(os.environ.get("BENCH_FLOOD_SECS", "10"))
 TICK_MS = int(os.environ.get("BENCH_FLOOD_TICK_MS", "250"))
@@ -136,14 +136,9 @@ class FloodBench(Bench):
         total = recorded + dropped
         print(f"flood records: {recorded} recorded, {dropped} dropped "
               f"({dropped * 100 / max(total, 1):.0f}% of {total})")
-        if self.busy > 10:
-            print(f"WARNING: the CPUs were {self.busy:.0f}% busy with other "
-                  f"work before the run: numbers are noisier than usual")
-        p99 = percentile(self.status_ms, 99)
-        print()
-        print("== Targets (reported, not asserted) ==")
-        print(f"control socket p99 < {TARGET_P99_MS:.0f} ms during a flood: "
-              f"{p99:.1f} ms -> {'met' if p99 < TARGET_P99_MS else 'missed'}")
+        busy_warning(self.busy)
+        target_p99("control socket during a flood", self.status_ms,
+                   TARGET_P99_MS, 1)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,8 @@ import re
 import signal
 import sys
 
-from benchlib import (Bench, Broken, busy_pct, logger, main, percentile,
-                      rfc3339_ns, stat_line)
+from benchlib import (Bench, Broken, busy_pct, busy_warning, logger, main,
+                      rfc3339_ns, stat_line, target_p99)
 
 KILLS = int(os.environ.get("BENCH_KILLS", "120"))
 TARGET_P99_MS = 10.0
@@ -141,14 +141,8 @@ class KillBench(Bench):
                          ("cgroup.kill to seen empty", steps["empty"])):
             if v:
                 line("  " + label + ":", v)
-        if self.busy > 10:
-            print(f"WARNING: the CPUs were {self.busy:.0f}% busy with other work "
-                  f"before the run: numbers are noisier than usual")
-        p99 = percentile(done, 99)
-        print()
-        print("== Targets (reported, not asserted) ==")
-        print(f"kill p99 < {TARGET_P99_MS:.0f} ms: {p99:.2f} ms -> "
-              f"{'met' if p99 < TARGET_P99_MS else 'missed'}")
+        busy_warning(self.busy)
+        target_p99("kill", done, TARGET_P99_MS, 2)
 
 
 if __name__ == "__main__":
