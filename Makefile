@@ -174,7 +174,7 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeleton needed, only
 # the generated ia32 syscall numbers, $(OUTPUT)/syscalls_ia32.h).
 FUZZ_MODS    := config event flags json kafka_conf log render timefmt utf8 syscalls \
-		netname evidence_render clock sandbox $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+		netname evidence_render clock sandbox cgroup $(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
 		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
