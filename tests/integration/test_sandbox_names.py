@@ -114,6 +114,7 @@ def test_short_lived_sandboxes_keep_their_names(vigil_bin, tmp_path,
               f" of {len(made)} sandboxes lost their name or labels; "
               f"{len(stale)} stale in status; {held} more fds; "
               f"RSS kB at start and after each round of {PER_ROUND}: {rss}")
+    print(report)       # shown with -s
     assert len(seen) == len(made), report
     assert not bad, f"{report}\nfirst: {bad[:2]}"
     assert not stale, f"{report}\nstale: {stale[:10]}"
