@@ -32,6 +32,15 @@ struct {
 	__uint(max_entries, 16 << 20);
 } events __weak SEC(".maps");
 
+/* The mkdir records of sandboxes (sandbox.bpf.c), apart from the rest:
+ * a thread of the collector's waits on them alone, to open a new
+ * sandbox's directory before its manager can remove it, whatever backlog
+ * of other records there is (userspace/intake/opener.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} sandbox_mkdirs __weak SEC(".maps");
+
 /* Per-CPU counts of what the kernel side could not deliver, indexed by
  * enum vigil_drop; summed and reported by the collector. */
 struct {

@@ -23,6 +23,7 @@
 #define VIGIL_MAX_NR     512	/* syscall numbers the dispatch tables hold */
 #define VIGIL_MAX_FILESETS 64	/* protected file sets: bits of a __u64 */
 #define VIGIL_ALLOW_PORTS 8	/* port ranges per allowed network */
+#define VIGIL_NAME_MAX   256	/* a cgroup's directory name, NUL included */
 
 enum vigil_type {
 	VIGIL_EV_EXEC    = 1,
@@ -32,6 +33,10 @@ enum vigil_type {
 	VIGIL_EV_CONNECT = 5,
 	VIGIL_EV_SYSCALL = 6,
 	VIGIL_EV_BUDGET  = 7,
+	/* Records for the collector's sandbox registry alone, never
+	 * rendered: numbered apart from the rendered ones. */
+	VIGIL_EV_CGROUP_MKDIR = 64,
+	VIGIL_EV_CGROUP_RMDIR = 65,
 };
 
 enum vigil_flag {
@@ -181,6 +186,20 @@ struct vigil_budget {
 	__u8 addr[16];
 	__u8 proto;
 	__u8 __pad[7];
+};
+
+/*
+ * A sandbox (a direct child of a root) was made or removed. hdr has the
+ * sandbox's cgroup id in sandbox_cgid and the task that made or removed
+ * it; the name is the directory's, as the kernel holds it (not
+ * NUL-terminated: name_len bytes).
+ */
+struct vigil_cgroup {
+	struct vigil_hdr hdr;
+	__u32 root;		/* the root's index in vigil_scope */
+	__u16 name_len;
+	__u16 __pad;
+	char name[VIGIL_NAME_MAX];
 };
 
 /* Kernel-side enforcement, kept in sync with the rules by user space. */

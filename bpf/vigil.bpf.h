@@ -138,11 +138,12 @@ static __always_inline void emit(void *rec, __u64 size, __u64 max)
 		drop__count(VIGIL_DROP_RINGBUF);
 }
 
-/* A fixed-size record reserved in place, header filled; NULL (counted)
- * when the ring buffer is full. size must be a compile-time constant. */
-static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox)
+/* A fixed-size record reserved in place in ring, header filled; NULL
+ * (counted) when it is full. size must be a compile-time constant. */
+static __always_inline void *reserve_in(void *ring, __u64 size, __u16 type,
+					__u64 sandbox)
 {
-	struct vigil_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+	struct vigil_hdr *h = bpf_ringbuf_reserve(ring, size, 0);
 
 	if (!h) {
 		drop__count(VIGIL_DROP_RINGBUF);
@@ -151,6 +152,12 @@ static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox)
 	hdr__fill(h, type, sandbox);
 	h->size = size;
 	return h;
+}
+
+/* The same in the ring buffer of every other record. */
+static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox)
+{
+	return reserve_in(&events, size, type, sandbox);
 }
 
 static __always_inline void *inflight__new(void *map)

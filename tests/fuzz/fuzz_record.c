@@ -91,6 +91,12 @@ static void check_decoded(const struct event *ev, const uint8_t *data,
 	case EVENT_SYSCALL:
 		CHECK(ev->syscall.name != NULL);
 		break;
+	case EVENT_MKDIR:
+	case EVENT_RMDIR:
+		check_inside(&ev->cgroup.name, data, rec_size);
+		CHECK(ev->cgroup.name.len > 0 && ev->cgroup.root < VIGIL_MAX_ROOTS);
+		CHECK(!memchr(ev->cgroup.name.p, '/', ev->cgroup.name.len));
+		break;
 	case EVENT_FORK:
 	case EVENT_EXIT:
 		break;

@@ -13,6 +13,7 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 EXEC, FORK, EXIT, OPEN, CONNECT = 1, 2, 3, 4, 5
+CGROUP_MKDIR, CGROUP_RMDIR = 64, 65
 F_ARGV_TRUNC, F_PATH_TRUNC, F_DELETED = 1, 2, 4
 SYS_OPENAT, SYS_EXECVE = 2, 5
 HDR = struct.Struct('<HHIQQQIIIIII16s')          # struct vigil_hdr, 72
@@ -20,6 +21,7 @@ EXEC_FIXED = struct.Struct('<iIQHHHHII')         # + 32 = 104
 OPEN_FIXED = struct.Struct('<iIIIQHHHH')         # + 32 = 104
 PAIR = struct.Struct('<II')                      # fork, exit: + 8 = 80
 CONNECT_FIXED = struct.Struct('<iHHHHHH16s108s4x')  # + 144 = 216
+CGROUP_FIXED = struct.Struct('<IHH256s')         # + 264 = 336
 assert HDR.size == 72 and EXEC_FIXED.size == 32 and OPEN_FIXED.size == 32
 assert CONNECT_FIXED.size == 144
 
@@ -54,6 +56,10 @@ def pair_rec(rtype, value, pid=3):
     return hdr(rtype, 80, pid=pid) + PAIR.pack(value, 0)
 
 
+def cgroup_rec(rtype, name, root=0):
+    return hdr(rtype, 336) + CGROUP_FIXED.pack(root, len(name), 0, name)
+
+
 RECORDS = {
     'exec-ok': exec_rec(b'/usr/bin/python3', b'python3',
                         b'python3\0-c\0print(1)\0', 3),
@@ -80,6 +86,9 @@ RECORDS = {
     'fork': pair_rec(FORK, 4),
     'exit-code': pair_rec(EXIT, 3 << 8, pid=4),
     'exit-signal': pair_rec(EXIT, 0x80 | 11, pid=4),
+    'cgroup-mkdir': cgroup_rec(CGROUP_MKDIR, b'sb-42'),
+    'cgroup-rmdir': cgroup_rec(CGROUP_RMDIR, b'sb-42', root=7),
+    'cgroup-dotdot': cgroup_rec(CGROUP_MKDIR, b'..'),
 }
 
 CONFIGS = {

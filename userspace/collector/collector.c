@@ -12,10 +12,10 @@
 #include "flows.h"
 #include "loader.h"
 #include "log.h"
+#include "opener.h"
 #include "proctab.h"
 #include "sandbox.h"
 
-#define PRUNE_EVERY_TICKS 10	/* sandbox registry pruning period */
 /* The kernel wakes the collector only for a batch (WAKEUP_BYTES in
  * bpf/vigil.bpf.h); this bounds how long a lone record waits. */
 #define POLL_MS 2
@@ -27,6 +27,7 @@
 struct collector {
 	struct loader *loader;
 	struct ring_buffer *ring;
+	struct opener *opener;
 	struct proctab *procs;
 	struct sandboxes *sandboxes;
 	struct emitter emit;
@@ -39,7 +40,6 @@ struct collector {
 	int batch;		/* records handled in this poll */
 	uint64_t tick_ns;	/* flow interval */
 	uint64_t next_tick_ns;
-	unsigned int ticks;
 };
 
 /* Records without a process (flow, budget) name their sandbox like
@@ -73,19 +73,41 @@ static void collector__process(struct collector *c, struct event *ev)
 		proctab__exit(c->procs, h);
 }
 
+static void collector__made(void *ctx, const struct opened *r)
+{
+	struct collector *c = ctx;
+
+	sandboxes__made(c->sandboxes, r->cgid, r->root, r->name, r->fd);
+}
+
+/* The sandboxes made so far, ahead of any backlog of records: a
+ * sandbox's mkdir comes before the first record of its processes. */
+static void collector__take_made(struct collector *c)
+{
+	if (c->opener)
+		c->malformed += opener__take(c->opener, collector__made, c);
+}
+
 static void collector__handle(struct collector *c, void *data, size_t size)
 {
 	struct event ev;
 
-	if (event__decode(data, size, &ev)) {
+	collector__take_made(c);
+	if (event__decode(data, size, &ev) || ev.kind == EVENT_MKDIR) {
 		c->malformed++;
 		return;
 	}
 	ev.fileset_names = c->fileset_names;
-	if (ev.kind == EVENT_BUDGET)
+	switch (ev.kind) {
+	case EVENT_RMDIR:
+		sandboxes__removed(c->sandboxes, ev.hdr->sandbox_cgid);
+		break;
+	case EVENT_BUDGET:
 		collector__emit_in(c, &ev, ev.budget.sandbox_cgid);
-	else
+		break;
+	default:
 		collector__process(c, &ev);
+	}
 }
 
 /* Ring buffer callback. A record it cannot decode is counted, not
@@ -137,8 +159,7 @@ static void collector__tick(struct collector *c, uint64_t now)
 		policy__tick(c->policy, now);
 		emit__drain(&c->emit);
 	}
-	if (++c->ticks % PRUNE_EVERY_TICKS == 0)
-		sandboxes__prune(c->sandboxes);
+	sandboxes__prune(c->sandboxes);
 	c->next_tick_ns = now + c->tick_ns;
 }
 
@@ -152,8 +173,10 @@ int collector__poll(struct collector *c, int timeout_ms)
 		wait_ms = 0;
 	if (wait_ms > timeout_ms)
 		wait_ms = timeout_ms;
-	/* What operators asked since the last poll. */
+	/* What operators asked since the last poll, and sandboxes made
+	 * meanwhile, which no record may have brought in. */
 	emit__drain(&c->emit);
+	collector__take_made(c);
 	if (c->enforce)
 		enforce__refresh(c->enforce);
 	n = collector__read(c, wait_ms < POLL_MS ? wait_ms : POLL_MS);
@@ -184,6 +207,19 @@ static int collector__rules(struct collector *c, struct collector_opts *o)
 	return 0;
 }
 
+/* The sandboxes there now, and a thread for those made from now on,
+ * which the programs report; none when one sandbox is watched (vigil
+ * run's, made before). */
+static int collector__sandboxes(struct collector *c,
+				const struct collector_opts *o)
+{
+	if (o->only_sandbox)
+		return 0;
+	sandboxes__scan(c->sandboxes);
+	return opener__start(&c->opener, loader__mkdirs_fd(c->loader),
+			     o->roots);
+}
+
 static int collector__init(struct collector *c, struct collector_opts *o)
 {
 	struct loader_opts lo = {
@@ -200,7 +236,7 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	c->procs = proctab__new(sandboxes__cgroup_of, c->sandboxes);
 	if (!c->procs)
 		return -ENOMEM;
-	err = loader__start(&c->loader, &lo);
+	err = loader__start(&c->loader, &lo) ?: collector__sandboxes(c, o);
 	if (err)
 		return err;
 	c->ring = ring_buffer__new(loader__events_fd(c->loader),
@@ -288,6 +324,7 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 	if (stats)
 		collector__stats(c, stats);
 	ring_buffer__free(c->ring);
+	opener__stop(c->opener);
 	sandboxes__free(c->sandboxes);
 	loader__stop(c->loader);
 	enforce__free(c->enforce);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "event.h"
@@ -109,6 +110,26 @@ static void decode__budget(const struct vigil_budget *r, struct ev_budget *e)
 	memcpy(e->addr, r->addr, sizeof(e->addr));
 }
 
+/* The name becomes a path component under a root: it must be one. */
+static bool name__is_component(const struct bytes *n)
+{
+	return n->len && memchr(n->p, '/', n->len) == NULL &&
+	       memchr(n->p, '\0', n->len) == NULL &&
+	       !(n->len == 1 && n->p[0] == '.') &&
+	       !(n->len == 2 && n->p[0] == '.' && n->p[1] == '.');
+}
+
+static int decode__cgroup(const struct vigil_cgroup *r, struct ev_cgroup *e)
+{
+	e->root = r->root;
+	e->name.p = r->name;
+	e->name.len = r->name_len;
+	if (e->root >= VIGIL_MAX_ROOTS || e->name.len >= sizeof(r->name) ||
+	    !name__is_component(&e->name))
+		return -EINVAL;
+	return 0;
+}
+
 /* The smallest valid size of each kernel record type. */
 static size_t decode__min_size(uint16_t type)
 {
@@ -120,6 +141,8 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_CONNECT: return sizeof(struct vigil_connect);
 	case VIGIL_EV_SYSCALL: return sizeof(struct vigil_syscall);
 	case VIGIL_EV_BUDGET: return sizeof(struct vigil_budget);
+	case VIGIL_EV_CGROUP_MKDIR:
+	case VIGIL_EV_CGROUP_RMDIR: return sizeof(struct vigil_cgroup);
 	default: return 0;
 	}
 }
@@ -157,6 +180,9 @@ int event__decode(const void *data, size_t size, struct event *ev)
 		decode__budget(data, &ev->budget);
 		ev->hdr = NULL;
 		return 0;
+	case VIGIL_EV_CGROUP_MKDIR:
+	case VIGIL_EV_CGROUP_RMDIR:
+		return decode__cgroup(data, &ev->cgroup);
 	default:
 		ev->exit_code = ((const struct vigil_exit *)data)->exit_code;
 		return 0;
@@ -173,6 +199,8 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_CONNECT: return "connect";
 	case EVENT_SYSCALL: return "syscall";
 	case EVENT_BUDGET: return "budget";
+	case EVENT_MKDIR: return "mkdir";
+	case EVENT_RMDIR: return "rmdir";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";

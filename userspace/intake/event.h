@@ -26,6 +26,8 @@ enum event_kind {
 	EVENT_CONNECT = VIGIL_EV_CONNECT,
 	EVENT_SYSCALL = VIGIL_EV_SYSCALL,
 	EVENT_BUDGET = VIGIL_EV_BUDGET,
+	EVENT_MKDIR = VIGIL_EV_CGROUP_MKDIR,	/* for the registry alone */
+	EVENT_RMDIR = VIGIL_EV_CGROUP_RMDIR,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -73,6 +75,13 @@ struct ev_budget {
 	uint16_t family, port;
 	uint8_t proto;
 	uint8_t addr[16];
+};
+
+/* A sandbox made or removed (struct vigil_cgroup): its cgroup id is
+ * hdr->sandbox_cgid. */
+struct ev_cgroup {
+	uint32_t root;		/* below VIGIL_MAX_ROOTS */
+	struct bytes name;	/* a directory name: no '/', not . or .. */
 };
 
 struct ev_flow {
@@ -145,6 +154,7 @@ struct event {
 		struct ev_connect connect;
 		struct ev_syscall syscall;
 		struct ev_budget budget;
+		struct ev_cgroup cgroup;
 		uint32_t child_pid;	/* fork */
 		uint32_t exit_code;	/* exit, as wait(2) reports it */
 		struct ev_flow flow;

@@ -246,6 +246,11 @@ int loader__events_fd(const struct loader *l)
 	return bpf_map__fd(l->skel->maps.events);
 }
 
+int loader__mkdirs_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.sandbox_mkdirs);
+}
+
 int loader__drops_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.drops);

@@ -29,6 +29,8 @@ void loader__detach(struct loader *l);
 void loader__stop(struct loader *l);
 
 int loader__events_fd(const struct loader *l);
+/* The ring buffer of sandboxes' mkdir records (bpf/maps.bpf.h). */
+int loader__mkdirs_fd(const struct loader *l);
 int loader__drops_fd(const struct loader *l);
 int loader__flows_fd(const struct loader *l);
 /* The kernel's enforcement maps (bpf/maps.bpf.h). */

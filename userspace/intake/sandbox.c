@@ -6,17 +6,36 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 #include <uthash.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "sandbox.h"
 
 #define XATTR_VALUE_MAX 4096	/* longer label values are refused */
 
+/* Directories held open from mkdir to the first record, at most: past
+ * it, the labels are read by path, which a removal can beat. */
+#define SANDBOX_HELD_MAX 256
+
+/*
+ * A sandbox's entry lives from its mkdir record (or its first record,
+ * or the scan at start) to a few ticks after its rmdir record. Until its
+ * first record it is "made": its directory is held open, because its
+ * manager sets the labels after mkdir and may remove the directory
+ * before the collector reads that record; an open directory keeps its
+ * extended attributes readable after rmdir.
+ */
 struct entry {
 	struct sandbox sb;
-	char dir[PATH_MAX];	/* absolute path, for pruning */
-	int gone;		/* prune passes that found dir missing */
+	char *dir;		/* absolute path; NULL when never found */
+	int fd;			/* dir held open while made, or -1 */
+	bool told;		/* listeners heard of it: it had a record */
+	bool gone;		/* known gone: hidden, forgotten keep ticks
+				 * after gone_at */
+	unsigned int gone_at;	/* s->ticks then */
+	unsigned int keep;
 	UT_hash_handle hh;
 };
 
@@ -25,6 +44,8 @@ struct sandboxes {
 	struct entry *by_cgid;
 	struct sandbox_hooks hooks[SANDBOX_MAX_HOOKS];
 	int nr_hooks;
+	int held;		/* directories held open */
+	unsigned int ticks;
 	uint64_t lookups;
 };
 
@@ -60,8 +81,19 @@ static void sandboxes__tell_removed(struct sandboxes *s, struct sandbox *sb)
 			s->hooks[i].removed(s->hooks[i].ctx, sb);
 }
 
+static void sandboxes__release(struct sandboxes *s, struct entry *e)
+{
+	if (e->fd < 0)
+		return;
+	close(e->fd);
+	e->fd = -1;
+	s->held--;
+}
+
 static void entry__free(struct entry *e)
 {
+	if (!e)
+		return;
 	for (size_t i = 0; i < e->sb.nr_labels; i++) {
 		free(e->sb.labels[i].key);
 		free(e->sb.labels[i].value);
@@ -70,7 +102,18 @@ static void entry__free(struct entry *e)
 	free(e->sb.profile);
 	free(e->sb.id);
 	free(e->sb.cgroup);
+	free(e->dir);
 	free(e);
+}
+
+/* Out of the table; listeners hear of it if they heard it come. */
+static void sandboxes__forget(struct sandboxes *s, struct entry *e)
+{
+	HASH_DEL(s->by_cgid, e);
+	if (e->told)
+		sandboxes__tell_removed(s, &e->sb);
+	sandboxes__release(s, e);
+	entry__free(e);
 }
 
 void sandboxes__free(struct sandboxes *s)
@@ -79,19 +122,17 @@ void sandboxes__free(struct sandboxes *s)
 
 	if (!s)
 		return;
-	HASH_ITER(hh, s->by_cgid, e, tmp) {
-		HASH_DEL(s->by_cgid, e);
-		sandboxes__tell_removed(s, &e->sb);
-		entry__free(e);
-	}
+	HASH_ITER(hh, s->by_cgid, e, tmp)
+		sandboxes__forget(s, e);
 	free(s);
 }
 
 /* Reads one attribute; returns a malloc'd NUL-terminated copy. */
-static char *xattr__get(const char *dir, const char *name, size_t *len)
+static char *xattr__get(int fd, const char *dir, const char *name,
+			size_t *len)
 {
 	char buf[XATTR_VALUE_MAX];
-	ssize_t n = getxattr(dir, name, buf, sizeof(buf));
+	ssize_t n = fgetxattr(fd, name, buf, sizeof(buf));
 	char *v;
 
 	if (n < 0) {
@@ -109,12 +150,12 @@ static char *xattr__get(const char *dir, const char *name, size_t *len)
 	return v;
 }
 
-static void sandbox__add_label(struct sandbox *sb, const char *dir,
+static void sandbox__add_label(struct sandbox *sb, int fd, const char *dir,
 			       const char *name)
 {
 	struct label *l, *grown;
 	size_t len = 0;
-	char *value = xattr__get(dir, name, &len);
+	char *value = xattr__get(fd, dir, name, &len);
 
 	if (!value)
 		return;
@@ -130,114 +171,227 @@ static void sandbox__add_label(struct sandbox *sb, const char *dir,
 	l->value_len = len;
 }
 
-static int sandbox__read_labels(struct sandbox *sb, const char *dir)
+/* fd: the sandbox's directory, removed or not. */
+static void sandbox__read_labels(struct sandbox *sb, int fd, const char *dir)
 {
 	char names[XATTR_LIST_MAX];
-	ssize_t n = listxattr(dir, names, sizeof(names));
+	ssize_t n = flistxattr(fd, names, sizeof(names));
 
 	if (n < 0)
-		return -errno;
+		return;
 	for (char *name = names; name < names + n; name += strlen(name) + 1) {
 		if (strcmp(name, XATTR_PROFILE) == 0)
-			sb->profile = xattr__get(dir, name, &sb->profile_len);
+			sb->profile = xattr__get(fd, dir, name,
+						 &sb->profile_len);
 		else if (strncmp(name, XATTR_LABEL_PREFIX,
 				 strlen(XATTR_LABEL_PREFIX)) == 0)
-			sandbox__add_label(sb, dir, name);
+			sandbox__add_label(sb, fd, dir, name);
 	}
-	return 0;
 }
 
-/* Looks for the child directory of root whose inode is cgid. */
-static int root__find(const struct root *root, uint64_t cgid,
-			   char name[NAME_MAX + 1])
+/* Holds the entry's directory open (fd, or opened now when fd < 0)
+ * until released. */
+static void sandboxes__hold(struct sandboxes *s, struct entry *e, int fd)
+{
+	if (fd < 0 && e->dir)
+		fd = cgroup__open(e->dir, e->sb.cgid);
+	if (fd >= 0)
+		s->held++;
+	e->fd = fd;
+}
+
+/* Calls fn for each directory directly below root until fn returns
+ * non-zero; returns that. */
+typedef int (*root_dir_fn)(void *arg, const char *name, uint64_t cgid);
+
+static int root__each_dir(const struct root *root, root_dir_fn fn, void *arg)
 {
 	DIR *d = opendir(root->path);
 	struct dirent *de;
-	int found = 0;
+	int ret = 0;
 
 	if (!d)
 		return 0;
-	while (!found && (de = readdir(d))) {
-		if (de->d_type == DT_DIR && de->d_ino == cgid &&
-		    strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			snprintf(name, NAME_MAX + 1, "%s", de->d_name);
-			found = 1;
-		}
-	}
+	while (!ret && (de = readdir(d)))
+		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") &&
+		    strcmp(de->d_name, ".."))
+			ret = fn(arg, de->d_name, de->d_ino);
 	closedir(d);
-	return found;
+	return ret;
 }
 
-static void sandboxes__discover(struct sandboxes *s, struct entry *e)
+/* Names the entry after its directory below root; 0 or -ENOMEM. */
+static int entry__place(struct entry *e, const struct root *root,
+			const char *name)
 {
-	char name[NAME_MAX + 1], path[PATH_MAX];
+	const char *rel = strcmp(root->rel, "/") ? root->rel : "";
 
-	for (int i = 0; s->roots && i < s->roots->nr; i++) {
-		const struct root *root = &s->roots->root[i];
-
-		if (!root__find(root, e->sb.cgid, name))
-			continue;
-		e->sb.id = strdup(name);
-		snprintf(path, sizeof(path), "%s/%s",
-			 strcmp(root->rel, "/") ? root->rel : "", name);
-		e->sb.cgroup = strdup(path);
-		snprintf(e->dir, sizeof(e->dir), "%s/%s", root->path, name);
-		sandbox__read_labels(&e->sb, e->dir);
-		return;
-	}
-	snprintf(name, sizeof(name), "cgroup-%llu",
-		 (unsigned long long)e->sb.cgid);
+	if (asprintf(&e->sb.cgroup, "%s/%s", rel, name) < 0)
+		e->sb.cgroup = NULL;
+	if (asprintf(&e->dir, "%s/%s", root->path, name) < 0)
+		e->dir = NULL;
 	e->sb.id = strdup(name);
+	return e->sb.id && e->sb.cgroup && e->dir ? 0 : -ENOMEM;
+}
+
+/* Known gone: hidden from now on, and forgotten keep ticks later, when
+ * the records still on their way are in. */
+static void entry__gone(const struct sandboxes *s, struct entry *e,
+			unsigned int keep)
+{
+	e->gone = true;
+	e->gone_at = s->ticks;
+	e->keep = keep;
+}
+
+/* A directory that never was found: the sandbox was gone before its
+ * first record. */
+static int entry__unplaced(const struct sandboxes *s, struct entry *e)
+{
+	if (asprintf(&e->sb.id, "cgroup-%llu",
+		     (unsigned long long)e->sb.cgid) < 0)
+		e->sb.id = NULL;
 	e->sb.cgroup = strdup("");
+	entry__gone(s, e, SANDBOX_CHECK_TICKS);
 	log_debug("sandbox cgroup %llu is already gone",
 		  (unsigned long long)e->sb.cgid);
+	return e->sb.id && e->sb.cgroup ? 0 : -ENOMEM;
 }
 
-struct sandbox *sandboxes__find(struct sandboxes *s, uint64_t cgid)
+static struct entry *sandboxes__entry(struct sandboxes *s, uint64_t cgid)
 {
 	struct entry *e;
 
 	HASH_FIND(hh, s->by_cgid, &cgid, sizeof(cgid), e);
-	return e ? &e->sb : NULL;
+	return e;
 }
 
-/* Fills a new entry's identity; 0 or a negative errno. */
-typedef int (*entry_fill_fn)(struct sandboxes *s, struct entry *e,
-			     const void *arg);
-
-/* The sandbox known by cgid, or a new one filled by fill; every stage
- * listening hears of a new one. NULL when out of memory. */
-static struct sandbox *sandboxes__make(struct sandboxes *s, uint64_t cgid,
-				       entry_fill_fn fill, const void *arg)
+static struct entry *entry__new(uint64_t cgid)
 {
-	struct sandbox *sb = sandboxes__find(s, cgid);
-	struct entry *e;
+	struct entry *e = calloc(1, sizeof(*e));
 
-	if (sb)
-		return sb;
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	e->sb.cgid = cgid;
-	if (fill(s, e, arg)) {
-		entry__free(e);
-		return NULL;
+	if (e) {
+		e->sb.cgid = cgid;
+		e->fd = -1;
 	}
-	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(e->sb.cgid), e);
-	sandboxes__tell_added(s, &e->sb);
-	return &e->sb;
+	return e;
 }
 
-static int entry__discover(struct sandboxes *s, struct entry *e,
-			   const void *arg)
+static void sandboxes__insert(struct sandboxes *s, struct entry *e)
 {
-	sandboxes__discover(s, e);
-	return e->sb.id && e->sb.cgroup ? 0 : -ENOMEM;
+	HASH_ADD(hh, s->by_cgid, sb.cgid, sizeof(e->sb.cgid), e);
+}
+
+void sandboxes__made(struct sandboxes *s, uint64_t cgid, uint32_t root,
+		     const char *name, int fd)
+{
+	struct entry *e = NULL;
+
+	if (s->roots && root < (uint32_t)s->roots->nr &&
+	    !sandboxes__entry(s, cgid))
+		e = entry__new(cgid);
+	if (e && entry__place(e, &s->roots->root[root], name)) {
+		entry__free(e);
+		e = NULL;
+	}
+	if (e)
+		sandboxes__insert(s, e);
+	if (e && s->held < SANDBOX_HELD_MAX)
+		sandboxes__hold(s, e, fd);
+	else if (fd >= 0)
+		close(fd);
+}
+
+struct scan {
+	struct sandboxes *s;
+	uint32_t root;
+};
+
+static int scan__one(void *arg, const char *name, uint64_t cgid)
+{
+	struct scan *sc = arg;
+
+	sandboxes__made(sc->s, cgid, sc->root, name, -1);
+	return 0;
+}
+
+void sandboxes__scan(struct sandboxes *s)
+{
+	for (int i = 0; s->roots && i < s->roots->nr; i++) {
+		struct scan sc = { s, i };
+
+		root__each_dir(&s->roots->root[i], scan__one, &sc);
+	}
+}
+
+void sandboxes__removed(struct sandboxes *s, uint64_t cgid)
+{
+	struct entry *e = sandboxes__entry(s, cgid);
+
+	if (e && !e->told)	/* no record: nothing more will name it */
+		sandboxes__forget(s, e);
+	else if (e)
+		entry__gone(s, e, SANDBOX_REMOVED_TICKS);
+}
+
+struct find {
+	uint64_t cgid;
+	char name[NAME_MAX + 1];
+};
+
+static int find__one(void *arg, const char *name, uint64_t cgid)
+{
+	struct find *f = arg;
+
+	if (cgid != f->cgid)
+		return 0;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	return 1;
+}
+
+/* A sandbox whose mkdir came before the collector's start, or whose
+ * mkdir record was lost, by its directory under a root. */
+static int entry__discover(struct sandboxes *s, struct entry *e)
+{
+	struct find f = { .cgid = e->sb.cgid };
+
+	for (int i = 0; s->roots && i < s->roots->nr; i++)
+		if (root__each_dir(&s->roots->root[i], find__one, &f))
+			return entry__place(e, &s->roots->root[i], f.name);
+	return entry__unplaced(s, e);
+}
+
+/* Its first record: labels are set before a process enters, so they are
+ * read now, from the directory held since mkdir if there is one. */
+static void sandboxes__tell(struct sandboxes *s, struct entry *e)
+{
+	if (e->fd < 0)
+		sandboxes__hold(s, e, -1);
+	if (e->fd >= 0)
+		sandbox__read_labels(&e->sb, e->fd, e->dir);
+	else if (e->dir)	/* the window opener.h narrows */
+		log_debug("sandbox %s was removed before its labels were read",
+			  e->sb.id);
+	sandboxes__release(s, e);
+	e->told = true;
+	sandboxes__tell_added(s, &e->sb);
 }
 
 static struct sandbox *sandboxes__lookup(struct sandboxes *s, uint64_t cgid)
 {
-	return sandboxes__make(s, cgid, entry__discover, NULL);
+	struct entry *e = sandboxes__entry(s, cgid);
+
+	if (!e) {
+		e = entry__new(cgid);
+		if (!e || entry__discover(s, e)) {
+			entry__free(e);
+			return NULL;
+		}
+		sandboxes__insert(s, e);
+	}
+	if (!e->told)
+		sandboxes__tell(s, e);
+	return &e->sb;
 }
 
 struct sandbox *sandboxes__get(struct sandboxes *s, uint64_t cgid)
@@ -258,12 +412,25 @@ uint64_t sandboxes__lookups(const struct sandboxes *s)
 	return s->lookups;
 }
 
+/* Known to listeners and not known to be gone. */
+static bool entry__listed(const struct entry *e)
+{
+	return e->told && !e->gone;
+}
+
+struct sandbox *sandboxes__find(struct sandboxes *s, uint64_t cgid)
+{
+	struct entry *e = sandboxes__entry(s, cgid);
+
+	return e && entry__listed(e) ? &e->sb : NULL;
+}
+
 struct sandbox *sandboxes__find_id(struct sandboxes *s, const char *id)
 {
 	struct entry *e, *tmp;
 
 	HASH_ITER(hh, s->by_cgid, e, tmp)
-		if (!strcmp(e->sb.id, id))
+		if (entry__listed(e) && !strcmp(e->sb.id, id))
 			return &e->sb;
 	return NULL;
 }
@@ -300,16 +467,22 @@ static int sandbox__copy(struct sandbox *dst, const struct sandbox *src)
 	return sandbox__copy_labels(dst, src);
 }
 
-static int entry__copy(struct sandboxes *s, struct entry *e,
-		       const void *proto)
-{
-	return sandbox__copy(&e->sb, proto);
-}
-
 struct sandbox *sandboxes__add(struct sandboxes *s,
 			       const struct sandbox *proto)
 {
-	return sandboxes__make(s, proto->cgid, entry__copy, proto);
+	struct entry *e = sandboxes__entry(s, proto->cgid);
+
+	if (e)
+		return &e->sb;
+	e = entry__new(proto->cgid);
+	if (!e || sandbox__copy(&e->sb, proto)) {
+		entry__free(e);
+		return NULL;
+	}
+	sandboxes__insert(s, e);
+	e->told = true;
+	sandboxes__tell_added(s, &e->sb);
+	return &e->sb;
 }
 
 void sandboxes__each(struct sandboxes *s,
@@ -318,24 +491,33 @@ void sandboxes__each(struct sandboxes *s,
 	struct entry *e, *tmp;
 
 	HASH_ITER(hh, s->by_cgid, e, tmp)
-		fn(arg, &e->sb);
+		if (entry__listed(e))
+			fn(arg, &e->sb);
+}
+
+static bool entry__present(const struct entry *e)
+{
+	struct stat st;
+
+	return e->dir && stat(e->dir, &st) == 0 && st.st_ino == e->sb.cgid;
+}
+
+/* Whether every record of a sandbox is in. Sandboxes known from
+ * elsewhere (no directory) are never done. */
+static bool entry__done(struct sandboxes *s, struct entry *e)
+{
+	if (!e->gone && e->dir && s->ticks % SANDBOX_CHECK_TICKS == 0 &&
+	    !entry__present(e))
+		entry__gone(s, e, SANDBOX_CHECK_TICKS);
+	return e->gone && s->ticks - e->gone_at >= e->keep;
 }
 
 void sandboxes__prune(struct sandboxes *s)
 {
 	struct entry *e, *tmp;
-	struct stat st;
 
-	HASH_ITER(hh, s->by_cgid, e, tmp) {
-		if (e->dir[0] && stat(e->dir, &st) == 0 &&
-		    st.st_ino == e->sb.cgid)
-			continue;
-		/* Records still in the ring buffer may name it: keep it for
-		 * one more pass. */
-		if (e->gone++ == 0)
-			continue;
-		HASH_DEL(s->by_cgid, e);
-		sandboxes__tell_removed(s, &e->sb);
-		entry__free(e);
-	}
+	s->ticks++;
+	HASH_ITER(hh, s->by_cgid, e, tmp)
+		if (entry__done(s, e))
+			sandboxes__forget(s, e);
 }

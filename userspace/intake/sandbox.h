@@ -3,9 +3,17 @@
  * The sandbox registry: sandbox cgroup id -> identity. A sandbox is a
  * direct child directory of a root; its identity is its directory name,
  * its path, and the trusted.vigil.* extended attributes its manager set
- * (root-only, so a sandboxed process cannot relabel itself). Sandboxes are
- * discovered when their first record arrives, so ones created at any time
- * are known without notification.
+ * (root-only, so a sandboxed process cannot relabel itself).
+ *
+ * The kernel reports each sandbox made and removed (bpf/sandbox.bpf.c):
+ * the registry learns a sandbox's name from its mkdir record, before the
+ * first record of its processes, with its directory already open
+ * (intake/opener.h), and reads its labels (set after mkdir, before a
+ * process enters) at that first record, from the open directory, even
+ * if it was removed meanwhile. The rmdir record follows the last record
+ * of its processes: the sandbox is forgotten once its last flows are
+ * out. A sandbox whose mkdir record was lost is looked up under the
+ * roots at its first record.
  */
 #ifndef VIGIL_SANDBOX_H
 #define VIGIL_SANDBOX_H
@@ -50,6 +58,16 @@ struct sandboxes;
 
 #define SANDBOX_MAX_HOOKS 4
 
+/* Ticks (sandboxes__prune calls) a removed sandbox stays known after its
+ * rmdir record, which follows every record of its processes: the last
+ * bytes it sent are reported two ticks after they were counted
+ * (intake/flows.c). */
+#define SANDBOX_REMOVED_TICKS 2
+/* Ticks between checks for directories gone without an rmdir record
+ * (lost to a full ring buffer); one found gone so, or gone before its
+ * first record, is kept as long again for records still on their way. */
+#define SANDBOX_CHECK_TICKS 10
+
 /* Told of each sandbox when it is discovered and when it is forgotten;
  * either may be NULL. Listeners are told in the order they listen, and
  * of removals in the reverse order. */
@@ -67,11 +85,26 @@ void sandboxes__free(struct sandboxes *s);
 /* 0, or -ENOSPC past SANDBOX_MAX_HOOKS. */
 int sandboxes__listen(struct sandboxes *s, const struct sandbox_hooks *h);
 
-/* The sandbox with this cgroup id, discovered on first use: the one
- * lookup of a record. A sandbox whose directory is already gone gets id
- * "cgroup-<cgid>". NULL only when out of memory. */
+/* A sandbox made (intake/opener.h): its directory's name under the
+ * root'th root, and that directory open (fd, which the registry takes)
+ * or -1 to open it now. Listeners hear of it at its first record
+ * (sandboxes__get). */
+void sandboxes__made(struct sandboxes *s, uint64_t cgid, uint32_t root,
+		     const char *name, int fd);
+/* The kernel's rmdir record: the sandbox's records are all in but for
+ * its last flows; it is forgotten a few ticks later. */
+void sandboxes__removed(struct sandboxes *s, uint64_t cgid);
+/* The sandboxes already under the roots (at start, once the programs
+ * report new ones), as if made now. */
+void sandboxes__scan(struct sandboxes *s);
+
+/* The sandbox with this cgroup id, listeners told on first use: the one
+ * lookup of a record. A sandbox made unseen whose directory is already
+ * gone gets id "cgroup-<cgid>". Removed sandboxes are found until
+ * forgotten. NULL only when out of memory. */
 struct sandbox *sandboxes__get(struct sandboxes *s, uint64_t cgid);
-/* A known sandbox by cgroup id or by id, or NULL; neither discovers. */
+/* A sandbox listeners know of and not known gone, by cgroup id or by
+ * id, or NULL; neither discovers. */
 struct sandbox *sandboxes__find(struct sandboxes *s, uint64_t cgid);
 struct sandbox *sandboxes__find_id(struct sandboxes *s, const char *id);
 /* A sandbox known from elsewhere (records replayed, tests): a copy of
@@ -79,9 +112,11 @@ struct sandbox *sandboxes__find_id(struct sandboxes *s, const char *id);
  * already known by proto->cgid, if any; NULL when out of memory. */
 struct sandbox *sandboxes__add(struct sandboxes *s,
 			       const struct sandbox *proto);
-/* Forgets sandboxes whose directories are gone (call periodically). */
+/* Call once per tick (flow interval): forgets sandboxes gone long
+ * enough for their last records to be in, and now and then checks for
+ * directories removed unreported. */
 void sandboxes__prune(struct sandboxes *s);
-/* Calls fn for every known sandbox. */
+/* Calls fn for every sandbox sandboxes__find would find. */
 void sandboxes__each(struct sandboxes *s,
 		     void (*fn)(void *arg, struct sandbox *sb), void *arg);
 /* The cgroup path of a sandbox (proctab's lookup), "" when unknown. */

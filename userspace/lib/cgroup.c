@@ -44,6 +44,18 @@ uint64_t cgroup__id(const char *path)
 	return st.st_ino;
 }
 
+int cgroup__open(const char *path, uint64_t id)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) || st.st_ino != id)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int cgroup__resolve(const char *mount, const char *path, char rel[PATH_MAX],
 		    int *level)
 {

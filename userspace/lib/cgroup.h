@@ -18,6 +18,12 @@ int cgroup__mount(char out[PATH_MAX]);
  * (errno set). */
 uint64_t cgroup__id(const char *path);
 
+/* The cgroup directory path opened (O_RDONLY, close-on-exec), if it is
+ * still the one with this id (not a later one of the same name); -1
+ * otherwise. An open directory's extended attributes stay readable
+ * after it is removed. */
+int cgroup__open(const char *path, uint64_t id);
+
 /* Checks that path is a directory on the cgroup2 file system mounted at
  * mount; fills rel with its path below the mount ("/" for the mount
  * itself) and *level with its depth (0 for the mount itself). Returns 0 or

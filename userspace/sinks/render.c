@@ -390,6 +390,9 @@ static void render__body(struct json *j, const struct event *ev)
 		json__uint(j, "child_pid", ev->child_pid);
 		json__obj_end(j);
 		break;
+	case EVENT_MKDIR:
+	case EVENT_RMDIR:
+		break;	/* the sandbox registry's, never emitted */
 	}
 }
 
