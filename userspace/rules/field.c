@@ -593,7 +593,7 @@ static const struct {
 	{ EVENT_EXEC, "exec" }, { EVENT_FORK, "fork" }, { EVENT_EXIT, "exit" },
 	{ EVENT_OPEN, "open" }, { EVENT_CONNECT, "connect" },
 	{ EVENT_FLOW, "flow" }, { EVENT_SYSCALL, "syscall" },
-	{ EVENT_BUDGET, "budget" },
+	{ EVENT_BUDGET, "budget" }, { EVENT_ESCAPE, "escape" },
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

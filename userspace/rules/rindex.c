@@ -8,7 +8,7 @@
 #include "rindex.h"
 #include "ruleset.h"
 
-#define KINDS 16	/* EVBIT positions */
+#define KINDS EV_KINDS	/* EVBIT positions */
 #define ADDR_BITS_MAX (1 + 128)	/* addr__bits' text */
 
 struct ivec {
