@@ -2,10 +2,10 @@
 /*
  * open, openat, openat2 and creat: the raw arguments are saved at entry,
  * and at exit the new fd's file is resolved to the path, device and inode
- * actually opened, which is checked against the protected files.
+ * actually opened, which is checked against the protected files and the
+ * cgroup files a task would leave its sandbox by (escape.bpf.h).
  */
-#include "enforce.bpf.h"
-#include "path.bpf.h"
+#include "escape.bpf.h"
 
 #define O_WRONLY 01
 #define O_CREAT  0100
@@ -92,6 +92,7 @@ static __always_inline void open__fill(struct vigil_open *e,
 		file__id(f, &e->dev, &e->ino);
 		e->filesets = enforce__file(a->sandbox, e->dev, e->ino, false,
 					    &flags);
+		escape__open(a->sandbox, f, &flags);
 		e->path_len = path__copy(e->data, f, &flags);
 	}
 	/* The raw argument is read at exit; a racing thread could rewrite

@@ -3,9 +3,10 @@
  * Process creation and exit inside sandboxes, so the collector keeps an
  * exact process table. Threads are not processes: a clone that shares the
  * thread group and the exit of a thread that leaves others behind are not
- * reported.
+ * reported. Every child, threads too, inherits its parent's sandbox
+ * (escape.bpf.h).
  */
-#include "vigil.bpf.h"
+#include "escape.bpf.h"
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
@@ -13,6 +14,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	__u64 sb = scope__sandbox();
 	struct vigil_fork *e;
 
+	escape__fork(child, sb);
 	if (!sb || child->pid != child->tgid)
 		return 0;
 	e = reserve(sizeof(*e), VIGIL_EV_FORK, sb);

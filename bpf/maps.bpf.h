@@ -19,6 +19,12 @@
  * loop (vigil.bpf.h) is unrolled to nr_roots iterations. */
 const volatile struct vigil_scope scope __weak = {};
 
+/* Set by the loader when the kernel has bpf_send_signal_task (6.13):
+ * then a task moved out of its sandbox by another is killed at once
+ * (escape.bpf.c). Constant, so the verifier drops the call where the
+ * kernel lacks it. */
+const volatile bool signal_task __weak;
+
 /* The epoch new flow bytes are counted in; advanced by the collector
  * while the programs run, hence not const. */
 volatile __u8 flow_epoch __weak;
@@ -172,6 +178,11 @@ struct net_args {
 };
 
 INFLIGHT_MAP(net_inflight, struct net_args);
+
+/* Not a syscall's: the sandbox each task belongs to, kept wherever the
+ * task moves (vigil.bpf.h's scope test, escape.bpf.h), in task storage
+ * like the above so that it dies with the task. */
+INFLIGHT_MAP(origins, __u64);
 
 /* ---------------------------------------------------------------- scratch */
 

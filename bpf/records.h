@@ -33,6 +33,7 @@ enum vigil_type {
 	VIGIL_EV_CONNECT = 5,
 	VIGIL_EV_SYSCALL = 6,
 	VIGIL_EV_BUDGET  = 7,
+	VIGIL_EV_ESCAPE  = 8,
 	/* Records for the collector's sandbox registry alone, never
 	 * rendered: numbered apart from the rendered ones. */
 	VIGIL_EV_CGROUP_MKDIR = 64,
@@ -202,6 +203,39 @@ struct vigil_cgroup {
 	char name[VIGIL_NAME_MAX];
 };
 
+/* How a task left, or tried to leave, its sandbox (bpf/escape.bpf.h). */
+enum vigil_escape_how {
+	VIGIL_ESCAPE_OPEN = 1,	/* opened the cgroup.procs or cgroup.threads
+				 * of a cgroup outside its sandbox for
+				 * writing: killed inside open(), so nothing
+				 * was written and nothing moved */
+	VIGIL_ESCAPE_CLONE,	/* clone3(CLONE_INTO_CGROUP) to a cgroup
+				 * outside its sandbox: killed at entry, no
+				 * child made (or, the check raced, one that
+				 * dies before its first instruction) */
+	VIGIL_ESCAPE_MOVE,	/* a task was moved out of its sandbox (the
+				 * kernel's cgroup_attach_task, after the
+				 * move) */
+};
+
+/*
+ * A task left, or tried to leave, its sandbox. hdr is the task that acted
+ * (the mover), hdr.sandbox_cgid the sandbox to blame: the mover's when it
+ * is a sandbox's, else the moved task's. VIGIL_F_KILLED: the mover was
+ * sent SIGKILL before it returned from the syscall.
+ */
+struct vigil_escape {
+	struct vigil_hdr hdr;
+	__u64 cgroup_id;	/* the cgroup it went or was going to */
+	__u64 into_sandbox;	/* that cgroup's sandbox, 0 outside every
+				 * sandbox (or outside the one watched) */
+	__u32 moved_pid;	/* the process moved (tgid), 0 when nothing
+				 * moved (open, a clone3 stopped at entry) */
+	__u16 how;		/* enum vigil_escape_how */
+	__u8 moved_killed;	/* the kernel killed the process moved */
+	__u8 __pad;
+};
+
 /* Kernel-side enforcement, kept in sync with the rules by user space. */
 
 /* A protected file, as stat(2) reports it. */
@@ -271,7 +305,8 @@ struct vigil_flow_val {
 enum vigil_drop {
 	VIGIL_DROP_RINGBUF = 0,	/* ring buffer full: a record was lost */
 	VIGIL_DROP_FLOWS,	/* flow map full: bytes not attributed */
-	VIGIL_DROP_INFLIGHT,	/* no task storage for a syscall's arguments */
+	VIGIL_DROP_INFLIGHT,	/* no task storage for a syscall's arguments
+				 * or a task's sandbox mark */
 	VIGIL_DROP_BUDGET,	/* egress_spent full: bytes not budgeted */
 	VIGIL_DROP_MAX,
 };

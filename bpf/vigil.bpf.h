@@ -24,28 +24,49 @@
  * includes this header. */
 char LICENSE[] SEC("license") __weak = "Dual BSD/GPL";
 
-/* The ancestor of the current task's cgroup (skb == NULL) or of the
- * cgroup of skb's socket, at the given depth. */
-static __always_inline __u64 ancestor(struct __sk_buff *skb, int level)
+/* The id of cg's ancestor at level (cg's own at its level; the root's at
+ * 0), 0 for a level deeper than cg, as the ancestor helpers say of a task
+ * or a socket. cgroup->ancestors[] is 6.0's (it replaced ancestor_ids[]). */
+static __always_inline __u64 cgroup__ancestor(struct cgroup *cg, int level)
 {
-	return skb ? bpf_skb_ancestor_cgroup_id(skb, level)
-		   : bpf_get_current_ancestor_cgroup_id(level);
+	struct cgroup *a = NULL;
+
+	if (level > BPF_CORE_READ(cg, level))
+		return 0;
+	bpf_probe_read_kernel(&a, sizeof(a), (void *)cg +
+			      bpf_core_field_offset(struct cgroup, ancestors) +
+			      level * sizeof(a));
+	return BPF_CORE_READ(a, kn, id);
+}
+
+/* The ancestor at the given depth of the cgroup of skb's socket, of cg,
+ * or (both NULL) of the current task's cgroup. */
+static __always_inline __u64 ancestor(struct __sk_buff *skb, struct cgroup *cg,
+				      int level)
+{
+	if (skb)
+		return bpf_skb_ancestor_cgroup_id(skb, level);
+	if (cg)
+		return cgroup__ancestor(cg, level);
+	return bpf_get_current_ancestor_cgroup_id(level);
 }
 
 /*
- * The sandbox cgroup id of the current task (or of skb's socket), 0 when
- * it is not watched. This is all an unwatched task pays: one ancestor
- * lookup per configured root (usually one).
+ * The sandbox cgroup id that the cgroup of skb's socket, cg, or the
+ * current task's cgroup lies in, 0 outside every sandbox. This is all an
+ * unwatched task pays: one ancestor lookup per configured root (usually
+ * one).
  */
-static __always_inline __u64 scope__of(struct __sk_buff *skb)
+static __always_inline __u64 scope__in(struct __sk_buff *skb,
+				       struct cgroup *cg)
 {
 	for (__u32 i = 0; i < VIGIL_MAX_ROOTS; i++) {
 		if (i >= scope.nr_roots)
 			break;
-		if (ancestor(skb, scope.root_level[i]) != scope.root_id[i])
+		if (ancestor(skb, cg, scope.root_level[i]) != scope.root_id[i])
 			continue;
-		/* 0 here: the task sits in the root itself, not a sandbox. */
-		__u64 sb = ancestor(skb, scope.root_level[i] + 1);
+		/* 0 here: the cgroup is the root itself, not a sandbox. */
+		__u64 sb = ancestor(skb, cg, scope.root_level[i] + 1);
 
 		if (scope.only_sandbox && sb != scope.only_sandbox)
 			return 0;
@@ -54,9 +75,16 @@ static __always_inline __u64 scope__of(struct __sk_buff *skb)
 	return 0;
 }
 
-static __always_inline __u64 scope__sandbox(void)
+/* Where skb's socket was made (cgroup_skb programs). */
+static __always_inline __u64 scope__of(struct __sk_buff *skb)
 {
-	return scope__of(NULL);
+	return scope__in(skb, NULL);
+}
+
+/* Where a cgroup the kernel handed a program lies. */
+static __always_inline __u64 cgroup__sandbox(struct cgroup *cg)
+{
+	return scope__in(NULL, cg);
 }
 
 static __always_inline void drop__count(__u32 reason)
@@ -65,6 +93,41 @@ static __always_inline void drop__count(__u32 reason)
 
 	if (n)
 		*n += 1;	/* per-CPU slot: no atomics needed */
+}
+
+/*
+ * The sandbox the current task belongs to, given the one it sits in (at,
+ * 0 for none): the sandbox it was first seen in, wherever it sits now, so
+ * that a task that left its sandbox is still watched, judged and blamed
+ * as its sandbox's (bpf/escape.bpf.h). A task not marked yet is marked
+ * with the sandbox it sits in. 0 for a task outside every sandbox that
+ * was never in one.
+ */
+static __always_inline __u64 scope__task(__u64 at)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 *origin;
+
+	/* No task storage at all: never marked. An unwatched task pays this
+	 * one load beyond the ancestor lookup. */
+	if (!at && !t->bpf_storage)
+		return 0;
+	origin = bpf_task_storage_get(&origins, t, 0,
+				      at ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!origin) {
+		if (at)
+			drop__count(VIGIL_DROP_INFLIGHT);
+		return at;
+	}
+	if (!*origin)
+		*origin = at;
+	return *origin;
+}
+
+/* The scope test of every program that runs in a task's context. */
+static __always_inline __u64 scope__sandbox(void)
+{
+	return scope__task(scope__in(NULL, NULL));
 }
 
 /* Fills the common header from the current task. */

@@ -100,6 +100,9 @@ static void check_decoded(const struct event *ev, const uint8_t *data,
 	case EVENT_FORK:
 	case EVENT_EXIT:
 		break;
+	case EVENT_ESCAPE:
+		CHECK(ev->escape.into == NULL);	/* the collector's to fill */
+		break;
 	default:
 		CHECK(!"decoded an unknown record type");
 	}

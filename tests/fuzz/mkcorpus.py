@@ -12,18 +12,20 @@ import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-EXEC, FORK, EXIT, OPEN, CONNECT = 1, 2, 3, 4, 5
+EXEC, FORK, EXIT, OPEN, CONNECT, ESCAPE = 1, 2, 3, 4, 5, 8
 CGROUP_MKDIR, CGROUP_RMDIR = 64, 65
-F_ARGV_TRUNC, F_PATH_TRUNC, F_DELETED = 1, 2, 4
+F_ARGV_TRUNC, F_PATH_TRUNC, F_DELETED, F_KILLED = 1, 2, 4, 16
+ESCAPE_MOVE = 3
 SYS_OPENAT, SYS_EXECVE = 2, 5
 HDR = struct.Struct('<HHIQQQIIIIII16s')          # struct vigil_hdr, 72
 EXEC_FIXED = struct.Struct('<iIQHHHHII')         # + 32 = 104
 OPEN_FIXED = struct.Struct('<iIIIQHHHH')         # + 32 = 104
 PAIR = struct.Struct('<II')                      # fork, exit: + 8 = 80
+ESCAPE_FIXED = struct.Struct('<QQIHBx')          # + 24 = 96
 CONNECT_FIXED = struct.Struct('<iHHHHHH16s108s4x')  # + 144 = 216
 CGROUP_FIXED = struct.Struct('<IHH256s')         # + 264 = 336
 assert HDR.size == 72 and EXEC_FIXED.size == 32 and OPEN_FIXED.size == 32
-assert CONNECT_FIXED.size == 144
+assert CONNECT_FIXED.size == 144 and ESCAPE_FIXED.size == 24
 
 
 def hdr(rtype, size, flags=0, pid=3):
@@ -50,6 +52,11 @@ def connect_rec(family, port, addr=b'', path=b'', proto=6, stype=1, ret=0):
     return (hdr(CONNECT, 216) +
             CONNECT_FIXED.pack(ret, proto, stype, family, port, len(path),
                                0, addr, path))
+
+
+def escape_rec(how, cgroup_id, into, moved, moved_killed):
+    return (hdr(ESCAPE, 96, F_KILLED) +
+            ESCAPE_FIXED.pack(cgroup_id, into, moved, how, moved_killed))
 
 
 def pair_rec(rtype, value, pid=3):
@@ -89,6 +96,7 @@ RECORDS = {
     'cgroup-mkdir': cgroup_rec(CGROUP_MKDIR, b'sb-42'),
     'cgroup-rmdir': cgroup_rec(CGROUP_RMDIR, b'sb-42', root=7),
     'cgroup-dotdot': cgroup_rec(CGROUP_MKDIR, b'..'),
+    'escape-move': escape_rec(ESCAPE_MOVE, 1, 0, 3, 1),
 }
 
 CONFIGS = {

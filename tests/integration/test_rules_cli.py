@@ -45,7 +45,7 @@ BAD_ERRORS = [
     ("action: explode", "explode", "action must be alert, freeze or kill, "
      "not 'explode'"),
     ("event: [open, teleport]", "teleport", "unknown event type 'teleport' "
-     "(exec, fork, exit, open, connect, flow, syscall or budget)"),
+     "(exec, fork, exit, open, connect, flow, syscall, budget or escape)"),
 ]
 
 

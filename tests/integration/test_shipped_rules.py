@@ -20,7 +20,10 @@ inside a network namespace this module creates, where 198.18.0.1 (an
 "unknown" destination), 198.18.0.53 (a resolver) and the cloud metadata
 addresses are local addresses of its loopback device: no packet leaves
 the machine. System directories that a persistence case writes are
-tmpfs mounts in a private mount namespace of that case's process.
+tmpfs mounts in a private mount namespace of that case's process. The
+escape case opens the cgroup2 root's cgroup.procs as root to write its
+pid there; the kernel kills it inside open(), and had it not, the case's
+shell would have exited by itself, leaving nothing behind.
 """
 
 import ctypes
@@ -383,6 +386,7 @@ def env():
                       "NCAT": str(base / "tools" / "ncat"),
                       "OUTSIDE_PID": str(outside.pid),
                       "DEST": "198.18.0.1",
+                      "CG2": cgroup2_mount(),
                       "RESOLVER": "198.18.0.53",
                   })
     finally:
@@ -687,6 +691,9 @@ FIRE = [
         ctypes.CDLL(None).syscall(425, 8, params)   # io_uring_setup
         print("returned", flush=True)
         """)),
+    # The kernel kills the shell inside open(): it never writes its pid.
+    Case("sandbox-escape", "to-cgroup-root", user="root", kernel="open",
+         argv=sh('echo $$ > "$CG2/cgroup.procs"; echo returned')),
 ]
 
 BENIGN = [
@@ -918,6 +925,14 @@ BENIGN = [
         asyncio.run(asyncio.sleep(0.01))
         print("loop done", flush=True)
         """), stdout="loop done"),
+    Case("sandbox-escape", "nested-cgroups", user="root", argv=sh("""
+        set -e
+        sb="$CG2$(sed -n 's/^0:://p' /proc/self/cgroup)"
+        mkdir "$sb/job"
+        echo $$ > "$sb/job/cgroup.procs"
+        cat "$CG2/cgroup.procs" "$sb/job/cgroup.procs" > /dev/null
+        sed -n 's/^0:://p' /proc/self/cgroup
+        """), check=opened("/job/cgroup.procs")),
 ]
 
 
@@ -1032,7 +1047,8 @@ def test_fires(shipped, case):
                 f"the opener returned from open(): {out!r}"
             x = trig[trig["type"]]
             assert x["kernel_killed"] is True, trig
-            assert case.kernel in x.get("filesets", [x.get("name")]), trig
+            assert case.kernel in x.get("filesets",
+                                        [x.get("name", x.get("how"))]), trig
 
         want = rule.get("action") or case.action
         if want:

@@ -901,10 +901,10 @@ static uint32_t kinds_of(const char *name)
 /* Appends one random event kind carrying field to *events. */
 static void add_kind(uint32_t *events, const char *name)
 {
-	uint32_t k = kinds_of(name), bits[16];
+	uint32_t k = kinds_of(name), bits[EV_KINDS];
 	size_t n = 0;
 
-	for (int b = 0; b < 16; b++)
+	for (int b = 0; b < EV_KINDS; b++)
 		if (k & (1u << b))
 			bits[n++] = 1u << b;
 	*events |= bits[rnd(n)];
@@ -1088,7 +1088,7 @@ static char *gen_rules(void)
 {
 	static const char *const kinds[] = { "exec", "fork", "exit", "open",
 					     "connect", "flow", "syscall",
-					     "budget" };
+					     "budget", "escape" };
 	size_t size = NR_RULES * 2048;
 	char *text = calloc(1, size);
 

@@ -21,6 +21,7 @@
 #define OPEN  sizeof(struct vigil_open)
 #define CONN  sizeof(struct vigil_connect)
 #define BUDG  sizeof(struct vigil_budget)
+#define ESC   sizeof(struct vigil_escape)
 
 /* The layout the kernel side writes; a change here is a format change. */
 _Static_assert(sizeof(struct vigil_hdr) == 72, "vigil_hdr layout");
@@ -32,6 +33,7 @@ _Static_assert(sizeof(struct vigil_open) == 112, "vigil_open layout");
 _Static_assert(offsetof(struct vigil_open, data) == 112, "open data[]");
 _Static_assert(sizeof(struct vigil_connect) == 216, "vigil_connect layout");
 _Static_assert(sizeof(struct vigil_budget) == 120, "vigil_budget layout");
+_Static_assert(sizeof(struct vigil_escape) == 96, "vigil_escape layout");
 
 /* A zeroed heap buffer of exactly size bytes (malloc(0) included: ASan
  * treats any read through it as an overflow). */
@@ -380,7 +382,7 @@ static void test_hdr_size_beyond_buffer(void **state)
 static void test_unknown_type(void **state)
 {
 	static const uint16_t types[] = {
-		0, 8, 9, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
+		0, 9, 10, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
 	};
 	struct event ev;
 
@@ -595,6 +597,49 @@ static void test_budget(void **state)
 	free(r);
 }
 
+/* An escape: the mover in hdr, the process moved and where it went. */
+static void test_escape(void **state)
+{
+	struct vigil_escape *r = buf_new(ESC);
+	struct event ev;
+
+	hdr_fill(&r->hdr, VIGIL_EV_ESCAPE, ESC);
+	r->hdr.flags = VIGIL_F_KILLED;
+	r->cgroup_id = 1;
+	r->into_sandbox = 88;
+	r->moved_pid = 1000;
+	r->how = VIGIL_ESCAPE_MOVE;
+	r->moved_killed = 1;
+	assert_int_equal(event__decode(r, ESC, &ev), 0);
+	assert_hdr_view(&ev, r, EVENT_ESCAPE);
+	assert_int_equal(ev.escape.how, VIGIL_ESCAPE_MOVE);
+	assert_int_equal(ev.escape.cgroup_id, 1);
+	assert_int_equal(ev.escape.into_cgid, 88);
+	assert_null(ev.escape.into);	/* the collector's to fill */
+	assert_int_equal(ev.escape.moved_pid, 1000);
+	assert_true(ev.escape.moved_killed);
+	free(r);
+
+	/* One byte short of the fixed part: refused, nothing read past. */
+	r = buf_new(ESC - 1);
+	hdr_fill(&r->hdr, VIGIL_EV_ESCAPE, ESC - 1);
+	assert_int_equal(event__decode(r, ESC - 1, &ev), -EINVAL);
+	free(r);
+}
+
+static void test_escape_how_names(void **state)
+{
+	assert_string_equal(escape__how_name(VIGIL_ESCAPE_OPEN), "open");
+	assert_string_equal(escape__how_name(VIGIL_ESCAPE_CLONE), "clone");
+	assert_string_equal(escape__how_name(VIGIL_ESCAPE_MOVE), "move");
+	assert_string_equal(escape__how_name(0), "unknown");
+	assert_string_equal(escape__how_name(999), "unknown");
+	assert_int_equal(escape__how_parse("open"), VIGIL_ESCAPE_OPEN);
+	assert_int_equal(escape__how_parse("move"), VIGIL_ESCAPE_MOVE);
+	assert_int_equal(escape__how_parse("unknown"), 0);
+	assert_int_equal(escape__how_parse(""), 0);
+}
+
 static void test_type_names(void **state)
 {
 	assert_string_equal(event__type_name(EVENT_EXEC), "exec");
@@ -607,7 +652,8 @@ static void test_type_names(void **state)
 	assert_string_equal(event__type_name((enum event_kind)0), "unknown");
 	assert_string_equal(event__type_name(EVENT_SYSCALL), "syscall");
 	assert_string_equal(event__type_name(EVENT_BUDGET), "budget");
-	assert_string_equal(event__type_name((enum event_kind)8), "unknown");
+	assert_string_equal(event__type_name(EVENT_ESCAPE), "escape");
+	assert_string_equal(event__type_name((enum event_kind)9), "unknown");
 }
 
 int main(void)
@@ -633,6 +679,8 @@ int main(void)
 		cmocka_unit_test(test_open_cut_everywhere),
 		cmocka_unit_test(test_exec_largest),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_how_names),
 		cmocka_unit_test(test_type_names),
 	};
 

@@ -904,6 +904,48 @@ static void test_budget(void **state)
 	assert_num(GET(b, "profile_id"), 2);
 }
 
+/* An escape by a mover whose header has flags; its object, every key
+ * there whatever is null. */
+static yajl_val render_escape(struct fixture *f, uint32_t flags,
+			      struct ev_escape esc)
+{
+	f->ev.kind = EVENT_ESCAPE;
+	f->hdr.type = VIGIL_EV_ESCAPE;
+	f->hdr.flags = flags;
+	f->ev.escape = esc;
+	render(f);
+	assert_str(GET(f->root, "type"), "escape");
+	assert_string_equal(keys(GET(f->root, "escape")), "how,cgroup_id,"
+			    "into,moved_pid,moved_killed,kernel_killed");
+	return GET(f->root, "escape");
+}
+
+static void test_escape(void **state)
+{
+	yajl_val e = render_escape(*state, VIGIL_F_KILLED, (struct ev_escape){
+		.how = VIGIL_ESCAPE_MOVE, .cgroup_id = 1,
+		.moved_pid = 4321, .moved_killed = true,
+	});
+
+	assert_str(GET(e, "how"), "move");
+	assert_num(GET(e, "cgroup_id"), 1);
+	assert_true(YAJL_IS_NULL(GET(e, "into")));
+	assert_num(GET(e, "moved_pid"), 4321);
+	assert_bool(GET(e, "moved_killed"), 1);
+	assert_bool(GET(e, "kernel_killed"), 1);
+
+	/* Stopped at open: nothing moved; into another sandbox. */
+	e = render_escape(*state, 0, (struct ev_escape){
+		.how = VIGIL_ESCAPE_OPEN, .cgroup_id = 77,
+		.into_cgid = 77, .into = "/vigil/sb2",
+	});
+	assert_str(GET(e, "how"), "open");
+	assert_str(GET(e, "into"), "/vigil/sb2");
+	assert_true(YAJL_IS_NULL(GET(e, "moved_pid")));
+	assert_bool(GET(e, "moved_killed"), 0);
+	assert_bool(GET(e, "kernel_killed"), 0);
+}
+
 static void render_exit(struct fixture *f, uint32_t status)
 {
 	f->ev.kind = EVENT_EXIT;
@@ -1019,6 +1061,7 @@ int main(void)
 		T(test_connect_other),
 		T(test_flow),
 		T(test_budget),
+		T(test_escape),
 		T(test_exit),
 		T(test_drop),
 		T(test_reuse),

@@ -159,6 +159,31 @@ static void test_budget(void **state)
 	assert_int_equal(ev.budget.proto, 17);
 }
 
+/* An escape keeps the kernel's kill of the mover, for kernel_verdict. */
+static void test_escape(void **state)
+{
+	struct fixture *f = *state;
+	struct event ev;
+	struct tev t;
+
+	tev__init(&t, EVENT_ESCAPE, 1);
+	t.hdr.flags = VIGIL_F_KILLED;
+	t.ev.escape = (struct ev_escape){
+		.how = VIGIL_ESCAPE_MOVE, .cgroup_id = 1, .into = "/vigil/b",
+		.moved_pid = 4321, .moved_killed = true,
+	};
+	round_trip(f, &t.ev, &ev);
+	assert_int_equal(ev.kind, EVENT_ESCAPE);
+	assert_true(ev.hdr->flags & VIGIL_F_KILLED);
+	assert_int_equal(ev.hdr->pid, 100);
+	assert_string_equal(ev.sandbox->id, "sb-7");
+	assert_int_equal(ev.escape.how, VIGIL_ESCAPE_MOVE);
+	assert_int_equal(ev.escape.cgroup_id, 1);
+	assert_string_equal(ev.escape.into, "/vigil/b");
+	assert_int_equal(ev.escape.moved_pid, 4321);
+	assert_true(ev.escape.moved_killed);
+}
+
 /* What cannot be read back faithfully is refused, with the reason. */
 static void test_refused(void **state)
 {
@@ -202,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_open_exec),
 		cmocka_unit_test(test_older_records),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_refused),
 	};
 

@@ -63,6 +63,9 @@ static void collector__process(struct collector *c, struct event *ev)
 	const struct vigil_hdr *h = ev->hdr;
 
 	ev->sandbox = sandboxes__get(c->sandboxes, h->sandbox_cgid);
+	if (ev->kind == EVENT_ESCAPE && ev->escape.into_cgid)
+		ev->escape.into = sandboxes__cgroup_of(c->sandboxes,
+						       ev->escape.into_cgid);
 	if (ev->kind == EVENT_EXEC && ev->exec.ret == 0)
 		proctab__exec(c->procs, h, ev->exec.file.p, ev->exec.file.len);
 	ev->proc = proctab__get(c->procs, h);

@@ -130,6 +130,15 @@ static int decode__cgroup(const struct vigil_cgroup *r, struct ev_cgroup *e)
 	return 0;
 }
 
+static void decode__escape(const struct vigil_escape *r, struct ev_escape *e)
+{
+	e->how = r->how;
+	e->cgroup_id = r->cgroup_id;
+	e->into_cgid = r->into_sandbox;
+	e->moved_pid = r->moved_pid;
+	e->moved_killed = r->moved_killed;
+}
+
 /* The smallest valid size of each kernel record type. */
 static size_t decode__min_size(uint16_t type)
 {
@@ -143,6 +152,7 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_BUDGET: return sizeof(struct vigil_budget);
 	case VIGIL_EV_CGROUP_MKDIR:
 	case VIGIL_EV_CGROUP_RMDIR: return sizeof(struct vigil_cgroup);
+	case VIGIL_EV_ESCAPE: return sizeof(struct vigil_escape);
 	default: return 0;
 	}
 }
@@ -175,6 +185,9 @@ int event__decode(const void *data, size_t size, struct event *ev)
 	case VIGIL_EV_SYSCALL:
 		decode__syscall(data, &ev->syscall);
 		return 0;
+	case VIGIL_EV_ESCAPE:
+		decode__escape(data, &ev->escape);
+		return 0;
 	case VIGIL_EV_BUDGET:
 		/* Sent from packet context: there is no process to name. */
 		decode__budget(data, &ev->budget);
@@ -201,10 +214,33 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_BUDGET: return "budget";
 	case EVENT_MKDIR: return "mkdir";
 	case EVENT_RMDIR: return "rmdir";
+	case EVENT_ESCAPE: return "escape";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";
 	case EVENT_ACTION: return "action";
 	}
 	return "unknown";
+}
+
+static const char *const escape_hows[] = {
+	[VIGIL_ESCAPE_OPEN] = "open",
+	[VIGIL_ESCAPE_CLONE] = "clone",
+	[VIGIL_ESCAPE_MOVE] = "move",
+};
+
+#define NR_HOWS (sizeof(escape_hows) / sizeof(escape_hows[0]))
+
+const char *escape__how_name(uint16_t how)
+{
+	return how < NR_HOWS && escape_hows[how] ? escape_hows[how]
+						 : "unknown";
+}
+
+uint16_t escape__how_parse(const char *name)
+{
+	for (uint16_t i = 1; i < NR_HOWS; i++)
+		if (!strcmp(escape_hows[i], name))
+			return i;
+	return 0;
 }

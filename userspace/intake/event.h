@@ -28,6 +28,7 @@ enum event_kind {
 	EVENT_BUDGET = VIGIL_EV_BUDGET,
 	EVENT_MKDIR = VIGIL_EV_CGROUP_MKDIR,	/* for the registry alone */
 	EVENT_RMDIR = VIGIL_EV_CGROUP_RMDIR,
+	EVENT_ESCAPE = VIGIL_EV_ESCAPE,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -82,6 +83,17 @@ struct ev_budget {
 struct ev_cgroup {
 	uint32_t root;		/* below VIGIL_MAX_ROOTS */
 	struct bytes name;	/* a directory name: no '/', not . or .. */
+};
+
+/* A task left, or tried to leave, its sandbox (struct vigil_escape). */
+struct ev_escape {
+	uint16_t how;		/* enum vigil_escape_how */
+	uint64_t cgroup_id;	/* where to */
+	uint64_t into_cgid;	/* its sandbox, 0 outside every sandbox */
+	const char *into;	/* that sandbox's cgroup path (the collector's
+				 * registry), NULL for none */
+	uint32_t moved_pid;	/* 0: nothing moved */
+	bool moved_killed;
 };
 
 struct ev_flow {
@@ -155,6 +167,7 @@ struct event {
 		struct ev_syscall syscall;
 		struct ev_budget budget;
 		struct ev_cgroup cgroup;
+		struct ev_escape escape;
 		uint32_t child_pid;	/* fork */
 		uint32_t exit_code;	/* exit, as wait(2) reports it */
 		struct ev_flow flow;
@@ -170,5 +183,10 @@ int event__decode(const void *data, size_t size, struct event *ev);
 
 /* The record type's name in JSON ("exec", "open", ...). */
 const char *event__type_name(enum event_kind kind);
+
+/* An escape's way out by name ("open", "clone", "move"), both ways; the
+ * parse gives 0 for an unknown name. */
+const char *escape__how_name(uint16_t how);
+uint16_t escape__how_parse(const char *name);
 
 #endif /* VIGIL_EVENT_H */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -47,14 +48,30 @@ static void loader__no_autoattach(struct vigil_bpf *s)
 	}
 }
 
-/* What the verifier sees as constant: which cgroups are watched; and the
- * ring buffer's size. */
+/* Whether the running kernel has kfunc name (its BTF names it). */
+static bool loader__has_kfunc(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool has = vmlinux &&
+		   btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+
+	btf__free(vmlinux);
+	return has;
+}
+
+/* What the verifier sees as constant: which cgroups are watched and what
+ * the kernel offers; and the ring buffer's size. */
 static int loader__settings(struct vigil_bpf *s, const struct loader_opts *o)
 {
 	int err;
 
 	roots__scope(o->roots, &s->rodata->scope);
 	s->rodata->scope.only_sandbox = o->only_sandbox;
+	s->rodata->signal_task = loader__has_kfunc("bpf_send_signal_task");
+	if (!s->rodata->signal_task)
+		log_warn("this kernel has no bpf_send_signal_task (6.13): a "
+			 "process moved out of its sandbox by another is "
+			 "reported, and killed only with its sandbox");
 	err = bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
 	if (err)
 		log__errno(err, "cannot size the ring buffer to %zu bytes",
@@ -176,6 +193,28 @@ static int loader__attach(struct loader *l, const struct roots *roots)
 	return err;
 }
 
+/* Marks the tasks already in sandboxes (bpf/escape.bpf.c), once the
+ * programs that mark the others (at fork, on entering a sandbox) are
+ * attached, so that no task is missed between the two. The iterator
+ * runs as its output is read; it writes none. */
+static int loader__mark_tasks(struct vigil_bpf *s)
+{
+	int fd = bpf_iter_create(bpf_link__fd(s->links.escape_mark));
+	char buf[64];
+	ssize_t n = 0;
+	int err = 0;
+
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (fd < 0 || n < 0) {
+		err = -errno;
+		log__errno(err, "cannot mark the tasks already in sandboxes");
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /* Open, settings, load, tables, attach: the one way in. */
 int loader__start(struct loader **out, const struct loader_opts *o)
 {
@@ -205,7 +244,8 @@ int loader__start(struct loader **out, const struct loader_opts *o)
 		loader__explain(err);
 		goto cleanup;
 	}
-	err = loader__tables(l->skel) ?: loader__attach(l, o->roots);
+	err = loader__tables(l->skel) ?: loader__attach(l, o->roots) ?:
+	      loader__mark_tasks(l->skel);
 	if (err)
 		goto cleanup;
 	*out = l;

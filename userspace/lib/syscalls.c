@@ -9,8 +9,8 @@
 #include "syscalls_ia32.h"
 
 /* A syscall with handlers of its own (bpf/file.bpf.c, exec.bpf.c,
- * net.bpf.c); sys is its code in open and exec records, 0 for the
- * network calls, which have no such field. */
+ * net.bpf.c, escape.bpf.c); sys is its code in open and exec records, 0
+ * for the others, which have no such field. */
 #define HANDLED(name, sys, enter, exit)					\
 	{ #name, SYS_##name, IA32_NR_##name, sys, false, enter, exit }
 /* A watched syscall: one exit handler for all (bpf/syscall.bpf.c). */
@@ -28,6 +28,7 @@ static const struct syscall table[] = {
 	HANDLED(sendto, 0, "net_sendto", "net_exit"),
 	HANDLED(sendmsg, 0, "net_sendmsg", "net_exit"),
 	HANDLED(sendmmsg, 0, "net_sendmmsg", "net_exit"),
+	HANDLED(clone3, 0, "escape_clone3", "escape_clone_exit"),
 	WATCHED(ptrace),
 	WATCHED(bpf),
 	WATCHED(mount),

@@ -575,7 +575,7 @@ const struct field *field__find(const char *name, size_t len)
 /* The record kinds rules can name, by the records' own type names. */
 static const enum event_kind rule_kinds[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
-	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET,
+	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

@@ -346,6 +346,19 @@ static void syscall__of(struct replay *r, yajl_val v, struct ev_syscall *s)
 			s->args[i] = YAJL_GET_INTEGER(args->u.array.values[i]);
 }
 
+static void escape__of(struct replay *r, yajl_val v, struct ev_escape *e)
+{
+	const char *how = str(v, "how");
+
+	e->how = how ? escape__how_parse(how) : 0;
+	e->cgroup_id = num(v, "cgroup_id");
+	e->into = str(v, "into");
+	e->moved_pid = num(v, "moved_pid");
+	e->moved_killed = YAJL_IS_TRUE(get(v, "moved_killed"));
+	if (YAJL_IS_TRUE(get(v, "kernel_killed")))
+		r->hdr.flags |= VIGIL_F_KILLED;
+}
+
 /* exit's code and signal back into a wait(2) status. */
 static uint32_t status__of(yajl_val v)
 {
@@ -386,6 +399,9 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 	case EVENT_BUDGET:
 		budget__of(body, ev->sandbox, &ev->budget);
 		break;
+	case EVENT_ESCAPE:
+		escape__of(r, body, &ev->escape);
+		break;
 	default:
 		break;
 	}
@@ -394,7 +410,7 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
-	EVENT_SYSCALL, EVENT_BUDGET,
+	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE,
 	EVENT_FLOW,
 };
 

@@ -9,7 +9,7 @@
 #include "ruleset.h"
 #include "strv.h"
 
-#define KINDS 16	/* EVBIT positions */
+#define KINDS EV_KINDS	/* EVBIT positions */
 #define ADDR_BITS_MAX (1 + 128)	/* addr__bits' text */
 
 struct ivec {

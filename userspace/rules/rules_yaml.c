@@ -19,7 +19,7 @@
 #define MAX_SCORE 1e6
 /* What messages list as the choices. */
 #define ITEM_KINDS "list, macro, rule, profile or fileset"
-#define EVENT_KINDS "exec, fork, exit, open, connect, flow, syscall or budget"
+#define EVENT_KINDS "exec, fork, exit, open, connect, flow, syscall, budget or escape"
 
 struct reader {
 	struct ruleset *rs;

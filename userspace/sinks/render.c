@@ -282,6 +282,26 @@ static void render__syscall(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+static void render__escape(struct json *j, const struct event *ev)
+{
+	const struct ev_escape *e = &ev->escape;
+
+	json__obj_begin(j, "escape");
+	json__str(j, "how", escape__how_name(e->how));
+	json__uint(j, "cgroup_id", e->cgroup_id);
+	if (e->into)
+		json__str(j, "into", e->into);
+	else
+		json__null(j, "into");
+	if (e->moved_pid)
+		json__uint(j, "moved_pid", e->moved_pid);
+	else
+		json__null(j, "moved_pid");
+	json__bool(j, "moved_killed", e->moved_killed);
+	json__bool(j, "kernel_killed", ev->hdr->flags & VIGIL_F_KILLED);
+	json__obj_end(j);
+}
+
 static void render__exit(struct json *j, const struct event *ev)
 {
 	int status = ev->exit_code;
@@ -380,6 +400,7 @@ static void render__body(struct json *j, const struct event *ev)
 	case EVENT_CONNECT: render__connect(j, ev); break;
 	case EVENT_SYSCALL: render__syscall(j, ev); break;
 	case EVENT_BUDGET: render__budget(j, ev); break;
+	case EVENT_ESCAPE: render__escape(j, ev); break;
 	case EVENT_FLOW: render__flow(j, ev); break;
 	case EVENT_EXIT: render__exit(j, ev); break;
 	case EVENT_DROP: render__drop(j, ev); break;

@@ -17,12 +17,18 @@
  *   vtool sendmmsg ADDR PORT COUNT SIZE          (UDP, v4 or v6 literal)
  *   vtool flood PATH SECONDS                     (open+close as fast as it
  *                                                 can; prints opens done)
+ *   vtool clone3-into CGROUP_DIR                 (clone3(CLONE_INTO_CGROUP):
+ *                                                 the child prints "child
+ *                                                 0::CGROUP", the parent
+ *                                                 ret=PID once it reaped it)
  *
  * FLAGS: names joined by '|', e.g. O_WRONLY|O_CREAT|O_TRUNC. MODE: octal.
  * RESOLVE: RESOLVE_* names joined by '|', or 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
@@ -35,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,6 +281,41 @@ static int cmd_flood(char **a)
 	return report(n);
 }
 
+/* The child's cgroup line of the unified hierarchy ("0::/a/b"). */
+static void print_cgroup(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0)
+			fputs(line, stdout);
+	if (f)
+		fclose(f);
+}
+
+static int cmd_clone3_into(char **a)
+{
+	struct clone_args ca = { .flags = CLONE_INTO_CGROUP,
+				 .exit_signal = SIGCHLD };
+	int fd = open(a[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long r;
+
+	if (fd < 0)
+		die("cannot open the cgroup directory");
+	ca.cgroup = fd;
+	r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r == 0) {
+		printf("child ");
+		print_cgroup();
+		fflush(stdout);
+		_exit(0);
+	}
+	if (r > 0)
+		waitpid(r, NULL, 0);
+	return report(r);
+}
+
 static const struct {
 	const char *name;
 	int nargs;	/* minimum */
@@ -288,6 +330,7 @@ static const struct {
 	{ "memfd-exec", 3, cmd_memfd_exec },
 	{ "sendmmsg", 4, cmd_sendmmsg },
 	{ "flood", 2, cmd_flood },
+	{ "clone3-into", 1, cmd_clone3_into },
 };
 
 int main(int argc, char **argv)
