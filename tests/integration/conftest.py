@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -162,6 +163,31 @@ def _destroy_tree(root, timeout=15.0):
     return problems
 
 
+PIN_BASE = "/sys/fs/bpf/vigil"
+
+
+def pin_dir(root):
+    """The pin directory `vigil daemon` derives from one root directly
+    under the cgroup2 mount (userspace/intake/pins.c)."""
+    name = os.path.basename(root).replace(".", "_")
+    return os.path.join(PIN_BASE, name)
+
+
+def remove_pins(root):
+    """Removes what daemons on root left pinned (a daemon keeps enforcing
+    after it stops); unlinking a link's last pin detaches its program.
+    Each root's pins are its own directory, so no other run's are
+    touched."""
+    d = pin_dir(root)
+    if not os.path.isdir(d):
+        return []
+    try:
+        shutil.rmtree(d)
+    except OSError as e:
+        return [f"removing pins {d}: {e}"]
+    return []
+
+
 @pytest.fixture
 def make_sandbox_root():
     """Factory: each call creates a fresh root directly under the cgroup2
@@ -183,6 +209,7 @@ def make_sandbox_root():
     problems = []
     for root in reversed(created):
         problems += _destroy_tree(root)
+        problems += remove_pins(root)
     if problems:
         pytest.fail("cgroup cleanup failed:\n" + "\n".join(problems),
                     pytrace=False)
@@ -436,9 +463,11 @@ class Vigil:
         return self.records()
 
     def kill(self):
+        """SIGKILL, by pid; returns the records it wrote."""
         if self.proc.poll() is None:
             self.proc.kill()
-        self.proc.wait()
+        self.returncode = self.proc.wait()
+        return self.records()
 
 
 @pytest.fixture
