@@ -166,26 +166,35 @@ def _destroy_tree(root, timeout=15.0):
 PIN_BASE = "/sys/fs/bpf/vigil"
 
 
+def _pin_name(root):
+    return os.path.basename(root).replace(".", "_")
+
+
 def pin_dir(root):
     """The pin directory `vigil daemon` derives from one root directly
-    under the cgroup2 mount (userspace/intake/pins.c)."""
-    name = os.path.basename(root).replace(".", "_")
-    return os.path.join(PIN_BASE, name)
+    under the cgroup2 mount (userspace/intake/pins.c); several roots join
+    their names with '+'."""
+    return os.path.join(PIN_BASE, _pin_name(root))
 
 
 def remove_pins(root):
-    """Removes what daemons on root left pinned (a daemon keeps enforcing
-    after it stops); unlinking a link's last pin detaches its program.
-    Each root's pins are its own directory, so no other run's are
+    """Removes what daemons watching root left pinned (a daemon keeps
+    enforcing after it stops); unlinking a link's last pin detaches its
+    program. Root names are this run's own, so no other run's pins are
     touched."""
-    d = pin_dir(root)
-    if not os.path.isdir(d):
-        return []
     try:
-        shutil.rmtree(d)
-    except OSError as e:
-        return [f"removing pins {d}: {e}"]
-    return []
+        names = os.listdir(PIN_BASE)
+    except FileNotFoundError:
+        return []
+    problems = []
+    for name in names:
+        if _pin_name(root) not in name.split("+"):
+            continue
+        try:
+            shutil.rmtree(os.path.join(PIN_BASE, name))
+        except OSError as e:
+            problems.append(f"removing pins {name}: {e}")
+    return problems
 
 
 @pytest.fixture
