@@ -64,6 +64,15 @@ struct {
 	__type(value, struct vigil_flow_val);
 } flows __weak SEC(".maps");
 
+/* One struct vigil_daemon: the last daemon's heartbeat, run and numbers,
+ * for the gap record of the next one (userspace/intake/pins.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_daemon);
+} daemon_state __weak SEC(".maps");
+
 /* ------------------------------------------------------ syscall dispatch */
 
 /* A map indexed by syscall number, filled by the loader from the syscall

@@ -311,6 +311,18 @@ enum vigil_drop {
 	VIGIL_DROP_MAX,
 };
 
+/* The daemon's state, kept in a pinned map (maps.bpf.h: daemon_state) so that
+ * the next daemon to adopt the pinned programs can name the gap between
+ * them. Written by user space only. */
+struct vigil_daemon {
+	__u64 heartbeat_ns;	/* boot clock: the last tick of the daemon */
+	__u64 seq;		/* the last record it numbered */
+	__u64 drops_reported;	/* kernel drops it put in drop records */
+	__u8 run_id[16];	/* its run (rendered as run_id) */
+	__u32 serving;		/* 1 from start to a clean stop */
+	__u32 __pad;
+};
+
 /* What decides that a task is watched: its cgroup lies below one of the
  * roots. level is the root's depth under the cgroup2 mount. */
 struct vigil_scope {

@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -162,6 +163,40 @@ def _destroy_tree(root, timeout=15.0):
     return problems
 
 
+PIN_BASE = "/sys/fs/bpf/vigil"
+
+
+def _pin_name(root):
+    return os.path.basename(root).replace(".", "_")
+
+
+def pin_dir(root):
+    """The pin directory `vigil daemon` derives from one root directly
+    under the cgroup2 mount (userspace/intake/pins.c); several roots join
+    their names with '+'."""
+    return os.path.join(PIN_BASE, _pin_name(root))
+
+
+def remove_pins(root):
+    """Removes what daemons watching root left pinned (a daemon keeps
+    enforcing after it stops); unlinking a link's last pin detaches its
+    program. Root names are this run's own, so no other run's pins are
+    touched."""
+    try:
+        names = os.listdir(PIN_BASE)
+    except FileNotFoundError:
+        return []
+    problems = []
+    for name in names:
+        if _pin_name(root) not in name.split("+"):
+            continue
+        try:
+            shutil.rmtree(os.path.join(PIN_BASE, name))
+        except OSError as e:
+            problems.append(f"removing pins {name}: {e}")
+    return problems
+
+
 @pytest.fixture
 def make_sandbox_root():
     """Factory: each call creates a fresh root directly under the cgroup2
@@ -183,6 +218,7 @@ def make_sandbox_root():
     problems = []
     for root in reversed(created):
         problems += _destroy_tree(root)
+        problems += remove_pins(root)
     if problems:
         pytest.fail("cgroup cleanup failed:\n" + "\n".join(problems),
                     pytrace=False)
@@ -436,9 +472,11 @@ class Vigil:
         return self.records()
 
     def kill(self):
+        """SIGKILL, by pid; returns the records it wrote."""
         if self.proc.poll() is None:
             self.proc.kill()
-        self.proc.wait()
+        self.returncode = self.proc.wait()
+        return self.records()
 
 
 @pytest.fixture

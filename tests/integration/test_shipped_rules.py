@@ -50,7 +50,7 @@ import yaml
 
 import conftest
 from conftest import (REPO, Vigil, _destroy_tree, cgroup2_mount, fmt_records,
-                      join_cgroup, make_sandbox, pid_of)
+                      join_cgroup, make_sandbox, pid_of, remove_pins)
 from policy_support import PY, Acceptor, Datagrams, by_seq
 
 BUILTIN = ["--rules", "builtin"]
@@ -446,7 +446,7 @@ def shipped(env, vigil_bin, tmp_path_factory):
     finally:
         if v is not None and v.returncode is None:
             v.kill()
-        problems = _destroy_tree(root)
+        problems = _destroy_tree(root) + remove_pins(root)
         if problems:
             pytest.fail("cgroup cleanup failed:\n" + "\n".join(problems),
                         pytrace=False)

@@ -55,6 +55,8 @@ static int setup(void **state)
 		return -1;
 	f->r.boot_to_real_ns = NOON_NS - BOOT_NS;
 	strcpy(f->r.host, "sandbox-host-7");
+	/* random per run; fixed here so the text is exact */
+	strcpy(f->r.run_id_hex, "0123456789abcdef0123456789abcdef");
 
 	f->labels[0] = (struct label){ "session", "s-9f3", 5 };
 	f->labels[1] = (struct label){ "agent", "coder\0x", 7 };
@@ -218,6 +220,7 @@ static void test_fork_exact_text(void **state)
 	f->ev.child_pid = 301;
 	assert_string_equal(render(f),
 		"{\"schema\":\"vigil.event.v1\",\"seq\":42,"
+		"\"run_id\":\"0123456789abcdef0123456789abcdef\","
 		"\"time\":\"2025-11-28T12:00:00.123456789Z\","
 		"\"host\":\"sandbox-host-7\",\"type\":\"fork\","
 		"\"sandbox\":{\"id\":\"sb-42\",\"cgroup\":\"/vigil/sb-42\","
@@ -238,7 +241,7 @@ static void test_common_fields(void **state)
 
 	f->ev.child_pid = 301;
 	render(f);
-	assert_string_equal(keys(f->root), "schema,seq,time,host,type,"
+	assert_string_equal(keys(f->root), "schema,seq,run_id,time,host,type,"
 			    "sandbox,proc,ancestors,fork");
 	assert_str(GET(f->root, "schema"), "vigil.event.v1");
 	assert_num(GET(f->root, "seq"), 42);
@@ -848,7 +851,7 @@ static void test_flow(void **state)
 	};
 	f->ev.flow.interval_ms = 1000;
 	render(f);
-	assert_string_equal(keys(f->root), "schema,seq,time,host,type,"
+	assert_string_equal(keys(f->root), "schema,seq,run_id,time,host,type,"
 			    "sandbox,flow");
 	assert_str(GET(f->root, "type"), "flow");
 	assert_str(GET(f->root, "sandbox", "id"), "sb-42");
@@ -890,7 +893,7 @@ static void test_budget(void **state)
 		.proto = IPPROTO_TCP, .addr = { 127, 0, 0, 1 },
 	};
 	render(f);
-	assert_string_equal(keys(f->root), "schema,seq,time,host,type,"
+	assert_string_equal(keys(f->root), "schema,seq,run_id,time,host,type,"
 			    "sandbox,budget");
 	assert_str(GET(f->root, "type"), "budget");
 	b = GET(f->root, "budget");
@@ -1004,7 +1007,7 @@ static void test_drop(void **state)
 	f->ev.drop.reason[VIGIL_DROP_INFLIGHT] = 3;
 	render(f);
 	/* about the collector itself: sandbox null, no proc */
-	assert_string_equal(keys(f->root), "schema,seq,time,host,type,"
+	assert_string_equal(keys(f->root), "schema,seq,run_id,time,host,type,"
 			    "sandbox,drop");
 	assert_str(GET(f->root, "type"), "drop");
 	assert_true(YAJL_IS_NULL(GET(f->root, "sandbox")));

@@ -9,7 +9,8 @@
 #include "log.h"
 
 static const char usage_text[] =
-"Usage: vigil daemon [OPTION]...\n"
+"Usage: vigil daemon [OPTION]... [--pin-dir DIR]\n"
+"       vigil unpin [--sandbox-root PATH]... [--config FILE] [--pin-dir DIR]\n"
 "       vigil run [OPTION]... [--sandbox-id ID] [--label KEY=VALUE]...\n"
 "                 [--profile NAME] -- COMMAND [ARG]...\n"
 "       vigil status [--json] | thaw ID | kill ID | freeze ID  [--control SOCKET]\n"
@@ -28,12 +29,21 @@ static const char help_text[] =
 "\n"
 "COMMANDS\n"
 "  daemon    The sidecar: watch every sandbox under the sandbox roots until\n"
-"            SIGTERM or SIGINT, then drain, report and exit 0.\n"
+"            SIGTERM or SIGINT, then drain, report and exit 0. Its links\n"
+"            and maps are pinned in bpffs (--pin-dir DIR, config pin_dir;\n"
+"            default /sys/fs/bpf/vigil/NAME, NAME the roots below the\n"
+"            cgroup2 mount), so the kernel keeps enforcing after it\n"
+"            stops or dies; the next daemon adopts them, writes a gap\n"
+"            record, then what the pinned ring buffer kept.\n"
+"  unpin     Remove what the daemon with these roots (or --pin-dir)\n"
+"            pinned, which disarms the host: the uninstall. Refused\n"
+"            while that daemon runs.\n"
 "  run       Create a sandbox, run COMMAND inside it, stream its records,\n"
 "            remove the sandbox when COMMAND ends, and exit with COMMAND's\n"
 "            status (128+N if a signal N ended it: 137 when vigil killed\n"
 "            it, as stderr then says). Its control socket is\n"
-"            /run/vigil/run-ID.sock unless --control names one.\n"
+"            /run/vigil/run-ID.sock unless --control names one. It pins\n"
+"            nothing: what it loaded goes when it ends.\n"
 "            COMMAND's stderr (and its stdout, when records take\n"
 "            vigil's) reaches vigil's stderr through vigil, line by\n"
 "            line, each line behind \"| \" with control characters\n"
@@ -100,7 +110,7 @@ static const char help_text[] =
 "                        topics, properties, spool_dir, spool_max_mb,\n"
 "                        flush_timeout_ms}, rules (list), evidence_dir,\n"
 "                        evidence_max_files, history_records,\n"
-"                        kill_timeout_ms, control_socket. Flags after\n"
+"                        kill_timeout_ms, control_socket, pin_dir. Flags after\n"
 "                        --config win.\n"
 "  --flow-interval MS    period of flow and drop records (default 1000).\n"
 "  --ringbuf-mb N        kernel ring buffer size, a power of two (16).\n"
@@ -127,6 +137,10 @@ static const char help_text[] =
 "                        for none); checked before anything is loaded.\n"
 "  -v, --verbose         debug messages, libbpf's included, on stderr.\n"
 "  -h, --help            this text.\n"
+"\n"
+"OPTIONS (daemon and unpin only)\n"
+"  --pin-dir DIR         the bpffs directory of the daemon's pinned state\n"
+"                        (default: derived from the sandbox roots).\n"
 "\n"
 "OPTIONS (run only)\n"
 "  --sandbox-id ID       the sandbox's directory name (default run-PID);\n"
@@ -190,6 +204,7 @@ static const struct {
 	{ OPT_SPOOL_MAX_MB, "--spool-max-mb", "kafka.spool_max_mb" },
 	{ OPT_EVIDENCE_DIR, "--evidence-dir", "evidence_dir" },
 	{ OPT_CONTROL, "--control", "control_socket" },
+	{ OPT_PIN_DIR, "--pin-dir", "pin_dir" },
 };
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)

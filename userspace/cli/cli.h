@@ -30,6 +30,7 @@ enum cli_opt {
 	OPT_NO_RULES,
 	OPT_EVIDENCE_DIR,
 	OPT_CONTROL,
+	OPT_PIN_DIR,		/* daemon and unpin only */
 };
 
 #define CLI_COMMON_OPTIONS						\
@@ -82,6 +83,8 @@ void cli__usage(bool full);
 /* The exit status for a negative cli__common_option result. */
 int cli__option_status(int err);
 int cli__daemon(int argc, char **argv);
+/* vigil unpin: removes the pinned state a daemon's settings name. */
+int cli__unpin(int argc, char **argv);
 int cli__run(int argc, char **argv);
 /* vigil rules check|test */
 int cli__rules_cmd(int argc, char **argv);

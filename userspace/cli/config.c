@@ -52,6 +52,7 @@ void config__free(struct config *c)
 		free(c->rules[i]);
 	free(c->evidence_dir);
 	free(c->control_socket);
+	free(c->pin_dir);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -225,6 +226,11 @@ static int set_control(struct config *c, const char *text, const char *where)
 	return config__set_str(&c->control_socket, text);
 }
 
+static int set_pin_dir(struct config *c, const char *text, const char *where)
+{
+	return config__set_str(&c->pin_dir, text);
+}
+
 /* Every scalar setting, by its name in the file. */
 static const struct setting {
 	const char *name;
@@ -242,6 +248,7 @@ static const struct setting {
 	{ "history_records", set_history },
 	{ "kill_timeout_ms", set_kill_ms },
 	{ "control_socket", set_control },
+	{ "pin_dir", set_pin_dir },
 };
 
 int config__set(struct config *c, const char *name, const char *text,
@@ -403,7 +410,7 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 				   : "sandbox_roots, output, flow_interval_ms, "
 				     "ringbuf_mb, kafka, rules, evidence_dir, "
 				     "evidence_max_files, history_records, "
-				     "kill_timeout_ms, control_socket");
+				     "kill_timeout_ms, control_socket, pin_dir");
 	else if (err)
 		d->errors++;
 }

@@ -43,6 +43,7 @@ struct config {
 	unsigned int history;
 	unsigned int kill_ms;
 	char *control_socket;		/* "" for none */
+	char *pin_dir;			/* NULL: derived from the roots */
 };
 
 void config__defaults(struct config *c);

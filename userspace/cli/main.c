@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli.h"
 #include "log.h"
 
 int main(int argc, char **argv)
@@ -28,6 +27,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "daemon"))
 		return cli__daemon(argc - 1, argv + 1);
+	if (!strcmp(cmd, "unpin"))
+		return cli__unpin(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cli__run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rules"))

@@ -13,6 +13,7 @@
 #include "loader.h"
 #include "log.h"
 #include "opener.h"
+#include "outage.h"
 #include "proctab.h"
 #include "sandbox.h"
 
@@ -38,6 +39,7 @@ struct collector {
 	const char *const *fileset_names;
 	uint64_t malformed;
 	int batch;		/* records handled in this poll */
+	size_t ringbuf_bytes;
 	uint64_t tick_ns;	/* flow interval */
 	uint64_t next_tick_ns;
 };
@@ -151,12 +153,26 @@ static void collector__report_drops(struct collector *c, uint64_t now)
 		emit__record(&c->emit, &ev);
 }
 
+/* The heartbeat the next daemon names a gap from, if this one dies. */
+static void collector__beat(struct collector *c, uint64_t now, bool serving)
+{
+	struct outage_beat b = {
+		.run_id = c->emit.render.run_id,
+		.seq = c->emit.seq,
+		.drops_reported = drops__kernel(&c->drops),
+		.serving = serving,
+	};
+
+	outage__beat(loader__daemon_fd(c->loader), &b, now);
+}
+
 /* The policy's timers act before the registry prunes: an action record
  * goes out while its sandbox is still known. */
 static void collector__tick(struct collector *c, uint64_t now)
 {
 	flows__tick(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
+	collector__beat(c, now, true);
 	render__sync_clock(&c->emit.render);
 	if (c->policy) {
 		policy__tick(c->policy, now);
@@ -223,12 +239,29 @@ static int collector__sandboxes(struct collector *c,
 			     o->roots);
 }
 
+/* Pinned state an earlier daemon left: the gap record goes first, then
+ * the bytes counted while no daemon ran, then what the ring buffer kept,
+ * as the polls read it. */
+static void collector__adopt(struct collector *c, uint64_t now)
+{
+	struct event ev;
+
+	if (loader__adopted(c->loader) &&
+	    outage__gap(loader__daemon_fd(c->loader), &c->drops, now, &ev)) {
+		emit__record(&c->emit, &ev);
+		flows__drain_all(&c->flows, now, collector__emit_flow, c);
+		emit__flush(&c->emit);
+	}
+	collector__beat(c, now, true);
+}
+
 static int collector__init(struct collector *c, struct collector_opts *o)
 {
 	struct loader_opts lo = {
 		.roots = o->roots,
 		.only_sandbox = o->only_sandbox,
 		.ringbuf_bytes = o->ringbuf_bytes,
+		.pin_dir = o->pin_dir,
 	};
 	uint64_t now = clock__boot_ns();
 	int err;
@@ -253,7 +286,11 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	flows__init(&c->flows, c->loader, now);
 	c->tick_ns = (uint64_t)o->flow_interval_ms * 1000000;
 	c->next_tick_ns = now + c->tick_ns;
-	return drops__init(&c->drops, loader__drops_fd(c->loader), now);
+	c->ringbuf_bytes = o->ringbuf_bytes;
+	err = drops__init(&c->drops, loader__drops_fd(c->loader), now);
+	if (!err)
+		collector__adopt(c, now);
+	return err;
 }
 
 int collector__start(struct collector **out, struct collector_opts *o)
@@ -290,18 +327,23 @@ struct policy *collector__policy(struct collector *c)
 }
 
 /* The end of a run: nothing new can arrive once the programs are gone, so
- * what the ring buffer and the maps hold is all there is. */
+ * what the ring buffer and the maps hold is all there is. Pinned programs
+ * stay, and a flood could refill the buffer as fast as it is read: no
+ * more is read than it can hold, the rest is the next daemon's. */
 static void collector__drain(struct collector *c)
 {
+	/* a record takes 16 bytes of the buffer at least */
+	size_t batches = c->ringbuf_bytes / (16 * POLL_BATCH) + 1;
 	uint64_t now;
 
 	loader__detach(c->loader);
 	emit__drain(&c->emit);
-	while (collector__read(c, 0) == POLL_BATCH)
+	while (batches-- && collector__read(c, 0) == POLL_BATCH)
 		;
 	now = clock__boot_ns();
 	flows__drain_all(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
+	collector__beat(c, now, false);
 	emit__flush(&c->emit);
 }
 

@@ -19,6 +19,9 @@ struct collector_opts {
 	uint64_t only_sandbox;		/* non-zero: watch this sandbox only */
 	unsigned int flow_interval_ms;	/* flow and drop reporting period */
 	size_t ringbuf_bytes;
+	/* Pin the programs and maps there, adopting an earlier daemon's
+	 * (loader.h); NULL: everything goes with the process. */
+	const char *pin_dir;
 	struct sink *sinks[EMIT_MAX_SINKS];	/* taken over */
 	int nr_sinks;
 	/* Scores records and acts (NULL: records only); policy_opts.roots
@@ -52,8 +55,9 @@ void collector__discover(struct collector *c, uint64_t cgid);
 /* The policy (NULL without rules), for the control socket and `vigil
  * run`'s verdict. */
 struct policy *collector__policy(struct collector *c);
-/* Detaches the programs, drains the ring buffer, reports the last flows
- * and drops, flushes and frees. NULL-safe. */
+/* Detaches the programs (unless pinned: they keep enforcing and filling
+ * the pinned ring buffer for the next daemon), drains the ring buffer,
+ * reports the last flows and drops, flushes and frees. NULL-safe. */
 void collector__stop(struct collector *c, struct collector_stats *stats);
 
 #endif /* VIGIL_COLLECTOR_H */

@@ -7,15 +7,6 @@
 
 #include "drops.h"
 
-int drops__init(struct drops *d, int map_fd, uint64_t now_ns)
-{
-	memset(d, 0, sizeof(*d));
-	d->fd = map_fd;
-	d->ncpus = libbpf_num_possible_cpus();
-	d->last_ns = now_ns;
-	return d->ncpus > 0 ? 0 : d->ncpus;
-}
-
 /* The sum over CPUs of one counter. */
 static uint64_t drops__read(const struct drops *d, uint32_t reason)
 {
@@ -28,6 +19,20 @@ static uint64_t drops__read(const struct drops *d, uint32_t reason)
 			sum += per_cpu[i];
 	free(per_cpu);
 	return sum;
+}
+
+int drops__init(struct drops *d, int map_fd, uint64_t now_ns)
+{
+	memset(d, 0, sizeof(*d));
+	d->fd = map_fd;
+	d->ncpus = libbpf_num_possible_cpus();
+	d->last_ns = now_ns;
+	if (d->ncpus <= 0)
+		return d->ncpus;
+	for (uint32_t i = 0; i < VIGIL_DROP_MAX; i++)
+		d->reported[i] = drops__read(d, i);
+	d->before = drops__kernel(d);
+	return 0;
 }
 
 uint64_t drops__collect(struct drops *d, uint64_t now_ns,
@@ -55,11 +60,17 @@ uint64_t drops__collect(struct drops *d, uint64_t now_ns,
 	return ev->drop.lost;
 }
 
-uint64_t drops__total(const struct drops *d)
+uint64_t drops__kernel(const struct drops *d)
 {
 	uint64_t sum = 0;
 
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		sum += d->reported[i];
-	return sum + d->reported_sinks + d->reported_malformed;
+	return sum;
+}
+
+uint64_t drops__total(const struct drops *d)
+{
+	return drops__kernel(d) - d->before + d->reported_sinks +
+	       d->reported_malformed;
 }

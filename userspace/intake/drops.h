@@ -12,11 +12,14 @@ struct drops {
 	int fd;				/* the drops map */
 	int ncpus;
 	uint64_t reported[VIGIL_DROP_MAX];	/* totals already reported */
+	uint64_t before;		/* the kernel's total at start */
 	uint64_t reported_sinks;
 	uint64_t reported_malformed;
 	uint64_t last_ns;		/* when the last report was made */
 };
 
+/* The counters may be pinned ones an earlier daemon reported from: what
+ * they hold at start is not this run's to report (outage.h is). */
 int drops__init(struct drops *d, int map_fd, uint64_t now_ns);
 /* What the collector itself lost since start. */
 struct drops_user {
@@ -30,5 +33,7 @@ uint64_t drops__collect(struct drops *d, uint64_t now_ns,
 			const struct drops_user *user, struct event *ev);
 /* Everything lost since start. */
 uint64_t drops__total(const struct drops *d);
+/* The kernel's counters as last read (reported, or at start). */
+uint64_t drops__kernel(const struct drops *d);
 
 #endif /* VIGIL_DROPS_H */

@@ -219,6 +219,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";
 	case EVENT_ACTION: return "action";
+	case EVENT_GAP: return "gap";
 	}
 	return "unknown";
 }

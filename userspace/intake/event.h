@@ -33,6 +33,7 @@ enum event_kind {
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
 	EVENT_ACTION,		/* vigil acted, or was asked to */
+	EVENT_GAP,		/* no daemon ran for a while (outage.c) */
 };
 
 struct ev_exec {
@@ -111,6 +112,16 @@ struct ev_drop {
 };
 
 /* An alert: which rule matched which record, and the sandbox's risk. */
+/* The time between an earlier daemon's last heartbeat and this one's
+ * adoption of its pinned state; the event's time is the adoption. */
+struct ev_gap {
+	uint64_t from_ns;		/* CLOCK_BOOTTIME */
+	uint64_t previous_seq;
+	uint64_t lost;			/* kernel drops nobody reported */
+	uint8_t previous_run_id[16];
+	bool clean;			/* the earlier daemon stopped, not died */
+};
+
 struct ev_alert {
 	const char *rule;
 	const char *description;
@@ -172,6 +183,7 @@ struct event {
 		uint32_t exit_code;	/* exit, as wait(2) reports it */
 		struct ev_flow flow;
 		struct ev_drop drop;
+		struct ev_gap gap;
 		struct ev_alert alert;
 		struct ev_action action;
 	};

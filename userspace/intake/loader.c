@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "log.h"
 #include "loader.h"
+#include "pins.h"
 #include "records.h"
 #include "syscalls.h"
 #include "vigil.skel.h"
@@ -17,14 +19,19 @@
 struct loader {
 	struct vigil_bpf *skel;
 	struct bpf_link *egress[VIGIL_MAX_ROOTS];
+	struct pins pins;	/* fd -1: nothing pinned */
 };
 
 /* What a failed open or load most likely means, in the user's terms. */
-static void loader__explain(int err)
+static void loader__explain(const struct loader *l, int err)
 {
 	if (err == -EPERM)
 		log__errno(err, "cannot load BPF programs: vigil needs root "
 			   "(CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+	else if (loader__adopted(l))
+		log__errno(err, "cannot adopt the maps pinned in %s (another "
+			   "vigil version, or another --ringbuf-mb?); remove "
+			   "them with vigil unpin", l->pins.dir);
 	else
 		log__errno(err, "cannot load BPF programs; run with -v for "
 			   "the verifier's log");
@@ -215,6 +222,34 @@ static int loader__mark_tasks(struct vigil_bpf *s)
 	return err;
 }
 
+/* Every link this daemon made, pinned as its generation; then the earlier
+ * generation's links are dropped: the new programs ran beside the old
+ * ones from their attach, so enforcement never paused. */
+static int loader__pin_links(struct loader *l)
+{
+	const struct bpf_object_skeleton *sk = l->skel->skeleton;
+	char name[64];
+	int err = 0;
+
+	for (int i = 0; i < sk->prog_cnt && !err; i++)
+		if (*sk->progs[i].link)
+			err = pins__link(&l->pins, *sk->progs[i].link,
+					 sk->progs[i].name);
+	for (int i = 0; i < VIGIL_MAX_ROOTS && l->egress[i] && !err; i++) {
+		snprintf(name, sizeof(name), "net_egress_%d", i);
+		err = pins__link(&l->pins, l->egress[i], name);
+	}
+	return err ?: pins__retire(&l->pins);
+}
+
+/* With a pin directory, the maps are reused from their pins (or pinned
+ * at load). */
+static int loader__pin_maps(struct loader *l, const char *dir)
+{
+	return dir ? pins__open(&l->pins, dir) ?:
+		     pins__maps(&l->pins, l->skel->obj) : 0;
+}
+
 /* Open, settings, load, tables, attach: the one way in. */
 int loader__start(struct loader **out, const struct loader_opts *o)
 {
@@ -229,23 +264,26 @@ int loader__start(struct loader **out, const struct loader_opts *o)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	l->pins.fd = -1;
 	l->skel = vigil_bpf__open();
 	if (!l->skel) {
 		err = -errno;
-		loader__explain(err);
+		loader__explain(l, err);
 		goto cleanup;
 	}
 	loader__no_autoattach(l->skel);
-	err = loader__settings(l->skel, o);
+	err = loader__settings(l->skel, o) ?: loader__pin_maps(l, o->pin_dir);
 	if (err)
 		goto cleanup;
 	err = vigil_bpf__load(l->skel);
 	if (err) {
-		loader__explain(err);
+		loader__explain(l, err);
 		goto cleanup;
 	}
 	err = loader__tables(l->skel) ?: loader__attach(l, o->roots) ?:
 	      loader__mark_tasks(l->skel);
+	if (!err && loader__pinned(l))
+		err = loader__pin_links(l);
 	if (err)
 		goto cleanup;
 	*out = l;
@@ -278,6 +316,7 @@ void loader__stop(struct loader *l)
 		return;
 	loader__detach(l);
 	vigil_bpf__destroy(l->skel);
+	pins__close(&l->pins);
 	free(l);
 }
 
@@ -299,6 +338,21 @@ int loader__drops_fd(const struct loader *l)
 int loader__flows_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.flows);
+}
+
+int loader__daemon_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.daemon_state);
+}
+
+bool loader__pinned(const struct loader *l)
+{
+	return l->pins.fd >= 0;
+}
+
+bool loader__adopted(const struct loader *l)
+{
+	return l->pins.adopted;
 }
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)

@@ -8,6 +8,7 @@
 #ifndef VIGIL_LOADER_H
 #define VIGIL_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,13 +20,16 @@ struct loader_opts {
 	const struct roots *roots;
 	uint64_t only_sandbox;	/* non-zero: watch this sandbox only */
 	size_t ringbuf_bytes;	/* power of two, >= page size */
+	/* Pin maps and links there (pins.h), adopting what an earlier
+	 * daemon pinned; NULL: nothing outlives the process. */
+	const char *pin_dir;
 };
 
 /* Returns 0 with *out set, or a negative errno with the cause logged. */
 int loader__start(struct loader **out, const struct loader_opts *o);
-/* Detaches every program; the maps stay readable. */
+/* Detaches every program that is not pinned; the maps stay readable. */
 void loader__detach(struct loader *l);
-/* Detaches and unloads everything. NULL-safe. */
+/* Detaches and unloads everything not pinned. NULL-safe. */
 void loader__stop(struct loader *l);
 
 int loader__events_fd(const struct loader *l);
@@ -33,6 +37,12 @@ int loader__events_fd(const struct loader *l);
 int loader__mkdirs_fd(const struct loader *l);
 int loader__drops_fd(const struct loader *l);
 int loader__flows_fd(const struct loader *l);
+/* The daemon state map (struct vigil_daemon), pinned or not. */
+int loader__daemon_fd(const struct loader *l);
+/* Whether the programs stay attached after this process (pinned). */
+bool loader__pinned(const struct loader *l);
+/* Whether the maps were an earlier daemon's, adopted. */
+bool loader__adopted(const struct loader *l);
 /* The kernel's enforcement maps (bpf/maps.bpf.h). */
 struct enforce_maps {
 	int protected;		/* (dev, ino) -> file set bits */

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -12,9 +14,29 @@
 #include "clock.h"
 #include "evidence.h"
 #include "flags.h"
+#include "log.h"
 #include "netname.h"
 #include "render.h"
 #include "syscalls.h"
+
+/* A run id as 32 lowercase hex digits. */
+static void render__hex(const uint8_t id[RENDER_RUN_ID_LEN],
+			char out[2 * RENDER_RUN_ID_LEN + 1])
+{
+	for (int i = 0; i < RENDER_RUN_ID_LEN; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
+static int render__run_id(struct render *r)
+{
+	if (getrandom(r->run_id, sizeof(r->run_id), 0) !=
+	    (ssize_t)sizeof(r->run_id)) {
+		log__errno(errno, "cannot draw a run id from getrandom");
+		return -errno;
+	}
+	render__hex(r->run_id, r->run_id_hex);
+	return 0;
+}
 
 int render__init(struct render *r)
 {
@@ -25,7 +47,7 @@ int render__init(struct render *r)
 	if (gethostname(r->host, sizeof(r->host) - 1))
 		strcpy(r->host, "unknown");
 	render__sync_clock(r);
-	return 0;
+	return render__run_id(r);
 }
 
 void render__fini(struct render *r)
@@ -40,7 +62,8 @@ void render__sync_clock(struct render *r)
 			     clock__ns(CLOCK_BOOTTIME);
 }
 
-static void render__time(struct render *r, uint64_t ktime_ns)
+static void render__time_as(struct render *r, const char *key,
+			    uint64_t ktime_ns)
 {
 	char buf[TIMEFMT_LEN];
 	int64_t ns;
@@ -52,7 +75,28 @@ static void render__time(struct render *r, uint64_t ktime_ns)
 	    ns < 0)
 		ns = 0;
 	len = timefmt__rfc3339(&r->tf, buf, ns / 1000000000, ns % 1000000000);
-	json__strn(r->json, "time", buf, len);
+	json__strn(r->json, key, buf, len);
+}
+
+static void render__time(struct render *r, uint64_t ktime_ns)
+{
+	render__time_as(r, "time", ktime_ns);
+}
+
+static void render__gap(struct render *r, const struct event *ev)
+{
+	const struct ev_gap *g = &ev->gap;
+	char prev[2 * RENDER_RUN_ID_LEN + 1];
+
+	render__hex(g->previous_run_id, prev);
+	json__obj_begin(r->json, "gap");
+	render__time_as(r, "from", g->from_ns);
+	render__time_as(r, "to", ev->ktime_ns);
+	json__str(r->json, "previous_run_id", prev);
+	json__uint(r->json, "previous_seq", g->previous_seq);
+	json__str(r->json, "previous_end", g->clean ? "stopped" : "died");
+	json__uint(r->json, "lost", g->lost);
+	json__obj_end(r->json);
 }
 
 static void render__sandbox(struct json *j, const struct sandbox *sb)
@@ -392,8 +436,10 @@ static void render__action(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
-static void render__body(struct json *j, const struct event *ev)
+static void render__body(struct render *r, const struct event *ev)
 {
+	struct json *j = r->json;
+
 	switch (ev->kind) {
 	case EVENT_EXEC: render__exec(j, ev); break;
 	case EVENT_OPEN: render__open(j, ev); break;
@@ -406,6 +452,7 @@ static void render__body(struct json *j, const struct event *ev)
 	case EVENT_DROP: render__drop(j, ev); break;
 	case EVENT_ALERT: render__alert(j, ev); break;
 	case EVENT_ACTION: render__action(j, ev); break;
+	case EVENT_GAP: render__gap(r, ev); break;
 	case EVENT_FORK:
 		json__obj_begin(j, "fork");
 		json__uint(j, "child_pid", ev->child_pid);
@@ -425,12 +472,13 @@ int render__event(struct render *r, const struct event *ev, const char **buf,
 	json__begin(j);
 	json__str(j, "schema", RENDER_SCHEMA);
 	json__uint(j, "seq", ev->seq);
+	json__str(j, "run_id", r->run_id_hex);
 	render__time(r, ev->ktime_ns);
 	json__str(j, "host", r->host);
 	json__str(j, "type", event__type_name(ev->kind));
 	render__sandbox(j, ev->sandbox);
 	if (ev->hdr)
 		render__proc(j, ev);
-	render__body(j, ev);
+	render__body(r, ev);
 	return json__end(j, buf, len);
 }

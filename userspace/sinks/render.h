@@ -11,14 +11,20 @@
 #include "timefmt.h"
 
 #define RENDER_SCHEMA "vigil.event.v1"
+#define RENDER_RUN_ID_LEN 16	/* bytes: 128 random bits */
 
 struct render {
 	struct json *json;
 	struct timefmt tf;
 	char host[256];
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	/* Random per start, in every record: seq restarts with each run,
+	 * so (run_id, seq) is what names a record. */
+	uint8_t run_id[RENDER_RUN_ID_LEN];
+	char run_id_hex[2 * RENDER_RUN_ID_LEN + 1];
 };
 
+/* 0, -ENOMEM, or the error of getrandom(2) (logged). */
 int render__init(struct render *r);
 void render__fini(struct render *r);
 /* Re-reads the boot-to-wall-clock offset (it moves with clock steps). */
