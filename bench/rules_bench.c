@@ -914,7 +914,7 @@ static void bench__measure(struct bench *b, double secs)
 /* Candidates per record of each kind, over one pass of the session. */
 static void bench__by_kind(struct bench *b, double *per_kind, int kinds)
 {
-	uint64_t cands[16] = { 0 }, count[16] = { 0 };
+	uint64_t cands[EV_KINDS] = { 0 }, count[EV_KINDS] = { 0 };
 
 	for (uint32_t i = 0; i < NR_EVENTS; i++) {
 		uint64_t c0 = engine__stats(b->engine)->candidates;
@@ -1000,10 +1000,10 @@ static void print_kinds(struct bench *a, struct bench *b)
 		{ EVENT_FORK, "fork" }, { EVENT_EXIT, "exit" },
 		{ EVENT_CONNECT, "connect" }, { EVENT_FLOW, "flow" },
 	};
-	double ka[16], kb[16];
+	double ka[EV_KINDS], kb[EV_KINDS];
 
-	bench__by_kind(a, ka, 16);
-	bench__by_kind(b, kb, 16);
+	bench__by_kind(a, ka, EV_KINDS);
+	bench__by_kind(b, kb, EV_KINDS);
 	printf("candidates per record by type (shipped / +generated):");
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		int k = __builtin_ctz(EVBIT(kinds[i].kind));
@@ -1015,7 +1015,7 @@ static void print_kinds(struct bench *a, struct bench *b)
 
 static void print_mix(void)
 {
-	uint64_t n[16] = { 0 };
+	uint64_t n[EV_KINDS] = { 0 };
 
 	for (uint32_t i = 0; i < NR_EVENTS; i++)
 		n[__builtin_ctz(EVBIT(events[i].kind))]++;
