@@ -199,8 +199,14 @@ class Bench:
         except OSError:
             return ""
 
+    def unpin(self):
+        """A stopped daemon leaves its programs pinned and enforcing: the
+        bench's must not outlive it."""
+        subprocess.run([VIGIL, "unpin", "--sandbox-root", self.root],
+                       stdin=subprocess.DEVNULL, capture_output=True)
+
     def stop_daemon(self):
-        """SIGTERM; vigil must drain and exit 0."""
+        """SIGTERM; vigil must drain and exit 0; then its pins go."""
         d, self.daemon = self.daemon, None
         d.send_signal(signal.SIGTERM)
         try:
@@ -209,6 +215,8 @@ class Bench:
             d.kill()
             d.wait()
             raise Broken(f"vigil still running {STOP_S}s after SIGTERM")
+        finally:
+            self.unpin()
         if rc != 0:
             raise Broken(f"vigil exited {rc} on SIGTERM:\n" + self.tail_err())
 
@@ -312,6 +320,8 @@ class Bench:
                 self.daemon.kill()
                 self.daemon.wait()
             self.daemon = None
+        if self.made_root:
+            self.unpin()
         for sb in list(self.sandboxes):
             self.remove(sb)
         if self.made_root:

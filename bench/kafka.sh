@@ -31,6 +31,9 @@ loads=()
 cleanup() {
 	for p in "${loads[@]}" $vigil_pid; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	# A stopped daemon leaves its programs pinned and enforcing: the
+	# bench's must not outlive it.
+	"$VIGIL" unpin --sandbox-root "$root" >/dev/null 2>&1 || true
 	[ -e "$root/sb/cgroup.kill" ] && echo 1 >"$root/sb/cgroup.kill"
 	sleep 0.2
 	rmdir "$root/sb" "$root" 2>/dev/null || true

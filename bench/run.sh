@@ -135,6 +135,7 @@ cleanup() {
 	for p in "${STARTED[@]+"${STARTED[@]}"}"; do
 		stop "$p" TERM 10
 	done
+	[ -n "$SB_ROOT" ] && unpin_vigil
 	# Only the cgroups created above: kill what is left in them, then remove.
 	for d in "$SB" "$SB_ROOT"; do
 		[ -n "$d" ] && [ -d "$d" ] || continue
@@ -222,6 +223,13 @@ wait_ready() {
 	return 1
 }
 
+# unpin_vigil: a stopped daemon leaves its programs pinned and enforcing
+# (so a sandbox host is never disarmed); the bench's must not outlive it,
+# or they would run in every later measurement.
+unpin_vigil() {
+	"$VIGIL" unpin --sandbox-root "$SB_ROOT" >/dev/null 2>&1 || true
+}
+
 start_vigil() {
 	local out=$1 err=$2
 	"$VIGIL" daemon --sandbox-root "$SB_ROOT" --output "$out" 2>"$err" &
@@ -274,6 +282,7 @@ monitor_stop() {
 	case $name in
 	vigil)
 		stop "$pid" TERM 120
+		unpin_vigil
 		[ "$STOP_RC" = 0 ] ||
 			die_log "$SCRATCH/vigil.err" "vigil exited with status $STOP_RC on SIGTERM"
 		vigil_tally "$SCRATCH/vigil.jsonl" "$SCRATCH/vigil.err" >>"$SCRATCH/vigil-sessions"
@@ -556,6 +565,7 @@ throughput() {
 	settle "$pid"
 	t1=$(cpu_ticks "$pid")
 	stop "$pid" TERM 120
+	unpin_vigil
 	[ "$STOP_RC" = 0 ] || die_log "$err" "vigil exited with status $STOP_RC on SIGTERM in $name"
 	tally=$(vigil_tally "$out" "$err")
 	TP_EVENTS=${tally% *}
