@@ -78,26 +78,10 @@ static void collector__process(struct collector *c, struct event *ev)
 		proctab__exit(c->procs, h);
 }
 
-static void collector__made(void *ctx, const struct opened *r)
-{
-	struct collector *c = ctx;
-
-	sandboxes__made(c->sandboxes, r->cgid, r->root, r->name, r->fd);
-}
-
-/* The sandboxes made so far, ahead of any backlog of records: a
- * sandbox's mkdir comes before the first record of its processes. */
-static void collector__take_made(struct collector *c)
-{
-	if (c->opener)
-		c->malformed += opener__take(c->opener, collector__made, c);
-}
-
 static void collector__handle(struct collector *c, void *data, size_t size)
 {
 	struct event ev;
 
-	collector__take_made(c);
 	if (event__decode(data, size, &ev) || ev.kind == EVENT_MKDIR) {
 		c->malformed++;
 		return;
@@ -144,7 +128,9 @@ static int collector__read(struct collector *c, int wait_ms)
 
 static void collector__report_drops(struct collector *c, uint64_t now)
 {
-	struct drops_user user = { .malformed = c->malformed };
+	struct drops_user user = {
+		.malformed = c->malformed + sandboxes__malformed(c->sandboxes),
+	};
 	struct event ev;
 
 	for (int i = 0; i < c->emit.nr_sinks; i++)
@@ -195,7 +181,7 @@ int collector__poll(struct collector *c, int timeout_ms)
 	/* What operators asked since the last poll, and sandboxes made
 	 * meanwhile, which no record may have brought in. */
 	emit__drain(&c->emit);
-	collector__take_made(c);
+	sandboxes__take(c->sandboxes);
 	if (c->enforce)
 		enforce__refresh(c->enforce);
 	n = collector__read(c, wait_ms < POLL_MS ? wait_ms : POLL_MS);
@@ -232,11 +218,16 @@ static int collector__rules(struct collector *c, struct collector_opts *o)
 static int collector__sandboxes(struct collector *c,
 				const struct collector_opts *o)
 {
+	int err;
+
 	if (o->only_sandbox)
 		return 0;
 	sandboxes__scan(c->sandboxes);
-	return opener__start(&c->opener, loader__mkdirs_fd(c->loader),
-			     o->roots);
+	err = opener__start(&c->opener, loader__mkdirs_fd(c->loader),
+			    o->roots);
+	if (!err)
+		sandboxes__feed(c->sandboxes, opener__feed, c->opener);
+	return err;
 }
 
 /* Pinned state an earlier daemon left: the gap record goes first, then
@@ -352,7 +343,8 @@ static void collector__stats(struct collector *c, struct collector_stats *s)
 	memset(s, 0, sizeof(*s));
 	s->records = c->emit.seq;
 	s->lost = c->loader ? drops__total(&c->drops) : 0;
-	s->malformed = c->malformed;
+	s->malformed = c->malformed +
+		       (c->sandboxes ? sandboxes__malformed(c->sandboxes) : 0);
 	for (int i = 0; i < c->emit.nr_sinks; i++)
 		s->sink_failures += c->emit.sinks[i]->failed;
 	s->sandbox_lookups = c->sandboxes ? sandboxes__lookups(c->sandboxes) : 0;
@@ -369,6 +361,8 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 	if (stats)
 		collector__stats(c, stats);
 	ring_buffer__free(c->ring);
+	if (c->sandboxes)
+		sandboxes__feed(c->sandboxes, NULL, NULL);
 	opener__stop(c->opener);
 	sandboxes__free(c->sandboxes);
 	loader__stop(c->loader);

@@ -14,6 +14,7 @@
 #include "event.h"
 #include "log.h"
 #include "opener.h"
+#include "sandbox.h"
 
 struct opener {
 	pthread_t thread;
@@ -152,6 +153,16 @@ unsigned int opener__take(struct opener *o,
 		fn(ctx, &made[i]);
 	free(made);
 	return malformed;
+}
+
+static void opener__made(void *ctx, const struct opened *r)
+{
+	sandboxes__made(ctx, r->cgid, r->root, r->name, r->fd);
+}
+
+unsigned int opener__feed(void *o, struct sandboxes *s)
+{
+	return opener__take(o, opener__made, s);
 }
 
 static void opener__close(void *ctx, const struct opened *r)

@@ -6,9 +6,10 @@
  * later; the collector's thread, busy with the records before, or simply
  * not scheduled, would often come too late, while a directory held open
  * keeps its labels readable after rmdir (intake/sandbox.c reads them at
- * the sandbox's first record). The collector takes what the thread found
- * before each record it handles, reading the ring itself if the thread
- * lags, so a sandbox is known before the first record of its processes.
+ * the sandbox's first record). The registry takes what the thread found
+ * (opener__feed) whenever a record names a sandbox it does not know,
+ * reading the ring itself if the thread lags, so a sandbox is known before
+ * the first record of its processes.
  */
 #ifndef VIGIL_OPENER_H
 #define VIGIL_OPENER_H
@@ -37,6 +38,9 @@ int opener__start(struct opener **out, int ring_fd, const struct roots *roots);
 unsigned int opener__take(struct opener *o,
 			  void (*fn)(void *ctx, const struct opened *r),
 			  void *ctx);
+struct sandboxes;
+/* opener__take into the registry s: a sandbox_source_fn. */
+unsigned int opener__feed(void *o, struct sandboxes *s);
 /* Ends the thread, closes what was not taken. NULL-safe. */
 void opener__stop(struct opener *o);
 

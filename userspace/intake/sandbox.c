@@ -47,6 +47,9 @@ struct sandboxes {
 	int held;		/* directories held open */
 	unsigned int ticks;
 	uint64_t lookups;
+	sandbox_source_fn source;	/* the sandboxes made, or NULL */
+	void *src;
+	uint64_t malformed;	/* mkdir records the opener refused */
 };
 
 struct sandboxes *sandboxes__new(const struct roots *roots)
@@ -302,6 +305,38 @@ void sandboxes__made(struct sandboxes *s, uint64_t cgid, uint32_t root,
 		close(fd);
 }
 
+void sandboxes__feed(struct sandboxes *s, sandbox_source_fn fn, void *src)
+{
+	s->source = fn;
+	s->src = src;
+}
+
+void sandboxes__take(struct sandboxes *s)
+{
+	if (s->source)
+		s->malformed += s->source(s->src, s);
+}
+
+uint64_t sandboxes__malformed(const struct sandboxes *s)
+{
+	return s->malformed;
+}
+
+/* A sandbox the registry does not know: its mkdir, which the kernel
+ * wrote before any record of its processes and its rmdir, may still be
+ * the opener's. Taking only then keeps a known sandbox's records free of
+ * the opener's lock. */
+static struct entry *sandboxes__entry_made(struct sandboxes *s, uint64_t cgid)
+{
+	struct entry *e = sandboxes__entry(s, cgid);
+
+	if (!e && s->source) {
+		sandboxes__take(s);
+		e = sandboxes__entry(s, cgid);
+	}
+	return e;
+}
+
 struct scan {
 	struct sandboxes *s;
 	uint32_t root;
@@ -326,7 +361,7 @@ void sandboxes__scan(struct sandboxes *s)
 
 void sandboxes__removed(struct sandboxes *s, uint64_t cgid)
 {
-	struct entry *e = sandboxes__entry(s, cgid);
+	struct entry *e = sandboxes__entry_made(s, cgid);
 
 	if (e && !e->told)	/* no record: nothing more will name it */
 		sandboxes__forget(s, e);
@@ -379,7 +414,7 @@ static void sandboxes__tell(struct sandboxes *s, struct entry *e)
 
 static struct sandbox *sandboxes__lookup(struct sandboxes *s, uint64_t cgid)
 {
-	struct entry *e = sandboxes__entry(s, cgid);
+	struct entry *e = sandboxes__entry_made(s, cgid);
 
 	if (!e) {
 		e = entry__new(cgid);

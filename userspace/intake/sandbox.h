@@ -94,6 +94,19 @@ void sandboxes__made(struct sandboxes *s, uint64_t cgid, uint32_t root,
 /* The kernel's rmdir record: the sandbox's records are all in but for
  * its last flows; it is forgotten a few ticks later. */
 void sandboxes__removed(struct sandboxes *s, uint64_t cgid);
+/* Hands each sandbox made since the last call to sandboxes__made;
+ * returns how many mkdir records it could not decode. */
+typedef unsigned int (*sandbox_source_fn)(void *src, struct sandboxes *s);
+/* Where sandboxes made come from (intake/opener.c's thread; src outlives
+ * the registry's lookups, or fn is NULL). A record or rmdir of a sandbox
+ * not yet known takes them first, so none is named before its mkdir is
+ * read, and a known sandbox's records never wait for the source. */
+void sandboxes__feed(struct sandboxes *s, sandbox_source_fn fn, void *src);
+/* Takes what the opener found: on each poll, so sandboxes made with no
+ * record yet are known too. */
+void sandboxes__take(struct sandboxes *s);
+/* mkdir records the opener could not decode, counted as malformed. */
+uint64_t sandboxes__malformed(const struct sandboxes *s);
 /* The sandboxes already under the roots (at start, once the programs
  * report new ones), as if made now. */
 void sandboxes__scan(struct sandboxes *s);
