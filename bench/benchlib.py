@@ -165,11 +165,12 @@ class Bench:
     # ---- the daemon -----------------------------------------------------
 
     def start_daemon(self, rules_text, *extra):
-        """Makes the root, writes the rules and starts `vigil daemon -v`
-        (with extra arguments) on the root; returns once vigil says it is
-        ready."""
-        os.mkdir(self.root)
-        self.made_root = True
+        """Makes the root (the first time), writes the rules and starts
+        `vigil daemon -v` (with extra arguments) on the root; returns once
+        vigil says it is ready."""
+        if not self.made_root:
+            os.mkdir(self.root)
+            self.made_root = True
         rules = os.path.join(self.scratch, "rules.yaml")
         with open(rules, "w") as f:
             f.write(rules_text)

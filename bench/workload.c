@@ -9,6 +9,8 @@
  *   openburst opens of one regular file, closed 64 at a time with one
  *             close_range(): nearly one syscall per open, the cheapest way
  *             to make open events (the throughput test's load)
+ *   openmiss  opens of a new path each time, none of which exists: a
+ *             flood with nothing for the kernel to count as repeats
  *   connect   TCP connect to a 127.0.0.1 listener + close
  *   forkexec  fork + exec /bin/true + waitpid
  * SECONDS is how long to loop; RATE, if given and > 0, paces the loop to
@@ -100,6 +102,19 @@ static int open__op(void)
 static void open__teardown(void)
 {
 	unlink(open_path);
+}
+
+/* The missing paths are the open file's with a number after it. */
+static int openmiss__op(void)
+{
+	static unsigned long n;
+	char path[sizeof(open_path) + 24];
+
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.%lu", open_path, n++);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? close(fd) : 0;
 }
 
 #define BURST 64
@@ -225,6 +240,7 @@ static void forkexec__teardown(void)
 static const struct mode modes[] = {
 	{ "open", open__setup, open__op, open__teardown },
 	{ "openburst", open__setup, openburst__op, open__teardown },
+	{ "openmiss", open__setup, openmiss__op, open__teardown },
 	{ "connect", connect__setup, connect__op, connect__teardown },
 	{ "forkexec", forkexec__setup, forkexec__op, forkexec__teardown },
 };
@@ -273,7 +289,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: workload open|openburst|connect|forkexec SECONDS [RATE]\n");
+		fprintf(stderr, "usage: workload open|openburst|openmiss|connect|forkexec SECONDS [RATE]\n");
 		return 2;
 	}
 	secs = atof(argv[2]);

@@ -15,17 +15,6 @@
 
 #include "vigil.bpf.h"
 
-#define SIGKILL 9
-
-/* The sandbox's policy, or the default one for a sandbox user space has
- * not placed yet; NULL only before user space wrote the default. */
-static __always_inline struct vigil_policy *policy__of(__u64 sandbox)
-{
-	struct vigil_policy *p = bpf_map_lookup_elem(&policies, &sandbox);
-	__u64 none = 0;
-
-	return p ?: bpf_map_lookup_elem(&policies, &none);
-}
 
 /* The protected sets (dev, ino) belongs to, 0 for most files; kills the
  * current task when its sandbox's policy says so, flagging the record. */

@@ -49,7 +49,8 @@ int BPF_PROG(escape_migrate, struct cgroup *dst, const char *path,
 	     struct task_struct *task, bool threadgroup)
 {
 	struct escape_attempt x = { .dst = dst, .how = VIGIL_ESCAPE_MOVE };
-	__u64 mover, from, *origin;
+	struct vigil_task *origin;
+	__u64 mover, from;
 
 	/* Moves in v1 hierarchies change nothing vigil scopes by. */
 	if (BPF_CORE_READ(dst, root, hierarchy_id) != 0)
@@ -58,7 +59,7 @@ int BPF_PROG(escape_migrate, struct cgroup *dst, const char *path,
 	/* A task that moved itself into a sandbox is marked here. */
 	mover = scope__sandbox();
 	origin = bpf_task_storage_get(&origins, task, 0, 0);
-	from = origin ? *origin : 0;
+	from = origin ? origin->sandbox : 0;
 	if (!from)
 		origin__set(task, x.into);
 	if ((!mover || mover == x.into) && (!from || from == x.into))

@@ -54,38 +54,35 @@ static __always_inline __u32 escape__kill_self(void)
 	return bpf_send_signal(SIGKILL) ? 0 : VIGIL_F_KILLED;
 }
 
-/* Wakes the collector at once: a sandbox to kill. */
+/* A verdict: it wakes the collector at once, a sandbox to kill. */
 static __always_inline void escape__report(const struct escape_attempt *x)
 {
-	struct vigil_escape *e = reserve(sizeof(*e), VIGIL_EV_ESCAPE,
-					 x->sandbox);
+	struct vigil_escape e = {};
 	/* A local, not x->dst: BPF_CORE_READ of a member of x would emit a
 	 * CO-RE relocation against struct escape_attempt. */
 	struct cgroup *dst = x->dst;
 
-	if (!e)
-		return;
-	e->hdr.flags = x->flags;
-	e->cgroup_id = BPF_CORE_READ(dst, kn, id);
-	e->into_sandbox = x->into;
-	e->moved_pid = x->moved;
-	e->how = x->how;
-	e->moved_killed = x->moved_killed;
-	e->__pad = 0;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	hdr__fill(&e.hdr, VIGIL_EV_ESCAPE, x->sandbox);
+	e.hdr.flags = x->flags;
+	e.cgroup_id = BPF_CORE_READ(dst, kn, id);
+	e.into_sandbox = x->into;
+	e.moved_pid = x->moved;
+	e.how = x->how;
+	e.moved_killed = x->moved_killed;
+	emit(&e, sizeof(e), sizeof(e), LANE_RARE);
 }
 
 /* Marks task as a sandbox's (0: none). */
 static __always_inline void origin__set(struct task_struct *task, __u64 sb)
 {
-	__u64 *origin;
+	struct vigil_task *origin;
 
 	if (!sb)
 		return;
 	origin = bpf_task_storage_get(&origins, task, 0,
 				      BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (origin)
-		*origin = sb;
+		origin->sandbox = sb;
 	else
 		drop__count(VIGIL_DROP_INFLIGHT);
 }

@@ -101,7 +101,7 @@ static __always_inline void exec__emit(struct vigil_exec *e)
 {
 	emit(e, sizeof(*e) + (e->file_len & PATH_MASK) +
 		(e->arg_len & PATH_MASK) + e->argv_len,
-	     sizeof(struct exec_rec));
+	     sizeof(struct exec_rec), LANE_RARE);
 }
 
 /* argv of the new image: the NUL-separated strings between arg_start and

@@ -6,6 +6,7 @@
  * cgroup files a task would leave its sandbox by (escape.bpf.h).
  */
 #include "escape.bpf.h"
+#include "repeat.bpf.h"
 
 #define O_WRONLY 01
 #define O_CREAT  0100
@@ -72,13 +73,54 @@ int BPF_PROG(file_creat, struct pt_regs *regs, long id)
 			   c);
 }
 
-static __always_inline void open__fill(struct vigil_open *e,
+/* A plain open: nothing protected, nothing the kernel did. Only these
+ * are common records a flood may crowd out or count as repeats. */
+static __always_inline bool open__plain(const struct vigil_open *e)
+{
+	return !e->filesets && !(e->hdr.flags & VIGIL_F_KILLED);
+}
+
+/* What tells failed opens apart: the path argument's length and its first
+ * and last eight bytes. */
+static __always_inline __u64 arg__sig(const char *arg, __u32 len)
+{
+	__u64 head = 0, tail = 0;
+
+	bpf_probe_read_kernel(&head, sizeof(head), arg);
+	bpf_probe_read_kernel(&tail, sizeof(tail),
+			      &arg[(len > 8 ? len - 8 : 0) & PATH_MASK]);
+	return head ^ (tail << 1) ^ ((__u64)len << 48);
+}
+
+/* True when e repeats the open the process made last (counted, not to
+ * be sent). Every fd is the same result. */
+static __always_inline bool open__repeated(struct vigil_open *e, __u64 sig)
+{
+	struct vigil_repeat_key k = {
+		.sandbox_cgid = e->hdr.sandbox_cgid,
+		.ino = e->ino,
+		.arg_sig = sig,
+		.pid = e->hdr.pid,
+		.dev = e->dev,
+		.ret = e->ret < 0 ? e->ret : 0,
+		.open_flags = e->open_flags,
+		.type = VIGIL_EV_OPEN,
+		.sys = e->sys,
+	};
+
+	return open__plain(e) && repeat__counted(&k, e->hdr.ktime_ns);
+}
+
+/* Fills e; false when it was counted as a repeat instead. A file opened
+ * is told apart by its inode before its path is walked; a failure by its
+ * argument, read first (there is no path). */
+static __always_inline bool open__fill(struct vigil_open *e,
 				       struct open_args *a, long ret)
 {
 	struct file *f = ret >= 0 ? fd__file(ret) : NULL;
-	__u32 flags = a->compat ? VIGIL_F_COMPAT : 0;
 	long n;
 
+	e->hdr.flags = a->compat ? VIGIL_F_COMPAT : 0;
 	e->ret = ret;
 	e->open_flags = a->flags;
 	e->mode = a->mode;
@@ -91,16 +133,18 @@ static __always_inline void open__fill(struct vigil_open *e,
 	if (f) {
 		file__id(f, &e->dev, &e->ino);
 		e->filesets = enforce__file(a->sandbox, e->dev, e->ino, false,
-					    &flags);
-		escape__open(a->sandbox, f, &flags);
-		e->path_len = path__copy(e->data, f, &flags);
+					    &e->hdr.flags);
+		escape__open(a->sandbox, f, &e->hdr.flags);
+		if (open__repeated(e, 0))
+			return false;
+		e->path_len = path__copy(e->data, f, &e->hdr.flags);
 	}
 	/* The raw argument is read at exit; a racing thread could rewrite
 	 * it, which is why the resolved path is the one to trust. */
 	n = bpf_probe_read_user_str(&e->data[e->path_len & PATH_MASK],
 				    VIGIL_PATH_MAX, (void *)a->path);
 	e->arg_len = n > 0 ? n - 1 : 0;
-	e->hdr.flags = flags;
+	return f || !open__repeated(e, arg__sig(e->data, e->arg_len));
 }
 
 SEC("tp_btf/sys_exit")
@@ -116,9 +160,10 @@ int BPF_PROG(file_exit, struct pt_regs *regs, long ret)
 	if (rec) {
 		e = (void *)rec->buf;
 		hdr__fill(&e->hdr, VIGIL_EV_OPEN, a->sandbox);
-		open__fill(e, a, ret);
-		emit(e, sizeof(*e) + (e->path_len & PATH_MASK) +
-			(e->arg_len & PATH_MASK), sizeof(rec->buf));
+		if (open__fill(e, a, ret))
+			emit(e, sizeof(*e) + (e->path_len & PATH_MASK) +
+				(e->arg_len & PATH_MASK), sizeof(rec->buf),
+			     open__plain(e) ? LANE_COMMON : LANE_RARE);
 	}
 	a->sandbox = 0;
 	return 0;

@@ -17,7 +17,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	escape__fork(child, sb);
 	if (!sb || child->pid != child->tgid)
 		return 0;
-	e = reserve(sizeof(*e), VIGIL_EV_FORK, sb);
+	e = reserve(sizeof(*e), VIGIL_EV_FORK, sb, 0, LANE_RARE);
 	if (!e)
 		return 0;
 	e->child_pid = child->tgid;
@@ -35,7 +35,7 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	/* signal->live reaches 0 when the last thread of the group exits. */
 	if (!sb || BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
-	e = reserve(sizeof(*e), VIGIL_EV_EXIT, sb);
+	e = reserve(sizeof(*e), VIGIL_EV_EXIT, sb, 0, LANE_RARE);
 	if (!e)
 		return 0;
 	e->exit_code = p->exit_code;

@@ -25,6 +25,15 @@ const volatile struct vigil_scope scope __weak = {};
  * kernel lacks it. */
 const volatile bool signal_task __weak;
 
+/* Plain records a task may send per rate window (repeat.bpf.h:
+ * FLOOD_WINDOW_NS) before the kernel counts its repeats instead of
+ * sending them; 0: never count repeats. Set by the loader. */
+const volatile __u32 flood_records __weak;
+
+/* The smallest fail_closed_ns of any policy (vigil.bpf.h: failsafe),
+ * 0 when none fails closed; written by user space with the policies. */
+volatile __u64 fail_closed_min_ns __weak;
+
 /* The epoch new flow bytes are counted in; advanced by the collector
  * while the programs run, hence not const. */
 volatile __u8 flow_epoch __weak;
@@ -37,6 +46,15 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } events __weak SEC(".maps");
+
+/* A copy of every record of something the kernel did (a task killed, an
+ * escape, a budget spent: vigil.bpf.h, verdict__is), which the collector
+ * reads before the backlog of events, so that no flood delays a kill;
+ * it skips the copy in events when it comes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} verdicts __weak SEC(".maps");
 
 /* The mkdir records of sandboxes (sandbox.bpf.c), apart from the rest:
  * a thread of the collector's waits on them alone, to open a new
@@ -55,6 +73,32 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops __weak SEC(".maps");
+
+/* Loss counts by sandbox, made on a sandbox's first loss. */
+#define LOAD_MAP(name)						\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_HASH);		\
+		__uint(max_entries, 16384);			\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, __u64);				\
+		__type(value, struct vigil_load);		\
+	} name __weak SEC(".maps")
+
+/* What each sandbox lost, by record type (struct vigil_load). */
+LOAD_MAP(sandbox_load);
+
+/* What the collector has reported of each sandbox's counts above; user
+ * space's alone, pinned with them, so that a restarted daemon reports
+ * what the last one did not, and nothing twice. */
+LOAD_MAP(load_reported);
+
+/* Repeats counted instead of sent, per record and epoch (the flows'). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct vigil_repeat_key);
+	__type(value, struct vigil_repeat);
+} repeats __weak SEC(".maps");
 
 /* Egress per (sandbox, destination, epoch); drained by the collector. */
 struct {
@@ -189,9 +233,9 @@ struct net_args {
 INFLIGHT_MAP(net_inflight, struct net_args);
 
 /* Not a syscall's: the sandbox each task belongs to, kept wherever the
- * task moves (vigil.bpf.h's scope test, escape.bpf.h), in task storage
- * like the above so that it dies with the task. */
-INFLIGHT_MAP(origins, __u64);
+ * task moves (vigil.bpf.h's scope test, escape.bpf.h), and its record
+ * rate, in task storage like the above so that it dies with the task. */
+INFLIGHT_MAP(origins, struct vigil_task);
 
 /* ---------------------------------------------------------------- scratch */
 

@@ -188,12 +188,13 @@ static __always_inline void sock__peer(struct sock *sk,
 static __always_inline void net__connect_exit(struct net_args *a, long ret)
 {
 	struct vigil_connect *e = reserve(sizeof(*e), VIGIL_EV_CONNECT,
-					  a->sandbox);
+					  a->sandbox,
+					  a->compat ? VIGIL_F_COMPAT : 0,
+					  LANE_RARE);
 	struct sock *sk = sock__of_fd(a->fd);
 
 	if (!e)
 		return;
-	e->hdr.flags = a->compat ? VIGIL_F_COMPAT : 0;
 	e->ret = ret;
 	e->proto = sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
 	e->sock_type = sk ? BPF_CORE_READ(sk, sk_type) : 0;
@@ -388,26 +389,20 @@ static __always_inline void budget__report(struct __sk_buff *skb,
 					   const struct vigil_policy *p,
 					   __u64 spent)
 {
-	struct vigil_budget *b = bpf_ringbuf_reserve(&events, sizeof(*b), 0);
+	struct vigil_budget b = {};
 
-	if (!b) {
-		drop__count(VIGIL_DROP_RINGBUF);
-		return;
-	}
-	__builtin_memset(b, 0, sizeof(*b));
-	b->hdr.type = VIGIL_EV_BUDGET;
-	b->hdr.size = sizeof(*b);
-	b->hdr.ktime_ns = bpf_ktime_get_boot_ns();
-	b->hdr.cgroup_id = bpf_skb_cgroup_id(skb);
-	b->hdr.sandbox_cgid = k->sandbox_cgid;
-	b->budget = p->egress_budget;
-	b->spent = spent;
-	b->profile = p->profile;
-	b->family = k->family;
-	b->port = k->port;
-	b->proto = k->proto;
-	__builtin_memcpy(b->addr, k->addr, sizeof(b->addr));
-	bpf_ringbuf_submit(b, BPF_RB_FORCE_WAKEUP);
+	b.hdr.type = VIGIL_EV_BUDGET;
+	b.hdr.ktime_ns = bpf_ktime_get_boot_ns();
+	b.hdr.cgroup_id = bpf_skb_cgroup_id(skb);
+	b.hdr.sandbox_cgid = k->sandbox_cgid;
+	b.budget = p->egress_budget;
+	b.spent = spent;
+	b.profile = p->profile;
+	b.family = k->family;
+	b.port = k->port;
+	b.proto = k->proto;
+	__builtin_memcpy(b.addr, k->addr, sizeof(b.addr));
+	emit(&b, sizeof(b), sizeof(b), LANE_RARE);
 }
 
 /*

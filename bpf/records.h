@@ -48,6 +48,10 @@ enum vigil_flag {
 	VIGIL_F_KILLED     = 1 << 4,	/* the kernel side sent the task SIGKILL */
 };
 
+/* Record types are below this: the per-kind drop counts of a sandbox
+ * (struct vigil_load) are indexed by type. */
+#define VIGIL_KINDS 16
+
 /* What a process's standard fds (0, 1, 2) were when it exec'd: a shell
  * whose stdin is an inet socket is a reverse shell. */
 enum vigil_fdtype {
@@ -255,6 +259,9 @@ struct vigil_policy {
 	__u32 __pad;
 	__u64 syscall_kill;	/* watched syscalls (their bits: positions in
 				 * user space's table) that kill the caller */
+	__u64 fail_closed_ns;	/* kill a task of the sandbox that makes a
+				 * watched call while the daemon's
+				 * heartbeat is older than this; 0: never */
 };
 
 /* An allowed network of one profile: an LPM key over profile, then the
@@ -303,12 +310,64 @@ struct vigil_flow_val {
 
 /* Indices of the per-CPU drop counters. */
 enum vigil_drop {
-	VIGIL_DROP_RINGBUF = 0,	/* ring buffer full: a record was lost */
+	VIGIL_DROP_RINGBUF = 0,	/* ring buffer full: a record was lost (its
+				 * sandbox's count has it too, struct
+				 * vigil_load) */
 	VIGIL_DROP_FLOWS,	/* flow map full: bytes not attributed */
 	VIGIL_DROP_INFLIGHT,	/* no task storage for a syscall's arguments
 				 * or a task's sandbox mark */
 	VIGIL_DROP_BUDGET,	/* egress_spent full: bytes not budgeted */
 	VIGIL_DROP_MAX,
+};
+
+/*
+ * What a sandbox lost and what the kernel did about it, written by the
+ * kernel (atomically: one entry, every CPU) and read by the collector,
+ * which reports the growth in the sandbox's own drop records.
+ */
+struct vigil_load {
+	__u64 lost[VIGIL_KINDS];	/* records lost, by type */
+	__u64 kills_lost;		/* of which the kernel had killed the
+					 * task (VIGIL_F_KILLED): the sandbox
+					 * must be killed all the same */
+};
+
+/*
+ * Repeats of a record that a flooding task makes over and over (same
+ * process, same file or same failing path, same result), counted in the
+ * kernel instead of sent once the task passes its rate or the ring
+ * buffer fills up (bpf/repeat.bpf.h); the first was sent. The collector
+ * drains an epoch once it is closed, as it does flows.
+ */
+struct vigil_repeat_key {
+	__u64 sandbox_cgid;
+	__u64 ino;		/* the file opened; 0 when it failed */
+	__u64 arg_sig;		/* a failure: the path argument's length and
+				 * first and last bytes */
+	__u32 pid;		/* tgid */
+	__u32 dev;
+	__s32 ret;		/* -errno; 0 for any fd */
+	__u32 open_flags;
+	__u16 type;		/* enum vigil_type */
+	__u16 sys;		/* enum vigil_sys */
+	__u8 epoch;
+	__u8 __pad[3];
+};
+
+struct vigil_repeat {
+	__u64 count;		/* repeats not sent */
+	__u64 first_ns;		/* the first repeat's time */
+	__u64 last_ns;
+};
+
+/* The sandbox a task belongs to and its record rate (task storage: see
+ * bpf/vigil.bpf.h). */
+struct vigil_task {
+	__u64 sandbox;		/* 0: not a sandbox's */
+	__u64 window_ns;	/* start of the rate window */
+	__u32 in_window;	/* plain records made in it */
+	__u32 __pad;
+	__u64 last_hash;	/* of the last plain record's repeat key */
 };
 
 /* The daemon's state, kept in a pinned map (maps.bpf.h: daemon_state) so that

@@ -71,6 +71,6 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 						 VIGIL_EV_CGROUP_RMDIR);
 
 	if (e)
-		bpf_ringbuf_submit(e, wakeup__flags(sizeof(*e)));
+		submit(e);
 	return 0;
 }

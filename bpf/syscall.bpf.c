@@ -34,20 +34,19 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
 	__u64 sb = scope__sandbox();
 	bool compat = task__compat();
-	struct vigil_syscall *e;
+	struct vigil_syscall e = {};
 
 	if (!sb)
 		return 0;
-	e = reserve(sizeof(*e), VIGIL_EV_SYSCALL, sb);
-	if (!e)
-		return 0;
-	e->nr = sys__nr(regs);
-	e->hdr.flags = (compat ? VIGIL_F_COMPAT : 0) |
-		       syscall__enforce(sb, e->nr, compat);
-	e->ret = ret;
-	e->__pad = 0;
+	/* Built on the stack: it may be a verdict, which emit() sends
+	 * apart. */
+	hdr__fill(&e.hdr, VIGIL_EV_SYSCALL, sb);
+	e.nr = sys__nr(regs);
+	e.hdr.flags = (compat ? VIGIL_F_COMPAT : 0) |
+		      syscall__enforce(sb, e.nr, compat);
+	e.ret = ret;
 	for (int i = 0; i < 4; i++)
-		e->args[i] = sys__arg(regs, i, compat);
-	submit(e);
+		e.args[i] = sys__arg(regs, i, compat);
+	emit(&e, sizeof(e), sizeof(e), LANE_RARE);
 	return 0;
 }

@@ -106,7 +106,7 @@ static __always_inline void drop__count(__u32 reason)
 static __always_inline __u64 scope__task(__u64 at)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	__u64 *origin;
+	struct vigil_task *origin;
 
 	/* No task storage at all: never marked. An unwatched task pays this
 	 * one load beyond the ancestor lookup. */
@@ -119,15 +119,60 @@ static __always_inline __u64 scope__task(__u64 at)
 			drop__count(VIGIL_DROP_INFLIGHT);
 		return at;
 	}
-	if (!*origin)
-		*origin = at;
-	return *origin;
+	if (!origin->sandbox)
+		origin->sandbox = at;
+	return origin->sandbox;
+}
+
+#define SIGKILL 9
+
+/* The sandbox's policy, or the default one for a sandbox user space has
+ * not placed yet; NULL only before user space wrote the default. */
+static __always_inline struct vigil_policy *policy__of(__u64 sandbox)
+{
+	struct vigil_policy *p = bpf_map_lookup_elem(&policies, &sandbox);
+	__u64 none = 0;
+
+	return p ?: bpf_map_lookup_elem(&policies, &none);
+}
+
+/*
+ * Fail-closed: a task of a sandbox whose policy says so is killed at its
+ * next watched call once the daemon's heartbeat (daemon_state, refreshed
+ * every tick) is older than the policy's limit: with nobody to read the
+ * records and act, the sandbox stops rather than runs unwatched. The
+ * smallest limit of any policy comes first, so a live daemon costs a
+ * sandboxed call one array lookup, and none when no profile fails
+ * closed.
+ */
+static __always_inline void failsafe__check(__u64 sandbox)
+{
+	struct vigil_daemon *d;
+	struct vigil_policy *p;
+	__u32 zero = 0;
+	__u64 age;
+
+	if (!fail_closed_min_ns)
+		return;
+	d = bpf_map_lookup_elem(&daemon_state, &zero);
+	if (!d || !d->heartbeat_ns)
+		return;
+	age = bpf_ktime_get_boot_ns() - d->heartbeat_ns;
+	if (age < fail_closed_min_ns)
+		return;
+	p = policy__of(sandbox);
+	if (p && p->fail_closed_ns && age >= p->fail_closed_ns)
+		bpf_send_signal(SIGKILL);
 }
 
 /* The scope test of every program that runs in a task's context. */
 static __always_inline __u64 scope__sandbox(void)
 {
-	return scope__task(scope__in(NULL, NULL));
+	__u64 sb = scope__task(scope__in(NULL, NULL));
+
+	if (sb)
+		failsafe__check(sb);
+	return sb;
 }
 
 /* Fills the common header from the current task. */
@@ -153,52 +198,125 @@ static __always_inline void hdr__fill(struct vigil_hdr *h, __u16 type,
 }
 
 /*
- * Wake the collector only when unread records cross a batch's worth: a
- * wakeup per record costs the producing CPU an irq_work each time, which
- * is most of the overhead at high event rates. Only the crossing wakes it,
- * so a collector that falls behind is not woken for every record after
- * (it polls on a short timer and catches up). A lone record arrives
- * within that timer's period.
+ * Lanes: which records a flood may crowd out of the ring buffer. Common
+ * records (plain opens, the bulk of any flood) stop at three quarters of
+ * it, rare ones (exec, fork, exit, connect, syscalls, opens of protected
+ * files) at fifteen sixteenths. So a flood of opens can never push out
+ * the exec, the connect or the read of a secret that follows it, and
+ * everything stays in one buffer, in the order it happened. Verdicts (a
+ * task killed, an escape, a budget spent) go apart (verdict__emit).
+ */
+enum lane {
+	LANE_COMMON,
+	LANE_RARE,
+};
+
+/* Bytes of the ring buffer unread, or, when a record of size may not
+ * enter in its lane, a value above the ring's size. */
+static __always_inline __u64 lane__room(enum lane lane, __u64 size)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 limit = lane == LANE_COMMON ? ring - ring / 4 : ring - ring / 16;
+
+	/* 8: the ring's own header of each record */
+	return avail + size + 8 <= limit ? avail : ~0ULL;
+}
+
+/* A sandbox's loss counts, made on its first loss; NULL when the map is
+ * full. */
+static __always_inline struct vigil_load *load__of(__u64 sandbox)
+{
+	struct vigil_load *l = bpf_map_lookup_elem(&sandbox_load, &sandbox);
+	struct vigil_load zero = {};
+
+	if (l)
+		return l;
+	bpf_map_update_elem(&sandbox_load, &sandbox, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&sandbox_load, &sandbox);
+}
+
+/* A record that could not be sent: counted in the host's count, and
+ * against its sandbox and type where the sandbox's counts can take it. */
+static __always_inline void drop__record(const struct vigil_hdr *h)
+{
+	struct vigil_load *l = load__of(h->sandbox_cgid);
+
+	drop__count(VIGIL_DROP_RINGBUF);
+	if (!l)
+		return;
+	__sync_fetch_and_add(&l->lost[h->type & (VIGIL_KINDS - 1)], 1);
+	if (h->flags & VIGIL_F_KILLED)
+		__sync_fetch_and_add(&l->kills_lost, 1);
+}
+
+/* A record of something the kernel did: a task killed, an escape, a
+ * budget spent. userspace/collector/verdicts.c says the same. */
+static __always_inline bool verdict__is(const struct vigil_hdr *h)
+{
+	return (h->flags & VIGIL_F_KILLED) || h->type == VIGIL_EV_ESCAPE ||
+	       h->type == VIGIL_EV_BUDGET;
+}
+
+/*
+ * A verdict goes twice, each copy waking the collector: to the verdicts
+ * ring, which the collector reads before the backlog of events, so that
+ * no flood delays a kill; and to events, in order, where it may use all
+ * of the buffer. The collector handles the first copy it reads. Lost
+ * only when neither went.
+ */
+static __always_inline void verdict__emit(const struct vigil_hdr *h,
+					  __u64 size)
+{
+	long early = bpf_ringbuf_output(&verdicts, (void *)h, size,
+					BPF_RB_FORCE_WAKEUP);
+	long ordered = bpf_ringbuf_output(&events, (void *)h, size,
+					  BPF_RB_FORCE_WAKEUP);
+
+	if (early && ordered)
+		drop__record(h);
+}
+
+/*
+ * Wake the collector only when unread records (avail bytes) cross a
+ * batch's worth: a wakeup per record costs the producing CPU an irq_work
+ * each time, which is most of the overhead at high event rates. Only the
+ * crossing wakes it, so a collector that falls behind is not woken for
+ * every record after (it polls on a short timer and catches up). A lone
+ * record arrives within that timer's period.
  */
 #define WAKEUP_BYTES (256 << 10)
 
-static __always_inline __u64 wakeup__flags(__u64 size)
+static __always_inline __u64 wakeup__flags(__u64 avail, __u64 size)
 {
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
 	return avail < WAKEUP_BYTES && avail + size >= WAKEUP_BYTES
 		       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-/* A task the kernel killed: user space has a sandbox to kill, now. */
-static __always_inline __u64 wakeup__of(const struct vigil_hdr *h,
-					__u64 size)
-{
-	return h->flags & VIGIL_F_KILLED ? BPF_RB_FORCE_WAKEUP
-					 : wakeup__flags(size);
-}
-
-static __always_inline void submit(void *rec)
-{
-	struct vigil_hdr *h = rec;
-
-	bpf_ringbuf_submit(rec, wakeup__of(h, h->size));
-}
-
 /*
- * Copies a record built in a per-CPU scratch buffer into the ring buffer.
- * Variable-length records cannot use bpf_ringbuf_reserve (its size must be
- * a verifier constant), hence output; a full ring buffer is counted.
+ * Copies a record built in a per-CPU scratch buffer, or on the stack,
+ * into the ring buffer, in its lane (a verdict apart). Variable-length
+ * records cannot use bpf_ringbuf_reserve (its size must be a verifier
+ * constant), hence output; a record with no room is counted against its
+ * sandbox.
  */
-static __always_inline void emit(void *rec, __u64 size, __u64 max)
+static __always_inline void emit(void *rec, __u64 size, __u64 max,
+				 enum lane lane)
 {
 	struct vigil_hdr *h = rec;
+	__u64 avail;
 
 	if (size > max)
 		size = max;
 	h->size = size;
-	if (bpf_ringbuf_output(&events, rec, size, wakeup__of(h, size)))
-		drop__count(VIGIL_DROP_RINGBUF);
+	if (verdict__is(h)) {
+		verdict__emit(h, size);
+		return;
+	}
+	avail = lane__room(lane, size);
+	if (avail == ~0ULL || bpf_ringbuf_output(&events, rec, size,
+						 wakeup__flags(avail, size)))
+		drop__record(h);
 }
 
 /* A fixed-size record reserved in place in ring, header filled; NULL
@@ -217,10 +335,35 @@ static __always_inline void *reserve_in(void *ring, __u64 size, __u16 type,
 	return h;
 }
 
-/* The same in the ring buffer of every other record. */
-static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox)
+/* The same in the ring buffer of every other record, in a lane, with the
+ * record's flags; a record with no room is counted against its sandbox.
+ * Never for a verdict, which goes through emit(). */
+static __always_inline void *reserve(__u64 size, __u16 type, __u64 sandbox,
+				     __u32 flags, enum lane lane)
 {
-	return reserve_in(&events, size, type, sandbox);
+	struct vigil_hdr *h = NULL;
+
+	if (lane__room(lane, size) != ~0ULL)
+		h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		struct vigil_hdr lost = { .type = type, .flags = flags,
+					  .sandbox_cgid = sandbox };
+
+		drop__record(&lost);
+		return NULL;
+	}
+	hdr__fill(h, type, sandbox);
+	h->flags = flags;
+	h->size = size;
+	return h;
+}
+
+static __always_inline void submit(void *rec)
+{
+	struct vigil_hdr *h = rec;
+
+	bpf_ringbuf_submit(rec, wakeup__flags(bpf_ringbuf_query(
+			   &events, BPF_RB_AVAIL_DATA), h->size));
 }
 
 static __always_inline void *inflight__new(void *map)

@@ -11,9 +11,10 @@ carries the run's `run_id`.
 import os
 import re
 import signal
+import time
 
 from conftest import make_sandbox, pin_dir, run_in_cgroup
-from policy_support import (actions, cgroup_events, is_action, start_run,  # noqa: F401
+from policy_support import (PY, actions, cgroup_events, is_action, start_run,  # noqa: F401
                             vigil_cli, wait_until, write_rules)
 from test_enforce import RULES, run_sandboxed, secrets  # noqa: F401 (fixture)
 
@@ -122,3 +123,47 @@ def test_vigil_run_pins_nothing(start_run, sandbox_root):
     assert status == 0, run.stderr()
     run_ids(run.final_records())
     assert not os.path.exists(pin_dir(sandbox_root))
+
+
+FAIL_CLOSED = """
+- profile: closed
+  description: sandboxes that must not run unwatched
+  fail_closed: 3s
+"""
+
+# A sandboxed process that makes a watched call (an open) every 50 ms.
+TICKER = [PY, "-c", "import os, time\n"
+          "while True:\n"
+          "    os.close(os.open('/dev/null', os.O_RDONLY))\n"
+          "    time.sleep(0.05)\n"]
+
+
+def test_fail_closed_profile_stops_when_the_heartbeat_does(
+        start_vigil, sandbox_root, tmp_path, secrets):
+    """A profile with fail_closed: its sandboxes run while the daemon
+    beats (longer than the limit), and the kernel kills their tasks at
+    their next watched call once the heartbeat is older than it; a
+    sandbox of a profile without it keeps running."""
+    rules = write_rules(tmp_path / "closed.yaml",
+                        RULES.format(d=secrets) + FAIL_CLOSED)
+    v = start_vigil(sandbox_root, extra_args=["--rules", rules])
+    closed = run_in_cgroup(make_sandbox(sandbox_root, "t-closed",
+                                        profile="closed"), TICKER)
+    kept = run_in_cgroup(make_sandbox(sandbox_root, "t-kept"), TICKER)
+    time.sleep(4.5)     # past the limit: a live daemon's beat keeps it
+    assert closed.poll() is None and kept.poll() is None
+    v.kill()
+    assert closed.wait(timeout=30) == -signal.SIGKILL
+    time.sleep(1)
+    assert kept.poll() is None, "a profile without fail_closed was killed"
+    kept.kill()
+    kept.wait()
+
+
+def test_fail_closed_below_the_heartbeat_is_refused(vigil_bin, tmp_path):
+    rules = write_rules(tmp_path / "short.yaml",
+                        FAIL_CLOSED.replace("3s", "1s"))
+    r = vigil_cli(vigil_bin, "rules", "check", rules)
+    assert r.returncode != 0
+    assert f"{rules}:3:16: fail_closed must be 3s or longer" in r.stderr, \
+        r.stderr

@@ -45,7 +45,8 @@ BAD_ERRORS = [
     ("action: explode", "explode", "action must be alert, freeze or kill, "
      "not 'explode'"),
     ("event: [open, teleport]", "teleport", "unknown event type 'teleport' "
-     "(exec, fork, exit, open, connect, flow, syscall, budget or escape)"),
+     "(exec, fork, exit, open, connect, flow, syscall, budget, escape, "
+     "drop or repeat)"),
 ]
 
 

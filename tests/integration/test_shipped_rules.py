@@ -410,6 +410,15 @@ TEST_PROFILES = """
   allow:
     destinations: ["127.0.0.0/8", "::1"]
   egress_budget: 1MiB
+
+# A sandbox whose floods are tolerated (sandbox-flood alerts, never adds
+# up to a freeze), for a benign flood of any length.
+- profile: bulk
+  description: the default profile, sandbox-flood tuned to alert only
+  allow:
+    destinations: ["127.0.0.0/8", "::1"]
+  rules:
+    sandbox-flood: {score: 0}
 """
 
 
@@ -472,6 +481,16 @@ class Case:
     check: Optional[Callable] = None    # benign: proof it really ran
     stdout: Optional[str] = None    # benign: a line it must print
     timeout: float = 60
+
+
+# Seconds of opens of paths that do not exist, each new.
+FLOOD = ("import os, time\n"
+         "end, n = time.time() + {seconds}, 0\n"
+         "while time.time() < end:\n"
+         "    for _ in range(1000):\n"
+         "        n += 1\n"
+         "        try: os.open(f\"/tmp/vigil-flood-{{n}}\", os.O_RDONLY)\n"
+         "        except OSError: pass\n")
 
 
 def sh(script):
@@ -694,7 +713,21 @@ FIRE = [
     # The kernel kills the shell inside open(): it never writes its pid.
     Case("sandbox-escape", "to-cgroup-root", user="root", kernel="open",
          argv=sh('echo $$ > "$CG2/cgroup.procs"; echo returned')),
+    # ---------------------------------------------------------- evasion
+    # Opens of new paths, as fast as three loops go, for longer than the
+    # ring buffer takes to fill: nothing the kernel can count as repeats.
+    Case("sandbox-flood", "open-flood", argv=sh(f"""
+        for i in 1 2 3; do {PY} -c '{FLOOD.format(seconds=5)}' & done; wait
+        """)),
 ]
+
+# A rule whose firing case cannot share the module's daemon, and the test
+# that fires the shipped rule itself.
+ELSEWHERE = {
+    # The ring buffer full to the last byte: a stopped daemon.
+    "kernel-kill-unseen":
+        "test_flood.py::test_a_lost_kernel_kill_still_kills_its_sandbox",
+}
 
 BENIGN = [
     # ----------------------------------------------------- credentials
@@ -933,6 +966,24 @@ BENIGN = [
         cat "$CG2/cgroup.procs" "$sb/job/cgroup.procs" > /dev/null
         sed -n 's/^0:://p' /proc/self/cgroup
         """), check=opened("/job/cgroup.procs")),
+    # The same file, opened as fast as a loop goes: the kernel counts the
+    # repeats, nothing is lost.
+    Case("sandbox-flood", "reopen-one-file", argv=py("""
+        import os
+        for _ in range(300000):
+            os.close(os.open("/etc/hostname", os.O_RDONLY))
+        print("reopened", flush=True)
+        """), stdout="reopened", check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "repeat")),
+    # A flood that loses records, with no kill among them, in a profile
+    # that tolerates floods.
+    Case("kernel-kill-unseen", "open-flood", also=("sandbox-flood",),
+         profile="bulk", argv=sh(f"""
+        for i in 1 2 3; do {PY} -c '{FLOOD.format(seconds=3)}' & done; wait
+        """),
+         check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "drop"
+            and r["drop"]["lost"] > 0)),
 ]
 
 
@@ -1125,7 +1176,11 @@ def _describe(recs):
 
 def test_every_shipped_rule_has_a_firing_and_a_benign_case():
     ids = set(shipped_rules())
-    fire = {c.rule for c in FIRE}
+    fire = {c.rule for c in FIRE} | set(ELSEWHERE)
+    for rule, where in ELSEWHERE.items():
+        path, test = where.split("::")
+        assert f"def {test}(" in (Path(__file__).parent / path).read_text(), \
+            f"{rule}: {where} does not exist"
     benign = {c.rule for c in BENIGN}
     assert not ids - fire, f"shipped rules with no firing case: {ids - fire}"
     assert not ids - benign, \

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#define KNOWN "(known: sandbox_roots, output, flow_interval_ms, ringbuf_mb, kafka, rules, evidence_dir, evidence_max_files, history_records, kill_timeout_ms, control_socket, pin_dir)"
+#define KNOWN "(known: sandbox_roots, output, flow_interval_ms, ringbuf_mb, repeat_rate, kafka, rules, evidence_dir, evidence_max_files, history_records, kill_timeout_ms, control_socket, pin_dir)"
 
 struct fixture {
 	char path[64];		/* the temporary config file */
@@ -105,6 +105,7 @@ static void assert_defaults(const struct config *c)
 	assert_string_equal(c->output, "-");
 	assert_int_equal(c->flow_interval_ms, CONFIG_FLOW_INTERVAL_MS);
 	assert_int_equal(c->ringbuf_mb, CONFIG_RINGBUF_MB);
+	assert_int_equal(c->repeat_rate, CONFIG_REPEAT_RATE);
 }
 
 static void test_defaults(void **state)
@@ -114,6 +115,19 @@ static void test_defaults(void **state)
 	assert_defaults(&f->c);
 	assert_int_equal(CONFIG_FLOW_INTERVAL_MS, 1000);
 	assert_int_equal(CONFIG_RINGBUF_MB, 16);
+	assert_int_equal(CONFIG_REPEAT_RATE, 20000);
+}
+
+/* 0 turns the counting of repeats off; the bound is a plain range. */
+static void test_repeat_rate(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "repeat_rate: 0\n"), 0);
+	assert_int_equal(f->c.repeat_rate, 0);
+	assert_int_equal(load(f, "repeat_rate: 5000\n"), 0);
+	assert_int_equal(f->c.repeat_rate, 5000);
+	assert_int_not_equal(load(f, "repeat_rate: -1\n"), 0);
 }
 
 /* The settings a load left, against those expected (two roots). */
@@ -461,6 +475,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_defaults),
+		T(test_repeat_rate),
 		T(test_valid_flow_style),
 		T(test_valid_block_style_bounds),
 		T(test_partial_file),

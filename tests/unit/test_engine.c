@@ -209,14 +209,15 @@ static void test_single_alert(void **state)
 	/* records without a sandbox, or not sandboxed, are ignored */
 	t.ev.sandbox = NULL;
 	feed(f, &t);
-	tev__init(&t, EVENT_DROP, 3);
+	tev__init(&t, EVENT_GAP, 3);
 	feed(f, &t);
 	assert_int_equal(engine__stats(f->e)->events, 2);
 	assert_int_equal(f->nr_alerts, 1);
 }
 
 /* Low scores add up: alert, then freeze, then kill, one action each, in
- * order; once killed, a sandbox is no longer scored. */
+ * order; once killed, a sandbox still alerts but is never acted on
+ * again. */
 static void test_thresholds(void **state)
 {
 	struct fixture *f = *state;
@@ -246,12 +247,12 @@ static void test_thresholds(void **state)
 	assert_act(&f->acts[2], LEVEL_KILL, NULL);
 	assert_true(f->acts[2].risk == 105);
 
-	/* killed: nothing more, not even after absolution */
+	/* killed: alerts, no action, not even after absolution */
 	tev__open(&t, 6 * SEC, "/a", 0);
 	feed(f, &t);
 	absolve(f, 7);
 	feed(f, &t);
-	assert_int_equal(f->nr_alerts, 7);
+	assert_int_equal(f->nr_alerts, 9);
 	assert_int_equal(f->nr_acts, 3);
 	assert_int_equal(risk_of(f, 7)->level, LEVEL_KILL);
 
@@ -259,8 +260,8 @@ static void test_thresholds(void **state)
 	forget(f, 7);
 	assert_null(risk_of(f, 7));
 	feed(f, &t);
-	assert_int_equal(f->nr_alerts, 8);
-	assert_alert(&f->alerts[7], "low-a", 15, 15);
+	assert_int_equal(f->nr_alerts, 10);
+	assert_alert(&f->alerts[9], "low-a", 15, 15);
 }
 
 /* A jump past several thresholds acts once, at the highest. */
@@ -1088,7 +1089,8 @@ static char *gen_rules(void)
 {
 	static const char *const kinds[] = { "exec", "fork", "exit", "open",
 					     "connect", "flow", "syscall",
-					     "budget", "escape" };
+					     "budget", "escape", "drop",
+					     "repeat" };
 	size_t size = NR_RULES * 2048;
 	char *text = calloc(1, size);
 

@@ -1012,7 +1012,8 @@ static void test_drop(void **state)
 	assert_str(GET(f->root, "type"), "drop");
 	assert_true(YAJL_IS_NULL(GET(f->root, "sandbox")));
 	d = GET(f->root, "drop");
-	assert_string_equal(keys(d), "lost,since_ms,reasons");
+	assert_string_equal(keys(d), "lost,since_ms,skipped_seq,reasons");
+	assert_true(YAJL_IS_NULL(GET(d, "skipped_seq")));
 	assert_num(GET(d, "lost"), 17);
 	assert_num(GET(d, "since_ms"), 1500);
 	assert_string_equal(keys(GET(d, "reasons")),
@@ -1020,6 +1021,70 @@ static void test_drop(void **state)
 	assert_num(GET(d, "reasons", "ringbuf"), 10);
 	assert_num(GET(d, "reasons", "flows"), 4);
 	assert_num(GET(d, "reasons", "inflight"), 3);
+
+	/* the ring buffer's losses would have had seq 33..42 */
+	f->ev.drop.skipped_from = 33;
+	f->ev.seq = 43;
+	render(f);
+	d = GET(f->root, "drop");
+	assert_num(GET(d, "skipped_seq", "from"), 33);
+	assert_num(GET(d, "skipped_seq", "to"), 42);
+}
+
+/* A sandbox's share of the losses: by record type, kills apart. */
+static void test_drop_of_sandbox(void **state)
+{
+	struct fixture *f = *state;
+	yajl_val d;
+
+	f->ev.kind = EVENT_DROP;
+	f->ev.hdr = NULL;
+	f->ev.proc = NULL;
+	memset(&f->ev.drop, 0, sizeof(f->ev.drop));
+	f->ev.drop.sandbox_cgid = 8812;
+	f->ev.drop.lost = 12;
+	f->ev.drop.by_type[VIGIL_EV_OPEN] = 10;
+	f->ev.drop.by_type[VIGIL_EV_EXEC] = 1;
+	f->ev.drop.by_type[13] = 1;	/* a type this build has no name for */
+	f->ev.drop.kills = 1;
+	render(f);
+	assert_str(GET(f->root, "sandbox", "id"), "sb-42");
+	d = GET(f->root, "drop");
+	assert_string_equal(keys(d), "lost,types,kernel_kills");
+	assert_num(GET(d, "lost"), 12);
+	assert_string_equal(keys(GET(d, "types")), "exec,open,13");
+	assert_num(GET(d, "types", "open"), 10);
+	assert_num(GET(d, "kernel_kills"), 1);
+}
+
+static void test_repeat(void **state)
+{
+	struct fixture *f = *state;
+	yajl_val r;
+
+	f->ev.kind = EVENT_REPEAT;
+	f->ev.hdr = NULL;
+	f->ev.proc = NULL;
+	memset(&f->ev.repeat, 0, sizeof(f->ev.repeat));
+	f->ev.repeat.key = (struct vigil_repeat_key){
+		.sandbox_cgid = 8812, .pid = 77, .ret = -2,
+		.open_flags = 0, .type = VIGIL_EV_OPEN, .sys = VIGIL_SYS_OPENAT,
+	};
+	f->ev.repeat.val = (struct vigil_repeat){
+		.count = 5000, .first_ns = 1000000000, .last_ns = 1250000000,
+	};
+	f->ev.repeat.interval_ms = 1000;
+	render(f);
+	assert_str(GET(f->root, "type"), "repeat");
+	r = GET(f->root, "repeat");
+	assert_string_equal(keys(r), "type,pid,count,ret,dev,ino,flags,"
+			    "syscall,span_ms,interval_ms");
+	assert_str(GET(r, "type"), "open");
+	assert_num(GET(r, "count"), 5000);
+	assert_num(GET(r, "ret"), -2);
+	assert_string_equal(joined(GET(r, "flags")), "O_RDONLY");
+	assert_str(GET(r, "syscall"), "openat");
+	assert_num(GET(r, "span_ms"), 250);
 }
 
 /* One render serves many records: nothing leaks from one to the next. */
@@ -1067,6 +1132,8 @@ int main(void)
 		T(test_escape),
 		T(test_exit),
 		T(test_drop),
+		T(test_drop_of_sandbox),
+		T(test_repeat),
 		T(test_reuse),
 	};
 

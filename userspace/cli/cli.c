@@ -106,7 +106,8 @@ static const char help_text[] =
 "  --output FILE|-       where records go, appended as JSON Lines;\n"
 "                        - is standard output (the default).\n"
 "  --config FILE         YAML settings: sandbox_roots (list), output,\n"
-"                        flow_interval_ms, ringbuf_mb, kafka {brokers,\n"
+"                        flow_interval_ms, ringbuf_mb, repeat_rate,\n"
+"                        kafka {brokers,\n"
 "                        topics, properties, spool_dir, spool_max_mb,\n"
 "                        flush_timeout_ms}, rules (list), evidence_dir,\n"
 "                        evidence_max_files, history_records,\n"
@@ -114,6 +115,11 @@ static const char help_text[] =
 "                        --config win.\n"
 "  --flow-interval MS    period of flow and drop records (default 1000).\n"
 "  --ringbuf-mb N        kernel ring buffer size, a power of two (16).\n"
+"  --repeat-rate N       opens a second a process may make before the\n"
+"                        kernel counts its repeated ones (same file,\n"
+"                        flags and result) in repeat records instead of\n"
+"                        sending each (20000; also once the ring buffer\n"
+"                        is an eighth full); 0: never.\n"
 "  --kafka-brokers LIST  also stream records to Kafka (HOST:PORT,...):\n"
 "                        topics by type, key = sandbox id, headers\n"
 "                        schema, type and host; idempotent, acks=all,\n"
@@ -199,6 +205,7 @@ static const struct {
 	{ OPT_OUTPUT, "--output", "output" },
 	{ OPT_FLOW_INTERVAL, "--flow-interval", "flow_interval_ms" },
 	{ OPT_RINGBUF_MB, "--ringbuf-mb", "ringbuf_mb" },
+	{ OPT_REPEAT_RATE, "--repeat-rate", "repeat_rate" },
 	{ OPT_KAFKA_BROKERS, "--kafka-brokers", "kafka.brokers" },
 	{ OPT_SPOOL_DIR, "--spool-dir", "kafka.spool_dir" },
 	{ OPT_SPOOL_MAX_MB, "--spool-max-mb", "kafka.spool_max_mb" },
@@ -299,6 +306,7 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 	};
 	o->flow_interval_ms = cfg->flow_interval_ms;
 	o->ringbuf_bytes = (size_t)cfg->ringbuf_mb << 20;
+	o->repeat_rate = cfg->repeat_rate;
 	o->sinks[o->nr_sinks] = sink__jsonl(cfg->output);
 	if (!o->sinks[o->nr_sinks])
 		return -EIO;

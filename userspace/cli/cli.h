@@ -21,6 +21,7 @@ enum cli_opt {
 	OPT_CONFIG,
 	OPT_FLOW_INTERVAL,
 	OPT_RINGBUF_MB,
+	OPT_REPEAT_RATE,
 	OPT_KAFKA_BROKERS,
 	OPT_KAFKA_PROPERTY,
 	OPT_KAFKA_TOPIC,
@@ -39,6 +40,7 @@ enum cli_opt {
 	{ "config", required_argument, NULL, OPT_CONFIG },		\
 	{ "flow-interval", required_argument, NULL, OPT_FLOW_INTERVAL }, \
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB },	\
+	{ "repeat-rate", required_argument, NULL, OPT_REPEAT_RATE },	\
 	{ "kafka-brokers", required_argument, NULL, OPT_KAFKA_BROKERS }, \
 	{ "kafka-property", required_argument, NULL, OPT_KAFKA_PROPERTY }, \
 	{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },	\

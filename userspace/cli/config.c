@@ -25,6 +25,7 @@ void config__defaults(struct config *c)
 	c->output = strdup("-");
 	c->flow_interval_ms = CONFIG_FLOW_INTERVAL_MS;
 	c->ringbuf_mb = CONFIG_RINGBUF_MB;
+	c->repeat_rate = CONFIG_REPEAT_RATE;
 	for (int i = 0; i < KAFKA_TOPICS; i++)
 		c->kafka_topics[i] = strdup(topics[i]);
 	c->spool_dir = strdup(KAFKA_SPOOL_DIR);
@@ -175,6 +176,12 @@ static int set_ringbuf(struct config *c, const char *text, const char *where)
 	return 0;
 }
 
+static int set_repeat_rate(struct config *c, const char *text,
+			   const char *where)
+{
+	return config__set_uint(&c->repeat_rate, text, 0, 100000000, where);
+}
+
 static int set_brokers(struct config *c, const char *text, const char *where)
 {
 	return kafka_conf__check_brokers(text, where) ?:
@@ -239,6 +246,7 @@ static const struct setting {
 	{ "output", set_output },
 	{ "flow_interval_ms", set_flow_interval },
 	{ "ringbuf_mb", set_ringbuf },
+	{ "repeat_rate", set_repeat_rate },
 	{ "kafka.brokers", set_brokers },
 	{ "kafka.spool_dir", set_spool_dir },
 	{ "kafka.spool_max_mb", set_spool_max },
@@ -408,7 +416,8 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 			   *prefix ? "brokers, topics, properties, spool_dir, "
 				     "spool_max_mb, flush_timeout_ms"
 				   : "sandbox_roots, output, flow_interval_ms, "
-				     "ringbuf_mb, kafka, rules, evidence_dir, "
+				     "ringbuf_mb, repeat_rate, kafka, rules, "
+				     "evidence_dir, "
 				     "evidence_max_files, history_records, "
 				     "kill_timeout_ms, control_socket, pin_dir");
 	else if (err)

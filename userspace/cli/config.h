@@ -15,6 +15,7 @@
 
 #define CONFIG_FLOW_INTERVAL_MS 1000
 #define CONFIG_RINGBUF_MB       16
+#define CONFIG_REPEAT_RATE      20000
 #define CONFIG_MAX_RULES        32	/* rule paths */
 #define CONFIG_RULES_BUILTIN    "builtin"	/* the shipped rule set */
 #define CONFIG_MAX_ERRORS       50	/* shown per file; the rest counted */
@@ -25,6 +26,7 @@ struct config {
 	char *output;			/* "-" for stdout */
 	unsigned int flow_interval_ms;
 	unsigned int ringbuf_mb;	/* power of two */
+	unsigned int repeat_rate;	/* opens/s before repeats are counted */
 	/* The Kafka sink, on when brokers is set. */
 	char *kafka_brokers;
 	char *kafka_topics[KAFKA_TOPICS];

@@ -16,6 +16,7 @@
 #include "outage.h"
 #include "proctab.h"
 #include "sandbox.h"
+#include "verdicts.h"
 
 /* The kernel wakes the collector only for a batch (WAKEUP_BYTES in
  * bpf/vigil.bpf.h); this bounds how long a lone record waits. */
@@ -24,10 +25,19 @@
  * ring buffer never empties, and the timers and the control socket run
  * between batches. */
 #define POLL_BATCH 8192
+/* Records of events between two reads of the verdicts ring, whose
+ * records are handled first (verdicts.h): a kill waits for this many at
+ * most, not for a flood's backlog. */
+#define VERDICT_EVERY 256
+/* How often the daemon's heartbeat is refreshed, whatever the flow
+ * interval: fail-closed profiles (bpf/vigil.bpf.h) wait 3 s at least. */
+#define BEAT_NS 1000000000ULL
 
 struct collector {
 	struct loader *loader;
 	struct ring_buffer *ring;
+	struct ring_buffer *verdict_ring;
+	struct verdicts verdicts;
 	struct opener *opener;
 	struct proctab *procs;
 	struct sandboxes *sandboxes;
@@ -38,10 +48,12 @@ struct collector {
 	struct enforce *enforce;	/* NULL without rules */
 	const char *const *fileset_names;
 	uint64_t malformed;
+	uint64_t repeated;	/* records the kernel counted, not sent */
 	int batch;		/* records handled in this poll */
 	size_t ringbuf_bytes;
 	uint64_t tick_ns;	/* flow interval */
 	uint64_t next_tick_ns;
+	uint64_t next_beat_ns;
 };
 
 /* Records without a process (flow, budget) name their sandbox like
@@ -53,9 +65,22 @@ static void collector__emit_in(struct collector *c, struct event *ev,
 	emit__record(&c->emit, ev);
 }
 
+/* Flow and repeat records, from the per-epoch maps. */
 static void collector__emit_flow(void *ctx, struct event *ev)
 {
-	collector__emit_in(ctx, ev, ev->flow.key.sandbox_cgid);
+	struct collector *c = ctx;
+
+	if (ev->kind == EVENT_REPEAT) {
+		c->repeated += ev->repeat.val.count;
+		collector__emit_in(c, ev, ev->repeat.key.sandbox_cgid);
+		return;
+	}
+	collector__emit_in(c, ev, ev->flow.key.sandbox_cgid);
+}
+
+static void collector__emit_drop(void *ctx, struct event *ev)
+{
+	collector__emit_in(ctx, ev, ev->drop.sandbox_cgid);
 }
 
 /* Process table updates: an exec is rendered with the new image, a fork
@@ -78,6 +103,7 @@ static void collector__process(struct collector *c, struct event *ev)
 		proctab__exit(c->procs, h);
 }
 
+/* A record of either ring; a verdict's second copy is skipped. */
 static void collector__handle(struct collector *c, void *data, size_t size)
 {
 	struct event ev;
@@ -86,6 +112,10 @@ static void collector__handle(struct collector *c, void *data, size_t size)
 		c->malformed++;
 		return;
 	}
+	/* Decoded: the raw header is there (ev.hdr is not, for records
+	 * without a process). */
+	if (verdicts__is(data) && !verdicts__first(&c->verdicts, data))
+		return;
 	ev.fileset_names = c->fileset_names;
 	switch (ev.kind) {
 	case EVENT_RMDIR:
@@ -108,7 +138,17 @@ static int collector__on_record(void *ctx, void *data, size_t size)
 	struct collector *c = ctx;
 
 	collector__handle(c, data, size);
-	return ++c->batch < POLL_BATCH ? 0 : -EAGAIN;
+	if (++c->batch % VERDICT_EVERY == 0)
+		ring_buffer__consume(c->verdict_ring);
+	return c->batch < POLL_BATCH ? 0 : -EAGAIN;
+}
+
+/* Only copies of records events has too: they do not count towards a
+ * batch. */
+static int collector__on_verdict(void *ctx, void *data, size_t size)
+{
+	collector__handle(ctx, data, size);
+	return 0;
 }
 
 /* A batch of what the ring buffer holds: records handled, or a negative
@@ -118,6 +158,7 @@ static int collector__read(struct collector *c, int wait_ms)
 	int err;
 
 	c->batch = 0;
+	ring_buffer__consume(c->verdict_ring);
 	err = ring_buffer__poll(c->ring, wait_ms);
 	/* poll consumes only after a wakeup; records below the wakeup
 	 * threshold are picked up here. */
@@ -135,8 +176,12 @@ static void collector__report_drops(struct collector *c, uint64_t now)
 
 	for (int i = 0; i < c->emit.nr_sinks; i++)
 		user.sinks += c->emit.sinks[i]->dropped;
-	if (drops__collect(&c->drops, now, &user, &ev))
+	if (drops__collect(&c->drops, now, &user, &ev)) {
+		ev.drop.skipped_from = emit__skip(
+			&c->emit, ev.drop.reason[VIGIL_DROP_RINGBUF]);
 		emit__record(&c->emit, &ev);
+	}
+	drops__sandboxes(&c->drops, now, collector__emit_drop, c);
 }
 
 /* The heartbeat the next daemon names a gap from, if this one dies. */
@@ -158,7 +203,6 @@ static void collector__tick(struct collector *c, uint64_t now)
 {
 	flows__tick(&c->flows, now, collector__emit_flow, c);
 	collector__report_drops(c, now);
-	collector__beat(c, now, true);
 	render__sync_clock(&c->emit.render);
 	if (c->policy) {
 		policy__tick(c->policy, now);
@@ -188,6 +232,10 @@ int collector__poll(struct collector *c, int timeout_ms)
 	now = clock__boot_ns();
 	if (now >= c->next_tick_ns)
 		collector__tick(c, now);
+	if (now >= c->next_beat_ns) {
+		collector__beat(c, now, true);
+		c->next_beat_ns = now + BEAT_NS;
+	}
 	emit__flush(&c->emit);
 	return n;
 }
@@ -209,6 +257,7 @@ static int collector__rules(struct collector *c, struct collector_opts *o)
 	if (!c->enforce)
 		return -ENOMEM;
 	c->fileset_names = o->rules->fileset_names;
+	loader__set_fail_closed(c->loader, enforce__fail_closed_ns(c->enforce));
 	return 0;
 }
 
@@ -246,12 +295,28 @@ static void collector__adopt(struct collector *c, uint64_t now)
 	collector__beat(c, now, true);
 }
 
+static void collector__forget(void *ctx, struct sandbox *sb)
+{
+	struct collector *c = ctx;
+
+	drops__forget(&c->drops, sb->cgid);
+}
+
+/* A sandbox's loss counts go with it. */
+static int collector__listen(struct collector *c)
+{
+	struct sandbox_hooks hooks = { .removed = collector__forget, .ctx = c };
+
+	return sandboxes__listen(c->sandboxes, &hooks);
+}
+
 static int collector__init(struct collector *c, struct collector_opts *o)
 {
 	struct loader_opts lo = {
 		.roots = o->roots,
 		.only_sandbox = o->only_sandbox,
 		.ringbuf_bytes = o->ringbuf_bytes,
+		.repeat_rate = o->repeat_rate,
 		.pin_dir = o->pin_dir,
 	};
 	uint64_t now = clock__boot_ns();
@@ -268,7 +333,9 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		return err;
 	c->ring = ring_buffer__new(loader__events_fd(c->loader),
 				   collector__on_record, c, NULL);
-	if (!c->ring) {
+	c->verdict_ring = ring_buffer__new(loader__verdicts_fd(c->loader),
+					   collector__on_verdict, c, NULL);
+	if (!c->ring || !c->verdict_ring) {
 		log__errno(errno, "cannot open the ring buffer");
 		return -errno;
 	}
@@ -278,7 +345,11 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	c->tick_ns = (uint64_t)o->flow_interval_ms * 1000000;
 	c->next_tick_ns = now + c->tick_ns;
 	c->ringbuf_bytes = o->ringbuf_bytes;
-	err = drops__init(&c->drops, loader__drops_fd(c->loader), now);
+	err = drops__init(&c->drops, &(struct drops_maps){
+		.drops = loader__drops_fd(c->loader),
+		.load = loader__load_fd(c->loader),
+		.reported = loader__load_reported_fd(c->loader),
+	}, now) ?: collector__listen(c);
 	if (!err)
 		collector__adopt(c, now);
 	return err;
@@ -361,6 +432,7 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 	if (stats)
 		collector__stats(c, stats);
 	ring_buffer__free(c->ring);
+	ring_buffer__free(c->verdict_ring);
 	if (c->sandboxes)
 		sandboxes__feed(c->sandboxes, NULL, NULL);
 	opener__stop(c->opener);

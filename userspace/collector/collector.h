@@ -19,6 +19,7 @@ struct collector_opts {
 	uint64_t only_sandbox;		/* non-zero: watch this sandbox only */
 	unsigned int flow_interval_ms;	/* flow and drop reporting period */
 	size_t ringbuf_bytes;
+	unsigned int repeat_rate;	/* loader_opts' */
 	/* Pin the programs and maps there, adopting an earlier daemon's
 	 * (loader.h); NULL: everything goes with the process. */
 	const char *pin_dir;

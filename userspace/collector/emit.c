@@ -35,6 +35,14 @@ static void emit__one(struct emitter *em, struct event *ev)
 		policy__record(em->policy, ev, json, len);
 }
 
+uint64_t emit__skip(struct emitter *em, uint64_t n)
+{
+	uint64_t first = n ? em->seq + 1 : 0;
+
+	em->seq += n;
+	return first;
+}
+
 void emit__drain(struct emitter *em)
 {
 	struct event *ev;

@@ -37,5 +37,9 @@ void emit__record(struct emitter *em, struct event *ev);
  * an operator's or a timer's act). */
 void emit__drain(struct emitter *em);
 void emit__flush(struct emitter *em);
+/* Skips n record numbers: those of records lost before they were
+ * numbered, so that a consumer sees the gap. The first skipped, 0 for
+ * none. */
+uint64_t emit__skip(struct emitter *em, uint64_t n);
 
 #endif /* VIGIL_EMIT_H */

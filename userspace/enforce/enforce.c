@@ -29,6 +29,7 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->exec_kill = k.exec_kill;
 	out->syscall_kill = k.syscall_kill;
 	out->egress_budget = p->egress_budget;
+	out->fail_closed_ns = p->fail_closed_ns;
 	out->profile = p->id;
 }
 
@@ -272,6 +273,19 @@ struct enforce *enforce__new(const struct ruleset *rs,
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
 	enforce__set_policy(e, none, rs->fallback);
 	return e;
+}
+
+uint64_t enforce__fail_closed_ns(const struct enforce *e)
+{
+	uint64_t min = 0;
+
+	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++) {
+		uint64_t ns = ruleset__profile_at(e->rs, i)->fail_closed_ns;
+
+		if (ns && (!min || ns < min))
+			min = ns;
+	}
+	return min;
 }
 
 void enforce__free(struct enforce *e)

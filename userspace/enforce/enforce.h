@@ -25,6 +25,9 @@ struct enforce *enforce__new(const struct ruleset *rs,
 			     const struct enforce_maps *maps,
 			     struct sandboxes *sandboxes);
 void enforce__free(struct enforce *e);
+/* The shortest fail_closed of any profile, 0 when none fails closed: the
+ * kernel's first test (loader__set_fail_closed). */
+uint64_t enforce__fail_closed_ns(const struct enforce *e);
 /* Picks up changes to the protected directories; cheap when there are
  * none, so call it on every poll. */
 void enforce__refresh(struct enforce *e);

@@ -8,8 +8,15 @@
 
 #include "event.h"
 
+/* The maps losses are counted in (maps.bpf.h). */
+struct drops_maps {
+	int drops;		/* per-CPU, by enum vigil_drop */
+	int load;		/* each sandbox's losses (struct vigil_load) */
+	int reported;		/* what was reported of them */
+};
+
 struct drops {
-	int fd;				/* the drops map */
+	struct drops_maps maps;
 	int ncpus;
 	uint64_t reported[VIGIL_DROP_MAX];	/* totals already reported */
 	uint64_t before;		/* the kernel's total at start */
@@ -20,7 +27,21 @@ struct drops {
 
 /* The counters may be pinned ones an earlier daemon reported from: what
  * they hold at start is not this run's to report (outage.h is). */
-int drops__init(struct drops *d, int map_fd, uint64_t now_ns);
+int drops__init(struct drops *d, const struct drops_maps *maps,
+		uint64_t now_ns);
+
+typedef void (*drops_emit_fn)(void *ctx, struct event *ev);
+
+/* A drop record for each sandbox that lost records since its last one
+ * (ev->drop.sandbox_cgid names it): its share of the ring buffer's
+ * losses, by record type, the kernel's kills among them. The counts are
+ * the pinned maps', so a restarted daemon reports what the last one did
+ * not. */
+void drops__sandboxes(struct drops *d, uint64_t now_ns, drops_emit_fn emit,
+		      void *ctx);
+/* A sandbox gone: its counts go with it. */
+void drops__forget(struct drops *d, uint64_t cgid);
+
 /* What the collector itself lost since start. */
 struct drops_user {
 	uint64_t sinks;		/* records sinks let go */

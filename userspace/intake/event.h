@@ -34,6 +34,7 @@ enum event_kind {
 	EVENT_ALERT,		/* a rule matched (policy.c) */
 	EVENT_ACTION,		/* vigil acted, or was asked to */
 	EVENT_GAP,		/* no daemon ran for a while (outage.c) */
+	EVENT_REPEAT,		/* repeats the kernel counted (repeats.c) */
 };
 
 struct ev_exec {
@@ -103,12 +104,30 @@ struct ev_flow {
 	uint64_t interval_ms;
 };
 
+/*
+ * Losses: the host's (no sandbox), by reason, with the record numbers the
+ * kernel's losses would have had skipped before it; or one sandbox's
+ * share of the ring buffer's losses (sandbox set), by record type, which
+ * a host drop record counts too.
+ */
 struct ev_drop {
 	uint64_t lost;
 	uint64_t since_ms;
 	uint64_t reason[VIGIL_DROP_MAX];	/* the kernel's, by enum vigil_drop */
 	uint64_t sinks;			/* records sinks let go (full spool) */
 	uint64_t malformed;		/* kernel records that failed decoding */
+	uint64_t skipped_from;		/* first seq skipped, 0: none */
+	uint64_t sandbox_cgid;		/* a sandbox's share: */
+	uint64_t by_type[VIGIL_KINDS];	/* by enum vigil_type */
+	uint64_t kills;			/* records of tasks the kernel killed */
+};
+
+/* Repeats of a record the kernel counted instead of sending (struct
+ * vigil_repeat); the first was sent. */
+struct ev_repeat {
+	struct vigil_repeat_key key;
+	struct vigil_repeat val;
+	uint64_t interval_ms;
 };
 
 /* An alert: which rule matched which record, and the sandbox's risk. */
@@ -184,6 +203,7 @@ struct event {
 		struct ev_flow flow;
 		struct ev_drop drop;
 		struct ev_gap gap;
+		struct ev_repeat repeat;
 		struct ev_alert alert;
 		struct ev_action action;
 	};

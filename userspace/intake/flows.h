@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Egress flow records from the kernel's flows map. The kernel counts into
- * the current epoch; each tick the collector opens a new epoch and drains
- * the one closed a tick earlier, by then untouched by any program, so read
- * and delete never race an increment.
+ * Records from what the kernel counts per epoch: egress flows (the flows
+ * map) and the repeats of a flood it counted instead of sending (the
+ * repeats map). The kernel counts into the current epoch; each tick the
+ * collector opens a new epoch and drains the one closed a tick earlier,
+ * by then untouched by any program, so read and delete never race an
+ * increment.
  */
 #ifndef VIGIL_FLOWS_H
 #define VIGIL_FLOWS_H
@@ -20,6 +22,8 @@ struct flows {
 	uint64_t started_ns[256];	/* boot time each epoch opened */
 };
 
+/* Each record made; ev->flow.key.sandbox_cgid or
+ * ev->repeat.key.sandbox_cgid names its sandbox. */
 typedef void (*flows_emit_fn)(void *ctx, struct event *ev);
 
 void flows__init(struct flows *f, struct loader *l, uint64_t now_ns);

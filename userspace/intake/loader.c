@@ -74,6 +74,9 @@ static int loader__settings(struct vigil_bpf *s, const struct loader_opts *o)
 
 	roots__scope(o->roots, &s->rodata->scope);
 	s->rodata->scope.only_sandbox = o->only_sandbox;
+	/* The kernel counts per 100 ms window; a nonzero rate stays so. */
+	s->rodata->flood_records = o->repeat_rate ? (o->repeat_rate + 9) / 10
+						  : 0;
 	s->rodata->signal_task = loader__has_kfunc("bpf_send_signal_task");
 	if (!s->rodata->signal_task)
 		log_warn("this kernel has no bpf_send_signal_task (6.13): a "
@@ -330,6 +333,11 @@ int loader__mkdirs_fd(const struct loader *l)
 	return bpf_map__fd(l->skel->maps.sandbox_mkdirs);
 }
 
+int loader__verdicts_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.verdicts);
+}
+
 int loader__drops_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.drops);
@@ -338,6 +346,26 @@ int loader__drops_fd(const struct loader *l)
 int loader__flows_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.flows);
+}
+
+int loader__repeats_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.repeats);
+}
+
+int loader__load_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.sandbox_load);
+}
+
+int loader__load_reported_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.load_reported);
+}
+
+void loader__set_fail_closed(struct loader *l, uint64_t min_ns)
+{
+	l->skel->bss->fail_closed_min_ns = min_ns;
 }
 
 int loader__daemon_fd(const struct loader *l)

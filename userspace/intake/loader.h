@@ -20,6 +20,9 @@ struct loader_opts {
 	const struct roots *roots;
 	uint64_t only_sandbox;	/* non-zero: watch this sandbox only */
 	size_t ringbuf_bytes;	/* power of two, >= page size */
+	/* Opens a second a process may make before the kernel counts its
+	 * repeats instead of sending them (bpf/repeat.bpf.h); 0: never. */
+	unsigned int repeat_rate;
 	/* Pin maps and links there (pins.h), adopting what an earlier
 	 * daemon pinned; NULL: nothing outlives the process. */
 	const char *pin_dir;
@@ -33,10 +36,19 @@ void loader__detach(struct loader *l);
 void loader__stop(struct loader *l);
 
 int loader__events_fd(const struct loader *l);
+/* The copies of the kernel's verdicts (bpf/maps.bpf.h: verdicts). */
+int loader__verdicts_fd(const struct loader *l);
 /* The ring buffer of sandboxes' mkdir records (bpf/maps.bpf.h). */
 int loader__mkdirs_fd(const struct loader *l);
 int loader__drops_fd(const struct loader *l);
 int loader__flows_fd(const struct loader *l);
+int loader__repeats_fd(const struct loader *l);
+/* Each sandbox's losses (struct vigil_load), and what was reported of
+ * them. */
+int loader__load_fd(const struct loader *l);
+int loader__load_reported_fd(const struct loader *l);
+/* The smallest fail-closed limit of any policy (0: none). */
+void loader__set_fail_closed(struct loader *l, uint64_t min_ns);
 /* The daemon state map (struct vigil_daemon), pinned or not. */
 int loader__daemon_fd(const struct loader *l);
 /* Whether the programs stay attached after this process (pinned). */

@@ -237,8 +237,10 @@ const struct decision *engine__event(struct engine *e, const struct event *ev)
 	if (!sb || !(EVBIT(ev->kind) & EV_SANDBOXED))
 		return &e->out;
 	e->stats.events++;
-	/* A sandbox being killed has nothing left to decide. */
-	if (!engine__slot(e, sb) || sb->risk->level == LEVEL_KILL)
+	/* A sandbox being killed still alerts (its records may have come
+	 * out of order with the verdict that killed it: bpf/README.md), but
+	 * has nothing left to decide (engine__decide). */
+	if (!engine__slot(e, sb))
 		return &e->out;
 	ctx = (struct eval){
 		.f = { .ev = ev, .profile = sb->agent,

@@ -417,6 +417,21 @@ static bool get_flow_packets(const struct field_ctx *c, struct fval *v)
 	return num__set(v, (int64_t)c->ev->flow.val.packets);
 }
 
+static bool get_drop_lost(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->drop.lost);
+}
+
+static bool get_drop_kills(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->drop.kills);
+}
+
+static bool get_repeat_count(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->repeat.val.count);
+}
+
 static bool get_flow_allowed(const struct field_ctx *c, struct fval *v)
 {
 	const struct vigil_flow_key *k = &c->ev->flow.key;
@@ -562,6 +577,11 @@ static const struct field fields[] = {
 	{ "exit.code", FT_NUM, EVBIT(EVENT_EXIT), FL_TEXT, get_exit_code },
 	{ "exit.signal", FT_NUM, EVBIT(EVENT_EXIT), FL_TEXT, get_exit_signal },
 	{ "fork.child_pid", FT_NUM, EVBIT(EVENT_FORK), FL_TEXT, get_child_pid },
+	{ "drop.lost", FT_NUM, EVBIT(EVENT_DROP), FL_TEXT, get_drop_lost },
+	{ "drop.kernel_kills", FT_NUM, EVBIT(EVENT_DROP), FL_TEXT,
+	  get_drop_kills },
+	{ "repeat.count", FT_NUM, EVBIT(EVENT_REPEAT), FL_TEXT,
+	  get_repeat_count },
 };
 
 const struct field *field__find(const char *name, size_t len)
@@ -575,7 +595,8 @@ const struct field *field__find(const char *name, size_t len)
 /* The record kinds rules can name, by the records' own type names. */
 static const enum event_kind rule_kinds[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
-	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE,
+	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_DROP,
+	EVENT_REPEAT,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

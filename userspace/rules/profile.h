@@ -47,6 +47,9 @@ struct profile {
 	/* Payload bytes a sandbox may send outside the allowed destinations
 	 * before the kernel drops the rest; 0: no budget. */
 	uint64_t egress_budget;
+	/* The kernel kills the sandbox's tasks once the daemon's heartbeat
+	 * is older than this (bpf/vigil.bpf.h: failsafe); 0: never. */
+	uint64_t fail_closed_ns;
 	struct rule_tune *tune;	/* by rule index */
 	const char *file;	/* where it was defined */
 	int line;

@@ -402,6 +402,14 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 	case EVENT_ESCAPE:
 		escape__of(r, body, &ev->escape);
 		break;
+	case EVENT_DROP:
+		ev->drop.lost = num(body, "lost");
+		ev->drop.kills = num(body, "kernel_kills");
+		break;
+	case EVENT_REPEAT:
+		ev->repeat.val.count = num(body, "count");
+		ev->repeat.key.pid = num(body, "pid");
+		break;
 	default:
 		break;
 	}
@@ -411,7 +419,7 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE,
-	EVENT_FLOW,
+	EVENT_FLOW, EVENT_DROP, EVENT_REPEAT,
 };
 
 int replay__parse(struct replay *r, const char *line, size_t len,
@@ -440,7 +448,7 @@ int replay__parse(struct replay *r, const char *line, size_t len,
 		/* vigil's own records that rules do not see; anything else
 		 * (a typo in a hand-made file) is an error, not silence. */
 		if (type && (!strcmp(type, "alert") || !strcmp(type, "action") ||
-			     !strcmp(type, "drop")))
+			     !strcmp(type, "gap")))
 			return 0;
 		snprintf(err, errlen, type ? "unknown type \"%s\"" :
 			 "no \"type\"", type);
@@ -449,13 +457,17 @@ int replay__parse(struct replay *r, const char *line, size_t len,
 	ev->fileset_names = r->rs ? r->rs->fileset_names : NULL;
 	ev->seq = num(r->doc, "seq");
 	ev->ktime_ns = time__ns(str(r->doc, "time"));
+	/* The host's drop records are no sandbox's: rules never see them. */
+	if (ev->kind == EVENT_DROP && YAJL_IS_NULL(get(r->doc, "sandbox")))
+		return 0;
 	ev->sandbox = sandbox__of(r, get(r->doc, "sandbox"));
 	if (!ev->sandbox) {
 		snprintf(err, errlen, "no sandbox.id");
 		return -EINVAL;
 	}
-	/* Flows and budgets are counted per sandbox, not per process. */
-	if (ev->kind != EVENT_FLOW && ev->kind != EVENT_BUDGET)
+	/* Flows, budgets, drops and repeats are counted per sandbox, not
+	 * per process. */
+	if (ev->kind < EVENT_FLOW && ev->kind != EVENT_BUDGET)
 		proc__of(r, get(r->doc, "proc"), get(r->doc, "ancestors"), ev);
 	body = get(r->doc, type);
 	if (!YAJL_IS_OBJECT(body)) {

@@ -19,7 +19,8 @@
 #define MAX_SCORE 1e6
 /* What messages list as the choices. */
 #define ITEM_KINDS "list, macro, rule, profile or fileset"
-#define EVENT_KINDS "exec, fork, exit, open, connect, flow, syscall, budget or escape"
+#define EVENT_KINDS "exec, fork, exit, open, connect, flow, syscall, budget, " \
+		    "escape, drop or repeat"
 
 struct reader {
 	struct ruleset *rs;
@@ -448,6 +449,22 @@ static void profile__freeze_timeout(struct reader *r, struct item *it,
 	node__duration(r, v, "freeze_timeout", &it->profile->freeze_timeout_ns);
 }
 
+/* At least two ticks of a default daemon (a heartbeat a second), so that
+ * a busy but live daemon never looks dead. */
+#define FAIL_CLOSED_MIN_NS (3ULL * 1000000000)
+
+static void profile__fail_closed(struct reader *r, struct item *it,
+				 yaml_node_t *v)
+{
+	uint64_t *ns = &it->profile->fail_closed_ns;
+
+	if (node__duration(r, v, "fail_closed", ns) && *ns &&
+	    *ns < FAIL_CLOSED_MIN_NS)
+		node__error(r, v, "fail_closed must be 3s or longer (or 0 "
+			    "for never): the daemon's heartbeat comes every "
+			    "second");
+}
+
 static void profile__egress_budget(struct reader *r, struct item *it,
 				   yaml_node_t *v)
 {
@@ -615,6 +632,7 @@ static const struct key profile_keys[] = {
 	{ "half_life", profile__half_life, false },
 	{ "freeze_timeout", profile__freeze_timeout, false },
 	{ "egress_budget", profile__egress_budget, false },
+	{ "fail_closed", profile__fail_closed, false },
 	{ "allow", profile__allow, false },
 	{ "rules", profile__rules, false },
 };

@@ -357,6 +357,43 @@ static void render__exit(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+/* A sandbox's share of the losses, by record type: a type's name for
+ * those with a name, its number for the others. */
+static void render__drop_types(struct json *j, const struct ev_drop *d)
+{
+	char num[16];
+
+	json__obj_begin(j, "types");
+	for (int i = 0; i < VIGIL_KINDS; i++) {
+		const char *name = event__type_name(i);
+
+		if (!d->by_type[i])
+			continue;
+		if (!strcmp(name, "unknown")) {
+			snprintf(num, sizeof(num), "%d", i);
+			name = num;
+		}
+		json__uint(j, name, d->by_type[i]);
+	}
+	json__obj_end(j);
+	json__uint(j, "kernel_kills", d->kills);
+}
+
+/* The record numbers a consumer will not see: those the ring buffer's
+ * losses would have had. */
+static void render__skipped(struct json *j, const struct ev_drop *d,
+			    uint64_t seq)
+{
+	if (!d->skipped_from) {
+		json__null(j, "skipped_seq");
+		return;
+	}
+	json__obj_begin(j, "skipped_seq");
+	json__uint(j, "from", d->skipped_from);
+	json__uint(j, "to", seq - 1);
+	json__obj_end(j);
+}
+
 static void render__drop(struct json *j, const struct event *ev)
 {
 	static const char *const reasons[VIGIL_DROP_MAX] = {
@@ -368,13 +405,43 @@ static void render__drop(struct json *j, const struct event *ev)
 
 	json__obj_begin(j, "drop");
 	json__uint(j, "lost", ev->drop.lost);
+	if (ev->drop.sandbox_cgid) {
+		render__drop_types(j, &ev->drop);
+		json__obj_end(j);
+		return;
+	}
 	json__uint(j, "since_ms", ev->drop.since_ms);
+	render__skipped(j, &ev->drop, ev->seq);
 	json__obj_begin(j, "reasons");
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		json__uint(j, reasons[i], ev->drop.reason[i]);
 	json__uint(j, "sinks", ev->drop.sinks);
 	json__uint(j, "malformed", ev->drop.malformed);
 	json__obj_end(j);
+	json__obj_end(j);
+}
+
+static void render__repeat(struct json *j, const struct event *ev)
+{
+	const struct ev_repeat *r = &ev->repeat;
+	const char *names[OPEN_FLAGS_MAX];
+	size_t n = open_flags__names(r->key.open_flags, names, OPEN_FLAGS_MAX);
+
+	json__obj_begin(j, "repeat");
+	json__str(j, "type", event__type_name(r->key.type));
+	json__uint(j, "pid", r->key.pid);
+	json__uint(j, "count", r->val.count);
+	json__int(j, "ret", r->key.ret);
+	json__uint(j, "dev", r->key.dev);
+	json__uint(j, "ino", r->key.ino);
+	json__arr_begin(j, "flags");
+	for (size_t i = 0; i < n; i++)
+		json__str(j, NULL, names[i]);
+	json__arr_end(j);
+	json__str(j, "syscall", syscalls__sys_name(r->key.sys));
+	/* from the first repeat to the last */
+	json__uint(j, "span_ms", (r->val.last_ns - r->val.first_ns) / 1000000);
+	json__uint(j, "interval_ms", r->interval_ms);
 	json__obj_end(j);
 }
 
@@ -453,6 +520,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_ALERT: render__alert(j, ev); break;
 	case EVENT_ACTION: render__action(j, ev); break;
 	case EVENT_GAP: render__gap(r, ev); break;
+	case EVENT_REPEAT: render__repeat(j, ev); break;
 	case EVENT_FORK:
 		json__obj_begin(j, "fork");
 		json__uint(j, "child_pid", ev->child_pid);

@@ -15,8 +15,11 @@
  *   vtool execveat DIR NAME ARGV0 [ARG...]       (execveat(open(DIR), NAME, 0))
  *   vtool memfd-exec SRC NAME ARGV0 [ARG...]     (execveat(memfd, "", AT_EMPTY_PATH))
  *   vtool sendmmsg ADDR PORT COUNT SIZE          (UDP, v4 or v6 literal)
- *   vtool flood PATH SECONDS                     (open+close as fast as it
- *                                                 can; prints opens done)
+ *   vtool flood PATH SECONDS [distinct]          (open+close as fast as it
+ *                                                 can; prints opens done;
+ *                                                 distinct: PATH.N, a new
+ *                                                 N each time, none of
+ *                                                 which need exist)
  *   vtool clone3-into CGROUP_DIR                 (clone3(CLONE_INTO_CGROUP):
  *                                                 the child prints "child
  *                                                 0::CGROUP", the parent
@@ -32,6 +35,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,16 +268,23 @@ static int cmd_sendmmsg(char **a)
 	return report(total);
 }
 
-/* A flood of records: far more opens than a collector can take. */
+/* A flood of records: far more opens than a collector can take; of one
+ * file (the kernel counts the repeats), or of a new path each time
+ * (nothing to count: the ring buffer fills). */
 static int cmd_flood(char **a)
 {
 	time_t end = time(NULL) + (time_t)strtoul(a[1], NULL, 10);
+	bool distinct = a[2] && !strcmp(a[2], "distinct");
+	char path[4096];
 	long n = 0;
 
 	while (time(NULL) < end) {
 		for (int i = 0; i < 4096; i++, n++) {
-			int fd = open(a[0], O_RDONLY);
+			int fd;
 
+			if (distinct)
+				snprintf(path, sizeof(path), "%s.%ld", a[0], n);
+			fd = open(distinct ? path : a[0], O_RDONLY);
 			if (fd >= 0)
 				close(fd);
 		}
