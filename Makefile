@@ -61,7 +61,7 @@ WARN       := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wformat=2 \
 	      -Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
 CFLAGS     += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
 	      -I$(OUTPUT) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-strict-aliasing
-LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lm -lpthread
+LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lsystemd -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	# build
 	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libyajl-dev
-	libyaml-dev uthash-dev librdkafka-dev libpcre2-dev pkg-config make
+	libyaml-dev uthash-dev librdkafka-dev libpcre2-dev libsystemd-dev pkg-config make
 	# tests and benchmarks
 	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
 	# what the shipped-rule tests' agent runs (tests/integration/test_shipped_rules.py)

@@ -358,3 +358,26 @@ int cli__signalled(void)
 {
 	return last_signal;
 }
+
+static volatile sig_atomic_t hangup;
+
+static void cli__on_hangup(int sig)
+{
+	hangup = 1;
+}
+
+void cli__catch_hangup(void)
+{
+	struct sigaction sa = { .sa_handler = cli__on_hangup };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+bool cli__hangup(void)
+{
+	bool was = hangup;
+
+	hangup = 0;
+	return was;
+}

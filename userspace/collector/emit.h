@@ -37,5 +37,7 @@ void emit__record(struct emitter *em, struct event *ev);
  * an operator's or a timer's act). */
 void emit__drain(struct emitter *em);
 void emit__flush(struct emitter *em);
+/* Flushes, then has every sink that writes a file open it again. */
+void emit__reopen(struct emitter *em);
 
 #endif /* VIGIL_EMIT_H */
