@@ -8,6 +8,8 @@
 #   make bench      deps + build + benchmarks (root)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from VMLINUX_BTF
 #   make layers     check that modules include each other one way, by layer
+#   make install    install (PREFIX, DESTDIR); make uninstall; make man
+#   make deb        the Debian package (packaging/README.md)
 #   make V=1 ...    show full commands
 
 OUTPUT      := build
@@ -144,6 +146,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory package-test
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory vigil $(OUTPUT)/bench/rules_bench
@@ -220,3 +223,5 @@ fuzz-regress: $(FUZZ_BINS)
 
 fuzz-clean:
 	rm -rf $(FUZZ_OUT)
+
+include packaging/packaging.mk

@@ -11,6 +11,8 @@ packages=(
 	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
 	# what the shipped-rule tests' agent runs (tests/integration/test_shipped_rules.py)
 	git curl wget openssh-client procps python3-venv python3-pip pre-commit
+	# man pages, the Debian package and its tests (packaging/README.md)
+	help2man go-md2man dpkg-dev systemd logrotate python3-yaml
 )
 
 missing=()
