@@ -759,7 +759,7 @@ static void test_cli_usage_and_unreachable(void **state)
 	assert_int_equal(r.status, 2);
 	cli(f, &r, "kill", "--help", NULL);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "Exit status:"));
+	assert_non_null(strstr(r.out, "EXIT STATUS"));
 	assert_int_equal(f->fake.act_calls + f->fake.status_calls, 0);
 
 	snprintf(gone, sizeof(gone), "%s/gone.sock", f->dir);
