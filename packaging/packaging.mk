@@ -112,7 +112,7 @@ $(DEB_FILE): $(OUTPUT)/vigil $(MAN8) $(MAN5) packaging/deb/control.in \
 	     packaging/vigil.logrotate packaging/vigil.tmpfiles $(RULE_FILES) $(DOCS)
 	$(call msg,DEB,$@)
 	$(Q)rm -rf $(DEB_STAGE)
-	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_ROOT) \
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) \
 		PREFIX=/usr UNITDIR=/lib/systemd/system
 	$(Q)rm -rf $(DEB_ROOT)/var	# made by the postinst (tmpfiles)
 	$(Q)strip --strip-unneeded $(DEB_ROOT)/usr/sbin/vigil
@@ -121,8 +121,8 @@ $(DEB_FILE): $(OUTPUT)/vigil $(MAN8) $(MAN5) packaging/deb/control.in \
 	$(Q)mkdir -p $(DEB_ROOT)/DEBIAN $(DEB_STAGE)/shlibs/debian
 	$(Q)printf 'Source: vigil\n\nPackage: vigil\nArchitecture: any\n' \
 		> $(DEB_STAGE)/shlibs/debian/control
-	$(Q)cd $(DEB_STAGE)/shlibs && dpkg-shlibdeps -O -S$(CURDIR)/$(DEB_ROOT) \
-		$(CURDIR)/$(DEB_ROOT)/usr/sbin/vigil 2>/dev/null \
+	$(Q)cd $(DEB_STAGE)/shlibs && dpkg-shlibdeps -O -S$(abspath $(DEB_ROOT)) \
+		$(abspath $(DEB_ROOT))/usr/sbin/vigil 2>/dev/null \
 		| sed -n 's/^shlibs:Depends=//p' > ../depends
 	$(Q)test -s $(DEB_STAGE)/depends
 	$(Q)sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
@@ -137,5 +137,5 @@ $(DEB_FILE): $(OUTPUT)/vigil $(MAN8) $(MAN5) packaging/deb/control.in \
 # Installs the package on this machine (and purges it): root, under the
 # integration lock like the other system tests.
 package-test: $(DEB_FILE)
-	$(Q)VIGIL_DEB=$(CURDIR)/$(DEB_FILE) VIGIL_BUILD=$(CURDIR)/$(OUTPUT)/vigil \
+	$(Q)VIGIL_DEB=$(abspath $(DEB_FILE)) \
 		python3 -m pytest -q tests/package
