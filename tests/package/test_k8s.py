@@ -6,8 +6,8 @@ schema is not checked, only the structure vigil depends on."""
 
 import yaml
 
+from pkg_support import REPO, sh  # first: it puts tests/integration on the path
 from conftest import _require_root, _test_deadline, vigil_bin  # noqa: F401
-from pkg_support import REPO, sh
 
 MANIFEST = REPO / "packaging/k8s/vigil-daemonset.yaml"
 
