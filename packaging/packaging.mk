@@ -137,5 +137,5 @@ $(DEB_FILE): $(OUTPUT)/vigil $(MAN8) $(MAN5) packaging/deb/control.in \
 # Installs the package on this machine (and purges it): root, under the
 # integration lock like the other system tests.
 package-test: $(DEB_FILE)
-	$(Q)VIGIL_DEB=$(abspath $(DEB_FILE)) \
+	$(Q)VIGIL_DEB=$(abspath $(DEB_FILE)) VIGIL=$(abspath $(OUTPUT)/vigil) \
 		python3 -m pytest -q tests/package
