@@ -8,6 +8,8 @@
 #   make bench      deps + build + benchmarks (root)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from VMLINUX_BTF
 #   make layers     check that modules include each other one way, by layer
+#   make install    install (PREFIX, DESTDIR); make uninstall; make man
+#   make deb        the Debian package (packaging/README.md)
 #   make V=1 ...    show full commands
 
 OUTPUT      := build
@@ -61,7 +63,7 @@ WARN       := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wformat=2 \
 	      -Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
 CFLAGS     += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
 	      -I$(OUTPUT) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-strict-aliasing
-LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lm -lpthread
+LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lsystemd -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 
@@ -144,6 +146,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory package-test
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory vigil $(OUTPUT)/bench/rules_bench
@@ -220,3 +223,5 @@ fuzz-regress: $(FUZZ_BINS)
 
 fuzz-clean:
 	rm -rf $(FUZZ_OUT)
+
+include packaging/packaging.mk

@@ -6,11 +6,13 @@ set -euo pipefail
 packages=(
 	# build
 	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libyajl-dev
-	libyaml-dev uthash-dev librdkafka-dev libpcre2-dev pkg-config make
+	libyaml-dev uthash-dev librdkafka-dev libpcre2-dev libsystemd-dev pkg-config make
 	# tests and benchmarks
 	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
 	# what the shipped-rule tests' agent runs (tests/integration/test_shipped_rules.py)
 	git curl wget openssh-client procps python3-venv python3-pip pre-commit
+	# man pages, the Debian package and its tests (packaging/README.md)
+	help2man go-md2man dpkg-dev systemd logrotate man-db python3-yaml
 )
 
 missing=()
@@ -20,6 +22,9 @@ for p in "${packages[@]}"; do
 done
 # The tests run on the machine's own python3; pytest comes from PyPI if absent.
 python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+# tests/package reads the Kubernetes manifest with it (python3-yaml below
+# where python3 is Debian's).
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 # The Kafka broker of the tests runs on a JDK and comes through Maven; the
 # machines ship both, a bare Debian gets them from its packages.
 command -v java >/dev/null || missing+=(default-jdk-headless)

@@ -10,13 +10,13 @@
 
 static const char usage_text[] =
 "Usage: vigil daemon [OPTION]... [--pin-dir DIR]\n"
-"       vigil unpin [--sandbox-root PATH]... [--config FILE] [--pin-dir DIR]\n"
-"       vigil run [OPTION]... [--sandbox-id ID] [--label KEY=VALUE]...\n"
-"                 [--profile NAME] -- COMMAND [ARG]...\n"
-"       vigil status [--json] | thaw ID | kill ID | freeze ID  [--control SOCKET]\n"
-"       vigil rules check [FILE|DIR]...\n"
-"       vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
-"       vigil --help | --version\n";
+"  or:  vigil unpin [--sandbox-root PATH]... [--config FILE] [--pin-dir DIR]\n"
+"  or:  vigil run [OPTION]... [RUN OPTION]... -- COMMAND [ARG]...\n"
+"  or:  vigil status [--json] [--control SOCKET]\n"
+"  or:  vigil thaw|kill|freeze ID [--control SOCKET]\n"
+"  or:  vigil rules check [FILE|DIR]...\n"
+"  or:  vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
+"  or:  vigil --help | --version\n";
 
 static const char help_text[] =
 "\n"
@@ -27,14 +27,16 @@ static const char help_text[] =
 "Every event is scored against agent-profile rules; a sandbox that goes\n"
 "too far is frozen for a human to decide, or killed.\n"
 "\n"
-"COMMANDS\n"
+"Commands:\n"
 "  daemon    The sidecar: watch every sandbox under the sandbox roots until\n"
 "            SIGTERM or SIGINT, then drain, report and exit 0. Its links\n"
 "            and maps are pinned in bpffs (--pin-dir DIR, config pin_dir;\n"
 "            default /sys/fs/bpf/vigil/NAME, NAME the roots below the\n"
 "            cgroup2 mount), so the kernel keeps enforcing after it\n"
 "            stops or dies; the next daemon adopts them, writes a gap\n"
-"            record, then what the pinned ring buffer kept.\n"
+"            record, then what the pinned ring buffer kept. SIGHUP\n"
+"            reopens --output (log rotation). Under systemd\n"
+"            (Type=notify) it reports readiness once attached.\n"
 "  unpin     Remove what the daemon with these roots (or --pin-dir)\n"
 "            pinned, which disarms the host: the uninstall. Refused\n"
 "            while that daemon runs.\n"
@@ -54,14 +56,14 @@ static const char help_text[] =
 "  kill ID   Kill a sandbox (evidence first); freeze ID freezes one.\n"
 "            These four talk to the daemon over its control socket\n"
 "            (--control SOCKET, default /run/vigil/control.sock; root).\n"
-"  rules check [FILE|DIR]...\n"
-"            Validate rule files (default: the built-in set); every\n"
-"            error as FILE:LINE:COL: message; exit 1 on any.\n"
-"  rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
-"            Replay recorded records through the rules and print the\n"
-"            alerts and actions that would follow (nothing is done).\n"
+"  rules     \"rules check [FILE|DIR]...\" validates rule files (default:\n"
+"            the built-in set): every error as FILE:LINE:COL: message,\n"
+"            exit 1 on any. \"rules test [--rules FILE|DIR]...\n"
+"            EVENTS.jsonl|-\" replays recorded records through the rules\n"
+"            and prints the alerts and actions that would follow\n"
+"            (nothing is done).\n"
 "\n"
-"RULES AND ACTIONS (docs/rules.md)\n"
+"Rules and actions (vigil-rules(5), docs/rules.md):\n"
 "  Rules are YAML lists, macros, rules and profiles. Each match emits an\n"
 "  alert record and adds the rule's score to the sandbox's risk, which\n"
 "  halves every half-life of the sandbox's profile (trusted.vigil.profile,\n"
@@ -87,7 +89,7 @@ static const char help_text[] =
 "  syscall, as is one moved out; an escape record, blamed on the sandbox\n"
 "  it came from, has the shipped rules kill that sandbox.\n"
 "\n"
-"SANDBOXES\n"
+"Sandboxes:\n"
 "  A sandbox root is a cgroup v2 directory; each directory directly below\n"
 "  it is one sandbox, named by its directory name, and everything nested\n"
 "  deeper belongs to that sandbox. Sandboxes created at any time are\n"
@@ -98,7 +100,30 @@ static const char help_text[] =
 "    trusted.vigil.profile        agent profile name (sandbox.profile)\n"
 "    trusted.vigil.label.KEY      any label (sandbox.labels.KEY)\n"
 "\n"
-"OPTIONS (daemon and run)\n"
+"Output:\n"
+"  One JSON object per line, schema \"vigil.event.v1\": seq, time, host,\n"
+"  type (exec, fork, exit, open, connect, syscall, flow, budget, escape,\n"
+"  drop, gap, alert, action), sandbox {id, cgroup, cgroup_id, labels,\n"
+"  profile}, for process events proc and ancestors, and an object named\n"
+"  after the type. See README.md and docs/record-format.md. Messages go\n"
+"  to stderr, never mixed with records; the daemon prints \"vigil:\n"
+"  ready\" there once its programs are attached. Everything meant for\n"
+"  people (messages, alert.message, the status table, COMMAND's relayed\n"
+"  lines) shows control characters escaped (\\n, \\r, \\x1b, \\u009b,\n"
+"  \\u202e); records keep the exact bytes. Past 50 errors in a config\n"
+"  file, the rest are counted, not printed.\n"
+"\n"
+"Exit status:\n"
+"  0 success; 1 a runtime failure (no cgroup2, no BPF permission, a kernel\n"
+"  without BTF, an unwritable output); 2 bad usage. vigil run: COMMAND's\n"
+"  status, 128+N if signal N ended it, 127 if it could not be executed.\n"
+"\n"
+"Requirements:\n"
+"  Linux 6.0+ with BTF (/sys/kernel/btf/vmlinux), cgroup v2, root.\n"
+"\n"
+"Options:\n"
+"  Of daemon and run (--control: of the client commands too).\n"
+"\n"
 "  --sandbox-root PATH   a cgroup v2 directory whose children are\n"
 "                        sandboxes; repeat for several (daemon, at most 8).\n"
 "                        Default: vigil/ under the cgroup2 mount, created\n"
@@ -144,48 +169,28 @@ static const char help_text[] =
 "  -v, --verbose         debug messages, libbpf's included, on stderr.\n"
 "  -h, --help            this text.\n"
 "\n"
-"OPTIONS (daemon and unpin only)\n"
+"Options of daemon and unpin only:\n"
 "  --pin-dir DIR         the bpffs directory of the daemon's pinned state\n"
 "                        (default: derived from the sandbox roots).\n"
 "\n"
-"OPTIONS (run only)\n"
+"Options of run only (RUN OPTION):\n"
 "  --sandbox-id ID       the sandbox's directory name (default run-PID);\n"
 "                        letters, digits, '.', '_' and '-'; must not exist.\n"
 "  --label KEY=VALUE     set trusted.vigil.label.KEY; repeatable.\n"
 "  --profile NAME        set trusted.vigil.profile; with rules on, NAME\n"
 "                        must be a profile they define (exit 2).\n"
 "\n"
-"OUTPUT\n"
-"  One JSON object per line, schema \"vigil.event.v1\": seq, time, host,\n"
-"  type (exec, fork, exit, open, connect, syscall, flow, budget, escape,\n"
-"  drop, alert, action), sandbox {id, cgroup, cgroup_id, labels, profile}, for process\n"
-"  events proc and ancestors, and an object named after the type. See\n"
-"  README.md and docs/record-format.md. Messages\n"
-"  go to stderr, never mixed with records; the daemon prints \"vigil:\n"
-"  ready\" there once its programs are attached. Everything meant for\n"
-"  people (messages, alert.message, the status table, COMMAND's relayed\n"
-"  lines) shows control characters escaped (\\n, \\r, \\x1b, \\u009b,\n"
-"  \\u202e); records keep the exact bytes. Past 50 errors in a config\n"
-"  file, the rest are counted, not printed.\n"
+"Examples:\n"
+"  $ vigil daemon --output /var/log/vigil.jsonl\n"
+"  $ vigil run --label agent=claude --output run.jsonl -- python3 task.py\n"
+"  $ vigil run -- sh -c 'cat ~/.ssh/id_rsa' | jq 'select(.type==\"alert\")'\n"
+"  $ vigil daemon --rules /etc/vigil/rules.d --rules builtin\n"
+"  $ vigil status; vigil thaw agent-42\n"
+"  $ vigil run --no-rules --output rec.jsonl -- ./task.sh\n"
+"  $ vigil rules test --rules my-rules.yaml rec.jsonl\n"
 "\n"
-"EXIT STATUS\n"
-"  0 success; 1 a runtime failure (no cgroup2, no BPF permission, a kernel\n"
-"  without BTF, an unwritable output); 2 bad usage. vigil run: COMMAND's\n"
-"  status, 128+N if signal N ended it, 127 if it could not be executed.\n"
-"\n"
-"REQUIREMENTS\n"
-"  Linux 6.0+ with BTF (/sys/kernel/btf/vmlinux), cgroup v2, root.\n"
-"\n"
-"EXAMPLES\n"
-"  vigil daemon --output /var/log/vigil.jsonl\n"
-"  vigil run --label agent=claude --output run.jsonl -- python3 task.py\n"
-"  vigil run -- sh -c 'cat ~/.ssh/id_rsa' | jq 'select(.type==\"alert\")'\n"
-"  vigil daemon --rules /etc/vigil/rules.d --rules builtin\n"
-"  vigil status; vigil thaw agent-42\n"
-"  vigil run --no-rules --output rec.jsonl -- ./task.sh &&\n"
-"    vigil rules test --rules my-rules.yaml rec.jsonl\n"
-"  (with records on standard output, the command's output goes to\n"
-"  standard error, relayed as above)\n";
+"With records on standard output, the command's output goes to standard\n"
+"error, relayed as above.\n";
 
 void cli__usage(bool full)
 {
@@ -365,4 +370,27 @@ void cli__catch_signals(void)
 int cli__signalled(void)
 {
 	return last_signal;
+}
+
+static volatile sig_atomic_t hangup;
+
+static void cli__on_hangup(int sig)
+{
+	hangup = 1;
+}
+
+void cli__catch_hangup(void)
+{
+	struct sigaction sa = { .sa_handler = cli__on_hangup };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+bool cli__hangup(void)
+{
+	bool was = hangup;
+
+	hangup = 0;
+	return was;
 }

@@ -80,6 +80,11 @@ void cli__log_stats(const struct collector_stats *s);
  * such signal (0 if none). */
 void cli__catch_signals(void);
 int cli__signalled(void);
+/* The daemon's SIGHUP (logrotate, systemctl reload) sets a flag and
+ * interrupts the poll, instead of ending it; cli__hangup says whether
+ * one came since it was last asked. */
+void cli__catch_hangup(void);
+bool cli__hangup(void);
 
 void cli__usage(bool full);
 /* The exit status for a negative cli__common_option result. */

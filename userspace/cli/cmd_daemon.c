@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
 
 #include "cli.h"
 #include "control.h"
@@ -64,18 +65,25 @@ static int daemon__control(const struct config *cfg, struct collector *c,
 	return err;
 }
 
+/* Under systemd (Type=notify), `systemctl start` returns once the
+ * programs are attached; sd_notify does nothing without NOTIFY_SOCKET.
+ * SIGHUP reopens the output files, for rotation. */
 static int daemon__serve(struct collector *c, struct control *ctl)
 {
 	int n = 0;
 
 	log_info("ready");
+	sd_notify(0, "READY=1\nSTATUS=watching the sandboxes");
 	while (!cli__signalled()) {
 		n = cli__serve(c, ctl, 1000);
 		if (n < 0 && n != -EINTR) {
 			log__errno(n, "reading the ring buffer");
 			return EXIT_FAILURE;
 		}
+		if (cli__hangup())
+			collector__reopen(c);
 	}
+	sd_notify(0, "STOPPING=1");
 	return 0;
 }
 
@@ -119,6 +127,7 @@ int cli__daemon(int argc, char **argv)
 		goto out;
 	co.pin_dir = pin_dir;
 	cli__catch_signals();
+	cli__catch_hangup();
 	if (collector__start(&c, &co))
 		goto out;
 	if (daemon__control(&cfg, c, &ctl) == 0)

@@ -388,6 +388,11 @@ struct policy *collector__policy(struct collector *c)
 	return c->policy;
 }
 
+void collector__reopen(struct collector *c)
+{
+	emit__reopen(&c->emit);
+}
+
 /* The end of a run: nothing new can arrive once the programs are gone, so
  * what the ring buffer and the maps hold is all there is. Pinned programs
  * stay, and a flood could refill the buffer as fast as it is read: no

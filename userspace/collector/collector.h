@@ -56,6 +56,8 @@ void collector__discover(struct collector *c, uint64_t cgid);
 /* The policy (NULL without rules), for the control socket and `vigil
  * run`'s verdict. */
 struct policy *collector__policy(struct collector *c);
+/* Reopens the output files by name, after they were rotated (SIGHUP). */
+void collector__reopen(struct collector *c);
 /* Detaches the programs (unless pinned: they keep enforcing and filling
  * the pinned ring buffer for the next daemon), drains the ring buffer,
  * reports the last flows and drops, flushes and frees. NULL-safe. */

@@ -63,3 +63,11 @@ void emit__flush(struct emitter *em)
 		if (em->sinks[i]->flush)
 			em->sinks[i]->flush(em->sinks[i]);
 }
+
+void emit__reopen(struct emitter *em)
+{
+	emit__flush(em);
+	for (int i = 0; i < em->nr_sinks; i++)
+		if (em->sinks[i]->reopen)
+			em->sinks[i]->reopen(em->sinks[i]);
+}

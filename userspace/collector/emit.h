@@ -41,5 +41,7 @@ void emit__flush(struct emitter *em);
  * numbered, so that a consumer sees the gap. The first skipped, 0 for
  * none. */
 uint64_t emit__skip(struct emitter *em, uint64_t n);
+/* Flushes, then has every sink that writes a file open it again. */
+void emit__reopen(struct emitter *em);
 
 #endif /* VIGIL_EMIT_H */

@@ -17,6 +17,7 @@ struct jsonl {
 	FILE *f;
 	char *buf;
 	int last_err;	/* logged once per distinct error */
+	char *path;	/* NULL: standard output, never reopened */
 };
 
 static void jsonl__fail(struct jsonl *j, int err)
@@ -53,6 +54,32 @@ static int jsonl__flush(struct sink *s)
 	return 0;
 }
 
+/* Rotation (SIGHUP): whatever the buffer holds goes to the old file,
+ * the next record to the new one, so none is lost or split between
+ * them. The buffer is handed over with the stream. */
+static int jsonl__reopen(struct sink *s)
+{
+	struct jsonl *j = (struct jsonl *)s;
+	FILE *f;
+
+	if (!j->path)
+		return 0;
+	jsonl__flush(s);
+	f = fopen(j->path, "ae");
+	if (!f) {
+		int err = -errno;
+
+		log__errno(err, "cannot reopen output %s; still writing to "
+			   "the old file", j->path);
+		return err;
+	}
+	fclose(j->f);
+	j->f = f;
+	setvbuf(j->f, j->buf, _IOFBF, JSONL_BUFFER);
+	j->last_err = 0;
+	return 0;
+}
+
 static void jsonl__close(struct sink *s)
 {
 	struct jsonl *j = (struct jsonl *)s;
@@ -60,6 +87,7 @@ static void jsonl__close(struct sink *s)
 	jsonl__flush(s);
 	if (j->f != stdout)
 		fclose(j->f);
+	free(j->path);
 	free(j->buf);
 	free(j);
 }
@@ -72,10 +100,13 @@ struct sink *sink__jsonl(const char *path)
 		return NULL;
 	j->f = strcmp(path, "-") ? fopen(path, "ae") : stdout;
 	j->buf = malloc(JSONL_BUFFER);
-	if (!j->f || !j->buf) {
+	if (j->f != stdout)
+		j->path = strdup(path);
+	if (!j->f || !j->buf || (j->f != stdout && !j->path)) {
 		log__errno(errno, "cannot open output %s", path);
 		if (j->f && j->f != stdout)
 			fclose(j->f);
+		free(j->path);
 		free(j->buf);
 		free(j);
 		return NULL;
@@ -83,7 +114,8 @@ struct sink *sink__jsonl(const char *path)
 	setvbuf(j->f, j->buf, _IOFBF, JSONL_BUFFER);
 	j->sink = (struct sink){
 		.name = "jsonl", .write = jsonl__write,
-		.flush = jsonl__flush, .close = jsonl__close,
+		.flush = jsonl__flush, .reopen = jsonl__reopen,
+		.close = jsonl__close,
 	};
 	return &j->sink;
 }

@@ -18,6 +18,9 @@ struct sink {
 	int (*write)(struct sink *s, const struct event *ev, const char *json,
 		     size_t len);
 	int (*flush)(struct sink *s);
+	/* Optional: after a flush, opens the sink's file again by its name
+	 * (the old one was rotated away); the old stays in use on failure. */
+	int (*reopen)(struct sink *s);
 	void (*close)(struct sink *s);
 	uint64_t written;	/* records written (delivered, for Kafka) */
 	uint64_t failed;	/* records it could not write: errors */
