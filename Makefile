@@ -61,7 +61,8 @@ WARN       := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wformat=2 \
 	      -Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
 CFLAGS     += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
 	      -I$(OUTPUT) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-strict-aliasing
-LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lm -lpthread
+LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lm -lpthread \
+	      -lmicrohttpd -lcrypto
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 
@@ -182,6 +183,7 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeleton needed, only
 # the generated ia32 syscall numbers, $(OUTPUT)/syscalls_ia32.h).
 FUZZ_MODS    := config event kafka_conf render evidence_render sandbox \
+		metrics_addr \
 		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
 		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \

@@ -7,10 +7,14 @@ packages=(
 	# build
 	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libyajl-dev
 	libyaml-dev uthash-dev librdkafka-dev libpcre2-dev pkg-config make
+	libmicrohttpd-dev libssl-dev
 	# tests and benchmarks
 	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
 	# what the shipped-rule tests' agent runs (tests/integration/test_shipped_rules.py)
 	git curl wget openssh-client procps python3-venv python3-pip pre-commit
+	# the metrics tests' Prometheus (and promtool), the dashboards' checks
+	# and the README's dashboard picture (tests/integration/test_metrics.py)
+	prometheus python3-yaml python3-matplotlib
 )
 
 missing=()
@@ -35,3 +39,10 @@ fi
 echo "deps: installing ${missing[*]}" >&2
 apt-get update -q >/dev/null
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's prometheus package starts a system-wide server on :9090 where
+# services run. The tests start their own, on loopback with a data
+# directory of their own: the system one is not wanted.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+	[ -d /run/systemd/system ]; then
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -205,6 +205,8 @@ static const struct {
 	{ OPT_EVIDENCE_DIR, "--evidence-dir", "evidence_dir" },
 	{ OPT_CONTROL, "--control", "control_socket" },
 	{ OPT_PIN_DIR, "--pin-dir", "pin_dir" },
+	{ OPT_METRICS, "--metrics", "metrics" },
+	{ OPT_AUDIT, "--audit", "audit" },
 };
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)
@@ -227,6 +229,9 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 		return config__add_rules(cfg, arg, "--rules") ?: 1;
 	case OPT_NO_RULES:
 		cfg->rules_off = true;
+		return 1;
+	case OPT_METRICS_REMOTE:
+		cfg->metrics_remote = true;
 		return 1;
 	case OPT_CONFIG:
 		/* A bad file is not bad usage: exit 1, not 2. */

@@ -31,6 +31,9 @@ enum cli_opt {
 	OPT_EVIDENCE_DIR,
 	OPT_CONTROL,
 	OPT_PIN_DIR,		/* daemon and unpin only */
+	OPT_METRICS,
+	OPT_METRICS_REMOTE,
+	OPT_AUDIT,
 };
 
 #define CLI_COMMON_OPTIONS						\

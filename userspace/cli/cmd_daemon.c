@@ -7,7 +7,9 @@
 
 #include "cli.h"
 #include "control.h"
+#include "digest.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "pins.h"
 
 /* daemon and unpin take the same options, so that unpin finds the pin
@@ -17,6 +19,9 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 	static const struct option options[] = {
 		CLI_COMMON_OPTIONS,
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-remote", no_argument, NULL, OPT_METRICS_REMOTE },
+		{ "audit", required_argument, NULL, OPT_AUDIT },
 		{ 0 },
 	};
 	int opt, r;
@@ -79,6 +84,30 @@ static int daemon__serve(struct collector *c, struct control *ctl)
 	return 0;
 }
 
+/* The metrics endpoint, when configured: listening before anything is
+ * loaded (a taken port is found at once), /healthz answering 503 until
+ * the programs are attached. */
+static int daemon__metrics(const struct config *cfg, const struct ruleset *rs,
+			   struct metrics **m, struct metrics_http **http)
+{
+	char digest[SHA256_HEX];
+	struct metrics_opts mo = {
+		.rules = cfg->rules_off ? NULL : rs,
+		.rules_sha256 = digest,
+		.tick_ms = cfg->flow_interval_ms,
+	};
+
+	if (!cfg->metrics_on)
+		return 0;
+	if (digest__rules(mo.rules, digest))
+		return -ENOMEM;
+	*m = metrics__new(&mo);
+	if (!*m)
+		return -ENOMEM;
+	return metrics_http__start(http, *m, &cfg->metrics,
+				   cfg->metrics_remote);
+}
+
 /* --pin-dir, or the roots' own directory under PINS_DEFAULT_BASE. */
 static int daemon__pin_dir(const struct config *cfg,
 			   const struct roots *roots, char *out, size_t size)
@@ -100,6 +129,8 @@ int cli__daemon(int argc, char **argv)
 	struct collector_stats stats;
 	struct collector *c = NULL;
 	struct control *ctl = NULL;
+	struct metrics *metrics = NULL;
+	struct metrics_http *http = NULL;
 	struct ruleset rs = { 0 };
 	int status;
 
@@ -115,18 +146,26 @@ int cli__daemon(int argc, char **argv)
 	     control__prepare(cfg.control_socket)) ||
 	    roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
 	    daemon__pin_dir(&cfg, &roots, pin_dir, sizeof(pin_dir)) ||
+	    daemon__metrics(&cfg, &rs, &metrics, &http) ||
 	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : &rs, &co))
 		goto out;
 	co.pin_dir = pin_dir;
+	co.metrics = metrics;
 	cli__catch_signals();
 	if (collector__start(&c, &co))
 		goto out;
 	if (daemon__control(&cfg, c, &ctl) == 0)
 		status = daemon__serve(c, ctl);
 	control__close(ctl);
+	/* The server reads the collector's maps and programs: it stops
+	 * first. */
+	metrics_http__stop(http);
+	http = NULL;
 	collector__stop(c, &stats);
 	cli__log_stats(&stats);
 out:
+	metrics_http__stop(http);
+	metrics__free(metrics);
 	ruleset__fini(&rs);
 	config__free(&cfg);
 	return status;

@@ -164,6 +164,8 @@ static void collector__tick(struct collector *c, uint64_t now)
 		policy__tick(c->policy, now);
 		emit__drain(&c->emit);
 	}
+	metrics__tick(c->emit.metrics, c->sandboxes, c->emit.sinks,
+		      c->emit.nr_sinks, now);
 	sandboxes__prune(c->sandboxes);
 	c->next_tick_ns = now + c->tick_ns;
 }
@@ -246,6 +248,27 @@ static void collector__adopt(struct collector *c, uint64_t now)
 	collector__beat(c, now, true);
 }
 
+/* What the metrics read by themselves: the ring buffer's fill and the
+ * programs' run times; attached from here on. */
+static int collector__metrics(struct collector *c,
+			      const struct collector_opts *o)
+{
+	int err;
+
+	if (!o->metrics)
+		return 0;
+	c->emit.metrics = o->metrics;
+	err = metrics__ring(o->metrics, "events", loader__events_fd(c->loader),
+			    o->ringbuf_bytes);
+	if (err)
+		return err;
+	metrics__programs(o->metrics, loader__object(c->loader));
+	metrics__tick(o->metrics, c->sandboxes, c->emit.sinks,
+		      c->emit.nr_sinks, clock__boot_ns());
+	metrics__attached(o->metrics, true);
+	return 0;
+}
+
 static int collector__init(struct collector *c, struct collector_opts *o)
 {
 	struct loader_opts lo = {
@@ -278,7 +301,8 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	c->tick_ns = (uint64_t)o->flow_interval_ms * 1000000;
 	c->next_tick_ns = now + c->tick_ns;
 	c->ringbuf_bytes = o->ringbuf_bytes;
-	err = drops__init(&c->drops, loader__drops_fd(c->loader), now);
+	err = drops__init(&c->drops, loader__drops_fd(c->loader), now) ?:
+	      collector__metrics(c, o);
 	if (!err)
 		collector__adopt(c, now);
 	return err;
@@ -327,6 +351,7 @@ static void collector__drain(struct collector *c)
 	size_t batches = c->ringbuf_bytes / (16 * POLL_BATCH) + 1;
 	uint64_t now;
 
+	metrics__attached(c->emit.metrics, false);
 	loader__detach(c->loader);
 	emit__drain(&c->emit);
 	while (batches-- && collector__read(c, 0) == POLL_BATCH)

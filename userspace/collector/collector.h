@@ -28,6 +28,7 @@ struct collector_opts {
 	 * and .sandboxes are set by the collector. */
 	const struct ruleset *rules;
 	struct policy_opts policy;
+	struct metrics *metrics;	/* NULL: no metrics; the caller's */
 };
 
 struct collector_stats {

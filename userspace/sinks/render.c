@@ -357,7 +357,7 @@ static void render__exit(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
-static void render__drop(struct json *j, const struct event *ev)
+const char *render__drop_reason(int reason)
 {
 	static const char *const reasons[VIGIL_DROP_MAX] = {
 		[VIGIL_DROP_RINGBUF] = "ringbuf",
@@ -366,12 +366,17 @@ static void render__drop(struct json *j, const struct event *ev)
 		[VIGIL_DROP_BUDGET] = "budget",
 	};
 
+	return reasons[reason];
+}
+
+static void render__drop(struct json *j, const struct event *ev)
+{
 	json__obj_begin(j, "drop");
 	json__uint(j, "lost", ev->drop.lost);
 	json__uint(j, "since_ms", ev->drop.since_ms);
 	json__obj_begin(j, "reasons");
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
-		json__uint(j, reasons[i], ev->drop.reason[i]);
+		json__uint(j, render__drop_reason(i), ev->drop.reason[i]);
 	json__uint(j, "sinks", ev->drop.sinks);
 	json__uint(j, "malformed", ev->drop.malformed);
 	json__obj_end(j);
