@@ -67,7 +67,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit integration bench vmlinux layers clean
+.PHONY: all deps demo test unit integration bench vmlinux layers clean \
+	alert-rules
 
 all: vigil
 
@@ -144,6 +145,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory vigil
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
+	$(Q)$(MAKE) --no-print-directory alert-rules
 	$(Q)$(MAKE) --no-print-directory integration
 
 bench: deps
@@ -161,6 +163,13 @@ $(OUTPUT)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# The Prometheus alerting rules: valid, and their unit tests pass
+# (dashboards/vigil-alerts.test.yml). The dashboards' and rules' queries
+# run against a real Prometheus in tests/integration/test_metrics.py.
+alert-rules:
+	$(Q)promtool check rules dashboards/vigil-alerts.yml
+	$(Q)cd dashboards && promtool test rules vigil-alerts.test.yml
 
 # No import cycles, and no folder including one above it
 # (scripts/check-layers.py lists the layers).
