@@ -97,5 +97,7 @@ int cli__rules_cmd(int argc, char **argv);
  * reach the daemon, 2 bad usage. */
 bool cli__is_ctl(const char *cmd);
 int cli__ctl(int argc, char **argv);
+/* vigil audit verify FILE. */
+int cli__audit(int argc, char **argv);
 
 #endif /* VIGIL_CLI_H */

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "control.h"
 #include "digest.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "pins.h"
@@ -54,6 +55,29 @@ static bool daemon__has_control(const struct config *cfg)
 	return !cfg->rules_off && cfg->control_socket[0];
 }
 
+static int daemon__status(void *ctx, struct json *j)
+{
+	return policy__control_ops()->status(collector__policy(ctx), j);
+}
+
+/* The act's record goes out, into the audit trail synced, before the
+ * reply says the act is done. */
+static int daemon__act(void *ctx, const char *cmd, const char *sandbox,
+		       const struct control_peer *peer, struct json *j,
+		       char *err, size_t errlen)
+{
+	int r = policy__control_ops()->act(collector__policy(ctx), cmd,
+					   sandbox, peer, j, err, errlen);
+
+	collector__settle(ctx);
+	return r;
+}
+
+static const struct control_ops daemon_ops = {
+	.status = daemon__status,
+	.act = daemon__act,
+};
+
 static int daemon__control(const struct config *cfg, struct collector *c,
 			   struct control **ctl)
 {
@@ -62,8 +86,7 @@ static int daemon__control(const struct config *cfg, struct collector *c,
 	*ctl = NULL;
 	if (!daemon__has_control(cfg))
 		return 0;
-	err = control__open(ctl, cfg->control_socket, policy__control_ops(),
-			    collector__policy(c));
+	err = control__open(ctl, cfg->control_socket, &daemon_ops, c);
 	if (err)
 		log__errno(err, "control socket %s", cfg->control_socket);
 	return err;
@@ -154,9 +177,11 @@ int cli__daemon(int argc, char **argv)
 	cli__catch_signals();
 	if (collector__start(&c, &co))
 		goto out;
-	if (daemon__control(&cfg, c, &ctl) == 0)
+	if (lifecycle__start(c, cfg.rules_off ? NULL : &rs) == 0 &&
+	    daemon__control(&cfg, c, &ctl) == 0)
 		status = daemon__serve(c, ctl);
 	control__close(ctl);
+	lifecycle__stop(c, cli__signalled());
 	/* The server reads the collector's maps and programs: it stops
 	 * first. */
 	metrics_http__stop(http);

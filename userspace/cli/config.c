@@ -19,6 +19,7 @@ void config__defaults(struct config *c)
 		[KAFKA_EVENTS] = "vigil.events",
 		[KAFKA_ALERTS] = "vigil.alerts",
 		[KAFKA_ACTIONS] = "vigil.actions",
+		[KAFKA_AUDIT] = "vigil.audit",
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -321,7 +322,7 @@ int config__add_kafka_property(struct config *c, const char *name_value,
 
 static const char *const topic_types[KAFKA_TOPICS] = {
 	[KAFKA_EVENTS] = "events", [KAFKA_ALERTS] = "alerts",
-	[KAFKA_ACTIONS] = "actions",
+	[KAFKA_ACTIONS] = "actions", [KAFKA_AUDIT] = "audit",
 };
 
 int config__set_kafka_topic(struct config *c, const char *type_name,

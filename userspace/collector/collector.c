@@ -336,6 +336,19 @@ void collector__discover(struct collector *c, uint64_t cgid)
 	sandboxes__get(c->sandboxes, cgid);
 }
 
+void collector__note(struct collector *c, struct event *ev)
+{
+	ev->ktime_ns = clock__boot_ns();
+	emit__record(&c->emit, ev);
+	emit__flush(&c->emit);
+}
+
+void collector__settle(struct collector *c)
+{
+	emit__drain(&c->emit);
+	emit__flush(&c->emit);
+}
+
 struct policy *collector__policy(struct collector *c)
 {
 	return c->policy;

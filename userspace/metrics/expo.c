@@ -48,9 +48,10 @@ static void expo__records(struct metrics *m, FILE *f)
 	for (int k = 0; k < METRICS_KINDS; k++) {
 		const char *name = event__type_name(k);
 
-		/* mkdir and rmdir feed the registry, never a record */
+		/* mkdir and rmdir feed the registry and audit links the
+		 * audit sink's forward: never a record */
 		if (!strcmp(name, "unknown") || k == EVENT_MKDIR ||
-		    k == EVENT_RMDIR)
+		    k == EVENT_RMDIR || k == EVENT_AUDIT)
 			continue;
 		snprintf(labels, sizeof(labels), "type=\"%s\"", name);
 		prom__u64(f, "vigil_records_total", labels,

@@ -168,6 +168,22 @@ static const char *kernel__verdict(const struct event *t)
 	return NULL;
 }
 
+/* The entry keeps its own copy: the record goes out after the request
+ * that asked for it is answered. */
+static void respond__operator(struct emitq_entry *q,
+			      const struct ev_operator *o)
+{
+	q->op = *o;
+	q->op.user = o->user ? strncpy(q->op_user, o->user,
+				       sizeof(q->op_user) - 1) : NULL;
+	q->op.login_user = o->login_user ?
+		strncpy(q->op_login_user, o->login_user,
+			sizeof(q->op_login_user) - 1) : NULL;
+	q->op.reason = o->reason ? strncpy(q->op_reason, o->reason,
+					   sizeof(q->op_reason) - 1) : NULL;
+	q->ev.action.operator = &q->op;
+}
+
 struct sandbox_act *respond__slot(struct sandbox *sb)
 {
 	if (!sb->act)
@@ -211,6 +227,8 @@ void respond__act(struct policy *p, struct sandbox *sb,
 		.trigger_seq = t ? t->seq : 0,
 		.kernel_verdict = kernel__verdict(t),
 	};
+	if (req->operator)
+		respond__operator(q, req->operator);
 	do__perform(p, sb, req, &q->ev, &q->evidence);
 	/* The history is the sandbox's when the record goes out
 	 * (policy__next), the alerts before it included. */

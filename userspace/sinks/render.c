@@ -414,6 +414,47 @@ static void render__history(struct json *j, const struct ev_action *a)
 	json__arr_end(j);
 }
 
+/* The person behind an operator's act: null for vigil's own acts. */
+static void render__operator(struct json *j, const struct ev_operator *o)
+{
+	if (!o) {
+		json__null(j, "operator");
+		return;
+	}
+	json__obj_begin(j, "operator");
+	json__uint(j, "uid", o->uid);
+	json__str(j, "user", o->user);
+	json__int(j, "pid", o->pid);
+	if (o->login_uid != (uint32_t)-1)
+		json__uint(j, "login_uid", o->login_uid);
+	else
+		json__null(j, "login_uid");
+	json__str(j, "login_user", o->login_user);
+	json__str(j, "reason", o->reason);
+	json__obj_end(j);
+}
+
+static void render__lifecycle(struct json *j, const struct event *ev)
+{
+	const struct ev_lifecycle *l = &ev->lifecycle;
+
+	json__obj_begin(j, "lifecycle");
+	json__str(j, "event", l->event);
+	json__str(j, "version", VIGIL_VERSION);
+	json__int(j, "pid", getpid());
+	json__arr_begin(j, "rules");
+	for (size_t i = 0; i < l->nr_rules; i++) {
+		json__obj_begin(j, NULL);
+		json__str(j, "name", l->rule_names[i]);
+		json__str(j, "sha256", l->rule_sha256[i]);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	json__str(j, "rules_sha256", l->rules_sha256);
+	json__str(j, "signal", l->signal);
+	json__obj_end(j);
+}
+
 static void render__action(struct json *j, const struct event *ev)
 {
 	const struct ev_action *a = &ev->action;
@@ -433,6 +474,7 @@ static void render__action(struct json *j, const struct event *ev)
 	json__str(j, "error", a->error);
 	json__double(j, "latency_ms", a->latency_ms < 0 ? NAN : a->latency_ms);
 	json__str(j, "kernel_verdict", a->kernel_verdict);
+	render__operator(j, a->operator);
 	json__str(j, "evidence_file", a->evidence_file);
 	if (a->evidence) {
 		evidence__render(j, "evidence", a->evidence);
@@ -458,6 +500,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_ALERT: render__alert(j, ev); break;
 	case EVENT_ACTION: render__action(j, ev); break;
 	case EVENT_GAP: render__gap(r, ev); break;
+	case EVENT_LIFECYCLE: render__lifecycle(j, ev); break;
 	case EVENT_FORK:
 		json__obj_begin(j, "fork");
 		json__uint(j, "child_pid", ev->child_pid);
@@ -465,7 +508,8 @@ static void render__body(struct render *r, const struct event *ev)
 		break;
 	case EVENT_MKDIR:
 	case EVENT_RMDIR:
-		break;	/* the sandbox registry's, never emitted */
+	case EVENT_AUDIT:
+		break;	/* the registry's and the audit sink's, never emitted */
 	}
 }
 

@@ -69,6 +69,8 @@ static enum kafka_topic kafka__topic_of(const char *type, size_t len)
 		return KAFKA_ALERTS;
 	if (len == 6 && !memcmp(type, "action", 6))
 		return KAFKA_ACTIONS;
+	if (len == 5 && !memcmp(type, "audit", 5))
+		return KAFKA_AUDIT;
 	return KAFKA_EVENTS;
 }
 
