@@ -156,6 +156,7 @@ bench: deps
 	$(Q)bench/enforce.py
 	$(Q)bench/flood.py
 	$(Q)bench/kafka.sh
+	$(Q)bench/metrics.py
 
 # The rule engine's benchmark links the collector's modules, as the unit
 # tests do, with the flags ./vigil is built with.
