@@ -40,17 +40,24 @@ def start_daemon(start_vigil, root, rules, audit):
                                          rules, "--audit", str(audit)])
 
 
-def test_decisions_in_the_chain(vigil_bin, sandbox_root, start_vigil,
-                                tmp_path):
+def frozen_by_rule(start_vigil, root, tmp_path):
+    """A daemon with --audit whose rule froze sandbox 'sb'; returns the
+    daemon, the rule file and the trail."""
     canary = tmp_path / "canary"
     canary.write_text("x")
     rules = write_rules(tmp_path / "audit.yaml",
                         RULES.format(canary=canary))
     audit = tmp_path / "audit.log"
-    v = start_daemon(start_vigil, sandbox_root, rules, audit)
-    sb = make_sandbox(sandbox_root, "sb")
+    v = start_daemon(start_vigil, root, rules, audit)
+    sb = make_sandbox(root, "sb")
     run_in_cgroup(sb, [PY, "-c", READ_AND_WAIT, str(canary)])
     v.wait_for(is_action("freeze"), what="the rule's freeze")
+    return v, rules, audit
+
+
+def test_decisions_in_the_chain(vigil_bin, sandbox_root, start_vigil,
+                                tmp_path):
+    v, rules, audit = frozen_by_rule(start_vigil, sandbox_root, tmp_path)
     reason = 'ticket SOC-7: "odd" read\x1b[2J'
     ctl_ok(vigil_bin, v.control, "kill", "sb", "--reason", reason)
     # The reply came after the kill's record was written to the trail.
@@ -75,7 +82,7 @@ def test_decisions_in_the_chain(vigil_bin, sandbox_root, start_vigil,
     start = chain[0]["record"]["lifecycle"]
     mine = [r for r in start["rules"] if r["name"] == rules]
     assert mine == [{"name": rules, "sha256": hashlib.sha256(
-        canary.parent.joinpath("audit.yaml").read_bytes()).hexdigest()}]
+        open(rules, "rb").read()).hexdigest()}]
     assert len(start["rules"]) > 1 and len(start["rules_sha256"]) == 64
     op = chain[3]["record"]["action"]
     assert op["reason"] == "operator" and op["outcome"] == "done", op
@@ -104,15 +111,7 @@ def tampered(audit, tmp_path, name, lines):
 
 def test_verify_names_the_first_bad_record(vigil_bin, sandbox_root,
                                            start_vigil, tmp_path):
-    canary = tmp_path / "canary"
-    canary.write_text("x")
-    rules = write_rules(tmp_path / "audit.yaml",
-                        RULES.format(canary=canary))
-    audit = tmp_path / "audit.log"
-    v = start_daemon(start_vigil, sandbox_root, rules, audit)
-    sb = make_sandbox(sandbox_root, "sb")
-    run_in_cgroup(sb, [PY, "-c", READ_AND_WAIT, str(canary)])
-    v.wait_for(is_action("freeze"), what="the rule's freeze")
+    v, _, audit = frozen_by_rule(start_vigil, sandbox_root, tmp_path)
     v.stop()
     lines = audit.read_text().splitlines(keepends=True)
     assert len(lines) == 4, lines

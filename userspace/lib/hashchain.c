@@ -88,11 +88,25 @@ static enum hashchain_fault hashchain__split(const char *line, size_t len,
 	return HASHCHAIN_OK;
 }
 
+/* The link's own hash against its bytes; *at becomes the link. */
+static enum hashchain_fault hashchain__seal(const char *line,
+					   const struct parts *p,
+					   struct hashchain *at)
+{
+	uint8_t d[SHA256_LEN];
+
+	if (hashchain__digest(line, p->hashed, d) ||
+	    memcmp(d, p->hash, SHA256_LEN))
+		return HASHCHAIN_HASH;
+	at->n = p->n;
+	memcpy(at->hash, d, sizeof(d));
+	return HASHCHAIN_OK;
+}
+
 enum hashchain_fault hashchain__check(struct hashchain *c, const char *line,
 				      size_t len)
 {
 	struct parts p;
-	uint8_t d[SHA256_LEN];
 	enum hashchain_fault f = hashchain__split(line, len, &p);
 
 	if (f)
@@ -101,29 +115,16 @@ enum hashchain_fault hashchain__check(struct hashchain *c, const char *line,
 		return HASHCHAIN_NUMBER;
 	if (memcmp(p.prev, c->hash, SHA256_LEN))
 		return HASHCHAIN_PREV;
-	if (hashchain__digest(line, p.hashed, d) ||
-	    memcmp(d, p.hash, SHA256_LEN))
-		return HASHCHAIN_HASH;
-	c->n = p.n;
-	memcpy(c->hash, d, sizeof(d));
-	return HASHCHAIN_OK;
+	return hashchain__seal(line, &p, c);
 }
 
 enum hashchain_fault hashchain__peek(const char *line, size_t len,
 				     struct hashchain *at)
 {
 	struct parts p;
-	uint8_t d[SHA256_LEN];
 	enum hashchain_fault f = hashchain__split(line, len, &p);
 
-	if (f)
-		return f;
-	if (hashchain__digest(line, p.hashed, d) ||
-	    memcmp(d, p.hash, SHA256_LEN))
-		return HASHCHAIN_HASH;
-	at->n = p.n;
-	memcpy(at->hash, d, sizeof(d));
-	return HASHCHAIN_OK;
+	return f ? f : hashchain__seal(line, &p, at);
 }
 
 const char *hashchain__fault_name(enum hashchain_fault f)

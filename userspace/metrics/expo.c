@@ -215,37 +215,39 @@ static const char *expo__profile(struct metrics *m, int i,
 	return prom__escape(m->profiles[i]->name, out);
 }
 
-static void expo__profiles(struct metrics *m, FILE *f,
-			   const uint64_t *by_profile, const double *frozen_s)
+/* One gauge family with a sample per profile, values[i] for profile i. */
+static void expo__per_profile(struct metrics *m, FILE *f, const char *name,
+			      const char *help, const double *values)
 {
 	char v[PROM_LABEL_MAX], labels[LABELS];
 
-	prom__family(f, "vigil_sandboxes_by_profile", "gauge",
-		     "Sandboxes not killed, by profile.");
+	prom__family(f, name, "gauge", help);
 	for (size_t i = 0; i < m->nr_profiles; i++) {
 		snprintf(labels, sizeof(labels), "profile=\"%s\"",
 			 expo__profile(m, i, v));
-		prom__u64(f, "vigil_sandboxes_by_profile", labels,
-			  by_profile[i]);
+		prom__f64(f, name, labels, values[i]);
 	}
-	prom__family(f, "vigil_sandbox_frozen_longest_seconds", "gauge",
-		     "How long the longest-frozen sandbox of each profile "
-		     "has waited (0: none frozen).");
-	for (size_t i = 0; i < m->nr_profiles; i++) {
-		snprintf(labels, sizeof(labels), "profile=\"%s\"",
-			 expo__profile(m, i, v));
-		prom__f64(f, "vigil_sandbox_frozen_longest_seconds", labels,
-			  frozen_s[i]);
-	}
-	prom__family(f, "vigil_profile_freeze_timeout_seconds", "gauge",
-		     "The profile's freeze_timeout, after which vigil acts on "
-		     "a frozen sandbox itself (0: it waits for a human).");
-	for (size_t i = 0; i < m->nr_profiles; i++) {
-		snprintf(labels, sizeof(labels), "profile=\"%s\"",
-			 expo__profile(m, i, v));
-		prom__f64(f, "vigil_profile_freeze_timeout_seconds", labels,
-			  m->profiles[i]->freeze_timeout_ns / 1e9);
-	}
+}
+
+static void expo__profiles(struct metrics *m, FILE *f,
+			   const uint64_t *by_profile, const double *frozen_s)
+{
+	size_t n = m->nr_profiles ?: 1;
+	double values[n];
+
+	for (size_t i = 0; i < m->nr_profiles; i++)
+		values[i] = by_profile[i];
+	expo__per_profile(m, f, "vigil_sandboxes_by_profile",
+			  "Sandboxes not killed, by profile.", values);
+	expo__per_profile(m, f, "vigil_sandbox_frozen_longest_seconds",
+			  "How long the longest-frozen sandbox of each profile "
+			  "has waited (0: none frozen).", frozen_s);
+	for (size_t i = 0; i < m->nr_profiles; i++)
+		values[i] = m->profiles[i]->freeze_timeout_ns / 1e9;
+	expo__per_profile(m, f, "vigil_profile_freeze_timeout_seconds",
+			  "The profile's freeze_timeout, after which vigil acts "
+			  "on a frozen sandbox itself (0: it waits for a human).",
+			  values);
 }
 
 static void expo__sandboxes(struct metrics *m, FILE *f, const struct gauges *g)
