@@ -538,5 +538,6 @@ struct sink *sink__kafka(const struct kafka_opts *o)
 		kafka__close(&k->sink);
 		return NULL;
 	}
+	kafka__gauges(k);
 	return &k->sink;
 }
