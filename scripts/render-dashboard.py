@@ -91,7 +91,7 @@ def main(argv):
     step = max(1, int((end - start) / 300))
     rows = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in dash["panels"])
     fig = plt.figure(figsize=(24 * COL_INCH, rows * ROW_INCH))
-    grid = fig.add_gridspec(rows, 24, hspace=1.6, wspace=1.2)
+    grid = fig.add_gridspec(rows, 24, hspace=2.4, wspace=1.2)
     for p in dash["panels"]:
         g = p["gridPos"]
         ax = fig.add_subplot(grid[g["y"]:g["y"] + g["h"],
