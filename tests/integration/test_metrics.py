@@ -246,6 +246,8 @@ def test_dashboards_and_alerts_against_real_prometheus(
         v.stop()
         wait_metric(prom, 'up{job="vigil"}', lambda x: x == 0,
                     "vigil seen down")
+        # The range's last step must come after the failed scrape.
+        wait_scrapes(prom, 2)
         t1 = time.time()
         check_panels(prom, t0, t_up, t1)
         check_alerts(prom, t0, t1)

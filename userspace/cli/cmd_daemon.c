@@ -131,6 +131,16 @@ static int daemon__metrics(const struct config *cfg, const struct ruleset *rs,
 				   cfg->metrics_remote);
 }
 
+/* With an audit trail, the start is a record of its own (lifecycle.h),
+ * the rules it runs with named. */
+static int daemon__started(const struct config *cfg, struct collector *c,
+			   const struct ruleset *rs)
+{
+	if (!cfg->audit)
+		return 0;
+	return lifecycle__start(c, cfg->rules_off ? NULL : rs);
+}
+
 /* --pin-dir, or the roots' own directory under PINS_DEFAULT_BASE. */
 static int daemon__pin_dir(const struct config *cfg,
 			   const struct roots *roots, char *out, size_t size)
@@ -177,11 +187,12 @@ int cli__daemon(int argc, char **argv)
 	cli__catch_signals();
 	if (collector__start(&c, &co))
 		goto out;
-	if (lifecycle__start(c, cfg.rules_off ? NULL : &rs) == 0 &&
+	if (daemon__started(&cfg, c, &rs) == 0 &&
 	    daemon__control(&cfg, c, &ctl) == 0)
 		status = daemon__serve(c, ctl);
 	control__close(ctl);
-	lifecycle__stop(c, cli__signalled());
+	if (cfg.audit)
+		lifecycle__stop(c, cli__signalled());
 	/* The server reads the collector's maps and programs: it stops
 	 * first. */
 	metrics_http__stop(http);
