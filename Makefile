@@ -63,12 +63,14 @@ WARN       := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wformat=2 \
 	      -Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
 CFLAGS     += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
 	      -I$(OUTPUT) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-strict-aliasing
-LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lsystemd -lm -lpthread
+LDLIBS     := -lbpf -lelf -lz -lyajl -lyaml -lrdkafka -lpcre2-8 -lsystemd -lm \
+	      -lpthread -lmicrohttpd -lcrypto
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -Wno-unused-function
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit integration bench vmlinux layers clean
+.PHONY: all deps demo test unit integration bench vmlinux layers clean \
+	alert-rules
 
 all: vigil
 
@@ -145,6 +147,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory vigil
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
+	$(Q)$(MAKE) --no-print-directory alert-rules
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory package-test
 
@@ -156,6 +159,7 @@ bench: deps
 	$(Q)bench/enforce.py
 	$(Q)bench/flood.py
 	$(Q)bench/kafka.sh
+	$(Q)bench/metrics.py
 
 # The rule engine's benchmark links the collector's modules, as the unit
 # tests do, with the flags ./vigil is built with.
@@ -163,6 +167,13 @@ $(OUTPUT)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# The Prometheus alerting rules: valid, and their unit tests pass
+# (dashboards/vigil-alerts.test.yml). The dashboards' and rules' queries
+# run against a real Prometheus in tests/integration/test_metrics.py.
+alert-rules:
+	$(Q)promtool check rules dashboards/vigil-alerts.yml
+	$(Q)cd dashboards && promtool test rules vigil-alerts.test.yml
 
 # No import cycles, and no folder including one above it
 # (scripts/check-layers.py lists the layers).
@@ -185,6 +196,7 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeleton needed, only
 # the generated ia32 syscall numbers, $(OUTPUT)/syscalls_ia32.h).
 FUZZ_MODS    := config event kafka_conf render evidence_render sandbox \
+		metrics_addr \
 		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
 		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \

@@ -7,6 +7,8 @@ below it, never one above):
 
     cli          the command line: subcommands, options, config file
     collector    the daemon's loop: records in, rules, policy, sinks out
+    metrics      counters the collector adds to, rendered for Prometheus
+                 on a thread of their own
     policy       what is done to a sandbox: alerts, acts, operators
     control      the control socket; policy answers its requests
     enforce      the kernel's enforcement maps, protected files
@@ -43,7 +45,7 @@ import os
 import re
 import sys
 
-LAYERS = ["cli", "collector", "policy", "control", "enforce", "rules",
+LAYERS = ["cli", "collector", "metrics", "policy", "control", "enforce", "rules",
           "sinks/kafka", "sinks", "evidence", "intake", "lib", "bpf"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 

@@ -7,12 +7,16 @@ packages=(
 	# build
 	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libyajl-dev
 	libyaml-dev uthash-dev librdkafka-dev libpcre2-dev libsystemd-dev pkg-config make
+	libmicrohttpd-dev libssl-dev
 	# tests and benchmarks
 	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
 	# what the shipped-rule tests' agent runs (tests/integration/test_shipped_rules.py)
 	git curl wget openssh-client procps python3-venv python3-pip pre-commit
 	# man pages, the Debian package and its tests (packaging/README.md)
-	help2man go-md2man dpkg-dev systemd logrotate man-db python3-yaml
+	help2man go-md2man dpkg-dev systemd logrotate man-db
+	# the metrics tests' Prometheus (and promtool), the dashboards' checks
+	# and the README's dashboard picture (tests/integration/test_metrics.py)
+	prometheus python3-yaml python3-matplotlib
 )
 
 missing=()
@@ -40,3 +44,10 @@ fi
 echo "deps: installing ${missing[*]}" >&2
 apt-get update -q >/dev/null
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's prometheus package starts a system-wide server on :9090 where
+# services run. The tests start their own, on loopback with a data
+# directory of their own: the system one is not wanted.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+	[ -d /run/systemd/system ]; then
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -385,3 +385,39 @@ def test_spool_drains_while_the_host_is_quiet(sandbox_root, start_vigil,
         delivered = {m.json()["seq"] for m in msgs}
         assert_exactly_once_in_order(
             [r for r in records if r["seq"] in delivered], msgs)
+
+
+def test_audit_links_reach_their_topic_through_an_outage(
+        sandbox_root, start_vigil, kafka_broker, kafka_topic, tmp_path):
+    """With --audit, every link of the audit file (start, the alert, the
+    kill, stop) reaches the audit topic once, in order, byte for byte,
+    even when the broker was down while they were made: they wait in the
+    spool like alerts (never dropped) and the next daemon delivers them."""
+    trigger = tmp_path / "trigger"
+    trigger.write_text("x")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KILL_RULES.format(trigger=trigger))
+    audit, topic = tmp_path / "audit.log", f"{kafka_topic}-audit"
+    spool = tmp_path / "spool"
+    args = kafka_args(kafka_broker, kafka_topic, spool,
+                      ["--rules", str(rules), "--audit", str(audit),
+                       "--kafka-topic", f"audit={topic}"])
+    sb = make_sandbox(sandbox_root, "sb-audit")
+    kafka_broker.stop()
+    v = start_vigil(sandbox_root, extra_args=args)
+    job = run_in_cgroup(sb, ["/bin/sh", "-c", f"cat {trigger}; sleep 60"])
+    assert job.wait(timeout=30) == -signal.SIGKILL
+    v.stop()
+    kafka_broker.start()
+    v2 = start_vigil(sandbox_root, extra_args=args)
+    v2.stop()
+    lines = audit.read_text().splitlines()
+    kinds = [json.loads(line)["record"]["type"] for line in lines]
+    assert kinds == ["lifecycle", "alert", "action", "lifecycle",
+                     "lifecycle", "lifecycle"], kinds
+    msgs = kafka_broker.consume(topic, timeout=60, count=len(lines))
+    # Partitions by key (host, sandbox): the order holds within each.
+    msgs.sort(key=lambda m: m.json()["audit"])
+    assert [m.value for m in msgs] == lines
+    assert [m.header("type") for m in msgs] == ["audit"] * len(lines)
+    assert [m.key for m in msgs][1:3] == ["sb-audit", "sb-audit"]

@@ -50,6 +50,9 @@ struct fake {
 	int act_calls;
 	char cmd[16];
 	char sandbox[300];
+	char reason[1100];	/* the peer's, "(none)" without */
+	uid_t uid;
+	pid_t pid;
 	int ret;		/* what the ops return */
 	const char *err;	/* what act writes into err, if anything */
 	bool misbuild;		/* act leaves an object open */
@@ -89,11 +92,16 @@ static int fake_status(void *ctx, struct json *j)
 }
 
 static int fake_act(void *ctx, const char *cmd, const char *sandbox,
-		    struct json *j, char *err, size_t errlen)
+		    const struct control_peer *peer, struct json *j, char *err,
+		    size_t errlen)
 {
 	struct fake *f = ctx;
 
 	f->act_calls++;
+	snprintf(f->reason, sizeof(f->reason), "%s",
+		 peer->reason ? peer->reason : "(none)");
+	f->uid = peer->uid;
+	f->pid = peer->pid;
 	snprintf(f->cmd, sizeof(f->cmd), "%s", cmd);
 	snprintf(f->sandbox, sizeof(f->sandbox), "%s", sandbox);
 	json__str(j, "sandbox", sandbox);
@@ -270,6 +278,35 @@ static void test_actions_pass_sandbox(void **state)
 		     "{\"ok\":true,\"sandbox\":\"a\\\\u0000\",\"did\":\"kill\"}");
 	assert_string_equal(f->fake.sandbox, "a\\u0000");
 	assert_int_equal(f->fake.status_calls, 0);
+}
+
+/* The peer the kernel names, and the reason the request gives, reach the
+ * op; a reason that is not a string of at most CONTROL_MAX_REASON bytes
+ * is refused before it. */
+static void test_peer_and_reason(void **state)
+{
+	struct fixture *f = *state;
+	char line[CONTROL_MAX_REQUEST], reason[CONTROL_MAX_REASON + 2];
+
+	expect_reply(f, "{\"cmd\":\"kill\",\"sandbox\":\"sb\"}",
+		     "{\"ok\":true,\"sandbox\":\"sb\",\"did\":\"kill\"}");
+	assert_string_equal(f->fake.reason, "(none)");
+	assert_int_equal(f->fake.uid, 0);
+	assert_int_equal(f->fake.pid, getpid());
+	expect_reply(f, "{\"cmd\":\"freeze\",\"sandbox\":\"sb\","
+		     "\"reason\":\"ticket 7: \\\"odd\\\" egress\"}",
+		     "{\"ok\":true,\"sandbox\":\"sb\",\"did\":\"freeze\"}");
+	assert_string_equal(f->fake.reason, "ticket 7: \"odd\" egress");
+	expect_reply(f, "{\"cmd\":\"thaw\",\"sandbox\":\"sb\",\"reason\":7}",
+		     "{\"ok\":false,\"error\":\"\\\"reason\\\" must be a string "
+		     "of at most 1024 bytes\"}");
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	snprintf(line, sizeof(line), "{\"cmd\":\"thaw\",\"sandbox\":\"sb\","
+		 "\"reason\":\"%s\"}", reason);
+	expect_reply(f, line, "{\"ok\":false,\"error\":\"\\\"reason\\\" must "
+		     "be a string of at most 1024 bytes\"}");
+	assert_int_equal(f->fake.act_calls, 2);
 }
 
 /* A failing op's members are dropped; its text, or strerror, is sent. */
@@ -780,6 +817,7 @@ int main(void)
 		T(test_status_round_trip),
 		T(test_end_of_file_ends_line),
 		T(test_actions_pass_sandbox),
+		T(test_peer_and_reason),
 		T(test_ops_error),
 		T(test_bad_requests),
 		T(test_request_size_limit),

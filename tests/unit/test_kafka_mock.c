@@ -83,7 +83,7 @@ static struct sink *open_sink_with(struct world *w, const char *property)
 {
 	struct kafka_opts o = {
 		.brokers = w->brokers,
-		.topics = { w->topic[0], w->topic[1], w->topic[2] },
+		.topics = { w->topic[0], w->topic[1], w->topic[2], w->topic[3] },
 		.properties = { property },
 		.nr_properties = property ? 1 : 0,
 		.spool_dir = w->spool,
@@ -406,8 +406,8 @@ static int setup(void **state)
 	snprintf(w->brokers, sizeof(w->brokers), "%s",
 		 rd_kafka_mock_cluster_bootstraps(w->mc));
 	for (int i = 0; i < KAFKA_TOPICS; i++) {
-		static const char *const role[] = { "events", "alerts",
-						    "actions" };
+		static const char *const role[KAFKA_TOPICS] = {
+			"events", "alerts", "actions", "audit" };
 
 		snprintf(w->topic[i], sizeof(w->topic[i]), "vigil.%s",
 			 role[i]);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "log.h"
 
@@ -13,7 +14,8 @@ static const char usage_text[] =
 "  or:  vigil unpin [--sandbox-root PATH]... [--config FILE] [--pin-dir DIR]\n"
 "  or:  vigil run [OPTION]... [RUN OPTION]... -- COMMAND [ARG]...\n"
 "  or:  vigil status [--json] [--control SOCKET]\n"
-"  or:  vigil thaw|kill|freeze ID [--control SOCKET]\n"
+"  or:  vigil thaw|kill|freeze ID [--control SOCKET] [--reason TEXT]\n"
+"  or:  vigil audit verify FILE\n"
 "  or:  vigil rules check [FILE|DIR]...\n"
 "  or:  vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
 "  or:  vigil --help | --version\n";
@@ -56,6 +58,10 @@ static const char help_text[] =
 "  kill ID   Kill a sandbox (evidence first); freeze ID freezes one.\n"
 "            These four talk to the daemon over its control socket\n"
 "            (--control SOCKET, default /run/vigil/control.sock; root).\n"
+"            --reason TEXT goes into the audit trail with who asked.\n"
+"  audit     \"audit verify FILE\" checks the trail written with --audit\n"
+"            FILE: exit 1, naming the first bad record, on any edit,\n"
+"            removal, reordering or truncation.\n"
 "  rules     \"rules check [FILE|DIR]...\" validates rule files (default:\n"
 "            the built-in set): every error as FILE:LINE:COL: message,\n"
 "            exit 1 on any. \"rules test [--rules FILE|DIR]...\n"
@@ -103,9 +109,9 @@ static const char help_text[] =
 "Output:\n"
 "  One JSON object per line, schema \"vigil.event.v1\": seq, time, host,\n"
 "  type (exec, fork, exit, open, connect, syscall, flow, budget, escape,\n"
-"  drop, gap, alert, action), sandbox {id, cgroup, cgroup_id, labels,\n"
-"  profile}, for process events proc and ancestors, and an object named\n"
-"  after the type. See README.md and docs/record-format.md. Messages go\n"
+"  repeat, drop, gap, alert, action, lifecycle), sandbox {id, cgroup,\n"
+"  cgroup_id, labels, profile}, for process events proc and ancestors,\n"
+"  and an object named after the type. See README.md and docs/record-format.md. Messages go\n"
 "  to stderr, never mixed with records; the daemon prints \"vigil:\n"
 "  ready\" there once its programs are attached. Everything meant for\n"
 "  people (messages, alert.message, the status table, COMMAND's relayed\n"
@@ -136,7 +142,8 @@ static const char help_text[] =
 "                        topics, properties, spool_dir, spool_max_mb,\n"
 "                        flush_timeout_ms}, rules (list), evidence_dir,\n"
 "                        evidence_max_files, history_records,\n"
-"                        kill_timeout_ms, control_socket, pin_dir. Flags after\n"
+"                        kill_timeout_ms, control_socket, pin_dir, metrics,\n"
+"                        metrics_remote, audit. Flags after\n"
 "                        --config win.\n"
 "  --flow-interval MS    period of flow and drop records (default 1000).\n"
 "  --ringbuf-mb N        kernel ring buffer size, a power of two (16).\n"
@@ -152,8 +159,9 @@ static const char help_text[] =
 "                        in the spool and go first when they can.\n"
 "  --kafka-property K=V  any librdkafka property (TLS, SASL, ...);\n"
 "                        repeatable, applied over vigil's defaults.\n"
-"  --kafka-topic TYPE=T  topic for events, alerts or actions (default\n"
-"                        vigil.events, vigil.alerts, vigil.actions).\n"
+"  --kafka-topic TYPE=T  topic for events, alerts, actions or audit\n"
+"                        (default vigil.events, vigil.alerts,\n"
+"                        vigil.actions, vigil.audit).\n"
 "  --spool-dir DIR       the spool (default /var/lib/vigil/spool).\n"
 "  --spool-max-mb N      spool bound (1024): past it, events (never\n"
 "                        alerts or actions) are dropped and counted.\n"
@@ -172,6 +180,15 @@ static const char help_text[] =
 "Options of daemon and unpin only:\n"
 "  --pin-dir DIR         the bpffs directory of the daemon's pinned state\n"
 "                        (default: derived from the sandbox roots).\n"
+"  --metrics ADDR        serve /metrics (Prometheus) and /healthz on ADDR,\n"
+"                        IPV4:PORT or [IPV6]:PORT (config metrics; off by\n"
+"                        default; 127.0.0.1:9310 suggested). Loopback\n"
+"                        only, unless --metrics-remote (metrics_remote:\n"
+"                        true) allows another address.\n"
+"  --audit FILE          append every alert, action and start/stop to FILE\n"
+"                        as a SHA-256 hash chain (config audit), synced\n"
+"                        before the act is reported; FILE.head anchors\n"
+"                        its end. With Kafka, also to vigil.audit.\n"
 "\n"
 "Options of run only (RUN OPTION):\n"
 "  --sandbox-id ID       the sandbox's directory name (default run-PID);\n"
@@ -217,6 +234,8 @@ static const struct {
 	{ OPT_EVIDENCE_DIR, "--evidence-dir", "evidence_dir" },
 	{ OPT_CONTROL, "--control", "control_socket" },
 	{ OPT_PIN_DIR, "--pin-dir", "pin_dir" },
+	{ OPT_METRICS, "--metrics", "metrics" },
+	{ OPT_AUDIT, "--audit", "audit" },
 };
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)
@@ -239,6 +258,9 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 		return config__add_rules(cfg, arg, "--rules") ?: 1;
 	case OPT_NO_RULES:
 		cfg->rules_off = true;
+		return 1;
+	case OPT_METRICS_REMOTE:
+		cfg->metrics_remote = true;
 		return 1;
 	case OPT_CONFIG:
 		/* A bad file is not bad usage: exit 1, not 2. */
@@ -298,6 +320,27 @@ static int cli__evidence_sink(const struct config *cfg,
 	return -EIO;
 }
 
+/* The audit trail goes first, so an act is on disk before any other
+ * sink reports it; its links go to Kafka too when Kafka is on. */
+static int cli__audit_sink(const struct config *cfg, struct collector_opts *o)
+{
+	struct sink *kafka = o->nr_sinks > 1 ? o->sinks[1] : NULL;
+	struct sink *audit;
+
+	if (!cfg->audit)
+		return 0;
+	audit = sink__audit(cfg->audit, kafka);
+	if (!audit) {
+		for (int i = 0; i < o->nr_sinks; i++)
+			o->sinks[i]->close(o->sinks[i]);
+		return -EIO;
+	}
+	memmove(o->sinks + 1, o->sinks, o->nr_sinks * sizeof(o->sinks[0]));
+	o->sinks[0] = audit;
+	o->nr_sinks++;
+	return 0;
+}
+
 int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 			const struct ruleset *rs, struct collector_opts *o)
 {
@@ -327,7 +370,7 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 		}
 		o->nr_sinks++;
 	}
-	return cli__evidence_sink(cfg, rs, o);
+	return cli__audit_sink(cfg, o) ?: cli__evidence_sink(cfg, rs, o);
 }
 
 int cli__serve(struct collector *c, struct control *ctl, int timeout_ms)

@@ -32,6 +32,9 @@ enum cli_opt {
 	OPT_EVIDENCE_DIR,
 	OPT_CONTROL,
 	OPT_PIN_DIR,		/* daemon and unpin only */
+	OPT_METRICS,
+	OPT_METRICS_REMOTE,
+	OPT_AUDIT,
 };
 
 #define CLI_COMMON_OPTIONS						\
@@ -101,5 +104,7 @@ int cli__rules_cmd(int argc, char **argv);
  * reach the daemon, 2 bad usage. */
 bool cli__is_ctl(const char *cmd);
 int cli__ctl(int argc, char **argv);
+/* vigil audit verify FILE. */
+int cli__audit(int argc, char **argv);
 
 #endif /* VIGIL_CLI_H */

@@ -20,18 +20,19 @@
 
 #define CTL_TIMEOUT_MS 5000
 
-enum { OPT_CTL_SOCKET = 512, OPT_JSON };
+enum { OPT_CTL_SOCKET = 512, OPT_JSON, OPT_REASON };
 
 struct ctl {
 	const char *cmd;	/* status, thaw, kill or freeze */
 	const char *sandbox;	/* the ID; NULL for status */
 	const char *path;	/* the control socket */
+	const char *reason;	/* thaw, kill, freeze: why, or NULL */
 	bool json;
 };
 
 static const char ctl_usage[] =
 "Usage: vigil status [--control PATH] [--json]\n"
-"       vigil thaw|kill|freeze [--control PATH] SANDBOX\n";
+"       vigil thaw|kill|freeze [--control PATH] [--reason TEXT] SANDBOX\n";
 
 static const char ctl_help[] =
 "\n"
@@ -51,6 +52,10 @@ static const char ctl_help[] =
 "OPTIONS\n"
 "  --control PATH   the daemon's control socket\n"
 "                   (default " CONTROL_DEFAULT_PATH ").\n"
+"  --reason TEXT    thaw, kill, freeze: why, for the action record and the\n"
+"                   audit trail, beside who asked (the uid the daemon\n"
+"                   sees, and the login uid behind sudo); at most\n"
+"                   1024 bytes.\n"
 "  --json           status: print the daemon's reply, one JSON object on\n"
 "                   one line, instead of the table. thaw, kill and freeze\n"
 "                   always do.\n"
@@ -98,6 +103,7 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 	static const struct option options[] = {
 		{ "control", required_argument, NULL, OPT_CTL_SOCKET },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -112,6 +118,8 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 			x->path = optarg;
 		} else if (opt == OPT_JSON) {
 			x->json = true;
+		} else if (opt == OPT_REASON && !status) {
+			x->reason = optarg;
 		} else {
 			ctl__usage(x->cmd, false);
 			return EXIT_USAGE;
@@ -122,6 +130,8 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 			  argv[optind]);
 	} else if (!status && argc - optind != 1) {
 		log_error("%s takes one sandbox id", x->cmd);
+	} else if (x->reason && strlen(x->reason) > CONTROL_MAX_REASON) {
+		log_error("--reason: at most %d bytes", CONTROL_MAX_REASON);
 	} else {
 		x->sandbox = status ? NULL : argv[optind];
 		return 0;
@@ -144,6 +154,8 @@ static char *ctl__request(const struct ctl *x)
 	json__str(j, "cmd", x->cmd);
 	if (x->sandbox)
 		json__str(j, "sandbox", x->sandbox);
+	if (x->reason)
+		json__str(j, "reason", x->reason);
 	if (json__end(j, &buf, &len) == 0)
 		line = strdup(buf);
 	json__free(j);

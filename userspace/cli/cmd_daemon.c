@@ -8,7 +8,10 @@
 
 #include "cli.h"
 #include "control.h"
+#include "digest.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "pins.h"
 
 /* daemon and unpin take the same options, so that unpin finds the pin
@@ -18,6 +21,9 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 	static const struct option options[] = {
 		CLI_COMMON_OPTIONS,
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-remote", no_argument, NULL, OPT_METRICS_REMOTE },
+		{ "audit", required_argument, NULL, OPT_AUDIT },
 		{ 0 },
 	};
 	int opt, r;
@@ -50,6 +56,29 @@ static bool daemon__has_control(const struct config *cfg)
 	return !cfg->rules_off && cfg->control_socket[0];
 }
 
+static int daemon__status(void *ctx, struct json *j)
+{
+	return policy__control_ops()->status(collector__policy(ctx), j);
+}
+
+/* The act's record goes out, into the audit trail synced, before the
+ * reply says the act is done. */
+static int daemon__act(void *ctx, const char *cmd, const char *sandbox,
+		       const struct control_peer *peer, struct json *j,
+		       char *err, size_t errlen)
+{
+	int r = policy__control_ops()->act(collector__policy(ctx), cmd,
+					   sandbox, peer, j, err, errlen);
+
+	collector__settle(ctx);
+	return r;
+}
+
+static const struct control_ops daemon_ops = {
+	.status = daemon__status,
+	.act = daemon__act,
+};
+
 static int daemon__control(const struct config *cfg, struct collector *c,
 			   struct control **ctl)
 {
@@ -58,8 +87,7 @@ static int daemon__control(const struct config *cfg, struct collector *c,
 	*ctl = NULL;
 	if (!daemon__has_control(cfg))
 		return 0;
-	err = control__open(ctl, cfg->control_socket, policy__control_ops(),
-			    collector__policy(c));
+	err = control__open(ctl, cfg->control_socket, &daemon_ops, c);
 	if (err)
 		log__errno(err, "control socket %s", cfg->control_socket);
 	return err;
@@ -87,6 +115,40 @@ static int daemon__serve(struct collector *c, struct control *ctl)
 	return 0;
 }
 
+/* The metrics endpoint, when configured: listening before anything is
+ * loaded (a taken port is found at once), /healthz answering 503 until
+ * the programs are attached. */
+static int daemon__metrics(const struct config *cfg, const struct ruleset *rs,
+			   struct metrics **m, struct metrics_http **http)
+{
+	char digest[SHA256_HEX];
+	struct metrics_opts mo = {
+		.rules = cfg->rules_off ? NULL : rs,
+		.rules_sha256 = digest,
+		.tick_ms = cfg->flow_interval_ms,
+	};
+
+	if (!cfg->metrics_on)
+		return 0;
+	if (digest__rules(mo.rules, digest))
+		return -ENOMEM;
+	*m = metrics__new(&mo);
+	if (!*m)
+		return -ENOMEM;
+	return metrics_http__start(http, *m, &cfg->metrics,
+				   cfg->metrics_remote);
+}
+
+/* With an audit trail, the start is a record of its own (lifecycle.h),
+ * the rules it runs with named. */
+static int daemon__started(const struct config *cfg, struct collector *c,
+			   const struct ruleset *rs)
+{
+	if (!cfg->audit)
+		return 0;
+	return lifecycle__start(c, cfg->rules_off ? NULL : rs);
+}
+
 /* --pin-dir, or the roots' own directory under PINS_DEFAULT_BASE. */
 static int daemon__pin_dir(const struct config *cfg,
 			   const struct roots *roots, char *out, size_t size)
@@ -108,6 +170,8 @@ int cli__daemon(int argc, char **argv)
 	struct collector_stats stats;
 	struct collector *c = NULL;
 	struct control *ctl = NULL;
+	struct metrics *metrics = NULL;
+	struct metrics_http *http = NULL;
 	struct ruleset rs = { 0 };
 	int status;
 
@@ -123,19 +187,30 @@ int cli__daemon(int argc, char **argv)
 	     control__prepare(cfg.control_socket)) ||
 	    roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
 	    daemon__pin_dir(&cfg, &roots, pin_dir, sizeof(pin_dir)) ||
+	    daemon__metrics(&cfg, &rs, &metrics, &http) ||
 	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : &rs, &co))
 		goto out;
 	co.pin_dir = pin_dir;
+	co.metrics = metrics;
 	cli__catch_signals();
 	cli__catch_hangup();
 	if (collector__start(&c, &co))
 		goto out;
-	if (daemon__control(&cfg, c, &ctl) == 0)
+	if (daemon__started(&cfg, c, &rs) == 0 &&
+	    daemon__control(&cfg, c, &ctl) == 0)
 		status = daemon__serve(c, ctl);
 	control__close(ctl);
+	if (cfg.audit)
+		lifecycle__stop(c, cli__signalled());
+	/* The server reads the collector's maps and programs: it stops
+	 * first. */
+	metrics_http__stop(http);
+	http = NULL;
 	collector__stop(c, &stats);
 	cli__log_stats(&stats);
 out:
+	metrics_http__stop(http);
+	metrics__free(metrics);
 	ruleset__fini(&rs);
 	config__free(&cfg);
 	return status;

@@ -19,6 +19,7 @@ void config__defaults(struct config *c)
 		[KAFKA_EVENTS] = "vigil.events",
 		[KAFKA_ALERTS] = "vigil.alerts",
 		[KAFKA_ACTIONS] = "vigil.actions",
+		[KAFKA_AUDIT] = "vigil.audit",
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -54,6 +55,7 @@ void config__free(struct config *c)
 	free(c->evidence_dir);
 	free(c->control_socket);
 	free(c->pin_dir);
+	free(c->audit);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -238,6 +240,33 @@ static int set_pin_dir(struct config *c, const char *text, const char *where)
 	return config__set_str(&c->pin_dir, text);
 }
 
+/* "" turns the endpoint off, as leaving the setting out does. */
+static int set_metrics(struct config *c, const char *text, const char *where)
+{
+	c->metrics_on = text[0] != '\0';
+	return c->metrics_on ? metrics_addr__parse(text, &c->metrics, where)
+			     : 0;
+}
+
+static int set_metrics_remote(struct config *c, const char *text,
+			      const char *where)
+{
+	if (!strcmp(text, "true") || !strcmp(text, "false")) {
+		c->metrics_remote = !strcmp(text, "true");
+		return 0;
+	}
+	log_error("%s: expected true or false, got \"%s\"", where, text);
+	return -EINVAL;
+}
+
+/* "" for none, as leaving the setting out does. */
+static int set_audit(struct config *c, const char *text, const char *where)
+{
+	free(c->audit);
+	c->audit = NULL;
+	return text[0] ? config__set_str(&c->audit, text) : 0;
+}
+
 /* Every scalar setting, by its name in the file. */
 static const struct setting {
 	const char *name;
@@ -257,6 +286,9 @@ static const struct setting {
 	{ "kill_timeout_ms", set_kill_ms },
 	{ "control_socket", set_control },
 	{ "pin_dir", set_pin_dir },
+	{ "metrics", set_metrics },
+	{ "metrics_remote", set_metrics_remote },
+	{ "audit", set_audit },
 };
 
 int config__set(struct config *c, const char *name, const char *text,
@@ -298,7 +330,7 @@ int config__add_kafka_property(struct config *c, const char *name_value,
 
 static const char *const topic_types[KAFKA_TOPICS] = {
 	[KAFKA_EVENTS] = "events", [KAFKA_ALERTS] = "alerts",
-	[KAFKA_ACTIONS] = "actions",
+	[KAFKA_ACTIONS] = "actions", [KAFKA_AUDIT] = "audit",
 };
 
 int config__set_kafka_topic(struct config *c, const char *type_name,
@@ -419,7 +451,8 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 				     "ringbuf_mb, repeat_rate, kafka, rules, "
 				     "evidence_dir, "
 				     "evidence_max_files, history_records, "
-				     "kill_timeout_ms, control_socket, pin_dir");
+				     "kill_timeout_ms, control_socket, pin_dir, "
+				     "metrics, metrics_remote, audit");
 	else if (err)
 		d->errors++;
 }

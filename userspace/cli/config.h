@@ -12,6 +12,7 @@
 
 #include "records.h"
 #include "kafka.h"
+#include "metrics_addr.h"
 
 #define CONFIG_FLOW_INTERVAL_MS 1000
 #define CONFIG_RINGBUF_MB       16
@@ -46,6 +47,12 @@ struct config {
 	unsigned int kill_ms;
 	char *control_socket;		/* "" for none */
 	char *pin_dir;			/* NULL: derived from the roots */
+	/* The metrics endpoint (metrics_http.h), off unless set; a
+	 * non-loopback address only with metrics_remote. */
+	bool metrics_on;
+	struct metrics_addr metrics;
+	bool metrics_remote;
+	char *audit;			/* the audit trail's file, NULL: none */
 };
 
 void config__defaults(struct config *c);

@@ -208,6 +208,8 @@ static void collector__tick(struct collector *c, uint64_t now)
 		policy__tick(c->policy, now);
 		emit__drain(&c->emit);
 	}
+	metrics__tick(c->emit.metrics, c->sandboxes, c->emit.sinks,
+		      c->emit.nr_sinks, now);
 	sandboxes__prune(c->sandboxes);
 	c->next_tick_ns = now + c->tick_ns;
 }
@@ -310,6 +312,27 @@ static int collector__listen(struct collector *c)
 	return sandboxes__listen(c->sandboxes, &hooks);
 }
 
+/* What the metrics read by themselves: the ring buffer's fill and the
+ * programs' run times; attached from here on. */
+static int collector__metrics(struct collector *c,
+			      const struct collector_opts *o)
+{
+	int err;
+
+	if (!o->metrics)
+		return 0;
+	c->emit.metrics = o->metrics;
+	err = metrics__ring(o->metrics, "events", loader__events_fd(c->loader),
+			    o->ringbuf_bytes);
+	if (err)
+		return err;
+	metrics__programs(o->metrics, loader__object(c->loader));
+	metrics__tick(o->metrics, c->sandboxes, c->emit.sinks,
+		      c->emit.nr_sinks, clock__boot_ns());
+	metrics__attached(o->metrics, true);
+	return 0;
+}
+
 static int collector__init(struct collector *c, struct collector_opts *o)
 {
 	struct loader_opts lo = {
@@ -349,7 +372,7 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		.drops = loader__drops_fd(c->loader),
 		.load = loader__load_fd(c->loader),
 		.reported = loader__load_reported_fd(c->loader),
-	}, now) ?: collector__listen(c);
+	}, now) ?: collector__listen(c) ?: collector__metrics(c, o);
 	if (!err)
 		collector__adopt(c, now);
 	return err;
@@ -383,6 +406,19 @@ void collector__discover(struct collector *c, uint64_t cgid)
 	sandboxes__get(c->sandboxes, cgid);
 }
 
+void collector__note(struct collector *c, struct event *ev)
+{
+	ev->ktime_ns = clock__boot_ns();
+	emit__record(&c->emit, ev);
+	emit__flush(&c->emit);
+}
+
+void collector__settle(struct collector *c)
+{
+	emit__drain(&c->emit);
+	emit__flush(&c->emit);
+}
+
 struct policy *collector__policy(struct collector *c)
 {
 	return c->policy;
@@ -403,6 +439,7 @@ static void collector__drain(struct collector *c)
 	size_t batches = c->ringbuf_bytes / (16 * POLL_BATCH) + 1;
 	uint64_t now;
 
+	metrics__attached(c->emit.metrics, false);
 	loader__detach(c->loader);
 	emit__drain(&c->emit);
 	while (batches-- && collector__read(c, 0) == POLL_BATCH)

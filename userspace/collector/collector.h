@@ -29,6 +29,7 @@ struct collector_opts {
 	 * and .sandboxes are set by the collector. */
 	const struct ruleset *rules;
 	struct policy_opts policy;
+	struct metrics *metrics;	/* NULL: no metrics; the caller's */
 };
 
 struct collector_stats {
@@ -53,6 +54,13 @@ int collector__poll(struct collector *c, int timeout_ms);
  * makes its own sandbox). Others are registered at their first record,
  * the default profile's policy applying until then. */
 void collector__discover(struct collector *c, uint64_t cgid);
+/* Emits a record the caller made (the daemon's lifecycle) through the
+ * emit step, and flushes. */
+void collector__note(struct collector *c, struct event *ev);
+/* Emits what the policy made since the last poll and flushes the sinks
+ * (the audit trail syncs): an operator's act is in the records before
+ * the reply says it is done. */
+void collector__settle(struct collector *c);
 /* The policy (NULL without rules), for the control socket and `vigil
  * run`'s verdict. */
 struct policy *collector__policy(struct collector *c);

@@ -31,8 +31,13 @@ static void emit__one(struct emitter *em, struct event *ev)
 		em->sinks[i]->write(em->sinks[i], ev, json, len);
 	em->alerts += ev->kind == EVENT_ALERT;
 	em->actions += ev->kind == EVENT_ACTION;
-	if (em->policy)
+	metrics__record(em->metrics, ev);
+	if (em->policy) {
+		uint64_t t = metrics__rules_begin(em->metrics);
+
 		policy__record(em->policy, ev, json, len);
+		metrics__rules_end(em->metrics, t);
+	}
 }
 
 uint64_t emit__skip(struct emitter *em, uint64_t n)

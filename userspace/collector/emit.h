@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "metrics.h"
 #include "policy.h"
 #include "render.h"
 #include "sink.h"
@@ -24,6 +25,7 @@ struct emitter {
 	struct sink *sinks[EMIT_MAX_SINKS];
 	int nr_sinks;
 	struct policy *policy;	/* NULL: records only */
+	struct metrics *metrics;	/* NULL: none counted */
 	uint64_t alerts, actions;	/* the policy's records emitted */
 };
 

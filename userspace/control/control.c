@@ -279,7 +279,8 @@ static enum request_state client__read(struct client *cl)
 	return cl->len == cap ? REQ_TOO_LONG : REQ_MORE;
 }
 
-static bool peer__is_root(int fd)
+/* Who is asking, from the kernel (SO_PEERCRED): only root is served. */
+static bool peer__is_root(int fd, struct control_peer *peer)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -288,6 +289,7 @@ static bool peer__is_root(int fd)
 		return false;
 	log_debug("control: request from pid %d uid %u", cred.pid,
 		  cred.uid);
+	*peer = (struct control_peer){ .uid = cred.uid, .pid = cred.pid };
 	return cred.uid == 0;
 }
 
@@ -332,13 +334,17 @@ static bool cmd__is_action(const char *cmd)
 
 /* Runs a parsed request; its reply members go into c->j (already
  * holding "ok":true), or its error text into err. */
-static void control__dispatch(struct control *c, yajl_val req, char *err,
+static void control__dispatch(struct control *c, yajl_val req,
+			      struct control_peer *peer, char *err,
 			      size_t errlen)
 {
 	const char *cmd = member__str(req, "cmd");
 	const char *sandbox = member__str(req, "sandbox");
+	const char *reason_path[] = { "reason", NULL };
+	yajl_val reason = yajl_tree_get(req, reason_path, yajl_t_any);
 	int r;
 
+	peer->reason = member__str(req, "reason");
 	if (!cmd) {
 		snprintf(err, errlen, "missing or non-string \"cmd\"");
 	} else if (!strcmp(cmd, "status")) {
@@ -351,9 +357,13 @@ static void control__dispatch(struct control *c, yajl_val req, char *err,
 		snprintf(err, errlen, "missing or non-string \"sandbox\"");
 	} else if (!sandbox__name_valid(sandbox)) {
 		snprintf(err, errlen, "invalid sandbox id \"%s\"", sandbox);
+	} else if (reason && (!peer->reason ||
+			      strlen(peer->reason) > CONTROL_MAX_REASON)) {
+		snprintf(err, errlen, "\"reason\" must be a string of at most "
+			 "%d bytes", CONTROL_MAX_REASON);
 	} else {
-		r = c->ops->act ? c->ops->act(c->ctx, cmd, sandbox, c->j, err,
-					      errlen)
+		r = c->ops->act ? c->ops->act(c->ctx, cmd, sandbox, peer, c->j,
+					      err, errlen)
 				: -ENOTSUP;
 		if (r == 0)
 			err[0] = '\0';
@@ -365,7 +375,8 @@ static void control__dispatch(struct control *c, yajl_val req, char *err,
 /* Parses and runs one request line (NUL-terminated); err set on
  * failure. */
 static void control__request(struct control *c, const char *line,
-			     size_t len, char *err, size_t errlen)
+			     size_t len, struct control_peer *peer,
+			     char *err, size_t errlen)
 {
 	char perr[128];
 	yajl_val req;
@@ -378,7 +389,7 @@ static void control__request(struct control *c, const char *line,
 	if (!YAJL_IS_OBJECT(req))
 		snprintf(err, errlen, "malformed request: not one JSON object");
 	else
-		control__dispatch(c, req, err, errlen);
+		control__dispatch(c, req, peer, err, errlen);
 	yajl_tree_free(req);
 }
 
@@ -406,6 +417,7 @@ static void control__answer(struct control *c, struct client *cl,
 			    enum request_state st, long long deadline)
 {
 	char err[CONTROL_ERR_MAX] = "";
+	struct control_peer peer;
 
 	json__begin(c->j);
 	json__bool(c->j, "ok", true);
@@ -415,11 +427,11 @@ static void control__answer(struct control *c, struct client *cl,
 	} else if (st == REQ_MORE) {
 		snprintf(err, sizeof(err), "no request within %d ms",
 			 CONTROL_CLIENT_MS);
-	} else if (!peer__is_root(cl->fd)) {
+	} else if (!peer__is_root(cl->fd, &peer)) {
 		snprintf(err, sizeof(err), "permission denied");
 	} else {
 		cl->buf[cl->len] = '\0';
-		control__request(c, cl->buf, cl->len, err, sizeof(err));
+		control__request(c, cl->buf, cl->len, &peer, err, sizeof(err));
 	}
 	control__reply(c, cl->fd, err, deadline);
 }

@@ -6,7 +6,7 @@
  * The client sends one JSON object on one line, at most
  * CONTROL_MAX_REQUEST bytes before the newline:
  *	{"cmd":"status"}
- *	{"cmd":"thaw"|"kill"|"freeze","sandbox":"ID"}
+ *	{"cmd":"thaw"|"kill"|"freeze","sandbox":"ID"[,"reason":"TEXT"]}
  * and gets one JSON object on one line back, then end of file:
  *	{"ok":true, ...members the command adds...}
  *	{"ok":false,"error":"text"}
@@ -21,6 +21,7 @@
 #define VIGIL_CONTROL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "json.h"
 
@@ -28,8 +29,17 @@
 #define CONTROL_MAX_REQUEST  4096	/* bytes of a request, newline excluded */
 #define CONTROL_CLIENT_MS    200	/* a client's time to send its line */
 #define CONTROL_MAX_REPLY    (64 << 20)	/* what a client accepts */
+#define CONTROL_MAX_REASON   1024	/* bytes of an operator's reason */
 
 struct control;
+
+/* Who asked, as the kernel reports the socket's peer (SO_PEERCRED), and
+ * the reason they gave (NULL for none); valid during the call. */
+struct control_peer {
+	uid_t uid;
+	pid_t pid;
+	const char *reason;
+};
 
 /* What the daemon answers. Each returns 0 or a negative errno, and writes
  * the members of its reply (after "ok") into j; on failure, act may put an
@@ -41,7 +51,8 @@ struct control_ops {
 	/* cmd is "thaw", "kill" or "freeze"; sandbox is a non-empty name
 	 * without '/', at most NAME_MAX bytes, neither "." nor "..". */
 	int (*act)(void *ctx, const char *cmd, const char *sandbox,
-		   struct json *j, char *err, size_t errlen);
+		   const struct control_peer *peer, struct json *j, char *err,
+		   size_t errlen);
 };
 
 /*

@@ -35,6 +35,9 @@ enum event_kind {
 	EVENT_ACTION,		/* vigil acted, or was asked to */
 	EVENT_GAP,		/* no daemon ran for a while (outage.c) */
 	EVENT_REPEAT,		/* repeats the kernel counted (repeats.c) */
+	EVENT_LIFECYCLE,	/* the daemon started or stopped */
+	EVENT_AUDIT,		/* a link of the audit chain (sinks/audit.c),
+				 * for the sinks it forwards to; never rendered */
 };
 
 struct ev_exec {
@@ -155,6 +158,27 @@ struct ev_alert {
 	const char *message;
 };
 
+/* The daemon started (with these rules) or stopped. */
+struct ev_lifecycle {
+	const char *event;		/* "start", "stop" */
+	const char *const *rule_names;	/* the rule sources, in load order */
+	const char *const *rule_sha256;	/* their digests, hex */
+	size_t nr_rules;
+	const char *rules_sha256;	/* of the whole set, "" without rules */
+	const char *signal;		/* stop: what asked for it, or NULL */
+};
+
+/* Who asked for an operator's act, from the control socket's peer. */
+struct ev_operator {
+	uint32_t uid;
+	const char *user;	/* uid's name, or NULL */
+	int32_t pid;
+	uint32_t login_uid;	/* the login session's (audit) uid: the
+				 * person behind sudo; (uint32_t)-1 unset */
+	const char *login_user;
+	const char *reason;	/* what they said (--reason), or NULL */
+};
+
 struct evidence;
 
 /* An action: what was done to a sandbox, why, and how it went. */
@@ -173,6 +197,7 @@ struct ev_action {
 	 * exec'd a protected file), "drop" (packets past the egress
 	 * budget), or NULL. */
 	const char *kernel_verdict;
+	const struct ev_operator *operator;	/* reason "operator": who */
 	const struct evidence *evidence;	/* or NULL */
 	const char *evidence_file;		/* or NULL */
 	/* The sandbox's last records before the action, JSON texts. */
@@ -206,6 +231,7 @@ struct event {
 		struct ev_repeat repeat;
 		struct ev_alert alert;
 		struct ev_action action;
+		struct ev_lifecycle lifecycle;
 	};
 };
 

@@ -323,6 +323,11 @@ void loader__stop(struct loader *l)
 	free(l);
 }
 
+const struct bpf_object *loader__object(const struct loader *l)
+{
+	return l->skel->obj;
+}
+
 int loader__events_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);

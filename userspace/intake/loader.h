@@ -14,6 +14,8 @@
 
 #include "roots.h"
 
+struct bpf_object;
+
 struct loader;
 
 struct loader_opts {
@@ -38,6 +40,8 @@ void loader__stop(struct loader *l);
 int loader__events_fd(const struct loader *l);
 /* The copies of the kernel's verdicts (bpf/maps.bpf.h: verdicts). */
 int loader__verdicts_fd(const struct loader *l);
+/* The loaded programs and maps (the metrics read their run times). */
+const struct bpf_object *loader__object(const struct loader *l);
 /* The ring buffer of sandboxes' mkdir records (bpf/maps.bpf.h). */
 int loader__mkdirs_fd(const struct loader *l);
 int loader__drops_fd(const struct loader *l);

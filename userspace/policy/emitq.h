@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "control.h"
 #include "event.h"
 
 struct evidence;
@@ -22,6 +23,10 @@ struct emitq_entry {
 	bool history;		/* the sandbox's recent records go with it */
 	char text[1024];	/* an alert's message */
 	char file[PATH_MAX];	/* an action's evidence file */
+	/* An operator's act: who asked, and why (ev.action.operator). */
+	struct ev_operator op;
+	char op_user[64], op_login_user[64];
+	char op_reason[CONTROL_MAX_REASON + 1];
 	struct emitq_entry *next;
 };
 

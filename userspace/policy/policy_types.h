@@ -66,6 +66,7 @@ struct act_req {
 	double risk, threshold;
 	const struct event *trigger;	/* NULL for operators and timers */
 	uint64_t since_ns;	/* what kill latency is measured from */
+	const struct ev_operator *operator;	/* who asked, or NULL */
 };
 
 #endif /* VIGIL_POLICY_TYPES_H */

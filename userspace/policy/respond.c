@@ -56,14 +56,16 @@ static bool outcome__failed(struct outcome *o, int err)
 	return err;
 }
 
-/* The freeze itself happened with the evidence (do__evidence); err is
- * how it went. */
-static void do__freeze(struct sandbox_act *a, int err, struct outcome *o)
+/* The freeze itself happened with the evidence (do__evidence), frozen at
+ * frozen_ns; err is how it went. */
+static void do__freeze(struct sandbox_act *a, int err, uint64_t since_ns,
+		       uint64_t frozen_ns, struct outcome *o)
 {
 	if (outcome__failed(o, err))
 		return;
 	a->run = RUN_FROZEN;
 	a->frozen_ns = clock__boot_ns();
+	o->latency_ms = frozen_ns > since_ns ? (frozen_ns - since_ns) / 1e6 : 0;
 }
 
 static void do__kill(struct policy *p, struct sandbox_act *a, const char *dir,
@@ -107,7 +109,8 @@ static void verdict__note(struct sandbox_act *a, const struct act_req *req)
 
 /* Freeze first whatever the act, so the evidence is what the sandbox
  * was, not what it became while being read. */
-static struct evidence *do__evidence(const char *dir, int *err)
+static struct evidence *do__evidence(const char *dir, int *err,
+				     uint64_t *frozen_ns)
 {
 	uint64_t t0 = clock__boot_ns(), t1;
 	struct evidence *e;
@@ -115,7 +118,7 @@ static struct evidence *do__evidence(const char *dir, int *err)
 	*err = killswitch__freeze(dir, FREEZE_MS);
 	if (*err)
 		log__errno(*err, "%s: freezing for evidence", dir);
-	t1 = clock__boot_ns();
+	t1 = *frozen_ns = clock__boot_ns();
 	e = evidence__take(dir);
 	log_debug("%s: frozen in %llu us, evidence in %llu us", dir,
 		  (unsigned long long)(t1 - t0) / 1000,
@@ -129,6 +132,7 @@ static void do__perform(struct policy *p, struct sandbox *sb,
 {
 	struct outcome o = { .outcome = "done", .latency_ms = -1 };
 	char dir[PATH_MAX];
+	uint64_t frozen_ns;
 	int err;
 
 	if (p->o.dry_run) {
@@ -140,12 +144,12 @@ static void do__perform(struct policy *p, struct sandbox *sb,
 	} else if (req->level == LEVEL_NONE) {
 		do__thaw(sb, dir, &o);
 	} else if (req->level == LEVEL_FREEZE) {
-		*evd = do__evidence(dir, &err);
-		do__freeze(sb->act, err, &o);
+		*evd = do__evidence(dir, &err, &frozen_ns);
+		do__freeze(sb->act, err, req->since_ns, frozen_ns, &o);
 	} else if (req->level == LEVEL_KILL) {
 		/* A retried kill took its evidence the first time. */
 		if (!sb->act->kill_tries)
-			*evd = do__evidence(dir, &err);
+			*evd = do__evidence(dir, &err, &frozen_ns);
 		do__kill(p, sb->act, dir, req->since_ns, &o);
 	}
 	rec->action.outcome = o.outcome;
@@ -162,6 +166,22 @@ static const char *kernel__verdict(const struct event *t)
 	if (t && t->hdr && (t->hdr->flags & VIGIL_F_KILLED))
 		return "sigkill";
 	return NULL;
+}
+
+/* The entry keeps its own copy: the record goes out after the request
+ * that asked for it is answered. */
+static void respond__operator(struct emitq_entry *q,
+			      const struct ev_operator *o)
+{
+	q->op = *o;
+	q->op.user = o->user ? strncpy(q->op_user, o->user,
+				       sizeof(q->op_user) - 1) : NULL;
+	q->op.login_user = o->login_user ?
+		strncpy(q->op_login_user, o->login_user,
+			sizeof(q->op_login_user) - 1) : NULL;
+	q->op.reason = o->reason ? strncpy(q->op_reason, o->reason,
+					   sizeof(q->op_reason) - 1) : NULL;
+	q->ev.action.operator = &q->op;
 }
 
 struct sandbox_act *respond__slot(struct sandbox *sb)
@@ -207,6 +227,8 @@ void respond__act(struct policy *p, struct sandbox *sb,
 		.trigger_seq = t ? t->seq : 0,
 		.kernel_verdict = kernel__verdict(t),
 	};
+	if (req->operator)
+		respond__operator(q, req->operator);
 	do__perform(p, sb, req, &q->ev, &q->evidence);
 	/* The history is the sandbox's when the record goes out
 	 * (policy__next), the alerts before it included. */

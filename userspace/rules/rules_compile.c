@@ -529,6 +529,27 @@ int ruleset__finish(struct ruleset *rs)
 	return rs->index ? 0 : -ENOMEM;
 }
 
+/* The list holds the newest first. */
+static void source__each(const struct src *s,
+			 void (*fn)(void *ctx, const char *name,
+				    const char *text, size_t len),
+			 void *ctx)
+{
+	if (!s)
+		return;
+	source__each(s->next, fn, ctx);
+	fn(ctx, s->name, s->text, s->len);
+}
+
+void ruleset__each_source(const struct ruleset *rs,
+			  void (*fn)(void *ctx, const char *name,
+				     const char *text, size_t len),
+			  void *ctx)
+{
+	if (rs->load)
+		source__each(rs->load->srcs, fn, ctx);
+}
+
 static void load__free(struct rules_load *L, size_t nr_rules)
 {
 	struct list_def *l, *ltmp;

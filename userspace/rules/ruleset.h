@@ -107,6 +107,13 @@ int ruleset__add_text(struct ruleset *rs, const char *name, const char *text,
 /* Compiles and checks everything added; after it the set is ready for
  * the engine. Returns 0 or -EINVAL (errors logged and counted). */
 int ruleset__finish(struct ruleset *rs);
+/* Each source added (a file, a shipped file), in the order added, with
+ * its name and text: what the audit trail and the metrics' build info
+ * digest. */
+void ruleset__each_source(const struct ruleset *rs,
+			  void (*fn)(void *ctx, const char *name,
+				     const char *text, size_t len),
+			  void *ctx);
 void ruleset__fini(struct ruleset *rs);
 
 /* The rule set vigil ships (rules/NAME.yaml, built into the binary). */

@@ -394,7 +394,7 @@ static void render__skipped(struct json *j, const struct ev_drop *d,
 	json__obj_end(j);
 }
 
-static void render__drop(struct json *j, const struct event *ev)
+const char *render__drop_reason(int reason)
 {
 	static const char *const reasons[VIGIL_DROP_MAX] = {
 		[VIGIL_DROP_RINGBUF] = "ringbuf",
@@ -403,6 +403,11 @@ static void render__drop(struct json *j, const struct event *ev)
 		[VIGIL_DROP_BUDGET] = "budget",
 	};
 
+	return reasons[reason];
+}
+
+static void render__drop(struct json *j, const struct event *ev)
+{
 	json__obj_begin(j, "drop");
 	json__uint(j, "lost", ev->drop.lost);
 	if (ev->drop.sandbox_cgid) {
@@ -414,7 +419,7 @@ static void render__drop(struct json *j, const struct event *ev)
 	render__skipped(j, &ev->drop, ev->seq);
 	json__obj_begin(j, "reasons");
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
-		json__uint(j, reasons[i], ev->drop.reason[i]);
+		json__uint(j, render__drop_reason(i), ev->drop.reason[i]);
 	json__uint(j, "sinks", ev->drop.sinks);
 	json__uint(j, "malformed", ev->drop.malformed);
 	json__obj_end(j);
@@ -476,6 +481,47 @@ static void render__history(struct json *j, const struct ev_action *a)
 	json__arr_end(j);
 }
 
+/* The person behind an operator's act: null for vigil's own acts. */
+static void render__operator(struct json *j, const struct ev_operator *o)
+{
+	if (!o) {
+		json__null(j, "operator");
+		return;
+	}
+	json__obj_begin(j, "operator");
+	json__uint(j, "uid", o->uid);
+	json__str(j, "user", o->user);
+	json__int(j, "pid", o->pid);
+	if (o->login_uid != (uint32_t)-1)
+		json__uint(j, "login_uid", o->login_uid);
+	else
+		json__null(j, "login_uid");
+	json__str(j, "login_user", o->login_user);
+	json__str(j, "reason", o->reason);
+	json__obj_end(j);
+}
+
+static void render__lifecycle(struct json *j, const struct event *ev)
+{
+	const struct ev_lifecycle *l = &ev->lifecycle;
+
+	json__obj_begin(j, "lifecycle");
+	json__str(j, "event", l->event);
+	json__str(j, "version", VIGIL_VERSION);
+	json__int(j, "pid", getpid());
+	json__arr_begin(j, "rules");
+	for (size_t i = 0; i < l->nr_rules; i++) {
+		json__obj_begin(j, NULL);
+		json__str(j, "name", l->rule_names[i]);
+		json__str(j, "sha256", l->rule_sha256[i]);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	json__str(j, "rules_sha256", l->rules_sha256);
+	json__str(j, "signal", l->signal);
+	json__obj_end(j);
+}
+
 static void render__action(struct json *j, const struct event *ev)
 {
 	const struct ev_action *a = &ev->action;
@@ -495,6 +541,7 @@ static void render__action(struct json *j, const struct event *ev)
 	json__str(j, "error", a->error);
 	json__double(j, "latency_ms", a->latency_ms < 0 ? NAN : a->latency_ms);
 	json__str(j, "kernel_verdict", a->kernel_verdict);
+	render__operator(j, a->operator);
 	json__str(j, "evidence_file", a->evidence_file);
 	if (a->evidence) {
 		evidence__render(j, "evidence", a->evidence);
@@ -521,6 +568,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_ACTION: render__action(j, ev); break;
 	case EVENT_GAP: render__gap(r, ev); break;
 	case EVENT_REPEAT: render__repeat(j, ev); break;
+	case EVENT_LIFECYCLE: render__lifecycle(j, ev); break;
 	case EVENT_FORK:
 		json__obj_begin(j, "fork");
 		json__uint(j, "child_pid", ev->child_pid);
@@ -528,7 +576,8 @@ static void render__body(struct render *r, const struct event *ev)
 		break;
 	case EVENT_MKDIR:
 	case EVENT_RMDIR:
-		break;	/* the sandbox registry's, never emitted */
+	case EVENT_AUDIT:
+		break;	/* the registry's and the audit sink's, never emitted */
 	}
 }
 

@@ -32,5 +32,8 @@ void render__sync_clock(struct render *r);
 /* The JSON text of ev, without newline, valid until the next call. */
 int render__event(struct render *r, const struct event *ev, const char **buf,
 		  size_t *len);
+/* A drop record's name for the kernel's reason (enum vigil_drop, below
+ * VIGIL_DROP_MAX): "ringbuf", "flows", ... */
+const char *render__drop_reason(int reason);
 
 #endif /* VIGIL_RENDER_H */

@@ -7,6 +7,7 @@
 #ifndef VIGIL_SINK_H
 #define VIGIL_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,12 @@ struct sink {
 	uint64_t written;	/* records written (delivered, for Kafka) */
 	uint64_t failed;	/* records it could not write: errors */
 	uint64_t dropped;	/* records it let go by design (a full spool) */
+	/* A sink with a destination elsewhere (Kafka): records it set
+	 * aside to send later, the bytes waiting, and whether the
+	 * destination takes records now. */
+	uint64_t spooled;
+	uint64_t backlog_bytes;
+	bool reachable;
 };
 
 /* A sink writing JSON Lines to path ("-" for stdout). NULL on error,

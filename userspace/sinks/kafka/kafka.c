@@ -69,6 +69,8 @@ static enum kafka_topic kafka__topic_of(const char *type, size_t len)
 		return KAFKA_ALERTS;
 	if (len == 6 && !memcmp(type, "action", 6))
 		return KAFKA_ACTIONS;
+	if (len == 5 && !memcmp(type, "audit", 5))
+		return KAFKA_AUDIT;
 	return KAFKA_EVENTS;
 }
 
@@ -94,6 +96,7 @@ static int kafka__to_spool(struct kafka *k, const struct spool_rec *r)
 {
 	int err = spool__append(k->spool, r, r->topic != KAFKA_EVENTS);
 
+	k->sink.spooled += !err;
 	if (err == -ENOSPC) {
 		k->sink.dropped++;
 	} else if (err) {
@@ -392,6 +395,16 @@ static void kafka__restart(struct kafka *k, const char *why,
 
 /* Called after every collector poll: delivery reports, state changes,
  * replay, and the spool's periodic sync. */
+/* What the metrics read of the sink (sink.h), as of this flush. */
+static void kafka__gauges(struct kafka *k)
+{
+	struct spool_stats st;
+
+	spool__stats(k->spool, &st);
+	k->sink.backlog_bytes = st.bytes;
+	k->sink.reachable = k->state != KAFKA_SPOOLING;
+}
+
 static int kafka__flush(struct sink *s)
 {
 	struct kafka *k = (struct kafka *)s;
@@ -424,6 +437,7 @@ static int kafka__flush(struct sink *s)
 	}
 	if (k->state == KAFKA_DRAINING && spool__drained(k->spool))
 		k->state = KAFKA_LIVE;
+	kafka__gauges(k);
 	if (now >= k->next_sync_ns) {
 		if (spool__sync(k->spool))
 			log__errno(errno, "kafka: cannot sync the spool");
@@ -524,5 +538,6 @@ struct sink *sink__kafka(const struct kafka_opts *o)
 		kafka__close(&k->sink);
 		return NULL;
 	}
+	kafka__gauges(k);
 	return &k->sink;
 }

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <librdkafka/rdkafka.h>
 
-enum kafka_topic { KAFKA_EVENTS, KAFKA_ALERTS, KAFKA_ACTIONS, KAFKA_TOPICS };
+/* A spooled record keeps its topic by index: new topics go last. */
+enum kafka_topic { KAFKA_EVENTS, KAFKA_ALERTS, KAFKA_ACTIONS, KAFKA_AUDIT,
+		   KAFKA_TOPICS };
 
 #define KAFKA_MAX_PROPERTIES 64
 #define KAFKA_SPOOL_DIR      "/var/lib/vigil/spool"

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The daemon's lifecycle records: start, with every rule source's name
+ * and SHA-256 and the set's digest (digest.h), and stop. Both go through
+ * the emit step, so the audit trail has them. */
+#ifndef VIGIL_LIFECYCLE_H
+#define VIGIL_LIFECYCLE_H
+
+#include "collector.h"
+#include "ruleset.h"
+
+/* rs: the loaded rules, or NULL without. 0 or -ENOMEM. */
+int lifecycle__start(struct collector *c, const struct ruleset *rs);
+/* sig: the signal that asked for the stop, 0 for none. */
+void lifecycle__stop(struct collector *c, int sig);
+
+#endif /* VIGIL_LIFECYCLE_H */

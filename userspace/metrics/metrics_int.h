@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Inside the metrics: the store that metrics.c and sample.c fill and
+ * expo.c renders. */
+#ifndef VIGIL_METRICS_INT_H
+#define VIGIL_METRICS_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "ringfill.h"
+
+#define METRICS_KINDS    128	/* record kinds counted, by value */
+#define METRICS_TOP      5	/* highest risks reported */
+#define METRICS_PROGRAMS 64	/* BPF programs reported */
+#define METRICS_DROPS    (VIGIL_DROP_MAX + 2)	/* + sinks, malformed */
+#define METRICS_BUCKETS  14	/* latency histogram buckets, +Inf apart */
+
+enum metrics_act { ACT_ALERT, ACT_FREEZE, ACT_THAW, ACT_KILL, NR_ACTS };
+enum metrics_outcome { OUT_DONE, OUT_FAILED, OUT_REFUSED, OUT_DRY_RUN,
+		       NR_OUTCOMES };
+enum metrics_state { ST_RUNNING, ST_FROZEN, ST_KILLED, NR_STATES };
+
+extern const char *const metrics_acts[NR_ACTS];
+extern const char *const metrics_outcomes[NR_OUTCOMES];
+extern const char *const metrics_states[NR_STATES];
+extern const double metrics_buckets[METRICS_BUCKETS];	/* seconds */
+
+/* A counter only the collector's thread adds to. */
+struct ctr {
+	_Atomic uint64_t v;
+};
+
+static inline void ctr__add(struct ctr *c, uint64_t n)
+{
+	atomic_store_explicit(&c->v, atomic_load_explicit(&c->v,
+			      memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+static inline uint64_t ctr__get(const struct ctr *c)
+{
+	return atomic_load_explicit(&c->v, memory_order_relaxed);
+}
+
+struct histo {
+	struct ctr bucket[METRICS_BUCKETS];	/* not cumulative */
+	struct ctr count;
+	struct ctr sum_ns;
+};
+
+struct rank {
+	double risk;
+	int profile;		/* index in metrics.profiles */
+};
+
+/* What a tick samples; swapped in whole under metrics.lock. */
+struct gauges {
+	bool sampled;			/* a tick has run */
+	uint64_t state[NR_STATES];
+	uint64_t *by_profile;		/* sandboxes, by profile index */
+	double *frozen_s;		/* longest freeze, by profile index */
+	struct rank top[METRICS_TOP];
+	int nr_top;
+	bool kafka;			/* a Kafka sink is configured */
+	uint64_t kafka_delivered, kafka_spooled, kafka_failed,
+		 kafka_dropped, kafka_spool_bytes;
+	bool kafka_up;
+	struct timespec at;		/* CLOCK_MONOTONIC */
+};
+
+struct program {
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+};
+
+struct metrics {
+	/* counters: the collector adds, the HTTP thread reads */
+	struct ctr records[METRICS_KINDS];
+	struct ctr *alerts;		/* by rule index */
+	struct ctr actions[NR_ACTS][NR_OUTCOMES];
+	struct histo kill, freeze;
+	struct ctr drops[METRICS_DROPS];
+	struct ctr rules_ns;		/* METRICS_SAMPLE times the sampled */
+	uint32_t rules_turn;		/* the collector's own */
+	/* sampled each tick */
+	pthread_mutex_t lock;
+	struct gauges g;
+	_Atomic bool attached;
+	/* set at start, read-only after */
+	const struct ruleset *rs;
+	const struct profile **profiles;
+	size_t nr_profiles;
+	struct rule_index *by_rule;	/* alert rule id -> index */
+	clockid_t collector_cpu;
+	char rules_sha256[65];
+	unsigned int tick_ms;
+	struct ringfill ring;
+	struct program programs[METRICS_PROGRAMS];
+	int nr_programs;
+};
+
+/* The profile's index in m->profiles, -1 for none. */
+int metrics__profile_index(const struct metrics *m, const struct profile *p);
+/* The drop reason's label for index i of metrics.drops. */
+const char *metrics__drop_reason(int i);
+
+#endif /* VIGIL_METRICS_INT_H */
