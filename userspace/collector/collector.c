@@ -24,7 +24,7 @@
 /* Records handled per poll at most (a few ms of work): under a flood the
  * ring buffer never empties, and the timers and the control socket run
  * between batches. */
-#define POLL_BATCH 8192
+#define POLL_BATCH 2048
 /* Records of events between two reads of the verdicts ring, whose
  * records are handled first (verdicts.h): a kill waits for this many at
  * most, not for a flood's backlog. */
