@@ -127,6 +127,22 @@ static void expo__drops(struct metrics *m, FILE *f)
 		prom__u64(f, "vigil_drops_total", labels,
 			  ctr__get(&m->drops[i]));
 	}
+	prom__family(f, "vigil_sandbox_lost_records_total", "counter",
+		     "The ring buffer's losses charged to the sandboxes that "
+		     "caused them, by record type.");
+	for (int i = 0; i < VIGIL_KINDS; i++) {
+		if (!strcmp(event__type_name(i), "unknown"))
+			continue;
+		snprintf(labels, sizeof(labels), "type=\"%s\"",
+			 event__type_name(i));
+		prom__u64(f, "vigil_sandbox_lost_records_total", labels,
+			  ctr__get(&m->sandbox_lost[i]));
+	}
+	prom__family(f, "vigil_kernel_kills_unseen_total", "counter",
+		     "Kills the kernel made whose records were lost (each "
+		     "sandbox is killed for them).");
+	prom__u64(f, "vigil_kernel_kills_unseen_total", "",
+		  ctr__get(&m->kills_unseen));
 }
 
 static void expo__costs(struct metrics *m, FILE *f)

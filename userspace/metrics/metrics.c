@@ -170,6 +170,12 @@ static void metrics__action(struct metrics *m, const struct ev_action *a)
 
 static void metrics__drop(struct metrics *m, const struct ev_drop *d)
 {
+	if (d->sandbox_cgid) {
+		for (int i = 0; i < VIGIL_KINDS; i++)
+			ctr__add(&m->sandbox_lost[i], d->by_type[i]);
+		ctr__add(&m->kills_unseen, d->kills);
+		return;
+	}
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		ctr__add(&m->drops[i], d->reason[i]);
 	ctr__add(&m->drops[VIGIL_DROP_MAX], d->sinks);

@@ -81,6 +81,10 @@ struct metrics {
 	struct ctr actions[NR_ACTS][NR_OUTCOMES];
 	struct histo kill, freeze;
 	struct ctr drops[METRICS_DROPS];
+	/* the sandboxes' drop records: what they lost, by record type, and
+	 * the kernel's kills among it */
+	struct ctr sandbox_lost[VIGIL_KINDS];
+	struct ctr kills_unseen;
 	struct ctr rules_ns;		/* METRICS_SAMPLE times the sampled */
 	uint32_t rules_turn;		/* the collector's own */
 	/* sampled each tick */
