@@ -30,6 +30,10 @@ const volatile bool signal_task __weak;
  * sending them; 0: never count repeats. Set by the loader. */
 const volatile __u32 flood_records __weak;
 
+/* The events ring buffer's size, set by the loader with the map's: the
+ * lanes' limits (vigil.bpf.h) without a helper call for it. */
+const volatile __u64 ring_bytes __weak;
+
 /* The smallest fail_closed_ns of any policy (vigil.bpf.h: failsafe),
  * 0 when none fails closed; written by user space with the policies. */
 volatile __u64 fail_closed_min_ns __weak;

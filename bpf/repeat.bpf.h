@@ -21,14 +21,12 @@
  * rate. */
 static __always_inline bool flood__on(struct vigil_task *t, __u64 now)
 {
-	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-
 	if (now - t->window_ns > FLOOD_WINDOW_NS) {
 		t->window_ns = now;
 		t->in_window = 0;
 	}
 	return ++t->in_window > flood_records ||
-	       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > ring / 8;
+	       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > ring_bytes / 8;
 }
 
 /* A hash of the key's words, epoch aside (it is 0 here). */

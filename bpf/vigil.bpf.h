@@ -216,8 +216,8 @@ enum lane {
 static __always_inline __u64 lane__room(enum lane lane, __u64 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-	__u64 limit = lane == LANE_COMMON ? ring - ring / 4 : ring - ring / 16;
+	__u64 limit = lane == LANE_COMMON ? ring_bytes - ring_bytes / 4
+					 : ring_bytes - ring_bytes / 16;
 
 	/* 8: the ring's own header of each record */
 	return avail + size + 8 <= limit ? avail : ~0ULL;

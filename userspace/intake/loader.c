@@ -77,6 +77,7 @@ static int loader__settings(struct vigil_bpf *s, const struct loader_opts *o)
 	/* The kernel counts per 100 ms window; a nonzero rate stays so. */
 	s->rodata->flood_records = o->repeat_rate ? (o->repeat_rate + 9) / 10
 						  : 0;
+	s->rodata->ring_bytes = o->ringbuf_bytes;
 	s->rodata->signal_task = loader__has_kfunc("bpf_send_signal_task");
 	if (!s->rodata->signal_task)
 		log_warn("this kernel has no bpf_send_signal_task (6.13): a "
