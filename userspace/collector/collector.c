@@ -81,6 +81,8 @@ static void collector__emit_flow(void *ctx, struct event *ev)
 static void collector__emit_drop(void *ctx, struct event *ev)
 {
 	collector__emit_in(ctx, ev, ev->drop.sandbox_cgid);
+	if (ev->sandbox)
+		ev->sandbox->lost += ev->drop.lost;
 }
 
 /* Process table updates: an exec is rendered with the new image, a fork

@@ -52,6 +52,8 @@ struct sandbox {
 	const struct profile *agent;	/* the profile resolved (ruleset.h) */
 	struct sandbox_risk *risk;	/* the rule engine's */
 	struct sandbox_act *act;	/* the policy's */
+	uint64_t lost;		/* its records the kernel lost (its drop
+				 * records' sum) */
 };
 
 struct sandboxes;

@@ -266,9 +266,24 @@ static void expo__profiles(struct metrics *m, FILE *f,
 			  values);
 }
 
-static void expo__sandboxes(struct metrics *m, FILE *f, const struct gauges *g)
+/* A ranking of sandboxes as one gauge: rank and profile are its labels,
+ * so its series stay METRICS_TOP whatever the sandboxes do. */
+static void expo__ranking(struct metrics *m, FILE *f, const char *name,
+			  const char *help, const struct ranking *r)
 {
 	char v[PROM_LABEL_MAX], labels[LABELS];
+
+	prom__family(f, name, "gauge", help);
+	for (int i = 0; i < r->nr; i++) {
+		snprintf(labels, sizeof(labels), "rank=\"%d\",profile=\"%s\"",
+			 i + 1, expo__profile(m, r->top[i].profile, v));
+		prom__f64(f, name, labels, r->top[i].value);
+	}
+}
+
+static void expo__sandboxes(struct metrics *m, FILE *f, const struct gauges *g)
+{
+	char labels[LABELS];
 
 	prom__family(f, "vigil_sandboxes", "gauge",
 		     "Sandboxes known, by state.");
@@ -277,14 +292,12 @@ static void expo__sandboxes(struct metrics *m, FILE *f, const struct gauges *g)
 			 metrics_states[s]);
 		prom__u64(f, "vigil_sandboxes", labels, g->state[s]);
 	}
-	prom__family(f, "vigil_sandbox_risk_top", "gauge",
-		     "The highest current risks, rank 1 the highest, with "
-		     "the sandbox's profile (never its id).");
-	for (int i = 0; i < g->nr_top; i++) {
-		snprintf(labels, sizeof(labels), "rank=\"%d\",profile=\"%s\"",
-			 i + 1, expo__profile(m, g->top[i].profile, v));
-		prom__f64(f, "vigil_sandbox_risk_top", labels, g->top[i].risk);
-	}
+	expo__ranking(m, f, "vigil_sandbox_risk_top", "The highest current "
+		      "risks, rank 1 the highest, with the sandbox's profile "
+		      "(never its id).", &g->risk);
+	expo__ranking(m, f, "vigil_sandbox_lost_records_top", "The most "
+		      "records the kernel lost of a running sandbox, rank 1 "
+		      "the most, with its profile (never its id).", &g->lost);
 }
 
 static void expo__kafka(FILE *f, const struct gauges *g)

@@ -49,9 +49,15 @@ struct histo {
 	struct ctr sum_ns;
 };
 
+/* One of the METRICS_TOP highest values of sandboxes. */
 struct rank {
-	double risk;
+	double value;
 	int profile;		/* index in metrics.profiles */
+};
+
+struct ranking {
+	struct rank top[METRICS_TOP];	/* highest first */
+	int nr;
 };
 
 /* What a tick samples; swapped in whole under metrics.lock. */
@@ -60,8 +66,8 @@ struct gauges {
 	uint64_t state[NR_STATES];
 	uint64_t *by_profile;		/* sandboxes, by profile index */
 	double *frozen_s;		/* longest freeze, by profile index */
-	struct rank top[METRICS_TOP];
-	int nr_top;
+	struct ranking risk;		/* current risks */
+	struct ranking lost;		/* records lost, all time */
 	bool kafka;			/* a Kafka sink is configured */
 	uint64_t kafka_delivered, kafka_spooled, kafka_failed,
 		 kafka_dropped, kafka_spool_bytes;

@@ -23,20 +23,20 @@ static enum metrics_state census__state(const struct sandbox *sb)
 	}
 }
 
-/* Keeps g->top the METRICS_TOP highest risks, highest first. */
-static void census__rank(struct gauges *g, double risk, int profile)
+/* Keeps r the METRICS_TOP highest values, highest first. */
+static void census__rank(struct ranking *r, double value, int profile)
 {
-	int i = g->nr_top < METRICS_TOP ? g->nr_top++ : METRICS_TOP;
+	int i = r->nr < METRICS_TOP ? r->nr++ : METRICS_TOP;
 
-	if (i == METRICS_TOP && risk <= g->top[METRICS_TOP - 1].risk)
+	if (i == METRICS_TOP && value <= r->top[METRICS_TOP - 1].value)
 		return;
 	if (i == METRICS_TOP)
 		i--;
-	while (i > 0 && g->top[i - 1].risk < risk) {
-		g->top[i] = g->top[i - 1];
+	while (i > 0 && r->top[i - 1].value < value) {
+		r->top[i] = r->top[i - 1];
 		i--;
 	}
-	g->top[i] = (struct rank){ .risk = risk, .profile = profile };
+	r->top[i] = (struct rank){ .value = value, .profile = profile };
 }
 
 static void census__one(void *ctx, struct sandbox *sb)
@@ -54,7 +54,9 @@ static void census__one(void *ctx, struct sandbox *sb)
 	if (p < 0)
 		return;
 	g->by_profile[p]++;
-	census__rank(g, engine__risk(sb, c->now), p);
+	census__rank(&g->risk, engine__risk(sb, c->now), p);
+	if (sb->lost)
+		census__rank(&g->lost, sb->lost, p);
 	if (st != ST_FROZEN || c->now < sb->act->frozen_ns)
 		return;
 	frozen = (c->now - sb->act->frozen_ns) / 1e9;
