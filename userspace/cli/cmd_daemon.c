@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "control.h"
@@ -118,6 +119,8 @@ int cli__daemon(int argc, char **argv)
 	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : &rs, &co))
 		goto out;
 	co.pin_dir = pin_dir;
+	co.stage_times = getenv("VIGIL_STAGE_TIMES") &&
+			 !strcmp(getenv("VIGIL_STAGE_TIMES"), "1");
 	cli__catch_signals();
 	if (collector__start(&c, &co))
 		goto out;

@@ -7,6 +7,7 @@
 #ifndef VIGIL_COLLECTOR_H
 #define VIGIL_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@ struct collector_opts {
 	 * and .sandboxes are set by the collector. */
 	const struct ruleset *rules;
 	struct policy_opts policy;
+	bool stage_times;	/* time each stage of a record (stages.h) */
 };
 
 struct collector_stats {
@@ -36,6 +38,7 @@ struct collector_stats {
 	uint64_t malformed;	/* raw records that failed decoding */
 	uint64_t sink_failures;
 	uint64_t sandbox_lookups;	/* one per record from the kernel */
+	struct stage_times stages;	/* records 0 unless asked for */
 };
 
 struct collector;
