@@ -663,6 +663,7 @@ throughput() {
 	[ "$perf_pid" = 0 ] || wait "$perf_pid" || log "warning: perf record failed"
 	settle "$pid"
 	t1=$(cpu_ticks "$pid")
+	TP_HWM=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
 	stop "$pid" TERM 120
 	unpin_vigil
 	[ "$STOP_RC" = 0 ] || die_log "$err" "vigil exited with status $STOP_RC on SIGTERM in $name"
@@ -694,8 +695,8 @@ check_accounted() {
 per_sec() { awk -v n="$1" -v s="$TPUT_SECS" 'BEGIN { printf "%.0f", n / s }'; }
 
 tp_line() {
-	printf '%-22s %7s opens/s issued, %7s events/s recorded, %s dropped, vigil CPU %s%% of one core (%s records per CPU-second)\n' \
-		"$1:" "$(per_sec "$TP_OPS")" "$(per_sec "$TP_EVENTS")" "$TP_DROPS" "$TP_CPU" "$TP_PER_CORE"
+	printf '%-22s %7s opens/s issued, %7s events/s recorded, %s dropped, vigil CPU %s%% of one core (%s records per CPU-second), VmHWM %s MiB\n' \
+		"$1:" "$(per_sec "$TP_OPS")" "$(per_sec "$TP_EVENTS")" "$TP_DROPS" "$TP_CPU" "$TP_PER_CORE" "$TP_HWM"
 }
 
 # The flat-out run again with the collector timing each stage of a
