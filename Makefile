@@ -152,9 +152,11 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory package-test
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory vigil $(OUTPUT)/bench/rules_bench
+	$(Q)$(MAKE) --no-print-directory vigil $(OUTPUT)/bench/rules_bench \
+		$(OUTPUT)/bench/render_bench $(OUTPUT)/bench/render_bench_yajl
 	$(Q)bench/run.sh
 	$(Q)$(OUTPUT)/bench/rules_bench
+	$(Q)bench/render.sh
 	$(Q)bench/kill.py
 	$(Q)bench/enforce.py
 	$(Q)bench/flood.py
@@ -174,6 +176,20 @@ $(OUTPUT)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJS)
 alert-rules:
 	$(Q)promtool check rules dashboards/vigil-alerts.yml
 	$(Q)cd dashboards && promtool test rules vigil-alerts.test.yml
+
+# The renderer's benchmark, over vigil's JSON writer and over yajl's (the
+# writer before issue 12, bench/json_yajl.c), to time them side by side.
+$(OUTPUT)/bench/render_bench: bench/render_bench.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(OUTPUT)/bench/render_bench_yajl: bench/render_bench.c bench/json_yajl.c \
+		$(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< bench/json_yajl.c \
+		$(filter-out $(OUTPUT)/json.o,$(LIB_OBJS)) $(LDLIBS) -o $@
 
 # No import cycles, and no folder including one above it
 # (scripts/check-layers.py lists the layers).

@@ -10,6 +10,8 @@ packages=(
 	libmicrohttpd-dev libssl-dev
 	# tests and benchmarks
 	libcmocka-dev libclang-rt-14-dev bpftrace iproute2 attr kcat
+	# make bench BENCH_PERF=1: where the collector's CPU goes
+	linux-perf
 	# what the shipped-rule tests' agent runs (tests/integration/test_shipped_rules.py)
 	git curl wget openssh-client procps python3-venv python3-pip pre-commit
 	# man pages, the Debian package and its tests (packaging/README.md)

@@ -346,6 +346,98 @@ static void test_misuse(void **state)
 	assert_string_equal(end_ok(j), "{\"ok\":1}");
 }
 
+/* JSON_KEY: the literal goes out as any key would, and every member
+ * call takes it. */
+static void test_literal_keys(void **state)
+{
+	struct json *j = *state;
+
+	json__begin(j);
+	json__uint(j, JSON_KEY(j, "pid"), 42);
+	json__str(j, JSON_KEY(j, "s"), "x");
+	json__str(j, JSON_KEY(j, "none"), NULL);
+	json__obj_begin(j, JSON_KEY(j, "o"));
+	json__bool(j, JSON_KEY(j, "b"), true);
+	json__arr_begin(j, JSON_KEY(j, "a"));
+	json__int(j, NULL, -1);
+	json__arr_end(j);
+	json__obj_end(j);
+	json__strs(j, JSON_KEY(j, "argv"), "ls\0-l", 6);
+	json__double(j, JSON_KEY(j, "d"), 1.5);
+	json__raw(j, JSON_KEY(j, "r"), "[1]", 3);
+	json__null(j, JSON_KEY(j, "n"));
+	assert_string_equal(end_ok(j),
+		"{\"pid\":42,\"s\":\"x\",\"none\":null,\"o\":{\"b\":true,"
+		"\"a\":[-1]},\"argv\":[\"ls\",\"-l\"],\"d\":1.5,\"r\":[1],"
+		"\"n\":null}");
+}
+
+static void test_literal_key_misuse(void **state)
+{
+	struct json *j = *state;
+
+	json__begin(j);
+	JSON_KEY(j, "k");
+	expect_einval(j);	/* a key without its value */
+
+	json__begin(j);
+	json__arr_begin(j, "a");
+	json__int(j, JSON_KEY(j, "k"), 1);
+	json__arr_end(j);
+	expect_einval(j);	/* a key in an array */
+
+	json__begin(j);
+	JSON_KEY(j, "k");
+	json__int(j, JSON_KEY(j, "k2"), 1);
+	expect_einval(j);	/* two keys for one value */
+
+	json__begin(j);
+	json__obj_begin(j, "o");
+	JSON_KEY(j, "k");
+	json__obj_end(j);
+	expect_einval(j);	/* a container closed over a key */
+
+	json__begin(j);
+	JSON_KEY(j, "k");
+	json__int(j, "k2", 1);
+	expect_einval(j);	/* a key, then a member with its own */
+
+	json__begin(j);
+	json__int(j, JSON_KEY(j, "ok"), 1);
+	assert_string_equal(end_ok(j), "{\"ok\":1}");
+}
+
+/* Every length around the eight-byte steps of the string copy, plain and
+ * with a character to escape or repair at each position. */
+static void test_lengths_and_positions(void **state)
+{
+	static const char *const odd[] = { "\"", "\\", "\n", "\x01", "\xff",
+					   "\xc3\xa9" };
+	static const char *const want[] = { "\\\"", "\\\\", "\\n", "\\u0001",
+					    FFFD, "\xc3\xa9" };
+	char in[40], out[256];
+
+	for (size_t n = 0; n < 26; n++) {
+		memset(in, 'a', n);
+		snprintf(out, sizeof(out), "{\"s\":\"%.*s\"}", (int)n, in);
+		assert_string_equal(one_string(*state, in, n), out);
+		for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+			for (size_t at = 0; at <= n; at++) {
+				size_t m = strlen(odd[k]);
+
+				memset(in, 'b', n);
+				memcpy(in + at, odd[k], m);
+				memset(in + at + m, 'c', n - at);
+				snprintf(out, sizeof(out), "{\"s\":\"%.*s%s%.*s\"}",
+					 (int)at, in, want[k], (int)(n - at),
+					 in + at + m);
+				assert_string_equal(one_string(*state, in, n + m),
+						    out);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +454,9 @@ int main(void)
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_records_independent),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_literal_keys),
+		cmocka_unit_test(test_literal_key_misuse),
+		cmocka_unit_test(test_lengths_and_positions),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

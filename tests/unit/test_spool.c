@@ -81,12 +81,15 @@ static uint64_t series_size(unsigned int first, unsigned int n)
 	return sum;
 }
 
+/* Appends records first .. first+n-1 and writes them out, as the sink
+ * does after each collector poll. */
 static void append_series(struct spool *s, unsigned int first, unsigned int n)
 {
 	struct gen g;
 
 	for (unsigned int i = first; i < first + n; i++)
 		assert_int_equal(spool__append(s, gen(&g, i), false), 0);
+	assert_int_equal(spool__flush(s), 0);
 }
 
 static void assert_rec(const struct spool_rec *got, const struct spool_rec *want)
@@ -354,6 +357,33 @@ static void test_interleaved_append_and_read(void **state)
 	assert_stats(f->s, 30, 30, 30, 0, 0);
 }
 
+/* Appends are gathered and written by spool__flush; the reader sees them
+ * either way (it writes them out when it gets to them), and a reader
+ * caught up with the writer is caught up whether or not they are
+ * acknowledged. */
+static void test_gathered_appends(void **state)
+{
+	struct fix *f = *state;
+	struct gen g;
+	uint64_t ids[20];
+
+	for (unsigned int i = 0; i < 10; i++)
+		assert_int_equal(spool__append(f->s, gen(&g, i), false), 0);
+	assert_int_equal(seg_size(f, 1), 0);
+	assert_int_equal(spool__flush(f->s), 0);
+	assert_int_equal(seg_size(f, 1), series_size(0, 10));
+	for (unsigned int i = 10; i < 20; i++)
+		assert_int_equal(spool__append(f->s, gen(&g, i), false), 0);
+	assert_false(spool__caught_up(f->s));
+	expect_series(f->s, 0, 20, ids);
+	assert_int_equal(seg_size(f, 1), series_size(0, 20));
+	expect_end(f->s);
+	assert_true(spool__caught_up(f->s));
+	assert_false(spool__drained(f->s));
+	ack_all(f->s, ids, 20);
+	assert_true(spool__drained(f->s));
+}
+
 static void test_ack_all_drains_and_deletes(void **state)
 {
 	struct fix *f = *state;
@@ -561,6 +591,7 @@ static void test_rotation(void **state)
 		memcpy(value, &i, sizeof(i));
 		assert_int_equal(spool__append(f->s, &w, false), 0);
 	}
+	assert_int_equal(spool__flush(f->s), 0);
 	assert_int_equal(seg_size(f, 1), per * frame);
 	assert_int_equal(seg_size(f, 2), per * frame);
 	assert_int_equal(seg_size(f, 3), (n - 2 * per) * frame);
@@ -892,6 +923,7 @@ int main(void)
 		T(test_empty),
 		T(test_records_in_order),
 		T(test_interleaved_append_and_read),
+		T(test_gathered_appends),
 		T(test_ack_all_drains_and_deletes),
 		T(test_failure_rewinds),
 		T(test_failure_twice),

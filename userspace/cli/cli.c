@@ -382,6 +382,24 @@ int cli__serve(struct collector *c, struct control *ctl, int timeout_ms)
 	return n;
 }
 
+/* Where each record's time went, when VIGIL_STAGE_TIMES asked for it. */
+static void cli__log_stage_times(const struct stage_times *t)
+{
+	char line[256];
+	double total = 0;
+	int n = 0;
+
+	if (!t->records)
+		return;
+	for (int i = 0; i < STAGES; i++) {
+		n += snprintf(line + n, sizeof(line) - n, " %s=%.0f",
+			      stages__name(i), t->ns[i]);
+		total += t->ns[i];
+	}
+	log_info("stage ns/record over %llu records:%s total=%.0f",
+		 (unsigned long long)t->records, line, total);
+}
+
 void cli__log_stats(const struct collector_stats *s)
 {
 	log_info("stats records=%llu drops=%llu malformed=%llu "
@@ -390,6 +408,7 @@ void cli__log_stats(const struct collector_stats *s)
 		 (unsigned long long)s->malformed,
 		 (unsigned long long)s->sink_failures,
 		 (unsigned long long)s->sandbox_lookups);
+	cli__log_stage_times(&s->stages);
 }
 
 static volatile sig_atomic_t last_signal;

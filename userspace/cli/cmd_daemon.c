@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
+#include <string.h>
 
 #include "cli.h"
 #include "control.h"
@@ -192,6 +193,8 @@ int cli__daemon(int argc, char **argv)
 		goto out;
 	co.pin_dir = pin_dir;
 	co.metrics = metrics;
+	co.stage_times = getenv("VIGIL_STAGE_TIMES") &&
+			 !strcmp(getenv("VIGIL_STAGE_TIMES"), "1");
 	cli__catch_signals();
 	cli__catch_hangup();
 	if (collector__start(&c, &co))

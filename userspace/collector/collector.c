@@ -98,11 +98,13 @@ static void collector__process(struct collector *c, struct event *ev)
 	if (ev->kind == EVENT_EXEC && ev->exec.ret == 0)
 		proctab__exec(c->procs, h, ev->exec.file.p, ev->exec.file.len);
 	ev->proc = proctab__get(c->procs, h);
+	stages__lap(&c->emit.stages, STAGE_ENRICH);
 	emit__record(&c->emit, ev);
 	if (ev->kind == EVENT_FORK)
 		proctab__fork(c->procs, h, ev->child_pid);
 	else if (ev->kind == EVENT_EXIT)
 		proctab__exit(c->procs, h);
+	stages__lap(&c->emit.stages, STAGE_ENRICH);
 }
 
 /* A record of either ring; a verdict's second copy is skipped. */
@@ -114,6 +116,7 @@ static void collector__handle(struct collector *c, void *data, size_t size)
 		c->malformed++;
 		return;
 	}
+	stages__lap(&c->emit.stages, STAGE_DECODE);
 	/* Decoded: the raw header is there (ev.hdr is not, for records
 	 * without a process). */
 	if (verdicts__is(data) && !verdicts__first(&c->verdicts, data))
@@ -139,6 +142,12 @@ static int collector__on_record(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
 
+	/* The wait for the first record of a poll is no stage's. */
+	if (c->batch)
+		stages__lap(&c->emit.stages, STAGE_READ);
+	else
+		stages__restart(&c->emit.stages);
+	stages__count(&c->emit.stages);
 	collector__handle(c, data, size);
 	if (++c->batch % VERDICT_EVERY == 0)
 		ring_buffer__consume(c->verdict_ring);
@@ -166,6 +175,8 @@ static int collector__read(struct collector *c, int wait_ms)
 	 * threshold are picked up here. */
 	if (err >= 0)
 		err = ring_buffer__consume(c->ring);
+	if (c->batch)
+		stages__lap(&c->emit.stages, STAGE_READ);
 	return err < 0 && err != -EAGAIN ? err : c->batch;
 }
 
@@ -389,6 +400,8 @@ int collector__start(struct collector **out, struct collector_opts *o)
 		memcpy(c->emit.sinks, o->sinks, sizeof(c->emit.sinks));
 		c->emit.nr_sinks = o->nr_sinks;
 		err = emit__init(&c->emit);
+		if (o->stage_times)
+			stages__enable(&c->emit.stages);
 	}
 	if (!err)
 		err = collector__init(c, o);
@@ -463,6 +476,7 @@ static void collector__stats(struct collector *c, struct collector_stats *s)
 	for (int i = 0; i < c->emit.nr_sinks; i++)
 		s->sink_failures += c->emit.sinks[i]->failed;
 	s->sandbox_lookups = c->sandboxes ? sandboxes__lookups(c->sandboxes) : 0;
+	stages__report(&c->emit.stages, &s->stages);
 }
 
 /* The registry goes first: it tells the policy and enforcement that

@@ -7,6 +7,7 @@
 #ifndef VIGIL_COLLECTOR_H
 #define VIGIL_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@ struct collector_opts {
 	const struct ruleset *rules;
 	struct policy_opts policy;
 	struct metrics *metrics;	/* NULL: no metrics; the caller's */
+	bool stage_times;	/* time each stage of a record (stages.h) */
 };
 
 struct collector_stats {
@@ -38,6 +40,7 @@ struct collector_stats {
 	uint64_t malformed;	/* raw records that failed decoding */
 	uint64_t sink_failures;
 	uint64_t sandbox_lookups;	/* one per record from the kernel */
+	struct stage_times stages;	/* records 0 unless asked for */
 };
 
 struct collector;

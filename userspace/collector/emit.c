@@ -4,6 +4,7 @@
 
 int emit__init(struct emitter *em)
 {
+	em->stages.on = false;
 	return render__init(&em->render);
 }
 
@@ -20,6 +21,7 @@ static void emit__one(struct emitter *em, struct event *ev)
 	const char *json;
 	size_t len;
 
+	stages__restart(&em->stages);
 	ev->seq = ++em->seq;
 	if (render__event(&em->render, ev, &json, &len)) {
 		/* Rendering only fails on a bug; the seq gap shows it. */
@@ -27,8 +29,10 @@ static void emit__one(struct emitter *em, struct event *ev)
 			  (unsigned long long)ev->seq);
 		return;
 	}
+	stages__lap(&em->stages, STAGE_RENDER);
 	for (int i = 0; i < em->nr_sinks; i++)
 		em->sinks[i]->write(em->sinks[i], ev, json, len);
+	stages__lap(&em->stages, STAGE_SINKS);
 	em->alerts += ev->kind == EVENT_ALERT;
 	em->actions += ev->kind == EVENT_ACTION;
 	metrics__record(em->metrics, ev);
@@ -38,6 +42,7 @@ static void emit__one(struct emitter *em, struct event *ev)
 		policy__record(em->policy, ev, json, len);
 		metrics__rules_end(em->metrics, t);
 	}
+	stages__lap(&em->stages, STAGE_RULES);
 }
 
 uint64_t emit__skip(struct emitter *em, uint64_t n)
@@ -64,9 +69,11 @@ void emit__record(struct emitter *em, struct event *ev)
 
 void emit__flush(struct emitter *em)
 {
+	stages__restart(&em->stages);
 	for (int i = 0; i < em->nr_sinks; i++)
 		if (em->sinks[i]->flush)
 			em->sinks[i]->flush(em->sinks[i]);
+	stages__lap(&em->stages, STAGE_SINKS);
 }
 
 void emit__reopen(struct emitter *em)

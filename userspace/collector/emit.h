@@ -16,6 +16,7 @@
 #include "policy.h"
 #include "render.h"
 #include "sink.h"
+#include "stages.h"
 
 #define EMIT_MAX_SINKS 4
 
@@ -27,6 +28,7 @@ struct emitter {
 	struct policy *policy;	/* NULL: records only */
 	struct metrics *metrics;	/* NULL: none counted */
 	uint64_t alerts, actions;	/* the policy's records emitted */
+	struct stages stages;	/* off unless the owner turns it on */
 };
 
 /* 0, or -ENOMEM. The sinks and the policy are set by the caller. */

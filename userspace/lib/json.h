@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The collector's JSON emitter: one record (a top-level object) at a time,
- * over yajl's generator so no JSON syntax is written by hand.
+ * written straight into one growing buffer. It was yajl's generator; the
+ * output is byte for byte what that wrote, and the unit and fuzz tests
+ * parse it back with yajl's validating parser.
  *
  * Usage per record:
  *	json__begin(j);
@@ -18,9 +20,11 @@
  * holds: ill-formed UTF-8 becomes U+FFFD (see utf8.h), control characters
  * and NUL are escaped, '/' is not.
  *
- * Built for 200,000+ records/s: after warm-up nothing is allocated per
- * record, and numbers are formatted without printf. One struct json per
- * thread; it is not thread-safe.
+ * Built for 1,000,000+ records/s on one core: after warm-up nothing is
+ * allocated per record, numbers are formatted without printf, and a
+ * string is validated, repaired and escaped in one pass that copies
+ * plain ASCII eight bytes at a time. One struct json per thread; it is
+ * not thread-safe.
  */
 #ifndef VIGIL_JSON_H
 #define VIGIL_JSON_H
@@ -68,5 +72,21 @@ void json__obj_begin(struct json *j, const char *key);
 void json__obj_end(struct json *j);
 void json__arr_begin(struct json *j, const char *key);
 void json__arr_end(struct json *j);
+
+/*
+ * Keys known when vigil is built, for the record renderer's hot path:
+ * JSON_KEY(j, "pid") writes the next member's key, quoted with its colon
+ * at compile time (one copy; the key is neither measured nor escaped, so
+ * the literal must need no escaping: only a string literal compiles),
+ * and stands for that key in the member call:
+ *
+ *	json__uint(j, JSON_KEY(j, "pid"), h->pid);
+ *
+ * A JSON_KEY not followed by its member's value, or one inside an array,
+ * makes the record misbuilt (-EINVAL from json__end).
+ */
+#define JSON_KEY(j, k) \
+	json__key_quoted((j), "\"" k "\":", sizeof("\"" k "\":") - 1)
+const char *json__key_quoted(struct json *j, const char *quoted, size_t len);
 
 #endif /* VIGIL_JSON_H */

@@ -80,7 +80,7 @@ static void render__time_as(struct render *r, const char *key,
 
 static void render__time(struct render *r, uint64_t ktime_ns)
 {
-	render__time_as(r, "time", ktime_ns);
+	render__time_as(r, JSON_KEY(r->json, "time"), ktime_ns);
 }
 
 static void render__gap(struct render *r, const struct event *ev)
@@ -89,35 +89,35 @@ static void render__gap(struct render *r, const struct event *ev)
 	char prev[2 * RENDER_RUN_ID_LEN + 1];
 
 	render__hex(g->previous_run_id, prev);
-	json__obj_begin(r->json, "gap");
-	render__time_as(r, "from", g->from_ns);
-	render__time_as(r, "to", ev->ktime_ns);
-	json__str(r->json, "previous_run_id", prev);
-	json__uint(r->json, "previous_seq", g->previous_seq);
-	json__str(r->json, "previous_end", g->clean ? "stopped" : "died");
-	json__uint(r->json, "lost", g->lost);
+	json__obj_begin(r->json, JSON_KEY(r->json, "gap"));
+	render__time_as(r, JSON_KEY(r->json, "from"), g->from_ns);
+	render__time_as(r, JSON_KEY(r->json, "to"), ev->ktime_ns);
+	json__str(r->json, JSON_KEY(r->json, "previous_run_id"), prev);
+	json__uint(r->json, JSON_KEY(r->json, "previous_seq"), g->previous_seq);
+	json__str(r->json, JSON_KEY(r->json, "previous_end"), g->clean ? "stopped" : "died");
+	json__uint(r->json, JSON_KEY(r->json, "lost"), g->lost);
 	json__obj_end(r->json);
 }
 
 static void render__sandbox(struct json *j, const struct sandbox *sb)
 {
 	if (!sb) {
-		json__null(j, "sandbox");
+		json__null(j, JSON_KEY(j, "sandbox"));
 		return;
 	}
-	json__obj_begin(j, "sandbox");
-	json__str(j, "id", sb->id);
-	json__str(j, "cgroup", sb->cgroup);
-	json__uint(j, "cgroup_id", sb->cgid);
-	json__obj_begin(j, "labels");
+	json__obj_begin(j, JSON_KEY(j, "sandbox"));
+	json__str(j, JSON_KEY(j, "id"), sb->id);
+	json__str(j, JSON_KEY(j, "cgroup"), sb->cgroup);
+	json__uint(j, JSON_KEY(j, "cgroup_id"), sb->cgid);
+	json__obj_begin(j, JSON_KEY(j, "labels"));
 	for (size_t i = 0; i < sb->nr_labels; i++)
 		json__strn(j, sb->labels[i].key, sb->labels[i].value,
 			   sb->labels[i].value_len);
 	json__obj_end(j);
 	if (sb->profile)
-		json__strn(j, "profile", sb->profile, sb->profile_len);
+		json__strn(j, JSON_KEY(j, "profile"), sb->profile, sb->profile_len);
 	else
-		json__null(j, "profile");
+		json__null(j, JSON_KEY(j, "profile"));
 	json__obj_end(j);
 }
 
@@ -126,24 +126,24 @@ static void render__proc(struct json *j, const struct event *ev)
 	const struct vigil_hdr *h = ev->hdr;
 	const struct proc *p = ev->proc;
 
-	json__obj_begin(j, "proc");
-	json__uint(j, "pid", h->pid);
-	json__uint(j, "tid", h->tid);
-	json__uint(j, "ppid", h->ppid);
-	json__uint(j, "uid", h->uid);
-	json__uint(j, "gid", h->gid);
-	json__strn(j, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
-	json__strn(j, "exe", p ? p->exe : "", p && p->exe ? p->exe_len : 0);
-	json__str(j, "exec_id", p ? p->exec_id : "");
-	json__uint(j, "cgroup_id", h->cgroup_id);
+	json__obj_begin(j, JSON_KEY(j, "proc"));
+	json__uint(j, JSON_KEY(j, "pid"), h->pid);
+	json__uint(j, JSON_KEY(j, "tid"), h->tid);
+	json__uint(j, JSON_KEY(j, "ppid"), h->ppid);
+	json__uint(j, JSON_KEY(j, "uid"), h->uid);
+	json__uint(j, JSON_KEY(j, "gid"), h->gid);
+	json__strn(j, JSON_KEY(j, "comm"), h->comm, strnlen(h->comm, sizeof(h->comm)));
+	json__strn(j, JSON_KEY(j, "exe"), p ? p->exe : "", p && p->exe ? p->exe_len : 0);
+	json__str(j, JSON_KEY(j, "exec_id"), p ? p->exec_id : "");
+	json__uint(j, JSON_KEY(j, "cgroup_id"), h->cgroup_id);
 	json__obj_end(j);
-	json__arr_begin(j, "ancestors");
+	json__arr_begin(j, JSON_KEY(j, "ancestors"));
 	for (int depth = 0; p && (p = p->parent) && depth < PROC_MAX_DEPTH;
 	     depth++) {
 		json__obj_begin(j, NULL);
-		json__uint(j, "pid", p->pid);
-		json__strn(j, "exe", p->exe ? p->exe : "", p->exe_len);
-		json__str(j, "exec_id", p->exec_id);
+		json__uint(j, JSON_KEY(j, "pid"), p->pid);
+		json__strn(j, JSON_KEY(j, "exe"), p->exe ? p->exe : "", p->exe_len);
+		json__str(j, JSON_KEY(j, "exec_id"), p->exec_id);
 		json__obj_end(j);
 	}
 	json__arr_end(j);
@@ -160,21 +160,21 @@ static void render__file_result(struct json *j, const struct event *ev,
 				int32_t ret, uint32_t dev, uint64_t ino,
 				uint16_t sys)
 {
-	json__int(j, "ret", ret);
-	json__uint(j, "dev", dev);
-	json__uint(j, "ino", ino);
-	json__bool(j, "deleted", ev->hdr->flags & VIGIL_F_DELETED);
+	json__int(j, JSON_KEY(j, "ret"), ret);
+	json__uint(j, JSON_KEY(j, "dev"), dev);
+	json__uint(j, JSON_KEY(j, "ino"), ino);
+	json__bool(j, JSON_KEY(j, "deleted"), ev->hdr->flags & VIGIL_F_DELETED);
 	/* The walk gave up (too deep or too long): the path is its tail. */
-	json__bool(j, "path_truncated", ev->hdr->flags & VIGIL_F_PATH_TRUNC);
-	json__str(j, "syscall", syscalls__sys_name(sys));
-	json__bool(j, "kernel_killed", ev->hdr->flags & VIGIL_F_KILLED);
+	json__bool(j, JSON_KEY(j, "path_truncated"), ev->hdr->flags & VIGIL_F_PATH_TRUNC);
+	json__str(j, JSON_KEY(j, "syscall"), syscalls__sys_name(sys));
+	json__bool(j, JSON_KEY(j, "kernel_killed"), ev->hdr->flags & VIGIL_F_KILLED);
 }
 
 /* The protected file sets the file belongs to, by name. */
 static void render__filesets(struct json *j, const struct event *ev,
 			     uint64_t bits)
 {
-	json__arr_begin(j, "filesets");
+	json__arr_begin(j, JSON_KEY(j, "filesets"));
 	for (; bits; bits &= bits - 1) {
 		int i = __builtin_ctzll(bits);
 
@@ -188,7 +188,7 @@ static void render__stdio(struct json *j, const uint8_t stdio[3])
 {
 	static const char *const keys[3] = { "stdin", "stdout", "stderr" };
 
-	json__obj_begin(j, "stdio");
+	json__obj_begin(j, JSON_KEY(j, "stdio"));
 	for (int i = 0; i < 3; i++)
 		json__str(j, keys[i], fdtype__name(stdio[i]));
 	json__obj_end(j);
@@ -198,12 +198,12 @@ static void render__exec(struct json *j, const struct event *ev)
 {
 	const struct ev_exec *e = &ev->exec;
 
-	json__obj_begin(j, "exec");
-	render__bytes(j, "file", &e->file);
-	render__bytes(j, "arg", &e->arg);
-	json__strs(j, "argv", e->argv.p, e->argv.len);
-	json__uint(j, "argc", e->argc);
-	json__bool(j, "argv_truncated", ev->hdr->flags & VIGIL_F_ARGV_TRUNC);
+	json__obj_begin(j, JSON_KEY(j, "exec"));
+	render__bytes(j, JSON_KEY(j, "file"), &e->file);
+	render__bytes(j, JSON_KEY(j, "arg"), &e->arg);
+	json__strs(j, JSON_KEY(j, "argv"), e->argv.p, e->argv.len);
+	json__uint(j, JSON_KEY(j, "argc"), e->argc);
+	json__bool(j, JSON_KEY(j, "argv_truncated"), ev->hdr->flags & VIGIL_F_ARGV_TRUNC);
 	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
 	render__filesets(j, ev, e->filesets);
 	render__stdio(j, e->stdio);
@@ -216,14 +216,14 @@ static void render__open(struct json *j, const struct event *ev)
 	const char *names[OPEN_FLAGS_MAX];
 	size_t n = open_flags__names(e->flags, names, OPEN_FLAGS_MAX);
 
-	json__obj_begin(j, "open");
-	render__bytes(j, "path", &e->path);
-	render__bytes(j, "arg", &e->arg);
-	json__arr_begin(j, "flags");
+	json__obj_begin(j, JSON_KEY(j, "open"));
+	render__bytes(j, JSON_KEY(j, "path"), &e->path);
+	render__bytes(j, JSON_KEY(j, "arg"), &e->arg);
+	json__arr_begin(j, JSON_KEY(j, "flags"));
 	for (size_t i = 0; i < n; i++)
 		json__str(j, NULL, names[i]);
 	json__arr_end(j);
-	json__uint(j, "mode", e->mode);
+	json__uint(j, JSON_KEY(j, "mode"), e->mode);
 	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
 	render__filesets(j, ev, e->filesets);
 	json__obj_end(j);
@@ -235,9 +235,9 @@ static void render__proto(struct json *j, uint16_t family, uint16_t proto,
 	const char *name = net__proto_name(family, proto, sock_type);
 
 	if (name)
-		json__str(j, "proto", name);
+		json__str(j, JSON_KEY(j, "proto"), name);
 	else
-		json__uint(j, "proto", proto);
+		json__uint(j, JSON_KEY(j, "proto"), proto);
 }
 
 /* Address text: dotted quad, RFC 5952 IPv6, or a unix path ("@" first
@@ -249,14 +249,14 @@ static void render__addr(struct json *j, uint16_t family, const uint8_t *addr,
 
 	if (family == AF_INET || family == AF_INET6) {
 		inet_ntop(family, addr, text, sizeof(text));
-		json__str(j, "addr", text);
+		json__str(j, JSON_KEY(j, "addr"), text);
 	} else if (family == AF_UNIX && path_len && path[0] == '\0') {
 		char abstract[VIGIL_UNIX_MAX + 1] = "@";
 
 		memcpy(abstract + 1, path + 1, path_len - 1);
-		json__strn(j, "addr", abstract, path_len);
+		json__strn(j, JSON_KEY(j, "addr"), abstract, path_len);
 	} else {
-		json__strn(j, "addr", path, family == AF_UNIX ?
+		json__strn(j, JSON_KEY(j, "addr"), path, family == AF_UNIX ?
 			   strnlen(path, path_len) : 0);
 	}
 }
@@ -265,9 +265,9 @@ static void render__addr(struct json *j, uint16_t family, const uint8_t *addr,
 static void render__dest(struct json *j, uint16_t family, const uint8_t *addr,
 			 uint16_t port, uint8_t proto)
 {
-	json__str(j, "family", net__family_name(family));
+	json__str(j, JSON_KEY(j, "family"), net__family_name(family));
 	render__addr(j, family, addr, "", 0);
-	json__uint(j, "port", port);
+	json__uint(j, JSON_KEY(j, "port"), port);
 	render__proto(j, family, proto, 0);
 }
 
@@ -275,12 +275,12 @@ static void render__connect(struct json *j, const struct event *ev)
 {
 	const struct ev_connect *e = &ev->connect;
 
-	json__obj_begin(j, "connect");
-	json__str(j, "family", net__family_name(e->sa.family));
+	json__obj_begin(j, JSON_KEY(j, "connect"));
+	json__str(j, JSON_KEY(j, "family"), net__family_name(e->sa.family));
 	render__addr(j, e->sa.family, e->sa.addr, e->sa.path, e->sa.path_len);
-	json__uint(j, "port", e->sa.port);
+	json__uint(j, JSON_KEY(j, "port"), e->sa.port);
 	render__proto(j, e->sa.family, e->proto, e->sock_type);
-	json__int(j, "ret", e->ret);
+	json__int(j, JSON_KEY(j, "ret"), e->ret);
 	json__obj_end(j);
 }
 
@@ -288,13 +288,13 @@ static void render__flow(struct json *j, const struct event *ev)
 {
 	const struct ev_flow *f = &ev->flow;
 
-	json__obj_begin(j, "flow");
+	json__obj_begin(j, JSON_KEY(j, "flow"));
 	render__dest(j, f->key.family, f->key.addr, f->key.port, f->key.proto);
-	json__uint(j, "bytes", f->val.bytes);
-	json__uint(j, "packets", f->val.packets);
-	json__uint(j, "send_calls", f->val.send_calls);
-	json__uint(j, "send_bytes", f->val.send_bytes);
-	json__uint(j, "interval_ms", f->interval_ms);
+	json__uint(j, JSON_KEY(j, "bytes"), f->val.bytes);
+	json__uint(j, JSON_KEY(j, "packets"), f->val.packets);
+	json__uint(j, JSON_KEY(j, "send_calls"), f->val.send_calls);
+	json__uint(j, JSON_KEY(j, "send_bytes"), f->val.send_bytes);
+	json__uint(j, JSON_KEY(j, "interval_ms"), f->interval_ms);
 	json__obj_end(j);
 }
 
@@ -302,11 +302,11 @@ static void render__budget(struct json *j, const struct event *ev)
 {
 	const struct ev_budget *b = &ev->budget;
 
-	json__obj_begin(j, "budget");
-	json__uint(j, "limit", b->budget);
-	json__uint(j, "spent", b->spent);
+	json__obj_begin(j, JSON_KEY(j, "budget"));
+	json__uint(j, JSON_KEY(j, "limit"), b->budget);
+	json__uint(j, JSON_KEY(j, "spent"), b->spent);
 	render__dest(j, b->family, b->addr, b->port, b->proto);
-	json__uint(j, "profile_id", b->profile);
+	json__uint(j, JSON_KEY(j, "profile_id"), b->profile);
 	json__obj_end(j);
 }
 
@@ -314,15 +314,15 @@ static void render__syscall(struct json *j, const struct event *ev)
 {
 	const struct ev_syscall *s = &ev->syscall;
 
-	json__obj_begin(j, "syscall");
-	json__str(j, "name", s->name);
-	json__uint(j, "nr", s->nr);
-	json__arr_begin(j, "args");
+	json__obj_begin(j, JSON_KEY(j, "syscall"));
+	json__str(j, JSON_KEY(j, "name"), s->name);
+	json__uint(j, JSON_KEY(j, "nr"), s->nr);
+	json__arr_begin(j, JSON_KEY(j, "args"));
 	for (int i = 0; i < 4; i++)
 		json__uint(j, NULL, s->args[i]);
 	json__arr_end(j);
-	json__int(j, "ret", s->ret);
-	json__bool(j, "kernel_killed", ev->hdr->flags & VIGIL_F_KILLED);
+	json__int(j, JSON_KEY(j, "ret"), s->ret);
+	json__bool(j, JSON_KEY(j, "kernel_killed"), ev->hdr->flags & VIGIL_F_KILLED);
 	json__obj_end(j);
 }
 
@@ -330,19 +330,19 @@ static void render__escape(struct json *j, const struct event *ev)
 {
 	const struct ev_escape *e = &ev->escape;
 
-	json__obj_begin(j, "escape");
-	json__str(j, "how", escape__how_name(e->how));
-	json__uint(j, "cgroup_id", e->cgroup_id);
+	json__obj_begin(j, JSON_KEY(j, "escape"));
+	json__str(j, JSON_KEY(j, "how"), escape__how_name(e->how));
+	json__uint(j, JSON_KEY(j, "cgroup_id"), e->cgroup_id);
 	if (e->into)
-		json__str(j, "into", e->into);
+		json__str(j, JSON_KEY(j, "into"), e->into);
 	else
-		json__null(j, "into");
+		json__null(j, JSON_KEY(j, "into"));
 	if (e->moved_pid)
-		json__uint(j, "moved_pid", e->moved_pid);
+		json__uint(j, JSON_KEY(j, "moved_pid"), e->moved_pid);
 	else
-		json__null(j, "moved_pid");
-	json__bool(j, "moved_killed", e->moved_killed);
-	json__bool(j, "kernel_killed", ev->hdr->flags & VIGIL_F_KILLED);
+		json__null(j, JSON_KEY(j, "moved_pid"));
+	json__bool(j, JSON_KEY(j, "moved_killed"), e->moved_killed);
+	json__bool(j, JSON_KEY(j, "kernel_killed"), ev->hdr->flags & VIGIL_F_KILLED);
 	json__obj_end(j);
 }
 
@@ -350,10 +350,10 @@ static void render__exit(struct json *j, const struct event *ev)
 {
 	int status = ev->exit_code;
 
-	json__obj_begin(j, "exit");
-	json__int(j, "code", WIFEXITED(status) ? WEXITSTATUS(status) : 0);
-	json__int(j, "signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	json__bool(j, "core_dumped", WIFSIGNALED(status) && WCOREDUMP(status));
+	json__obj_begin(j, JSON_KEY(j, "exit"));
+	json__int(j, JSON_KEY(j, "code"), WIFEXITED(status) ? WEXITSTATUS(status) : 0);
+	json__int(j, JSON_KEY(j, "signal"), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	json__bool(j, JSON_KEY(j, "core_dumped"), WIFSIGNALED(status) && WCOREDUMP(status));
 	json__obj_end(j);
 }
 
@@ -408,20 +408,20 @@ const char *render__drop_reason(int reason)
 
 static void render__drop(struct json *j, const struct event *ev)
 {
-	json__obj_begin(j, "drop");
-	json__uint(j, "lost", ev->drop.lost);
+	json__obj_begin(j, JSON_KEY(j, "drop"));
+	json__uint(j, JSON_KEY(j, "lost"), ev->drop.lost);
 	if (ev->drop.sandbox_cgid) {
 		render__drop_types(j, &ev->drop);
 		json__obj_end(j);
 		return;
 	}
-	json__uint(j, "since_ms", ev->drop.since_ms);
+	json__uint(j, JSON_KEY(j, "since_ms"), ev->drop.since_ms);
 	render__skipped(j, &ev->drop, ev->seq);
-	json__obj_begin(j, "reasons");
+	json__obj_begin(j, JSON_KEY(j, "reasons"));
 	for (int i = 0; i < VIGIL_DROP_MAX; i++)
 		json__uint(j, render__drop_reason(i), ev->drop.reason[i]);
-	json__uint(j, "sinks", ev->drop.sinks);
-	json__uint(j, "malformed", ev->drop.malformed);
+	json__uint(j, JSON_KEY(j, "sinks"), ev->drop.sinks);
+	json__uint(j, JSON_KEY(j, "malformed"), ev->drop.malformed);
 	json__obj_end(j);
 	json__obj_end(j);
 }
@@ -454,28 +454,28 @@ static void render__alert(struct json *j, const struct event *ev)
 {
 	const struct ev_alert *a = &ev->alert;
 
-	json__obj_begin(j, "alert");
-	json__str(j, "rule", a->rule);
-	json__str(j, "description", a->description);
-	json__str(j, "severity", a->severity);
-	json__arr_begin(j, "tags");
+	json__obj_begin(j, JSON_KEY(j, "alert"));
+	json__str(j, JSON_KEY(j, "rule"), a->rule);
+	json__str(j, JSON_KEY(j, "description"), a->description);
+	json__str(j, JSON_KEY(j, "severity"), a->severity);
+	json__arr_begin(j, JSON_KEY(j, "tags"));
 	for (size_t i = 0; i < a->nr_tags; i++)
 		json__str(j, NULL, a->tags[i]);
 	json__arr_end(j);
-	json__double(j, "score", a->score);
-	json__double(j, "risk", a->risk);
-	json__str(j, "profile", a->profile);
-	json__obj_begin(j, "trigger");
-	json__uint(j, "seq", a->trigger_seq);
-	json__str(j, "type", a->trigger_type);
+	json__double(j, JSON_KEY(j, "score"), a->score);
+	json__double(j, JSON_KEY(j, "risk"), a->risk);
+	json__str(j, JSON_KEY(j, "profile"), a->profile);
+	json__obj_begin(j, JSON_KEY(j, "trigger"));
+	json__uint(j, JSON_KEY(j, "seq"), a->trigger_seq);
+	json__str(j, JSON_KEY(j, "type"), a->trigger_type);
 	json__obj_end(j);
-	json__str(j, "message", a->message);
+	json__str(j, JSON_KEY(j, "message"), a->message);
 	json__obj_end(j);
 }
 
 static void render__history(struct json *j, const struct ev_action *a)
 {
-	json__arr_begin(j, "last_records");
+	json__arr_begin(j, JSON_KEY(j, "last_records"));
 	for (size_t i = 0; i < a->nr_history; i++)
 		json__raw(j, NULL, a->history[i], a->history_len[i]);
 	json__arr_end(j);
@@ -526,23 +526,23 @@ static void render__action(struct json *j, const struct event *ev)
 {
 	const struct ev_action *a = &ev->action;
 
-	json__obj_begin(j, "action");
-	json__str(j, "action", a->action);
-	json__str(j, "reason", a->reason);
-	json__str(j, "rule", a->rule);
-	json__double(j, "risk", a->risk);
-	json__double(j, "threshold", a->threshold < 0 ? NAN : a->threshold);
-	json__str(j, "profile", a->profile);
+	json__obj_begin(j, JSON_KEY(j, "action"));
+	json__str(j, JSON_KEY(j, "action"), a->action);
+	json__str(j, JSON_KEY(j, "reason"), a->reason);
+	json__str(j, JSON_KEY(j, "rule"), a->rule);
+	json__double(j, JSON_KEY(j, "risk"), a->risk);
+	json__double(j, JSON_KEY(j, "threshold"), a->threshold < 0 ? NAN : a->threshold);
+	json__str(j, JSON_KEY(j, "profile"), a->profile);
 	if (a->trigger_seq)
-		json__uint(j, "trigger_seq", a->trigger_seq);
+		json__uint(j, JSON_KEY(j, "trigger_seq"), a->trigger_seq);
 	else
-		json__null(j, "trigger_seq");
-	json__str(j, "outcome", a->outcome);
-	json__str(j, "error", a->error);
-	json__double(j, "latency_ms", a->latency_ms < 0 ? NAN : a->latency_ms);
-	json__str(j, "kernel_verdict", a->kernel_verdict);
+		json__null(j, JSON_KEY(j, "trigger_seq"));
+	json__str(j, JSON_KEY(j, "outcome"), a->outcome);
+	json__str(j, JSON_KEY(j, "error"), a->error);
+	json__double(j, JSON_KEY(j, "latency_ms"), a->latency_ms < 0 ? NAN : a->latency_ms);
+	json__str(j, JSON_KEY(j, "kernel_verdict"), a->kernel_verdict);
 	render__operator(j, a->operator);
-	json__str(j, "evidence_file", a->evidence_file);
+	json__str(j, JSON_KEY(j, "evidence_file"), a->evidence_file);
 	if (a->evidence) {
 		evidence__render(j, "evidence", a->evidence);
 		render__history(j, a);
@@ -570,8 +570,8 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_REPEAT: render__repeat(j, ev); break;
 	case EVENT_LIFECYCLE: render__lifecycle(j, ev); break;
 	case EVENT_FORK:
-		json__obj_begin(j, "fork");
-		json__uint(j, "child_pid", ev->child_pid);
+		json__obj_begin(j, JSON_KEY(j, "fork"));
+		json__uint(j, JSON_KEY(j, "child_pid"), ev->child_pid);
 		json__obj_end(j);
 		break;
 	case EVENT_MKDIR:
@@ -587,12 +587,12 @@ int render__event(struct render *r, const struct event *ev, const char **buf,
 	struct json *j = r->json;
 
 	json__begin(j);
-	json__str(j, "schema", RENDER_SCHEMA);
-	json__uint(j, "seq", ev->seq);
-	json__str(j, "run_id", r->run_id_hex);
+	json__str(j, JSON_KEY(j, "schema"), RENDER_SCHEMA);
+	json__uint(j, JSON_KEY(j, "seq"), ev->seq);
+	json__str(j, JSON_KEY(j, "run_id"), r->run_id_hex);
 	render__time(r, ev->ktime_ns);
-	json__str(j, "host", r->host);
-	json__str(j, "type", event__type_name(ev->kind));
+	json__str(j, JSON_KEY(j, "host"), r->host);
+	json__str(j, JSON_KEY(j, "type"), event__type_name(ev->kind));
 	render__sandbox(j, ev->sandbox);
 	if (ev->hdr)
 		render__proc(j, ev);

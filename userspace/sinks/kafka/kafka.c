@@ -11,7 +11,11 @@
  *             poll, so the spool drains whether or not records arrive.
  *   DRAINING  the probe got through (or the queue was full): the spool is
  *             replayed in order while newer records keep joining its end;
- *             once it is empty, back to LIVE.
+ *             once every spooled record is read and offered, back to LIVE.
+ *             Newer records then queue behind the replayed ones in their
+ *             partitions, which the idempotent producer keeps in order; a
+ *             replayed one that fails rewinds the spool and makes trouble,
+ *             which sends the newer ones to the spool after it.
  *
  * Trouble reported by a callback (a delivery failure, all brokers down) is
  * acted on after the poll that reported it: the queue is purged, and the
@@ -37,6 +41,8 @@
 #define PROBE_NS      1000000000ull	/* SPOOLING: one probe a second */
 #define SYNC_NS       50000000ull	/* spool made durable this often */
 #define REPLAY_QUEUE  50000		/* replayed records in librdkafka */
+#define READY_MS      3000		/* for the brokers and topics at start */
+#define SERVE_EVERY   256		/* live records between delivery reports */
 /* A message's opaque: LIVE | sequence for a record produced directly,
  * else the spool id + 1 (0 is never used). */
 #define LIVE          (1ull << 63)
@@ -57,6 +63,8 @@ struct kafka {
 	unsigned int flush_timeout_ms;
 	char host[256];
 	uint64_t live_seq;		/* live records produced so far */
+	uint64_t put_back;		/* records librdkafka gave back */
+	uint64_t spool_lost;		/* the spool's lost records, counted */
 	struct kafka_opts opts;		/* strings owned by the caller */
 	bool want_lz4;			/* the broker refused zstd */
 	bool want_restart;		/* the producer hit a fatal error */
@@ -109,7 +117,10 @@ static int kafka__to_spool(struct kafka *k, const struct spool_rec *r)
 
 static void kafka__put_back(void *ctx, const struct spool_rec *r)
 {
-	kafka__to_spool(ctx, r);
+	struct kafka *k = ctx;
+
+	k->put_back++;
+	kafka__to_spool(k, r);
 }
 
 /* Serves delivery reports, then spools what came back, oldest first. */
@@ -137,32 +148,6 @@ static void kafka__overflow(struct kafka *k)
 {
 	kafka__purge(k, RD_KAFKA_PURGE_F_QUEUE);
 	k->state = KAFKA_DRAINING;
-}
-
-static int kafka__write(struct sink *s, const struct event *ev,
-			const char *json, size_t len)
-{
-	struct kafka *k = (struct kafka *)s;
-	const char *type = event__type_name(ev->kind);
-	struct spool_rec r = {
-		.type = type, .type_len = strlen(type),
-		.key = ev->sandbox ? ev->sandbox->id : k->host,
-		.value = json, .value_len = len,
-	};
-	rd_kafka_resp_err_t err;
-
-	r.topic = kafka__topic_of(r.type, r.type_len);
-	r.key_len = strlen(r.key);
-	if (k->state == KAFKA_LIVE) {
-		err = kafka__produce(k, &r, LIVE | k->live_seq++);
-		if (!err)
-			return 0;
-		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			kafka__overflow(k);
-		else	/* fatal and the like: the spool keeps it meanwhile */
-			k->trouble = true;
-	}
-	return kafka__to_spool(k, &r);
 }
 
 /* Errors no retry can cure: counted and logged, not spooled forever. */
@@ -298,6 +283,56 @@ static void kafka__start_spooling(struct kafka *k)
 	kafka__park(k);
 }
 
+/* Acknowledged records hold their room in librdkafka's queue until their
+ * delivery reports are served, which the flush after each collector poll
+ * does; under a flood a poll's records alone would fill the queue, so
+ * reports are also served (never waiting) every SERVE_EVERY live records
+ * and when the queue is full. Trouble they bring is acted on at once, as
+ * the flush would: every live record still in librdkafka goes to the
+ * spool, oldest first, before this one and all after it. True while
+ * records may go live. */
+static bool kafka__serve(struct kafka *k)
+{
+	uint64_t put_back = k->put_back;
+
+	kafka__poll(k, 0);
+	if (k->trouble)
+		kafka__start_spooling(k);
+	else if (put_back != k->put_back || k->want_lz4 || k->want_restart)
+		kafka__park(k);	/* the flush restarts the producer */
+	return k->state == KAFKA_LIVE;
+}
+
+static int kafka__write(struct sink *s, const struct event *ev,
+			const char *json, size_t len)
+{
+	struct kafka *k = (struct kafka *)s;
+	const char *type = event__type_name(ev->kind);
+	struct spool_rec r = {
+		.type = type, .type_len = strlen(type),
+		.key = ev->sandbox ? ev->sandbox->id : k->host,
+		.value = json, .value_len = len,
+	};
+	rd_kafka_resp_err_t err;
+
+	r.topic = kafka__topic_of(r.type, r.type_len);
+	r.key_len = strlen(r.key);
+	if (k->state == KAFKA_LIVE && k->live_seq % SERVE_EVERY == 0)
+		kafka__serve(k);
+	if (k->state == KAFKA_LIVE) {
+		err = kafka__produce(k, &r, LIVE | k->live_seq++);
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && kafka__serve(k))
+			err = kafka__produce(k, &r, LIVE | k->live_seq++);
+		if (!err)
+			return 0;
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			kafka__overflow(k);
+		else	/* fatal and the like: the spool keeps it meanwhile */
+			k->trouble = true;
+	}
+	return kafka__to_spool(k, &r);
+}
+
 /* Offers up to max spooled records to librdkafka, in order. Returns how
  * many it took. */
 static int kafka__replay(struct kafka *k, int max)
@@ -393,6 +428,18 @@ static void kafka__restart(struct kafka *k, const char *why,
 	k->state = KAFKA_DRAINING;
 }
 
+/* What was spooled goes to disk after every poll, so a SIGKILL loses no
+ * more than a poll's records; records the disk refused count as failed. */
+static void kafka__flush_spool(struct kafka *k)
+{
+	struct spool_stats st;
+
+	spool__flush(k->spool);
+	spool__stats(k->spool, &st);
+	k->sink.failed += st.lost - k->spool_lost;
+	k->spool_lost = st.lost;
+}
+
 /* Called after every collector poll: delivery reports, state changes,
  * replay, and the spool's periodic sync. */
 /* What the metrics read of the sink (sink.h), as of this flush. */
@@ -435,9 +482,10 @@ static int kafka__flush(struct sink *s)
 		k->probing = kafka__replay(k, 1) > 0;
 		k->next_probe_ns = now + PROBE_NS;
 	}
-	if (k->state == KAFKA_DRAINING && spool__drained(k->spool))
+	if (k->state == KAFKA_DRAINING && spool__caught_up(k->spool))
 		k->state = KAFKA_LIVE;
 	kafka__gauges(k);
+	kafka__flush_spool(k);
 	if (now >= k->next_sync_ns) {
 		if (spool__sync(k->spool))
 			log__errno(errno, "kafka: cannot sync the spool");
@@ -493,13 +541,63 @@ static void kafka__close(struct sink *s)
 	free(k);
 }
 
-/* An unreachable broker at start-up is a warning: records spool. */
+/* Whether md names the topic and gives each of its partitions a leader. */
+static bool kafka__topic_led(const struct rd_kafka_metadata *md,
+			     const char *name)
+{
+	for (int i = 0; i < md->topic_cnt; i++) {
+		const struct rd_kafka_metadata_topic *t = &md->topics[i];
+
+		if (strcmp(t->topic, name))
+			continue;
+		if (t->err || !t->partition_cnt)
+			return false;
+		for (int p = 0; p < t->partition_cnt; p++)
+			if (t->partitions[p].err || t->partitions[p].leader < 0)
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static bool kafka__topics_led(const struct kafka *k,
+			      const struct rd_kafka_metadata *md)
+{
+	for (int i = 0; i < KAFKA_TOPICS; i++)
+		if (!kafka__topic_led(md, k->opts.topics[i]))
+			return false;
+	return true;
+}
+
+/*
+ * An unreachable broker at start-up is a warning: records spool. A
+ * reachable one may still be creating the topics (a fresh cluster, or
+ * new topic names): records produced before their partitions have leaders
+ * wait in librdkafka's queue, and at a few hundred thousand a second
+ * they would fill it and go to the spool, so the topics get the same
+ * time to show their leaders. (Topics that cannot be created, auto
+ * creation being off, are the spool's after that.)
+ */
 static void kafka__check_reachable(struct kafka *k, const char *brokers)
 {
+	uint64_t deadline = clock__mono_ns() + READY_MS * 1000000ull;
 	const struct rd_kafka_metadata *md;
+	bool led = false, answered = false;
+	int64_t left;
 
-	if (rd_kafka_metadata(k->rk, 0, NULL, &md, 3000) == 0) {
+	while (!led && (left = (int64_t)(deadline - clock__mono_ns())) > 0 &&
+	       rd_kafka_metadata(k->rk, 0, NULL, &md,
+				 (int)(left / 1000000) + 1) == 0) {
+		answered = true;
+		led = kafka__topics_led(k, md);
 		rd_kafka_metadata_destroy(md);
+		if (!led)
+			usleep(50000);
+	}
+	if (answered) {
+		if (!led)
+			log_warn("kafka: the topics have no leaders yet; records "
+				 "wait for them, in the spool if need be");
 		return;
 	}
 	log_warn("kafka: no broker of %s answers; records go to the spool "

@@ -10,6 +10,12 @@
  * where len counts everything after crc. The reader keeps a window of
  * records handed out for delivery; the cursor advances over the delivered
  * prefix of that window, and segments wholly before it are deleted.
+ *
+ * Frames are gathered in a buffer and written a buffer at a time (on
+ * every spool__flush, which the sink calls after each collector poll, and
+ * whenever the reader reaches them), and read back a buffer at a time:
+ * under a flood every record may pass through here, and two system calls
+ * per record, each way, would make the spool slower than the broker.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +39,8 @@
 #define SEGMENT_MAX   (8u << 20)	/* rotate after this many bytes */
 #define FRAME_MAX     (1u << 20)	/* no record is larger */
 #define WINDOW        16384		/* records awaiting acknowledgement */
+#define WBUF          (256u << 10)	/* frames gathered before a write */
+#define RBUF          (256u << 10)	/* read ahead of the reader */
 #define CURSOR_FILE   "cursor"
 
 struct frame_hdr {
@@ -55,7 +63,11 @@ struct spool {
 	char dir[PATH_MAX];
 	uint64_t max_bytes;
 	int wfd;		/* the segment being written */
-	struct pos w;		/* its number and length */
+	struct pos w;		/* its number and length, wbuf's frames included */
+	char *wbuf;		/* frames not yet written, the last wbuf_len
+				 * bytes before w */
+	size_t wbuf_len;
+	uint32_t wbuf_recs;
 	bool dirty;		/* appended since the last sync */
 	struct syncer *syncer;	/* makes segments durable off this thread */
 	int rfd;		/* the segment being read, or -1 */
@@ -71,7 +83,10 @@ struct spool {
 	uint32_t gen;		/* bumped on rewind: older failures are stale */
 	uint32_t next_seq;	/* sequence of the next record handed out */
 	struct pos corrupt_end;	/* damage before this was already counted */
-	char *buf;		/* the last record read */
+	char *rbuf;		/* bytes [rbuf_off, + rbuf_len) of rbuf_seg */
+	uint64_t rbuf_seg, rbuf_off;
+	size_t rbuf_len;
+	char *buf;		/* the last record read, when larger than rbuf */
 	struct spool_stats st;
 };
 
@@ -207,8 +222,9 @@ int spool__open(struct spool **out, const char *dir, uint64_t max_bytes)
 	s->wfd = s->rfd = -1;
 	s->win = calloc(WINDOW, sizeof(*s->win));
 	s->acked = calloc(WINDOW, sizeof(*s->acked));
-	s->buf = malloc(FRAME_MAX);
-	err = (!s->win || !s->acked || !s->buf) ? -ENOMEM : 0;
+	s->wbuf = malloc(WBUF);
+	s->rbuf = malloc(RBUF);
+	err = (!s->win || !s->acked || !s->wbuf || !s->rbuf) ? -ENOMEM : 0;
 	if (!err)
 		err = mkdirs(dir, 0700, "spool directory");
 	if (!err)
@@ -233,6 +249,9 @@ void spool__close(struct spool *s)
 {
 	if (!s)
 		return;
+	if (s->wfd >= 0 && spool__flush(s) < 0)
+		log_warn("spool %s: %" PRIu64 " records lost writing its last "
+			 "segment", s->dir, s->st.lost);
 	if (s->wfd >= 0 && fdatasync(s->wfd))
 		log__errno(errno, "spool %s: fdatasync", s->dir);
 	if (s->wfd >= 0)
@@ -244,6 +263,8 @@ void spool__close(struct spool *s)
 		close(s->rfd);
 	free(s->win);
 	free(s->acked);
+	free(s->wbuf);
+	free(s->rbuf);
 	free(s->buf);
 	free(s);
 }
@@ -252,10 +273,13 @@ void spool__close(struct spool *s)
  * syncer, or right here when must and the syncer's queue is full. */
 static int spool__sync_segment(struct spool *s, bool must)
 {
-	int fd = s->dirty ? dup(s->wfd) : -1;
+	int fd;
 
+	if (spool__flush(s) < 0 && must)
+		return -EIO;
 	if (!s->dirty)
 		return 0;
+	fd = dup(s->wfd);
 	if (fd >= 0 && syncer__submit(s->syncer, fd) == 0) {
 		s->dirty = false;
 		return 0;
@@ -275,6 +299,74 @@ static int spool__rotate(struct spool *s)
 	close(s->wfd);
 	s->wfd = -1;
 	return err ?: spool__start_segment(s, s->w.seg + 1);
+}
+
+/* The reader's buffer no longer matches the segment being written. */
+static void spool__truncated(struct spool *s, uint64_t off)
+{
+	if (ftruncate(s->wfd, off))
+		log__errno(errno, "spool segment %" PRIu64, s->w.seg);
+	if (s->rbuf_seg == s->w.seg)
+		s->rbuf_len = 0;
+}
+
+/* Writes buf whole at the end of the segment; on failure no partial
+ * frame is left behind for the reader. */
+static int spool__write(struct spool *s, const struct iovec *iov, int n,
+			size_t total)
+{
+	uint64_t start = s->w.off - s->wbuf_len;
+	ssize_t done = writev(s->wfd, iov, n);
+
+	if (done == (ssize_t)total)
+		return 0;
+	spool__truncated(s, start);
+	return -EIO;
+}
+
+int spool__flush(struct spool *s)
+{
+	struct iovec iov = { s->wbuf, s->wbuf_len };
+	int err;
+
+	if (!s->wbuf_len)
+		return 0;
+	err = spool__write(s, &iov, 1, s->wbuf_len);
+	if (err) {
+		log_error("spool %s: cannot write %u records to segment %"
+			  PRIu64 "; they are lost", s->dir, s->wbuf_recs,
+			  s->w.seg);
+		s->w.off -= s->wbuf_len;
+		s->st.bytes -= s->wbuf_len;
+		s->st.appended -= s->wbuf_recs;
+		s->st.lost += s->wbuf_recs;
+	}
+	s->wbuf_len = 0;
+	s->wbuf_recs = 0;
+	s->dirty |= !err;
+	return err;
+}
+
+/* A frame as it goes to disk, into the gathering buffer or, larger than
+ * that, straight to the segment. */
+static int spool__put(struct spool *s, const struct iovec *iov,
+		      size_t total)
+{
+	int err = 0;
+
+	if (total > WBUF - s->wbuf_len)
+		err = spool__flush(s);
+	if (!err && total > WBUF) {
+		err = spool__write(s, iov, 4, total);
+		s->dirty |= !err;
+		return err;
+	}
+	for (int i = 0; !err && i < 4; i++) {
+		memcpy(s->wbuf + s->wbuf_len, iov[i].iov_base, iov[i].iov_len);
+		s->wbuf_len += iov[i].iov_len;
+	}
+	s->wbuf_recs += !err;
+	return err;
 }
 
 int spool__append(struct spool *s, const struct spool_rec *r, bool must_keep)
@@ -300,16 +392,11 @@ int spool__append(struct spool *s, const struct spool_rec *r, bool must_keep)
 	h.crc = crc32(0, (const Bytef *)&h.topic, FRAME_TAIL);
 	for (int i = 1; i < 4; i++)
 		h.crc = crc32(h.crc, iov[i].iov_base, iov[i].iov_len);
-	if (writev(s->wfd, iov, 4) != (ssize_t)total) {
-		/* Leave no partial frame behind for the reader. */
-		if (ftruncate(s->wfd, s->w.off))
-			log__errno(errno, "spool segment %" PRIu64, s->w.seg);
+	if (spool__put(s, iov, total))
 		return -EIO;
-	}
 	s->w.off += total;
 	s->st.bytes += total;
 	s->st.appended++;
-	s->dirty = true;
 	return 0;
 }
 
@@ -320,9 +407,14 @@ int spool__sync(struct spool *s)
 	return err ?: s->cursor_dirty ? spool__write_cursor(s) : 0;
 }
 
+bool spool__caught_up(const struct spool *s)
+{
+	return s->rd.seg == s->w.seg && s->rd.off == s->w.off;
+}
+
 bool spool__drained(const struct spool *s)
 {
-	return s->win_len == 0 && s->rd.seg == s->w.seg && s->rd.off == s->w.off;
+	return s->win_len == 0 && spool__caught_up(s);
 }
 
 /* Opens the segment the reader is in; false when it does not exist. */
@@ -345,28 +437,63 @@ static void spool__next_segment(struct spool *s)
 	s->rd = (struct pos){ s->rd.seg + 1, 0 };
 }
 
+/* Points *p at the n bytes of the reader's segment from off (n <= RBUF),
+ * reading ahead; returns how many there are: fewer at its end. */
+static size_t spool__peek(struct spool *s, uint64_t off, size_t n,
+			  const char **p)
+{
+	ssize_t got;
+
+	if (s->rbuf_seg != s->rd.seg || off < s->rbuf_off ||
+	    off + n > s->rbuf_off + s->rbuf_len) {
+		got = pread(s->rfd, s->rbuf, RBUF, off);
+		s->rbuf_seg = s->rd.seg;
+		s->rbuf_off = off;
+		s->rbuf_len = got > 0 ? (size_t)got : 0;
+	}
+	*p = s->rbuf + (off - s->rbuf_off);
+	return s->rbuf_len - (off - s->rbuf_off) < n ?
+	       s->rbuf_len - (off - s->rbuf_off) : n;
+}
+
+/* The body of the frame at the reader's position into *body: from the
+ * read-ahead buffer, or, larger than that, read on its own. */
+static int spool__read_body(struct spool *s, size_t len, const char **body)
+{
+	uint64_t off = s->rd.off + sizeof(struct frame_hdr);
+
+	if (len <= RBUF)
+		return spool__peek(s, off, len, body) == len ? 0 : -EBADMSG;
+	if (!s->buf && !(s->buf = malloc(FRAME_MAX)))
+		return -ENOMEM;
+	*body = s->buf;
+	return pread(s->rfd, s->buf, len, off) == (ssize_t)len ? 0 : -EBADMSG;
+}
+
 /* Reads and checks the frame at the reader's position. Returns its total
  * size, 0 at the end of the segment, -EBADMSG for a torn or bad frame. */
-static ssize_t spool__read_frame(struct spool *s, struct frame_hdr *h)
+static ssize_t spool__read_frame(struct spool *s, struct frame_hdr *h,
+				 const char **body)
 {
-	ssize_t n = pread(s->rfd, h, sizeof(*h), s->rd.off);
-	size_t body;
+	const char *p;
+	size_t n = spool__peek(s, s->rd.off, sizeof(*h), &p), len;
 
 	if (n == 0)
 		return 0;
+	if (n == sizeof(*h))
+		memcpy(h, p, sizeof(*h));
 	if (n != sizeof(*h) || h->magic != SPOOL_MAGIC || h->len < FRAME_TAIL ||
 	    h->len > FRAME_MAX || h->len - FRAME_TAIL < (size_t)h->type_len +
 	    h->key_len)
 		return -EBADMSG;
-	body = h->len - FRAME_TAIL;
-	if (pread(s->rfd, s->buf, body, s->rd.off + sizeof(*h)) !=
-	    (ssize_t)body)
+	len = h->len - FRAME_TAIL;
+	if (spool__read_body(s, len, body))
 		return -EBADMSG;
 	/* Intact framing around damaged bytes: only this frame is lost. */
 	if (crc32(crc32(0, (const Bytef *)&h->topic, FRAME_TAIL),
-		  (const Bytef *)s->buf, body) != h->crc)
+		  (const Bytef *)*body, len) != h->crc)
 		return -EILSEQ;
-	return sizeof(*h) + body;
+	return sizeof(*h) + len;
 }
 
 static bool pos__before(struct pos a, struct pos b)
@@ -428,14 +555,15 @@ static struct pos spool__slot_start(const struct spool *s, uint32_t i)
 /* Hands out the frame just read: a new window slot, or, after a rewind,
  * the slot it already had. */
 static uint64_t spool__hand_out(struct spool *s, const struct frame_hdr *h,
-				ssize_t size, struct spool_rec *r)
+				ssize_t size, const char *body,
+				struct spool_rec *r)
 {
 	uint32_t slot = spool__slot(s, s->replay);
 
 	r->topic = h->topic;
-	r->type = s->buf;
+	r->type = body;
 	r->type_len = h->type_len;
-	r->key = s->buf + h->type_len;
+	r->key = body + h->type_len;
 	r->key_len = h->key_len;
 	r->value = r->key + h->key_len;
 	r->value_len = h->len - FRAME_TAIL - h->type_len - h->key_len;
@@ -462,6 +590,7 @@ static void spool__skip_delivered(struct spool *s)
 int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id)
 {
 	struct frame_hdr h;
+	const char *body;
 	ssize_t size;
 
 	spool__skip_delivered(s);
@@ -469,13 +598,20 @@ int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id)
 		return -EBUSY;
 	while (s->rd.seg < s->w.seg ||
 	       (s->rd.seg == s->w.seg && s->rd.off < s->w.off)) {
+		/* The reader has reached frames still being gathered (if
+		 * they cannot be written, w moves back before them). */
+		if (s->rd.seg == s->w.seg && s->wbuf_len &&
+		    s->rd.off >= s->w.off - s->wbuf_len) {
+			spool__flush(s);
+			continue;
+		}
 		if (s->rd.seg != s->w.seg && !spool__open_reader(s)) {
 			spool__next_segment(s);	/* removed by hand */
 			continue;
 		}
 		if (s->rd.seg == s->w.seg && !spool__open_reader(s))
 			return -EIO;
-		size = spool__read_frame(s, &h);
+		size = spool__read_frame(s, &h, &body);
 		if (size == 0 && s->rd.seg < s->w.seg) {
 			spool__next_segment(s);
 			continue;
@@ -488,7 +624,7 @@ int spool__next(struct spool *s, struct spool_rec *r, uint64_t *id)
 			spool__skip_corrupt(s);
 			continue;
 		}
-		*id = spool__hand_out(s, &h, size, r);
+		*id = spool__hand_out(s, &h, size, body, r);
 		return 0;
 	}
 	return -ENODATA;

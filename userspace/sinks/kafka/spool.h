@@ -32,6 +32,7 @@ struct spool_stats {
 	uint64_t acked;		/* records delivered after replay */
 	uint64_t corrupt_bytes;	/* bytes skipped as torn or corrupt */
 	uint64_t bytes;		/* on disk now */
+	uint64_t lost;		/* appended, then not written: the disk refused */
 };
 
 struct spool;
@@ -43,14 +44,23 @@ int spool__open(struct spool **out, const char *dir, uint64_t max_bytes);
 void spool__close(struct spool *s);
 
 /* Appends a record. must_keep records (alerts, actions) are kept even past
- * max_bytes; others get -ENOSPC there. */
+ * max_bytes; others get -ENOSPC there. The record goes to disk with the
+ * next spool__flush (or sooner). */
 int spool__append(struct spool *s, const struct spool_rec *r, bool must_keep);
-/* Starts making appended records durable (fdatasync, on a thread of its
- * own, so the caller never waits for the disk) and writes the cursor. */
+/* Writes what was appended since the last call. Returns 0, or -EIO when
+ * the disk refused it: those records are lost (counted in the stats,
+ * logged). */
+int spool__flush(struct spool *s);
+/* Writes what was appended, starts making it durable (fdatasync, on a
+ * thread of its own, so the caller never waits for the disk) and writes
+ * the cursor. */
 int spool__sync(struct spool *s);
 
 /* True when every appended record has been read back and acknowledged. */
 bool spool__drained(const struct spool *s);
+/* True when every appended record has been read back (handed out by
+ * spool__next since the last rewind), acknowledged or not. */
+bool spool__caught_up(const struct spool *s);
 /* Reads the next record to deliver into *r (valid until the next call)
  * and its id for spool__ack. Returns 0, -ENODATA when nothing is left to
  * read, -EBUSY when too many records await acknowledgement. */
