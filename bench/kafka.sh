@@ -115,7 +115,7 @@ capture() {
 	start_vigil --output "$work/capture.jsonl" --no-rules
 	SECS=1 load 1 0
 	stop_vigil
-	grep '"type":"open"' "$work/capture.jsonl" | head -n 1000000 >"$work/open.jsonl"
+	awk '/"type":"open"/ && n++ < 1000000' "$work/capture.jsonl" >"$work/open.jsonl"
 	rm -f "$work/capture.jsonl"
 	[ -s "$work/open.jsonl" ] || die "the capture holds no open record"
 }

@@ -325,10 +325,11 @@ static int kafka__write(struct sink *s, const struct event *ev,
 			err = kafka__produce(k, &r, LIVE | k->live_seq++);
 		if (!err)
 			return 0;
-		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			k->trouble = true;	/* fatal and the like: the
+						 * spool keeps it meanwhile */
+		else if (k->state == KAFKA_LIVE)	/* no trouble came */
 			kafka__overflow(k);
-		else	/* fatal and the like: the spool keeps it meanwhile */
-			k->trouble = true;
 	}
 	return kafka__to_spool(k, &r);
 }
