@@ -127,9 +127,16 @@ static int loader__route(struct vigil_bpf *s, const struct bpf_map *native,
 static int loader__number(struct vigil_bpf *s, const struct syscall *sc,
 			  size_t i)
 {
-	__u64 bit = 1ull << i;
-	int err = loader__set(s->maps.syscall_bits,
-			      s->maps.compat_syscall_bits, sc, &bit);
+	__u64 bit = 1ull << (i & 63);
+	int err;
+
+	if (i >= 64) {
+		log_error("watched syscall %s is at position %zu of the syscall "
+			  "table, past the 64 bits of a policy", sc->name, i);
+		return -E2BIG;
+	}
+	err = loader__set(s->maps.syscall_bits, s->maps.compat_syscall_bits,
+			  sc, &bit);
 
 	if (err)
 		log__errno(err, "cannot number syscall %s", sc->name);

@@ -267,6 +267,23 @@ static int open__of(struct replay *r, yajl_val v, struct ev_open *o,
 	return file__of(r, v, &o->filesets, err, errlen);
 }
 
+static void fileop__of(yajl_val v, struct ev_file *f)
+{
+	const char *op = str(v, "op");
+
+	f->op = op ? file__op_parse(op) : 0;
+	f->base = bytes(v, "base");
+	f->arg = bytes(v, "arg");
+	f->base2 = bytes(v, "base2");
+	f->arg2 = bytes(v, "arg2");
+	f->ret = num(v, "ret");
+	f->mode = num(v, "mode");
+	f->uid = num(v, "uid");
+	f->gid = num(v, "gid");
+	f->at_flags = num(v, "flags");
+	f->length = num(v, "length");
+}
+
 static uint8_t proto__of(const char *name)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP,
@@ -379,6 +396,9 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 		return exec__of(r, body, &ev->exec, err, errlen);
 	case EVENT_OPEN:
 		return open__of(r, body, &ev->open, err, errlen);
+	case EVENT_FILE:
+		fileop__of(body, &ev->file);
+		break;
 	case EVENT_CONNECT:
 		sockaddr__of(body, &ev->connect.sa);
 		ev->connect.ret = num(body, "ret");
@@ -418,7 +438,7 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
-	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE,
+	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_FILE,
 	EVENT_FLOW, EVENT_DROP, EVENT_REPEAT,
 };
 
