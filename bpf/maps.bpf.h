@@ -231,6 +231,17 @@ struct file_args {
 
 INFLIGHT_MAP(file_inflight, struct file_args);
 
+/* Credential calls (cred.bpf.c): what the task had at entry. */
+struct cred_args {
+	__u64 sandbox;		/* 0: no call in flight */
+	struct vigil_ids ids;
+	__u64 cap_eff;
+	__u32 ngroups;
+	__u32 __pad;
+};
+
+INFLIGHT_MAP(cred_inflight, struct cred_args);
+
 #define SA_MAX (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
 
 /* connect and the send calls (net.bpf.c). */

@@ -35,6 +35,7 @@ enum vigil_type {
 	VIGIL_EV_BUDGET  = 7,
 	VIGIL_EV_ESCAPE  = 8,
 	VIGIL_EV_FILE    = 9,	/* a file mutation (struct vigil_file) */
+	VIGIL_EV_CRED    = 10,	/* a credential change (struct vigil_cred) */
 	/* Records for the collector's sandbox registry alone, never
 	 * rendered: numbered apart from the rendered ones. */
 	VIGIL_EV_CGROUP_MKDIR = 64,
@@ -206,6 +207,35 @@ struct vigil_file {
 	__u16 base2_len;
 	__u16 arg2_len;
 	char data[];
+};
+
+/* A task's ids, as its struct cred holds them. */
+struct vigil_ids {
+	__u32 uid, euid, suid, fsuid;
+	__u32 gid, egid, sgid, fsgid;
+};
+
+/*
+ * A credential call by a sandboxed task (setuid, setgid, setreuid,
+ * setregid, setresuid, setresgid, setfsuid, setfsgid, setgroups,
+ * capset), failed attempts included: the ids and capabilities the task
+ * had at entry and has at exit, read from its struct cred (what the
+ * kernel applied, not what was asked), and the raw arguments. nr is the
+ * caller's ABI's number (VIGIL_F_COMPAT for ia32).
+ */
+struct vigil_cred {
+	struct vigil_hdr hdr;
+	__s64 ret;
+	__u32 nr;
+	__u32 ngroups_old;
+	__u32 ngroups_new;
+	__u32 __pad;
+	struct vigil_ids old_ids;
+	struct vigil_ids new_ids;
+	__u64 cap_eff_old;
+	__u64 cap_eff_new;
+	__u64 cap_prm_new;
+	__u64 args[3];
 };
 
 /* A socket address as the collector needs it: inet addresses in network

@@ -37,6 +37,7 @@ _Static_assert(sizeof(struct vigil_budget) == 120, "vigil_budget layout");
 _Static_assert(sizeof(struct vigil_escape) == 96, "vigil_escape layout");
 _Static_assert(sizeof(struct vigil_file) == 112, "vigil_file layout");
 _Static_assert(offsetof(struct vigil_file, data) == 112, "file data[]");
+_Static_assert(sizeof(struct vigil_cred) == 208, "vigil_cred layout");
 
 /* A zeroed heap buffer of exactly size bytes (malloc(0) included: ASan
  * treats any read through it as an overflow). */
@@ -385,7 +386,7 @@ static void test_hdr_size_beyond_buffer(void **state)
 static void test_unknown_type(void **state)
 {
 	static const uint16_t types[] = {
-		0, 9, 10, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
+		0, 11, 12, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
 	};
 	struct event ev;
 
@@ -657,7 +658,8 @@ static void test_type_names(void **state)
 	assert_string_equal(event__type_name(EVENT_BUDGET), "budget");
 	assert_string_equal(event__type_name(EVENT_ESCAPE), "escape");
 	assert_string_equal(event__type_name(EVENT_FILE), "file");
-	assert_string_equal(event__type_name((enum event_kind)10), "unknown");
+	assert_string_equal(event__type_name(EVENT_CRED), "cred");
+	assert_string_equal(event__type_name((enum event_kind)11), "unknown");
 }
 
 /* A file record: fixed part, then base, arg, base2 and arg2. */
@@ -757,6 +759,35 @@ static void test_file_cut_everywhere(void **state)
 	free(r);
 }
 
+static void test_cred(void **state)
+{
+	struct vigil_cred *r = buf_new(sizeof(*r));
+	struct event ev;
+
+	hdr_fill(&r->hdr, VIGIL_EV_CRED, sizeof(*r));
+	r->hdr.flags = VIGIL_F_COMPAT;
+	r->nr = 213;		/* ia32 setuid32 */
+	r->ret = -1;
+	r->old_ids.euid = 1000;
+	r->new_ids.euid = 0;
+	r->cap_eff_new = 1ull << 21;
+	r->args[0] = 0;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), 0);
+	assert_int_equal(ev.kind, EVENT_CRED);
+	assert_string_equal(ev.cred.name, "setuid32");
+	assert_int_equal(ev.cred.ret, -1);
+	assert_int_equal(ev.cred.old_ids.euid, 1000);
+	assert_true(ev.cred.cap_eff_new == 1ull << 21);
+	/* the native 213 is another call, none of vigil's */
+	r->hdr.flags = 0;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), 0);
+	assert_string_equal(ev.cred.name, "unknown");
+	/* one byte short of the fixed part */
+	r->hdr.size--;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), -EINVAL);
+	free(r);
+}
+
 static void test_file_op_names(void **state)
 {
 	for (uint16_t op = 1; op < VIGIL_FILE_OPS; op++)
@@ -799,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_file_lengths_and_ops),
 		cmocka_unit_test(test_file_cut_everywhere),
 		cmocka_unit_test(test_file_op_names),
+		cmocka_unit_test(test_cred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

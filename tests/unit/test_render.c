@@ -1154,6 +1154,38 @@ static void test_file(void **state)
 	assert_num(GET(o, "mode"), 04755);
 }
 
+/* A cred record: ids before and after, as the kernel applied them. */
+static void test_cred(void **state)
+{
+	struct fixture *f = *state;
+	yajl_val o;
+
+	f->ev.kind = EVENT_CRED;
+	f->hdr.type = VIGIL_EV_CRED;
+	memset(&f->ev.cred, 0, sizeof(f->ev.cred));
+	f->ev.cred.name = "setresuid";
+	f->ev.cred.nr = 117;
+	f->ev.cred.args[0] = (uint32_t)-1;
+	f->ev.cred.old_ids.euid = 1000;
+	f->ev.cred.new_ids.gid = 5;
+	f->ev.cred.ngroups_new = 2;
+	f->ev.cred.cap_eff_new = 0x1ffffffffffULL;
+	render(f);
+	assert_str(GET(f->root, "type"), "cred");
+	o = GET(f->root, "cred");
+	assert_string_equal(keys(o), "syscall,nr,args,ret,old,new,"
+			    "cap_permitted");
+	assert_string_equal(keys(GET(o, "new")), "uid,euid,suid,fsuid,gid,"
+			    "egid,sgid,fsgid,ngroups,cap_effective");
+	assert_str(GET(o, "syscall"), "setresuid");
+	assert_num(GET(o, "old", "euid"), 1000);
+	assert_num(GET(o, "new", "euid"), 0);
+	assert_num(GET(o, "new", "gid"), 5);
+	assert_num(GET(o, "new", "ngroups"), 2);
+	assert_num(GET(o, "new", "cap_effective"), 0x1ffffffffffLL);
+	assert_num(GET(o, "args")->u.array.values[0], 4294967295LL);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1187,6 +1219,7 @@ int main(void)
 		T(test_repeat),
 		T(test_reuse),
 		T(test_file),
+		T(test_cred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

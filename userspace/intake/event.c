@@ -97,6 +97,21 @@ static int decode__file(const struct vigil_file *r, size_t size,
 	return 0;
 }
 
+static void decode__cred(const struct vigil_cred *r, struct ev_cred *e)
+{
+	e->nr = r->nr;
+	e->ret = r->ret;
+	e->name = syscalls__any_name(r->nr, r->hdr.flags & VIGIL_F_COMPAT);
+	e->old_ids = r->old_ids;
+	e->new_ids = r->new_ids;
+	e->ngroups_old = r->ngroups_old;
+	e->ngroups_new = r->ngroups_new;
+	e->cap_eff_old = r->cap_eff_old;
+	e->cap_eff_new = r->cap_eff_new;
+	e->cap_prm_new = r->cap_prm_new;
+	memcpy(e->args, r->args, sizeof(e->args));
+}
+
 static int decode__connect(const struct vigil_connect *r,
 			   struct ev_connect *e)
 {
@@ -176,6 +191,7 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_CGROUP_RMDIR: return sizeof(struct vigil_cgroup);
 	case VIGIL_EV_ESCAPE: return sizeof(struct vigil_escape);
 	case VIGIL_EV_FILE: return sizeof(struct vigil_file);
+	case VIGIL_EV_CRED: return sizeof(struct vigil_cred);
 	default: return 0;
 	}
 }
@@ -204,6 +220,9 @@ int event__decode(const void *data, size_t size, struct event *ev)
 		return decode__connect(data, &ev->connect);
 	case VIGIL_EV_FILE:
 		return decode__file(data, size, &ev->file);
+	case VIGIL_EV_CRED:
+		decode__cred(data, &ev->cred);
+		return 0;
 	case VIGIL_EV_FORK:
 		ev->child_pid = ((const struct vigil_fork *)data)->child_pid;
 		return 0;
@@ -241,6 +260,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_RMDIR: return "rmdir";
 	case EVENT_ESCAPE: return "escape";
 	case EVENT_FILE: return "file";
+	case EVENT_CRED: return "cred";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";

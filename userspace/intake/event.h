@@ -30,6 +30,7 @@ enum event_kind {
 	EVENT_RMDIR = VIGIL_EV_CGROUP_RMDIR,
 	EVENT_ESCAPE = VIGIL_EV_ESCAPE,
 	EVENT_FILE = VIGIL_EV_FILE,
+	EVENT_CRED = VIGIL_EV_CRED,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -70,6 +71,17 @@ struct ev_file {
 	uint32_t mode, uid, gid, at_flags;
 	uint64_t length;
 	struct bytes base, arg, base2, arg2;
+};
+
+/* A credential call (struct vigil_cred). */
+struct ev_cred {
+	const char *name;	/* syscalls.h's, "unknown" for another nr */
+	uint32_t nr;
+	int64_t ret;
+	struct vigil_ids old_ids, new_ids;
+	uint32_t ngroups_old, ngroups_new;
+	uint64_t cap_eff_old, cap_eff_new, cap_prm_new;
+	uint64_t args[3];
 };
 
 struct ev_connect {
@@ -231,6 +243,7 @@ struct event {
 		struct ev_exec exec;
 		struct ev_open open;
 		struct ev_file file;
+		struct ev_cred cred;
 		struct ev_connect connect;
 		struct ev_syscall syscall;
 		struct ev_budget budget;

@@ -96,7 +96,9 @@ static int loader__set(const struct bpf_map *native,
 {
 	__u32 nr = sc->nr, compat_nr = sc->compat_nr;
 
-	return bpf_map_update_elem(bpf_map__fd(native), &nr, value, BPF_ANY) ?:
+	/* nr -1: a call the ia32 ABI alone has. */
+	return (sc->nr < 0 ? 0 : bpf_map_update_elem(bpf_map__fd(native), &nr,
+						     value, BPF_ANY)) ?:
 	       bpf_map_update_elem(bpf_map__fd(compat), &compat_nr, value,
 				   BPF_ANY);
 }

@@ -18,6 +18,17 @@
  * program for all. */
 #define FILE_OP(name, sys)						\
 	HANDLED(name, sys, "file_" #name, "file_op_exit")
+/* The same, for a call the ia32 ABI alone has (chown32: the 32-bit uid
+ * call of i386, whose plain chown takes 16-bit ids). */
+#define FILE_OP32(name, sys, prog)					\
+	{ #name, -1, IA32_NR_##name, sys, false, "file_" #prog,	\
+	  "file_op_exit" }
+/* A credential call (bpf/cred.bpf.c), named in its records by number. */
+#define CRED(name)							\
+	{ #name, SYS_##name, IA32_NR_##name, 0, false, "cred_enter",	\
+	  "cred_exit" }
+#define CRED32(name)							\
+	{ #name, -1, IA32_NR_##name, 0, false, "cred_enter", "cred_exit" }
 /* A watched syscall: one exit handler for all (bpf/syscall.bpf.c). */
 #define WATCHED(name)							\
 	{ #name, SYS_##name, IA32_NR_##name, 0, true, NULL, "syscall_exit" }
@@ -75,6 +86,28 @@ static const struct syscall table[] = {
 	FILE_OP(fchownat, VIGIL_SYS_FCHOWNAT),
 	FILE_OP(truncate, VIGIL_SYS_TRUNCATE),
 	FILE_OP(ftruncate, VIGIL_SYS_FTRUNCATE),
+	FILE_OP32(chown32, VIGIL_SYS_CHOWN, chown),
+	FILE_OP32(lchown32, VIGIL_SYS_LCHOWN, lchown),
+	FILE_OP32(fchown32, VIGIL_SYS_FCHOWN, fchown),
+	CRED(setuid),
+	CRED(setgid),
+	CRED(setreuid),
+	CRED(setregid),
+	CRED(setresuid),
+	CRED(setresgid),
+	CRED(setfsuid),
+	CRED(setfsgid),
+	CRED(setgroups),
+	CRED(capset),
+	CRED32(setuid32),
+	CRED32(setgid32),
+	CRED32(setreuid32),
+	CRED32(setregid32),
+	CRED32(setresuid32),
+	CRED32(setresgid32),
+	CRED32(setfsuid32),
+	CRED32(setfsgid32),
+	CRED32(setgroups32),
 };
 
 #define TABLE_LEN (sizeof(table) / sizeof(table[0]))
@@ -96,6 +129,15 @@ const char *syscalls__name(unsigned int nr, bool compat)
 					  : table[i].nr) == nr)
 			return table[i].name;
 	return NULL;
+}
+
+const char *syscalls__any_name(unsigned int nr, bool compat)
+{
+	for (size_t i = 0; i < TABLE_LEN; i++)
+		if ((unsigned int)(compat ? table[i].compat_nr
+					  : table[i].nr) == nr)
+			return table[i].name;
+	return "unknown";
 }
 
 const char *syscalls__sys_name(uint16_t sys)

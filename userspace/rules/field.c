@@ -405,6 +405,48 @@ static bool get_file_gid(const struct field_ctx *c, struct fval *v)
 	       num__set(v, f->gid);
 }
 
+/* ---------------------------------------------------------------- cred */
+
+static bool get_cred_syscall(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(c->ev->cred.name));
+}
+
+static bool get_cred_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->cred.ret);
+}
+
+#define CRED_ID(fn, which, member)					\
+	static bool fn(const struct field_ctx *c, struct fval *v)	\
+	{								\
+		return num__set(v, c->ev->cred.which.member);		\
+	}
+CRED_ID(get_cred_uid, new_ids, uid)
+CRED_ID(get_cred_euid, new_ids, euid)
+CRED_ID(get_cred_gid, new_ids, gid)
+CRED_ID(get_cred_egid, new_ids, egid)
+CRED_ID(get_cred_old_uid, old_ids, uid)
+CRED_ID(get_cred_old_euid, old_ids, euid)
+
+/* One of the task's uids became 0 that was not: it gained root. */
+static bool get_cred_to_root(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_ids *o = &c->ev->cred.old_ids;
+	const struct vigil_ids *n = &c->ev->cred.new_ids;
+
+	return bool__set(v, (!n->uid && o->uid) || (!n->euid && o->euid) ||
+			    (!n->suid && o->suid) || (!n->fsuid && o->fsuid));
+}
+
+/* Effective capabilities the task did not have before the call. */
+static bool get_cred_caps_gained(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_cred *e = &c->ev->cred;
+
+	return bool__set(v, e->cap_eff_new & ~e->cap_eff_old);
+}
+
 /* ---------------------------------------------------------------- net */
 
 static bool get_conn_addr(const struct field_ctx *c, struct fval *v)
@@ -598,6 +640,7 @@ static bool get_child_pid(const struct field_ctx *c, struct fval *v)
 #define FLOW    EVBIT(EVENT_FLOW)
 #define BUDGET  EVBIT(EVENT_BUDGET)
 #define FILE_EV EVBIT(EVENT_FILE)
+#define CRED    EVBIT(EVENT_CRED)
 
 static const struct field fields[] = {
 	{ "event.type", FT_STR, EV_SANDBOXED, FL_TEXT, get_type },
@@ -648,6 +691,16 @@ static const struct field fields[] = {
 	{ "file.setid", FT_BOOL, FILE_EV, FL_TEXT, get_file_setid },
 	{ "file.uid", FT_NUM, FILE_EV, FL_TEXT, get_file_uid },
 	{ "file.gid", FT_NUM, FILE_EV, FL_TEXT, get_file_gid },
+	{ "cred.syscall", FT_STR, CRED, FL_TEXT, get_cred_syscall },
+	{ "cred.ret", FT_NUM, CRED, FL_TEXT, get_cred_ret },
+	{ "cred.uid", FT_NUM, CRED, FL_TEXT, get_cred_uid },
+	{ "cred.euid", FT_NUM, CRED, FL_TEXT, get_cred_euid },
+	{ "cred.gid", FT_NUM, CRED, FL_TEXT, get_cred_gid },
+	{ "cred.egid", FT_NUM, CRED, FL_TEXT, get_cred_egid },
+	{ "cred.old_uid", FT_NUM, CRED, FL_TEXT, get_cred_old_uid },
+	{ "cred.old_euid", FT_NUM, CRED, FL_TEXT, get_cred_old_euid },
+	{ "cred.to_root", FT_BOOL, CRED, FL_TEXT, get_cred_to_root },
+	{ "cred.caps_gained", FT_BOOL, CRED, FL_TEXT, get_cred_caps_gained },
 	{ "connect.addr", FT_ADDR, CONNECT, FL_TEXT, get_conn_addr },
 	{ "connect.path", FT_STR, CONNECT, FL_TEXT, get_conn_path },
 	{ "connect.port", FT_NUM, CONNECT, FL_TEXT, get_conn_port },
@@ -692,7 +745,7 @@ const struct field *field__find(const char *name, size_t len)
 static const enum event_kind rule_kinds[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_DROP,
-	EVENT_REPEAT, EVENT_FILE,
+	EVENT_REPEAT, EVENT_FILE, EVENT_CRED,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

@@ -266,6 +266,43 @@ static void render__file(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+/* A task's ids and capabilities, before or after a credential call. */
+static void render__ids(struct json *j, const char *key,
+			const struct vigil_ids *ids, uint32_t ngroups,
+			uint64_t cap_eff)
+{
+	json__obj_begin(j, key);
+	json__uint(j, "uid", ids->uid);
+	json__uint(j, "euid", ids->euid);
+	json__uint(j, "suid", ids->suid);
+	json__uint(j, "fsuid", ids->fsuid);
+	json__uint(j, "gid", ids->gid);
+	json__uint(j, "egid", ids->egid);
+	json__uint(j, "sgid", ids->sgid);
+	json__uint(j, "fsgid", ids->fsgid);
+	json__uint(j, "ngroups", ngroups);
+	json__uint(j, "cap_effective", cap_eff);
+	json__obj_end(j);
+}
+
+static void render__cred(struct json *j, const struct event *ev)
+{
+	const struct ev_cred *c = &ev->cred;
+
+	json__obj_begin(j, "cred");
+	json__str(j, "syscall", c->name);
+	json__uint(j, "nr", c->nr);
+	json__arr_begin(j, "args");
+	for (int i = 0; i < 3; i++)
+		json__uint(j, NULL, c->args[i]);
+	json__arr_end(j);
+	json__int(j, "ret", c->ret);
+	render__ids(j, "old", &c->old_ids, c->ngroups_old, c->cap_eff_old);
+	render__ids(j, "new", &c->new_ids, c->ngroups_new, c->cap_eff_new);
+	json__uint(j, "cap_permitted", c->cap_prm_new);
+	json__obj_end(j);
+}
+
 static void render__proto(struct json *j, uint16_t family, uint16_t proto,
 			  uint16_t sock_type)
 {
@@ -595,6 +632,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_EXEC: render__exec(j, ev); break;
 	case EVENT_OPEN: render__open(j, ev); break;
 	case EVENT_FILE: render__file(j, ev); break;
+	case EVENT_CRED: render__cred(j, ev); break;
 	case EVENT_CONNECT: render__connect(j, ev); break;
 	case EVENT_SYSCALL: render__syscall(j, ev); break;
 	case EVENT_BUDGET: render__budget(j, ev); break;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * fsop: makes one file-mutation syscall by name with exact arguments, as
- * glibc would not (its chmod may be fchmodat, its unlink unlinkat), and
- * prints "ret=N" (the return value, or -errno).
+ * fsop: makes one file-mutation or credential syscall by name with exact
+ * arguments, as glibc would not (its chmod may be fchmodat, its unlink
+ * unlinkat, its setuid a call on every thread), and prints "ret=N" (the
+ * return value, or -errno).
  *
  *   fsop [--ia32] NAME ARG...
  *
@@ -37,6 +38,10 @@ static const struct { const char *name; long nr, ia32; } calls[] = {
 	{ "lchown", SYS_lchown, 16 },	{ "fchownat", SYS_fchownat, 298 },
 	{ "truncate", SYS_truncate, 92 },
 	{ "ftruncate", SYS_ftruncate, 93 },
+	{ "setuid", SYS_setuid, 213 },	/* ia32: setuid32 */
+	{ "setresuid", SYS_setresuid, 208 },	/* setresuid32 */
+	{ "setgid", SYS_setgid, 214 },	/* setgid32 */
+	{ "setgroups", SYS_setgroups, 206 },	/* setgroups32 */
 };
 
 static long int80(long nr, const long *a)
