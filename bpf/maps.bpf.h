@@ -221,6 +221,31 @@ struct exec_args {
 
 INFLIGHT_MAP(exec_inflight, struct exec_args);
 
+/* File mutations (fileop.bpf.c): the whole record, built at entry,
+ * where the directory a relative name is looked up in still is what the
+ * kernel uses (a dirfd closed or a cwd changed by another thread before
+ * exit would name another), and a removed file's name is still there to
+ * read. Sent at exit with ret. */
+#define FILE_DATA_MAX (4 * VIGIL_PATH_MAX)	/* base, arg, base2, arg2 */
+
+struct file_args {
+	__u64 sandbox;		/* 0: no call in flight */
+	char rec[sizeof(struct vigil_file) + FILE_DATA_MAX];
+};
+
+INFLIGHT_MAP(file_inflight, struct file_args);
+
+/* Credential calls (cred.bpf.c): what the task had at entry. */
+struct cred_args {
+	__u64 sandbox;		/* 0: no call in flight */
+	struct vigil_ids ids;
+	__u64 cap_eff;
+	__u32 ngroups;
+	__u32 __pad;
+};
+
+INFLIGHT_MAP(cred_inflight, struct cred_args);
+
 #define SA_MAX (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
 
 /* connect and the send calls (net.bpf.c). */

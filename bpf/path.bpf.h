@@ -95,16 +95,15 @@ static long path__step_cb(__u32 i, void *ctx)
 }
 
 /*
- * Resolves f_path into pb; returns the offset of the NUL-terminated text in
- * pb->buf and its length in *len. Sets VIGIL_F_PATH_TRUNC / VIGIL_F_DELETED
- * in *flags.
+ * Resolves a dentry on a mount into pb; returns the offset of the
+ * NUL-terminated text in pb->buf and its length in *len. Sets
+ * VIGIL_F_PATH_TRUNC / VIGIL_F_DELETED in *flags.
  */
-static __always_inline __u32 path__resolve(struct path_buf *pb,
-					   struct file *file, __u32 *len,
-					   __u32 *flags)
+static __always_inline __u32 path__resolve_at(struct path_buf *pb,
+					      struct dentry *dentry,
+					      struct vfsmount *vfsmnt,
+					      __u32 *len, __u32 *flags)
 {
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
 	struct path_walk w = {
 		.pb = pb,
 		.dentry = dentry,
@@ -126,6 +125,15 @@ static __always_inline __u32 path__resolve(struct path_buf *pb,
 	*flags |= w.flags;
 	*len = VIGIL_PATH_MAX - 1 - w.off;
 	return w.off;
+}
+
+/* The same for an open file's f_path. */
+static __always_inline __u32 path__resolve(struct path_buf *pb,
+					   struct file *file, __u32 *len,
+					   __u32 *flags)
+{
+	return path__resolve_at(pb, BPF_CORE_READ(file, f_path.dentry),
+				BPF_CORE_READ(file, f_path.mnt), len, flags);
 }
 
 /* The struct file behind fd in the current task, or NULL. */
@@ -215,21 +223,32 @@ static __always_inline void file__id(struct file *f, __u32 *dev, __u64 *ino)
 }
 
 /*
- * Resolves file into dst (capacity VIGIL_PATH_MAX) without the NUL;
- * returns the length copied.
+ * Resolves a dentry on a mount into dst (capacity VIGIL_PATH_MAX) without
+ * the NUL; returns the length copied.
  */
-static __always_inline __u32 path__copy(char *dst, struct file *file,
-					__u32 *flags)
+static __always_inline __u32 path__copy_at(char *dst, struct dentry *dentry,
+					   struct vfsmount *vfsmnt,
+					   __u32 *flags)
 {
 	struct path_buf *pb = path_buf__get();
 	__u32 len = 0, off;
 
-	if (!pb || !file)
+	if (!pb || !dentry || !vfsmnt)
 		return 0;
-	off = path__resolve(pb, file, &len, flags);
+	off = path__resolve_at(pb, dentry, vfsmnt, &len, flags);
 	len &= PATH_MASK;
 	bpf_probe_read_kernel(dst, len, &pb->buf[off & PATH_MASK]);
 	return len;
+}
+
+/* The same for an open file. */
+static __always_inline __u32 path__copy(char *dst, struct file *file,
+					__u32 *flags)
+{
+	if (!file)
+		return 0;
+	return path__copy_at(dst, BPF_CORE_READ(file, f_path.dentry),
+			     BPF_CORE_READ(file, f_path.mnt), flags);
 }
 
 #endif /* VIGIL_PATH_BPF_H */

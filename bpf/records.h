@@ -34,6 +34,8 @@ enum vigil_type {
 	VIGIL_EV_SYSCALL = 6,
 	VIGIL_EV_BUDGET  = 7,
 	VIGIL_EV_ESCAPE  = 8,
+	VIGIL_EV_FILE    = 9,	/* a file mutation (struct vigil_file) */
+	VIGIL_EV_CRED    = 10,	/* a credential change (struct vigil_cred) */
 	/* Records for the collector's sandbox registry alone, never
 	 * rendered: numbered apart from the rendered ones. */
 	VIGIL_EV_CGROUP_MKDIR = 64,
@@ -75,6 +77,42 @@ enum vigil_sys {
 	VIGIL_SYS_CREAT,
 	VIGIL_SYS_EXECVE,
 	VIGIL_SYS_EXECVEAT,
+	/* file records (struct vigil_file) */
+	VIGIL_SYS_MKDIR,
+	VIGIL_SYS_MKDIRAT,
+	VIGIL_SYS_UNLINK,
+	VIGIL_SYS_UNLINKAT,
+	VIGIL_SYS_RMDIR,
+	VIGIL_SYS_RENAME,
+	VIGIL_SYS_RENAMEAT,
+	VIGIL_SYS_RENAMEAT2,
+	VIGIL_SYS_LINK,
+	VIGIL_SYS_LINKAT,
+	VIGIL_SYS_SYMLINK,
+	VIGIL_SYS_SYMLINKAT,
+	VIGIL_SYS_CHMOD,
+	VIGIL_SYS_FCHMOD,
+	VIGIL_SYS_FCHMODAT,
+	VIGIL_SYS_CHOWN,
+	VIGIL_SYS_FCHOWN,
+	VIGIL_SYS_LCHOWN,
+	VIGIL_SYS_FCHOWNAT,
+	VIGIL_SYS_TRUNCATE,
+	VIGIL_SYS_FTRUNCATE,
+};
+
+/* What a file record did (struct vigil_file). */
+enum vigil_file_op {
+	VIGIL_FILE_MKDIR = 1,
+	VIGIL_FILE_UNLINK,
+	VIGIL_FILE_RMDIR,	/* rmdir, unlinkat(AT_REMOVEDIR) */
+	VIGIL_FILE_RENAME,
+	VIGIL_FILE_LINK,
+	VIGIL_FILE_SYMLINK,
+	VIGIL_FILE_CHMOD,
+	VIGIL_FILE_CHOWN,
+	VIGIL_FILE_TRUNCATE,
+	VIGIL_FILE_OPS,		/* the number of ops + 1 */
 };
 
 struct vigil_hdr {
@@ -140,6 +178,64 @@ struct vigil_open {
 	__u16 __pad;
 	__u64 filesets;		/* protected file sets the file belongs to */
 	char data[];
+};
+
+/*
+ * A file mutation by a sandboxed task, failed attempts included, built at
+ * syscall entry (a removed file has no dentry at exit) and sent at exit
+ * with ret. data[]: base, arg, base2, arg2, in that order (the lengths
+ * say where each ends). arg is the raw path argument as the kernel read
+ * it; base is what the kernel resolved it against, walked from its
+ * dentries: the dirfd's directory or the cwd for a relative arg, empty
+ * for an absolute one, the file itself for an fd call (fchmod, fchown,
+ * ftruncate, AT_EMPTY_PATH). The second pair is the new name of rename
+ * and link and the link made by symlink, whose first arg is the target
+ * as stored in the link (no base: it is only text).
+ */
+struct vigil_file {
+	struct vigil_hdr hdr;
+	__s32 ret;
+	__u16 op;		/* enum vigil_file_op */
+	__u16 sys;		/* enum vigil_sys */
+	__u32 mode;		/* chmod, mkdir: as asked (S_ISUID visible) */
+	__u32 uid;		/* chown: (__u32)-1 leaves it */
+	__u32 gid;
+	__u32 at_flags;		/* the call's AT_* or RENAME_* flags */
+	__u64 length;		/* truncate */
+	__u16 base_len;
+	__u16 arg_len;
+	__u16 base2_len;
+	__u16 arg2_len;
+	char data[];
+};
+
+/* A task's ids, as its struct cred holds them. */
+struct vigil_ids {
+	__u32 uid, euid, suid, fsuid;
+	__u32 gid, egid, sgid, fsgid;
+};
+
+/*
+ * A credential call by a sandboxed task (setuid, setgid, setreuid,
+ * setregid, setresuid, setresgid, setfsuid, setfsgid, setgroups,
+ * capset), failed attempts included: the ids and capabilities the task
+ * had at entry and has at exit, read from its struct cred (what the
+ * kernel applied, not what was asked), and the raw arguments. nr is the
+ * caller's ABI's number (VIGIL_F_COMPAT for ia32).
+ */
+struct vigil_cred {
+	struct vigil_hdr hdr;
+	__s64 ret;
+	__u32 nr;
+	__u32 ngroups_old;
+	__u32 ngroups_new;
+	__u32 __pad;
+	struct vigil_ids old_ids;
+	struct vigil_ids new_ids;
+	__u64 cap_eff_old;
+	__u64 cap_eff_new;
+	__u64 cap_prm_new;
+	__u64 args[3];
 };
 
 /* A socket address as the collector needs it: inet addresses in network

@@ -719,6 +719,25 @@ FIRE = [
     Case("sandbox-flood", "open-flood", argv=sh(f"""
         for i in 1 2 3; do {PY} -c '{FLOOD.format(seconds=5)}' & done; wait
         """)),
+    # --------------------------------------------------------- mutation
+    # /root is a private tmpfs of the case: nothing lands in the host's.
+    Case("system-dir-mutation", "root-home-drop", user="root",
+         tmpfs=("/root",), argv=sh("""
+        mkdir /root/.vigil-dropped
+        """)),
+    Case("system-dir-mutation", "rename-into-root", user="root",
+         tmpfs=("/root",), argv=sh("""
+        echo x > /root/staged
+        cd /tmp && mv /root/staged ../root/.vigil-job
+        """)),
+    Case("setid-bit-set", "suid-copy", argv=sh("""
+        cp /bin/true "$WORK/suid-tool" && chmod u+s "$WORK/suid-tool"
+        """)),
+    Case("credential-to-root", "root-regained", user="root", argv=py("""
+        import os
+        os.setresuid(1000, 1000, 0)     # dropped, saved uid kept
+        os.setresuid(0, 0, 0)           # and taken back
+        """)),
 ]
 
 # A rule whose firing case cannot share the module's daemon, and the test
@@ -984,6 +1003,33 @@ BENIGN = [
          check=lambda env, recs: assert_any(
             recs, lambda r: r["type"] == "drop"
             and r["drop"]["lost"] > 0)),
+    # --------------------------------------------------------- mutation
+    Case("system-dir-mutation", "workspace-churn", argv=sh("""
+        set -e
+        mkdir -p "$WORK/churn/a/b"
+        echo x > "$WORK/churn/a/f"
+        mv "$WORK/churn/a/f" "$WORK/churn/a/b/g"
+        ln -s b/g "$WORK/churn/a/l"
+        chmod 755 "$WORK/churn/a/b/g"
+        rm -rf "$WORK/churn"
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "file"
+            and r["file"]["op"] == "rename"
+            and r["file"]["path2"].endswith("/churn/a/b/g"))),
+    Case("setid-bit-set", "plain-chmod", argv=sh("""
+        cp /bin/true "$WORK/tool" && chmod 755 "$WORK/tool" && rm "$WORK/tool"
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "file" and r["file"]["op"] == "chmod"
+            and r["file"]["mode"] == 0o755)),
+    Case("credential-to-root", "root-drops", user="root", argv=py("""
+        import os
+        os.setgroups([])
+        os.setresgid(1000, 1000, 1000)
+        os.setresuid(1000, 1000, 1000)
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "cred"
+            and r["cred"]["syscall"] == "setresuid"
+            and r["cred"]["new"]["uid"] == 1000)),
 ]
 
 

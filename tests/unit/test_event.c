@@ -22,6 +22,7 @@
 #define CONN  sizeof(struct vigil_connect)
 #define BUDG  sizeof(struct vigil_budget)
 #define ESC   sizeof(struct vigil_escape)
+#define FILE_ sizeof(struct vigil_file)
 
 /* The layout the kernel side writes; a change here is a format change. */
 _Static_assert(sizeof(struct vigil_hdr) == 72, "vigil_hdr layout");
@@ -34,6 +35,9 @@ _Static_assert(offsetof(struct vigil_open, data) == 112, "open data[]");
 _Static_assert(sizeof(struct vigil_connect) == 216, "vigil_connect layout");
 _Static_assert(sizeof(struct vigil_budget) == 120, "vigil_budget layout");
 _Static_assert(sizeof(struct vigil_escape) == 96, "vigil_escape layout");
+_Static_assert(sizeof(struct vigil_file) == 112, "vigil_file layout");
+_Static_assert(offsetof(struct vigil_file, data) == 112, "file data[]");
+_Static_assert(sizeof(struct vigil_cred) == 208, "vigil_cred layout");
 
 /* A zeroed heap buffer of exactly size bytes (malloc(0) included: ASan
  * treats any read through it as an overflow). */
@@ -382,7 +386,7 @@ static void test_hdr_size_beyond_buffer(void **state)
 static void test_unknown_type(void **state)
 {
 	static const uint16_t types[] = {
-		0, 9, 10, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
+		0, 11, 12, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
 	};
 	struct event ev;
 
@@ -653,7 +657,147 @@ static void test_type_names(void **state)
 	assert_string_equal(event__type_name(EVENT_SYSCALL), "syscall");
 	assert_string_equal(event__type_name(EVENT_BUDGET), "budget");
 	assert_string_equal(event__type_name(EVENT_ESCAPE), "escape");
-	assert_string_equal(event__type_name((enum event_kind)9), "unknown");
+	assert_string_equal(event__type_name(EVENT_FILE), "file");
+	assert_string_equal(event__type_name(EVENT_CRED), "cred");
+	assert_string_equal(event__type_name((enum event_kind)11), "unknown");
+}
+
+/* A file record: fixed part, then base, arg, base2 and arg2. */
+static struct vigil_file *file_new(const char *const s[4], size_t *size)
+{
+	size_t len[4], off = 0;
+	struct vigil_file *r;
+
+	*size = FILE_;
+	for (int i = 0; i < 4; i++)
+		*size += len[i] = strlen(s[i]);
+	r = buf_new(*size);
+	hdr_fill(&r->hdr, VIGIL_EV_FILE, *size);
+	r->ret = -13;
+	r->op = VIGIL_FILE_RENAME;
+	r->sys = VIGIL_SYS_RENAMEAT2;
+	r->mode = 04755;
+	r->uid = (uint32_t)-1;
+	r->gid = 7;
+	r->at_flags = 2;
+	r->length = 1ull << 40;
+	r->base_len = (uint16_t)len[0];
+	r->arg_len = (uint16_t)len[1];
+	r->base2_len = (uint16_t)len[2];
+	r->arg2_len = (uint16_t)len[3];
+	for (int i = 0; i < 4; i++) {
+		memcpy(r->data + off, s[i], len[i]);
+		off += len[i];
+	}
+	return r;
+}
+
+static const char *const file_strs[4] = { "/tmp/w", "a/../b", "/etc",
+					  "passwd" };
+
+static void test_file(void **state)
+{
+	size_t size;
+	struct vigil_file *r = file_new(file_strs, &size);
+	struct event ev;
+
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	assert_int_equal(ev.kind, EVENT_FILE);
+	assert_int_equal(ev.file.ret, -13);
+	assert_int_equal(ev.file.op, VIGIL_FILE_RENAME);
+	assert_int_equal(ev.file.sys, VIGIL_SYS_RENAMEAT2);
+	assert_int_equal(ev.file.mode, 04755);
+	assert_int_equal(ev.file.uid, (uint32_t)-1);
+	assert_int_equal(ev.file.gid, 7);
+	assert_int_equal(ev.file.at_flags, 2);
+	assert_true(ev.file.length == 1ull << 40);
+	assert_memory_equal(ev.file.base.p, "/tmp/w", ev.file.base.len);
+	assert_int_equal(ev.file.arg.len, 6);
+	assert_memory_equal(ev.file.arg.p, "a/../b", 6);
+	assert_memory_equal(ev.file.base2.p, "/etc", ev.file.base2.len);
+	assert_int_equal(ev.file.arg2.len, 6);
+	assert_memory_equal(ev.file.arg2.p, "passwd", 6);
+	free(r);
+}
+
+/* Lengths past the record, and ops the kernel does not send. */
+static void test_file_lengths_and_ops(void **state)
+{
+	size_t size;
+	struct vigil_file *r = file_new(file_strs, &size);
+	struct event ev;
+
+	r->arg2_len++;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->arg2_len--;
+	r->base_len = 0xffff;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->base_len = 6;
+	r->op = 0;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->op = VIGIL_FILE_OPS;
+	assert_int_equal(event__decode(r, size, &ev), -EINVAL);
+	r->op = VIGIL_FILE_TRUNCATE;
+	assert_int_equal(event__decode(r, size, &ev), 0);
+	free(r);
+}
+
+static void test_file_cut_everywhere(void **state)
+{
+	size_t size;
+	struct vigil_file *r = file_new(file_strs, &size);
+	struct event ev;
+
+	for (size_t n = HDR; n < size; n++) {
+		struct vigil_file *cut = buf_new(n);
+
+		memcpy(cut, r, n);
+		cut->hdr.size = (uint16_t)n;
+		assert_int_equal(event__decode(cut, n, &ev), -EINVAL);
+		free(cut);
+	}
+	free(r);
+}
+
+static void test_cred(void **state)
+{
+	struct vigil_cred *r = buf_new(sizeof(*r));
+	struct event ev;
+
+	hdr_fill(&r->hdr, VIGIL_EV_CRED, sizeof(*r));
+	r->hdr.flags = VIGIL_F_COMPAT;
+	r->nr = 213;		/* ia32 setuid32 */
+	r->ret = -1;
+	r->old_ids.euid = 1000;
+	r->new_ids.euid = 0;
+	r->cap_eff_new = 1ull << 21;
+	r->args[0] = 0;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), 0);
+	assert_int_equal(ev.kind, EVENT_CRED);
+	assert_string_equal(ev.cred.name, "setuid32");
+	assert_int_equal(ev.cred.ret, -1);
+	assert_int_equal(ev.cred.old_ids.euid, 1000);
+	assert_true(ev.cred.cap_eff_new == 1ull << 21);
+	/* the native 213 is another call, none of vigil's */
+	r->hdr.flags = 0;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), 0);
+	assert_string_equal(ev.cred.name, "unknown");
+	/* one byte short of the fixed part */
+	r->hdr.size--;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), -EINVAL);
+	free(r);
+}
+
+static void test_file_op_names(void **state)
+{
+	for (uint16_t op = 1; op < VIGIL_FILE_OPS; op++)
+		assert_int_equal(file__op_parse(file__op_name(op)), op);
+	assert_string_equal(file__op_name(VIGIL_FILE_SYMLINK), "symlink");
+	assert_string_equal(file__op_name(0), "unknown");
+	assert_string_equal(file__op_name(VIGIL_FILE_OPS), "unknown");
+	assert_int_equal(file__op_parse("unknown"), 0);
+	assert_true(file__op_two(VIGIL_FILE_LINK));
+	assert_false(file__op_two(VIGIL_FILE_CHMOD));
 }
 
 int main(void)
@@ -682,6 +826,11 @@ int main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_how_names),
 		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_file_lengths_and_ops),
+		cmocka_unit_test(test_file_cut_everywhere),
+		cmocka_unit_test(test_file_op_names),
+		cmocka_unit_test(test_cred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

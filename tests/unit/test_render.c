@@ -544,7 +544,7 @@ static void test_exec_failed_and_syscalls(void **state)
 		{ VIGIL_SYS_EXECVE, "execve" },
 		{ VIGIL_SYS_EXECVEAT, "execveat" },
 		{ VIGIL_SYS_OPENAT, "openat" },
-		{ 0, "unknown" }, { 7, "unknown" }, { 0xffff, "unknown" },
+		{ 0, "unknown" }, { 200, "unknown" }, { 0xffff, "unknown" },
 	};
 	struct fixture *f = *state;
 	yajl_val e;
@@ -1103,6 +1103,89 @@ static void test_reuse(void **state)
 	assert_num(GET(f->root, "fork", "child_pid"), 9);
 }
 
+static void set_file(struct fixture *f, uint16_t op, const char *base,
+		     const char *arg)
+{
+	f->ev.kind = EVENT_FILE;
+	f->hdr.type = VIGIL_EV_FILE;
+	memset(&f->ev.file, 0, sizeof(f->ev.file));
+	f->ev.file.op = op;
+	f->ev.file.sys = VIGIL_SYS_RENAMEAT;
+	f->ev.file.base = (struct bytes){ base, strlen(base) };
+	f->ev.file.arg = (struct bytes){ arg, strlen(arg) };
+}
+
+/* A file record: the joined path beside what the kernel resolved and
+ * the raw argument; the second name for the ops that have one. */
+static void test_file(void **state)
+{
+	struct fixture *f = *state;
+	yajl_val o;
+
+	set_file(f, VIGIL_FILE_RENAME, "/tmp/w", "sub/../x");
+	f->ev.file.base2 = (struct bytes){ "", 0 };
+	f->ev.file.arg2 = (struct bytes){ "/etc//cron.d/./job", 18 };
+	f->ev.file.uid = (uint32_t)-1;
+	f->ev.file.gid = (uint32_t)-1;
+	f->ev.file.ret = -18;
+	render(f);
+	assert_str(GET(f->root, "type"), "file");
+	o = GET(f->root, "file");
+	assert_string_equal(keys(o), "op,path,base,arg,path2,base2,arg2,mode,"
+			    "uid,gid,length,flags,ret,path_truncated,"
+			    "syscall");
+	assert_str(GET(o, "op"), "rename");
+	assert_str(GET(o, "path"), "/tmp/w/x");
+	assert_str(GET(o, "base"), "/tmp/w");
+	assert_str(GET(o, "arg"), "sub/../x");
+	assert_str(GET(o, "path2"), "/etc/cron.d/job");
+	assert_str(GET(o, "arg2"), "/etc//cron.d/./job");
+	assert_num(GET(o, "uid"), -1);
+	assert_num(GET(o, "ret"), -18);
+	assert_str(GET(o, "syscall"), "renameat");
+
+	/* one name: no second; setuid mode as asked */
+	set_file(f, VIGIL_FILE_CHMOD, "/usr/bin/tool", "");
+	f->ev.file.mode = 04755;
+	render(f);
+	o = GET(f->root, "file");
+	assert_null(AT(o, "path2"));
+	assert_str(GET(o, "path"), "/usr/bin/tool");
+	assert_num(GET(o, "mode"), 04755);
+}
+
+/* A cred record: ids before and after, as the kernel applied them. */
+static void test_cred(void **state)
+{
+	struct fixture *f = *state;
+	yajl_val o;
+
+	f->ev.kind = EVENT_CRED;
+	f->hdr.type = VIGIL_EV_CRED;
+	memset(&f->ev.cred, 0, sizeof(f->ev.cred));
+	f->ev.cred.name = "setresuid";
+	f->ev.cred.nr = 117;
+	f->ev.cred.args[0] = (uint32_t)-1;
+	f->ev.cred.old_ids.euid = 1000;
+	f->ev.cred.new_ids.gid = 5;
+	f->ev.cred.ngroups_new = 2;
+	f->ev.cred.cap_eff_new = 0x1ffffffffffULL;
+	render(f);
+	assert_str(GET(f->root, "type"), "cred");
+	o = GET(f->root, "cred");
+	assert_string_equal(keys(o), "syscall,nr,args,ret,old,new,"
+			    "cap_permitted");
+	assert_string_equal(keys(GET(o, "new")), "uid,euid,suid,fsuid,gid,"
+			    "egid,sgid,fsgid,ngroups,cap_effective");
+	assert_str(GET(o, "syscall"), "setresuid");
+	assert_num(GET(o, "old", "euid"), 1000);
+	assert_num(GET(o, "new", "euid"), 0);
+	assert_num(GET(o, "new", "gid"), 5);
+	assert_num(GET(o, "new", "ngroups"), 2);
+	assert_num(GET(o, "new", "cap_effective"), 0x1ffffffffffLL);
+	assert_num(GET(o, "args")->u.array.values[0], 4294967295LL);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1135,6 +1218,8 @@ int main(void)
 		T(test_drop_of_sandbox),
 		T(test_repeat),
 		T(test_reuse),
+		T(test_file),
+		T(test_cred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

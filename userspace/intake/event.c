@@ -75,6 +75,43 @@ static int decode__open(const struct vigil_open *r, size_t size,
 	return 0;
 }
 
+static int decode__file(const struct vigil_file *r, size_t size,
+			struct ev_file *e)
+{
+	struct cursor c = cursor__after(r, sizeof(*r), size);
+
+	e->ret = r->ret;
+	e->op = r->op;
+	e->sys = r->sys;
+	e->mode = r->mode;
+	e->uid = r->uid;
+	e->gid = r->gid;
+	e->at_flags = r->at_flags;
+	e->length = r->length;
+	if (!r->op || r->op >= VIGIL_FILE_OPS ||
+	    cursor__take(&c, r->base_len, &e->base) ||
+	    cursor__take(&c, r->arg_len, &e->arg) ||
+	    cursor__take(&c, r->base2_len, &e->base2) ||
+	    cursor__take(&c, r->arg2_len, &e->arg2))
+		return -EINVAL;
+	return 0;
+}
+
+static void decode__cred(const struct vigil_cred *r, struct ev_cred *e)
+{
+	e->nr = r->nr;
+	e->ret = r->ret;
+	e->name = syscalls__any_name(r->nr, r->hdr.flags & VIGIL_F_COMPAT);
+	e->old_ids = r->old_ids;
+	e->new_ids = r->new_ids;
+	e->ngroups_old = r->ngroups_old;
+	e->ngroups_new = r->ngroups_new;
+	e->cap_eff_old = r->cap_eff_old;
+	e->cap_eff_new = r->cap_eff_new;
+	e->cap_prm_new = r->cap_prm_new;
+	memcpy(e->args, r->args, sizeof(e->args));
+}
+
 static int decode__connect(const struct vigil_connect *r,
 			   struct ev_connect *e)
 {
@@ -153,6 +190,8 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_CGROUP_MKDIR:
 	case VIGIL_EV_CGROUP_RMDIR: return sizeof(struct vigil_cgroup);
 	case VIGIL_EV_ESCAPE: return sizeof(struct vigil_escape);
+	case VIGIL_EV_FILE: return sizeof(struct vigil_file);
+	case VIGIL_EV_CRED: return sizeof(struct vigil_cred);
 	default: return 0;
 	}
 }
@@ -179,6 +218,11 @@ int event__decode(const void *data, size_t size, struct event *ev)
 		return decode__open(data, size, &ev->open);
 	case VIGIL_EV_CONNECT:
 		return decode__connect(data, &ev->connect);
+	case VIGIL_EV_FILE:
+		return decode__file(data, size, &ev->file);
+	case VIGIL_EV_CRED:
+		decode__cred(data, &ev->cred);
+		return 0;
 	case VIGIL_EV_FORK:
 		ev->child_pid = ((const struct vigil_fork *)data)->child_pid;
 		return 0;
@@ -215,6 +259,8 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_MKDIR: return "mkdir";
 	case EVENT_RMDIR: return "rmdir";
 	case EVENT_ESCAPE: return "escape";
+	case EVENT_FILE: return "file";
+	case EVENT_CRED: return "cred";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";
@@ -247,4 +293,35 @@ uint16_t escape__how_parse(const char *name)
 		if (!strcmp(escape_hows[i], name))
 			return i;
 	return 0;
+}
+
+static const char *const file_ops[VIGIL_FILE_OPS] = {
+	[VIGIL_FILE_MKDIR] = "mkdir",
+	[VIGIL_FILE_UNLINK] = "unlink",
+	[VIGIL_FILE_RMDIR] = "rmdir",
+	[VIGIL_FILE_RENAME] = "rename",
+	[VIGIL_FILE_LINK] = "link",
+	[VIGIL_FILE_SYMLINK] = "symlink",
+	[VIGIL_FILE_CHMOD] = "chmod",
+	[VIGIL_FILE_CHOWN] = "chown",
+	[VIGIL_FILE_TRUNCATE] = "truncate",
+};
+
+const char *file__op_name(uint16_t op)
+{
+	return op < VIGIL_FILE_OPS && file_ops[op] ? file_ops[op] : "unknown";
+}
+
+uint16_t file__op_parse(const char *name)
+{
+	for (uint16_t i = 1; i < VIGIL_FILE_OPS; i++)
+		if (!strcmp(file_ops[i], name))
+			return i;
+	return 0;
+}
+
+bool file__op_two(uint16_t op)
+{
+	return op == VIGIL_FILE_RENAME || op == VIGIL_FILE_LINK ||
+	       op == VIGIL_FILE_SYMLINK;
 }

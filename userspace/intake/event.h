@@ -29,6 +29,8 @@ enum event_kind {
 	EVENT_MKDIR = VIGIL_EV_CGROUP_MKDIR,	/* for the registry alone */
 	EVENT_RMDIR = VIGIL_EV_CGROUP_RMDIR,
 	EVENT_ESCAPE = VIGIL_EV_ESCAPE,
+	EVENT_FILE = VIGIL_EV_FILE,
+	EVENT_CRED = VIGIL_EV_CRED,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -58,6 +60,28 @@ struct ev_open {
 	uint16_t sys;
 	uint64_t filesets;	/* bits: protected file sets, by index */
 	struct bytes path, arg;
+};
+
+/* A file mutation (struct vigil_file); the strings are the record's,
+ * joined into paths by filepath__join. */
+struct ev_file {
+	int32_t ret;
+	uint16_t op;		/* enum vigil_file_op */
+	uint16_t sys;		/* enum vigil_sys */
+	uint32_t mode, uid, gid, at_flags;
+	uint64_t length;
+	struct bytes base, arg, base2, arg2;
+};
+
+/* A credential call (struct vigil_cred). */
+struct ev_cred {
+	const char *name;	/* syscalls.h's, "unknown" for another nr */
+	uint32_t nr;
+	int64_t ret;
+	struct vigil_ids old_ids, new_ids;
+	uint32_t ngroups_old, ngroups_new;
+	uint64_t cap_eff_old, cap_eff_new, cap_prm_new;
+	uint64_t args[3];
 };
 
 struct ev_connect {
@@ -218,6 +242,8 @@ struct event {
 	union {
 		struct ev_exec exec;
 		struct ev_open open;
+		struct ev_file file;
+		struct ev_cred cred;
 		struct ev_connect connect;
 		struct ev_syscall syscall;
 		struct ev_budget budget;
@@ -241,6 +267,13 @@ int event__decode(const void *data, size_t size, struct event *ev);
 
 /* The record type's name in JSON ("exec", "open", ...). */
 const char *event__type_name(enum event_kind kind);
+
+/* A file record's op by name ("mkdir", "rename", ...), both ways; the
+ * parse gives 0 for an unknown name. */
+const char *file__op_name(uint16_t op);
+uint16_t file__op_parse(const char *name);
+/* The op has a second name (rename, link, symlink). */
+bool file__op_two(uint16_t op);
 
 /* An escape's way out by name ("open", "clone", "move"), both ways; the
  * parse gives 0 for an unknown name. */

@@ -97,7 +97,9 @@ static int loader__set(const struct bpf_map *native,
 {
 	__u32 nr = sc->nr, compat_nr = sc->compat_nr;
 
-	return bpf_map_update_elem(bpf_map__fd(native), &nr, value, BPF_ANY) ?:
+	/* nr -1: a call the ia32 ABI alone has. */
+	return (sc->nr < 0 ? 0 : bpf_map_update_elem(bpf_map__fd(native), &nr,
+						     value, BPF_ANY)) ?:
 	       bpf_map_update_elem(bpf_map__fd(compat), &compat_nr, value,
 				   BPF_ANY);
 }
@@ -128,9 +130,16 @@ static int loader__route(struct vigil_bpf *s, const struct bpf_map *native,
 static int loader__number(struct vigil_bpf *s, const struct syscall *sc,
 			  size_t i)
 {
-	__u64 bit = 1ull << i;
-	int err = loader__set(s->maps.syscall_bits,
-			      s->maps.compat_syscall_bits, sc, &bit);
+	__u64 bit = 1ull << (i & 63);
+	int err;
+
+	if (i >= 64) {
+		log_error("watched syscall %s is at position %zu of the syscall "
+			  "table, past the 64 bits of a policy", sc->name, i);
+		return -E2BIG;
+	}
+	err = loader__set(s->maps.syscall_bits, s->maps.compat_syscall_bits,
+			  sc, &bit);
 
 	if (err)
 		log__errno(err, "cannot number syscall %s", sc->name);

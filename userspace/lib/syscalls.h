@@ -15,7 +15,7 @@
 
 struct syscall {
 	const char *name;
-	int nr;			/* x86_64 */
+	int nr;			/* x86_64; -1 for an ia32 call alone */
 	int compat_nr;		/* ia32 */
 	uint16_t sys;		/* enum vigil_sys of its open and exec records */
 	bool watched;		/* reaches beyond a sandbox: a syscall record,
@@ -29,6 +29,9 @@ struct syscall {
 const struct syscall *syscalls__all(size_t *n);
 /* The name of watched syscall nr of the native or the ia32 ABI, or NULL. */
 const char *syscalls__name(unsigned int nr, bool compat);
+/* The name of any handled syscall nr of the native or the ia32 ABI, or
+ * "unknown". */
+const char *syscalls__any_name(unsigned int nr, bool compat);
 /* The name of an open or exec record's syscall (enum vigil_sys), or
  * "unknown". */
 const char *syscalls__sys_name(uint16_t sys);

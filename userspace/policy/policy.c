@@ -37,6 +37,11 @@ static void summary__of(const struct event *ev, char *buf, size_t len)
 		snprintf(buf, len, "open %.*s by %.16s[%u]",
 			 (int)ev->open.path.len, ev->open.path.p, comm, pid);
 		break;
+	case EVENT_FILE:
+		snprintf(buf, len, "%s %.*s by %.16s[%u]",
+			 file__op_name(ev->file.op), (int)ev->file.arg.len,
+			 ev->file.arg.p, comm, pid);
+		break;
 	case EVENT_EXEC:
 		snprintf(buf, len, "exec %.*s by %.16s[%u]",
 			 (int)ev->exec.arg.len, ev->exec.arg.p, comm, pid);

@@ -6,6 +6,7 @@
 
 #include "bytes.h"
 #include "field.h"
+#include "filepath.h"
 #include "flags.h"
 #include "netname.h"
 #include "profile.h"
@@ -320,6 +321,132 @@ static bool get_open_dev(const struct field_ctx *c, struct fval *v)
 	return num__set(v, c->ev->open.dev);
 }
 
+/* ---------------------------------------------------------------- file */
+
+/* The path a file record's name stands for (filepath.h), in a buffer of
+ * the thread's per name, so a condition may hold both at once. */
+static bool file__path_set(struct fval *v, const struct bytes *base,
+			   const struct bytes *arg, int which)
+{
+	static __thread char buf[2][FILEPATH_MAX];
+
+	if (!base->len && !arg->len)
+		return false;
+	return str__set(v, (struct bytes){ buf[which],
+		filepath__join(base, arg, buf[which], FILEPATH_MAX) });
+}
+
+static bool get_file_path(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_file *f = &c->ev->file;
+
+	return file__path_set(v, &f->base, &f->arg, 0);
+}
+
+static bool get_file_path2(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_file *f = &c->ev->file;
+
+	return file__op_two(f->op) &&
+	       file__path_set(v, &f->base2, &f->arg2, 1);
+}
+
+/* What the call made or changed: the new name of rename and link, the
+ * link symlink made, else the one name. */
+static bool get_file_dest(const struct field_ctx *c, struct fval *v)
+{
+	return file__op_two(c->ev->file.op) ? get_file_path2(c, v)
+					    : get_file_path(c, v);
+}
+
+static bool get_file_arg(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, c->ev->file.arg);
+}
+
+static bool get_file_op(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(file__op_name(c->ev->file.op)));
+}
+
+static bool get_file_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->file.ret);
+}
+
+/* The mode chmod or mkdir asked for; none for the other ops. */
+static bool get_file_mode(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_file *f = &c->ev->file;
+
+	return (f->op == VIGIL_FILE_CHMOD || f->op == VIGIL_FILE_MKDIR) &&
+	       num__set(v, f->mode);
+}
+
+static bool get_file_setid(const struct field_ctx *c, struct fval *v)
+{
+	return get_file_mode(c, v) && bool__set(v, v->n & 06000);
+}
+
+/* The owner chown gives; none when it leaves it ((uid_t)-1). */
+static bool get_file_uid(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_file *f = &c->ev->file;
+
+	return f->op == VIGIL_FILE_CHOWN && f->uid != (uint32_t)-1 &&
+	       num__set(v, f->uid);
+}
+
+static bool get_file_gid(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_file *f = &c->ev->file;
+
+	return f->op == VIGIL_FILE_CHOWN && f->gid != (uint32_t)-1 &&
+	       num__set(v, f->gid);
+}
+
+/* ---------------------------------------------------------------- cred */
+
+static bool get_cred_syscall(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(c->ev->cred.name));
+}
+
+static bool get_cred_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->cred.ret);
+}
+
+#define CRED_ID(fn, which, member)					\
+	static bool fn(const struct field_ctx *c, struct fval *v)	\
+	{								\
+		return num__set(v, c->ev->cred.which.member);		\
+	}
+CRED_ID(get_cred_uid, new_ids, uid)
+CRED_ID(get_cred_euid, new_ids, euid)
+CRED_ID(get_cred_gid, new_ids, gid)
+CRED_ID(get_cred_egid, new_ids, egid)
+CRED_ID(get_cred_old_uid, old_ids, uid)
+CRED_ID(get_cred_old_euid, old_ids, euid)
+
+/* One of the task's uids became 0 that was not: it gained root. */
+static bool get_cred_to_root(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_ids *o = &c->ev->cred.old_ids;
+	const struct vigil_ids *n = &c->ev->cred.new_ids;
+
+	return bool__set(v, (!n->uid && o->uid) || (!n->euid && o->euid) ||
+			    (!n->suid && o->suid) || (!n->fsuid && o->fsuid));
+}
+
+/* Effective capabilities the task did not have before the call. */
+static bool get_cred_caps_gained(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_cred *e = &c->ev->cred;
+
+	return bool__set(v, e->cap_eff_new & ~e->cap_eff_old);
+}
+
 /* ---------------------------------------------------------------- net */
 
 static bool get_conn_addr(const struct field_ctx *c, struct fval *v)
@@ -512,6 +639,8 @@ static bool get_child_pid(const struct field_ctx *c, struct fval *v)
 #define CONNECT EVBIT(EVENT_CONNECT)
 #define FLOW    EVBIT(EVENT_FLOW)
 #define BUDGET  EVBIT(EVENT_BUDGET)
+#define FILE_EV EVBIT(EVENT_FILE)
+#define CRED    EVBIT(EVENT_CRED)
 
 static const struct field fields[] = {
 	{ "event.type", FT_STR, EV_SANDBOXED, FL_TEXT, get_type },
@@ -552,6 +681,26 @@ static const struct field fields[] = {
 	{ "open.dev", FT_NUM, OPEN, FL_TEXT, get_open_dev },
 	{ "open.ino", FT_NUM, OPEN, FL_TEXT, get_open_ino },
 	{ "open.fileset", FT_LIST, OPEN, FL_FILESET, get_open_fileset },
+	{ "file.op", FT_STR, FILE_EV, FL_TEXT, get_file_op },
+	{ "file.path", FT_STR, FILE_EV, FL_PATH, get_file_path },
+	{ "file.path2", FT_STR, FILE_EV, FL_PATH, get_file_path2 },
+	{ "file.dest", FT_STR, FILE_EV, FL_PATH, get_file_dest },
+	{ "file.arg", FT_STR, FILE_EV, FL_PATH, get_file_arg },
+	{ "file.ret", FT_NUM, FILE_EV, FL_TEXT, get_file_ret },
+	{ "file.mode", FT_NUM, FILE_EV, FL_TEXT, get_file_mode },
+	{ "file.setid", FT_BOOL, FILE_EV, FL_TEXT, get_file_setid },
+	{ "file.uid", FT_NUM, FILE_EV, FL_TEXT, get_file_uid },
+	{ "file.gid", FT_NUM, FILE_EV, FL_TEXT, get_file_gid },
+	{ "cred.syscall", FT_STR, CRED, FL_TEXT, get_cred_syscall },
+	{ "cred.ret", FT_NUM, CRED, FL_TEXT, get_cred_ret },
+	{ "cred.uid", FT_NUM, CRED, FL_TEXT, get_cred_uid },
+	{ "cred.euid", FT_NUM, CRED, FL_TEXT, get_cred_euid },
+	{ "cred.gid", FT_NUM, CRED, FL_TEXT, get_cred_gid },
+	{ "cred.egid", FT_NUM, CRED, FL_TEXT, get_cred_egid },
+	{ "cred.old_uid", FT_NUM, CRED, FL_TEXT, get_cred_old_uid },
+	{ "cred.old_euid", FT_NUM, CRED, FL_TEXT, get_cred_old_euid },
+	{ "cred.to_root", FT_BOOL, CRED, FL_TEXT, get_cred_to_root },
+	{ "cred.caps_gained", FT_BOOL, CRED, FL_TEXT, get_cred_caps_gained },
 	{ "connect.addr", FT_ADDR, CONNECT, FL_TEXT, get_conn_addr },
 	{ "connect.path", FT_STR, CONNECT, FL_TEXT, get_conn_path },
 	{ "connect.port", FT_NUM, CONNECT, FL_TEXT, get_conn_port },
@@ -596,7 +745,7 @@ const struct field *field__find(const char *name, size_t len)
 static const enum event_kind rule_kinds[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_DROP,
-	EVENT_REPEAT,
+	EVENT_REPEAT, EVENT_FILE, EVENT_CRED,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

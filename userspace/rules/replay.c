@@ -267,6 +267,51 @@ static int open__of(struct replay *r, yajl_val v, struct ev_open *o,
 	return file__of(r, v, &o->filesets, err, errlen);
 }
 
+static void fileop__of(yajl_val v, struct ev_file *f)
+{
+	const char *op = str(v, "op");
+
+	f->op = op ? file__op_parse(op) : 0;
+	f->base = bytes(v, "base");
+	f->arg = bytes(v, "arg");
+	f->base2 = bytes(v, "base2");
+	f->arg2 = bytes(v, "arg2");
+	f->ret = num(v, "ret");
+	f->mode = num(v, "mode");
+	f->uid = num(v, "uid");
+	f->gid = num(v, "gid");
+	f->at_flags = num(v, "flags");
+	f->length = num(v, "length");
+}
+
+static void ids__of(yajl_val v, struct vigil_ids *ids, uint32_t *ngroups,
+		    uint64_t *cap_eff)
+{
+	ids->uid = num(v, "uid");
+	ids->euid = num(v, "euid");
+	ids->suid = num(v, "suid");
+	ids->fsuid = num(v, "fsuid");
+	ids->gid = num(v, "gid");
+	ids->egid = num(v, "egid");
+	ids->sgid = num(v, "sgid");
+	ids->fsgid = num(v, "fsgid");
+	*ngroups = num(v, "ngroups");
+	*cap_eff = num(v, "cap_effective");
+}
+
+static void cred__of(yajl_val v, struct ev_cred *c)
+{
+	const char *name = str(v, "syscall");
+
+	/* Names outlive the line: the table's, or "unknown". */
+	c->nr = num(v, "nr");
+	c->name = name ? syscalls__any_name(c->nr, false) : "unknown";
+	c->ret = num(v, "ret");
+	ids__of(get(v, "old"), &c->old_ids, &c->ngroups_old, &c->cap_eff_old);
+	ids__of(get(v, "new"), &c->new_ids, &c->ngroups_new, &c->cap_eff_new);
+	c->cap_prm_new = num(v, "cap_permitted");
+}
+
 static uint8_t proto__of(const char *name)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP,
@@ -379,6 +424,12 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 		return exec__of(r, body, &ev->exec, err, errlen);
 	case EVENT_OPEN:
 		return open__of(r, body, &ev->open, err, errlen);
+	case EVENT_FILE:
+		fileop__of(body, &ev->file);
+		break;
+	case EVENT_CRED:
+		cred__of(body, &ev->cred);
+		break;
 	case EVENT_CONNECT:
 		sockaddr__of(body, &ev->connect.sa);
 		ev->connect.ret = num(body, "ret");
@@ -418,8 +469,8 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
-	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE,
-	EVENT_FLOW, EVENT_DROP, EVENT_REPEAT,
+	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_FILE,
+	EVENT_CRED, EVENT_FLOW, EVENT_DROP, EVENT_REPEAT,
 };
 
 int replay__parse(struct replay *r, const char *line, size_t len,

@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "evidence.h"
+#include "filepath.h"
 #include "flags.h"
 #include "log.h"
 #include "netname.h"
@@ -226,6 +227,79 @@ static void render__open(struct json *j, const struct event *ev)
 	json__uint(j, JSON_KEY(j, "mode"), e->mode);
 	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
 	render__filesets(j, ev, e->filesets);
+	json__obj_end(j);
+}
+
+/* One name of a file record: the path it stands for, the base the
+ * kernel resolved and the raw argument, keys suffixed for the second. */
+static void render__file_name(struct json *j, const char *suffix,
+			      const struct bytes *base, const struct bytes *arg)
+{
+	char path[FILEPATH_MAX], key[8];
+	size_t len = filepath__join(base, arg, path, sizeof(path));
+
+	snprintf(key, sizeof(key), "path%s", suffix);
+	json__strn(j, key, path, len);
+	snprintf(key, sizeof(key), "base%s", suffix);
+	render__bytes(j, key, base);
+	snprintf(key, sizeof(key), "arg%s", suffix);
+	render__bytes(j, key, arg);
+}
+
+static void render__file(struct json *j, const struct event *ev)
+{
+	const struct ev_file *f = &ev->file;
+
+	json__obj_begin(j, "file");
+	json__str(j, "op", file__op_name(f->op));
+	render__file_name(j, "", &f->base, &f->arg);
+	if (file__op_two(f->op))
+		render__file_name(j, "2", &f->base2, &f->arg2);
+	json__uint(j, "mode", f->mode);
+	json__int(j, "uid", (int32_t)f->uid);
+	json__int(j, "gid", (int32_t)f->gid);
+	json__uint(j, "length", f->length);
+	json__uint(j, "flags", f->at_flags);
+	json__int(j, "ret", f->ret);
+	json__bool(j, "path_truncated", ev->hdr->flags & VIGIL_F_PATH_TRUNC);
+	json__str(j, "syscall", syscalls__sys_name(f->sys));
+	json__obj_end(j);
+}
+
+/* A task's ids and capabilities, before or after a credential call. */
+static void render__ids(struct json *j, const char *key,
+			const struct vigil_ids *ids, uint32_t ngroups,
+			uint64_t cap_eff)
+{
+	json__obj_begin(j, key);
+	json__uint(j, "uid", ids->uid);
+	json__uint(j, "euid", ids->euid);
+	json__uint(j, "suid", ids->suid);
+	json__uint(j, "fsuid", ids->fsuid);
+	json__uint(j, "gid", ids->gid);
+	json__uint(j, "egid", ids->egid);
+	json__uint(j, "sgid", ids->sgid);
+	json__uint(j, "fsgid", ids->fsgid);
+	json__uint(j, "ngroups", ngroups);
+	json__uint(j, "cap_effective", cap_eff);
+	json__obj_end(j);
+}
+
+static void render__cred(struct json *j, const struct event *ev)
+{
+	const struct ev_cred *c = &ev->cred;
+
+	json__obj_begin(j, "cred");
+	json__str(j, "syscall", c->name);
+	json__uint(j, "nr", c->nr);
+	json__arr_begin(j, "args");
+	for (int i = 0; i < 3; i++)
+		json__uint(j, NULL, c->args[i]);
+	json__arr_end(j);
+	json__int(j, "ret", c->ret);
+	render__ids(j, "old", &c->old_ids, c->ngroups_old, c->cap_eff_old);
+	render__ids(j, "new", &c->new_ids, c->ngroups_new, c->cap_eff_new);
+	json__uint(j, "cap_permitted", c->cap_prm_new);
 	json__obj_end(j);
 }
 
@@ -557,6 +631,8 @@ static void render__body(struct render *r, const struct event *ev)
 	switch (ev->kind) {
 	case EVENT_EXEC: render__exec(j, ev); break;
 	case EVENT_OPEN: render__open(j, ev); break;
+	case EVENT_FILE: render__file(j, ev); break;
+	case EVENT_CRED: render__cred(j, ev); break;
 	case EVENT_CONNECT: render__connect(j, ev); break;
 	case EVENT_SYSCALL: render__syscall(j, ev); break;
 	case EVENT_BUDGET: render__budget(j, ev); break;
