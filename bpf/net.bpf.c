@@ -460,3 +460,98 @@ int net_egress(struct __sk_buff *skb)
 	}
 	return egress__budget(skb, &k, payload);
 }
+
+/* ------------------------------------------------- socket, bind, listen */
+
+#define SOCK_TYPE_MASK 0xf	/* socket()'s type without its flags */
+
+/* The local address a socket is bound to (inet: the kernel's, port
+ * assigned). */
+static __always_inline void sock__local(struct sock *sk,
+					struct vigil_sockaddr *sa)
+{
+	sa->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	sa->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (sa->family == AF_INET)
+		bpf_core_read(sa->addr, 4, &sk->__sk_common.skc_rcv_saddr);
+	else if (sa->family == AF_INET6)
+		bpf_core_read(sa->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+}
+
+/* Fills e from the socket behind fd; false when fd is no socket. */
+static __always_inline bool socket__of_fd(struct vigil_socket *e, int fd)
+{
+	struct sock *sk = sock__of_fd(fd);
+
+	if (!sk)
+		return false;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->sock_type = BPF_CORE_READ(sk, sk_type);
+	e->proto = BPF_CORE_READ(sk, sk_protocol);
+	if (e->op != VIGIL_SOCKET_SOCKET && e->family != AF_UNIX)
+		sock__local(sk, &e->sa);
+	return true;
+}
+
+/* bind's address as asked (a failed bind, a unix path). */
+static __always_inline void socket__asked(struct vigil_socket *e,
+					  unsigned long uaddr,
+					  unsigned long len)
+{
+	__u8 raw[SA_MAX] = {};
+
+	if (!uaddr || len < 2)
+		return;
+	if (len > SA_MAX)
+		len = SA_MAX;
+	if (!bpf_probe_read_user(raw, len, (void *)uaddr))
+		sockaddr__parse(raw, len, &e->sa);
+}
+
+static __always_inline int socket__exit(struct pt_regs *regs, long ret,
+					__u16 op)
+{
+	__u64 sb = scope__sandbox();
+	bool c = task__compat();
+	struct vigil_socket e = {};
+	int fd = op == VIGIL_SOCKET_SOCKET ? ret : sys__arg(regs, 0, c);
+
+	if (!sb)
+		return 0;
+	hdr__fill(&e.hdr, VIGIL_EV_SOCKET, sb);
+	e.hdr.flags = c ? VIGIL_F_COMPAT : 0;
+	e.ret = ret;
+	e.op = op;
+	if (op == VIGIL_SOCKET_LISTEN)
+		e.backlog = sys__arg(regs, 1, c);
+	/* A failed bind or listen still names a socket; a failed socket()
+	 * only its arguments. */
+	if (!((op != VIGIL_SOCKET_SOCKET || ret >= 0) && socket__of_fd(&e, fd)) &&
+	    op == VIGIL_SOCKET_SOCKET) {
+		e.family = sys__arg(regs, 0, c);
+		e.sock_type = sys__arg(regs, 1, c) & SOCK_TYPE_MASK;
+		e.proto = sys__arg(regs, 2, c);
+	}
+	if (op == VIGIL_SOCKET_BIND && (ret < 0 || e.family == AF_UNIX))
+		socket__asked(&e, sys__arg(regs, 1, c), sys__arg(regs, 2, c));
+	emit(&e, sizeof(e), sizeof(e), LANE_RARE);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(net_socket_exit, struct pt_regs *regs, long ret)
+{
+	return socket__exit(regs, ret, VIGIL_SOCKET_SOCKET);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(net_bind_exit, struct pt_regs *regs, long ret)
+{
+	return socket__exit(regs, ret, VIGIL_SOCKET_BIND);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(net_listen_exit, struct pt_regs *regs, long ret)
+{
+	return socket__exit(regs, ret, VIGIL_SOCKET_LISTEN);
+}

@@ -36,6 +36,7 @@ enum vigil_type {
 	VIGIL_EV_ESCAPE  = 8,
 	VIGIL_EV_FILE    = 9,	/* a file mutation (struct vigil_file) */
 	VIGIL_EV_CRED    = 10,	/* a credential change (struct vigil_cred) */
+	VIGIL_EV_SOCKET  = 11,	/* socket, bind, listen (struct vigil_socket) */
 	/* Records for the collector's sandbox registry alone, never
 	 * rendered: numbered apart from the rendered ones. */
 	VIGIL_EV_CGROUP_MKDIR = 64,
@@ -247,6 +248,35 @@ struct vigil_sockaddr {
 	__u16 __pad;
 	__u8 addr[16];
 	char path[VIGIL_UNIX_MAX];
+};
+
+/* What a socket record did. */
+enum vigil_socket_op {
+	VIGIL_SOCKET_SOCKET = 1,
+	VIGIL_SOCKET_BIND,
+	VIGIL_SOCKET_LISTEN,
+	VIGIL_SOCKET_OPS,	/* the number of ops + 1 */
+};
+
+/*
+ * A socket made, bound or put to listen by a sandboxed task, failed
+ * attempts included, recorded at exit. family, sock_type and proto are
+ * the socket's own (from its struct sock) when the call worked, else
+ * socket()'s arguments (type without SOCK_NONBLOCK | SOCK_CLOEXEC). sa:
+ * bind's address as bound (the socket's local address, port assigned)
+ * when it worked, as asked otherwise; listen's local address; none for
+ * socket().
+ */
+struct vigil_socket {
+	struct vigil_hdr hdr;
+	__s32 ret;
+	__u16 op;		/* enum vigil_socket_op */
+	__u16 family;		/* AF_* */
+	__u32 sock_type;	/* SOCK_STREAM, SOCK_RAW, ... */
+	__u32 proto;
+	__u32 backlog;		/* listen */
+	__u32 __pad;
+	struct vigil_sockaddr sa;
 };
 
 struct vigil_connect {

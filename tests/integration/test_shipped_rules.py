@@ -733,6 +733,16 @@ FIRE = [
     Case("setid-bit-set", "suid-copy", argv=sh("""
         cp /bin/true "$WORK/suid-tool" && chmod u+s "$WORK/suid-tool"
         """)),
+    Case("listener-or-raw-socket", "bind-shell-port", argv=py("""
+        import socket
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        """)),
+    Case("listener-or-raw-socket", "packet-sniffer", user="root", argv=py("""
+        import socket
+        socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        """)),
     Case("credential-to-root", "root-regained", user="root", argv=py("""
         import os
         os.setresuid(1000, 1000, 0)     # dropped, saved uid kept
@@ -1021,6 +1031,19 @@ BENIGN = [
         """), check=lambda env, recs: assert_any(
             recs, lambda r: r["type"] == "file" and r["file"]["op"] == "chmod"
             and r["file"]["mode"] == 0o755)),
+    Case("listener-or-raw-socket", "client-and-unix-server", argv=py("""
+        import os, socket
+        u = socket.socket(socket.AF_UNIX)
+        u.bind(os.path.join(os.environ["WORK"], "srv.sock"))
+        u.listen(1)
+        os.unlink(os.path.join(os.environ["WORK"], "srv.sock"))
+        socket.getaddrinfo("localhost", 80)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "socket"
+            and r["socket"]["op"] == "listen"
+            and r["socket"]["family"] == "unix")),
     Case("credential-to-root", "root-drops", user="root", argv=py("""
         import os
         os.setgroups([])

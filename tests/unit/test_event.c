@@ -38,6 +38,7 @@ _Static_assert(sizeof(struct vigil_escape) == 96, "vigil_escape layout");
 _Static_assert(sizeof(struct vigil_file) == 112, "vigil_file layout");
 _Static_assert(offsetof(struct vigil_file, data) == 112, "file data[]");
 _Static_assert(sizeof(struct vigil_cred) == 208, "vigil_cred layout");
+_Static_assert(sizeof(struct vigil_socket) == 232, "vigil_socket layout");
 
 /* A zeroed heap buffer of exactly size bytes (malloc(0) included: ASan
  * treats any read through it as an overflow). */
@@ -386,7 +387,7 @@ static void test_hdr_size_beyond_buffer(void **state)
 static void test_unknown_type(void **state)
 {
 	static const uint16_t types[] = {
-		0, 11, 12, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
+		0, 12, 13, EVENT_FLOW, EVENT_DROP, 0x7fff, 0xffff,
 	};
 	struct event ev;
 
@@ -659,7 +660,8 @@ static void test_type_names(void **state)
 	assert_string_equal(event__type_name(EVENT_ESCAPE), "escape");
 	assert_string_equal(event__type_name(EVENT_FILE), "file");
 	assert_string_equal(event__type_name(EVENT_CRED), "cred");
-	assert_string_equal(event__type_name((enum event_kind)11), "unknown");
+	assert_string_equal(event__type_name(EVENT_SOCKET), "socket");
+	assert_string_equal(event__type_name((enum event_kind)12), "unknown");
 }
 
 /* A file record: fixed part, then base, arg, base2 and arg2. */
@@ -788,6 +790,31 @@ static void test_cred(void **state)
 	free(r);
 }
 
+static void test_socket(void **state)
+{
+	struct vigil_socket *r = buf_new(sizeof(*r));
+	struct event ev;
+
+	hdr_fill(&r->hdr, VIGIL_EV_SOCKET, sizeof(*r));
+	r->op = VIGIL_SOCKET_BIND;
+	r->family = AF_UNIX;
+	r->sa.family = AF_UNIX;
+	r->sa.path_len = 0xffff;	/* clamped, never trusted */
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), 0);
+	assert_int_equal(ev.kind, EVENT_SOCKET);
+	assert_int_equal(ev.socket.op, VIGIL_SOCKET_BIND);
+	assert_int_equal(ev.socket.sa.path_len, VIGIL_UNIX_MAX);
+	r->op = VIGIL_SOCKET_OPS;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), -EINVAL);
+	r->op = VIGIL_SOCKET_LISTEN;
+	r->hdr.size--;
+	assert_int_equal(event__decode(r, sizeof(*r), &ev), -EINVAL);
+	assert_string_equal(socket__op_name(VIGIL_SOCKET_LISTEN), "listen");
+	assert_int_equal(socket__op_parse("bind"), VIGIL_SOCKET_BIND);
+	assert_int_equal(socket__op_parse("accept"), 0);
+	free(r);
+}
+
 static void test_file_op_names(void **state)
 {
 	for (uint16_t op = 1; op < VIGIL_FILE_OPS; op++)
@@ -831,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_file_cut_everywhere),
 		cmocka_unit_test(test_file_op_names),
 		cmocka_unit_test(test_cred),
+		cmocka_unit_test(test_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -812,7 +812,7 @@ static void test_connect_other(void **state)
 {
 	struct fixture *f = *state;
 
-	set_connect(f, AF_NETLINK, 7, 0, SOCK_RAW);
+	set_connect(f, AF_BLUETOOTH, 7, 0, SOCK_RAW);
 	memcpy(f->ev.connect.sa.path, "junk", 4);
 	f->ev.connect.sa.path_len = 4;
 	render(f);
@@ -1186,6 +1186,45 @@ static void test_cred(void **state)
 	assert_num(GET(o, "args")->u.array.values[0], 4294967295LL);
 }
 
+/* A socket record: the address bound, the type by name. */
+static void test_socket(void **state)
+{
+	struct fixture *f = *state;
+	yajl_val o;
+
+	f->ev.kind = EVENT_SOCKET;
+	f->hdr.type = VIGIL_EV_SOCKET;
+	memset(&f->ev.socket, 0, sizeof(f->ev.socket));
+	f->ev.socket.op = VIGIL_SOCKET_LISTEN;
+	f->ev.socket.family = AF_INET;
+	f->ev.socket.sock_type = SOCK_STREAM;
+	f->ev.socket.proto = 6;
+	f->ev.socket.backlog = 128;
+	f->ev.socket.sa.family = AF_INET;
+	f->ev.socket.sa.port = 4444;
+	memcpy(f->ev.socket.sa.addr, "\x7f\0\0\1", 4);
+	render(f);
+	o = GET(f->root, "socket");
+	assert_string_equal(keys(o), "op,family,family_nr,sock_type,proto,"
+			    "addr,port,backlog,ret");
+	assert_str(GET(o, "op"), "listen");
+	assert_str(GET(o, "family"), "inet");
+	assert_str(GET(o, "sock_type"), "stream");
+	assert_str(GET(o, "addr"), "127.0.0.1");
+	assert_num(GET(o, "port"), 4444);
+	assert_num(GET(o, "backlog"), 128);
+
+	f->ev.socket.op = VIGIL_SOCKET_SOCKET;
+	f->ev.socket.family = AF_PACKET;
+	f->ev.socket.sock_type = 99;
+	f->ev.socket.sa.family = 0;
+	render(f);
+	o = GET(f->root, "socket");
+	assert_str(GET(o, "family"), "packet");
+	assert_num(GET(o, "sock_type"), 99);
+	assert_str(GET(o, "addr"), "");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1220,6 +1259,7 @@ int main(void)
 		T(test_reuse),
 		T(test_file),
 		T(test_cred),
+		T(test_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

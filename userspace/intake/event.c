@@ -112,6 +112,20 @@ static void decode__cred(const struct vigil_cred *r, struct ev_cred *e)
 	memcpy(e->args, r->args, sizeof(e->args));
 }
 
+static int decode__socket(const struct vigil_socket *r, struct ev_socket *e)
+{
+	e->ret = r->ret;
+	e->op = r->op;
+	e->family = r->family;
+	e->sock_type = r->sock_type;
+	e->proto = r->proto;
+	e->backlog = r->backlog;
+	e->sa = r->sa;
+	if (e->sa.path_len > VIGIL_UNIX_MAX)
+		e->sa.path_len = VIGIL_UNIX_MAX;
+	return r->op && r->op < VIGIL_SOCKET_OPS ? 0 : -EINVAL;
+}
+
 static int decode__connect(const struct vigil_connect *r,
 			   struct ev_connect *e)
 {
@@ -192,6 +206,7 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_ESCAPE: return sizeof(struct vigil_escape);
 	case VIGIL_EV_FILE: return sizeof(struct vigil_file);
 	case VIGIL_EV_CRED: return sizeof(struct vigil_cred);
+	case VIGIL_EV_SOCKET: return sizeof(struct vigil_socket);
 	default: return 0;
 	}
 }
@@ -223,6 +238,8 @@ int event__decode(const void *data, size_t size, struct event *ev)
 	case VIGIL_EV_CRED:
 		decode__cred(data, &ev->cred);
 		return 0;
+	case VIGIL_EV_SOCKET:
+		return decode__socket(data, &ev->socket);
 	case VIGIL_EV_FORK:
 		ev->child_pid = ((const struct vigil_fork *)data)->child_pid;
 		return 0;
@@ -261,6 +278,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_ESCAPE: return "escape";
 	case EVENT_FILE: return "file";
 	case EVENT_CRED: return "cred";
+	case EVENT_SOCKET: return "socket";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";
@@ -324,4 +342,24 @@ bool file__op_two(uint16_t op)
 {
 	return op == VIGIL_FILE_RENAME || op == VIGIL_FILE_LINK ||
 	       op == VIGIL_FILE_SYMLINK;
+}
+
+static const char *const socket_ops[VIGIL_SOCKET_OPS] = {
+	[VIGIL_SOCKET_SOCKET] = "socket",
+	[VIGIL_SOCKET_BIND] = "bind",
+	[VIGIL_SOCKET_LISTEN] = "listen",
+};
+
+const char *socket__op_name(uint16_t op)
+{
+	return op < VIGIL_SOCKET_OPS && socket_ops[op] ? socket_ops[op]
+						       : "unknown";
+}
+
+uint16_t socket__op_parse(const char *name)
+{
+	for (uint16_t i = 1; i < VIGIL_SOCKET_OPS; i++)
+		if (!strcmp(socket_ops[i], name))
+			return i;
+	return 0;
 }

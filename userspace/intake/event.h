@@ -31,6 +31,7 @@ enum event_kind {
 	EVENT_ESCAPE = VIGIL_EV_ESCAPE,
 	EVENT_FILE = VIGIL_EV_FILE,
 	EVENT_CRED = VIGIL_EV_CRED,
+	EVENT_SOCKET = VIGIL_EV_SOCKET,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -82,6 +83,15 @@ struct ev_cred {
 	uint32_t ngroups_old, ngroups_new;
 	uint64_t cap_eff_old, cap_eff_new, cap_prm_new;
 	uint64_t args[3];
+};
+
+/* A socket made, bound or put to listen (struct vigil_socket). */
+struct ev_socket {
+	int32_t ret;
+	uint16_t op;		/* enum vigil_socket_op */
+	uint16_t family;
+	uint32_t sock_type, proto, backlog;
+	struct vigil_sockaddr sa;
 };
 
 struct ev_connect {
@@ -244,6 +254,7 @@ struct event {
 		struct ev_open open;
 		struct ev_file file;
 		struct ev_cred cred;
+		struct ev_socket socket;
 		struct ev_connect connect;
 		struct ev_syscall syscall;
 		struct ev_budget budget;
@@ -274,6 +285,11 @@ const char *file__op_name(uint16_t op);
 uint16_t file__op_parse(const char *name);
 /* The op has a second name (rename, link, symlink). */
 bool file__op_two(uint16_t op);
+
+/* A socket record's op by name ("socket", "bind", "listen"), both ways;
+ * the parse gives 0 for an unknown name. */
+const char *socket__op_name(uint16_t op);
+uint16_t socket__op_parse(const char *name);
 
 /* An escape's way out by name ("open", "clone", "move"), both ways; the
  * parse gives 0 for an unknown name. */

@@ -11,6 +11,7 @@ static const struct {
 	const char *name;
 } families[] = {
 	{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { AF_UNIX, "unix" },
+	{ AF_PACKET, "packet" }, { AF_NETLINK, "netlink" },
 };
 
 const char *net__family_name(uint16_t family)

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-/* "inet", "inet6", "unix" or "other". */
+/* "inet", "inet6", "unix", "packet", "netlink" or "other". */
 const char *net__family_name(uint16_t family);
 /* AF_*, or 0 for an unknown name. */
 uint16_t net__family_parse(const char *name);

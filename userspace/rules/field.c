@@ -447,6 +447,48 @@ static bool get_cred_caps_gained(const struct field_ctx *c, struct fval *v)
 	return bool__set(v, e->cap_eff_new & ~e->cap_eff_old);
 }
 
+/* ---------------------------------------------------------------- socket */
+
+static bool get_sock_op(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(socket__op_name(c->ev->socket.op)));
+}
+
+static bool get_sock_family(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(net__family_name(c->ev->socket.family)));
+}
+
+/* A raw inet socket (crafted packets, sniffing), or a packet socket
+ * (every frame of its interfaces). Not a raw netlink socket: glibc's
+ * getaddrinfo opens one to learn the host's addresses. */
+static bool get_sock_raw(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_socket *s = &c->ev->socket;
+	bool inet = s->family == AF_INET || s->family == AF_INET6;
+
+	return bool__set(v, s->family == AF_PACKET ||
+			    (inet && (s->sock_type == SOCK_RAW ||
+				      s->sock_type == SOCK_PACKET)));
+}
+
+static bool get_sock_port(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->socket.sa.port);
+}
+
+static bool get_sock_addr(const struct field_ctx *c, struct fval *v)
+{
+	const struct vigil_sockaddr *sa = &c->ev->socket.sa;
+
+	return addr__set(v, sa->family, sa->addr);
+}
+
+static bool get_sock_ret(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->socket.ret);
+}
+
 /* ---------------------------------------------------------------- net */
 
 static bool get_conn_addr(const struct field_ctx *c, struct fval *v)
@@ -641,6 +683,7 @@ static bool get_child_pid(const struct field_ctx *c, struct fval *v)
 #define BUDGET  EVBIT(EVENT_BUDGET)
 #define FILE_EV EVBIT(EVENT_FILE)
 #define CRED    EVBIT(EVENT_CRED)
+#define SOCKET  EVBIT(EVENT_SOCKET)
 
 static const struct field fields[] = {
 	{ "event.type", FT_STR, EV_SANDBOXED, FL_TEXT, get_type },
@@ -701,6 +744,12 @@ static const struct field fields[] = {
 	{ "cred.old_euid", FT_NUM, CRED, FL_TEXT, get_cred_old_euid },
 	{ "cred.to_root", FT_BOOL, CRED, FL_TEXT, get_cred_to_root },
 	{ "cred.caps_gained", FT_BOOL, CRED, FL_TEXT, get_cred_caps_gained },
+	{ "socket.op", FT_STR, SOCKET, FL_TEXT, get_sock_op },
+	{ "socket.family", FT_STR, SOCKET, FL_TEXT, get_sock_family },
+	{ "socket.raw", FT_BOOL, SOCKET, FL_TEXT, get_sock_raw },
+	{ "socket.addr", FT_ADDR, SOCKET, FL_TEXT, get_sock_addr },
+	{ "socket.port", FT_NUM, SOCKET, FL_TEXT, get_sock_port },
+	{ "socket.ret", FT_NUM, SOCKET, FL_TEXT, get_sock_ret },
 	{ "connect.addr", FT_ADDR, CONNECT, FL_TEXT, get_conn_addr },
 	{ "connect.path", FT_STR, CONNECT, FL_TEXT, get_conn_path },
 	{ "connect.port", FT_NUM, CONNECT, FL_TEXT, get_conn_port },
@@ -745,7 +794,7 @@ const struct field *field__find(const char *name, size_t len)
 static const enum event_kind rule_kinds[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_DROP,
-	EVENT_REPEAT, EVENT_FILE, EVENT_CRED,
+	EVENT_REPEAT, EVENT_FILE, EVENT_CRED, EVENT_SOCKET,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

@@ -341,6 +341,35 @@ static void sockaddr__of(yajl_val v, struct vigil_sockaddr *sa)
 	}
 }
 
+/* sock_type as records write it: a name, or a number without one. */
+static uint32_t sock_type__of(yajl_val v)
+{
+	static const char *const names[] = {
+		[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",
+		[SOCK_RAW] = "raw", [SOCK_RDM] = "rdm",
+		[SOCK_SEQPACKET] = "seqpacket", [SOCK_PACKET] = "packet",
+	};
+	const char *name = str(v, "sock_type");
+
+	for (uint32_t i = 0; name && i < sizeof(names) / sizeof(*names); i++)
+		if (names[i] && !strcmp(names[i], name))
+			return i;
+	return num(v, "sock_type");
+}
+
+static void socket__of(yajl_val v, struct ev_socket *s)
+{
+	const char *op = str(v, "op");
+
+	s->op = op ? socket__op_parse(op) : 0;
+	sockaddr__of(v, &s->sa);
+	s->family = num(v, "family_nr");
+	s->sock_type = sock_type__of(v);
+	s->proto = num(v, "proto");
+	s->backlog = num(v, "backlog");
+	s->ret = num(v, "ret");
+}
+
 static void flow__of(yajl_val v, struct ev_flow *f)
 {
 	struct vigil_sockaddr sa = { 0 };
@@ -430,6 +459,9 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 	case EVENT_CRED:
 		cred__of(body, &ev->cred);
 		break;
+	case EVENT_SOCKET:
+		socket__of(body, &ev->socket);
+		break;
 	case EVENT_CONNECT:
 		sockaddr__of(body, &ev->connect.sa);
 		ev->connect.ret = num(body, "ret");
@@ -470,7 +502,7 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_FILE,
-	EVENT_CRED, EVENT_FLOW, EVENT_DROP, EVENT_REPEAT,
+	EVENT_CRED, EVENT_SOCKET, EVENT_FLOW, EVENT_DROP, EVENT_REPEAT,
 };
 
 int replay__parse(struct replay *r, const char *line, size_t len,

@@ -358,6 +358,39 @@ static void render__connect(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+/* A socket's type by name ("stream", "dgram", "raw", ...), else its
+ * number. */
+static void render__sock_type(struct json *j, uint32_t type)
+{
+	static const char *const types[] = {
+		[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",
+		[SOCK_RAW] = "raw", [SOCK_RDM] = "rdm",
+		[SOCK_SEQPACKET] = "seqpacket", [SOCK_PACKET] = "packet",
+	};
+
+	if (type < sizeof(types) / sizeof(types[0]) && types[type])
+		json__str(j, "sock_type", types[type]);
+	else
+		json__uint(j, "sock_type", type);
+}
+
+static void render__socket(struct json *j, const struct event *ev)
+{
+	const struct ev_socket *s = &ev->socket;
+
+	json__obj_begin(j, "socket");
+	json__str(j, "op", socket__op_name(s->op));
+	json__str(j, "family", net__family_name(s->family));
+	json__uint(j, "family_nr", s->family);
+	render__sock_type(j, s->sock_type);
+	json__uint(j, "proto", s->proto);
+	render__addr(j, s->sa.family, s->sa.addr, s->sa.path, s->sa.path_len);
+	json__uint(j, "port", s->sa.port);
+	json__uint(j, "backlog", s->backlog);
+	json__int(j, "ret", s->ret);
+	json__obj_end(j);
+}
+
 static void render__flow(struct json *j, const struct event *ev)
 {
 	const struct ev_flow *f = &ev->flow;
@@ -633,6 +666,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_OPEN: render__open(j, ev); break;
 	case EVENT_FILE: render__file(j, ev); break;
 	case EVENT_CRED: render__cred(j, ev); break;
+	case EVENT_SOCKET: render__socket(j, ev); break;
 	case EVENT_CONNECT: render__connect(j, ev); break;
 	case EVENT_SYSCALL: render__syscall(j, ev); break;
 	case EVENT_BUDGET: render__budget(j, ev); break;
