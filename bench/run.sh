@@ -9,6 +9,8 @@
 # BENCH_ROUNDS (7), BENCH_SECS (seconds per overhead run, 1),
 # BENCH_TPUT_SECS (seconds per throughput run, 8), BENCH_PACED_RATE
 # (events/s of the paced run, 200000), BENCH_KEEP=1 keeps the scratch dir.
+# While iterating on one cost: BENCH_MODES (workloads, default "open
+# connect forkexec"), BENCH_TPUT=0 skips the throughput runs.
 #
 # Ratios are measured side by side in one run: every round times each
 # workload under every configuration back to back, in a balanced order that
@@ -27,7 +29,7 @@ SECS=${BENCH_SECS:-1}
 TPUT_SECS=${BENCH_TPUT_SECS:-8}
 PACED_RATE=${BENCH_PACED_RATE:-200000}
 NO_VIGIL=${BENCH_NO_VIGIL:-0}
-MODES=(open connect forkexec)
+read -r -a MODES <<<"${BENCH_MODES:-open connect forkexec}"
 CLANG=${CLANG:-clang}
 BPFTOOL=${BPFTOOL:-bpftool}
 CC=${CC:-cc}
@@ -731,7 +733,7 @@ print_stages() {
 # count issued more opens, as the likelier to reach the rate.
 print_throughput() {
 	local loops counts best=0 best_loops=1 issued verdict per_core=0
-	[ "$NO_VIGIL" = 1 ] && return
+	[ "$NO_VIGIL" = 1 ] || [ "${BENCH_TPUT:-1}" = 0 ] && return
 	counts=1
 	[ "$(nproc)" -gt 1 ] && counts="1 $(nproc)"
 	echo

@@ -375,9 +375,16 @@ static __always_inline void *inflight__new(void *map)
 	return v;
 }
 
+/* The syscall in flight of the current task, NULL for none. A task
+ * that no program stored anything for (every unwatched one) has no
+ * storage at all: one load tells, not a helper call at each exit. */
 static __always_inline void *inflight__get(void *map)
 {
-	return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (!t->bpf_storage)
+		return NULL;
+	return bpf_task_storage_get(map, t, 0, 0);
 }
 
 #endif /* VIGIL_BPF_H */
