@@ -90,6 +90,12 @@ static int loader__settings(struct vigil_bpf *s, const struct loader_opts *o)
 {
 	int err;
 
+	/* bpf/path.bpf.h: the opens' path walk reads with plain loads. */
+	if (!loader__has_kfunc("bpf_rdonly_cast")) {
+		log_error("this kernel has no bpf_rdonly_cast: vigil needs "
+			  "Linux 6.2 or later");
+		return -ENOTSUP;
+	}
 	loader__routes(s);
 	roots__scope(o->roots, &s->rodata->scope);
 	s->rodata->scope.only_sandbox = o->only_sandbox;
