@@ -9,6 +9,10 @@
 # BENCH_ROUNDS (7), BENCH_SECS (seconds per overhead run, 1),
 # BENCH_TPUT_SECS (seconds per throughput run, 8), BENCH_PACED_RATE
 # (events/s of the paced run, 200000), BENCH_KEEP=1 keeps the scratch dir.
+# While iterating on one cost: BENCH_MODES (workloads, default "open
+# connect forkexec"), BENCH_TPUT=0 skips the throughput runs,
+# VIGIL_BEFORE=BINARY times that vigil too ("before" columns), in the same
+# rounds, for a change's before and after side by side.
 #
 # Ratios are measured side by side in one run: every round times each
 # workload under every configuration back to back, in a balanced order that
@@ -22,12 +26,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 BUILD=$ROOT/build/bench
 VIGIL=${VIGIL:-$ROOT/vigil}
+VIGIL_BEFORE=${VIGIL_BEFORE:-}
 ROUNDS=${BENCH_ROUNDS:-7}
 SECS=${BENCH_SECS:-1}
 TPUT_SECS=${BENCH_TPUT_SECS:-8}
 PACED_RATE=${BENCH_PACED_RATE:-200000}
 NO_VIGIL=${BENCH_NO_VIGIL:-0}
-MODES=(open connect forkexec)
+read -r -a MODES <<<"${BENCH_MODES:-open connect forkexec}"
 CLANG=${CLANG:-clang}
 BPFTOOL=${BPFTOOL:-bpftool}
 CC=${CC:-cc}
@@ -175,6 +180,8 @@ setup() {
 	done
 	if [ "$NO_VIGIL" != 1 ]; then
 		[ -x "$VIGIL" ] || die "$VIGIL not found (make vigil)"
+		[ -z "$VIGIL_BEFORE" ] || [ -x "$VIGIL_BEFORE" ] ||
+			die "VIGIL_BEFORE=$VIGIL_BEFORE is not an executable"
 	fi
 	cg2=$(cgroup2_mount)
 	[ -n "$cg2" ] || die "no cgroup2 mount in /proc/self/mounts"
@@ -229,15 +236,15 @@ wait_ready() {
 # (so a sandbox host is never disarmed); the bench's must not outlive it,
 # or they would run in every later measurement.
 unpin_vigil() {
-	"$VIGIL" unpin --sandbox-root "$SB_ROOT" >/dev/null 2>&1 || true
+	"${1:-$VIGIL}" unpin --sandbox-root "$SB_ROOT" >/dev/null 2>&1 || true
 }
 
 # --repeat-rate 0: the loops repeat one open, which the kernel would
 # otherwise count instead of sending (bpf/repeat.bpf.h); the figures are
 # those of every record sent (bench/flood.py shows the counting).
 start_vigil() {
-	local out=$1 err=$2
-	"$VIGIL" daemon --sandbox-root "$SB_ROOT" --output "$out" \
+	local out=$1 err=$2 bin=${3:-$VIGIL}
+	"$bin" daemon --sandbox-root "$SB_ROOT" --output "$out" \
 		--repeat-rate 0 2>"$err" &
 	MON_PID=$!
 	STARTED+=("$MON_PID")
@@ -276,6 +283,7 @@ monitor_start() {
 	case $1 in
 	baseline) ;;
 	vigil) start_vigil "$SCRATCH/vigil.jsonl" "$SCRATCH/vigil.err" ;;
+	before) start_vigil "$SCRATCH/vigil.jsonl" "$SCRATCH/vigil.err" "$VIGIL_BEFORE" ;;
 	bpftrace) start_bpftrace ;;
 	floor) start_floor ;;
 	esac
@@ -286,14 +294,14 @@ monitor_stop() {
 	[ "$pid" = 0 ] && return
 	settle "$pid"
 	case $name in
-	vigil)
+	vigil | before)
 		stop "$pid" TERM 120
-		unpin_vigil
+		unpin_vigil "$([ "$name" = before ] && echo "$VIGIL_BEFORE")"
 		[ "$STOP_RC" = 0 ] ||
-			die_log "$SCRATCH/vigil.err" "vigil exited with status $STOP_RC on SIGTERM"
-		vigil_tally "$SCRATCH/vigil.jsonl" "$SCRATCH/vigil.err" >>"$SCRATCH/vigil-sessions"
+			die_log "$SCRATCH/vigil.err" "$name vigil exited with status $STOP_RC on SIGTERM"
+		vigil_tally "$SCRATCH/vigil.jsonl" "$SCRATCH/vigil.err" >>"$SCRATCH/$name-sessions"
 		rm -f "$SCRATCH/vigil.jsonl"
-		[ "$(tail -n 1 "$SCRATCH/vigil-sessions")" != "0 0" ] ||
+		[ "$(tail -n 1 "$SCRATCH/$name-sessions")" != "0 0" ] ||
 			problem "vigil recorded nothing while the workloads ran in its sandbox"
 		;;
 	bpftrace)
@@ -402,7 +410,7 @@ foreign_hooks() {
 wheres() {
 	case $1 in
 	baseline) echo outside ;;
-	vigil | floor) (($2 % 2)) && echo "inside outside" || echo "outside inside" ;;
+	vigil | before | floor) (($2 % 2)) && echo "inside outside" || echo "outside inside" ;;
 	*) echo inside ;;
 	esac
 }
@@ -411,7 +419,7 @@ configs() {
 	if [ "$NO_VIGIL" = 1 ]; then
 		echo baseline bpftrace floor
 	else
-		echo baseline vigil bpftrace floor
+		echo baseline vigil ${VIGIL_BEFORE:+before} bpftrace floor
 	fi
 }
 
@@ -503,7 +511,7 @@ bpf_pass() {
 	: >"$SCRATCH/bpf-progs"
 	bpf_stats_on
 	for m in "${MODES[@]}"; do
-		for c in vigil floor; do bpf_session "$c" "$m"; done
+		for c in vigil ${VIGIL_BEFORE:+before} floor; do bpf_session "$c" "$m"; done
 	done
 	bpf_stats_restore
 }
@@ -570,6 +578,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 # The columns of the table: CONFIG:WHERE and a heading.
 COLUMNS=(baseline:outside vigil:outside vigil:inside bpftrace:inside floor:outside floor:inside)
 HEADINGS=("baseline" "vigil unwatched" "vigil in sandbox" "bpftrace in sb" "floor unwatched" "floor in sb")
+if [ -n "$VIGIL_BEFORE" ]; then
+	COLUMNS+=(before:outside before:inside)
+	HEADINGS+=("before unwatched" "before in sb")
+fi
 
 cell() {
 	local col=$1 mode=$2 base=$3 v
@@ -731,7 +743,7 @@ print_stages() {
 # count issued more opens, as the likelier to reach the rate.
 print_throughput() {
 	local loops counts best=0 best_loops=1 issued verdict per_core=0
-	[ "$NO_VIGIL" = 1 ] && return
+	[ "$NO_VIGIL" = 1 ] || [ "${BENCH_TPUT:-1}" = 0 ] && return
 	counts=1
 	[ "$(nproc)" -gt 1 ] && counts="1 $(nproc)"
 	echo

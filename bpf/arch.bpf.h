@@ -17,13 +17,16 @@
 
 #define TS_COMPAT 0x0002	/* arch/x86/include/asm/thread_info.h */
 
-/* The syscall in progress uses the ia32 ABI: a 32-bit process, or int
- * 0x80 from a 64-bit one. */
+/* The syscall in progress of t, the current task, uses the ia32 ABI: a
+ * 32-bit process, or int 0x80 from a 64-bit one. */
+static __always_inline bool task__compat_of(struct task_struct *t)
+{
+	return t->thread_info.status & TS_COMPAT;
+}
+
 static __always_inline bool task__compat(void)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	return t->thread_info.status & TS_COMPAT;
+	return task__compat_of(bpf_get_current_task_btf());
 }
 
 /* The syscall number at exit: the kernel keeps it in orig_ax. */

@@ -1,31 +1,66 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The only programs attached to the raw syscall tracepoints. Every syscall
- * on the host passes through here, so each does one thing: a tail call
- * into the handler registered for that syscall number, which falls
- * through at once when none is. ia32 syscalls have their own numbering and
- * their own tables (maps.bpf.h). The handlers live in exec, file, net and
+ * on the host passes through here, so each does little: a syscall with no
+ * handler costs an array lookup, an unwatched task leaves before any tail
+ * call (an indirect jump, a retpoline on this kind of machine), and the
+ * rest is a tail call into the handler the loader registered for that
+ * syscall number. ia32 syscalls have their own numbering and their own
+ * tables (maps.bpf.h). The handlers live in exec, file, net and
  * syscall.bpf.c; the loader fills the tables from the one syscall table,
  * userspace/lib/syscalls.c.
  */
 #include "vigil.bpf.h"
 
+static __always_inline __u8 route__of(long id, bool compat)
+{
+	if ((unsigned long)id >= VIGIL_MAX_NR)
+		return 0;
+	return routes[compat][id];
+}
+
+/*
+ * A task may be watched: it has task storage (every task a sandbox
+ * marked has; an unwatched one has none, unless some other BPF user
+ * gave it some) or sits in a sandbox (not marked yet). The handler then
+ * makes the full scope test. For the others this is all they pay: one
+ * load and the one cgroup check.
+ */
+static __always_inline bool task__maybe_watched(struct task_struct *t)
+{
+	return t->bpf_storage || scope__in(NULL, NULL);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if (task__compat())
+	struct task_struct *t = bpf_get_current_task_btf();
+	bool compat = task__compat_of(t);
+
+	if (!(route__of(id, compat) & VIGIL_ROUTE_ENTER) ||
+	    !task__maybe_watched(t))
+		return 0;
+	if (compat)
 		bpf_tail_call(ctx, &compat_enter_calls, id);
 	else
 		bpf_tail_call(ctx, &enter_calls, id);
 	return 0;
 }
 
+/* At exit a task without task storage has no syscall in flight: only a
+ * handler at exit alone can have work, and only in a sandbox. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
+	bool compat = task__compat_of(t);
 	long id = sys__nr(regs);
 
-	if (task__compat())
+	if (!t->bpf_storage &&
+	    (!(route__of(id, compat) & VIGIL_ROUTE_EXIT_ALONE) ||
+	     !scope__in(NULL, NULL)))
+		return 0;
+	if (compat)
 		bpf_tail_call(ctx, &compat_exit_calls, id);
 	else
 		bpf_tail_call(ctx, &exit_calls, id);

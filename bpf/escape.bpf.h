@@ -129,11 +129,18 @@ static __always_inline bool cgroup__migration_file(struct dentry *d)
 static __always_inline void escape__open(__u64 sandbox, struct file *f,
 					 __u32 *flags)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	struct escape_attempt x = { .sandbox = sandbox, .how = VIGIL_ESCAPE_OPEN };
+	struct inode *inode;
+	struct super_block *sb;
+	struct dentry *d;
 
-	if (!(BPF_CORE_READ(f, f_mode) & FMODE_WRITE) ||
-	    BPF_CORE_READ(f, f_inode, i_sb, s_magic) != CGROUP2_SUPER_MAGIC ||
+	/* KLOAD: plain loads where the caller's file was cast (path.bpf.h). */
+	if (!(KLOAD(f, f_mode) & FMODE_WRITE))
+		return;
+	inode = KLOAD(f, f_inode);
+	sb = KLOAD(inode, i_sb);
+	d = KLOAD(f, f_path.dentry);
+	if (KLOAD(sb, s_magic) != CGROUP2_SUPER_MAGIC ||
 	    !cgroup__migration_file(d))
 		return;
 	x.dst = cgroup__of_dir(BPF_CORE_READ(d, d_parent));

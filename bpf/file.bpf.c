@@ -5,6 +5,7 @@
  * actually opened, which is checked against the protected files and the
  * cgroup files a task would leave its sandbox by (escape.bpf.h).
  */
+#define VIGIL_PATH_LOADS	/* path.bpf.h: the walk with plain loads */
 #include "escape.bpf.h"
 #include "repeat.bpf.h"
 

@@ -34,6 +34,12 @@ const volatile __u32 flood_records __weak;
  * lanes' limits (vigil.bpf.h) without a helper call for it. */
 const volatile __u64 ring_bytes __weak;
 
+/* enum vigil_route bits by ABI (native, ia32) and syscall number, set by
+ * the loader from the syscall table: what lets the dispatchers
+ * (dispatch.bpf.c) leave an unwatched task before any tail call, with a
+ * plain load rather than a map lookup. */
+const volatile __u8 routes[2][VIGIL_MAX_NR] __weak;
+
 /* The smallest fail_closed_ns of any policy (vigil.bpf.h: failsafe),
  * 0 when none fails closed; written by user space with the policies. */
 volatile __u64 fail_closed_min_ns __weak;

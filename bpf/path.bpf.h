@@ -14,10 +14,33 @@
 #define PATH_DEPTH 64	/* components walked before giving up (flagged) */
 #define PATH_MASK  (VIGIL_PATH_MAX - 1)
 
+/*
+ * How the walk reads the kernel. With VIGIL_PATH_LOADS (file.bpf.c, the
+ * opens' hot path), a pointer read as a number is cast by 6.2's
+ * bpf_rdonly_cast into one read with plain loads, as a tp_btf program
+ * reads its task (a fault reads 0): the verifier turns the cast into a
+ * move, so a field costs a load instead of a bpf_probe_read_kernel call.
+ * Elsewhere the same code reads with bpf_probe_read_kernel: the linker of
+ * bpftool 7.1 (libbpf 1.1) refuses a kfunc declared in two objects
+ * (fixed in libbpf 1.5, commit 4b146e95da87), so one object alone may
+ * declare it.
+ */
+#ifdef VIGIL_PATH_LOADS
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+
+#define kernel__cast(p, type)						\
+	((type *)bpf_rdonly_cast((void *)(p),				\
+				 bpf_core_type_id_kernel(type)))
+#define KLOAD(p, field) ((p)->field)
+#else
+#define kernel__cast(p, type) ((type *)(p))
+#define KLOAD(p, field) BPF_CORE_READ(p, field)
+#endif
+
 struct path_walk {
 	struct path_buf *pb;
 	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
+	struct dentry *mnt_root;	/* the root of the mount walked now */
 	struct mount *mnt;
 	__u32 off;		/* start of the text so far in buf */
 	__u32 flags;		/* VIGIL_F_PATH_TRUNC */
@@ -26,7 +49,9 @@ struct path_walk {
 
 static __always_inline struct mount *mount__of(struct vfsmount *vfsmnt)
 {
-	return (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	return kernel__cast((void *)vfsmnt -
+			    bpf_core_field_offset(struct mount, mnt),
+			    struct mount);
 }
 
 /* Prepends "/name" for one dentry; false when the buffer is full. */
@@ -34,7 +59,7 @@ static __always_inline bool path__prepend(struct path_buf *pb,
 					  struct path_walk *w,
 					  struct dentry *d)
 {
-	struct qstr name = BPF_CORE_READ(d, d_name);
+	struct qstr name = KLOAD(d, d_name);
 	__u32 len = name.len;
 
 	if (len + 1 > w->off) {
@@ -57,19 +82,17 @@ static __always_inline bool path__step(struct path_buf *pb,
 	/* Locals, not w->...: BPF_CORE_READ of a member of w would emit a
 	 * CO-RE relocation against struct path_walk, unknown to the kernel. */
 	struct dentry *d = w->dentry;
-	struct vfsmount *vfsmnt = w->vfsmnt;
-	struct mount *mnt = w->mnt;
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = KLOAD(d, d_parent);
 
-	if (d == mnt_root) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+	if (d == w->mnt_root) {
+		struct mount *mnt = w->mnt;
+		struct mount *up = KLOAD(mnt, mnt_parent);
 
 		if (up == mnt)
 			return false;
-		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->dentry = KLOAD(mnt, mnt_mountpoint);
 		w->mnt = up;
-		w->vfsmnt = &up->mnt;
+		w->mnt_root = KLOAD(up, mnt.mnt_root);
 		return true;
 	}
 	if (!path__prepend(pb, w, d))
@@ -97,23 +120,26 @@ static long path__step_cb(__u32 i, void *ctx)
 /*
  * Resolves a dentry on a mount into pb; returns the offset of the
  * NUL-terminated text in pb->buf and its length in *len. Sets
- * VIGIL_F_PATH_TRUNC / VIGIL_F_DELETED in *flags.
+ * VIGIL_F_PATH_TRUNC / VIGIL_F_DELETED in *flags. Either pointer may be
+ * a number read from the kernel.
  */
 static __always_inline __u32 path__resolve_at(struct path_buf *pb,
 					      struct dentry *dentry,
 					      struct vfsmount *vfsmnt,
 					      __u32 *len, __u32 *flags)
 {
+	struct vfsmount *m = kernel__cast(vfsmnt, struct vfsmount);
+	struct dentry *d = kernel__cast(dentry, struct dentry);
+	struct dentry *mnt_root = KLOAD(m, mnt_root);
 	struct path_walk w = {
 		.pb = pb,
-		.dentry = dentry,
-		.vfsmnt = vfsmnt,
-		.mnt = mount__of(vfsmnt),
+		.dentry = d,
+		.mnt_root = mnt_root,
+		.mnt = mount__of(m),
 		.off = VIGIL_PATH_MAX - 1,
 	};
 	pb->buf[VIGIL_PATH_MAX - 1] = '\0';
-	if (!BPF_CORE_READ(dentry, d_hash.pprev) &&
-	    dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+	if (!KLOAD(d, d_hash.pprev) && d != mnt_root)
 		*flags |= VIGIL_F_DELETED;
 	bpf_loop(PATH_DEPTH, path__step_cb, &w, 0);
 	if (!w.done)
@@ -132,22 +158,26 @@ static __always_inline __u32 path__resolve(struct path_buf *pb,
 					   struct file *file, __u32 *len,
 					   __u32 *flags)
 {
-	return path__resolve_at(pb, BPF_CORE_READ(file, f_path.dentry),
-				BPF_CORE_READ(file, f_path.mnt), len, flags);
+	struct file *f = kernel__cast(file, struct file);
+
+	return path__resolve_at(pb, KLOAD(f, f_path.dentry),
+				KLOAD(f, f_path.mnt), len, flags);
 }
 
 /* The struct file behind fd in the current task, or NULL. */
 static __always_inline struct file *fd__file(int fd)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct files_struct *files = KLOAD(t, files);
+	struct fdtable *fdt = KLOAD(files, fdt);
+	struct file **fds = KLOAD(fdt, fd);
 	struct file *f = NULL;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || (unsigned int)fd >= KLOAD(fdt, max_fds))
 		return NULL;
+	/* An array of pointers: a number to the verifier, read as one. */
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	return f ? kernel__cast(f, struct file) : NULL;
 }
 
 #define S_IFMT   00170000
@@ -214,12 +244,14 @@ static __always_inline __u32 dev__encode(dev_t dev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
-static __always_inline void file__id(struct file *f, __u32 *dev, __u64 *ino)
+static __always_inline void file__id(struct file *file, __u32 *dev,
+				     __u64 *ino)
 {
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct inode *inode = KLOAD(kernel__cast(file, struct file), f_inode);
+	struct super_block *sb = KLOAD(inode, i_sb);
 
-	*dev = dev__encode(BPF_CORE_READ(inode, i_sb, s_dev));
-	*ino = BPF_CORE_READ(inode, i_ino);
+	*dev = dev__encode(KLOAD(sb, s_dev));
+	*ino = KLOAD(inode, i_ino);
 }
 
 /*
@@ -245,10 +277,12 @@ static __always_inline __u32 path__copy_at(char *dst, struct dentry *dentry,
 static __always_inline __u32 path__copy(char *dst, struct file *file,
 					__u32 *flags)
 {
+	struct file *f = kernel__cast(file, struct file);
+
 	if (!file)
 		return 0;
-	return path__copy_at(dst, BPF_CORE_READ(file, f_path.dentry),
-			     BPF_CORE_READ(file, f_path.mnt), flags);
+	return path__copy_at(dst, KLOAD(f, f_path.dentry),
+			     KLOAD(f, f_path.mnt), flags);
 }
 
 #endif /* VIGIL_PATH_BPF_H */

@@ -25,6 +25,14 @@
 #define VIGIL_ALLOW_PORTS 8	/* port ranges per allowed network */
 #define VIGIL_NAME_MAX   256	/* a cgroup's directory name, NUL included */
 
+/* What the dispatchers (bpf/dispatch.bpf.c) know of a syscall number
+ * before they look at the task: the loader's routes map, from the
+ * syscall table. */
+enum vigil_route {
+	VIGIL_ROUTE_ENTER = 1,		/* a handler at entry */
+	VIGIL_ROUTE_EXIT_ALONE = 2,	/* one at exit, with none at entry */
+};
+
 enum vigil_type {
 	VIGIL_EV_EXEC    = 1,
 	VIGIL_EV_FORK    = 2,

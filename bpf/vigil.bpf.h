@@ -165,10 +165,19 @@ static __always_inline void failsafe__check(__u64 sandbox)
 		bpf_send_signal(SIGKILL);
 }
 
-/* The scope test of every program that runs in a task's context. */
+/* The scope test of every program that runs in a task's context. A
+ * marked task is its mark's, wherever it sits (scope__task): one task
+ * storage lookup, the cgroup checks only for a task not marked yet. */
 static __always_inline __u64 scope__sandbox(void)
 {
-	__u64 sb = scope__task(scope__in(NULL, NULL));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct vigil_task *origin = NULL;
+	__u64 sb;
+
+	if (t->bpf_storage)
+		origin = bpf_task_storage_get(&origins, t, 0, 0);
+	sb = origin && origin->sandbox ? origin->sandbox
+				       : scope__task(scope__in(NULL, NULL));
 
 	if (sb)
 		failsafe__check(sb);
@@ -190,7 +199,7 @@ static __always_inline void hdr__fill(struct vigil_hdr *h, __u16 type,
 	h->sandbox_cgid = sandbox;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->ppid = t->real_parent->tgid;
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
 	h->__pad = 0;
@@ -375,9 +384,16 @@ static __always_inline void *inflight__new(void *map)
 	return v;
 }
 
+/* The syscall in flight of the current task, NULL for none. A task
+ * that no program stored anything for (every unwatched one) has no
+ * storage at all: one load tells, not a helper call at each exit. */
 static __always_inline void *inflight__get(void *map)
 {
-	return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (!t->bpf_storage)
+		return NULL;
+	return bpf_task_storage_get(map, t, 0, 0);
 }
 
 #endif /* VIGIL_BPF_H */

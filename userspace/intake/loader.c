@@ -66,12 +66,37 @@ static bool loader__has_kfunc(const char *name)
 	return has;
 }
 
+/* What the dispatchers know of each syscall before they look at the
+ * task (enum vigil_route), from the one syscall table. */
+static void loader__routes(struct vigil_bpf *s)
+{
+	size_t n;
+	const struct syscall *sc = syscalls__all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		__u8 route = sc[i].enter ? VIGIL_ROUTE_ENTER
+					 : VIGIL_ROUTE_EXIT_ALONE;
+
+		if (sc[i].nr >= 0 && sc[i].nr < VIGIL_MAX_NR)
+			s->rodata->routes[0][sc[i].nr] = route;
+		if (sc[i].compat_nr >= 0 && sc[i].compat_nr < VIGIL_MAX_NR)
+			s->rodata->routes[1][sc[i].compat_nr] = route;
+	}
+}
+
 /* What the verifier sees as constant: which cgroups are watched and what
- * the kernel offers; and the ring buffer's size. */
+ * the kernel offers; the ring buffer's size; the syscalls' routes. */
 static int loader__settings(struct vigil_bpf *s, const struct loader_opts *o)
 {
 	int err;
 
+	/* bpf/path.bpf.h: the opens' path walk reads with plain loads. */
+	if (!loader__has_kfunc("bpf_rdonly_cast")) {
+		log_error("this kernel has no bpf_rdonly_cast: vigil needs "
+			  "Linux 6.2 or later");
+		return -ENOTSUP;
+	}
+	loader__routes(s);
 	roots__scope(o->roots, &s->rodata->scope);
 	s->rodata->scope.only_sandbox = o->only_sandbox;
 	/* The kernel counts per 100 ms window; a nonzero rate stays so. */
