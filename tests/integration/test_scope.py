@@ -177,6 +177,7 @@ TYPE_KEYS = {
     "flow": {"family", "addr", "port", "proto", "bytes", "packets",
              "send_calls", "send_bytes", "interval_ms"},
     "drop": {"lost", "since_ms", "reasons"},
+    "socket": {"op", "family", "sock_type", "proto", "ret"},
 }
 
 
