@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 
 #include "enforce.h"
+#include "grant.h"
 #include "records.h"
 #include "log.h"
 #include "protect.h"
@@ -29,6 +30,7 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->exec_kill = k.exec_kill;
 	out->syscall_kill = k.syscall_kill;
 	out->egress_budget = p->egress_budget;
+	out->egress = p->egress;
 	out->fail_closed_ns = p->fail_closed_ns;
 	out->profile = p->id;
 }
@@ -60,6 +62,14 @@ void enforce__forget(void *ctx, struct sandbox *sb)
 
 	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
 	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
+	grant__forget(e->maps.grants, sb->cgid);
+}
+
+int enforce__grant(struct enforce *e, uint64_t sandbox,
+		   const struct addr *net, uint8_t prefix, uint16_t port,
+		   uint64_t ttl_ns)
+{
+	return grant__add(e->maps.grants, sandbox, net, prefix, port, ttl_ns);
 }
 
 static void protected__put(struct enforce *e, const struct protect_entry *p)

@@ -95,6 +95,7 @@ void profile__defaults(struct profile *p)
 	p->half_life_ns = 600ull * 1000000000;
 	p->freeze_timeout_ns = 0;
 	p->egress_budget = 0;
+	p->egress = VIGIL_EGRESS_DENY;
 	p->fail_closed_ns = 0;
 }
 
