@@ -229,3 +229,29 @@ def test_monitor_lets_through_and_says_so(egress, sandbox_root, other):
     _, err = call_in(sb, "sendto", "127.0.0.1", other.port)
     assert err == 0
     assert other.arrived() == 1
+
+
+@pytest.mark.parametrize("helper", ["uring", "ia32"])
+def test_untraced_connects_are_judged(egress, sandbox_root, helpers, other,
+                                      allowed, helper):
+    """A connect through io_uring or the ia32 socketcall multiplexer has
+    no connect syscall for the tracepoints: the hook refuses it all the
+    same and records it itself (via hook); an allowed one is recorded
+    too."""
+    sb = make_sandbox(sandbox_root, f"closed-{helper}", profile="closed")
+    pid, out = run_in_cgroup_ok(sb, [helpers[helper], "connect",
+                                     "127.0.0.1", str(other.port)])
+    assert out.strip() == f"ret={-errno.EPERM}"
+    assert other.arrived() == 0
+    c = connect_of(egress, pid, via="hook")
+    exp = {"addr": "127.0.0.1", "port": other.port, "proto": "tcp",
+           "verdict": "deny", "ret": -errno.EPERM}
+    assert pick(c, exp) == exp
+
+    pid, out = run_in_cgroup_ok(sb, [helpers[helper], "connect",
+                                     "127.0.0.1", str(allowed.port)])
+    assert out.strip() == "ret=0"
+    assert allowed.arrived() == 1
+    c = connect_of(egress, pid, via="hook")
+    assert (c["port"], c["verdict"], c["ret"]) == \
+        (allowed.port, "allow", 0), c
