@@ -179,6 +179,16 @@ struct {
 	__type(value, struct vigil_allow);
 } egress_allow __weak SEC(".maps");
 
+/* Allowed DNS names of every profile, with their ports (struct
+ * vigil_name_key): the answers to them become grants (dns.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vigil_name_key);
+	__type(value, struct vigil_allow);
+} egress_names __weak SEC(".maps");
+
 /* Destinations granted to one sandbox until they expire (struct
  * vigil_grant_key): written by user space (userspace/enforce/grant.h). */
 struct {

@@ -66,6 +66,7 @@ struct enforce_maps {
 	int allow;		/* LPM: profile's allowed networks */
 	int spent;		/* sandbox -> struct vigil_spent */
 	int grants;		/* LPM: sandbox's granted destinations */
+	int names;		/* LPM: profile's allowed DNS names */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);
