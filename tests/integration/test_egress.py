@@ -184,17 +184,24 @@ def test_allowed_connect_goes_through(egress, sandbox_root, allowed):
     ("fastopen", "::1"),
 ])
 def test_denied_connect_every_way(egress, sandbox_root, how, host):
-    """Every way to connect is refused alike (the listener is on both
-    families' loopback, on a port the profile does not allow)."""
+    """Every way to connect is refused alike."""
+    refused_in(sandbox_root, how, host)
+
+
+def refused_in(sandbox_root, how, host):
+    """Calls from a sandbox of the closed profile to host, on a port the
+    profile does not allow, where a listener of host's family (both on
+    v6) waits: EPERM, and nothing reaches it. (pid, port) out."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     lst = Listener("::" if fam == socket.AF_INET6 else "127.0.0.1")
     try:
-        sb = make_sandbox(sandbox_root, "closed-way", profile="closed")
-        _, err = call_in(sb, how, host, lst.port)
+        sb = make_sandbox(sandbox_root, f"closed-{how}", profile="closed")
+        pid, err = call_in(sb, how, host, lst.port)
         assert err == errno.EPERM
         assert lst.arrived() == 0
     finally:
         lst.close()
+    return pid, lst.port
 
 
 @pytest.mark.parametrize("how,host", [
@@ -204,17 +211,9 @@ def test_denied_connect_every_way(egress, sandbox_root, how, host):
 def test_denied_send_never_leaves(egress, sandbox_root, how, host):
     """An unconnected UDP send outside the list fails with EPERM, nothing
     arrives, and the refusal is a connect record of its own."""
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    lst = Listener("::" if fam == socket.AF_INET6 else "127.0.0.1")
-    try:
-        sb = make_sandbox(sandbox_root, "closed-send", profile="closed")
-        pid, err = call_in(sb, how, host, lst.port)
-        assert err == errno.EPERM
-        assert lst.arrived() == 0
-    finally:
-        lst.close()
+    pid, port = refused_in(sandbox_root, how, host)
     c = connect_of(egress, pid, via="send")
-    exp = {"port": lst.port, "proto": "udp", "verdict": "deny",
+    exp = {"port": port, "proto": "udp", "verdict": "deny",
            "ret": -errno.EPERM}
     assert pick(c, exp) == exp
 
