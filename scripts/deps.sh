@@ -19,6 +19,9 @@ packages=(
 	# the metrics tests' Prometheus (and promtool), the dashboards' checks
 	# and the README's dashboard picture (tests/integration/test_metrics.py)
 	prometheus python3-yaml python3-matplotlib
+	# the egress tests' DNS server in their network namespace
+	# (tests/integration/test_egress.py)
+	python3-dnslib
 )
 
 missing=()

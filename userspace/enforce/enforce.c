@@ -6,6 +6,8 @@
 #include <bpf/bpf.h>
 
 #include "enforce.h"
+#include "grant.h"
+#include "names.h"
 #include "records.h"
 #include "log.h"
 #include "protect.h"
@@ -29,6 +31,7 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->exec_kill = k.exec_kill;
 	out->syscall_kill = k.syscall_kill;
 	out->egress_budget = p->egress_budget;
+	out->egress = p->egress;
 	out->fail_closed_ns = p->fail_closed_ns;
 	out->profile = p->id;
 }
@@ -60,6 +63,14 @@ void enforce__forget(void *ctx, struct sandbox *sb)
 
 	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
 	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
+	grant__forget(e->maps.grants, sb->cgid);
+}
+
+int enforce__grant(struct enforce *e, uint64_t sandbox,
+		   const struct addr *net, uint8_t prefix, uint16_t port,
+		   uint64_t ttl_ns)
+{
+	return grant__add(e->maps.grants, sandbox, net, prefix, port, ttl_ns);
 }
 
 static void protected__put(struct enforce *e, const struct protect_entry *p)
@@ -269,8 +280,10 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	}
 	enforce__sync_files(e);
 	enforce__report(e);
-	for (size_t i = 0; ruleset__profile_at(rs, i); i++)
+	for (size_t i = 0; ruleset__profile_at(rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
+		names__load(e->maps.names, ruleset__profile_at(rs, i));
+	}
 	enforce__set_policy(e, none, rs->fallback);
 	return e;
 }

@@ -65,6 +65,8 @@ struct enforce_maps {
 	int policies;		/* sandbox -> struct vigil_policy */
 	int allow;		/* LPM: profile's allowed networks */
 	int spent;		/* sandbox -> struct vigil_spent */
+	int grants;		/* LPM: sandbox's granted destinations */
+	int names;		/* LPM: profile's allowed DNS names */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "records.h"
 
 #define PROFILE_DEFAULT "default"
 
@@ -23,6 +24,14 @@ struct dest {
 	struct addr net;
 	uint8_t prefix;		/* bits */
 	uint16_t port_lo, port_hi;	/* 0-65535 for any */
+};
+
+/* A DNS name the profile allows: the name itself, or (wildcard) every
+ * name below it ("*.githubusercontent.com"), on one port or all. */
+struct name_dest {
+	char *name;		/* lowercase, no trailing dot, no "*." */
+	bool wildcard;
+	uint16_t port;		/* 0: every port */
 };
 
 /* A rule as one profile tunes it (defaults: the rule's own). */
@@ -39,6 +48,8 @@ struct profile {
 	uint32_t id;
 	struct dest *dests;
 	size_t nr_dests;
+	struct name_dest *names;	/* the names among allow.destinations */
+	size_t nr_names;
 	char **exes;		/* globs; none means any executable */
 	size_t nr_exes;
 	double threshold[LEVEL_KILL + 1];	/* by level; [NONE] unused */
@@ -47,6 +58,9 @@ struct profile {
 	/* Payload bytes a sandbox may send outside the allowed destinations
 	 * before the kernel drops the rest; 0: no budget. */
 	uint64_t egress_budget;
+	/* What the kernel does with a connect or send to a destination the
+	 * profile does not allow: enum vigil_egress (deny by default). */
+	uint32_t egress;
 	/* The kernel kills the sandbox's tasks once the daemon's heartbeat
 	 * is older than this (bpf/vigil.bpf.h: failsafe); 0: never. */
 	uint64_t fail_closed_ns;
@@ -59,12 +73,20 @@ struct profile {
  * address alone. Returns 0 or -EINVAL. */
 int dest__parse(const char *text, struct dest *d);
 
+/* Parses "NAME", "NAME:PORT", "*.NAME[:PORT]" ("*" for every port).
+ * Returns 0 or -EINVAL (not a name: an address, a port range, a label
+ * over 63 bytes, a name over VIGIL_DNS_NAME_MAX). */
+int name_dest__parse(const char *text, struct name_dest *n);
+/* Whether entry o allows every name that entry n does: the same entry,
+ * or a wildcard above it. */
+bool name_dest__covers(const struct name_dest *o, const struct name_dest *n);
+
 bool profile__allows_dest(const struct profile *p, const struct addr *a,
 			  uint16_t port);
 bool profile__allows_exe(const struct profile *p, const char *exe,
 			 size_t len);
 /* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout, no
- * egress budget. */
+ * egress budget, egress denied outside the allowlist. */
 void profile__defaults(struct profile *p);
 void profile__free(struct profile *p);
 

@@ -478,6 +478,38 @@ static void profile__egress_budget(struct reader *r, struct item *it,
 		it->profile->egress_budget = n;
 }
 
+static void profile__egress(struct reader *r, struct item *it,
+			    yaml_node_t *v)
+{
+	const char *s = node__str(r, v, "egress");
+
+	if (s && !strcmp(s, "deny"))
+		it->profile->egress = VIGIL_EGRESS_DENY;
+	else if (s && !strcmp(s, "monitor"))
+		it->profile->egress = VIGIL_EGRESS_MONITOR;
+	else if (s)
+		node__error(r, v, "egress must be deny (refuse destinations "
+			    "outside allow.destinations) or monitor (record "
+			    "them), not '%s'", s);
+}
+
+static void name__add(struct reader *r, yaml_node_t *n, struct profile *p,
+		      const char *s)
+{
+	struct name_dest *nd = realloc(p->names,
+				       (p->nr_names + 1) * sizeof(*nd));
+
+	if (!nd)
+		return;
+	p->names = nd;
+	if (name_dest__parse(s, &nd[p->nr_names]))
+		node__error(r, n, "destination '%s': expected ADDR[/BITS], "
+			    "ADDR[/BITS]:PORT[-PORT], [V6ADDR[/BITS]]:PORT, or "
+			    "a DNS name ([*.]NAME[:PORT], one port or '*')", s);
+	else
+		p->nr_names++;
+}
+
 static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 {
 	struct profile *p = arg;
@@ -491,9 +523,7 @@ static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 		return;
 	p->dests = d;
 	if (dest__parse(s, &d[p->nr_dests]))
-		node__error(r, n, "destination '%s': expected ADDR[/BITS], "
-			    "ADDR[/BITS]:PORT[-PORT] or [V6ADDR[/BITS]]:PORT",
-			    s);
+		name__add(r, n, p, s);
 	else
 		p->nr_dests++;
 }
@@ -631,6 +661,7 @@ static const struct key profile_keys[] = {
 	{ "thresholds", profile__thresholds, false },
 	{ "half_life", profile__half_life, false },
 	{ "freeze_timeout", profile__freeze_timeout, false },
+	{ "egress", profile__egress, false },
 	{ "egress_budget", profile__egress_budget, false },
 	{ "fail_closed", profile__fail_closed, false },
 	{ "allow", profile__allow, false },
