@@ -89,6 +89,7 @@ static const struct syscall table[] = {
 	FILE_OP32(chown32, VIGIL_SYS_CHOWN, chown),
 	FILE_OP32(lchown32, VIGIL_SYS_LCHOWN, lchown),
 	FILE_OP32(fchown32, VIGIL_SYS_FCHOWN, fchown),
+	FILE_OP(memfd_create, VIGIL_SYS_MEMFD_CREATE),
 	HANDLED(socket, 0, NULL, "net_socket_exit"),
 	HANDLED(bind, 0, NULL, "net_bind_exit"),
 	HANDLED(listen, 0, NULL, "net_listen_exit"),

@@ -192,6 +192,36 @@ static bool get_exec_file(const struct field_ctx *c, struct fval *v)
 	return c->ev->exec.file.len && str__set(v, c->ev->exec.file);
 }
 
+static bool get_exec_script(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->exec.script.len && str__set(v, c->ev->exec.script);
+}
+
+static bool get_exec_env(const struct field_ctx *c, struct fval *v)
+{
+	const struct bytes *a = &c->ev->exec.env;
+
+	return list__set(v, LIST_NUL, a->p, a->p + a->len, NULL);
+}
+
+static bool get_exec_euid(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->exec.euid);
+}
+
+static bool get_exec_old_euid(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->exec.old_euid);
+}
+
+/* The exec changed the effective uid or gid: a setuid or setgid file. */
+static bool get_exec_setid(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_exec *e = &c->ev->exec;
+
+	return bool__set(v, e->euid != e->old_euid || e->egid != e->old_egid);
+}
+
 static bool get_exec_arg(const struct field_ctx *c, struct fval *v)
 {
 	return str__set(v, c->ev->exec.arg);
@@ -705,6 +735,11 @@ static const struct field fields[] = {
 	{ "ancestors.name", FT_LIST, EV_PROCESS, FL_TEXT, get_anc_name },
 	{ "exec.file", FT_STR, EXEC, FL_PATH, get_exec_file },
 	{ "exec.arg", FT_STR, EXEC, FL_PATH, get_exec_arg },
+	{ "exec.script", FT_STR, EXEC, FL_PATH, get_exec_script },
+	{ "exec.env", FT_LIST, EXEC, FL_TEXT, get_exec_env },
+	{ "exec.euid", FT_NUM, EXEC, FL_TEXT, get_exec_euid },
+	{ "exec.old_euid", FT_NUM, EXEC, FL_TEXT, get_exec_old_euid },
+	{ "exec.setid", FT_BOOL, EXEC, FL_TEXT, get_exec_setid },
 	{ "exec.name", FT_STR, EXEC, FL_TEXT, get_exec_name },
 	{ "exec.argv", FT_LIST, EXEC, FL_TEXT, get_exec_argv },
 	{ "exec.cmdline", FT_STR, EXEC, FL_TEXT, get_exec_cmdline },
