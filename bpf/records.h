@@ -268,17 +268,19 @@ enum vigil_socket_op {
 	VIGIL_SOCKET_SOCKET = 1,
 	VIGIL_SOCKET_BIND,
 	VIGIL_SOCKET_LISTEN,
+	VIGIL_SOCKET_ACCEPT,	/* accept, accept4 */
 	VIGIL_SOCKET_OPS,	/* the number of ops + 1 */
 };
 
 /*
- * A socket made, bound or put to listen by a sandboxed task, failed
- * attempts included, recorded at exit. family, sock_type and proto are
- * the socket's own (from its struct sock) when the call worked, else
- * socket()'s arguments (type without SOCK_NONBLOCK | SOCK_CLOEXEC). sa:
- * bind's address as bound (the socket's local address, port assigned)
- * when it worked, as asked otherwise; listen's local address; none for
- * socket().
+ * A socket made, bound, put to listen or accepted by a sandboxed task,
+ * failed attempts included (but an accept's EAGAIN: no one came),
+ * recorded at exit. family, sock_type and proto are the socket's own
+ * (from its struct sock) when the call worked, else socket()'s
+ * arguments (type without SOCK_NONBLOCK | SOCK_CLOEXEC). sa: bind's
+ * address as bound (the socket's local address, port assigned) when it
+ * worked, as asked otherwise; listen's local address; the peer an
+ * accept took (inet); none for socket().
  */
 struct vigil_socket {
 	struct vigil_hdr hdr;

@@ -356,6 +356,7 @@ static const char *const socket_ops[VIGIL_SOCKET_OPS] = {
 	[VIGIL_SOCKET_SOCKET] = "socket",
 	[VIGIL_SOCKET_BIND] = "bind",
 	[VIGIL_SOCKET_LISTEN] = "listen",
+	[VIGIL_SOCKET_ACCEPT] = "accept",
 };
 
 const char *socket__op_name(uint16_t op)

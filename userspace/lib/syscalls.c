@@ -93,6 +93,9 @@ static const struct syscall table[] = {
 	HANDLED(socket, 0, NULL, "net_socket_exit"),
 	HANDLED(bind, 0, NULL, "net_bind_exit"),
 	HANDLED(listen, 0, NULL, "net_listen_exit"),
+	/* ia32 has accept only through socketcall(2) */
+	{ "accept", SYS_accept, -1, 0, false, NULL, "net_accept_exit" },
+	HANDLED(accept4, 0, NULL, "net_accept_exit"),
 	CRED(setuid),
 	CRED(setgid),
 	CRED(setreuid),

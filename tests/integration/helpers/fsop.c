@@ -43,6 +43,7 @@ static const struct { const char *name; long nr, ia32; } calls[] = {
 	{ "setgid", SYS_setgid, 214 },	/* setgid32 */
 	{ "setgroups", SYS_setgroups, 206 },	/* setgroups32 */
 	{ "memfd_create", SYS_memfd_create, 356 },
+	{ "accept4", SYS_accept4, 364 },
 };
 
 static long int80(long nr, const long *a)
