@@ -844,7 +844,8 @@ static void test_socket(void **state)
 	assert_int_equal(event__decode(r, sizeof(*r), &ev), -EINVAL);
 	assert_string_equal(socket__op_name(VIGIL_SOCKET_LISTEN), "listen");
 	assert_int_equal(socket__op_parse("bind"), VIGIL_SOCKET_BIND);
-	assert_int_equal(socket__op_parse("accept"), 0);
+	assert_int_equal(socket__op_parse("accept"), VIGIL_SOCKET_ACCEPT);
+	assert_int_equal(socket__op_parse("connect"), 0);
 	free(r);
 }
 
