@@ -750,6 +750,33 @@ FIRE = [
         import socket
         socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         """)),
+    Case("credential-hunting", "find-keys", argv=sh("""
+        find ~ -name 'id_rsa*' > /dev/null
+        """)),
+    Case("credential-hunting", "grep-private-key", argv=sh("""
+        grep -rl 'BEGIN OPENSSH PRIVATE KEY' ~ > /dev/null || true
+        """)),
+    Case("crypto-miner", "stratum-pool", argv=sh("""
+        /bin/true -o stratum+tcp://198.18.0.1:3333 -u 4AwalletX -p x
+        """)),
+    Case("data-destruction", "shred", argv=sh("""
+        echo x > "$WORK/junk" && shred -u "$WORK/junk"
+        """)),
+    Case("log-or-history-tamper", "history-removed", argv=sh("""
+        echo ls >> ~/.bash_history && rm ~/.bash_history
+        """)),
+    Case("log-or-history-tamper", "history-to-devnull", argv=sh("""
+        ln -sf /dev/null ~/.zsh_history
+        """)),
+    Case("user-management", "useradd", argv=sh("""
+        useradd vigil-nobody-else 2>/dev/null || true
+        """)),
+    # A release_agent of a tmpfs of the case's own: nothing of the host's
+    # is written. The sandbox is killed while the shell sleeps.
+    Case("cgroup-release-agent-write", "release-agent", user="root",
+         tmpfs=("/mnt",), argv=sh("""
+        mkdir -p /mnt/cg && echo /tmp/x > /mnt/cg/release_agent; sleep 30
+        """)),
     Case("credential-to-root", "root-regained", user="root", argv=py("""
         import os
         os.setresuid(1000, 1000, 0)     # dropped, saved uid kept
@@ -1080,6 +1107,43 @@ BENIGN = [
             recs, lambda r: r["type"] == "cred"
             and r["cred"]["syscall"] == "setresuid"
             and r["cred"]["new"]["uid"] == 1000)),
+]
+
+
+BENIGN += [
+    Case("credential-hunting", "code-search", argv=sh("""
+        grep -rn password "$WORK" > /dev/null || true
+        grep -rn 'api_key\\|token' "$WORK/src" > /dev/null || true
+        find "$WORK" -name '*.c' -o -name 'key*.py' > /dev/null
+        """), check=execed("grep", "find")),
+    Case("crypto-miner", "stratum-mentioned", argv=sh("""
+        /bin/echo "the stratum protocol, see docs" > /dev/null
+        """), check=execed("echo")),
+    Case("data-destruction", "clean-build", argv=sh("""
+        set -e
+        mkdir -p "$WORK/out" && echo x > "$WORK/out/a.o"
+        dd if=/dev/zero of="$WORK/blob" bs=1k count=4 2>/dev/null
+        rm -rf "$WORK/out" "$WORK/blob"
+        """), check=execed("dd", "rm")),
+    Case("log-or-history-tamper", "own-logs", argv=sh("""
+        set -e
+        echo ls >> ~/.bash_history
+        echo build > "$WORK/build.log" && rm "$WORK/build.log"
+        mkdir -p "$WORK/.cache" && echo x > "$WORK/.cache/history"
+        rm -r "$WORK/.cache"
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "file"
+            and r["file"]["op"] == "unlink"
+            and r["file"]["path"].endswith("/build.log"))),
+    Case("user-management", "who-am-i", argv=sh("""
+        id > /dev/null; getent passwd root > /dev/null; whoami > /dev/null
+        """), check=execed("id", "getent", "whoami")),
+    Case("cgroup-release-agent-write", "release-agent-notes", argv=sh("""
+        cat /proc/self/cgroup > /dev/null
+        echo notes > "$WORK/release_agent.md" && rm "$WORK/release_agent.md"
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "open"
+            and r["open"]["path"].endswith("/release_agent.md"))),
 ]
 
 

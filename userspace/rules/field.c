@@ -366,11 +366,14 @@ static bool file__path_set(struct fval *v, const struct bytes *base,
 		filepath__join(base, arg, buf[which], FILEPATH_MAX) });
 }
 
+/* None for a memfd: its name is a label anyone may spell as a path
+ * (file.arg has it). */
 static bool get_file_path(const struct field_ctx *c, struct fval *v)
 {
 	const struct ev_file *f = &c->ev->file;
 
-	return file__path_set(v, &f->base, &f->arg, 0);
+	return f->op != VIGIL_FILE_MEMFD &&
+	       file__path_set(v, &f->base, &f->arg, 0);
 }
 
 static bool get_file_path2(const struct field_ctx *c, struct fval *v)
