@@ -105,6 +105,9 @@ static __always_inline struct vigil_exec *exec__begin(__u64 sandbox,
 	e->euid = exec__euid(&e->egid);
 	e->old_euid = e->euid;
 	e->old_egid = e->egid;
+	e->script_dev = 0;
+	e->__pad3 = 0;
+	e->script_ino = 0;
 	/* The fds the program starts with (or would have): after a
 	 * successful exec, close-on-exec is already done. */
 	for (int i = 0; i < 3; i++)
@@ -148,10 +151,13 @@ static __always_inline void exec__argv_mm(struct vigil_exec *e, char *dst)
 static __always_inline void exec__image(struct vigil_exec *e,
 					struct linux_binprm *bprm, __u32 off)
 {
+	struct file *script = execimg__script(bprm);
 	__u32 flags = 0;
 
+	if (script)
+		file__id(script, &e->script_dev, &e->script_ino);
 	e->script_len = path__copy(&e->data[off & (4 * VIGIL_PATH_MAX - 1)],
-				   execimg__script(bprm), &flags) & PATH_MASK;
+				   script, &flags) & PATH_MASK;
 	/* A deleted script is a fact about the script, not the file. */
 	e->hdr.flags |= flags & VIGIL_F_PATH_TRUNC;
 	off += e->script_len;

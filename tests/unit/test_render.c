@@ -21,6 +21,7 @@
 #include "child.h"
 #include <yajl/yajl_tree.h>
 
+#include "dropped.h"
 #include "render.h"
 
 #define FFFD "\xef\xbf\xbd"
@@ -449,6 +450,7 @@ static void set_exec(struct fixture *f, const char *argv, size_t argv_len)
 		.script = { "/dev/shm/s", 10 },
 		.env = { "LD_PRELOAD=/x.so\0http_proxy=h\0", 30 },
 		.old_euid = 1000, .euid = 0, .old_egid = 1000, .egid = 1000,
+		.dropped = DROP_DECODED,
 	};
 }
 
@@ -466,7 +468,8 @@ static void test_exec(void **state)
 			    "argv_truncated,env,env_truncated,ret,"
 			    "dev,ino,deleted,path_truncated,syscall,"
 			    "kernel_killed,filesets,stdio,old_euid,euid,"
-			    "old_egid,egid");
+			    "old_egid,egid,dropped");
+	assert_str(GET(e, "dropped"), "decoded");
 	assert_str(GET(e, "file"), "/usr/bin/curl");
 	assert_str(GET(e, "script"), "/dev/shm/s");
 	assert_string_equal(joined(GET(e, "env")),

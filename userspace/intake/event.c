@@ -52,6 +52,9 @@ static int decode__exec(const struct vigil_exec *r, size_t size,
 	e->old_egid = r->old_egid;
 	e->euid = r->euid;
 	e->egid = r->egid;
+	e->script_dev = r->script_dev;
+	e->script_ino = r->script_ino;
+	e->dropped = 0;
 	if (cursor__take(&c, r->file_len, &e->file) ||
 	    cursor__take(&c, r->arg_len, &e->arg) ||
 	    cursor__take(&c, r->argv_len, &e->argv) ||

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dropped.h"
 #include "evidence.h"
 #include "filepath.h"
 #include "flags.h"
@@ -205,6 +206,17 @@ static void render__exec_ids(struct json *j, const struct ev_exec *e)
 	json__uint(j, JSON_KEY(j, "egid"), e->egid);
 }
 
+/* What wrote the file: "fetched", "decoded", or null. */
+static void render__dropped(struct json *j, uint8_t how)
+{
+	const char *name = drop__how_name(how);
+
+	if (name)
+		json__str(j, JSON_KEY(j, "dropped"), name);
+	else
+		json__null(j, JSON_KEY(j, "dropped"));
+}
+
 static void render__exec(struct json *j, const struct event *ev)
 {
 	const struct ev_exec *e = &ev->exec;
@@ -222,6 +234,7 @@ static void render__exec(struct json *j, const struct event *ev)
 	render__filesets(j, ev, e->filesets);
 	render__stdio(j, e->stdio);
 	render__exec_ids(j, e);
+	render__dropped(j, e->dropped);
 	json__obj_end(j);
 }
 
