@@ -216,25 +216,32 @@ static void forkexec__setup(void)
 {
 }
 
-static int forkexec__op(void)
+/* Runs path with argv in a child and waits for it to exit 0. */
+static int spawn__wait(const char *path, char *const argv[])
 {
-	static char *const argv[] = { "true", NULL };
 	int status;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		execv("/bin/true", argv);
+		execv(path, argv);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		die("waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		errno = 0;
-		die("/bin/true failed (status 0x%x)", status);
+		die("%s failed (status 0x%x)", path, status);
 	}
 	return 0;
+}
+
+static int forkexec__op(void)
+{
+	static char *const argv[] = { "true", NULL };
+
+	return spawn__wait("/bin/true", argv);
 }
 
 static void forkexec__teardown(void)
@@ -261,22 +268,8 @@ static void scriptexec__setup(void)
 static int scriptexec__op(void)
 {
 	char *const argv[] = { script_path, NULL };
-	int status;
-	pid_t pid = fork();
 
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		execv(script_path, argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		die("waitpid");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		errno = 0;
-		die("%s failed (status 0x%x)", script_path, status);
-	}
-	return 0;
+	return spawn__wait(script_path, argv);
 }
 
 static void scriptexec__teardown(void)
@@ -285,10 +278,6 @@ static void scriptexec__teardown(void)
 }
 
 /* ---- memfd --------------------------------------------------------------- */
-
-static void memfd__setup(void)
-{
-}
 
 static int memfd__op(void)
 {
@@ -308,7 +297,7 @@ static const struct mode modes[] = {
 	{ "connect", connect__setup, connect__op, connect__teardown },
 	{ "forkexec", forkexec__setup, forkexec__op, forkexec__teardown },
 	{ "scriptexec", scriptexec__setup, scriptexec__op, scriptexec__teardown },
-	{ "memfd", memfd__setup, memfd__op, memfd__setup },
+	{ "memfd", forkexec__setup, memfd__op, forkexec__teardown },
 };
 
 /* Sleeps until op number `ops` is due, so that the loop averages `rate`. */
