@@ -189,6 +189,12 @@ setup() {
 	SB_ROOT=$(mktemp -d "$cg2/vigil-bench.XXXXXX")
 	SB=$SB_ROOT/sb1
 	mkdir "$SB"
+	# Every record is scored by the built-in rules, as on a host, but
+	# the loops (a listener, repeated execs) must not add up to a freeze
+	# that would stop them: the sandbox's profile never acts on risk.
+	printf -- '- profile: bench\n  thresholds: {alert: 999998, freeze: 999999, kill: 1000000}\n' \
+		>"$SCRATCH/bench-profile.yaml"
+	setfattr -n trusted.vigil.profile -v bench "$SB"
 	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
 	IN_SB=(sh -c 'echo $$ >"$0" || exit 125; exec "$@"' "$SB/cgroup.procs")
 }
@@ -238,6 +244,7 @@ unpin_vigil() {
 start_vigil() {
 	local out=$1 err=$2
 	"$VIGIL" daemon --sandbox-root "$SB_ROOT" --output "$out" \
+		--rules builtin --rules "$SCRATCH/bench-profile.yaml" \
 		--repeat-rate 0 2>"$err" &
 	MON_PID=$!
 	STARTED+=("$MON_PID")
