@@ -192,7 +192,10 @@ setup() {
 	# Every record is scored by the built-in rules, as on a host, but
 	# the loops (a listener, repeated execs) must not add up to a freeze
 	# that would stop them: the sandbox's profile never acts on risk.
-	printf -- '- profile: bench\n  thresholds: {alert: 999998, freeze: 999999, kill: 1000000}\n' \
+	# It allows loopback, as the default profile does.
+	printf -- '- profile: bench\n  thresholds: %s\n  allow: %s\n' \
+		'{alert: 999998, freeze: 999999, kill: 1000000}' \
+		'{destinations: ["127.0.0.0/8", "::1"]}' \
 		>"$SCRATCH/bench-profile.yaml"
 	setfattr -n trusted.vigil.profile -v bench "$SB"
 	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
