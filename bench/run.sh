@@ -10,7 +10,7 @@
 # BENCH_TPUT_SECS (seconds per throughput run, 8), BENCH_PACED_RATE
 # (events/s of the paced run, 200000), BENCH_KEEP=1 keeps the scratch dir.
 # While iterating on one cost: BENCH_MODES (workloads, default "open
-# connect forkexec"), BENCH_TPUT=0 skips the throughput runs,
+# connect forkexec scriptexec memfd"), BENCH_TPUT=0 skips the throughput runs,
 # VIGIL_BEFORE=BINARY times that vigil too ("before" columns), in the same
 # rounds, for a change's before and after side by side.
 #
@@ -32,7 +32,7 @@ SECS=${BENCH_SECS:-1}
 TPUT_SECS=${BENCH_TPUT_SECS:-8}
 PACED_RATE=${BENCH_PACED_RATE:-200000}
 NO_VIGIL=${BENCH_NO_VIGIL:-0}
-read -r -a MODES <<<"${BENCH_MODES:-open connect forkexec}"
+read -r -a MODES <<<"${BENCH_MODES:-open connect forkexec scriptexec memfd}"
 CLANG=${CLANG:-clang}
 BPFTOOL=${BPFTOOL:-bpftool}
 CC=${CC:-cc}
@@ -196,6 +196,15 @@ setup() {
 	SB_ROOT=$(mktemp -d "$cg2/vigil-bench.XXXXXX")
 	SB=$SB_ROOT/sb1
 	mkdir "$SB"
+	# Every record is scored by the built-in rules, as on a host, but
+	# the loops (a listener, repeated execs) must not add up to a freeze
+	# that would stop them: the sandbox's profile never acts on risk.
+	# It allows loopback, as the default profile does.
+	printf -- '- profile: bench\n  thresholds: %s\n  allow: %s\n' \
+		'{alert: 999998, freeze: 999999, kill: 1000000}' \
+		'{destinations: ["127.0.0.0/8", "::1"]}' \
+		>"$SCRATCH/bench-profile.yaml"
+	setfattr -n trusted.vigil.profile -v bench "$SB"
 	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
 	IN_SB=(sh -c 'echo $$ >"$0" || exit 125; exec "$@"' "$SB/cgroup.procs")
 }
@@ -245,6 +254,7 @@ unpin_vigil() {
 start_vigil() {
 	local out=$1 err=$2 bin=${3:-$VIGIL}
 	"$bin" daemon --sandbox-root "$SB_ROOT" --output "$out" \
+		--rules builtin --rules "$SCRATCH/bench-profile.yaml" \
 		--repeat-rate 0 2>"$err" &
 	MON_PID=$!
 	STARTED+=("$MON_PID")

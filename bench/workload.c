@@ -11,8 +11,12 @@
  *             to make open events (the throughput test's load)
  *   openmiss  opens of a new path each time, none of which exists: a
  *             flood with nothing for the kernel to count as repeats
- *   connect   TCP connect to a 127.0.0.1 listener + close
+ *   connect   TCP connect to a 127.0.0.1 listener + close (the listener
+ *             thread's accept4 is a record of its own in a sandbox)
  *   forkexec  fork + exec /bin/true + waitpid
+ *   scriptexec fork + exec of a "#!/bin/true" script + waitpid: what an
+ *             exec record adds for a script (its file, the environment)
+ *   memfd     memfd_create + close (a file record each)
  * SECONDS is how long to loop; RATE, if given and > 0, paces the loop to
  * that many operations per second (0 = as fast as possible).
  *
@@ -31,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -210,29 +216,83 @@ static void forkexec__setup(void)
 {
 }
 
-static int forkexec__op(void)
+/* Runs path with argv in a child and waits for it to exit 0. */
+static int spawn__wait(const char *path, char *const argv[])
 {
-	static char *const argv[] = { "true", NULL };
 	int status;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		execv("/bin/true", argv);
+		execv(path, argv);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		die("waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		errno = 0;
-		die("/bin/true failed (status 0x%x)", status);
+		die("%s failed (status 0x%x)", path, status);
 	}
 	return 0;
 }
 
+static int forkexec__op(void)
+{
+	static char *const argv[] = { "true", NULL };
+
+	return spawn__wait("/bin/true", argv);
+}
+
 static void forkexec__teardown(void)
 {
+}
+
+/* ---- scriptexec ---------------------------------------------------------- */
+
+static char script_path[4096];
+
+/* Beside the workload's own binary: a script in /dev/shm or /tmp (the
+ * bench's TMPDIR) would be a rule's business. */
+static void scriptexec__setup(void)
+{
+	char self[4000];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int fd;
+
+	if (n <= 0)
+		die("readlink /proc/self/exe");
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(script_path, sizeof(script_path), "%s/workload-script-XXXXXX",
+		 self);
+	fd = mkstemp(script_path);
+	if (fd < 0 || write(fd, "#!/bin/true\n", 12) != 12 ||
+	    fchmod(fd, 0755) || close(fd))
+		die("script %s", script_path);
+}
+
+static int scriptexec__op(void)
+{
+	char *const argv[] = { script_path, NULL };
+
+	return spawn__wait(script_path, argv);
+}
+
+static void scriptexec__teardown(void)
+{
+	unlink(script_path);
+}
+
+/* ---- memfd --------------------------------------------------------------- */
+
+static int memfd__op(void)
+{
+	int fd = memfd_create("workload", MFD_CLOEXEC);
+
+	if (fd < 0)
+		die("memfd_create");
+	return close(fd);
 }
 
 /* ---- driver -------------------------------------------------------------- */
@@ -243,6 +303,8 @@ static const struct mode modes[] = {
 	{ "openmiss", open__setup, openmiss__op, open__teardown },
 	{ "connect", connect__setup, connect__op, connect__teardown },
 	{ "forkexec", forkexec__setup, forkexec__op, forkexec__teardown },
+	{ "scriptexec", scriptexec__setup, scriptexec__op, scriptexec__teardown },
+	{ "memfd", forkexec__setup, memfd__op, forkexec__teardown },
 };
 
 /* Sleeps until op number `ops` is due, so that the loop averages `rate`. */
@@ -289,7 +351,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: workload open|openburst|openmiss|connect|forkexec SECONDS [RATE]\n");
+		fprintf(stderr, "usage: workload open|openburst|openmiss|connect|forkexec|scriptexec|memfd SECONDS [RATE]\n");
 		return 2;
 	}
 	secs = atof(argv[2]);

@@ -3,14 +3,25 @@
  * execve and execveat. A successful exec is reported from
  * sched_process_exec, where the new image's file and argv are in place:
  * the file is resolved from bprm->file (so exec via a symlink, an fd or a
- * memfd names the real file) and argv is read from the new mm in one copy.
- * A failed exec is reported at syscall exit from the saved arguments.
+ * memfd names the real file), a script's own file beside its interpreter
+ * and the watched environment are read (execimg.bpf.h), and argv is read
+ * from the new mm in one copy. A failed exec is reported at syscall exit
+ * from the saved arguments.
  */
 #include "enforce.bpf.h"
-#include "path.bpf.h"
+#include "execimg.bpf.h"
 
 #define ARGV_MASK      (VIGIL_ARGV_MAX - 1)
 #define FAILED_ARGS    128	/* argv entries read for a failed exec */
+
+/* The task's effective uid, and its effective gid in *egid. */
+static __always_inline __u32 exec__euid(__u32 *egid)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	*egid = BPF_CORE_READ(t, cred, egid.val);
+	return BPF_CORE_READ(t, cred, euid.val);
+}
 
 static __always_inline int exec__enter(__u16 sys, unsigned long filename,
 				       unsigned long argv, bool compat)
@@ -31,6 +42,7 @@ static __always_inline int exec__enter(__u16 sys, unsigned long filename,
 	a->argv = argv;
 	a->sys = sys;
 	a->compat = compat;
+	a->old_euid = exec__euid(&a->old_egid);
 	return 0;
 }
 
@@ -87,8 +99,15 @@ static __always_inline struct vigil_exec *exec__begin(__u64 sandbox,
 	e->arg_len = 0;
 	e->argv_len = 0;
 	e->argc = 0;
-	e->__pad = 0;
+	e->script_len = 0;
+	e->env_len = 0;
 	e->filesets = 0;
+	e->euid = exec__euid(&e->egid);
+	e->old_euid = e->euid;
+	e->old_egid = e->egid;
+	e->script_dev = 0;
+	e->__pad3 = 0;
+	e->script_ino = 0;
 	/* The fds the program starts with (or would have): after a
 	 * successful exec, close-on-exec is already done. */
 	for (int i = 0; i < 3; i++)
@@ -100,7 +119,8 @@ static __always_inline struct vigil_exec *exec__begin(__u64 sandbox,
 static __always_inline void exec__emit(struct vigil_exec *e)
 {
 	emit(e, sizeof(*e) + (e->file_len & PATH_MASK) +
-		(e->arg_len & PATH_MASK) + e->argv_len,
+		(e->arg_len & PATH_MASK) + e->argv_len +
+		(e->script_len & PATH_MASK) + e->env_len,
 	     sizeof(struct exec_rec), LANE_RARE);
 }
 
@@ -125,6 +145,28 @@ static __always_inline void exec__argv_mm(struct vigil_exec *e, char *dst)
 		e->argv_len = len;
 }
 
+/* The script and the watched environment, after argv (at off). The
+ * mask and the bound keep each offset provably inside exec_rec: off is
+ * below 4 * VIGIL_PATH_MAX, off plus the script below EXEC_ENV_AT. */
+static __always_inline void exec__image(struct vigil_exec *e,
+					struct linux_binprm *bprm, __u32 off)
+{
+	struct file *script = execimg__script(bprm);
+	__u32 flags = 0;
+
+	if (script)
+		file__id(script, &e->script_dev, &e->script_ino);
+	e->script_len = path__copy(&e->data[off & (4 * VIGIL_PATH_MAX - 1)],
+				   script, &flags) & PATH_MASK;
+	/* A deleted script is a fact about the script, not the file. */
+	e->hdr.flags |= flags & VIGIL_F_PATH_TRUNC;
+	off += e->script_len;
+	if (off > EXEC_ENV_AT)
+		return;
+	e->env_len = execimg__env(&e->data[off], bprm, &e->hdr.flags) &
+		     (2 * VIGIL_ENV_MAX - 1);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
@@ -132,8 +174,7 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 	struct exec_args *a = inflight__get(&exec_inflight);
 	__u64 sb = scope__sandbox();
 	struct vigil_exec *e;
-	__u32 flags = 0;
-	char *off;
+	__u32 flags = 0, off;
 
 	if (!sb)
 		return 0;
@@ -142,14 +183,19 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 		return 0;
 	if (a && a->sandbox && a->compat)
 		flags |= VIGIL_F_COMPAT;
+	if (a && a->sandbox) {
+		e->old_euid = a->old_euid;
+		e->old_egid = a->old_egid;
+	}
 	file__id(BPF_CORE_READ(bprm, file), &e->dev, &e->ino);
 	e->filesets = enforce__file(sb, e->dev, e->ino, true, &flags);
 	e->file_len = path__copy(e->data, BPF_CORE_READ(bprm, file), &flags);
 	e->arg_len = exec__arg(&e->data[e->file_len & PATH_MASK], a, bprm);
 	e->argc = BPF_CORE_READ(bprm, argc);
 	e->hdr.flags = flags;
-	off = &e->data[(e->file_len + e->arg_len) & (2 * VIGIL_PATH_MAX - 1)];
-	exec__argv_mm(e, off);
+	off = e->file_len + e->arg_len;
+	exec__argv_mm(e, &e->data[off & (2 * VIGIL_PATH_MAX - 1)]);
+	exec__image(e, bprm, off + e->argv_len);
 	exec__emit(e);
 	if (a)
 		a->sandbox = 0;	/* the exit handler has nothing to report */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * File mutations by sandboxed tasks: mkdir, unlink, rmdir, rename, link,
- * symlink, chmod, chown and truncate in all their spellings, as file
- * records (records.h: struct vigil_file). The record is built at entry:
+ * symlink, chmod, chown and truncate in all their spellings, and the
+ * anonymous files of memfd_create (a name, no path), as file records
+ * (records.h: struct vigil_file). The record is built at entry:
  * after an unlink or a rename there is no dentry left to walk at exit,
  * and the directory a relative name is looked up in (the dirfd's, the
  * cwd) is resolved to its path from the kernel's objects while it is
@@ -165,13 +166,18 @@ FILE_ENTER(file_truncate, .op = VIGIL_FILE_TRUNCATE,
 	   .length = ARG(1))
 FILE_ENTER(file_ftruncate, .op = VIGIL_FILE_TRUNCATE,
 	   .sys = VIGIL_SYS_FTRUNCATE, .dfd = ARG(0), .length = ARG(1))
+/* The name is text only, MFD_* flags in at_flags. */
+FILE_ENTER(file_memfd_create, .op = VIGIL_FILE_MEMFD,
+	   .sys = VIGIL_SYS_MEMFD_CREATE, .text = true, .path = ARG(0),
+	   .at_flags = ARG(1))
 
 /* The bulk of a flood (rm -rf, an unpacked archive) is common; a
- * setuid or setgid mode and a change of owner are rare, and what the
- * rules look for, so no flood of the others crowds them out. */
+ * setuid or setgid mode, a change of owner and a memfd (a fileless
+ * payload's first step) are rare, and what the rules look for, so no
+ * flood of the others crowds them out. */
 static __always_inline enum lane fileop__lane(const struct vigil_file *r)
 {
-	if (r->op == VIGIL_FILE_CHOWN)
+	if (r->op == VIGIL_FILE_CHOWN || r->op == VIGIL_FILE_MEMFD)
 		return LANE_RARE;
 	if ((r->op == VIGIL_FILE_CHMOD || r->op == VIGIL_FILE_MKDIR) &&
 	    (r->mode & (S_ISUID | S_ISGID)))

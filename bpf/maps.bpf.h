@@ -237,6 +237,8 @@ struct exec_args {
 	__u16 sys;		/* enum vigil_sys */
 	__u16 compat;
 	__u32 filename_len;
+	__u32 old_euid;		/* the effective ids at entry */
+	__u32 old_egid;
 	char filename[VIGIL_PATH_MAX];	/* the path argument as passed */
 };
 
@@ -312,10 +314,12 @@ INFLIGHT_MAP(origins, struct vigil_task);
 SCRATCH_MAP(open_rec, sizeof(struct vigil_open) + 2 * VIGIL_PATH_MAX);
 
 /* An exec record: file, arg, then argv at an offset below
- * 2 * VIGIL_PATH_MAX, so the argv copy's masked offset and size stay
- * inside the buffer. */
-SCRATCH_MAP(exec_rec, sizeof(struct vigil_exec) + 2 * VIGIL_PATH_MAX +
-			      2 * VIGIL_ARGV_MAX);
+ * 2 * VIGIL_PATH_MAX, the script below 4 *, the environment at most at
+ * 5 * (EXEC_ENV_AT), so each copy's bounded offset and size stay inside
+ * the buffer, and the buffer within a per-CPU value's 32 KiB. */
+#define EXEC_ENV_AT (5 * VIGIL_PATH_MAX)
+SCRATCH_MAP(exec_rec, sizeof(struct vigil_exec) + EXEC_ENV_AT +
+			      2 * VIGIL_ENV_MAX);
 
 /* A path walk (path.bpf.h): components are written right to left ending
  * at buf[VIGIL_PATH_MAX - 1]; the buffer is twice that so masked offsets

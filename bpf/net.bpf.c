@@ -368,6 +368,7 @@ int net_egress(struct __sk_buff *skb)
 /* ------------------------------------------------- socket, bind, listen */
 
 #define SOCK_TYPE_MASK 0xf	/* socket()'s type without its flags */
+#define EAGAIN 11
 
 /* The local address a socket is bound to (inet: the kernel's, port
  * assigned). */
@@ -382,6 +383,18 @@ static __always_inline void sock__local(struct sock *sk,
 		bpf_core_read(sa->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 }
 
+/* The peer of an accepted inet socket. */
+static __always_inline void sock__remote(struct sock *sk,
+					 struct vigil_sockaddr *sa)
+{
+	struct vigil_flow_key k = {};
+
+	sock__peer(sk, &k);
+	sa->family = k.family;
+	sa->port = k.port;
+	__builtin_memcpy(sa->addr, k.addr, sizeof(sa->addr));
+}
+
 /* Fills e from the socket behind fd; false when fd is no socket. */
 static __always_inline bool socket__of_fd(struct vigil_socket *e, int fd)
 {
@@ -392,7 +405,9 @@ static __always_inline bool socket__of_fd(struct vigil_socket *e, int fd)
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->sock_type = BPF_CORE_READ(sk, sk_type);
 	e->proto = BPF_CORE_READ(sk, sk_protocol);
-	if (e->op != VIGIL_SOCKET_SOCKET && e->family != AF_UNIX)
+	if (e->op == VIGIL_SOCKET_ACCEPT && e->family != AF_UNIX)
+		sock__remote(sk, &e->sa);
+	else if (e->op != VIGIL_SOCKET_SOCKET && e->family != AF_UNIX)
 		sock__local(sk, &e->sa);
 	return true;
 }
@@ -418,9 +433,11 @@ static __always_inline int socket__exit(struct pt_regs *regs, long ret,
 	__u64 sb = scope__sandbox();
 	bool c = task__compat();
 	struct vigil_socket e = {};
-	int fd = op == VIGIL_SOCKET_SOCKET ? ret : sys__arg(regs, 0, c);
+	int fd = op == VIGIL_SOCKET_SOCKET ||
+		 (op == VIGIL_SOCKET_ACCEPT && ret >= 0) ? ret
+							 : sys__arg(regs, 0, c);
 
-	if (!sb)
+	if (!sb || (op == VIGIL_SOCKET_ACCEPT && ret == -EAGAIN))
 		return 0;
 	hdr__fill(&e.hdr, VIGIL_EV_SOCKET, sb);
 	e.hdr.flags = c ? VIGIL_F_COMPAT : 0;
@@ -458,4 +475,11 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(net_listen_exit, struct pt_regs *regs, long ret)
 {
 	return socket__exit(regs, ret, VIGIL_SOCKET_LISTEN);
+}
+
+/* accept and accept4: the new socket and its peer. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(net_accept_exit, struct pt_regs *regs, long ret)
+{
+	return socket__exit(regs, ret, VIGIL_SOCKET_ACCEPT);
 }

@@ -18,6 +18,7 @@
 #define VIGIL_COMM_LEN   16
 #define VIGIL_PATH_MAX   4096	/* resolved paths and raw path arguments */
 #define VIGIL_ARGV_MAX   8192	/* bytes of NUL-separated argv kept per exec */
+#define VIGIL_ENV_MAX    4096	/* bytes of the watched environment per exec */
 #define VIGIL_UNIX_MAX   108	/* sun_path */
 #define VIGIL_MAX_ROOTS  8	/* sandbox roots one collector watches */
 #define VIGIL_MAX_NR     512	/* syscall numbers the dispatch tables hold */
@@ -58,6 +59,8 @@ enum vigil_flag {
 	VIGIL_F_DELETED    = 1 << 2,	/* the resolved file is unlinked */
 	VIGIL_F_COMPAT     = 1 << 3,	/* 32-bit (ia32) syscall */
 	VIGIL_F_KILLED     = 1 << 4,	/* the kernel side sent the task SIGKILL */
+	VIGIL_F_ENV_TRUNC  = 1 << 5,	/* exec: watched variables past
+					 * VIGIL_ENV_MAX or past the count walked */
 };
 
 /* Record types are below this: the per-kind drop counts of a sandbox
@@ -109,6 +112,7 @@ enum vigil_sys {
 	VIGIL_SYS_FCHOWNAT,
 	VIGIL_SYS_TRUNCATE,
 	VIGIL_SYS_FTRUNCATE,
+	VIGIL_SYS_MEMFD_CREATE,
 };
 
 /* What a file record did (struct vigil_file). */
@@ -122,6 +126,7 @@ enum vigil_file_op {
 	VIGIL_FILE_CHMOD,
 	VIGIL_FILE_CHOWN,
 	VIGIL_FILE_TRUNCATE,
+	VIGIL_FILE_MEMFD,	/* memfd_create: an anonymous file, by name */
 	VIGIL_FILE_OPS,		/* the number of ops + 1 */
 };
 
@@ -143,7 +148,10 @@ struct vigil_hdr {
 
 /* data[]: file (resolved executable, empty when exec failed), arg (the
  * path the caller passed), argv (NUL-separated, as the new image sees it
- * on success, as passed on failure). */
+ * on success, as passed on failure), script (for a "#!" script, the
+ * script file resolved, while file is its interpreter; else empty), env
+ * (the watched variables of the new image, "NAME=value", NUL-separated;
+ * empty when exec failed). */
 struct vigil_exec {
 	struct vigil_hdr hdr;
 	__s32 ret;
@@ -154,10 +162,18 @@ struct vigil_exec {
 	__u16 arg_len;
 	__u16 argv_len;
 	__u32 argc;		/* arguments in argv[] */
-	__u32 __pad;
+	__u16 script_len;
+	__u16 env_len;
 	__u64 filesets;		/* protected file sets the file belongs to */
 	__u8 stdio[3];		/* enum vigil_fdtype of fds 0, 1, 2 */
 	__u8 __pad2[5];
+	__u32 old_euid;		/* effective ids before the exec (a setuid */
+	__u32 old_egid;		/* or setgid file changes them) and after */
+	__u32 euid;
+	__u32 egid;
+	__u32 script_dev;	/* the script's file, as stat(2) has it */
+	__u32 __pad3;
+	__u64 script_ino;
 	char data[];
 };
 
@@ -264,17 +280,19 @@ enum vigil_socket_op {
 	VIGIL_SOCKET_SOCKET = 1,
 	VIGIL_SOCKET_BIND,
 	VIGIL_SOCKET_LISTEN,
+	VIGIL_SOCKET_ACCEPT,	/* accept, accept4 */
 	VIGIL_SOCKET_OPS,	/* the number of ops + 1 */
 };
 
 /*
- * A socket made, bound or put to listen by a sandboxed task, failed
- * attempts included, recorded at exit. family, sock_type and proto are
- * the socket's own (from its struct sock) when the call worked, else
- * socket()'s arguments (type without SOCK_NONBLOCK | SOCK_CLOEXEC). sa:
- * bind's address as bound (the socket's local address, port assigned)
- * when it worked, as asked otherwise; listen's local address; none for
- * socket().
+ * A socket made, bound, put to listen or accepted by a sandboxed task,
+ * failed attempts included (but an accept's EAGAIN: no one came),
+ * recorded at exit. family, sock_type and proto are the socket's own
+ * (from its struct sock) when the call worked, else socket()'s
+ * arguments (type without SOCK_NONBLOCK | SOCK_CLOEXEC). sa: bind's
+ * address as bound (the socket's local address, port assigned) when it
+ * worked, as asked otherwise; listen's local address; the peer an
+ * accept took (inet); none for socket().
  */
 struct vigil_socket {
 	struct vigil_hdr hdr;

@@ -367,9 +367,9 @@ class Vigil:
         for r in roots:
             self.argv += ["--sandbox-root", r]
         self.argv += ["--output", str(self.out_path)]
-        # Capture tests run without rules (their helpers run from /tmp, a
-        # rule of its own); a test that wants rules passes --rules, which
-        # wins. Never the system's control socket or evidence directory.
+        # Capture tests run without rules (what they do on purpose, raw
+        # syscalls and odd execs, would score); a test that wants rules
+        # passes --rules, which wins. Never the system's control socket or evidence directory.
         self.control = str(Path(workdir) / f"vigil-{n}.sock")
         self.evidence_dir = Path(workdir) / f"evidence-{n}"
         self.argv += ["--no-rules", "--control", self.control,

@@ -258,9 +258,9 @@ class Sink(Acceptor):
 
 @pytest.fixture
 def workspace():
-    """An agent's workspace outside /tmp, /var/tmp and /dev/shm (running
-    programs from those is a rule of its own) and outside the home
-    directory (many files opened there is one too)."""
+    """An agent's workspace under /var/lib (one under /tmp has a test of
+    its own in test_agent_session.py), outside the home directory (many
+    files opened there is a rule)."""
     for n in itertools.count():
         path = f"/var/lib/vigil-test-{os.getpid()}-{n}"
         try:

@@ -10,6 +10,11 @@ index served over HTTP on 127.0.0.1, and runs the Python tests. vigil
 must emit no alert and no action, and its records must show that each of
 those steps really ran (so the test cannot pass on an empty stream).
 
+A second session works in a workspace under /tmp with the toolchains
+agents use most, all offline: make, go run/test/build, cargo
+build/run/test, npm test/start, a venv with pip, pytest and git; what
+they build runs from /tmp and must raise nothing either.
+
 Everything stays on the machine: the index is a thread of this test on a
 loopback port, the wheel it serves is written here by hand with zipfile
 (no build backend, nothing fetched), and pip's configuration files and
@@ -28,6 +33,7 @@ import json
 import os
 import pwd
 import shutil
+import tempfile
 import subprocess
 import textwrap
 import threading
@@ -547,3 +553,141 @@ def _short(rec):
         return "<not in output>"
     rec = {k: v for k, v in rec.items() if k not in ("ancestors",)}
     return json.dumps(rec, ensure_ascii=False)[:1500]
+
+
+# ------------------------------------------------- a workspace under /tmp
+
+# The toolchains agents use most, each run offline in a workspace under
+# /tmp: what they build there (go run's binary under /tmp/go-build*,
+# cargo's target/, make's output) runs from /tmp, and must raise nothing.
+TMP_SESSION = r"""
+set -euo pipefail
+ws=$1 index=$2 pytest_py=$3
+step() { echo "== $*"; }
+cd "$ws"
+
+step git
+git init -q -b main .
+git config user.name "Coding Agent"
+git config user.email agent@example.com
+
+step make
+mkdir c
+printf '#include <stdio.h>\nint main(void) { puts("c ok"); return 0; }\n' \
+    > c/hello.c
+printf 'hello: hello.c\n\tcc -O2 -o hello hello.c\n' > c/Makefile
+make -s -C c
+./c/hello
+
+step go
+mkdir gohello && cd gohello
+printf 'module example.com/gohello\n\ngo 1.22\n' > go.mod
+printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("go ok") }\n' \
+    > main.go
+printf 'package main\n\nimport "testing"\n\nfunc TestNothing(t *testing.T) {}\n' \
+    > main_test.go
+go run .
+go test ./...
+go build -o gohello . && ./gohello
+cd ..
+
+step cargo
+cargo new -q --offline --vcs none rhello
+cd rhello
+cargo build -q --offline
+cargo run -q --offline
+cargo test -q --offline
+cd ..
+
+step npm
+mkdir js && cd js
+npm init -y > /dev/null
+echo 'console.log("node ok")' > index.js
+echo 'require("assert").strictEqual(1 + 1, 2); console.log("js tests ok")' \
+    > test.js
+npm pkg set scripts.test="node test.js" scripts.start="node index.js"
+npm test
+npm start
+cd ..
+
+step pip
+/usr/bin/python3 -m venv .venv
+.venv/bin/pip install -q --no-cache-dir --index-url "$index" vigiltoy
+.venv/bin/vigiltoy
+
+step pytest
+mkdir tests
+printf 'def test_math():\n    assert 6 * 7 == 42\n' > tests/test_math.py
+"$pytest_py" -m pytest -q -p no:cacheprovider tests
+
+step commit
+git add -A c gohello/*.go gohello/go.mod js/*.js js/package.json tests
+git commit -q -m "toolchains"
+git log --oneline
+echo session-done
+"""
+
+
+def tmp_session_env():
+    e = session_env()
+    e["PATH"] = "/root/.cargo/bin:/usr/local/go/bin:" + e["PATH"]
+    e.update(GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local",
+             CARGO_NET_OFFLINE="true", NPM_CONFIG_OFFLINE="true",
+             NPM_CONFIG_UPDATE_NOTIFIER="false", NPM_CONFIG_FUND="false",
+             NPM_CONFIG_AUDIT="false")
+    return e
+
+
+def pytest_python():
+    """An interpreter with pytest installed (the system's has none)."""
+    for py in ("/usr/bin/python3", "/root/.pyenv/shims/python3"):
+        r = subprocess.run([py, "-c", "import sys, pytest;"
+                            "print(sys.executable)"], capture_output=True,
+                           text=True)
+        if r.returncode == 0:
+            return r.stdout.strip()
+    pytest.fail("no python3 with pytest on this machine", pytrace=False)
+
+
+@pytest.fixture
+def tmp_workspace():
+    path = tempfile.mkdtemp(prefix="vigil-agent-ws-", dir="/tmp")
+    yield path
+    shutil.rmtree(path)
+
+
+def test_tmp_workspace_toolchains_raise_nothing(sandbox_root, start_vigil,
+                                                tmp_workspace, index):
+    sb = make_sandbox(sandbox_root, "agent-tmp")
+    v = start_vigil(sandbox_root, extra_args=BUILTIN)
+    p = run_in_cgroup(sb, ["/bin/bash", "-c", TMP_SESSION, "session",
+                           tmp_workspace, index.url, pytest_python()],
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                      env=tmp_session_env(), cwd=tmp_workspace)
+    try:
+        out, _ = p.communicate(timeout=5 * SESSION_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+    out = out.decode(errors="replace")
+    records = v.stop()
+    bad = [r for r in records if r["type"] in ("alert", "action")]
+    assert p.returncode == 0 and out.rstrip().endswith("session-done"), \
+        f"exit {p.returncode}:\n{out[-6000:]}\n{_describe(records, bad)}"
+    if bad:
+        pytest.fail(f"benign /tmp session raised:\n"
+                    + _describe(records, bad), pytrace=False)
+    assert [r for r in records if r["type"] == "drop"] == []
+
+    # Each toolchain really ran its own output from /tmp.
+    files = [r["exec"]["file"] for r in _execs(records)]
+    ran = lambda pred: any(pred(f) for f in files)  # noqa: E731
+    assert ran(lambda f: f == os.path.join(tmp_workspace, "c/hello")), files
+    assert ran(lambda f: f.startswith("/tmp/go-build")), files
+    assert ran(lambda f: f == os.path.join(tmp_workspace, "gohello/gohello"))
+    assert ran(lambda f: f.startswith(
+        os.path.join(tmp_workspace, "rhello/target/debug/"))), files
+    names = {os.path.basename(f) for f in files}
+    assert {"node", "git", "make", "cc1"} <= names, sorted(names)
+    scripts = [r["exec"]["script"] for r in _execs(records)]
+    assert os.path.join(tmp_workspace, ".venv/bin/vigiltoy") in scripts

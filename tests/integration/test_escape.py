@@ -357,8 +357,8 @@ def test_moves_within_a_sandbox_and_outside_sandboxes_are_untouched(
     assert ex["proc"]["cgroup_id"] == cgroup_id(os.path.join(sb, "other"))
     records = guarded.stop()
     assert escapes(records) == []
-    # vtool runs from the test's tmp directory, a rule of its own.
-    assert {a["alert"]["rule"] for a in alerts(records)} <= {"exec-from-temp"}
+    # vtool runs from the test's tmp directory, which is no drop.
+    assert alerts(records) == []
     assert {a["action"]["action"] for a in actions(records)} <= {"alert"}
     forks = [r for r in records if r["type"] == "fork"]
     assert forks and {r["sandbox"]["id"] for r in forks} == {"nest"}

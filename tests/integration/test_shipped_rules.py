@@ -301,19 +301,19 @@ def env():
         os.link(home / ".ssh/id_rsa", links / "notes.txt")
         os.chmod(links, 0o755)
         # A network tool (a copy of true(1) under netcat's name) and a
-        # payload dropped in /tmp.
+        # second workspace, under /tmp as many agents' are.
         (base / "tools").mkdir(mode=0o755)
         shutil.copy("/bin/true", base / "tools" / "ncat")
         tmp = _unique_dir(f"/tmp/vigil-test-{pid}-shipped")
         cleanup.append(lambda: shutil.rmtree(tmp, ignore_errors=True))
-        shutil.copy("/bin/true", tmp / "payload")
-        os.chmod(tmp / "payload", 0o755)
+        os.chown(tmp, uid, gid)
 
         # Loopback services of the host's network namespace.
         www = base / "www"
         www.mkdir()
         (www / "install.sh").write_text("echo installed-by-pipe\n")
         (www / "data.json").write_text('{"ok": true}\n')
+        (www / "tool.sh").write_text("#!/bin/sh\nexit 0\n")
         write_index(www)
         httpd = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0),
@@ -382,7 +382,7 @@ def env():
                       "AGENT_SOCK": agent_sock,
                       "APP_SOCK": str(work / "run" / "app.sock"),
                       "HARDLINK": str(links / "notes.txt"),
-                      "PAYLOAD": str(tmp / "payload"),
+                      "TMPWORK": str(tmp),
                       "NCAT": str(base / "tools" / "ncat"),
                       "OUTSIDE_PID": str(outside.pid),
                       "DEST": "198.18.0.1",
@@ -674,12 +674,29 @@ FIRE = [
         os.dup2(s.fileno(), 1)
         os.execv("/bin/sh", ["sh", "-i"])
         """)),
-    Case("exec-from-temp", "tmp-payload", argv=sh('"$PAYLOAD"')),
+    Case("exec-from-temp", "shm-script", argv=sh("""
+        f=/dev/shm/.vigil-$$
+        printf '#!/bin/sh\\nexit 0\\n' > "$f" && chmod 700 "$f"
+        "$f"; rm -f "$f"
+        """)),
     Case("exec-from-temp", "memfd", argv=py("""
         import os
         fd = os.memfd_create("payload", 0)
         os.write(fd, open("/bin/true", "rb").read())
         os.execv("/proc/self/fd/%d" % fd, ["payload"])
+        """)),
+    Case("loader-env-on-exec", "ld-preload", argv=sh(
+        "LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6 /bin/true")),
+    Case("loader-env-on-exec", "glibc-tunables", argv=sh(
+        "GLIBC_TUNABLES=glibc.malloc.mxfast=0 /bin/true")),
+    Case("drop-and-execute", "fetched-renamed-run", argv=sh("""
+        curl -fsS -o "$WORK/dl.tmp" "$HTTP/tool.sh"
+        mv "$WORK/dl.tmp" "$WORK/tool" && chmod +x "$WORK/tool"
+        "$WORK/tool" > /dev/null
+        """)),
+    Case("drop-and-execute", "base64-decoded", argv=sh("""
+        echo IyEvYmluL3NoCmV4aXQgMAo= | base64 -d > "$WORK/dec"
+        chmod +x "$WORK/dec" && "$WORK/dec"
         """)),
     Case("network-tool-exec", "ncat", argv=sh('"$NCAT" -l 4444')),
     Case("download-and-execute", "curl-pipe-sh",
@@ -751,6 +768,33 @@ FIRE = [
     Case("listener-or-raw-socket", "packet-sniffer", user="root", argv=py("""
         import socket
         socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        """)),
+    Case("credential-hunting", "find-keys", argv=sh("""
+        find ~ -name 'id_rsa*' > /dev/null
+        """)),
+    Case("credential-hunting", "grep-private-key", argv=sh("""
+        grep -rl 'BEGIN OPENSSH PRIVATE KEY' ~ > /dev/null || true
+        """)),
+    Case("crypto-miner", "stratum-pool", argv=sh("""
+        /bin/true -o stratum+tcp://198.18.0.1:3333 -u 4AwalletX -p x
+        """)),
+    Case("data-destruction", "shred", argv=sh("""
+        echo x > "$WORK/junk" && shred -u "$WORK/junk"
+        """)),
+    Case("log-or-history-tamper", "history-removed", argv=sh("""
+        echo ls >> ~/.bash_history && rm ~/.bash_history
+        """)),
+    Case("log-or-history-tamper", "history-to-devnull", argv=sh("""
+        ln -sf /dev/null ~/.zsh_history
+        """)),
+    Case("user-management", "useradd", argv=sh("""
+        useradd vigil-nobody-else 2>/dev/null || true
+        """)),
+    # A release_agent of a tmpfs of the case's own: nothing of the host's
+    # is written. The sandbox is killed while the shell sleeps.
+    Case("cgroup-release-agent-write", "release-agent", user="root",
+         tmpfs=("/mnt",), argv=sh("""
+        mkdir -p /mnt/cg && echo /tmp/x > /mnt/cg/release_agent; sleep 30
         """)),
     Case("credential-to-root", "root-regained", user="root", argv=py("""
         import os
@@ -930,6 +974,26 @@ BENIGN = [
         ./build/hello > /dev/null
         /usr/bin/env true
         """), check=execed("hello", "cc1")),
+    # A workspace under /tmp: what a build makes there and the scripts
+    # it keeps are the agent's own work.
+    Case("exec-from-temp", "tmp-workspace", argv=sh("""
+        set -e
+        d=$(mktemp -d "$TMPWORK/ws.XXXXXX")
+        cp -r "$WORK/src" "$d/" && cd "$d" && mkdir build
+        printf 'hello: src/hello.c\\n\\tcc -O2 -o build/hello src/hello.c\\n' \\
+            > Makefile
+        make -s hello && ./build/hello > /dev/null
+        printf '#!/bin/sh\\n./build/hello\\n' > run.sh && chmod +x run.sh
+        ./run.sh > /dev/null
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "exec"
+            and r["exec"]["script"].endswith("/run.sh"))),
+    Case("loader-env-on-exec", "search-paths-and-proxy", argv=sh("""
+        LD_LIBRARY_PATH="$WORK/lib" PYTHONPATH="$WORK" /bin/true
+        https_proxy=http://127.0.0.1:3128 LD_PRELOAD= /usr/bin/env true
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "exec"
+            and f"LD_LIBRARY_PATH={env.work}/lib" in r["exec"]["env"])),
     Case("network-tool-exec", "usr-bin-tools", argv=sh("""
         /usr/bin/nproc > /dev/null
         /usr/bin/nice /usr/bin/true
@@ -1062,6 +1126,50 @@ BENIGN = [
             recs, lambda r: r["type"] == "cred"
             and r["cred"]["syscall"] == "setresuid"
             and r["cred"]["new"]["uid"] == 1000)),
+]
+
+
+BENIGN += [
+    Case("drop-and-execute", "built-and-fetched-data", argv=sh("""
+        set -e
+        curl -fsS -o "$WORK/data.json" "$HTTP/data.json"
+        python3 -m json.tool "$WORK/data.json" > /dev/null
+        cc -O2 -o "$WORK/built" "$WORK/src/hello.c" && "$WORK/built"
+        echo aGVsbG8K | base64 -d > "$WORK/note.txt" && cat "$WORK/note.txt"
+        """), check=execed("curl", "built", "base64")),
+    Case("credential-hunting", "code-search", argv=sh("""
+        grep -rn password "$WORK" > /dev/null || true
+        grep -rn 'api_key\\|token' "$WORK/src" > /dev/null || true
+        find "$WORK" -name '*.c' -o -name 'key*.py' > /dev/null
+        """), check=execed("grep", "find")),
+    Case("crypto-miner", "stratum-mentioned", argv=sh("""
+        /bin/echo "the stratum protocol, see docs" > /dev/null
+        """), check=execed("echo")),
+    Case("data-destruction", "clean-build", argv=sh("""
+        set -e
+        mkdir -p "$WORK/out" && echo x > "$WORK/out/a.o"
+        dd if=/dev/zero of="$WORK/blob" bs=1k count=4 2>/dev/null
+        rm -rf "$WORK/out" "$WORK/blob"
+        """), check=execed("dd", "rm")),
+    Case("log-or-history-tamper", "own-logs", argv=sh("""
+        set -e
+        echo ls >> ~/.bash_history
+        echo build > "$WORK/build.log" && rm "$WORK/build.log"
+        mkdir -p "$WORK/.cache" && echo x > "$WORK/.cache/history"
+        rm -r "$WORK/.cache"
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "file"
+            and r["file"]["op"] == "unlink"
+            and r["file"]["path"].endswith("/build.log"))),
+    Case("user-management", "who-am-i", argv=sh("""
+        id > /dev/null; getent passwd root > /dev/null; whoami > /dev/null
+        """), check=execed("id", "getent", "whoami")),
+    Case("cgroup-release-agent-write", "release-agent-notes", argv=sh("""
+        cat /proc/self/cgroup > /dev/null
+        echo notes > "$WORK/release_agent.md" && rm "$WORK/release_agent.md"
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "open"
+            and r["open"]["path"].endswith("/release_agent.md"))),
 ]
 
 

@@ -92,3 +92,73 @@ def test_unix_bind_path(env, tmp_path):
                         r["proc"]["pid"] == pid and
                         r["socket"]["op"] == "bind", what="unix bind")
     assert (r["socket"]["family"], r["socket"]["addr"]) == ("unix", path)
+
+
+# A listener with one connection waiting, made here (outside the
+# sandbox), then accepted inside it by the code or tool given its fd.
+def pending_connection():
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    cli = socket.create_connection(lst.getsockname())
+    return lst, cli
+
+
+def accept_records(env, pid):
+    v = env[1]
+    v.wait_for(lambda r: r["type"] == "socket" and r["proc"]["pid"] == pid
+               and r["socket"]["op"] == "accept",
+               what=f"accept record of pid {pid}")
+    return [r for r in v.records() if r["type"] == "socket"
+            and r["proc"]["pid"] == pid and r["socket"]["op"] == "accept"]
+
+
+def test_accept_names_the_peer(env):
+    lst, cli = pending_connection()
+    with lst, cli:
+        fd = lst.fileno()
+        pid, _ = run_in_cgroup_ok(env[0], [PY, "-c", (
+            "import socket, sys\n"
+            "s = socket.socket(fileno=%d)\n"
+            "s.setblocking(False)\n"
+            "c, _ = s.accept()\n"           # accept4 in CPython
+            "try:\n"
+            "    s.accept()\n"              # nobody left: EAGAIN
+            "except BlockingIOError:\n"
+            "    pass\n" % fd)], pass_fds=[fd])
+        recs = accept_records(env, pid)
+        a = recs[0]["socket"]
+        assert (a["family"], a["sock_type"]) == ("inet", "stream")
+        assert a["ret"] >= 0
+        assert (a["addr"], a["port"]) == ("127.0.0.1", cli.getsockname()[1])
+        assert recs[0]["proc"]["pid"] == pid
+        # The EAGAIN of a non-blocking accept made no record.
+        assert len(recs) == 1, recs
+
+
+@pytest.mark.parametrize("ia32", [False, True])
+def test_accept4_raw_call(env, helpers, ia32):
+    lst, cli = pending_connection()
+    with lst, cli:
+        fd = lst.fileno()
+        argv = [helpers["fsop"]] + (["--ia32"] if ia32 else []) + \
+            ["accept4", str(fd), "0", "0", "0"]
+        pid, out = run_in_cgroup_ok(env[0], argv, pass_fds=[fd])
+        ret = int(out.split("ret=")[1])
+        assert ret >= 0, out
+        r = accept_records(env, pid)[0]
+        assert r["socket"]["ret"] == ret
+        assert r["socket"]["port"] == cli.getsockname()[1]
+        assert r["proc"]["pid"] == pid
+
+
+def test_failed_accept_names_the_listener(env):
+    pid, _ = run(env, "import socket\n"
+                 "s = socket.socket()\n"
+                 "s.bind(('127.0.0.1', 0))\n"
+                 "try:\n"
+                 "    s.accept()\n"             # not listening: EINVAL
+                 "except OSError:\n"
+                 "    pass\n")
+    a = accept_records(env, pid)[0]["socket"]
+    assert a["ret"] == -22 and a["family"] == "inet", a

@@ -26,8 +26,8 @@
 
 /* The layout the kernel side writes; a change here is a format change. */
 _Static_assert(sizeof(struct vigil_hdr) == 72, "vigil_hdr layout");
-_Static_assert(sizeof(struct vigil_exec) == 120, "vigil_exec layout");
-_Static_assert(offsetof(struct vigil_exec, data) == 120, "exec data[]");
+_Static_assert(sizeof(struct vigil_exec) == 152, "vigil_exec layout");
+_Static_assert(offsetof(struct vigil_exec, data) == 152, "exec data[]");
 _Static_assert(sizeof(struct vigil_fork) == 80, "vigil_fork layout");
 _Static_assert(sizeof(struct vigil_exit) == 80, "vigil_exit layout");
 _Static_assert(sizeof(struct vigil_open) == 112, "vigil_open layout");
@@ -143,7 +143,7 @@ static void test_exec(void **state)
 	struct event ev;
 
 	memset(&ev, 0xa5, sizeof(ev));
-	assert_int_equal(size, 120 + 11 + 2 + 10);
+	assert_int_equal(size, 152 + 11 + 2 + 10);
 	assert_int_equal(event__decode(r, size, &ev), 0);
 	assert_hdr_view(&ev, r, EVENT_EXEC);
 	assert_int_equal(ev.exec.ret, -2);
@@ -208,6 +208,39 @@ static void test_exec_empty_strings(void **state)
 	assert_int_equal(ev.exec.argv.len, 0);
 	assert_ptr_equal(ev.exec.file.p, r->data);
 	assert_ptr_equal(ev.exec.argv.p, r->data);
+	free(r);
+}
+
+/* A script's file and the watched environment follow argv; the
+ * environment keeps whole variables only, and the lengths must fit. */
+static void test_exec_script_and_env(void **state)
+{
+	static const char tail[] = "/dev/shm/x.sh" "LD_PRELOAD=/a\0PYTHONP";
+	size_t size, fixed;
+	struct vigil_exec *r = exec_new("/usr/bin/dash", 13, "x", 1, "x", 2,
+					&size);
+	struct vigil_exec *big = buf_new(size + sizeof(tail) - 1);
+	struct event ev;
+
+	fixed = size;
+	memcpy(big, r, size);
+	memcpy((char *)big + fixed, tail, sizeof(tail) - 1);
+	size += sizeof(tail) - 1;
+	big->script_len = 13;
+	big->env_len = sizeof(tail) - 1 - 13;
+	big->old_euid = 1000;
+	big->euid = 0;
+	big->hdr.size = (uint16_t)size;
+	assert_int_equal(event__decode(big, size, &ev), 0);
+	assert_bytes(&ev.exec.script, (char *)big + fixed, "/dev/shm/x.sh", 13);
+	assert_bytes(&ev.exec.env, (char *)big + fixed + 13,
+		     "LD_PRELOAD=/a", 14);
+	assert_int_equal(ev.exec.old_euid, 1000);
+	assert_int_equal(ev.exec.euid, 0);
+
+	big->env_len++;		/* past the record */
+	assert_int_equal(event__decode(big, size, &ev), -EINVAL);
+	free(big);
 	free(r);
 }
 
@@ -811,7 +844,8 @@ static void test_socket(void **state)
 	assert_int_equal(event__decode(r, sizeof(*r), &ev), -EINVAL);
 	assert_string_equal(socket__op_name(VIGIL_SOCKET_LISTEN), "listen");
 	assert_int_equal(socket__op_parse("bind"), VIGIL_SOCKET_BIND);
-	assert_int_equal(socket__op_parse("accept"), 0);
+	assert_int_equal(socket__op_parse("accept"), VIGIL_SOCKET_ACCEPT);
+	assert_int_equal(socket__op_parse("connect"), 0);
 	free(r);
 }
 
@@ -833,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_argv_truncated),
 		cmocka_unit_test(test_exec_empty_strings),
+		cmocka_unit_test(test_exec_script_and_env),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_connect_inet),
 		cmocka_unit_test(test_connect_unix),

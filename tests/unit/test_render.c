@@ -21,6 +21,7 @@
 #include "child.h"
 #include <yajl/yajl_tree.h>
 
+#include "dropped.h"
 #include "render.h"
 
 #define FFFD "\xef\xbf\xbd"
@@ -446,6 +447,10 @@ static void set_exec(struct fixture *f, const char *argv, size_t argv_len)
 		.file = { "/usr/bin/curl", 13 },
 		.arg = { "./curl", 6 },
 		.argv = { argv, argv_len },
+		.script = { "/dev/shm/s", 10 },
+		.env = { "LD_PRELOAD=/x.so\0http_proxy=h\0", 30 },
+		.old_euid = 1000, .euid = 0, .old_egid = 1000, .egid = 1000,
+		.dropped = DROP_DECODED,
 	};
 }
 
@@ -459,10 +464,19 @@ static void test_exec(void **state)
 	render(f);
 	assert_str(GET(f->root, "type"), "exec");
 	e = GET(f->root, "exec");
-	assert_string_equal(keys(e), "file,arg,argv,argc,argv_truncated,ret,"
+	assert_string_equal(keys(e), "file,script,arg,argv,argc,"
+			    "argv_truncated,env,env_truncated,ret,"
 			    "dev,ino,deleted,path_truncated,syscall,"
-			    "kernel_killed,filesets,stdio");
+			    "kernel_killed,filesets,stdio,old_euid,euid,"
+			    "old_egid,egid,dropped");
+	assert_str(GET(e, "dropped"), "decoded");
 	assert_str(GET(e, "file"), "/usr/bin/curl");
+	assert_str(GET(e, "script"), "/dev/shm/s");
+	assert_string_equal(joined(GET(e, "env")),
+			    "LD_PRELOAD=/x.so|http_proxy=h");
+	assert_bool(GET(e, "env_truncated"), 0);
+	assert_num(GET(e, "old_euid"), 1000);
+	assert_num(GET(e, "euid"), 0);
 	assert_str(GET(e, "arg"), "./curl");
 	assert_string_equal(joined(GET(e, "argv")), "curl|-s|http://x/");
 	assert_int_equal(GET(e, "argv")->u.array.len, 3);

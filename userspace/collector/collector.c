@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "collector.h"
+#include "dropped.h"
 #include "drops.h"
 #include "enforce.h"
 #include "event.h"
@@ -33,6 +34,9 @@
  * interval: fail-closed profiles (bpf/vigil.bpf.h) wait 3 s at least. */
 #define BEAT_NS 1000000000ULL
 
+/* Files followed as drops (dropped.h): a few MiB at most. */
+#define DROPPED_MAX 65536
+
 struct collector {
 	struct loader *loader;
 	struct ring_buffer *ring;
@@ -40,6 +44,7 @@ struct collector {
 	struct verdicts verdicts;
 	struct opener *opener;
 	struct proctab *procs;
+	struct dropped *dropped;	/* files fetched or decoded, by inode */
 	struct sandboxes *sandboxes;
 	struct emitter emit;
 	struct flows flows;
@@ -90,6 +95,7 @@ static void collector__emit_drop(void *ctx, struct event *ev)
 static void collector__process(struct collector *c, struct event *ev)
 {
 	const struct vigil_hdr *h = ev->hdr;
+	struct proc *p;
 
 	ev->sandbox = sandboxes__get(c->sandboxes, h->sandbox_cgid);
 	if (ev->kind == EVENT_ESCAPE && ev->escape.into_cgid)
@@ -97,7 +103,9 @@ static void collector__process(struct collector *c, struct event *ev)
 						       ev->escape.into_cgid);
 	if (ev->kind == EVENT_EXEC && ev->exec.ret == 0)
 		proctab__exec(c->procs, h, ev->exec.file.p, ev->exec.file.len);
-	ev->proc = proctab__get(c->procs, h);
+	p = proctab__get(c->procs, h);
+	ev->proc = p;
+	dropped__see(c->dropped, ev, p);
 	stages__lap(&c->emit.stages, STAGE_ENRICH);
 	emit__record(&c->emit, ev);
 	if (ev->kind == EVENT_FORK)
@@ -362,7 +370,8 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	if (!c->sandboxes)
 		return -ENOMEM;
 	c->procs = proctab__new(sandboxes__cgroup_of, c->sandboxes);
-	if (!c->procs)
+	c->dropped = dropped__new(DROPPED_MAX);
+	if (!c->procs || !c->dropped)
 		return -ENOMEM;
 	err = loader__start(&c->loader, &lo) ?: collector__sandboxes(c, o);
 	if (err)
@@ -500,5 +509,6 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 	emit__fini(&c->emit);
 	policy__free(c->policy);
 	proctab__free(c->procs);
+	dropped__free(c->dropped);
 	free(c);
 }

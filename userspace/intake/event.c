@@ -48,12 +48,22 @@ static int decode__exec(const struct vigil_exec *r, size_t size,
 	e->argc = r->argc;
 	e->filesets = r->filesets;
 	memcpy(e->stdio, r->stdio, sizeof(e->stdio));
+	e->old_euid = r->old_euid;
+	e->old_egid = r->old_egid;
+	e->euid = r->euid;
+	e->egid = r->egid;
+	e->script_dev = r->script_dev;
+	e->script_ino = r->script_ino;
+	e->dropped = 0;
 	if (cursor__take(&c, r->file_len, &e->file) ||
 	    cursor__take(&c, r->arg_len, &e->arg) ||
-	    cursor__take(&c, r->argv_len, &e->argv))
+	    cursor__take(&c, r->argv_len, &e->argv) ||
+	    cursor__take(&c, r->script_len, &e->script) ||
+	    cursor__take(&c, r->env_len, &e->env))
 		return -EINVAL;
 	if (r->hdr.flags & VIGIL_F_ARGV_TRUNC)
 		argv__trim(&e->argv);
+	argv__trim(&e->env);	/* every kept variable ends in its NUL */
 	return 0;
 }
 
@@ -326,6 +336,7 @@ static const char *const file_ops[VIGIL_FILE_OPS] = {
 	[VIGIL_FILE_CHMOD] = "chmod",
 	[VIGIL_FILE_CHOWN] = "chown",
 	[VIGIL_FILE_TRUNCATE] = "truncate",
+	[VIGIL_FILE_MEMFD] = "memfd",
 };
 
 const char *file__op_name(uint16_t op)
@@ -393,6 +404,7 @@ static const char *const socket_ops[VIGIL_SOCKET_OPS] = {
 	[VIGIL_SOCKET_SOCKET] = "socket",
 	[VIGIL_SOCKET_BIND] = "bind",
 	[VIGIL_SOCKET_LISTEN] = "listen",
+	[VIGIL_SOCKET_ACCEPT] = "accept",
 };
 
 const char *socket__op_name(uint16_t op)

@@ -51,7 +51,13 @@ struct ev_exec {
 	uint32_t argc;
 	uint64_t filesets;	/* bits: protected file sets, by index */
 	uint8_t stdio[3];	/* enum vigil_fdtype of fds 0, 1, 2 */
+	uint32_t old_euid, old_egid, euid, egid;
+	uint32_t script_dev;
+	uint64_t script_ino;
+	uint8_t dropped;	/* enum drop_how: enriched (dropped.h) */
 	struct bytes file, arg, argv;	/* argv: NUL-separated */
+	struct bytes script;	/* a "#!" script's file, file its interpreter */
+	struct bytes env;	/* watched "NAME=value"s, NUL-separated */
 };
 
 struct ev_open {

@@ -126,11 +126,12 @@ static int loader__set(const struct bpf_map *native,
 {
 	__u32 nr = sc->nr, compat_nr = sc->compat_nr;
 
-	/* nr -1: a call the ia32 ABI alone has. */
+	/* nr -1: a call the ia32 ABI alone has; compat_nr -1: one it
+	 * has only through a multiplexer (accept, in socketcall). */
 	return (sc->nr < 0 ? 0 : bpf_map_update_elem(bpf_map__fd(native), &nr,
 						     value, BPF_ANY)) ?:
-	       bpf_map_update_elem(bpf_map__fd(compat), &compat_nr, value,
-				   BPF_ANY);
+	       (sc->compat_nr < 0 ? 0 : bpf_map_update_elem(
+			bpf_map__fd(compat), &compat_nr, value, BPF_ANY));
 }
 
 /* Routes the syscall to the program the syscall table names for it. */

@@ -9,6 +9,7 @@
 #ifndef VIGIL_PROCTAB_H
 #define VIGIL_PROCTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,17 @@
 
 #define PROC_EXEC_ID_LEN 48
 #define PROC_MAX_DEPTH   64	/* ancestors reported at most */
+#define PROC_WROTE       4	/* files a process opened to write, kept */
+
+/* What dropped.c follows of a process: the files it opened for writing
+ * last (kept across exec: its fds are), whether its image received
+ * network data or decodes, or installs packages. */
+struct proc_drops {
+	struct { uint32_t dev; uint64_t ino; } wrote[PROC_WROTE];
+	uint8_t nwrote;		/* entries used, a ring past PROC_WROTE */
+	uint8_t how;		/* enum drop_how of what this image writes */
+	bool installer;
+};
 
 struct proc {
 	uint32_t pid;
@@ -25,6 +37,7 @@ struct proc {
 	size_t exe_len;
 	char exec_id[PROC_EXEC_ID_LEN];	/* "<pid>-<boot ns of exec>" */
 	struct proc *parent;	/* NULL above the sandbox's first process */
+	struct proc_drops drops;	/* what it wrote and fetched (dropped.h) */
 };
 
 struct proctab;

@@ -21,6 +21,15 @@ static inline bool bytes__is(const char *p, size_t len, const char *s)
 	return strlen(s) == len && !memcmp(p, s, len);
 }
 
+/* The last component of a path (all of it without a '/'). */
+static inline struct bytes bytes__base(const char *p, size_t len)
+{
+	const char *slash = len ? memrchr(p, '/', len) : NULL;
+
+	return slash ? (struct bytes){ slash + 1, len - (slash + 1 - p) }
+		     : (struct bytes){ p, len };
+}
+
 /* Takes the next of the NUL-separated strings in *rest into *out,
  * without its NUL, and moves *rest past it; a last string without its
  * NUL (cut short) is one too. false when *rest is empty. Inline: rule

@@ -92,3 +92,10 @@ unsigned int open_flags__bits(const char *name)
 		return strtoul(name + 2, NULL, 16);
 	return 0;
 }
+
+bool open_flags__write(unsigned int flags)
+{
+	return (flags & O_ACCMODE) == O_WRONLY ||
+	       (flags & O_ACCMODE) == O_RDWR ||
+	       (flags & (O_CREAT | O_TRUNC | O_APPEND));
+}

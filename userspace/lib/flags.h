@@ -8,6 +8,7 @@
 #ifndef VIGIL_FLAGS_H
 #define VIGIL_FLAGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Names open_flags__names can produce at most: the access mode, every
@@ -30,5 +31,8 @@ size_t open_flags__names(unsigned int flags, const char **names, size_t cap);
 /* The bits one name stands for (the inverse, for replayed records); 0
  * for O_RDONLY and for unknown names. */
 unsigned int open_flags__bits(const char *name);
+
+/* The open may write: opened to write, create, truncate or append. */
+bool open_flags__write(unsigned int flags);
 
 #endif /* VIGIL_FLAGS_H */

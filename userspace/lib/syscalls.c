@@ -89,9 +89,13 @@ static const struct syscall table[] = {
 	FILE_OP32(chown32, VIGIL_SYS_CHOWN, chown),
 	FILE_OP32(lchown32, VIGIL_SYS_LCHOWN, lchown),
 	FILE_OP32(fchown32, VIGIL_SYS_FCHOWN, fchown),
+	FILE_OP(memfd_create, VIGIL_SYS_MEMFD_CREATE),
 	HANDLED(socket, 0, NULL, "net_socket_exit"),
 	HANDLED(bind, 0, NULL, "net_bind_exit"),
 	HANDLED(listen, 0, NULL, "net_listen_exit"),
+	/* ia32 has accept only through socketcall(2) */
+	{ "accept", SYS_accept, -1, 0, false, NULL, "net_accept_exit" },
+	HANDLED(accept4, 0, NULL, "net_accept_exit"),
 	CRED(setuid),
 	CRED(setgid),
 	CRED(setreuid),

@@ -7,6 +7,7 @@
 #include "bytes.h"
 #include "field.h"
 #include "filepath.h"
+#include "dropped.h"
 #include "flags.h"
 #include "netname.h"
 #include "profile.h"
@@ -25,14 +26,6 @@ enum list_how {
 static struct bytes bytes__of(const char *s)
 {
 	return (struct bytes){ s, s ? strlen(s) : 0 };
-}
-
-static struct bytes bytes__base(const char *p, size_t len)
-{
-	const char *slash = len ? memrchr(p, '/', len) : NULL;
-
-	return slash ? (struct bytes){ slash + 1, len - (slash + 1 - p) }
-		     : (struct bytes){ p, len };
 }
 
 static bool str__set(struct fval *v, struct bytes b)
@@ -192,6 +185,44 @@ static bool get_exec_file(const struct field_ctx *c, struct fval *v)
 	return c->ev->exec.file.len && str__set(v, c->ev->exec.file);
 }
 
+static bool get_exec_script(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->exec.script.len && str__set(v, c->ev->exec.script);
+}
+
+static bool get_exec_env(const struct field_ctx *c, struct fval *v)
+{
+	const struct bytes *a = &c->ev->exec.env;
+
+	return list__set(v, LIST_NUL, a->p, a->p + a->len, NULL);
+}
+
+static bool get_exec_euid(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->exec.euid);
+}
+
+static bool get_exec_old_euid(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->exec.old_euid);
+}
+
+/* The file (or script) was written by a fetcher or a decoder. */
+static bool get_exec_dropped(const struct field_ctx *c, struct fval *v)
+{
+	const char *how = drop__how_name(c->ev->exec.dropped);
+
+	return how && str__set(v, bytes__of(how));
+}
+
+/* The exec changed the effective uid or gid: a setuid or setgid file. */
+static bool get_exec_setid(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_exec *e = &c->ev->exec;
+
+	return bool__set(v, e->euid != e->old_euid || e->egid != e->old_egid);
+}
+
 static bool get_exec_arg(const struct field_ctx *c, struct fval *v)
 {
 	return str__set(v, c->ev->exec.arg);
@@ -294,11 +325,7 @@ static bool get_open_flags(const struct field_ctx *c, struct fval *v)
 
 static bool get_open_write(const struct field_ctx *c, struct fval *v)
 {
-	uint32_t f = c->ev->open.flags;
-
-	return bool__set(v, (f & O_ACCMODE) == O_WRONLY ||
-			    (f & O_ACCMODE) == O_RDWR ||
-			    (f & (O_CREAT | O_TRUNC | O_APPEND)));
+	return bool__set(v, open_flags__write(c->ev->open.flags));
 }
 
 static bool get_open_fileset(const struct field_ctx *c, struct fval *v)
@@ -336,11 +363,14 @@ static bool file__path_set(struct fval *v, const struct bytes *base,
 		filepath__join(base, arg, buf[which], FILEPATH_MAX) });
 }
 
+/* None for a memfd: its name is a label anyone may spell as a path
+ * (file.arg has it). */
 static bool get_file_path(const struct field_ctx *c, struct fval *v)
 {
 	const struct ev_file *f = &c->ev->file;
 
-	return file__path_set(v, &f->base, &f->arg, 0);
+	return f->op != VIGIL_FILE_MEMFD &&
+	       file__path_set(v, &f->base, &f->arg, 0);
 }
 
 static bool get_file_path2(const struct field_ctx *c, struct fval *v)
@@ -715,6 +745,12 @@ static const struct field fields[] = {
 	{ "ancestors.name", FT_LIST, EV_PROCESS, FL_TEXT, get_anc_name },
 	{ "exec.file", FT_STR, EXEC, FL_PATH, get_exec_file },
 	{ "exec.arg", FT_STR, EXEC, FL_PATH, get_exec_arg },
+	{ "exec.script", FT_STR, EXEC, FL_PATH, get_exec_script },
+	{ "exec.env", FT_LIST, EXEC, FL_TEXT, get_exec_env },
+	{ "exec.euid", FT_NUM, EXEC, FL_TEXT, get_exec_euid },
+	{ "exec.old_euid", FT_NUM, EXEC, FL_TEXT, get_exec_old_euid },
+	{ "exec.setid", FT_BOOL, EXEC, FL_TEXT, get_exec_setid },
+	{ "exec.dropped", FT_STR, EXEC, FL_TEXT, get_exec_dropped },
 	{ "exec.name", FT_STR, EXEC, FL_TEXT, get_exec_name },
 	{ "exec.argv", FT_LIST, EXEC, FL_TEXT, get_exec_argv },
 	{ "exec.cmdline", FT_STR, EXEC, FL_TEXT, get_exec_cmdline },

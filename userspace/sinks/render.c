@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dropped.h"
 #include "evidence.h"
 #include "filepath.h"
 #include "flags.h"
@@ -195,19 +196,45 @@ static void render__stdio(struct json *j, const uint8_t stdio[3])
 	json__obj_end(j);
 }
 
+/* The effective ids before and after: they differ for a setuid or
+ * setgid file. */
+static void render__exec_ids(struct json *j, const struct ev_exec *e)
+{
+	json__uint(j, JSON_KEY(j, "old_euid"), e->old_euid);
+	json__uint(j, JSON_KEY(j, "euid"), e->euid);
+	json__uint(j, JSON_KEY(j, "old_egid"), e->old_egid);
+	json__uint(j, JSON_KEY(j, "egid"), e->egid);
+}
+
+/* What wrote the file: "fetched", "decoded", or null. */
+static void render__dropped(struct json *j, uint8_t how)
+{
+	const char *name = drop__how_name(how);
+
+	if (name)
+		json__str(j, JSON_KEY(j, "dropped"), name);
+	else
+		json__null(j, JSON_KEY(j, "dropped"));
+}
+
 static void render__exec(struct json *j, const struct event *ev)
 {
 	const struct ev_exec *e = &ev->exec;
 
 	json__obj_begin(j, JSON_KEY(j, "exec"));
 	render__bytes(j, JSON_KEY(j, "file"), &e->file);
+	render__bytes(j, JSON_KEY(j, "script"), &e->script);
 	render__bytes(j, JSON_KEY(j, "arg"), &e->arg);
 	json__strs(j, JSON_KEY(j, "argv"), e->argv.p, e->argv.len);
 	json__uint(j, JSON_KEY(j, "argc"), e->argc);
 	json__bool(j, JSON_KEY(j, "argv_truncated"), ev->hdr->flags & VIGIL_F_ARGV_TRUNC);
+	json__strs(j, JSON_KEY(j, "env"), e->env.p, e->env.len);
+	json__bool(j, JSON_KEY(j, "env_truncated"), ev->hdr->flags & VIGIL_F_ENV_TRUNC);
 	render__file_result(j, ev, e->ret, e->dev, e->ino, e->sys);
 	render__filesets(j, ev, e->filesets);
 	render__stdio(j, e->stdio);
+	render__exec_ids(j, e);
+	render__dropped(j, e->dropped);
 	json__obj_end(j);
 }
 

@@ -42,6 +42,8 @@ static const struct { const char *name; long nr, ia32; } calls[] = {
 	{ "setresuid", SYS_setresuid, 208 },	/* setresuid32 */
 	{ "setgid", SYS_setgid, 214 },	/* setgid32 */
 	{ "setgroups", SYS_setgroups, 206 },	/* setgroups32 */
+	{ "memfd_create", SYS_memfd_create, 356 },
+	{ "accept4", SYS_accept4, 364 },
 };
 
 static long int80(long nr, const long *a)
