@@ -161,7 +161,9 @@ def test_reload_keeps_state_and_applies_the_new_rules(
                      "the reload's lifecycle record")[0]
     assert rec["lifecycle"]["rules_sha256"] == digest_of([str(rules)]), rec
     assert [r["name"] for r in rec["lifecycle"]["rules"]] == [str(rules)]
-    assert reloads_counted(mport, "ok") == [1]
+    # counted once the reload is done, just after it says so
+    wait_until(lambda: reloads_counted(mport, "ok") == [1], 30,
+               'vigil_reload_total{result="ok"} 1')
 
     # The sandbox's risk and taint stay; its window goes on from 3.
     after = status_of(v.argv[0], v.control, "agent")
@@ -185,7 +187,9 @@ def test_reload_keeps_state_and_applies_the_new_rules(
     hangup_and_wait(v, "reload refused")
     err = v.stderr()
     assert f"{rules}:{BAD_LINE}:3: " in err, err[-2000:]
-    assert reloads_counted(mport, "failed") == [1]
+    wait_until(lambda: reloads_counted(mport, "failed") == [1], 30,
+               'vigil_reload_total{result="failed"} 1')
+    assert reloads_counted(mport, "ok") == [1]
     assert len(lifecycle(v, "reload")) == 1
     gammas = len(alerts(v, "touch-gamma", "agent"))
     assert cat(sb, files["gamma"]) == 0
