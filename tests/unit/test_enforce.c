@@ -7,7 +7,8 @@
  * forgetting sandboxes, a profile's tuning turning kernel rules off);
  * every profile's allowlist as the kernel's LPM lookup sees it, ports of
  * covering networks included, profiles apart, and v6 networks that
- * cover the v4-mapped space not allowing v4 destinations. */
+ * cover the v4-mapped space not allowing v4 destinations; a reload
+ * rewriting them all in place. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
+#include "carry.h"
 #include "enforce.h"
 #include "tmptree.h"
 #include "records.h"
@@ -601,8 +603,8 @@ static void test_allowlist(void **state)
 /* ------------------------------------------------------------- reload */
 
 /* The same file sets; agent with a bigger budget and one network left,
- * lax gone, a new profile first (so that the ids move), default's
- * budget doubled. */
+ * lax gone, a new profile first (by place it would get default's kernel
+ * id), default's budget doubled. */
 static const char reload_text[] =
 	RULES
 	"- profile: newcomer\n"
@@ -642,12 +644,17 @@ static void test_reload(void **state)
 	a = bits(f, "keys/a.pem");
 	b = bits(f, "keys/b.pem");
 	fix__load(f, &next, reload_text);
+	carry__ids(&f->rs, &next);
 	assert_int_equal(enforce__stage(f->e, &next), 0);
 	/* Staged: nothing in force has changed yet. */
 	expect_policy(f, 3001, 1, 2, 1 << 20, profile(f, "agent"));
 	enforce__commit(f->e);
+	/* Profiles keep their kernel ids by name; a new one gets a fresh
+	 * one (there were five). */
 	agent = ruleset__profile(&next, "agent", 5);
-	assert_int_not_equal(agent->id, profile(f, "agent")->id);
+	assert_int_equal(agent->id, profile(f, "agent")->id);
+	assert_int_equal(next.fallback->id, profile(f, "default")->id);
+	assert_int_equal(ruleset__profile(&next, "newcomer", 8)->id, 6);
 	/* The file sets are the same: every inode kept its bits. */
 	assert_int_equal(bits(f, "keys/a.pem"), a);
 	assert_int_equal(bits(f, "keys/b.pem"), b);

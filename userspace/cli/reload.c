@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "carry.h"
 #include "cli.h"
 #include "digest.h"
 #include "lifecycle.h"
@@ -9,12 +10,15 @@
 #include "reload.h"
 
 /* The new set, read and checked: NULL when refused (logged). */
-static struct ruleset *reload__read(const struct config *cfg)
+static struct ruleset *reload__read(const struct config *cfg,
+				    const struct ruleset *live)
 {
 	struct ruleset *rs = calloc(1, sizeof(*rs));
 
-	if (rs && cli__rules(cfg, rs) == 0)
+	if (rs && cli__rules(cfg, rs) == 0) {
+		carry__ids(live, rs);
 		return rs;
+	}
 	/* Each error is logged above; the first is repeated here, on the
 	 * line that says what became of the reload. */
 	if (!rs || !rs->errors)
@@ -59,7 +63,7 @@ int reload__rules(struct reload *r)
 		log_warn("SIGHUP: started without rules, none to reload");
 		return 0;
 	}
-	next = reload__read(r->cfg);
+	next = reload__read(r->cfg, r->live);
 	if (next) {
 		err = reload__swap(r, next);
 		if (err) {

@@ -118,6 +118,44 @@ static int carry__windows(const struct carry *c, struct sandbox_risk *r)
 	return err;
 }
 
+/* The built-in default included. */
+static uint32_t profile__id_in(const struct ruleset *rs, const char *name)
+{
+	const struct profile *p;
+
+	for (size_t i = 0; (p = ruleset__profile_at(rs, i)); i++)
+		if (!strcmp(p->name, name))
+			return p->id;
+	return 0;
+}
+
+static uint32_t profile__max_id(const struct ruleset *rs)
+{
+	const struct profile *p;
+	uint32_t max = 0;
+
+	for (size_t i = 0; (p = ruleset__profile_at(rs, i)); i++)
+		if (p->id > max)
+			max = p->id;
+	return max;
+}
+
+void carry__ids(const struct ruleset *from, struct ruleset *to)
+{
+	uint32_t fresh = profile__max_id(from);
+	size_t n = to->nr_profiles + (to->owned_fallback != NULL);
+
+	if (profile__max_id(to) > fresh)
+		fresh = profile__max_id(to);
+	for (size_t i = 0; i < n; i++) {
+		struct profile *p = i < to->nr_profiles ? to->profiles[i]
+							: to->owned_fallback;
+		uint32_t id = profile__id_in(from, p->name);
+
+		p->id = id ? id : ++fresh;
+	}
+}
+
 int carry__sandbox(const struct carry *c, struct sandbox *sb)
 {
 	struct sandbox_risk *r = sb->risk;

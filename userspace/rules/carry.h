@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A reload's bridge from one rule set to the next for what a sandbox
- * has accumulated: its profile is resolved again in the new set, its
+ * A reload's bridge from one rule set to the next: the profiles' kernel
+ * ids, and what a sandbox has accumulated: its profile is resolved again in the new set, its
  * risk and the level acted at stay, its taints keep their names (a
  * taint the new set no longer has is dropped), and each windowed rule
  * whose id stays keeps its window, unless the window now means
@@ -15,6 +15,12 @@
 #include "sandbox.h"
 
 struct carry;
+
+/* Gives to's profiles the kernel ids they had in from (by name), and
+ * profiles new to it ids neither set uses: a profile's allowlist keeps
+ * its keys in the kernel across the reload, and no sandbox's policy
+ * ever names another profile's networks. Call before enforcing to. */
+void carry__ids(const struct ruleset *from, struct ruleset *to);
 
 /* What moves where, worked out once for every sandbox; NULL on
  * -ENOMEM. Both sets must outlive it. */
