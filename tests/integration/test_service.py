@@ -1,5 +1,6 @@
 """vigil daemon as a service (issue 18): readiness through sd_notify once
-the programs are attached, SIGHUP reopening --output for rotation, and
+the programs are attached, a reload (SIGHUP) told to systemd too,
+SIGHUP reopening --output for rotation, and
 logrotate rotating it under load with no record lost.
 
 The daemon talks to the service manager through libsystemd's sd_notify,
@@ -60,7 +61,13 @@ def test_ready_is_notified_once_attached_and_hangup_keeps_it(
             os.path.join(pin_dir(sandbox_root), gens[0])), pins
         assert "vigil: ready" in err_path.read_text()
 
-        proc.send_signal(signal.SIGHUP)     # a reload does not stop it
+        # A reload does not stop it, and systemd hears of it.
+        proc.send_signal(signal.SIGHUP)
+        reloading = next_notice(sock, proc, err_path).split("\n")
+        assert "RELOADING=1" in reloading, reloading
+        assert any(n.startswith("MONOTONIC_USEC=") for n in reloading)
+        ready = next_notice(sock, proc, err_path)
+        assert "READY=1" in ready.split("\n"), ready
         proc.send_signal(signal.SIGTERM)
         stopping = next_notice(sock, proc, err_path)
         assert stopping == "STOPPING=1", stopping

@@ -115,11 +115,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int verify1(const char *path, struct audit_report *r)
+{
+	return audit__verify(&path, 1, false, r);
+}
+
 static void expect_bad(struct fixture *f, uint64_t bad, const char *why)
 {
 	struct audit_report r;
 
-	assert_int_equal(audit__verify(f->path, &r), 1);
+	assert_int_equal(verify1(f->path, &r), 1);
 	assert_int_equal(r.bad, bad);
 	assert_non_null(strstr(r.why, why));
 }
@@ -130,7 +135,7 @@ static void test_intact(void **state)
 	struct audit_report r;
 
 	assert_int_equal(f->nr_lines, RECORDS);	/* the opens are not in */
-	assert_int_equal(audit__verify(f->path, &r), 0);
+	assert_int_equal(verify1(f->path, &r), 0);
 	assert_int_equal(r.records, RECORDS);
 	assert_int_equal(r.head, RECORDS);
 	assert_non_null(strstr(f->lines[0], "\"record\":{\"type\":\"t\",\"seq\":1}"));
@@ -197,7 +202,7 @@ static void test_no_head(void **state)
 	struct audit_report r;
 
 	assert_int_equal(unlink(tree__at(f->dir, "audit.log.head")), 0);
-	assert_int_equal(audit__verify(f->path, &r), 1);
+	assert_int_equal(verify1(f->path, &r), 1);
 	assert_non_null(strstr(r.why, "a truncation cannot be told"));
 }
 
@@ -210,7 +215,7 @@ static void test_continue_and_forward(void **state)
 	struct audit_report r;
 
 	write_records(f->path, RECORDS + 1, 3, &c);
-	assert_int_equal(audit__verify(f->path, &r), 0);
+	assert_int_equal(verify1(f->path, &r), 0);
 	assert_int_equal(r.records, RECORDS + 3);
 	assert_int_equal(c.links, 3);
 	assert_int_equal(c.kind, EVENT_AUDIT);
@@ -235,6 +240,72 @@ static void test_refused_at_start(void **state)
 	fputs("{\"audit\":4,\"prev\":", out);
 	fclose(out);
 	assert_null(sink__audit(f->path, NULL));
+}
+
+/* Records through one sink while its file is renamed away twice and the
+ * sink reopened (logrotate's postrotate): one chain through three files,
+ * each file's first link following the last of the one before. */
+static void rotate_twice(struct fixture *f, char old[2][PATH_MAX])
+{
+	struct sink *s = sink__audit(f->path, NULL);
+	struct event ev = { .kind = EVENT_ACTION };
+	char json[64];
+
+	assert_non_null(s);
+	for (int i = 1; i <= 9; i++) {
+		if (i == 4 || i == 7) {
+			snprintf(old[i / 7], PATH_MAX, "%s.%d", f->path, i);
+			assert_int_equal(rename(f->path, old[i / 7]), 0);
+			assert_int_equal(s->reopen(s), 0);
+		}
+		snprintf(json, sizeof(json), "{\"seq\":%d}", RECORDS + i);
+		assert_int_equal(s->write(s, &ev, json, strlen(json)), 0);
+	}
+	s->close(s);
+}
+
+static void test_rotated(void **state)
+{
+	struct fixture *f = *state;
+	char old[2][PATH_MAX];
+	struct audit_report r;
+	const char *all[3] = { old[0], old[1], f->path };
+	const char *gap[2] = { old[0], f->path };
+
+	rotate_twice(f, old);
+	assert_int_equal(audit__verify(all, 3, false, &r), 0);
+	assert_int_equal(r.records, RECORDS + 9);
+	assert_int_equal(r.head, RECORDS + 9);
+	/* A file left out breaks the chain where the next one starts. */
+	assert_int_equal(audit__verify(gap, 2, false, &r), 1);
+	assert_int_equal(r.file, 1);
+	assert_int_equal(r.bad, RECORDS + 4);
+	assert_non_null(strstr(r.why, "out of sequence"));
+	/* The newest alone starts mid-chain: out of sequence, unless the
+	 * files before it are said to be gone. */
+	assert_int_equal(audit__verify(all + 2, 1, false, &r), 1);
+	assert_int_equal(r.bad, 1);
+	assert_int_equal(audit__verify(all + 1, 2, true, &r), 0);
+	assert_int_equal(r.first, RECORDS + 4);
+	assert_int_equal(r.records, 6);
+}
+
+/* A daemon that starts on a freshly rotated (empty) file goes on with
+ * the chain its head names. */
+static void test_restart_after_rotation(void **state)
+{
+	struct fixture *f = *state;
+	char old[PATH_MAX];
+	const char *both[2] = { old, f->path };
+	struct audit_report r;
+
+	snprintf(old, sizeof(old), "%s.1", f->path);
+	assert_int_equal(rename(f->path, old), 0);
+	write_records(f->path, RECORDS + 1, 2, NULL);
+	assert_int_equal(audit__verify(both, 2, false, &r), 0);
+	assert_int_equal(r.records, RECORDS + 2);
+	read_lines(f);
+	assert_non_null(strstr(f->lines[0], "{\"audit\":7,"));
 }
 
 static void test_link_format(void **state)
@@ -267,6 +338,8 @@ int main(void)
 		T(test_no_head),
 		T(test_continue_and_forward),
 		T(test_refused_at_start),
+		T(test_rotated),
+		T(test_restart_after_rotation),
 		cmocka_unit_test(test_link_format),
 	};
 

@@ -7,7 +7,8 @@
  * forgetting sandboxes, a profile's tuning turning kernel rules off);
  * every profile's allowlist as the kernel's LPM lookup sees it, ports of
  * covering networks included, profiles apart, and v6 networks that
- * cover the v4-mapped space not allowing v4 destinations. */
+ * cover the v4-mapped space not allowing v4 destinations; a reload
+ * rewriting them all in place. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
+#include "carry.h"
 #include "clock.h"
 #include "enforce.h"
 #include "tmptree.h"
@@ -67,13 +69,36 @@ static int create_map(enum bpf_map_type type, const char *name,
 	return fd;
 }
 
-/* The fixture: a fresh tree, the maps, a rule set loaded from text with
- * "@" standing for the tree's path; enforce__new is left to the case. */
+/* A rule set loaded from text with "@" standing for the tree's path. */
+static void fix__load(const struct fix *f, struct ruleset *rs,
+		      const char *tmpl)
+{
+	char *text, *o;
+	size_t n = 0;
+
+	for (const char *p = tmpl; *p; p++)
+		n += *p == '@' ? strlen(f->dir) : 1;
+	text = o = malloc(n + 1);
+	assert_non_null(text);
+	for (const char *p = tmpl; *p; p++) {
+		if (*p == '@')
+			o = stpcpy(o, f->dir);
+		else
+			*o++ = *p;
+	}
+	*o = '\0';
+	assert_int_equal(ruleset__init(rs), 0);
+	ruleset__add_text(rs, "t.yaml", text, n);
+	if (ruleset__finish(rs))
+		fail_msg("rules do not load: %s", rs->first_error);
+	free(text);
+}
+
+/* The fixture: a fresh tree, the maps, a rule set loaded from tmpl;
+ * enforce__new is left to the case. */
 static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
 {
 	struct fix *f = calloc(1, sizeof(*f));
-	char *text, *o;
-	size_t n = 0;
 
 	assert_non_null(f);
 	f->maps.protected = create_map(BPF_MAP_TYPE_HASH, "protected",
@@ -110,23 +135,7 @@ static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
 	assert_int_equal(tree__make(f->dir, "enforce"), 0);
 	if (populate)
 		populate(f);
-
-	for (const char *p = tmpl; *p; p++)
-		n += *p == '@' ? strlen(f->dir) : 1;
-	text = o = malloc(n + 1);
-	assert_non_null(text);
-	for (const char *p = tmpl; *p; p++) {
-		if (*p == '@')
-			o = stpcpy(o, f->dir);
-		else
-			*o++ = *p;
-	}
-	*o = '\0';
-	assert_int_equal(ruleset__init(&f->rs), 0);
-	ruleset__add_text(&f->rs, "t.yaml", text, n);
-	if (ruleset__finish(&f->rs))
-		fail_msg("rules do not load: %s", f->rs.first_error);
-	free(text);
+	fix__load(f, &f->rs, tmpl);
 	return f;
 }
 
@@ -718,6 +727,80 @@ static void test_grants(void **state)
 				   sizeof(struct vigil_grant_key)), 1);
 }
 
+/* ------------------------------------------------------------- reload */
+
+/* The same file sets; agent with a bigger budget and one network left,
+ * lax gone, a new profile first (by place it would get default's kernel
+ * id), default's budget doubled. */
+static const char reload_text[] =
+	RULES
+	"- profile: newcomer\n"
+	"  allow:\n"
+	"    destinations: [\"10.9.0.0/16:9\"]\n"
+	"- profile: default\n"
+	"  egress_budget: 20MiB\n"
+	"  allow:\n"
+	"    destinations: [\"127.0.0.0/8\"]\n"
+	"- profile: agent\n"
+	"  egress_budget: 2MiB\n"
+	"  allow:\n"
+	"    destinations: [\"10.0.0.0/8:443\"]\n";
+
+static void add(struct fix *f, uint64_t cgid, const char *profile)
+{
+	char id[32];
+	struct sandbox sb = {
+		.cgid = cgid, .id = id, .cgroup = id,
+		.profile = (char *)profile, .profile_len = strlen(profile),
+	};
+
+	snprintf(id, sizeof(id), "sb-%llu", (unsigned long long)cgid);
+	assert_non_null(sandboxes__add(f->sandboxes, &sb));
+}
+
+static void test_reload(void **state)
+{
+	struct fix *f = *state;
+	struct ruleset next;
+	uint64_t a, b;
+	const struct profile *agent;
+
+	start(f);
+	add(f, 3001, "agent");
+	add(f, 3002, "lax");
+	a = bits(f, "keys/a.pem");
+	b = bits(f, "keys/b.pem");
+	fix__load(f, &next, reload_text);
+	carry__ids(&f->rs, &next);
+	assert_int_equal(enforce__stage(f->e, &next), 0);
+	/* Staged: nothing in force has changed yet. */
+	expect_policy(f, 3001, 1, 2, 1 << 20, profile(f, "agent"));
+	enforce__commit(f->e);
+	/* Profiles keep their kernel ids by name; a new one gets a fresh
+	 * one (there were five). */
+	agent = ruleset__profile(&next, "agent", 5);
+	assert_int_equal(agent->id, profile(f, "agent")->id);
+	assert_int_equal(next.fallback->id, profile(f, "default")->id);
+	assert_int_equal(ruleset__profile(&next, "newcomer", 8)->id, 6);
+	/* The file sets are the same: every inode kept its bits. */
+	assert_int_equal(bits(f, "keys/a.pem"), a);
+	assert_int_equal(bits(f, "keys/b.pem"), b);
+	assert_int_equal(nr_protected(f), 3);
+	/* its tuning went too: every kernel rule kills again */
+	expect_policy(f, 3001, 1 | 2 | 4, 2, 2 << 20, agent);
+	expect_no_policy(f, 3002);	/* lax is gone: the default's */
+	expect_policy(f, 0, 1 | 2 | 4, 2, 20 << 20, next.fallback);
+	/* Only the new allowlists are left. */
+	assert_int_equal(map_count(f->maps.allow,
+				   sizeof(struct vigil_allow_key)), 3);
+	/* The old set goes; the fixture frees the new one. */
+	ruleset__fini(&f->rs);
+	f->rs = next;
+	EXPECT_PORTS(f, "agent", "10.1.2.3", 1, 443, 443);
+	EXPECT_PORTS(f, "newcomer", "10.9.1.1", 1, 9, 9);
+	EXPECT_PORTS(f, "default", "127.0.0.1", 1, ANY);
+}
+
 /* ------------------------------------------- without a default profile */
 
 static const char no_default_text[] =
@@ -783,6 +866,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowlist, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_default,
 						setup_no_default, teardown),
 		cmocka_unit_test_setup_teardown(test_no_sets, setup_no_sets,

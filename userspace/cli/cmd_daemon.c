@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "control.h"
 #include "digest.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "pins.h"
+#include "reload.h"
 
 /* daemon and unpin take the same options, so that unpin finds the pin
  * directory from the same flags or config file as the daemon. */
@@ -94,23 +96,35 @@ static int daemon__control(const struct config *cfg, struct collector *c,
 	return err;
 }
 
+/* SIGHUP: the output files reopened (rotation), then the rules read
+ * again and swapped in, here between two polls (reload.h). systemd
+ * hears of the reload (Type=notify-reload's protocol, harmless for
+ * Type=notify). */
+static void daemon__hangup(struct reload *r)
+{
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+		   (unsigned long long)(clock__mono_ns() / 1000));
+	collector__reopen(r->c);
+	reload__rules(r);
+	sd_notify(0, "READY=1\nSTATUS=watching the sandboxes");
+}
+
 /* Under systemd (Type=notify), `systemctl start` returns once the
- * programs are attached; sd_notify does nothing without NOTIFY_SOCKET.
- * SIGHUP reopens the output files, for rotation. */
-static int daemon__serve(struct collector *c, struct control *ctl)
+ * programs are attached; sd_notify does nothing without NOTIFY_SOCKET. */
+static int daemon__serve(struct reload *r, struct control *ctl)
 {
 	int n = 0;
 
 	log_info("ready");
 	sd_notify(0, "READY=1\nSTATUS=watching the sandboxes");
 	while (!cli__signalled()) {
-		n = cli__serve(c, ctl, 1000);
+		n = cli__serve(r->c, ctl, 1000);
 		if (n < 0 && n != -EINTR) {
 			log__errno(n, "reading the ring buffer");
 			return EXIT_FAILURE;
 		}
 		if (cli__hangup())
-			collector__reopen(c);
+			daemon__hangup(r);
 	}
 	sd_notify(0, "STOPPING=1");
 	return 0;
@@ -147,7 +161,7 @@ static int daemon__started(const struct config *cfg, struct collector *c,
 {
 	if (!cfg->audit)
 		return 0;
-	return lifecycle__start(c, cfg->rules_off ? NULL : rs);
+	return lifecycle__rules(c, "start", cfg->rules_off ? NULL : rs);
 }
 
 /* --pin-dir, or the roots' own directory under PINS_DEFAULT_BASE. */
@@ -173,23 +187,25 @@ int cli__daemon(int argc, char **argv)
 	struct control *ctl = NULL;
 	struct metrics *metrics = NULL;
 	struct metrics_http *http = NULL;
-	struct ruleset rs = { 0 };
+	/* On the heap: a reload replaces it (reload.h). */
+	struct reload r = { .cfg = &cfg, .live = calloc(1, sizeof(*r.live)) };
 	int status;
 
 	config__defaults(&cfg);
-	status = daemon__parse(argc, argv, &cfg);
+	status = r.live ? daemon__parse(argc, argv, &cfg) : EXIT_FAILURE;
 	if (status)
 		goto out;
 	status = EXIT_FAILURE;
 	/* Every mistake that needs no kernel is found before a program is
 	 * loaded. */
-	if (cli__rules(&cfg, &rs) ||
+	if (cli__rules(&cfg, r.live) ||
 	    (daemon__has_control(&cfg) &&
 	     control__prepare(cfg.control_socket)) ||
 	    roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
 	    daemon__pin_dir(&cfg, &roots, pin_dir, sizeof(pin_dir)) ||
-	    daemon__metrics(&cfg, &rs, &metrics, &http) ||
-	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : &rs, &co))
+	    daemon__metrics(&cfg, r.live, &metrics, &http) ||
+	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : r.live,
+				&co))
 		goto out;
 	co.pin_dir = pin_dir;
 	co.metrics = metrics;
@@ -199,9 +215,11 @@ int cli__daemon(int argc, char **argv)
 	cli__catch_hangup();
 	if (collector__start(&c, &co))
 		goto out;
-	if (daemon__started(&cfg, c, &rs) == 0 &&
+	r.c = c;
+	r.metrics = metrics;
+	if (daemon__started(&cfg, c, r.live) == 0 &&
 	    daemon__control(&cfg, c, &ctl) == 0)
-		status = daemon__serve(c, ctl);
+		status = daemon__serve(&r, ctl);
 	control__close(ctl);
 	if (cfg.audit)
 		lifecycle__stop(c, cli__signalled());
@@ -214,7 +232,9 @@ int cli__daemon(int argc, char **argv)
 out:
 	metrics_http__stop(http);
 	metrics__free(metrics);
-	ruleset__fini(&rs);
+	if (r.live)
+		ruleset__fini(r.live);
+	free(r.live);
 	config__free(&cfg);
 	return status;
 }

@@ -273,7 +273,7 @@ static void run__report(struct run *r, struct collector *c)
 		return;
 	log_warn("sandbox %s: %s by vigil (%s%s%s, risk %.0f)", r->id,
 		  v.level == LEVEL_KILL ? "killed" : "frozen", v.reason,
-		  v.rule ? " " : "", v.rule ? v.rule : "", v.risk);
+		  v.rule[0] ? " " : "", v.rule, v.risk);
 }
 
 /* vigil run's own control socket, so its frozen sandbox can be thawed

@@ -51,7 +51,8 @@ static void sources__free(struct sources *s)
 	free(s->hex);
 }
 
-int lifecycle__start(struct collector *c, const struct ruleset *rs)
+int lifecycle__rules(struct collector *c, const char *what,
+		     const struct ruleset *rs)
 {
 	struct sources s = { 0 };
 	char digest[SHA256_HEX] = "";
@@ -63,7 +64,7 @@ int lifecycle__start(struct collector *c, const struct ruleset *rs)
 		      digest__rules(rs, digest);
 	if (!err) {
 		ev.lifecycle = (struct ev_lifecycle){
-			.event = "start",
+			.event = what,
 			.rule_names = (const char *const *)s.names,
 			.rule_sha256 = (const char *const *)s.hex,
 			.nr_rules = s.n, .rules_sha256 = digest,

@@ -453,6 +453,37 @@ void collector__reopen(struct collector *c)
 	emit__reopen(&c->emit);
 }
 
+/* Between two polls: every record read so far was scored by the old
+ * set, and what it queued goes out before the swap (the queued records
+ * name its rules); the next record read meets the new set in the
+ * policy, the kernel's maps and the metrics alike. */
+int collector__reload(struct collector *c, const struct ruleset *rs,
+		      const char *rules_sha256)
+{
+	int err;
+
+	if (!c->policy)
+		return -EINVAL;
+	emit__drain(&c->emit);
+	err = enforce__stage(c->enforce, rs);
+	if (err)
+		return err;
+	err = policy__reload(c->policy, rs);
+	if (err) {
+		enforce__unstage(c->enforce);
+		return err;
+	}
+	enforce__commit(c->enforce);
+	c->fileset_names = rs->fileset_names;
+	loader__set_fail_closed(c->loader, enforce__fail_closed_ns(c->enforce));
+	if (metrics__reload(c->emit.metrics, rs, rules_sha256))
+		log_error("out of memory: the metrics name the rules as they "
+			  "were before the reload");
+	metrics__tick(c->emit.metrics, c->sandboxes, c->emit.sinks,
+		      c->emit.nr_sinks, clock__boot_ns());
+	return 0;
+}
+
 /* The end of a run: nothing new can arrive once the programs are gone, so
  * what the ring buffer and the maps hold is all there is. Pinned programs
  * stay, and a flood could refill the buffer as fast as it is read: no

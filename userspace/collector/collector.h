@@ -69,6 +69,13 @@ void collector__settle(struct collector *c);
 struct policy *collector__policy(struct collector *c);
 /* Reopens the output files by name, after they were rotated (SIGHUP). */
 void collector__reopen(struct collector *c);
+/* Scores and enforces by rs from now on (SIGHUP), sandboxes keeping what
+ * they accumulated (rules/carry.h); the set in force before may be freed
+ * once this returns 0. rs must be finished (checked whole) and outlive
+ * the collector or the next reload. -EINVAL without rules (started with
+ * none), -ENOMEM: the old set stays in force. */
+int collector__reload(struct collector *c, const struct ruleset *rs,
+		      const char *rules_sha256);
 /* Detaches the programs (unless pinned: they keep enforcing and filling
  * the pinned ring buffer for the next daemon), drains the ring buffer,
  * reports the last flows and drops, flushes and frees. NULL-safe. */

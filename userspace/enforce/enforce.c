@@ -10,11 +10,20 @@
 #include "names.h"
 #include "records.h"
 #include "log.h"
+#include "mapkeys.h"
 #include "protect.h"
 
 struct enforce {
 	const struct ruleset *rs;
+	struct sandboxes *sandboxes;
 	struct enforce_maps maps;
+	/* A reload staged: the new set and its files resolved, and the
+	 * allowlist's keys from before, those written again marked while
+	 * reloading. */
+	const struct ruleset *next_rs;
+	struct protect *next_protect;
+	struct mapkeys allow_before;
+	bool reloading;
 	struct protect *protect;
 	struct protect_entry *synced;	/* what the protected map holds */
 	size_t nr_synced;
@@ -181,6 +190,8 @@ static void allow__put(struct enforce *e, const struct profile *p,
 	if (bpf_map_update_elem(e->maps.allow, &k, &v, BPF_ANY))
 		log__errno(errno, "cannot load the allowlist of profile %s",
 			   p->name);
+	else if (e->reloading)
+		mapkeys__keep(&e->allow_before, &k);
 }
 
 /* Whether dests[i]'s network is an earlier one's, already written. */
@@ -272,6 +283,7 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	if (!e)
 		return NULL;
 	e->rs = rs;
+	e->sandboxes = sandboxes;
 	e->maps = *maps;
 	e->protect = enforce__protect(rs);
 	if (!e->protect || sandboxes__listen(sandboxes, &hooks)) {
@@ -286,6 +298,67 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	}
 	enforce__set_policy(e, none, rs->fallback);
 	return e;
+}
+
+/* A sandbox known before the reload, under its profile in the new set
+ * (looked up here: the policy may not have moved its slot yet); the
+ * default's is key 0's. */
+static void enforce__replace(void *ctx, struct sandbox *sb)
+{
+	struct enforce *e = ctx;
+	const struct profile *p = sb->profile ?
+		ruleset__profile(e->rs, sb->profile, sb->profile_len) : NULL;
+
+	p = p ?: e->rs->fallback;
+	if (p != e->rs->fallback)
+		enforce__set_policy(e, sb->cgid, p);
+	else if (bpf_map_delete_elem(e->maps.policies, &sb->cgid) &&
+		 errno != ENOENT)
+		log__errno(errno, "cannot reset the kernel policy of sandbox "
+			   "cgroup %llu", (unsigned long long)sb->cgid);
+}
+
+int enforce__stage(struct enforce *e, const struct ruleset *rs)
+{
+	e->next_protect = enforce__protect(rs);
+	if (!e->next_protect || mapkeys__read(&e->allow_before, e->maps.allow,
+					      sizeof(struct vigil_allow_key))) {
+		enforce__unstage(e);
+		return -ENOMEM;
+	}
+	e->next_rs = rs;
+	return 0;
+}
+
+void enforce__unstage(struct enforce *e)
+{
+	mapkeys__prune(&e->allow_before, -1);
+	protect__free(e->next_protect);
+	e->next_protect = NULL;
+	e->next_rs = NULL;
+}
+
+/* Every map is rewritten in place, never emptied: a protected inode in
+ * both sets stays in the map throughout, the new networks are in before
+ * a sandbox's policy names them, and the old ones go last. */
+void enforce__commit(struct enforce *e)
+{
+	uint64_t none = 0;
+
+	protect__free(e->protect);
+	e->protect = e->next_protect;
+	e->rs = e->next_rs;
+	e->next_protect = NULL;
+	e->next_rs = NULL;
+	enforce__sync_files(e);
+	e->reloading = true;
+	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++)
+		enforce__allowlist(e, ruleset__profile_at(e->rs, i));
+	e->reloading = false;
+	enforce__set_policy(e, none, e->rs->fallback);
+	sandboxes__each_told(e->sandboxes, enforce__replace, e);
+	mapkeys__prune(&e->allow_before, e->maps.allow);
+	enforce__report(e);
 }
 
 uint64_t enforce__fail_closed_ns(const struct enforce *e)
@@ -305,6 +378,7 @@ void enforce__free(struct enforce *e)
 {
 	if (!e)
 		return;
+	enforce__unstage(e);
 	protect__free(e->protect);
 	free(e->synced);
 	free(e);

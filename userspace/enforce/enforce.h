@@ -25,6 +25,16 @@ struct enforce *enforce__new(const struct ruleset *rs,
 			     const struct enforce_maps *maps,
 			     struct sandboxes *sandboxes);
 void enforce__free(struct enforce *e);
+/* A reload, in two steps so that the rules in force change only when
+ * every stage has what it needs. stage resolves rs's files and reads
+ * the allowlist: 0, or -ENOMEM with nothing changed. Then either
+ * unstage (another stage failed) or commit, which cannot fail: it
+ * rewrites the maps in place, never losing what both sets protect, and
+ * places every known sandbox under its profile in rs. rs must outlive
+ * e. */
+int enforce__stage(struct enforce *e, const struct ruleset *rs);
+void enforce__unstage(struct enforce *e);
+void enforce__commit(struct enforce *e);
 /* The shortest fail_closed of any profile, 0 when none fails closed: the
  * kernel's first test (loader__set_fail_closed). */
 uint64_t enforce__fail_closed_ns(const struct enforce *e);

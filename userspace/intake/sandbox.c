@@ -530,6 +530,16 @@ void sandboxes__each(struct sandboxes *s,
 			fn(arg, &e->sb);
 }
 
+void sandboxes__each_told(struct sandboxes *s,
+			  void (*fn)(void *arg, struct sandbox *sb), void *arg)
+{
+	struct entry *e, *tmp;
+
+	HASH_ITER(hh, s->by_cgid, e, tmp)
+		if (e->told)
+			fn(arg, &e->sb);
+}
+
 static bool entry__present(const struct entry *e)
 {
 	struct stat st;

@@ -134,6 +134,11 @@ void sandboxes__prune(struct sandboxes *s);
 /* Calls fn for every sandbox sandboxes__find would find. */
 void sandboxes__each(struct sandboxes *s,
 		     void (*fn)(void *arg, struct sandbox *sb), void *arg);
+/* The same for every sandbox whose slots a stage may have filled: those
+ * gone but not yet forgotten too (a reload moves their slots to the new
+ * rules). */
+void sandboxes__each_told(struct sandboxes *s,
+			  void (*fn)(void *arg, struct sandbox *sb), void *arg);
 /* The cgroup path of a sandbox (proctab's lookup), "" when unknown. */
 const char *sandboxes__cgroup_of(void *s, uint64_t cgid);
 /* Lookups made by sandboxes__get: one per record. */

@@ -127,6 +127,19 @@ enum hashchain_fault hashchain__peek(const char *line, size_t len,
 	return f ? f : hashchain__seal(line, &p, at);
 }
 
+enum hashchain_fault hashchain__before(const char *line, size_t len,
+				       struct hashchain *before)
+{
+	struct parts p;
+	enum hashchain_fault f = hashchain__split(line, len, &p);
+
+	if (f)
+		return f;
+	before->n = p.n - 1;
+	memcpy(before->hash, p.prev, SHA256_LEN);
+	return HASHCHAIN_OK;
+}
+
 const char *hashchain__fault_name(enum hashchain_fault f)
 {
 	switch (f) {

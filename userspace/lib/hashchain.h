@@ -47,6 +47,11 @@ enum hashchain_fault hashchain__check(struct hashchain *c, const char *line,
  * last link of a file a writer continues). */
 enum hashchain_fault hashchain__peek(const char *line, size_t len,
 				     struct hashchain *at);
+/* The chain as it was before line's link, from what the link says of it
+ * (its number less one, its prev), unchecked: where the verification of
+ * a trail whose first files are gone starts. */
+enum hashchain_fault hashchain__before(const char *line, size_t len,
+				       struct hashchain *before);
 const char *hashchain__fault_name(enum hashchain_fault f);
 
 #endif /* VIGIL_HASHCHAIN_H */

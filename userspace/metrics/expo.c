@@ -75,6 +75,21 @@ static void expo__alerts(struct metrics *m, FILE *f)
 	}
 }
 
+static void expo__reloads(struct metrics *m, FILE *f)
+{
+	static const char *const result[] = { "ok", "failed" };
+	char labels[LABELS];
+
+	prom__family(f, "vigil_reload_total", "counter",
+		     "Rule reloads (SIGHUP): done, or refused and the rules "
+		     "in force kept.");
+	for (int i = 0; i < 2; i++) {
+		snprintf(labels, sizeof(labels), "result=\"%s\"", result[i]);
+		prom__u64(f, "vigil_reload_total", labels,
+			  ctr__get(&m->reloads[i]));
+	}
+}
+
 static void expo__actions(struct metrics *m, FILE *f)
 {
 	char labels[LABELS];
@@ -388,7 +403,7 @@ static void expo__health(struct metrics *m, FILE *f, const struct gauges *g)
 		  expo__tick_age(g));
 }
 
-void expo__write(struct metrics *m, FILE *f)
+static void expo__render(struct metrics *m, FILE *f)
 {
 	size_t n = m->nr_profiles ?: 1;
 	uint64_t *by_profile = calloc(n, sizeof(*by_profile));
@@ -405,6 +420,7 @@ void expo__write(struct metrics *m, FILE *f)
 	expo__health(m, f, &g);
 	expo__records(m, f);
 	expo__alerts(m, f);
+	expo__reloads(m, f);
 	expo__actions(m, f);
 	expo__histo(f, "vigil_kill_latency_seconds", "From the offending "
 		    "syscall to an empty cgroup, for kills done.", &m->kill);
@@ -420,4 +436,12 @@ void expo__write(struct metrics *m, FILE *f)
 	expo__programs(m, f);
 	free(by_profile);
 	free(frozen_s);
+}
+
+/* The rules stay the same set throughout a scrape (metrics__reload). */
+void expo__write(struct metrics *m, FILE *f)
+{
+	pthread_mutex_lock(&m->rules_lock);
+	expo__render(m, f);
+	pthread_mutex_unlock(&m->rules_lock);
 }

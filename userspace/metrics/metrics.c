@@ -11,6 +11,8 @@
 #include "metrics_int.h"
 #include "render.h"
 
+#define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+
 const char *const metrics_acts[NR_ACTS] = {
 	[ACT_ALERT] = "alert", [ACT_FREEZE] = "freeze",
 	[ACT_THAW] = "thaw", [ACT_KILL] = "kill",
@@ -98,6 +100,7 @@ struct metrics *metrics__new(const struct metrics_opts *o)
 	if (!m)
 		return NULL;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->rules_lock, NULL);
 	m->rs = o->rules;
 	m->tick_ms = o->tick_ms;
 	snprintf(m->rules_sha256, sizeof(m->rules_sha256), "%s",
@@ -111,22 +114,29 @@ struct metrics *metrics__new(const struct metrics_opts *o)
 	return m;
 }
 
-void metrics__free(struct metrics *m)
+/* What m knows of its rules: the alerts by rule, the profiles. */
+static void metrics__free_rules(struct metrics *m)
 {
 	struct rule_index *e, *tmp;
 
-	if (!m)
-		return;
 	HASH_ITER(hh, m->by_rule, e, tmp) {
 		HASH_DEL(m->by_rule, e);
 		free(e);
 	}
-	ringfill__close(&m->ring);
 	free(m->alerts);
 	free(m->profiles);
 	free(m->g.by_profile);
 	free(m->g.frozen_s);
+}
+
+void metrics__free(struct metrics *m)
+{
+	if (!m)
+		return;
+	metrics__free_rules(m);
+	ringfill__close(&m->ring);
 	pthread_mutex_destroy(&m->lock);
+	pthread_mutex_destroy(&m->rules_lock);
 	free(m);
 }
 
@@ -248,4 +258,64 @@ const char *metrics__drop_reason(int i)
 	if (i == VIGIL_DROP_MAX + 1)
 		return "malformed";
 	return render__drop_reason(i);
+}
+
+/* The new set's indexes, built aside: the alerts of a rule id that
+ * stays go on counting from where they were. */
+static int metrics__index(const struct metrics *m, const struct ruleset *rs,
+			  struct metrics *next)
+{
+	struct rule_index *e, *tmp, *to;
+
+	next->rs = rs;
+	if (metrics__index_rules(next) || metrics__index_profiles(next))
+		return -ENOMEM;
+	HASH_ITER(hh, m->by_rule, e, tmp) {
+		HASH_FIND_STR(next->by_rule, e->id, to);
+		if (to)
+			next->alerts[to->index] = m->alerts[e->index];
+	}
+	return 0;
+}
+
+/* Swapped under both locks: a scrape renders one set or the other, and
+ * the last sample's rankings, which name the old profiles, are cleared
+ * until the next tick. */
+int metrics__reload(struct metrics *m, const struct ruleset *rs,
+		    const char *rules_sha256)
+{
+	struct metrics *next;
+	int err;
+
+	if (!m)
+		return 0;
+	next = calloc(1, sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+	err = metrics__index(m, rs, next);
+	if (!err) {
+		pthread_mutex_lock(&m->rules_lock);
+		pthread_mutex_lock(&m->lock);
+		SWAP(m->rs, next->rs);
+		SWAP(m->alerts, next->alerts);
+		SWAP(m->by_rule, next->by_rule);
+		SWAP(m->profiles, next->profiles);
+		SWAP(m->nr_profiles, next->nr_profiles);
+		SWAP(m->g.by_profile, next->g.by_profile);
+		SWAP(m->g.frozen_s, next->g.frozen_s);
+		m->g.risk.nr = m->g.lost.nr = 0;
+		snprintf(m->rules_sha256, sizeof(m->rules_sha256), "%s",
+			 rules_sha256);
+		pthread_mutex_unlock(&m->lock);
+		pthread_mutex_unlock(&m->rules_lock);
+	}
+	metrics__free_rules(next);
+	free(next);
+	return err;
+}
+
+void metrics__reloaded(struct metrics *m, bool ok)
+{
+	if (m)
+		ctr__add(&m->reloads[!ok], 1);
 }

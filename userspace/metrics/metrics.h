@@ -57,6 +57,13 @@ void metrics__rules_end(struct metrics *m, uint64_t begin_ns);
  * longest freezes; the Kafka sink's counters. */
 void metrics__tick(struct metrics *m, struct sandboxes *sbs,
 		   struct sink *const *sinks, int nr_sinks, uint64_t now);
+/* The rules were reloaded (the collector's thread): the alerts by rule
+ * and the profiles are the new set's from now on, the counts of rules
+ * that stay kept. 0 or -ENOMEM (the old set still reported). */
+int metrics__reload(struct metrics *m, const struct ruleset *rs,
+		    const char *rules_sha256);
+/* Counts a reload, done or refused (vigil_reload_total). */
+void metrics__reloaded(struct metrics *m, bool ok);
 /* Set once the programs are attached, cleared before they detach. */
 void metrics__attached(struct metrics *m, bool attached);
 /* The ring buffer (its map) whose fill is reported, and the programs

@@ -92,18 +92,22 @@ struct metrics {
 	struct ctr sandbox_lost[VIGIL_KINDS];
 	struct ctr kills_unseen;
 	struct ctr rules_ns;		/* METRICS_SAMPLE times the sampled */
+	struct ctr reloads[2];		/* rule reloads done, refused */
 	uint32_t rules_turn;		/* the collector's own */
 	/* sampled each tick */
 	pthread_mutex_t lock;
 	struct gauges g;
 	_Atomic bool attached;
-	/* set at start, read-only after */
+	/* Set at start and by a reload, which holds rules_lock (and lock,
+	 * for the gauges' arrays); a scrape holds it throughout. */
+	pthread_mutex_t rules_lock;
 	const struct ruleset *rs;
 	const struct profile **profiles;
 	size_t nr_profiles;
 	struct rule_index *by_rule;	/* alert rule id -> index */
-	clockid_t collector_cpu;
 	char rules_sha256[65];
+	/* set at start, read-only after */
+	clockid_t collector_cpu;
 	unsigned int tick_ms;
 	struct ringfill ring;
 	struct program programs[METRICS_PROGRAMS];

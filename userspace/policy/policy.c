@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carry.h"
 #include "clock.h"
 #include "log.h"
 #include "netname.h"
@@ -171,6 +172,41 @@ struct policy *policy__new(const struct ruleset *rs,
 		return NULL;
 	}
 	return p;
+}
+
+struct reload {
+	const struct carry *carry;
+	int failed;
+};
+
+static void policy__carry(void *ctx, struct sandbox *sb)
+{
+	struct reload *r = ctx;
+
+	if (carry__sandbox(r->carry, sb))
+		r->failed++;
+}
+
+/* The new set's engine first: out of memory, nothing has changed. */
+int policy__reload(struct policy *p, const struct ruleset *rs)
+{
+	struct engine *e = engine__new(rs);
+	struct carry *c = e ? carry__plan(p->rs, rs) : NULL;
+	struct reload r = { .carry = c };
+
+	if (!c) {
+		engine__free(e);
+		return -ENOMEM;
+	}
+	sandboxes__each_told(p->o.sandboxes, policy__carry, &r);
+	if (r.failed)
+		log_error("out of memory: %d sandboxes lost their rules' "
+			  "windows in the reload", r.failed);
+	engine__free(p->engine);
+	p->engine = e;
+	p->rs = rs;
+	carry__free(c);
+	return 0;
 }
 
 void policy__free(struct policy *p)

@@ -30,6 +30,12 @@ struct policy;
 struct policy *policy__new(const struct ruleset *rs,
 			   const struct policy_opts *o);
 void policy__free(struct policy *p);	/* NULL-safe */
+/* Scores by rs from now on (a reload): every sandbox's slots are moved
+ * to it (rules/carry.h). Call with nothing queued (policy__next gave
+ * NULL): queued records name the old set's rules. rs must outlive the
+ * policy; the old set may be freed once this returns 0. -ENOMEM: the
+ * old set stays in force. */
+int policy__reload(struct policy *p, const struct ruleset *rs);
 
 /* Every emitted record, with its JSON text: kept as the sandbox's recent
  * history, and scored. The alerts and actions it causes are queued for

@@ -31,7 +31,9 @@ struct policy_opts {
 /* What happened to a sandbox, for `vigil run`'s report. */
 struct verdict {
 	enum act_level level;	/* the strongest act taken */
-	const char *rule;	/* the rule behind it, or NULL */
+	/* the rule behind it, "" for none: a copy, since a reload may
+	 * free the rule */
+	char rule[128];
 	const char *reason;
 	double risk;
 };

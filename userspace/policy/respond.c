@@ -103,8 +103,10 @@ static void verdict__note(struct sandbox_act *a, const struct act_req *req)
 		return;
 	a->verdict = (struct verdict){
 		.level = req->level, .reason = req->reason, .risk = req->risk,
-		.rule = req->rule ? req->rule->id : NULL,
 	};
+	if (req->rule)
+		snprintf(a->verdict.rule, sizeof(a->verdict.rule), "%s",
+			 req->rule->id);
 }
 
 /* Freeze first whatever the act, so the evidence is what the sandbox

@@ -98,6 +98,37 @@ static int audit__flush(struct sink *s)
 	return audit__sync((struct audit *)s);
 }
 
+/* The file by its name is another than ours (logrotate renamed ours):
+ * it is the trail's next file, whose first link follows our last. One
+ * with records in it is not the trail's: ours stays in use. */
+static int audit__reopen(struct sink *s)
+{
+	struct audit *a = (struct audit *)s;
+	struct stat ours, named;
+	int fd;
+
+	if (audit__sync(a))
+		return -EIO;
+	if (fstat(a->fd, &ours) ||
+	    (stat(a->path, &named) == 0 && named.st_dev == ours.st_dev &&
+	     named.st_ino == ours.st_ino))
+		return 0;
+	fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &named) || named.st_size) {
+		if (fd < 0)
+			log__errno(errno, "audit: cannot reopen %s", a->path);
+		else
+			log_error("audit: %s has records of its own; the trail "
+				  "goes on in the file renamed away", a->path);
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(a->fd);
+	a->fd = fd;
+	return 0;
+}
+
 static void audit__close(struct sink *s)
 {
 	struct audit *a = (struct audit *)s;
@@ -158,6 +189,16 @@ static int audit__check_head(struct audit *a)
 	}
 	if (err)
 		return err;
+	/* An empty file whose head names a record: the trail was rotated
+	 * (its last file renamed away) and the chain goes on from there.
+	 * Were the file cut to nothing instead, verifying the files in order
+	 * shows the records missing before this one's first. */
+	if (a->chain.n == 0 && head.n > 0) {
+		log_info("audit: %s continues the chain after record %" PRIu64
+			 " (the file before it was rotated)", a->path, head.n);
+		a->chain = head;
+		return 0;
+	}
 	if (head.n > a->chain.n) {
 		log_error("audit: %s ends at record %" PRIu64 " but its head "
 			  "says %" PRIu64 ": truncated; see `vigil audit verify "
@@ -207,7 +248,8 @@ struct sink *sink__audit(const char *path, struct sink *forward)
 	a->forward = forward;
 	a->sink = (struct sink){
 		.name = "audit", .write = audit__write,
-		.flush = audit__flush, .close = audit__close,
+		.flush = audit__flush, .reopen = audit__reopen,
+		.close = audit__close,
 	};
 	err = audit__open(a);
 	if (err) {

@@ -16,6 +16,7 @@
 #ifndef VIGIL_AUDIT_H
 #define VIGIL_AUDIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hashchain.h"
@@ -30,15 +31,22 @@
 struct sink *sink__audit(const char *path, struct sink *forward);
 
 struct audit_report {
+	uint64_t first;		/* the first link's number */
 	uint64_t records;	/* good links read */
 	uint64_t bad;		/* the first bad record's number, 0: none */
 	uint64_t line;		/* its line */
 	uint64_t head;		/* what FILE.head names, 0: no head */
+	int file;		/* the file the bad record or error is in */
 	char why[256];		/* what is wrong, "" when nothing */
 };
 
-/* Checks path's whole chain and its head. Returns 0 when intact, 1 when
- * not (r says where and why), or a negative errno (unreadable). */
-int audit__verify(const char *path, struct audit_report *r);
+/* Checks one chain through the files in order (a rotated trail: the
+ * oldest first, the one being written last) and the head of the last.
+ * With continued, the first file may start after record 1 (the files
+ * before it are gone): its first link's tie to them is taken on trust.
+ * Returns 0 when intact, 1 when not (r says where and why), or a
+ * negative errno (r->file unreadable). */
+int audit__verify(const char *const *paths, int n, bool continued,
+		  struct audit_report *r);
 
 #endif /* VIGIL_AUDIT_H */

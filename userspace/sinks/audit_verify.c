@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* vigil audit verify: the whole chain, then the head. */
+/* vigil audit verify: the whole chain, through every file given, then
+ * the head of the last. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,15 +16,30 @@
 static int verify__bad(struct audit_report *r, uint64_t line,
 		       const char *why)
 {
-	r->bad = r->records + 1;
+	r->bad = (r->first ?: 1) + r->records;
 	r->line = line;
 	snprintf(r->why, sizeof(r->why), "%s", why);
 	return 1;
 }
 
+/* Where the chain starts: before link 1, or, for a trail whose first
+ * files are gone, before the first link read (continued). */
+static enum hashchain_fault verify__start(struct hashchain *c, bool continued,
+					  const char *line, size_t len,
+					  struct audit_report *r)
+{
+	enum hashchain_fault fault = HASHCHAIN_OK;
+
+	if (continued && r->records == 0 && c->n == 0)
+		fault = hashchain__before(line, len, c);
+	if (!fault && r->records == 0)
+		r->first = c->n + 1;
+	return fault;
+}
+
 /* The links of f, in order; the first that is not the next is bad. A
  * last line without its newline is torn: bad too. */
-static int verify__chain(FILE *f, struct hashchain *c,
+static int verify__chain(FILE *f, struct hashchain *c, bool continued,
 			 const struct hashchain *head, struct audit_report *r)
 {
 	char *line = NULL;
@@ -39,7 +55,8 @@ static int verify__chain(FILE *f, struct hashchain *c,
 		if (line[n - 1] != '\n')
 			fault = HASHCHAIN_FORMAT;
 		else
-			fault = hashchain__check(c, line, n - 1);
+			fault = verify__start(c, continued, line, n - 1, r) ?:
+				hashchain__check(c, line, n - 1);
 		if (!fault && c->n == head->n &&
 		    memcmp(c->hash, head->hash, SHA256_LEN))
 			fault = HASHCHAIN_HASH;	/* not the link the head saw */
@@ -100,18 +117,33 @@ static int verify__end(const struct hashchain *c,
 	return verify__bad(r, c->n + 1, why);
 }
 
-int audit__verify(const char *path, struct audit_report *r)
+/* One file of the trail, its links following the files' before. */
+static int verify__file(const char *path, struct hashchain *c,
+			bool continued, const struct hashchain *head,
+			struct audit_report *r)
+{
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = verify__chain(f, c, continued, head, r);
+	fclose(f);
+	return ret;
+}
+
+int audit__verify(const char *const *paths, int n, bool continued,
+		  struct audit_report *r)
 {
 	struct hashchain c = { 0 }, head;
-	FILE *f;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	ret = verify__read_head(path, &head, r) ?:
-	      verify__chain(f, &c, &head, r) ?: verify__end(&c, &head, r);
-	fclose(f);
-	return ret;
+	r->file = n - 1;
+	ret = verify__read_head(paths[n - 1], &head, r);
+	for (int i = 0; !ret && i < n; i++) {
+		r->file = i;
+		ret = verify__file(paths[i], &c, continued, &head, r);
+	}
+	return ret ?: verify__end(&c, &head, r);
 }
