@@ -156,7 +156,7 @@ struct writer {
 static void pattern__write(const struct pnode *n, void *arg)
 {
 	const struct writer *w = arg;
-	char pat[FILEPATH_ESC_MAX], parent[FILEPATH_ESC_MAX];
+	char pat[FILEPATH_ESC_MAX];
 
 	pnode__pattern(n, pat, sizeof(pat));
 	if (w->tree != BL_EXEC || !n->nr_parents) {
@@ -165,12 +165,9 @@ static void pattern__write(const struct pnode *n, void *arg)
 			n->sessions);
 		return;
 	}
-	for (size_t i = 0; i < n->nr_parents; i++) {
-		ptree__escape(n->parents[i], strlen(n->parents[i]), parent,
-			      sizeof(parent));
-		fprintf(w->out, "exec %s parent=%s sessions=%u\n", pat, parent,
-			n->parent_sessions[i]);
-	}
+	for (size_t i = 0; i < n->nr_parents; i++)
+		fprintf(w->out, "exec %s parent=%s sessions=%u\n", pat,
+			n->parents[i], n->parent_sessions[i]);
 }
 
 static int text__cmp(const void *a, const void *b)

@@ -160,11 +160,12 @@ static void path__line(struct reader *r, int tree, struct tok *t, size_t n)
 	node->sessions = vals[1];
 	if (tree != BL_EXEC || !strcmp(ptext, "-"))
 		return;
+	/* Parents stay as written: scoring compares escaped texts. */
 	if (word__unescape(ptext, parent, sizeof(parent)) < 0) {
 		reader__error(r, t[2].col, "bad %%XX escape in '%s'", ptext);
 		return;
 	}
-	if (pnode__add_parent(node, parent, vals[1]))
+	if (pnode__add_parent(node, ptext, vals[1]))
 		reader__error(r, t[2].col, "out of memory");
 }
 

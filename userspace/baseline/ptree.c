@@ -355,6 +355,8 @@ int pnode__add_parent(struct pnode *n, const char *parent, uint32_t sessions)
 	while (j < n->nr_parents && strcmp(n->parents[j], parent))
 		j++;
 	if (j == n->nr_parents) {
+		char *last;
+
 		s = realloc(n->parent_sessions, (j + 1) * sizeof(*s));
 		if (!s)
 			return -ENOMEM;
@@ -362,6 +364,14 @@ int pnode__add_parent(struct pnode *n, const char *parent, uint32_t sessions)
 		if (strv__push(&n->parents, &n->nr_parents, parent,
 			       strlen(parent)))
 			return -ENOMEM;
+		/* Kept sorted, so that the file's lines are. */
+		last = n->parents[j];
+		while (j && strcmp(n->parents[j - 1], last) > 0) {
+			n->parents[j] = n->parents[j - 1];
+			s[j] = s[j - 1];
+			j--;
+		}
+		n->parents[j] = last;
 		s[j] = 0;
 	}
 	n->parent_sessions[j] += sessions;

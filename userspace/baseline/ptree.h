@@ -44,7 +44,8 @@ struct pnode {
 	struct pnode *parent, *star;
 	struct pnode **slots;	/* children by hash, open addressing */
 	uint32_t nr, cap;
-	/* The exec tree's: parent programs (patterns), and their sessions. */
+	/* The exec tree's: parent programs (patterns as the file writes
+	 * them, escaped), sorted, and their sessions. */
 	char **parents;
 	uint32_t *parent_sessions;
 	size_t nr_parents;

@@ -13,7 +13,7 @@
 #include "emit.h"
 #include "log.h"
 #include "policy.h"
-#include "replay.h"
+#include "replayer.h"
 
 static const char rules_help[] =
 "Usage: vigil rules check [FILE|DIR]...\n"
@@ -76,9 +76,11 @@ struct tester {
 
 /* A replayed record keeps its own text and number; what the policy makes
  * of it is numbered after it. */
-static void tester__record(struct tester *t, const struct event *ev,
+static void tester__record(void *ctx, const struct event *ev,
 			   const char *line, size_t len)
 {
+	struct tester *t = ctx;
+
 	if (ev->seq > t->emit.seq)
 		t->emit.seq = ev->seq;
 	policy__record(t->emit.policy, ev, line, len);
@@ -89,40 +91,16 @@ static void tester__record(struct tester *t, const struct event *ev,
  * errno. */
 static ssize_t tester__replay(struct tester *t, FILE *in, const char *name)
 {
-	struct replay *r = replay__new(t->rs, t->sandboxes);
-	char *line = NULL, why[256];
-	size_t cap = 0, lineno = 0, records = 0, unseen = 0, skipped = 0;
-	ssize_t len;
-	struct event ev;
+	struct replay_count c;
+	ssize_t n = replayer__file(in, name, t->rs, t->sandboxes,
+				   tester__record, t, &c);
 
-	if (!r)
-		return -ENOMEM;
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		if (!len)
-			continue;
-		why[0] = '\0';
-		switch (replay__parse(r, line, len, &ev, why, sizeof(why))) {
-		case 1:
-			records++;
-			tester__record(t, &ev, line, len);
-			break;
-		case 0:
-			unseen++;
-			break;
-		default:
-			skipped++;
-			log_warn("%s:%zu: skipped: %s", name, lineno, why);
-		}
-	}
-	free(line);
-	replay__free(r);
-	log_info("%zu records replayed, %llu alerts, %llu actions, %zu lines "
-		 "skipped", records, (unsigned long long)t->emit.alerts,
-		 (unsigned long long)t->emit.actions, skipped);
-	return ferror(in) ? -EIO : (ssize_t)(records + unseen);
+	if (n >= 0)
+		log_info("%zu records replayed, %llu alerts, %llu actions, "
+			 "%zu lines skipped", c.records,
+			 (unsigned long long)t->emit.alerts,
+			 (unsigned long long)t->emit.actions, c.skipped);
+	return n;
 }
 
 static int tester__start(struct tester *t)
