@@ -331,19 +331,25 @@ void ptree__nearest(const struct ptree *t, const struct pcomps *pc,
 
 /* ---------------------------------------------------------------- learning */
 
-/* A name no two sessions would share: a number, or one with a long run
- * of digits or hex (pytest-17, tmpa81f3c2e, a pid). */
+/* A name no two sessions would share: a number, a long run of digits or
+ * of hex (tmp839201, a pid, a hash), not a version (python3.11,
+ * x86_64-linux-gnu). */
 static bool name__varies(const char *p, size_t len)
 {
-	size_t digits = 0, hex = 0, best_hex = 0;
+	size_t digits = 0, run = 0, best_run = 0, hex = 0, best_hex = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		digits += isdigit((unsigned char)p[i]) != 0;
+		bool d = isdigit((unsigned char)p[i]);
+
+		digits += d;
+		run = d ? run + 1 : 0;
 		hex = isxdigit((unsigned char)p[i]) ? hex + 1 : 0;
+		if (run > best_run)
+			best_run = run;
 		if (hex > best_hex)
 			best_hex = hex;
 	}
-	return (digits && digits == len) || digits >= 4 ||
+	return (digits && digits == len) || best_run >= 5 ||
 	       (best_hex >= 8 && digits);
 }
 
