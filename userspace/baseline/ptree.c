@@ -332,8 +332,8 @@ void ptree__nearest(const struct ptree *t, const struct pcomps *pc,
 /* ---------------------------------------------------------------- learning */
 
 /* A name no two sessions would share: a number, a long run of digits or
- * of hex (tmp839201, a pid, a hash), not a version (python3.11,
- * x86_64-linux-gnu). */
+ * of hex, many digits (tmp839201, a pid, a hash, a time), not a version
+ * (python3.11, x86_64-linux-gnu). */
 static bool name__varies(const char *p, size_t len)
 {
 	size_t digits = 0, run = 0, best_run = 0, hex = 0, best_hex = 0;
@@ -349,7 +349,7 @@ static bool name__varies(const char *p, size_t len)
 		if (hex > best_hex)
 			best_hex = hex;
 	}
-	return (digits && digits == len) || best_run >= 5 ||
+	return (digits && digits == len) || best_run >= 5 || digits >= 8 ||
 	       (best_hex >= 8 && digits);
 }
 
@@ -449,10 +449,12 @@ static void node__fold(struct pnode *n, fold_fn fold, const void *ctx,
 
 struct fold_ctx {
 	uint32_t sessions;	/* learnt from */
+	bool programs;		/* the exec tree: its leaves are programs,
+				 * and a new one is news */
 };
 
-/* A directory only one session had (its workspace, its temporary
- * directory), or a name made to vary. */
+/* A name only one session had (its workspace, a temporary file or
+ * directory; but a program is itself), or a name made to vary. */
 static bool fold__variant(const struct pnode *c, const void *arg)
 {
 	const struct fold_ctx *f = arg;
@@ -462,7 +464,8 @@ static bool fold__variant(const struct pnode *c, const void *arg)
 		return false;
 	if (name__varies(c->name, c->len))
 		return true;
-	return dir && c->sessions <= 1 && f->sessions >= SESSIONS_MIN;
+	return (dir || !f->programs) && c->sessions <= 1 &&
+	       f->sessions >= SESSIONS_MIN;
 }
 
 static bool fold__unsecret(const struct pnode *c, const void *arg)
@@ -523,7 +526,7 @@ static size_t node__count(const struct pnode *n)
 
 void ptree__generalise(struct ptree *t, uint32_t sessions, uint32_t fanout)
 {
-	struct fold_ctx f = { .sessions = sessions };
+	struct fold_ctx f = { .sessions = sessions, .programs = !fanout };
 
 	node__generalise(&t->root, 0, &f, fanout);
 	t->patterns = node__count(&t->root);

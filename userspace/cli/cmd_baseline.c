@@ -28,23 +28,23 @@ static const char baseline_help[] =
 "                           [--rules FILE|DIR]... [--no-rules]\n"
 "\n"
 "learn   Learns what agents of profile NAME did in recorded sessions\n"
-"        (vigil's JSON Lines, e.g. `vigil run --output FILE`; each\n"
-"        sandbox of each file a session; sandboxes of another profile\n"
-"        are left out) and writes the baseline (docs/baseline.md) to\n"
-"        FILE, or standard output.\n"
+"        (vigil's JSON Lines, e.g. `vigil run --output FILE`, or gzipped\n"
+"        as FILE.gz; each sandbox of each file a session; sandboxes of\n"
+"        another profile are left out) and writes the baseline\n"
+"        (docs/baseline.md) to FILE, or standard output.\n"
 "show    Checks a baseline (every mistake as FILE:LINE:COL: message) and\n"
 "        prints it as vigil writes it, after a summary.\n"
 "diff    The patterns only OLD has (\"- \") and only NEW has (\"+ \");\n"
 "        exit 1 when there are any.\n"
 "merge   One baseline with the patterns and sessions of all.\n"
-"eval    Replays each session file (*.jsonl) of the benign and attack\n"
-"        directories through the rules (--no-rules: every rule off, the\n"
-"        baseline alone) and the baseline, as `vigil rules test` does,\n"
-"        and prints per session its anomalies, alerts and the action that\n"
-"        would follow, then the totals. Exit 0 only when every attack\n"
-"        session is detected (an anomaly or an alert) and the benign\n"
-"        sessions stay within the targets: at most one alert per 20\n"
-"        sessions, no freeze, no kill.\n"
+"eval    Replays each session file (*.jsonl, *.jsonl.gz) of the benign\n"
+"        and attack directories through the rules (--no-rules: every\n"
+"        rule off, the baseline alone) and the baseline, as `vigil rules\n"
+"        test` does, and prints per session its anomalies, alerts and\n"
+"        the action that would follow, then the totals. Exit 0 only when\n"
+"        every attack session is detected (an anomaly or an alert) and\n"
+"        the benign sessions stay within the targets: at most one\n"
+"        alerting session in 20, none frozen or killed.\n"
 "\n"
 "EXIT STATUS\n"
 "  0 done (diff: no difference; eval: targets met); 1 an error, a\n"
@@ -102,7 +102,7 @@ static void learning__record(void *ctx, const struct event *ev,
 static int learning__file(struct learning *lc, const struct ruleset *rs,
 			  const char *path)
 {
-	FILE *in = fopen(path, "re");
+	FILE *in = replayer__open(path);
 	struct sandboxes *sbs = sandboxes__new(NULL);
 	struct replay_count c;
 	ssize_t n = -ENOMEM;

@@ -142,7 +142,7 @@ static void evaluator__record(void *ctx, const struct event *ev,
 static int evaluator__session(struct evaluator *e, const char *path)
 {
 	struct policy_opts o = { .dry_run = true, .baselines = e->bls };
-	FILE *in = fopen(path, "re");
+	FILE *in = replayer__open(path);
 	struct replay_count c;
 	ssize_t n = -ENOMEM;
 
@@ -186,7 +186,10 @@ static int evaluator__dir(struct evaluator *e, const char *dir, int attack)
 		size_t len = strlen(f);
 		char path[4096];
 
-		if (len > 6 && !strcmp(f + len - 6, ".jsonl") && !err) {
+		bool jsonl = (len > 6 && !strcmp(f + len - 6, ".jsonl")) ||
+			     (len > 9 && !strcmp(f + len - 9, ".jsonl.gz"));
+
+		if (jsonl && !err) {
 			snprintf(path, sizeof(path), "%s/%s", dir, f);
 			err = evaluator__session(e, path);
 			if (!err) {

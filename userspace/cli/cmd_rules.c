@@ -129,7 +129,7 @@ static void tester__stop(struct tester *t)
 static int rules__replay(const struct ruleset *rs, const char *path)
 {
 	struct tester t = { .rs = rs };
-	FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	FILE *in = replayer__open(path);
 	ssize_t n;
 
 	if (!in) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
 
 #include "log.h"
 #include "replay.h"
@@ -42,4 +44,40 @@ ssize_t replayer__file(FILE *in, const char *name, const struct ruleset *rs,
 	free(line);
 	replay__free(r);
 	return ferror(in) ? -EIO : (ssize_t)(count->records + count->unseen);
+}
+
+/* ---------------------------------------------------------------- gzip */
+
+static ssize_t gz__read(void *cookie, char *buf, size_t size)
+{
+	int n = gzread(cookie, buf, size > INT32_MAX ? INT32_MAX : size);
+
+	return n < 0 ? -1 : n;
+}
+
+static int gz__close(void *cookie)
+{
+	return gzclose(cookie) == Z_OK ? 0 : EOF;
+}
+
+FILE *replayer__open(const char *path)
+{
+	static const cookie_io_functions_t gz_io = {
+		.read = gz__read, .close = gz__close,
+	};
+	size_t len = strlen(path);
+	gzFile gz;
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return stdin;
+	if (len < 3 || strcmp(path + len - 3, ".gz"))
+		return fopen(path, "re");
+	gz = gzopen(path, "rbe");
+	if (!gz)
+		return NULL;
+	f = fopencookie(gz, "r", gz_io);
+	if (!f)
+		gzclose(gz);
+	return f;
 }

@@ -17,6 +17,10 @@ struct replay_count {
 	size_t records, unseen, skipped;
 };
 
+/* path opened for reading: "-" is standard input, a FILE.gz is read
+ * through gzip. NULL with errno set on failure. */
+FILE *replayer__open(const char *path);
+
 typedef void (*replay_fn)(void *ctx, const struct event *ev,
 			  const char *line, size_t len);
 
