@@ -153,12 +153,12 @@ struct writer {
 	int tree;
 };
 
-static void pattern__write(const struct pnode *n, void *arg)
+static void pattern__line(const struct writer *w, const struct pnode *n,
+			  bool rest)
 {
-	const struct writer *w = arg;
 	char pat[FILEPATH_ESC_MAX];
 
-	pnode__pattern(n, pat, sizeof(pat));
+	pnode__pattern(n, rest, pat, sizeof(pat));
 	if (w->tree != BL_EXEC || !n->nr_parents) {
 		fprintf(w->out, "%s %s%s sessions=%u\n", bl_tree__name(w->tree),
 			pat, w->tree == BL_EXEC ? " parent=-" : "",
@@ -168,6 +168,15 @@ static void pattern__write(const struct pnode *n, void *arg)
 	for (size_t i = 0; i < n->nr_parents; i++)
 		fprintf(w->out, "exec %s parent=%s sessions=%u\n", pat,
 			n->parents[i], n->parent_sessions[i]);
+}
+
+/* A node that ends a pattern and its directory's: two lines. */
+static void pattern__write(const struct pnode *n, void *arg)
+{
+	if (n->leaf)
+		pattern__line(arg, n, false);
+	if (n->rest)
+		pattern__line(arg, n, true);
 }
 
 static int text__cmp(const void *a, const void *b)

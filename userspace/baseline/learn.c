@@ -207,7 +207,7 @@ static void parent__pattern(const struct ptree *t, const char *p, size_t len,
 	pcomps__split(p, len, &pc);
 	n = ptree__match(t, &pc);
 	if (n)
-		pnode__pattern(n, buf, cap);
+		pnode__pattern(n, false, buf, cap);
 	else
 		pcomps__text(&pc, buf, cap);
 }

@@ -192,7 +192,7 @@ static bool exec__parent_new(struct novelty *n, const struct pnode *node,
 	out__init(o, bl, ANOMALY_EXEC, "exec");
 	pcomps__text(&n->it.pc, pat, sizeof(pat));
 	snprintf(o->item, sizeof(o->item), "%s parent=%s", pat, n->text);
-	pnode__pattern(node, pat, sizeof(pat));
+	pnode__pattern(node, false, pat, sizeof(pat));
 	snprintf(o->nearest, sizeof(o->nearest), "%s parent=%s", pat,
 		 node->parents[0]);
 	o->seen = node->sessions;
@@ -314,8 +314,8 @@ static size_t rates__over(struct sandbox_novelty *s, const struct event *ev,
 			continue;
 		s->over[r] = true;
 		out__init(&out[k], s->bl, ANOMALY_RATE, bl_rate__name(r));
-		snprintf(out[k].item, sizeof(out[k].item), "%s %llu",
-			 bl_rate__name(r), (unsigned long long)s->now[r]);
+		snprintf(out[k].item, sizeof(out[k].item), "%llu in a minute",
+			 (unsigned long long)s->now[r]);
 		snprintf(out[k].nearest, sizeof(out[k].nearest),
 			 "%s median=%g mad=%g max=%g", bl_rate__name(r),
 			 s->bl->rates[r].median, s->bl->rates[r].mad,

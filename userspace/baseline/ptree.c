@@ -8,17 +8,24 @@
 #include "ptree.h"
 #include "strv.h"
 
-/* Names whose directory or file is a secret: never folded, never
- * hidden in a "**", so reading one is news whatever else was read. */
-static const char *const secrets[] = {
-	".ssh", ".aws", ".gnupg", ".kube", ".docker", ".netrc",
-	".git-credentials", ".pgpass", ".vault-token", "credentials",
-	"shadow", "gshadow", "sudoers",
+/* Names whose directory or file is a secret, or runs at login: never
+ * folded, never matched by "*" or "**", so reading or writing one is
+ * news whatever else was. */
+#define SECRET(s) { s, sizeof(s) - 1 }
+static const struct bytes secrets[] = {
+	SECRET(".ssh"), SECRET(".aws"), SECRET(".gnupg"), SECRET(".kube"),
+	SECRET(".docker"), SECRET(".netrc"), SECRET(".git-credentials"),
+	SECRET(".pgpass"), SECRET(".vault-token"), SECRET("credentials"),
+	SECRET("shadow"), SECRET("gshadow"), SECRET("sudoers"),
+	SECRET("authorized_keys"),
+	/* what a shell runs at login: persistence */
+	SECRET(".bashrc"), SECRET(".bash_profile"), SECRET(".profile"),
+	SECRET(".zshrc"),
 };
 
 /* Folding a name seen in one session needs this many such siblings,
  * and learning this many sessions. */
-#define VARIANTS_MIN 3
+#define VARIANTS_MIN 2
 #define SESSIONS_MIN 4
 
 static uint64_t hash__of(const char *p, size_t len)
@@ -35,10 +42,11 @@ static bool is__glob(const struct bytes *c, const char *glob)
 	return bytes__is(c->p, c->len, glob);
 }
 
+/* Lengths first: matching asks this of every component a glob takes. */
 static bool name__secret(const char *p, size_t len)
 {
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(*secrets); i++)
-		if (bytes__is(p, len, secrets[i]))
+		if (secrets[i].len == len && !memcmp(secrets[i].p, p, len))
 			return true;
 	return false;
 }
@@ -225,7 +233,18 @@ struct walk {
 	const struct pnode *deep;
 };
 
-/* A name before "*" before "**": the most specific pattern wins. */
+/* Whether a glob may stand for pc's components from i on: not for a
+ * secret. */
+static bool glob__may(const struct walk *w, size_t i, size_t to)
+{
+	for (; i < to; i++)
+		if (name__secret(w->pc->c[i].p, w->pc->c[i].len))
+			return false;
+	return true;
+}
+
+/* A name before "*" before "**" (which stands for one component or
+ * more): the most specific pattern wins. */
 static const struct pnode *node__match(struct walk *w, const struct pnode *n,
 				       size_t i)
 {
@@ -236,13 +255,14 @@ static const struct pnode *node__match(struct walk *w, const struct pnode *n,
 		w->deep = n;
 	}
 	if (i == w->pc->n)
-		return n->leaf || n->rest ? n : NULL;
+		return n->leaf ? n : NULL;
 	c = child__find(n, w->pc->c[i].p, w->pc->c[i].len, w->pc->h[i]);
 	if (c && (m = node__match(w, c, i + 1)))
 		return m;
-	if (n->star && (m = node__match(w, n->star, i + 1)))
+	if (n->star && glob__may(w, i, i + 1) &&
+	    (m = node__match(w, n->star, i + 1)))
 		return m;
-	return n->rest ? n : NULL;
+	return n->rest && glob__may(w, i, w->pc->n) ? n : NULL;
 }
 
 const struct pnode *ptree__match(const struct ptree *t,
@@ -273,7 +293,7 @@ size_t ptree__escape(const char *p, size_t len, char *out, size_t cap)
 	return o;
 }
 
-void pnode__pattern(const struct pnode *n, char *buf, size_t len)
+void pnode__pattern(const struct pnode *n, bool rest, char *buf, size_t len)
 {
 	const struct pnode *chain[PTREE_DEPTH + 1];
 	size_t depth = 0, o = 0;
@@ -293,7 +313,7 @@ void pnode__pattern(const struct pnode *n, char *buf, size_t len)
 		o += ptree__escape(chain[depth]->name, chain[depth]->len,
 				  buf + o, len - o);
 	}
-	if (n->rest && o + 4 < len)
+	if (rest && o + 4 < len)
 		o += snprintf(buf + o, len - o, "/**");
 	if (!o && len > 1)
 		snprintf(buf, len, "/");
@@ -324,7 +344,7 @@ void ptree__nearest(const struct ptree *t, const struct pcomps *pc,
 	node__match(&w, &t->root, 0);
 	n = node__first(w.deep);
 	if (n && n != &t->root)
-		pnode__pattern(n, buf, len);
+		pnode__pattern(n, !n->leaf, buf, len);
 	else
 		snprintf(buf, len, "-");
 }

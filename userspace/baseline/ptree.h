@@ -78,8 +78,9 @@ const struct pnode *ptree__match(const struct ptree *t,
  * deepest node pc reaches, written into buf. */
 void ptree__nearest(const struct ptree *t, const struct pcomps *pc,
 		    char *buf, size_t len);
-/* n's pattern as text, "~/.cache/\*\*" (escaped as baseline files are). */
-void pnode__pattern(const struct pnode *n, char *buf, size_t len);
+/* n's pattern as text (escaped as baseline files are), "~/.cache" or,
+ * with rest, "~/.cache/\*\*": a node may end both. */
+void pnode__pattern(const struct pnode *n, bool rest, char *buf, size_t len);
 
 /* p[0..len) with the bytes a baseline file cannot hold bare (blanks,
  * '%', '=', anything not printable ASCII) as %XX; returns the length. */
