@@ -158,7 +158,7 @@ static void path__line(struct reader *r, int tree, struct tok *t, size_t n)
 		return;
 	}
 	node->sessions = vals[1];
-	if (tree != BL_EXEC || !strcmp(ptext, "-"))
+	if (tree != BL_EXEC)
 		return;
 	/* Parents stay as written: scoring compares escaped texts. */
 	if (word__unescape(ptext, parent, sizeof(parent)) < 0) {

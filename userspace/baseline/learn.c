@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <math.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,10 +226,14 @@ static void execs__finish(struct learner *l)
 
 		pcomps__split(s->key, plen, &pc);
 		n = (struct pnode *)ptree__match(t, &pc);
-		if (!n || s->len == plen + 1)
-			continue;	/* no parent: the program alone */
-		parent__pattern(t, s->key + plen + 1, s->len - plen - 1,
-				parent, sizeof(parent));
+		if (!n)
+			continue;
+		if (s->len == plen + 1)	/* the session's first: "-" */
+			snprintf(parent, sizeof(parent), "-");
+		else
+			parent__pattern(t, s->key + plen + 1,
+					s->len - plen - 1, parent,
+					sizeof(parent));
 		pnode__add_parent(n, parent, s->sessions);
 	}
 }
