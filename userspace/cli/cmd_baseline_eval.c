@@ -132,10 +132,7 @@ static void evaluator__record(void *ctx, const struct event *ev,
 {
 	struct evaluator *e = ctx;
 
-	if (ev->seq > e->emit.seq)
-		e->emit.seq = ev->seq;
-	policy__record(e->emit.policy, ev, line, len);
-	emit__drain(&e->emit);
+	replayer__policy(&e->emit, ev, line, len);
 }
 
 /* One session file through a fresh policy (dry run) with the baseline. */

@@ -74,17 +74,12 @@ struct tester {
 	struct emitter emit;
 };
 
-/* A replayed record keeps its own text and number; what the policy makes
- * of it is numbered after it. */
 static void tester__record(void *ctx, const struct event *ev,
 			   const char *line, size_t len)
 {
 	struct tester *t = ctx;
 
-	if (ev->seq > t->emit.seq)
-		t->emit.seq = ev->seq;
-	policy__record(t->emit.policy, ev, line, len);
-	emit__drain(&t->emit);
+	replayer__policy(&t->emit, ev, line, len);
 }
 
 /* Returns how many lines were records (replayed or not), or a negative

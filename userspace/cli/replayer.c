@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "policy.h"
 #include "replay.h"
 #include "replayer.h"
 
@@ -44,6 +45,15 @@ ssize_t replayer__file(FILE *in, const char *name, const struct ruleset *rs,
 	free(line);
 	replay__free(r);
 	return ferror(in) ? -EIO : (ssize_t)(count->records + count->unseen);
+}
+
+void replayer__policy(struct emitter *em, const struct event *ev,
+		      const char *line, size_t len)
+{
+	if (ev->seq > em->seq)
+		em->seq = ev->seq;
+	policy__record(em->policy, ev, line, len);
+	emit__drain(em);
 }
 
 /* ---------------------------------------------------------------- gzip */

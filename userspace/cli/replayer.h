@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "emit.h"
 #include "event.h"
 #include "ruleset.h"
 #include "sandbox.h"
@@ -31,5 +32,10 @@ typedef void (*replay_fn)(void *ctx, const struct event *ev,
 ssize_t replayer__file(FILE *in, const char *name, const struct ruleset *rs,
 		       struct sandboxes *sandboxes, replay_fn fn, void *ctx,
 		       struct replay_count *count);
+
+/* A replayed record through em's policy (a dry run), keeping its own
+ * text and number; what the policy makes of it is emitted after it. */
+void replayer__policy(struct emitter *em, const struct event *ev,
+		      const char *line, size_t len);
 
 #endif /* VIGIL_REPLAYER_H */

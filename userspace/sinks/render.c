@@ -557,6 +557,15 @@ static void render__repeat(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+/* The record an alert or an anomaly is about. */
+static void render__trigger(struct json *j, uint64_t seq, const char *type)
+{
+	json__obj_begin(j, JSON_KEY(j, "trigger"));
+	json__uint(j, JSON_KEY(j, "seq"), seq);
+	json__str(j, JSON_KEY(j, "type"), type);
+	json__obj_end(j);
+}
+
 static void render__anomaly(struct json *j, const struct event *ev)
 {
 	const struct ev_anomaly *a = &ev->anomaly;
@@ -575,10 +584,7 @@ static void render__anomaly(struct json *j, const struct event *ev)
 	}
 	json__double(j, JSON_KEY(j, "score"), a->score);
 	json__str(j, JSON_KEY(j, "profile"), a->profile);
-	json__obj_begin(j, JSON_KEY(j, "trigger"));
-	json__uint(j, JSON_KEY(j, "seq"), a->trigger_seq);
-	json__str(j, JSON_KEY(j, "type"), a->trigger_type);
-	json__obj_end(j);
+	render__trigger(j, a->trigger_seq, a->trigger_type);
 	json__obj_end(j);
 }
 
@@ -597,10 +603,7 @@ static void render__alert(struct json *j, const struct event *ev)
 	json__double(j, JSON_KEY(j, "score"), a->score);
 	json__double(j, JSON_KEY(j, "risk"), a->risk);
 	json__str(j, JSON_KEY(j, "profile"), a->profile);
-	json__obj_begin(j, JSON_KEY(j, "trigger"));
-	json__uint(j, JSON_KEY(j, "seq"), a->trigger_seq);
-	json__str(j, JSON_KEY(j, "type"), a->trigger_type);
-	json__obj_end(j);
+	render__trigger(j, a->trigger_seq, a->trigger_type);
 	json__str(j, JSON_KEY(j, "message"), a->message);
 	json__obj_end(j);
 }
