@@ -18,6 +18,7 @@ static const char usage_text[] =
 "  or:  vigil audit verify FILE\n"
 "  or:  vigil rules check [FILE|DIR]...\n"
 "  or:  vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
+"  or:  vigil baseline learn|show|diff|merge|eval ...\n"
 "  or:  vigil --help | --version\n";
 
 static const char help_text[] =
@@ -68,6 +69,11 @@ static const char help_text[] =
 "            EVENTS.jsonl|-\" replays recorded records through the rules\n"
 "            and prints the alerts and actions that would follow\n"
 "            (nothing is done).\n"
+"  baseline  \"baseline learn --profile NAME RECORDS.jsonl...\" learns\n"
+"            what a profile's agents did (docs/baseline.md); show, diff,\n"
+"            merge and eval (--benign DIR --attack DIR) work on the\n"
+"            files. With a baseline, what it never saw is an anomaly\n"
+"            record whose score adds to the sandbox's risk.\n"
 "\n"
 "Rules and actions (vigil-rules(5), docs/rules.md):\n"
 "  Rules are YAML lists, macros, rules and profiles. Each match emits an\n"
@@ -169,6 +175,9 @@ static const char help_text[] =
 "                        \"builtin\" is the shipped set (the default when\n"
 "                        none is given). A bad rule stops start-up.\n"
 "  --no-rules            record only: no alerts, no actions.\n"
+"  --baseline FILE       a learnt baseline for the profile it names\n"
+"                        (default, when the rules define no such\n"
+"                        profile); profiles name theirs (baseline:).\n"
 "  --evidence-dir DIR    where freeze and kill records are also written,\n"
 "                        newest 256 kept (default /var/lib/vigil/evidence;\n"
 "                        \"\" for none).\n"
