@@ -217,7 +217,8 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 FUZZ_MODS    := config event kafka_conf render evidence_render sandbox \
 		metrics_addr \
 		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
-		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c)) \
+		baseline baseline_file ptree
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
 		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,16 +88,19 @@ static int word__unescape(const char *in, char *out, size_t cap)
 	return o;
 }
 
+/* A count of sessions fits 32 bits; a rate, a double's exact range. */
 static bool num__of(struct reader *r, const struct tok *t, double *out)
 {
+	double max = strcmp(t->p, "sessions") ? 1e15 : UINT32_MAX;
 	char *end;
+	double v = strtod(t->val, &end);
 
-	*out = strtod(t->val, &end);
-	if (end == t->val || *end || !(*out >= 0)) {
-		reader__error(r, t->col, "%s must be a number of 0 or more, "
-			      "not '%s'", t->p, t->val);
+	if (end == t->val || *end || !(v >= 0 && v <= max)) {
+		reader__error(r, t->col, "%s must be a number from 0 to %.0f, "
+			      "not '%s'", t->p, max, t->val);
 		return false;
 	}
+	*out = v;
 	return true;
 }
 
@@ -256,7 +260,14 @@ static bool head__line(struct reader *r, struct tok *t, size_t n)
 		free(r->bl->profile);
 		r->bl->profile = strdup(t[1].p);
 	} else if (!strcmp(t[0].p, "sessions") && n == 2) {
-		r->bl->sessions = strtoul(t[1].p, NULL, 10);
+		char *end;
+		unsigned long v = strtoul(t[1].p, &end, 10);
+
+		if (*end || end == t[1].p || v > UINT32_MAX)
+			reader__error(r, t[1].col, "sessions must be a number "
+				      "from 0 to %u, not '%s'", UINT32_MAX,
+				      t[1].p);
+		r->bl->sessions = v;
 	} else {
 		return false;
 	}

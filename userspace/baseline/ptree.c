@@ -195,7 +195,7 @@ void ptree__fini(struct ptree *t)
 
 static void node__seen(struct pnode *n, uint32_t sid)
 {
-	if (!n->sessions || n->last != sid) {
+	if (sid && (!n->sessions || n->last != sid)) {
 		n->sessions++;
 		n->last = sid;
 	}

@@ -64,7 +64,7 @@ void ptree__init(struct ptree *t);
 void ptree__fini(struct ptree *t);
 
 /* Adds the pattern (or path) pc, in session sid (counted once per
- * session on every node it passes). A last "**" marks its directory.
+ * session on every node it passes; 0: in none, as a file is read). A last "**" marks its directory.
  * Returns the node it ends at, or NULL when out of memory. */
 struct pnode *ptree__add(struct ptree *t, const struct pcomps *pc,
 			 uint32_t sid);
