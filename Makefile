@@ -165,11 +165,14 @@ bench: deps
 	$(Q)bench/metrics.py
 
 # The rule engine's benchmark links the collector's modules, as the unit
-# tests do, with the flags ./vigil is built with.
-$(OUTPUT)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJS)
+# tests do, with the flags ./vigil is built with; the baseline's scoring
+# is timed beside it (bench/novelty_bench.c).
+$(OUTPUT)/bench/rules_bench: bench/rules_bench.c bench/novelty_bench.c \
+		bench/novelty_bench.h $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< bench/novelty_bench.c $(LIB_OBJS) \
+		$(LDLIBS) -o $@
 
 # The Prometheus alerting rules: valid, and their unit tests pass
 # (dashboards/vigil-alerts.test.yml). The dashboards' and rules' queries
@@ -215,7 +218,8 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 FUZZ_MODS    := config event kafka_conf render evidence_render sandbox \
 		metrics_addr \
 		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
-		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c))
+		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c)) \
+		baseline baseline_file ptree
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS)) \
 		$(FUZZ_OUT)/obj/builtin_rules.o
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \

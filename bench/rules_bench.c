@@ -32,6 +32,10 @@
  * asserted: the exit status is non-zero only when something is broken
  * (rules that do not load, or a session that raised no alert).
  *
+ * Beside them, in the same rounds, the same records are scored for
+ * novelty against a baseline of BENCH_BASELINE_PATTERNS (10,000)
+ * patterns (novelty_bench.c), in ns per record.
+ *
  * Knobs (environment): BENCH_RULES_SECS (seconds per run, 1),
  * BENCH_RULES_ROUNDS (5), BENCH_RULES_EXTRA (generated rules, 1000),
  * BENCH_RULES_CPU (the CPU to pin to; default the last one allowed),
@@ -54,6 +58,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "novelty_bench.h"
 #include "ruleset.h"
 
 #define NR_SANDBOXES	32
@@ -65,6 +70,7 @@
 #define WARMUP_SECS	0.3
 #define TARGET_EPS	1e6		/* events/s with the shipped rules */
 #define TARGET_RATIO	2.0		/* slowdown with the generated rules */
+#define TARGET_NOVELTY_NS 200.0		/* a record scored for novelty */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -935,6 +941,20 @@ static void bench__fini(struct bench *b)
 	ruleset__fini(&b->rs);
 }
 
+/* ns of the thread's CPU time per record scored for novelty, over secs. */
+static double novelty__measure(struct nbench *nb, double secs)
+{
+	double t0 = clock__secs(CLOCK_MONOTONIC);
+	double c0 = clock__secs(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t n = 0;
+
+	do {
+		nbench__run(nb, CLOCK_EVERY, TICK_NS);
+		n += CLOCK_EVERY;
+	} while (clock__secs(CLOCK_MONOTONIC) - t0 < secs);
+	return (clock__secs(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / n;
+}
+
 /* ---------------------------------------------------------------- report */
 
 static int dbl__cmp(const void *a, const void *b)
@@ -1074,8 +1094,9 @@ int main(void)
 	int extra = (int)env__num("BENCH_RULES_EXTRA", 1000);
 	const char *only = getenv("BENCH_RULES_ONLY");
 	struct bench a = { 0 }, b = { 0 };
+	struct nbench *nb;
 	char bname[64];
-	double wall, share, ea, eb, ratio;
+	double wall, share, ea, eb, ratio, novelty_ns[64], nns;
 	int cpu;
 
 	if (secs <= 0 || rounds < 1 || rounds > 64 || extra < 0)
@@ -1088,6 +1109,10 @@ int main(void)
 	snprintf(bname, sizeof(bname), "shipped + %d generated", extra);
 	bench__init(&a, "shipped", 0);
 	bench__init(&b, bname, extra);
+	nb = nbench__new(env__num("BENCH_BASELINE_PATTERNS", 10000), events,
+			 NR_EVENTS);
+	if (!nb)
+		die("out of memory");
 	fprintf(stderr, "rules-bench: %d rounds of %gs per rule set on CPU %d\n",
 		rounds, secs, cpu);
 
@@ -1100,7 +1125,9 @@ int main(void)
 
 		bench__measure(first, secs);
 		bench__measure(second, secs);
+		novelty_ns[r] = novelty__measure(nb, secs);
 	}
+	nns = median(novelty_ns, rounds);
 
 	ea = median(a.eps, a.runs);
 	eb = median(b.eps, b.runs);
@@ -1132,6 +1159,11 @@ int main(void)
 	       ea >= TARGET_EPS ? "met" : "missed");
 	printf("< 2x slowdown with %d more rules:    %.2fx -> %s\n", extra, ratio,
 	       ratio < TARGET_RATIO ? "met" : "missed");
+	printf("< 200 ns a record scored for novelty, %zu patterns: %.0f ns "
+	       "(the shipped rules: %.0f ns an event, same rounds), %llu "
+	       "anomalies -> %s\n", nbench__patterns(nb), nns, 1e9 / ea,
+	       (unsigned long long)nbench__anomalies(nb),
+	       nns < TARGET_NOVELTY_NS ? "met" : "missed");
 
 	if (!a.alerts || !b.alerts) {
 		printf("BROKEN: the session raised no alert: the rogue records no "

@@ -12,6 +12,7 @@ below it, never one above):
     policy       what is done to a sandbox: alerts, acts, operators
     control      the control socket; policy answers its requests
     enforce      the kernel's enforcement maps, protected files
+    baseline     learnt baselines: their files, learning, novelty scores
     rules        rule files, conditions, the engine
     sinks/kafka  the Kafka sink, its spool and configuration
     sinks        records rendered as JSON, the sink interface, JSON Lines
@@ -45,7 +46,8 @@ import os
 import re
 import sys
 
-LAYERS = ["cli", "collector", "metrics", "policy", "control", "enforce", "rules",
+LAYERS = ["cli", "collector", "metrics", "policy", "control", "enforce",
+          "baseline", "rules",
           "sinks/kafka", "sinks", "evidence", "intake", "lib", "bpf"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 

@@ -18,6 +18,7 @@ static const char usage_text[] =
 "  or:  vigil audit verify [--continued] FILE...\n"
 "  or:  vigil rules check [FILE|DIR]...\n"
 "  or:  vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
+"  or:  vigil baseline learn|show|diff|merge|eval ...\n"
 "  or:  vigil --help | --version\n";
 
 static const char help_text[] =
@@ -74,6 +75,11 @@ static const char help_text[] =
 "            EVENTS.jsonl|-\" replays recorded records through the rules\n"
 "            and prints the alerts and actions that would follow\n"
 "            (nothing is done).\n"
+"  baseline  \"baseline learn --profile NAME RECORDS.jsonl...\" learns\n"
+"            what a profile's agents did (docs/baseline.md); show, diff,\n"
+"            merge and eval (--benign DIR --attack DIR) work on the\n"
+"            files. With a baseline, what it never saw is an anomaly\n"
+"            record whose score adds to the sandbox's risk.\n"
 "\n"
 "Rules and actions (vigil-rules(5), docs/rules.md):\n"
 "  Rules are YAML lists, macros, rules and profiles. Each match emits an\n"
@@ -175,6 +181,9 @@ static const char help_text[] =
 "                        \"builtin\" is the shipped set (the default when\n"
 "                        none is given). A bad rule stops start-up.\n"
 "  --no-rules            record only: no alerts, no actions.\n"
+"  --baseline FILE       a learnt baseline for the profile it names\n"
+"                        (default, when the rules define no such\n"
+"                        profile); profiles name theirs (baseline:).\n"
 "  --evidence-dir DIR    where freeze and kill records are also written,\n"
 "                        newest 256 kept (default /var/lib/vigil/evidence;\n"
 "                        \"\" for none).\n"
@@ -242,6 +251,7 @@ static const struct {
 	{ OPT_PIN_DIR, "--pin-dir", "pin_dir" },
 	{ OPT_METRICS, "--metrics", "metrics" },
 	{ OPT_AUDIT, "--audit", "audit" },
+	{ OPT_BASELINE, "--baseline", "baseline" },
 };
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)
@@ -347,20 +357,22 @@ static int cli__audit_sink(const struct config *cfg, struct collector_opts *o)
 	return 0;
 }
 
-int cli__collector_opts(const struct config *cfg, const struct roots *roots,
-			const struct ruleset *rs, struct collector_opts *o)
+int cli__baselines(const struct config *cfg, const struct ruleset *rs,
+		   struct baselines **out)
 {
-	memset(o, 0, sizeof(*o));
-	o->roots = roots;
-	o->rules = rs;
-	o->policy = (struct policy_opts){
-		.evidence_dir = cfg->evidence_dir[0] ? cfg->evidence_dir : NULL,
-		.history = cfg->history,
-		.kill_ms = cfg->kill_ms,
-	};
-	o->flow_interval_ms = cfg->flow_interval_ms;
-	o->ringbuf_bytes = (size_t)cfg->ringbuf_mb << 20;
-	o->repeat_rate = cfg->repeat_rate;
+	*out = NULL;
+	if (!rs) {
+		if (cfg->baseline)
+			log_warn("--baseline %s: no rules, no scores: records "
+				 "only", cfg->baseline);
+		return 0;
+	}
+	return baselines__load(rs, cfg->baseline, out);
+}
+
+static int cli__sinks(const struct config *cfg, const struct ruleset *rs,
+		      struct collector_opts *o)
+{
 	o->sinks[o->nr_sinks] = sink__jsonl(cfg->output);
 	if (!o->sinks[o->nr_sinks])
 		return -EIO;
@@ -377,6 +389,34 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 		o->nr_sinks++;
 	}
 	return cli__audit_sink(cfg, o) ?: cli__evidence_sink(cfg, rs, o);
+}
+
+int cli__collector_opts(const struct config *cfg, const struct roots *roots,
+			const struct ruleset *rs, struct collector_opts *o)
+{
+	struct baselines *bls;
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	if (cli__baselines(cfg, rs, &bls))
+		return -EINVAL;
+	o->roots = roots;
+	o->rules = rs;
+	o->policy = (struct policy_opts){
+		.evidence_dir = cfg->evidence_dir[0] ? cfg->evidence_dir : NULL,
+		.history = cfg->history,
+		.kill_ms = cfg->kill_ms,
+		.baselines = bls,
+	};
+	o->flow_interval_ms = cfg->flow_interval_ms;
+	o->ringbuf_bytes = (size_t)cfg->ringbuf_mb << 20;
+	o->repeat_rate = cfg->repeat_rate;
+	err = cli__sinks(cfg, rs, o);
+	if (err) {
+		baselines__free(bls);
+		o->policy.baselines = NULL;
+	}
+	return err;
 }
 
 int cli__serve(struct collector *c, struct control *ctl, int timeout_ms)

@@ -35,6 +35,7 @@ enum cli_opt {
 	OPT_METRICS,
 	OPT_METRICS_REMOTE,
 	OPT_AUDIT,
+	OPT_BASELINE,
 };
 
 #define CLI_COMMON_OPTIONS						\
@@ -53,6 +54,7 @@ enum cli_opt {
 	{ "no-rules", no_argument, NULL, OPT_NO_RULES },		\
 	{ "evidence-dir", required_argument, NULL, OPT_EVIDENCE_DIR },	\
 	{ "control", required_argument, NULL, OPT_CONTROL },		\
+	{ "baseline", required_argument, NULL, OPT_BASELINE },		\
 	{ "verbose", no_argument, NULL, 'v' },				\
 	{ "help", no_argument, NULL, 'h' }
 
@@ -66,6 +68,12 @@ int cli__common_option(int opt, const char *arg, struct config *cfg);
  * rs, which must then be given to ruleset__fini. Returns 0 or -EINVAL
  * with every error logged as FILE:LINE:COL. */
 int cli__rules(const struct config *cfg, struct ruleset *rs);
+
+/* The baselines of rs's profiles (`baseline:`) and cfg's --baseline,
+ * loaded into *out (NULL when there are none). 0, or -EINVAL with every
+ * mistake logged as FILE:LINE:COL. */
+int cli__baselines(const struct config *cfg, const struct ruleset *rs,
+		   struct baselines **out);
 
 /* Collector options from a finished config; sinks included. rs: loaded
  * rules, or NULL for none. */
@@ -96,6 +104,8 @@ int cli__daemon(int argc, char **argv);
 /* vigil unpin: removes the pinned state a daemon's settings name. */
 int cli__unpin(int argc, char **argv);
 int cli__run(int argc, char **argv);
+/* vigil baseline learn|show|diff|merge|eval */
+int cli__baseline(int argc, char **argv);
 /* vigil rules check|test */
 int cli__rules_cmd(int argc, char **argv);
 /* vigil status, thaw, kill and freeze: clients of a running daemon's

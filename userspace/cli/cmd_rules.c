@@ -13,11 +13,12 @@
 #include "emit.h"
 #include "log.h"
 #include "policy.h"
-#include "replay.h"
+#include "replayer.h"
 
 static const char rules_help[] =
 "Usage: vigil rules check [FILE|DIR]...\n"
-"       vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
+"       vigil rules test [--rules FILE|DIR]... [--baseline FILE]\n"
+"                        EVENTS.jsonl|-\n"
 "\n"
 "check   Loads the rule files (or every *.yaml in each DIR) as one set,\n"
 "        as the daemon would, and reports every mistake as\n"
@@ -36,6 +37,9 @@ static const char rules_help[] =
 "        error.\n"
 "        --rules FILE|DIR   rules to use (repeatable; \"builtin\" is the\n"
 "                           shipped set, the default).\n"
+"        --baseline FILE    a baseline (docs/baseline.md) for the profile\n"
+"                           it names, beside those the profiles name:\n"
+"                           anomaly records follow what is new.\n"
 "\n"
 "EXIT STATUS\n"
 "  0 the rules loaded (and the records replayed); 1 a rule error, an\n"
@@ -74,60 +78,34 @@ struct tester {
 	struct emitter emit;
 };
 
-/* A replayed record keeps its own text and number; what the policy makes
- * of it is numbered after it. */
-static void tester__record(struct tester *t, const struct event *ev,
+static void tester__record(void *ctx, const struct event *ev,
 			   const char *line, size_t len)
 {
-	if (ev->seq > t->emit.seq)
-		t->emit.seq = ev->seq;
-	policy__record(t->emit.policy, ev, line, len);
-	emit__drain(&t->emit);
+	struct tester *t = ctx;
+
+	replayer__policy(&t->emit, ev, line, len);
 }
 
 /* Returns how many lines were records (replayed or not), or a negative
  * errno. */
 static ssize_t tester__replay(struct tester *t, FILE *in, const char *name)
 {
-	struct replay *r = replay__new(t->rs, t->sandboxes);
-	char *line = NULL, why[256];
-	size_t cap = 0, lineno = 0, records = 0, unseen = 0, skipped = 0;
-	ssize_t len;
-	struct event ev;
+	struct replay_count c;
+	ssize_t n = replayer__file(in, name, t->rs, t->sandboxes,
+				   tester__record, t, &c);
 
-	if (!r)
-		return -ENOMEM;
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		if (!len)
-			continue;
-		why[0] = '\0';
-		switch (replay__parse(r, line, len, &ev, why, sizeof(why))) {
-		case 1:
-			records++;
-			tester__record(t, &ev, line, len);
-			break;
-		case 0:
-			unseen++;
-			break;
-		default:
-			skipped++;
-			log_warn("%s:%zu: skipped: %s", name, lineno, why);
-		}
-	}
-	free(line);
-	replay__free(r);
-	log_info("%zu records replayed, %llu alerts, %llu actions, %zu lines "
-		 "skipped", records, (unsigned long long)t->emit.alerts,
-		 (unsigned long long)t->emit.actions, skipped);
-	return ferror(in) ? -EIO : (ssize_t)(records + unseen);
+	if (n >= 0)
+		log_info("%zu records replayed, %llu alerts, %llu actions, "
+			 "%zu lines skipped", c.records,
+			 (unsigned long long)t->emit.alerts,
+			 (unsigned long long)t->emit.actions, c.skipped);
+	return n;
 }
 
-static int tester__start(struct tester *t)
+static int tester__start(struct tester *t, struct baselines *bls)
 {
-	struct policy_opts o = { .dry_run = true, .history = 0 };
+	struct policy_opts o = { .dry_run = true, .history = 0,
+				 .baselines = bls };
 
 	t->sandboxes = sandboxes__new(NULL);
 	t->emit.sinks[0] = sink__jsonl("-");
@@ -148,17 +126,21 @@ static void tester__stop(struct tester *t)
 	emit__fini(&t->emit);
 }
 
-static int rules__replay(const struct ruleset *rs, const char *path)
+/* bls (taken; NULL for none): the baselines records are scored against
+ * too. */
+static int rules__replay(const struct ruleset *rs, struct baselines *bls,
+			 const char *path)
 {
 	struct tester t = { .rs = rs };
-	FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	FILE *in = replayer__open(path);
 	ssize_t n;
 
 	if (!in) {
 		log__errno(errno, "cannot read %s", path);
+		baselines__free(bls);
 		return EXIT_FAILURE;
 	}
-	n = tester__start(&t);
+	n = tester__start(&t, bls);
 	if (!n)
 		n = tester__replay(&t, in, path);
 	if (n < 0)
@@ -175,9 +157,11 @@ static int rules__test(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "baseline", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct baselines *bls = NULL;
 	struct config cfg;
 	struct ruleset rs = { 0 };
 	int opt, status = EXIT_USAGE;
@@ -189,18 +173,21 @@ static int rules__test(int argc, char **argv)
 			status = 0;
 			goto out;
 		}
+		if (opt == 'b' && !config__set(&cfg, "baseline", optarg,
+					       "--baseline"))
+			continue;
 		if (opt != 'r' || config__add_rules(&cfg, optarg, "--rules"))
 			goto usage;
 	}
 	if (optind != argc - 1)
 		goto usage;
 	status = EXIT_FAILURE;
-	if (cli__rules(&cfg, &rs) == 0)
-		status = rules__replay(&rs, argv[optind]);
+	if (cli__rules(&cfg, &rs) == 0 && cli__baselines(&cfg, &rs, &bls) == 0)
+		status = rules__replay(&rs, bls, argv[optind]);
 	goto out;
 usage:
-	fputs("Usage: vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n",
-	      stderr);
+	fputs("Usage: vigil rules test [--rules FILE|DIR]... [--baseline FILE] "
+	      "EVENTS.jsonl|-\n", stderr);
 out:
 	ruleset__fini(&rs);
 	config__free(&cfg);

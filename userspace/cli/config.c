@@ -56,6 +56,7 @@ void config__free(struct config *c)
 	free(c->control_socket);
 	free(c->pin_dir);
 	free(c->audit);
+	free(c->baseline);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -267,6 +268,14 @@ static int set_audit(struct config *c, const char *text, const char *where)
 	return text[0] ? config__set_str(&c->audit, text) : 0;
 }
 
+/* The baseline for the profile it names (baseline/), "" for none. */
+static int set_baseline(struct config *c, const char *text, const char *where)
+{
+	free(c->baseline);
+	c->baseline = NULL;
+	return text[0] ? config__set_str(&c->baseline, text) : 0;
+}
+
 /* Every scalar setting, by its name in the file. */
 static const struct setting {
 	const char *name;
@@ -289,6 +298,7 @@ static const struct setting {
 	{ "metrics", set_metrics },
 	{ "metrics_remote", set_metrics_remote },
 	{ "audit", set_audit },
+	{ "baseline", set_baseline },
 };
 
 int config__set(struct config *c, const char *name, const char *text,

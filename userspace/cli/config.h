@@ -53,6 +53,7 @@ struct config {
 	struct metrics_addr metrics;
 	bool metrics_remote;
 	char *audit;			/* the audit trail's file, NULL: none */
+	char *baseline;			/* --baseline FILE, NULL: none */
 };
 
 void config__defaults(struct config *c);

@@ -31,6 +31,8 @@ int main(int argc, char **argv)
 		return cli__unpin(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cli__run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "baseline"))
+		return cli__baseline(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rules"))
 		return cli__rules_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "audit"))

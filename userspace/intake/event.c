@@ -298,6 +298,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_ACTION: return "action";
 	case EVENT_GAP: return "gap";
 	case EVENT_REPEAT: return "repeat";
+	case EVENT_ANOMALY: return "anomaly";
 	case EVENT_LIFECYCLE: return "lifecycle";
 	case EVENT_AUDIT: return "audit";
 	}
@@ -324,6 +325,30 @@ uint16_t escape__how_parse(const char *name)
 		if (!strcmp(escape_hows[i], name))
 			return i;
 	return 0;
+}
+
+static const char *const anomaly_whats[ANOMALY_KINDS] = {
+	[ANOMALY_EXEC] = "exec",
+	[ANOMALY_FILE] = "file",
+	[ANOMALY_CONNECT] = "connect",
+	[ANOMALY_LISTEN] = "listen",
+	[ANOMALY_SYSCALL] = "syscall",
+	[ANOMALY_CRED] = "cred",
+	[ANOMALY_RATE] = "rate",
+};
+
+const char *anomaly__what_name(uint16_t what)
+{
+	return what < ANOMALY_KINDS ? anomaly_whats[what] : "unknown";
+}
+
+uint16_t anomaly__what_parse(const char *name)
+{
+	uint16_t i = 0;
+
+	while (i < ANOMALY_KINDS && strcmp(anomaly_whats[i], name))
+		i++;
+	return i;
 }
 
 static const char *const file_ops[VIGIL_FILE_OPS] = {

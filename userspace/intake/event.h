@@ -38,6 +38,8 @@ enum event_kind {
 	EVENT_ACTION,		/* vigil acted, or was asked to */
 	EVENT_GAP,		/* no daemon ran for a while (outage.c) */
 	EVENT_REPEAT,		/* repeats the kernel counted (repeats.c) */
+	EVENT_ANOMALY,		/* what a sandbox's baseline never saw
+				 * (baseline/) */
 	EVENT_LIFECYCLE,	/* the daemon started or stopped */
 	EVENT_AUDIT,		/* a link of the audit chain (sinks/audit.c),
 				 * for the sinks it forwards to; never rendered */
@@ -175,7 +177,6 @@ struct ev_repeat {
 	uint64_t interval_ms;
 };
 
-/* An alert: which rule matched which record, and the sandbox's risk. */
 /* The time between an earlier daemon's last heartbeat and this one's
  * adoption of its pinned state; the event's time is the adoption. */
 struct ev_gap {
@@ -186,6 +187,38 @@ struct ev_gap {
 	bool clean;			/* the earlier daemon stopped, not died */
 };
 
+/* The kinds of things a baseline learns (baseline/), and so what an
+ * anomaly record can find new; a profile weighs each. */
+enum anomaly_what {
+	ANOMALY_EXEC,		/* a program, with its parent program */
+	ANOMALY_FILE,		/* a file read, written, made, removed... */
+	ANOMALY_CONNECT,	/* a destination */
+	ANOMALY_LISTEN,		/* a socket bound or listening */
+	ANOMALY_SYSCALL,
+	ANOMALY_CRED,		/* a change of credentials */
+	ANOMALY_RATE,		/* execs, opens or bytes out far above */
+	ANOMALY_KINDS,
+};
+
+/* Something new to a sandbox's baseline: the item as the baseline would
+ * write it, the nearest pattern it has, and how rare. */
+struct ev_anomaly {
+	uint16_t what;		/* enum anomaly_what */
+	const char *op;		/* exec, read, write, mkdir, ..., tcp, rate
+				 * name: the baseline's word for it */
+	const char *item;
+	const char *nearest;	/* "-" when it has nothing near */
+	uint32_t seen;		/* sessions that did the nearest */
+	uint32_t sessions;	/* the baseline learnt from */
+	double rarity;		/* 1: never seen; rates: value / limit */
+	double value, limit;	/* rates; 0 otherwise */
+	double score;		/* as the profile weighs it */
+	const char *profile;
+	uint64_t trigger_seq;
+	const char *trigger_type;
+};
+
+/* An alert: which rule matched which record, and the sandbox's risk. */
 struct ev_alert {
 	const char *rule;
 	const char *description;
@@ -275,6 +308,7 @@ struct event {
 		struct ev_gap gap;
 		struct ev_repeat repeat;
 		struct ev_alert alert;
+		struct ev_anomaly anomaly;
 		struct ev_action action;
 		struct ev_lifecycle lifecycle;
 	};
@@ -306,6 +340,11 @@ int connect__via_parse(const char *name);
  * the parse gives 0 for an unknown name. */
 const char *socket__op_name(uint16_t op);
 uint16_t socket__op_parse(const char *name);
+
+/* An anomaly's what by name ("exec", "file", ...), both ways; the parse
+ * gives ANOMALY_KINDS for an unknown name. */
+const char *anomaly__what_name(uint16_t what);
+uint16_t anomaly__what_parse(const char *name);
 
 /* An escape's way out by name ("open", "clone", "move"), both ways; the
  * parse gives 0 for an unknown name. */

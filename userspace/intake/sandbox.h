@@ -35,6 +35,7 @@ struct label {
 struct profile;		/* rules/profile.h */
 struct sandbox_risk;	/* rules/engine.h */
 struct sandbox_act;	/* policy/policy_types.h */
+struct sandbox_novelty;	/* baseline/novelty.c */
 
 /* One record per sandbox, owned by the registry. The stages above keep
  * their state about a sandbox in its slots, not in tables of their own,
@@ -52,6 +53,7 @@ struct sandbox {
 	const struct profile *agent;	/* the profile resolved (ruleset.h) */
 	struct sandbox_risk *risk;	/* the rule engine's */
 	struct sandbox_act *act;	/* the policy's */
+	struct sandbox_novelty *novel;	/* the baseline scorer's */
 	uint64_t lost;		/* its records the kernel lost (its drop
 				 * records' sum) */
 };

@@ -21,7 +21,8 @@ struct emitq_entry {
 	struct event ev;
 	struct evidence *evidence;	/* taken by an act; owned */
 	bool history;		/* the sandbox's recent records go with it */
-	char text[1024];	/* an alert's message */
+	char text[1024];	/* an alert's message, an anomaly's item */
+	char nearest[1024];	/* an anomaly's nearest pattern */
 	char file[PATH_MAX];	/* an action's evidence file */
 	/* An operator's act: who asked, and why (ev.action.operator). */
 	struct ev_operator op;

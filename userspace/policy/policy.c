@@ -23,6 +23,7 @@ static void policy__forget(void *ctx, struct sandbox *sb)
 
 	respond__forget(p, sb);
 	engine__forget(p->engine, sb);
+	novelty__forget(sb);
 }
 
 /* ---------------------------------------------------------------- alerts */
@@ -103,6 +104,52 @@ static void policy__alert(struct policy *p, const struct event *ev,
 	};
 }
 
+/* What the baseline never saw becomes an anomaly record, emitted after
+ * ev and scored (as the profile weighs it) like any. */
+static void policy__anomaly(struct policy *p, const struct event *ev,
+			    const struct novelty_out *o)
+{
+	struct emitq_entry *q = emitq__push(&p->queue);
+	const struct profile *prof = ev->sandbox->agent;
+
+	if (!q) {
+		log_error("sandbox %s: out of memory; anomaly %s lost",
+			  ev->sandbox->id, o->item);
+		return;
+	}
+	snprintf(q->text, sizeof(q->text), "%s", o->item);
+	snprintf(q->nearest, sizeof(q->nearest), "%s", o->nearest);
+	q->ev = (struct event){
+		.kind = EVENT_ANOMALY, .ktime_ns = ev->ktime_ns,
+		.hdr = ev->hdr, .sandbox = ev->sandbox, .proc = ev->proc,
+	};
+	q->ev.anomaly = (struct ev_anomaly){
+		.what = o->what, .op = o->op, .item = q->text,
+		.nearest = q->nearest, .seen = o->seen,
+		.sessions = o->sessions, .rarity = o->rarity,
+		.value = o->value, .limit = o->limit,
+		.score = prof->anomaly_score[o->what], .profile = prof->name,
+		.trigger_seq = ev->seq, .trigger_type = event__type_name(ev->kind),
+	};
+}
+
+static void policy__novelty(struct policy *p, const struct event *ev)
+{
+	struct novelty_out out[NOVELTY_MAX];
+	size_t n;
+
+	if (ev->kind == EVENT_ANOMALY || !ev->sandbox->agent)
+		return;
+	n = novelty__score(p->novelty, ev, out);
+	for (size_t i = 0; i < n; i++)
+		policy__anomaly(p, ev, &out[i]);
+}
+
+struct baselines *policy__baselines(struct policy *p, struct baselines *t)
+{
+	return novelty__swap(p->novelty, t);
+}
+
 static void policy__decide(struct policy *p, const struct event *ev,
 			   const struct decision *d)
 {
@@ -133,6 +180,7 @@ void policy__record(struct policy *p, const struct event *ev,
 		policy__alert(p, ev, &d->matches[i]);
 	if (d->act != LEVEL_NONE)
 		policy__decide(p, ev, d);
+	policy__novelty(p, ev);
 }
 
 /* An action with evidence carries the history as it is when it goes
@@ -166,8 +214,14 @@ struct policy *policy__new(const struct ruleset *rs,
 	p->rs = rs;
 	p->o = *o;
 	p->engine = engine__new(rs);
+	p->novelty = novelty__new(NULL);
 	hooks.ctx = p;
-	if (!p->engine || sandboxes__listen(o->sandboxes, &hooks)) {
+	if (p->novelty)
+		policy__baselines(p, o->baselines);
+	else
+		baselines__free(o->baselines);
+	p->o.baselines = NULL;	/* the novelty's now */
+	if (!p->engine || !p->novelty || sandboxes__listen(o->sandboxes, &hooks)) {
 		policy__free(p);
 		return NULL;
 	}
@@ -215,6 +269,7 @@ void policy__free(struct policy *p)
 		return;
 	emitq__clear(&p->queue);
 	engine__free(p->engine);
+	novelty__free(p->novelty);
 	free(p);
 }
 

@@ -38,14 +38,21 @@ void policy__free(struct policy *p);	/* NULL-safe */
 int policy__reload(struct policy *p, const struct ruleset *rs);
 
 /* Every emitted record, with its JSON text: kept as the sandbox's recent
- * history, and scored. The alerts and actions it causes are queued for
- * policy__next. */
+ * history, scored by the rules and, when its profile has a baseline,
+ * for novelty. The alerts, anomalies and actions it causes are queued
+ * for policy__next. */
 void policy__record(struct policy *p, const struct event *ev,
 		    const char *json, size_t len);
 /* The next record the policy made (alert, action), oldest first, ready to
  * be numbered and emitted; valid until the next call. NULL when there is
  * none. */
 struct event *policy__next(struct policy *p);
+/* Puts the baselines t in place (taken) and returns the table they
+ * replace, for the caller to free: the reload's hook (a SIGHUP), called
+ * between two records on the thread that calls policy__record. The
+ * sandboxes keep their risk and what they were told. */
+struct baselines *policy__baselines(struct policy *p, struct baselines *t);
+
 /* Timers: freeze timeouts, kills to retry. */
 void policy__tick(struct policy *p, uint64_t now_ns);
 

@@ -13,6 +13,7 @@
 #include "emitq.h"
 #include "engine.h"
 #include "history.h"
+#include "novelty.h"
 #include "roots.h"
 #include "ruleset.h"
 #include "sandbox.h"
@@ -26,6 +27,9 @@ struct policy_opts {
 	const char *evidence_dir;	/* NULL: evidence only in records */
 	unsigned int history;
 	unsigned int kill_ms;
+	/* The baselines records are scored against, by profile (taken;
+	 * NULL: none). policy__baselines swaps them. */
+	struct baselines *baselines;
 };
 
 /* What happened to a sandbox, for `vigil run`'s report. */
@@ -53,6 +57,7 @@ struct sandbox_act {
 struct policy {
 	const struct ruleset *rs;
 	struct engine *engine;
+	struct novelty *novelty;
 	struct policy_opts o;
 	struct emitq queue;
 	/* The history of the record policy__next returned last. */

@@ -196,14 +196,31 @@ static void engine__decide(struct engine *e, const struct sandbox *sb,
 	e->out.act_rule = direct >= by_risk ? direct_rule : NULL;
 }
 
+/* An anomaly's score (as the profile weighs it) joins the same risk
+ * as rules' scores, before the rules that test the anomaly add theirs.
+ * Returns whether it added any. */
+static bool engine__anomaly(struct sandbox *sb, const struct event *ev)
+{
+	struct sandbox_risk *r = sb->risk;
+
+	if (ev->kind != EVENT_ANOMALY || !(ev->anomaly.score > 0))
+		return false;
+	r->risk = risk__decayed(r, sb->agent, ev->ktime_ns) + ev->anomaly.score;
+	if (ev->ktime_ns > r->risk_ns)
+		r->risk_ns = ev->ktime_ns;
+	return true;
+}
+
 static void engine__match_all(struct engine *e, struct sandbox *sb,
 			      struct eval *ev)
 {
 	const struct rule *direct_rule = NULL;
 	enum act_level direct = LEVEL_NONE;
 	size_t words = rindex__words(e->rs->index);
+	bool anomaly;
 
 	engine__lapse(sb, ev->f.ev->ktime_ns);
+	anomaly = engine__anomaly(sb, ev->f.ev);
 	rindex__candidates(e->rs->index, ev, e->bits);
 	for (size_t w = 0; w < words; w++) {
 		for (uint64_t b = e->bits[w]; b; b &= b - 1) {
@@ -223,8 +240,9 @@ static void engine__match_all(struct engine *e, struct sandbox *sb,
 			}
 		}
 	}
-	/* Without a match the risk only decays: nothing new to decide. */
-	if (e->out.nr_matches)
+	/* Without a match or an anomaly the risk only decays: nothing new
+	 * to decide. */
+	if (e->out.nr_matches || anomaly)
 		engine__decide(e, sb, ev->f.ev->ktime_ns, direct, direct_rule);
 }
 

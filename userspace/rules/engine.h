@@ -2,8 +2,9 @@
 /*
  * The rule engine: each event is matched against the rules its index
  * names; each match raises an alert and adds the rule's score (as the
- * sandbox's profile tunes it) to the sandbox's risk, which halves every
- * half-life. Crossing a profile threshold, or matching a rule that acts
+ * sandbox's profile tunes it) to the sandbox's risk, as an anomaly
+ * record adds its own (the profile's weight for its kind); the risk
+ * halves every half-life. Crossing a profile threshold, or matching a rule that acts
  * directly, asks for an action. The engine only decides, and returns its
  * decision: what an alert or an action does is up to its caller (the
  * policy, which acts on cgroups or, for `vigil rules test`, only says

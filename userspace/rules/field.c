@@ -641,6 +641,36 @@ static bool get_repeat_count(const struct field_ctx *c, struct fval *v)
 	return num__set(v, (int64_t)c->ev->repeat.val.count);
 }
 
+static bool get_anomaly_what(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(anomaly__what_name(c->ev->anomaly.what)));
+}
+
+static bool get_anomaly_op(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(c->ev->anomaly.op));
+}
+
+static bool get_anomaly_item(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(c->ev->anomaly.item));
+}
+
+static bool get_anomaly_nearest(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(c->ev->anomaly.nearest));
+}
+
+static bool get_anomaly_seen(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->anomaly.seen);
+}
+
+static bool get_anomaly_score(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, (int64_t)c->ev->anomaly.score);
+}
+
 static bool get_flow_allowed(const struct field_ctx *c, struct fval *v)
 {
 	const struct vigil_flow_key *k = &c->ev->flow.key;
@@ -724,6 +754,7 @@ static bool get_child_pid(const struct field_ctx *c, struct fval *v)
 #define FILE_EV EVBIT(EVENT_FILE)
 #define CRED    EVBIT(EVENT_CRED)
 #define SOCKET  EVBIT(EVENT_SOCKET)
+#define ANOMALY EVBIT(EVENT_ANOMALY)
 
 static const struct field fields[] = {
 	{ "event.type", FT_STR, EV_SANDBOXED, FL_TEXT, get_type },
@@ -828,6 +859,12 @@ static const struct field fields[] = {
 	  get_drop_kills },
 	{ "repeat.count", FT_NUM, EVBIT(EVENT_REPEAT), FL_TEXT,
 	  get_repeat_count },
+	{ "anomaly.what", FT_STR, ANOMALY, FL_TEXT, get_anomaly_what },
+	{ "anomaly.op", FT_STR, ANOMALY, FL_TEXT, get_anomaly_op },
+	{ "anomaly.item", FT_STR, ANOMALY, FL_TEXT, get_anomaly_item },
+	{ "anomaly.nearest", FT_STR, ANOMALY, FL_TEXT, get_anomaly_nearest },
+	{ "anomaly.seen", FT_NUM, ANOMALY, FL_TEXT, get_anomaly_seen },
+	{ "anomaly.score", FT_NUM, ANOMALY, FL_TEXT, get_anomaly_score },
 };
 
 const struct field *field__find(const char *name, size_t len)
@@ -842,7 +879,7 @@ const struct field *field__find(const char *name, size_t len)
 static const enum event_kind rule_kinds[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_DROP,
-	EVENT_REPEAT, EVENT_FILE, EVENT_CRED, EVENT_SOCKET,
+	EVENT_REPEAT, EVENT_FILE, EVENT_CRED, EVENT_SOCKET, EVENT_ANOMALY,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

@@ -28,7 +28,7 @@ enum field_type {
  * kernel's kinds (below EV_FLOW_BIT) are their own bit numbers, the
  * collector's (from EVENT_FLOW) follow; EV_KINDS bits in all. */
 #define EV_FLOW_BIT   16
-#define EV_KINDS      (EV_FLOW_BIT + EVENT_REPEAT - EVENT_FLOW + 1)
+#define EV_KINDS      (EV_FLOW_BIT + EVENT_ANOMALY - EVENT_FLOW + 1)
 #define EVBIT(kind)   (1u << ((kind) >= EVENT_FLOW ? \
 			      (kind) - EVENT_FLOW + EV_FLOW_BIT : (kind)))
 #define EV_PROCESS    (EVBIT(EVENT_EXEC) | EVBIT(EVENT_FORK) | \
@@ -38,7 +38,8 @@ enum field_type {
 		       EVBIT(EVENT_CRED) | EVBIT(EVENT_SOCKET))
 /* A drop record is a sandbox's when it carries one (its share). */
 #define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW) | EVBIT(EVENT_BUDGET) | \
-		       EVBIT(EVENT_DROP) | EVBIT(EVENT_REPEAT))
+		       EVBIT(EVENT_DROP) | EVBIT(EVENT_REPEAT) | \
+		       EVBIT(EVENT_ANOMALY))
 
 /* A value read from an event. Strings point into the event or a table. */
 struct fval {

@@ -163,6 +163,13 @@ void profile__defaults(struct profile *p)
 	p->egress_budget = 0;
 	p->egress = VIGIL_EGRESS_DENY;
 	p->fail_closed_ns = 0;
+	p->baseline = NULL;
+	for (int i = 0; i < ANOMALY_KINDS; i++)
+		p->anomaly_score[i] = 5;
+	p->anomaly_score[ANOMALY_EXEC] = 10;
+	p->anomaly_score[ANOMALY_CONNECT] = 10;
+	p->anomaly_score[ANOMALY_LISTEN] = 10;
+	p->anomaly_score[ANOMALY_CRED] = 10;
 }
 
 void profile__free(struct profile *p)
@@ -175,6 +182,7 @@ void profile__free(struct profile *p)
 	free(p->names);
 	free(p->dests);
 	free(p->tune);
+	free(p->baseline);
 	free(p->name);
 	free(p);
 }

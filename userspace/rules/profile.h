@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "event.h"
 #include "records.h"
 
 #define PROFILE_DEFAULT "default"
@@ -64,6 +65,12 @@ struct profile {
 	/* The kernel kills the sandbox's tasks once the daemon's heartbeat
 	 * is older than this (bpf/vigil.bpf.h: failsafe); 0: never. */
 	uint64_t fail_closed_ns;
+	/* The baseline its sandboxes are scored against (baseline/), as
+	 * `baseline:` names it (relative to the rule file's directory
+	 * made absolute), or NULL; and what each anomaly adds to the risk,
+	 * by enum anomaly_what. */
+	char *baseline;
+	double anomaly_score[ANOMALY_KINDS];
 	struct rule_tune *tune;	/* by rule index */
 	const char *file;	/* where it was defined */
 	int line;
@@ -86,7 +93,9 @@ bool profile__allows_dest(const struct profile *p, const struct addr *a,
 bool profile__allows_exe(const struct profile *p, const char *exe,
 			 size_t len);
 /* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout, no
- * egress budget, egress denied outside the allowlist. */
+ * egress budget, egress denied outside the allowlist, no baseline;
+ * anomalies score 10 (programs, destinations, listeners, credentials),
+ * 5 (files, syscalls, rates). */
 void profile__defaults(struct profile *p);
 void profile__free(struct profile *p);
 

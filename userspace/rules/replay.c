@@ -546,7 +546,7 @@ int replay__parse(struct replay *r, const char *line, size_t len,
 		/* vigil's own records that rules do not see; anything else
 		 * (a typo in a hand-made file) is an error, not silence. */
 		if (type && (!strcmp(type, "alert") || !strcmp(type, "action") ||
-			     !strcmp(type, "gap")))
+			     !strcmp(type, "gap") || !strcmp(type, "anomaly")))
 			return 0;
 		snprintf(err, errlen, type ? "unknown type \"%s\"" :
 			 "no \"type\"", type);

@@ -22,7 +22,8 @@ struct replay *replay__new(const struct ruleset *rs,
 void replay__free(struct replay *r);	/* NULL-safe */
 
 /* Parses one line into ev, valid until the next call. Returns 1 for a
- * record rules see, 0 for one they do not (alert, action, drop), or
+ * record rules see, 0 for one the replay makes anew or they do not see
+ * (alert, action, anomaly, gap, a host's drop), or
  * -EINVAL with the reason in err. */
 int replay__parse(struct replay *r, const char *line, size_t len,
 		  struct event *ev, char *err, size_t errlen);

@@ -20,7 +20,7 @@
 /* What messages list as the choices. */
 #define ITEM_KINDS "list, macro, rule, profile or fileset"
 #define EVENT_KINDS "exec, fork, exit, open, connect, flow, syscall, budget, " \
-		    "escape, drop, repeat, file, cred or socket"
+		    "escape, drop, repeat, file, cred, socket or anomaly"
 
 struct reader {
 	struct ruleset *rs;
@@ -588,6 +588,44 @@ static void profile__rules(struct reader *r, struct item *it, yaml_node_t *v)
 	node__pairs(r, v, "rules", rules__tune, it->profile);
 }
 
+/* A relative file is the rule file's neighbour, whatever the cwd. */
+static void profile__baseline(struct reader *r, struct item *it,
+			      yaml_node_t *v)
+{
+	const char *s = node__str(r, v, "baseline");
+	const char *slash = strrchr(r->src->name, '/');
+	int dir = slash && s && s[0] != '/' ? slash - r->src->name + 1 : 0;
+
+	if (!s || !*s) {
+		if (s)
+			node__error(r, v, "baseline must name a file");
+		return;
+	}
+	free(it->profile->baseline);
+	if (asprintf(&it->profile->baseline, "%.*s%s", dir, r->src->name,
+		     s) < 0)
+		it->profile->baseline = NULL;
+}
+
+static void anomaly__key(struct reader *r, const char *key, yaml_node_t *k,
+			 yaml_node_t *v, void *arg)
+{
+	struct profile *p = arg;
+	uint16_t what = anomaly__what_parse(key);
+
+	if (what == ANOMALY_KINDS)
+		node__error(r, k, "unknown key '%s' in anomaly (exec, file, "
+			    "connect, listen, syscall, cred, rate)", key);
+	else
+		node__number(r, v, key, 0, MAX_SCORE, &p->anomaly_score[what]);
+}
+
+static void profile__anomaly(struct reader *r, struct item *it,
+			     yaml_node_t *v)
+{
+	node__pairs(r, v, "anomaly", anomaly__key, it->profile);
+}
+
 static void ignore(struct reader *r, struct item *it, yaml_node_t *v)
 {
 	node__str(r, v, "description");
@@ -666,6 +704,8 @@ static const struct key profile_keys[] = {
 	{ "fail_closed", profile__fail_closed, false },
 	{ "allow", profile__allow, false },
 	{ "rules", profile__rules, false },
+	{ "baseline", profile__baseline, false },
+	{ "anomaly", profile__anomaly, false },
 };
 
 static const struct key fileset_keys[] = {

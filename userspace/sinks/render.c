@@ -586,6 +586,37 @@ static void render__repeat(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+/* The record an alert or an anomaly is about. */
+static void render__trigger(struct json *j, uint64_t seq, const char *type)
+{
+	json__obj_begin(j, JSON_KEY(j, "trigger"));
+	json__uint(j, JSON_KEY(j, "seq"), seq);
+	json__str(j, JSON_KEY(j, "type"), type);
+	json__obj_end(j);
+}
+
+static void render__anomaly(struct json *j, const struct event *ev)
+{
+	const struct ev_anomaly *a = &ev->anomaly;
+
+	json__obj_begin(j, JSON_KEY(j, "anomaly"));
+	json__str(j, JSON_KEY(j, "what"), anomaly__what_name(a->what));
+	json__str(j, JSON_KEY(j, "op"), a->op);
+	json__str(j, JSON_KEY(j, "item"), a->item);
+	json__str(j, JSON_KEY(j, "nearest"), a->nearest);
+	json__uint(j, JSON_KEY(j, "seen"), a->seen);
+	json__uint(j, JSON_KEY(j, "sessions"), a->sessions);
+	json__double(j, JSON_KEY(j, "rarity"), a->rarity);
+	if (a->what == ANOMALY_RATE) {
+		json__double(j, JSON_KEY(j, "value"), a->value);
+		json__double(j, JSON_KEY(j, "limit"), a->limit);
+	}
+	json__double(j, JSON_KEY(j, "score"), a->score);
+	json__str(j, JSON_KEY(j, "profile"), a->profile);
+	render__trigger(j, a->trigger_seq, a->trigger_type);
+	json__obj_end(j);
+}
+
 static void render__alert(struct json *j, const struct event *ev)
 {
 	const struct ev_alert *a = &ev->alert;
@@ -601,10 +632,7 @@ static void render__alert(struct json *j, const struct event *ev)
 	json__double(j, JSON_KEY(j, "score"), a->score);
 	json__double(j, JSON_KEY(j, "risk"), a->risk);
 	json__str(j, JSON_KEY(j, "profile"), a->profile);
-	json__obj_begin(j, JSON_KEY(j, "trigger"));
-	json__uint(j, JSON_KEY(j, "seq"), a->trigger_seq);
-	json__str(j, JSON_KEY(j, "type"), a->trigger_type);
-	json__obj_end(j);
+	render__trigger(j, a->trigger_seq, a->trigger_type);
 	json__str(j, JSON_KEY(j, "message"), a->message);
 	json__obj_end(j);
 }
@@ -707,6 +735,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_ACTION: render__action(j, ev); break;
 	case EVENT_GAP: render__gap(r, ev); break;
 	case EVENT_REPEAT: render__repeat(j, ev); break;
+	case EVENT_ANOMALY: render__anomaly(j, ev); break;
 	case EVENT_LIFECYCLE: render__lifecycle(j, ev); break;
 	case EVENT_FORK:
 		json__obj_begin(j, JSON_KEY(j, "fork"));

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <math.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <uthash.h>
+
+#include "items.h"
+#include "learn.h"
+
+/* Files read or written below a directory with more entries than this
+ * are learnt as "dir" and everything below it. */
+#define FANOUT 16
+/* This many hosts of one /24 on one port: the /24. */
+#define NET_HOSTS 3
+
+/* Something seen, counted once per session. */
+struct seen {
+	UT_hash_handle hh;
+	uint32_t sessions, last;
+	size_t len;
+	char key[];
+};
+
+struct session {
+	const struct sandbox *sb;
+	uint64_t start_ns;		/* of its current minute */
+	uint64_t now[BL_RATES];		/* that minute's */
+	uint64_t peak[BL_RATES];	/* its busiest minute's */
+};
+
+struct learner {
+	struct baseline *bl;
+	struct session *sessions;
+	uint32_t nr, cap;
+	struct item it;
+	struct seen *execs;	/* "program\0parent" */
+	struct seen *dests;	/* proto, addr, port */
+	struct seen *words[BL_SETS];
+};
+
+struct learner *learner__new(const char *profile)
+{
+	struct learner *l = calloc(1, sizeof(*l));
+
+	if (!l || !(l->bl = baseline__new(profile))) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void seen__clear(struct seen **set)
+{
+	struct seen *s, *tmp;
+
+	HASH_ITER(hh, *set, s, tmp) {
+		HASH_DEL(*set, s);
+		free(s);
+	}
+}
+
+void learner__free(struct learner *l)
+{
+	if (!l)
+		return;
+	seen__clear(&l->execs);
+	seen__clear(&l->dests);
+	for (int i = 0; i < BL_SETS; i++)
+		seen__clear(&l->words[i]);
+	baseline__free(l->bl);
+	free(l->sessions);
+	free(l);
+}
+
+void learner__end_file(struct learner *l)
+{
+	for (uint32_t i = 0; i < l->nr; i++)
+		l->sessions[i].sb = NULL;
+}
+
+uint32_t learner__sessions(const struct learner *l)
+{
+	return l->nr;
+}
+
+static void seen__add(struct seen **set, const void *key, size_t len,
+		      uint32_t sid)
+{
+	struct seen *s;
+
+	HASH_FIND(hh, *set, key, len, s);
+	if (!s) {
+		s = calloc(1, sizeof(*s) + len);
+		if (!s)
+			return;
+		memcpy(s->key, key, len);
+		s->len = len;
+		HASH_ADD(hh, *set, key, len, s);
+	}
+	if (s->last != sid) {
+		s->sessions++;
+		s->last = sid;
+	}
+}
+
+/* The session of ev's sandbox (1-based), made with its first record. */
+static uint32_t session__of(struct learner *l, const struct event *ev)
+{
+	struct session *s;
+
+	for (uint32_t i = l->nr; i-- > 0;)
+		if (l->sessions[i].sb == ev->sandbox)
+			return i + 1;
+	if (l->nr == l->cap) {
+		uint32_t cap = l->cap ? 2 * l->cap : 16;
+
+		s = realloc(l->sessions, cap * sizeof(*s));
+		if (!s)
+			return 0;
+		l->sessions = s;
+		l->cap = cap;
+	}
+	l->sessions[l->nr] = (struct session){
+		.sb = ev->sandbox, .start_ns = ev->ktime_ns,
+	};
+	return ++l->nr;
+}
+
+static void session__rates(struct session *s, const struct event *ev)
+{
+	uint64_t amounts[BL_RATES];
+
+	item__rates(ev, amounts);
+	if (ev->ktime_ns >= s->start_ns + RATE_WINDOW_NS) {
+		memset(s->now, 0, sizeof(s->now));
+		s->start_ns = ev->ktime_ns;
+	}
+	for (int r = 0; r < BL_RATES; r++) {
+		s->now[r] += amounts[r];
+		if (s->now[r] > s->peak[r])
+			s->peak[r] = s->now[r];
+	}
+}
+
+/* The program and its parent as recorded, "program\0parent": they are
+ * generalised once the exec tree is. */
+static void exec__learn(struct learner *l, const struct event *ev,
+			uint32_t sid)
+{
+	char key[2 * VIGIL_PATH_MAX + 2];
+	size_t plen = ev->exec.file.len, alen = l->it.parent.len;
+
+	if (plen >= VIGIL_PATH_MAX || alen >= VIGIL_PATH_MAX)
+		return;
+	memcpy(key, ev->exec.file.p, plen);
+	key[plen++] = '\0';
+	memcpy(key + plen, l->it.parent.p, alen);
+	seen__add(&l->execs, key, plen + alen, sid);
+}
+
+/* A destination: its protocol, address and port as one key. */
+struct dest_key {
+	uint8_t proto;
+	uint16_t port;
+	struct addr addr;
+};
+
+void learner__event(struct learner *l, const struct event *ev)
+{
+	uint32_t sid;
+	struct item *it = &l->it;
+
+	if (!ev->sandbox || !(sid = session__of(l, ev)))
+		return;
+	session__rates(&l->sessions[sid - 1], ev);
+	if (!item__of(ev, it))
+		return;
+	if (it->tree >= 0)
+		ptree__add(&l->bl->trees[it->tree], &it->pc, sid);
+	if (it->tree == BL_EXEC)
+		exec__learn(l, ev, sid);
+	if (it->set >= 0)
+		seen__add(&l->words[it->set], it->word, strlen(it->word) + 1,
+			  sid);
+	if (it->dest) {
+		struct dest_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.proto = it->proto;
+		k.port = it->port;
+		k.addr = it->addr;
+		seen__add(&l->dests, &k, sizeof(k), sid);
+	}
+}
+
+/* ---------------------------------------------------------------- finish */
+
+/* A parent program as the exec tree generalised it, or as it is. */
+static void parent__pattern(const struct ptree *t, const char *p, size_t len,
+			    char *buf, size_t cap)
+{
+	struct pcomps pc;
+	const struct pnode *n;
+
+	pcomps__split(p, len, &pc);
+	n = ptree__match(t, &pc);
+	if (n)
+		pnode__pattern(n, false, buf, cap);
+	else
+		pcomps__text(&pc, buf, cap);
+}
+
+static void execs__finish(struct learner *l)
+{
+	struct ptree *t = &l->bl->trees[BL_EXEC];
+	char parent[FILEPATH_ESC_MAX];
+	struct seen *s, *tmp;
+
+	HASH_ITER(hh, l->execs, s, tmp) {
+		size_t plen = strlen(s->key);
+		struct pnode *n;
+		struct pcomps pc;
+
+		pcomps__split(s->key, plen, &pc);
+		n = (struct pnode *)ptree__match(t, &pc);
+		if (!n)
+			continue;
+		if (s->len == plen + 1)	/* the session's first: "-" */
+			snprintf(parent, sizeof(parent), "-");
+		else
+			parent__pattern(t, s->key + plen + 1,
+					s->len - plen - 1, parent,
+					sizeof(parent));
+		pnode__add_parent(n, parent, s->sessions);
+	}
+}
+
+static bool addr__loopback(const struct addr *a)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+
+	return a->family == AF_INET ? a->a[0] == 127
+				    : !memcmp(a->a, v6_lo, 16);
+}
+
+/* Loopback is one network, whatever port a test server got; a remote
+ * host is itself, unless NET_HOSTS of its /24 share its port. */
+static void dest__general(const struct learner *l, const struct dest_key *k,
+			  struct bl_dest *d)
+{
+	bool v4 = k->addr.family == AF_INET;
+	uint32_t hosts = 0;
+	struct seen *s, *tmp;
+
+	*d = (struct bl_dest){ .proto = k->proto };
+	d->d.net = k->addr;
+	d->d.prefix = v4 ? 32 : 128;
+	d->d.port_lo = d->d.port_hi = k->port;
+	if (addr__loopback(&k->addr)) {
+		d->d.prefix = v4 ? 8 : 128;
+		if (v4)
+			memset(d->d.net.a + 1, 0, 3);
+		if (k->port >= 32768)
+			d->d.port_hi = 65535, d->d.port_lo = 32768;
+		return;
+	}
+	HASH_ITER(hh, l->dests, s, tmp) {
+		const struct dest_key *o = (const void *)s->key;
+
+		hosts += o->proto == k->proto && o->port == k->port &&
+			 o->addr.family == AF_INET && v4 &&
+			 !memcmp(o->addr.a, k->addr.a, 3);
+	}
+	if (hosts >= NET_HOSTS) {
+		d->d.prefix = 24;
+		d->d.net.a[3] = 0;
+	}
+}
+
+static void dests__finish(struct learner *l)
+{
+	struct seen *s, *tmp;
+	struct bl_dest d;
+
+	HASH_ITER(hh, l->dests, s, tmp) {
+		dest__general(l, (const void *)s->key, &d);
+		d.sessions = s->sessions;
+		baseline__add_dest(l->bl, &d);
+	}
+	/* Several hosts of a network may have been seen in one session. */
+	for (size_t i = 0; i < l->bl->nr_dests; i++)
+		if (l->bl->dests[i].sessions > l->nr)
+			l->bl->dests[i].sessions = l->nr;
+}
+
+static int dbl__cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double stat__median(double *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), dbl__cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double stat__mad(double *v, size_t n, double median)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = fabs(v[i] - median);
+	return stat__median(v, n);
+}
+
+static void rates__finish(struct learner *l)
+{
+	double *v = calloc(l->nr ? l->nr : 1, sizeof(*v));
+
+	for (int r = 0; v && l->nr && r < BL_RATES; r++) {
+		struct bl_stat *st = &l->bl->rates[r];
+
+		st->max = 0;
+		for (uint32_t i = 0; i < l->nr; i++) {
+			v[i] = l->sessions[i].peak[r];
+			if (v[i] > st->max)
+				st->max = v[i];
+		}
+		st->median = stat__median(v, l->nr);
+		st->mad = stat__mad(v, l->nr, st->median);
+		st->sessions = l->nr;
+	}
+	free(v);
+}
+
+struct baseline *learner__finish(struct learner *l)
+{
+	struct baseline *bl = l->bl;
+
+	bl->sessions = l->nr;
+	for (int t = 0; t < BL_TREES; t++)
+		ptree__generalise(&bl->trees[t], l->nr,
+				  t == BL_EXEC ? 0 : FANOUT);
+	execs__finish(l);
+	dests__finish(l);
+	for (int i = 0; i < BL_SETS; i++) {
+		struct seen *s, *tmp;
+
+		HASH_ITER(hh, l->words[i], s, tmp)
+			bl_words__add(&bl->words[i], s->key, s->sessions);
+	}
+	rates__finish(l);
+	l->bl = NULL;
+	return bl;
+}

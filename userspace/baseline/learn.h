@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Learning a baseline from recorded sessions: each sandbox a session,
+ * each of its records an item (items.h) counted once per session, each
+ * minute of it counted for the rates. At the end the path trees are
+ * generalised (ptree.h), destinations gathered into networks, and the
+ * sessions' busiest minutes summarised by median and MAD.
+ */
+#ifndef VIGIL_LEARN_H
+#define VIGIL_LEARN_H
+
+#include "baseline.h"
+#include "event.h"
+
+#define RATE_WINDOW_NS (60ull * 1000000000)	/* a minute */
+
+struct learner;
+
+struct learner *learner__new(const char *profile);
+void learner__free(struct learner *l);	/* NULL-safe */
+
+/* One record of a session (its sandbox names the session). */
+void learner__event(struct learner *l, const struct event *ev);
+/* The file read is done: its sandboxes (freed with their registry) are
+ * no session's any more; the next file's are new sessions. */
+void learner__end_file(struct learner *l);
+/* The sessions seen so far. */
+uint32_t learner__sessions(const struct learner *l);
+
+/* The baseline learnt; the learner is spent (free it). NULL when out of
+ * memory. */
+struct baseline *learner__finish(struct learner *l);
+
+/* The median of v[0..n) (sorted in place), and of |v - median|. */
+double stat__median(double *v, size_t n);
+double stat__mad(double *v, size_t n, double median);
+
+#endif /* VIGIL_LEARN_H */
