@@ -179,6 +179,16 @@ struct {
 	__type(value, struct vigil_allow);
 } egress_allow __weak SEC(".maps");
 
+/* Files a human allowed a sandbox or a profile to open or exec although
+ * a rule asks for them (struct vigil_grant_key -> lapse time). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vigil_grant_key);
+	__type(value, __u64);
+} grants __weak SEC(".maps");
+
 /* Each sandbox's egress outside its allowlist, against its budget. */
 SANDBOX_MAP(egress_spent, struct vigil_spent);
 

@@ -10,6 +10,7 @@ below it, never one above):
     metrics      counters the collector adds to, rendered for Prometheus
                  on a thread of their own
     policy       what is done to a sandbox: alerts, acts, operators
+    approval     pending requests for a human, their decisions and grants
     control      the control socket; policy answers its requests
     enforce      the kernel's enforcement maps, protected files
     rules        rule files, conditions, the engine
@@ -45,7 +46,7 @@ import os
 import re
 import sys
 
-LAYERS = ["cli", "collector", "metrics", "policy", "control", "enforce", "rules",
+LAYERS = ["cli", "collector", "metrics", "policy", "approval", "control", "enforce", "rules",
           "sinks/kafka", "sinks", "evidence", "intake", "lib", "bpf"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approval.h"
 #include "audit.h"
 #include "cli.h"
 #include "log.h"
@@ -143,7 +144,7 @@ static const char help_text[] =
 "                        flush_timeout_ms}, rules (list), evidence_dir,\n"
 "                        evidence_max_files, history_records,\n"
 "                        kill_timeout_ms, control_socket, pin_dir, metrics,\n"
-"                        metrics_remote, audit. Flags after\n"
+"                        metrics_remote, audit, approvals_dir. Flags after\n"
 "                        --config win.\n"
 "  --flow-interval MS    period of flow and drop records (default 1000).\n"
 "  --ringbuf-mb N        kernel ring buffer size, a power of two (16).\n"
@@ -189,6 +190,10 @@ static const char help_text[] =
 "                        as a SHA-256 hash chain (config audit), synced\n"
 "                        before the act is reported; FILE.head anchors\n"
 "                        its end. With Kafka, also to vigil.audit.\n"
+"  --approvals-dir DIR   pending requests (rules with action: ask) and\n"
+"                        the grants operators made, kept across restarts,\n"
+"                        and each profile's overlay of grants (default\n"
+"                        " APPROVAL_DIR "; \"\" for none).\n"
 "\n"
 "Options of run only (RUN OPTION):\n"
 "  --sandbox-id ID       the sandbox's directory name (default run-PID);\n"
@@ -236,6 +241,7 @@ static const struct {
 	{ OPT_PIN_DIR, "--pin-dir", "pin_dir" },
 	{ OPT_METRICS, "--metrics", "metrics" },
 	{ OPT_AUDIT, "--audit", "audit" },
+	{ OPT_APPROVALS_DIR, "--approvals-dir", "approvals_dir" },
 };
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)
@@ -351,6 +357,8 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 		.evidence_dir = cfg->evidence_dir[0] ? cfg->evidence_dir : NULL,
 		.history = cfg->history,
 		.kill_ms = cfg->kill_ms,
+		.approvals_dir = cfg->approvals_dir[0] ? cfg->approvals_dir
+						       : NULL,
 	};
 	o->flow_interval_ms = cfg->flow_interval_ms;
 	o->ringbuf_bytes = (size_t)cfg->ringbuf_mb << 20;

@@ -35,6 +35,7 @@ enum cli_opt {
 	OPT_METRICS,
 	OPT_METRICS_REMOTE,
 	OPT_AUDIT,
+	OPT_APPROVALS_DIR,	/* daemon only */
 };
 
 #define CLI_COMMON_OPTIONS						\

@@ -25,6 +25,7 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-remote", no_argument, NULL, OPT_METRICS_REMOTE },
 		{ "audit", required_argument, NULL, OPT_AUDIT },
+		{ "approvals-dir", required_argument, NULL, OPT_APPROVALS_DIR },
 		{ 0 },
 	};
 	int opt, r;
@@ -75,9 +76,28 @@ static int daemon__act(void *ctx, const char *cmd, const char *sandbox,
 	return r;
 }
 
+static int daemon__approvals(void *ctx, struct json *j)
+{
+	return policy__control_ops()->approvals(collector__policy(ctx), j);
+}
+
+/* As an act: the decision's record is out before the reply. */
+static int daemon__decide(void *ctx, const struct control_decision *d,
+			  const struct control_peer *peer, struct json *j,
+			  char *err, size_t errlen)
+{
+	int r = policy__control_ops()->decide(collector__policy(ctx), d, peer,
+					      j, err, errlen);
+
+	collector__settle(ctx);
+	return r;
+}
+
 static const struct control_ops daemon_ops = {
 	.status = daemon__status,
 	.act = daemon__act,
+	.approvals = daemon__approvals,
+	.decide = daemon__decide,
 };
 
 static int daemon__control(const struct config *cfg, struct collector *c,

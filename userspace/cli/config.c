@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "approval.h"
 #include "config.h"
 #include "control.h"
 #include "history.h"
@@ -33,6 +34,7 @@ void config__defaults(struct config *c)
 	c->spool_max_mb = KAFKA_SPOOL_MB;
 	c->kafka_flush_ms = KAFKA_FLUSH_MS;
 	c->evidence_dir = strdup(POLICY_EVIDENCE_DIR);
+	c->approvals_dir = strdup(APPROVAL_DIR);
 	c->evidence_max = POLICY_EVIDENCE_MAX;
 	c->history = POLICY_HISTORY;
 	c->kill_ms = POLICY_KILL_MS;
@@ -53,6 +55,7 @@ void config__free(struct config *c)
 	for (int i = 0; i < c->nr_rules; i++)
 		free(c->rules[i]);
 	free(c->evidence_dir);
+	free(c->approvals_dir);
 	free(c->control_socket);
 	free(c->pin_dir);
 	free(c->audit);
@@ -213,6 +216,12 @@ static int set_evidence_dir(struct config *c, const char *text,
 	return config__set_str(&c->evidence_dir, text);
 }
 
+static int set_approvals_dir(struct config *c, const char *text,
+			     const char *where)
+{
+	return config__set_str(&c->approvals_dir, text);
+}
+
 static int set_evidence_max(struct config *c, const char *text,
 			    const char *where)
 {
@@ -289,6 +298,7 @@ static const struct setting {
 	{ "metrics", set_metrics },
 	{ "metrics_remote", set_metrics_remote },
 	{ "audit", set_audit },
+	{ "approvals_dir", set_approvals_dir },
 };
 
 int config__set(struct config *c, const char *name, const char *text,
@@ -452,7 +462,8 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 				     "evidence_dir, "
 				     "evidence_max_files, history_records, "
 				     "kill_timeout_ms, control_socket, pin_dir, "
-				     "metrics, metrics_remote, audit");
+				     "metrics, metrics_remote, audit, "
+				     "approvals_dir");
 	else if (err)
 		d->errors++;
 }

@@ -42,6 +42,7 @@ struct config {
 	int nr_rules;
 	bool rules_off;
 	char *evidence_dir;		/* "" keeps evidence in records only */
+	char *approvals_dir;		/* "": pending requests in memory only */
 	unsigned int evidence_max;
 	unsigned int history;
 	unsigned int kill_ms;

@@ -31,6 +31,8 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->egress_budget = p->egress_budget;
 	out->fail_closed_ns = p->fail_closed_ns;
 	out->profile = p->id;
+	out->open_ask = k.open_ask;
+	out->exec_ask = k.exec_ask;
 }
 
 static void enforce__set_policy(struct enforce *e, uint64_t cgid,
@@ -60,6 +62,22 @@ void enforce__forget(void *ctx, struct sandbox *sb)
 
 	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
 	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
+}
+
+int enforce__grant(struct enforce *e, const struct vigil_grant_key *k,
+		   uint64_t until_ns)
+{
+	if (!bpf_map_update_elem(e->maps.grants, k, &until_ns, BPF_ANY))
+		return 0;
+	log__errno(errno, "cannot grant inode %llu on device %u to %llx",
+		   (unsigned long long)k->ino, k->dev,
+		   (unsigned long long)k->owner);
+	return -errno;
+}
+
+void enforce__ungrant(struct enforce *e, const struct vigil_grant_key *k)
+{
+	bpf_map_delete_elem(e->maps.grants, k);
 }
 
 static void protected__put(struct enforce *e, const struct protect_entry *p)

@@ -35,5 +35,12 @@ void enforce__refresh(struct enforce *e);
 void enforce__place(void *e, struct sandbox *sb);
 /* Forgets a sandbox that is gone (sandbox_hooks.removed). */
 void enforce__forget(void *e, struct sandbox *sb);
+/* A human allowed a file that a rule asks for (struct vigil_grant_key:
+ * owner a sandbox's cgroup id, or VIGIL_GRANT_PROFILE | a profile's id)
+ * until until_ns (CLOCK_BOOTTIME; 0 for ever): the kernel lets the open
+ * or exec happen. 0 or a negative errno (logged). */
+int enforce__grant(struct enforce *e, const struct vigil_grant_key *k,
+		   uint64_t until_ns);
+void enforce__ungrant(struct enforce *e, const struct vigil_grant_key *k);
 
 #endif /* VIGIL_ENFORCE_H */

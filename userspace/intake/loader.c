@@ -404,6 +404,7 @@ void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
 	m->policies = bpf_map__fd(l->skel->maps.policies);
 	m->allow = bpf_map__fd(l->skel->maps.egress_allow);
 	m->spent = bpf_map__fd(l->skel->maps.egress_spent);
+	m->grants = bpf_map__fd(l->skel->maps.grants);
 }
 
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch)

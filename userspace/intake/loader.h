@@ -65,6 +65,7 @@ struct enforce_maps {
 	int policies;		/* sandbox -> struct vigil_policy */
 	int allow;		/* LPM: profile's allowed networks */
 	int spent;		/* sandbox -> struct vigil_spent */
+	int grants;		/* struct vigil_grant_key -> lapse time */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

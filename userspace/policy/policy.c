@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "netname.h"
+#include "decide.h"
 #include "policy.h"
 #include "respond.h"
 #include "text.h"
@@ -22,6 +23,7 @@ static void policy__forget(void *ctx, struct sandbox *sb)
 
 	respond__forget(p, sb);
 	engine__forget(p->engine, sb);
+	approvals__forget(p->approvals, sb);
 }
 
 /* ---------------------------------------------------------------- alerts */
@@ -116,6 +118,30 @@ static void policy__decide(struct policy *p, const struct event *ev,
 	respond__act(p, sb, &req);
 }
 
+/* A rule asked a human. The kernel held the step when it killed the
+ * task for it (an open or exec of a set that asks): the rest of the
+ * sandbox runs on, and a retry after approval passes. Anything else is
+ * held by freezing the whole sandbox, evidence first. A step a grant
+ * covers (an approved retry) asks nothing. */
+static void policy__ask(struct policy *p, const struct event *ev,
+			const struct rule *rule)
+{
+	struct sandbox *sb = ev->sandbox;
+	bool kernel = ev->hdr && (ev->hdr->flags & VIGIL_F_ASKED);
+	struct act_req req = {
+		.level = LEVEL_FREEZE, .rule = rule, .reason = "ask",
+		.risk = sb->risk->risk, .threshold = -1, .trigger = ev,
+		.since_ns = ev->ktime_ns,
+	};
+
+	if (!kernel && approvals__granted(p->approvals, ev))
+		return;
+	if (!kernel && (!sb->act || sb->act->run == RUN_RUNNING))
+		respond__act(p, sb, &req);
+	approvals__ask(p->approvals, ev, rule,
+		       kernel ? HELD_KERNEL : HELD_FREEZE);
+}
+
 /* ---------------------------------------------------------------- records */
 
 void policy__record(struct policy *p, const struct event *ev,
@@ -132,6 +158,10 @@ void policy__record(struct policy *p, const struct event *ev,
 		policy__alert(p, ev, &d->matches[i]);
 	if (d->act != LEVEL_NONE)
 		policy__decide(p, ev, d);
+	/* A freeze or kill of the whole sandbox leaves nothing to ask. */
+	if (d->ask_rule && d->act < LEVEL_FREEZE && p->approvals &&
+	    (!ev->sandbox->act || ev->sandbox->act->run != RUN_KILLED))
+		policy__ask(p, ev, d->ask_rule);
 }
 
 /* An action with evidence carries the history as it is when it goes
@@ -142,7 +172,7 @@ struct event *policy__next(struct policy *p)
 	struct ev_action *a;
 
 	if (!q)
-		return NULL;
+		return p->approvals ? approvals__next(p->approvals) : NULL;
 	a = &q->ev.action;
 	if (q->history && q->ev.sandbox->act) {
 		a->nr_history = history__list(&q->ev.sandbox->act->hist,
@@ -166,7 +196,13 @@ struct policy *policy__new(const struct ruleset *rs,
 	p->o = *o;
 	p->engine = engine__new(rs);
 	hooks.ctx = p;
-	if (!p->engine || sandboxes__listen(o->sandboxes, &hooks)) {
+	if (!o->dry_run)
+		p->approvals = approvals__new(&(struct approvals_opts){
+			.dir = o->approvals_dir, .rs = rs,
+			.sandboxes = o->sandboxes, .enforce = o->enforce,
+		});
+	if (!p->engine || (!o->dry_run && !p->approvals) ||
+	    sandboxes__listen(o->sandboxes, &hooks)) {
 		policy__free(p);
 		return NULL;
 	}
@@ -178,6 +214,7 @@ void policy__free(struct policy *p)
 	if (!p)
 		return;
 	emitq__clear(&p->queue);
+	approvals__free(p->approvals);
 	engine__free(p->engine);
 	free(p);
 }
@@ -229,4 +266,5 @@ void policy__tick(struct policy *p, uint64_t now)
 	struct tick t = { p, now };
 
 	sandboxes__each(p->o.sandboxes, policy__timeouts, &t);
+	decide__tick(p);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "approval.h"
 #include "emitq.h"
 #include "engine.h"
 #include "history.h"
@@ -26,6 +27,10 @@ struct policy_opts {
 	const char *evidence_dir;	/* NULL: evidence only in records */
 	unsigned int history;
 	unsigned int kill_ms;
+	/* Pending requests' state and overlays (approval.h); NULL: none
+	 * kept across restarts. */
+	const char *approvals_dir;
+	struct enforce *enforce;	/* grants go there; NULL: none */
 };
 
 /* What happened to a sandbox, for `vigil run`'s report. */
@@ -53,6 +58,7 @@ struct policy {
 	struct engine *engine;
 	struct policy_opts o;
 	struct emitq queue;
+	struct approvals *approvals;
 	/* The history of the record policy__next returned last. */
 	const char *history[HISTORY_MAX];
 	size_t history_len[HISTORY_MAX];
