@@ -17,27 +17,27 @@
 
 
 /* A grant for owner that has not lapsed. */
-static __always_inline bool grant__live(struct vigil_grant_key *k)
+static __always_inline bool file_grant__live(struct vigil_file_grant *k)
 {
-	__u64 *until = bpf_map_lookup_elem(&grants, k);
+	__u64 *until = bpf_map_lookup_elem(&file_grants, k);
 
 	return until && (!*until || bpf_ktime_get_boot_ns() < *until);
 }
 
 /* A human allowed this file for the sandbox or for its profile. */
-static __always_inline bool grant__allows(__u64 sandbox,
+static __always_inline bool file_grant__allows(__u64 sandbox,
 					  const struct vigil_policy *p,
 					  __u32 dev, __u64 ino, bool exec)
 {
-	struct vigil_grant_key k = {
+	struct vigil_file_grant k = {
 		.owner = sandbox, .ino = ino, .dev = dev,
-		.step = exec ? VIGIL_GRANT_EXEC : VIGIL_GRANT_OPEN,
+		.step = exec ? VIGIL_FILE_EXEC : VIGIL_FILE_OPEN,
 	};
 
-	if (grant__live(&k))
+	if (file_grant__live(&k))
 		return true;
-	k.owner = VIGIL_GRANT_PROFILE | p->profile;
-	return grant__live(&k);
+	k.owner = VIGIL_FILE_GRANT_PROFILE | p->profile;
+	return file_grant__live(&k);
 }
 
 /* The protected sets (dev, ino) belongs to, 0 for most files; kills the
@@ -59,7 +59,7 @@ static __always_inline __u64 enforce__file(__u64 sandbox, __u32 dev,
 		return *sets;
 	if (!(*sets & (exec ? p->exec_kill : p->open_kill))) {
 		if (!(*sets & (exec ? p->exec_ask : p->open_ask)) ||
-		    grant__allows(sandbox, p, dev, ino, exec))
+		    file_grant__allows(sandbox, p, dev, ino, exec))
 			return *sets;
 		why |= VIGIL_F_ASKED;
 	}

@@ -185,9 +185,18 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct vigil_grant_key);
+	__type(key, struct vigil_file_grant);
 	__type(value, __u64);
-} grants __weak SEC(".maps");
+} file_grants __weak SEC(".maps");
+/* Destinations granted to one sandbox until they expire (struct
+ * vigil_grant_key): written by user space (userspace/enforce/grant.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vigil_grant_key);
+	__type(value, struct vigil_grant);
+} egress_grants __weak SEC(".maps");
 
 /* Each sandbox's egress outside its allowlist, against its budget. */
 SANDBOX_MAP(egress_spent, struct vigil_spent);
@@ -258,7 +267,9 @@ INFLIGHT_MAP(cred_inflight, struct cred_args);
 
 #define SA_MAX (2 + VIGIL_UNIX_MAX)	/* the largest sockaddr kept */
 
-/* connect and the send calls (net.bpf.c). */
+/* connect and the send calls (net.bpf.c); what one in flight is for. */
+enum net_call { NET_CONNECT = 1, NET_SEND, NET_SENDMMSG };
+
 struct net_args {
 	__u64 sandbox;
 	__u64 mmsg;		/* sendmmsg: the user mmsghdr array */
@@ -267,6 +278,7 @@ struct net_args {
 	__u16 compat;
 	__u32 addrlen;		/* bytes of sa used; 0: the socket's peer */
 	__u8 sa[SA_MAX];
+	__u8 verdict;		/* connect: the hook's (egress.bpf.c) */
 };
 
 INFLIGHT_MAP(net_inflight, struct net_args);

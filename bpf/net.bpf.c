@@ -7,6 +7,7 @@
  * counts and the byte counts the callers saw. The same program enforces
  * each sandbox's egress budget to destinations outside its allowlist.
  */
+#include "egress.bpf.h"
 #include "enforce.bpf.h"
 #include "path.bpf.h"
 
@@ -19,9 +20,6 @@
 #define IPPROTO_DSTOPTS 60
 #define IPV6_EXT_MAX 4	/* extension headers skipped before giving up */
 #define MMSG_MAX    1024	/* UIO_MAXIOV: sendmmsg's own limit */
-
-/* What a struct net_args in flight is for. */
-enum net_call { NET_CONNECT = 1, NET_SEND, NET_SENDMMSG };
 
 static __always_inline struct vigil_flow_val *flow__get(
 	struct vigil_flow_key *k)
@@ -70,6 +68,7 @@ static __always_inline struct net_args *net__enter(__u16 call, int fd,
 	a->compat = compat;
 	a->addrlen = 0;
 	a->mmsg = 0;
+	a->verdict = VIGIL_VERDICT_NONE;
 	return a;
 }
 
@@ -199,6 +198,9 @@ static __always_inline void net__connect_exit(struct net_args *a, long ret)
 	e->proto = sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
 	e->sock_type = sk ? BPF_CORE_READ(sk, sk_type) : 0;
 	sockaddr__parse(a->sa, a->addrlen, &e->sa);
+	e->verdict = a->verdict;
+	e->op = VIGIL_CONNECT_CALL;
+	e->__pad[0] = e->__pad[1] = 0;
 	submit(e);
 }
 
@@ -343,30 +345,14 @@ static __always_inline __u32 skb__l4(struct __sk_buff *skb, __u32 off,
 	return 0;
 }
 
-/* Whether profile allows the destination in k. */
-static __always_inline bool egress__allowed(__u32 profile,
-					    const struct vigil_flow_key *k)
+/* The destination in k, as the allow maps key it. */
+static __always_inline void dest__of_flow(struct dest *d,
+					  const struct vigil_flow_key *k)
 {
-	struct vigil_allow_key key = { .prefixlen = 32 + 128,
-				       .profile = profile };
-	struct vigil_allow *a;
-
-	if (k->family == AF_INET) {
-		key.addr[10] = key.addr[11] = 0xff;
-		__builtin_memcpy(&key.addr[12], k->addr, 4);
-	} else {
-		__builtin_memcpy(key.addr, k->addr, 16);
-	}
-	a = bpf_map_lookup_elem(&egress_allow, &key);
-	if (!a)
-		return false;
-	for (int i = 0; i < VIGIL_ALLOW_PORTS; i++) {
-		if (i >= a->nr)
-			break;
-		if (k->port >= a->lo[i] && k->port <= a->hi[i])
-			return true;
-	}
-	return false;
+	if (k->family == AF_INET)
+		dest__v4(d, k->addr, k->port);
+	else
+		dest__v6(d, k->addr, k->port);
 }
 
 static __always_inline struct vigil_spent *spent__get(__u64 sandbox)
@@ -417,8 +403,12 @@ static __always_inline int egress__budget(struct __sk_buff *skb,
 {
 	struct vigil_policy *p = policy__of(k->sandbox_cgid);
 	struct vigil_spent *s;
+	struct dest d;
 
-	if (!p || !p->egress_budget || egress__allowed(p->profile, k))
+	if (!p || !p->egress_budget)
+		return 1;
+	dest__of_flow(&d, k);
+	if (egress__allows(p, k->sandbox_cgid, &d))
 		return 1;
 	s = spent__get(k->sandbox_cgid);
 	if (!s)

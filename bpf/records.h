@@ -281,12 +281,46 @@ struct vigil_socket {
 	struct vigil_sockaddr sa;
 };
 
+/* What the kernel decided about a destination (connect records). */
+enum vigil_verdict {
+	VIGIL_VERDICT_NONE = 0,	/* not judged: unix, or no hook ran (the
+				 * call failed before, or the sandbox's
+				 * hooks are not attached) */
+	VIGIL_VERDICT_ALLOW,	/* the profile or a grant allows it */
+	VIGIL_VERDICT_MONITOR,	/* neither does: let through, egress:
+				 * monitor */
+	VIGIL_VERDICT_DENY,	/* neither does: refused with EPERM, egress:
+				 * deny (nothing went on the wire) */
+	VIGIL_VERDICTS,		/* the number of verdicts */
+};
+
+/* Which call a connect record is of. */
+enum vigil_connect_op {
+	VIGIL_CONNECT_CALL = 0,	/* connect(2), traced at its exit */
+	VIGIL_CONNECT_HOOK,	/* a connect the syscall tracepoints do not
+				 * see (io_uring, ia32 socketcall), from the
+				 * cgroup connect hook: ret is 0 unless
+				 * refused */
+	VIGIL_CONNECT_SEND,	/* an unconnected send (sendto, sendmsg,
+				 * sendmmsg, io_uring) refused by the cgroup
+				 * sendmsg hook */
+	VIGIL_CONNECT_OPS,	/* the number of ops */
+};
+
+/*
+ * A connect by a sandboxed task, or a send the kernel refused. verdict
+ * is the cgroup hooks' (bpf/egress.bpf.c), which see every inet connect
+ * and unconnected send before anything goes on the wire.
+ */
 struct vigil_connect {
 	struct vigil_hdr hdr;
 	__s32 ret;
 	__u16 proto;		/* IPPROTO_* of the socket, 0 for unix */
 	__u16 sock_type;	/* SOCK_STREAM, SOCK_DGRAM, ... */
 	struct vigil_sockaddr sa;
+	__u8 verdict;		/* enum vigil_verdict */
+	__u8 op;		/* enum vigil_connect_op */
+	__u8 __pad[2];
 };
 
 /* A syscall that reaches beyond the sandbox (ptrace, bpf, mount,
@@ -384,7 +418,7 @@ struct vigil_policy {
 	__u64 exec_kill;	/* file sets whose exec kills */
 	__u64 egress_budget;	/* bytes outside the allowlist; 0: no budget */
 	__u32 profile;		/* the allowlist, egress_allow's profile */
-	__u32 __pad;
+	__u32 egress;		/* enum vigil_egress */
 	__u64 syscall_kill;	/* watched syscalls (their bits: positions in
 				 * user space's table) that kill the caller */
 	__u64 fail_closed_ns;	/* kill a task of the sandbox that makes a
@@ -392,23 +426,29 @@ struct vigil_policy {
 				 * heartbeat is older than this; 0: never */
 	__u64 open_ask;		/* file sets whose opening is held for a
 				 * human: the opener is killed unless a
-				 * grant (struct vigil_grant_key) allows */
+				 * grant (struct vigil_file_grant) allows */
 	__u64 exec_ask;		/* the same for exec */
 };
 
 /* A human's approval of one file for a sandbox or a profile
  * (userspace/approval): the ask of open_ask or exec_ask does not kill
  * for it. The value is the CLOCK_BOOTTIME ns it lapses at, 0 never. */
-enum vigil_grant_step { VIGIL_GRANT_OPEN = 1, VIGIL_GRANT_EXEC = 2 };
+enum vigil_file_step { VIGIL_FILE_OPEN = 1, VIGIL_FILE_EXEC = 2 };
 
-#define VIGIL_GRANT_PROFILE (1ull << 63)	/* owner: a profile's id */
+#define VIGIL_FILE_GRANT_PROFILE (1ull << 63)	/* owner: a profile's id */
 
-struct vigil_grant_key {
-	__u64 owner;		/* sandbox cgroup id, or VIGIL_GRANT_PROFILE
-				 * | profile id */
+struct vigil_file_grant {
+	__u64 owner;		/* sandbox cgroup id, or
+				 * VIGIL_FILE_GRANT_PROFILE | profile id */
 	__u64 ino;
 	__u32 dev;
-	__u32 step;		/* enum vigil_grant_step */
+	__u32 step;		/* enum vigil_file_step */
+};
+
+/* What a profile does with a destination it does not allow. */
+enum vigil_egress {
+	VIGIL_EGRESS_MONITOR = 0,	/* record it; only the budget stops it */
+	VIGIL_EGRESS_DENY,		/* refuse the connect or send (EPERM) */
 };
 
 /* An allowed network of one profile: an LPM key over profile, then the
@@ -425,6 +465,23 @@ struct vigil_allow {
 	__u16 nr;
 	__u16 lo[VIGIL_ALLOW_PORTS];
 	__u16 hi[VIGIL_ALLOW_PORTS];
+};
+
+/*
+ * A destination granted to one sandbox for a while, beside its profile's
+ * list (bpf/README.md, "Grants"): the addresses its allowed names
+ * resolved to, an approved connect. An LPM key over port and sandbox,
+ * matched whole, then the address (v4 as v4-mapped v6).
+ */
+struct vigil_grant_key {
+	__u32 prefixlen;	/* 32 + 64 (port, sandbox) + address bits */
+	__u32 port;		/* host order; 0: any port */
+	__u64 sandbox_cgid;
+	__u8 addr[16];
+};
+
+struct vigil_grant {
+	__u64 expires_ns;	/* CLOCK_BOOTTIME; 0: never */
 };
 
 /* A sandbox's egress outside its allowlist, written by the kernel. */

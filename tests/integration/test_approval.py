@@ -11,6 +11,7 @@ tested against real daemons; every request and decision is an approval
 record in the output and the audit trail.
 """
 
+import errno
 import os
 import shutil
 import signal
@@ -19,9 +20,10 @@ import threading
 
 import pytest
 
-from conftest import make_sandbox, run_in_cgroup
-from policy_support import (cgroup_events, ctl, ctl_ok, wait_frozen,
-                            wait_until, write_rules)
+from conftest import make_sandbox, run_in_cgroup, run_in_cgroup_ok
+from policy_support import (PY, cgroup_events, ctl, ctl_ok, sink,
+                            wait_frozen, wait_until,
+                            write_rules)  # noqa: F401 (fixtures)
 
 RULES = """
 - fileset: ask-files
@@ -46,6 +48,12 @@ RULES = """
   action: ask
   enforce: kernel
 
+- rule: test-connect-ask
+  description: a sandbox wants a destination its profile does not list
+  event: connect
+  when: connect.verdict == deny
+  action: ask
+
 - rule: test-user-ask
   description: a step only user space sees
   event: exec
@@ -54,6 +62,7 @@ RULES = """
 
 - profile: default
   approval_timeout: 1h
+  egress: deny
 
 - profile: quick
   approval_timeout: 1s
@@ -398,3 +407,56 @@ def test_user_space_ask_freezes_then_thaws_or_kills(daemon, sandbox_root,
         r["sandbox"]["id"] == "ask-freeze-no" and
         r["action"]["action"] == "kill", what="the denial's kill")
     assert kill["action"]["operator"]["reason"] == "not that", kill
+
+
+# Connects to 127.0.0.1:PORT and sends a line when it may; prints the
+# connect's errno (0 when it worked).
+CONNECT = r"""
+import socket, sys
+s = socket.socket()
+e = s.connect_ex(("127.0.0.1", int(sys.argv[1])))
+if e == 0:
+    s.sendall(b"hello from the sandbox\n")
+s.close()
+print(e)
+"""
+
+
+def connect_in(sb, port):
+    pid, out = run_in_cgroup_ok(sb, [PY, "-c", CONNECT, str(port)])
+    return int(out.strip())
+
+
+def test_connect_ask_holds_until_approved(daemon, sandbox_root, sink,
+                                          sentinel):
+    """The profile lists no destination: the connect is refused in the
+    kernel (EPERM, no packet), becomes a request, and once approved the
+    agent's retry reaches the listener."""
+    sb = make_sandbox(sandbox_root, "ask-net")
+    rest = sentinel(sb)
+    assert connect_in(sb, sink.port) == errno.EPERM
+    req = daemon.approval("ask-net", "request")["approval"]
+    assert (req["step"], req["held"], req["rule"], req["target"]) == \
+        ("connect", "kernel", "test-connect-ask",
+         f"127.0.0.1 port {sink.port}"), req
+    # Nothing reached the listener, and the sandbox runs on.
+    assert sink.conns == [] and sink.received == 0
+    assert rest.poll() is None and cgroup_events(sb)["frozen"] == 0
+    daemon.ok("approve", req["id"], "--ttl", "10m", "--reason",
+              "the test's own listener")
+    assert connect_in(sb, sink.port) == 0
+    wait_until(lambda: sink.received == len(b"hello from the sandbox\n"),
+               what="the retry's bytes at the listener")
+    assert len(sink.conns) == 1
+
+
+def test_connect_ask_denied_stays_refused(daemon, sandbox_root, sink):
+    sb = make_sandbox(sandbox_root, "ask-net-no")
+    assert connect_in(sb, sink.port) == errno.EPERM
+    req = daemon.approval("ask-net-no", "request")["approval"]
+    daemon.ok("deny", req["id"], "--reason", "unknown host")
+    assert connect_in(sb, sink.port) == errno.EPERM
+    assert sink.conns == [] and sink.received == 0
+    r, reply = daemon.cli("approve", req["id"], "--scope", "profile",
+                          "--reason", "x")
+    assert r.returncode == 1, reply

@@ -65,6 +65,7 @@ RULES = """
 
 - profile: budgeted
   description: only ::1 allowed; 10 MiB to anything else
+  egress: monitor
   allow:
     destinations: ["::1"]
   egress_budget: 10MiB

@@ -407,9 +407,18 @@ def env():
 TEST_PROFILES = """
 - profile: small-budget
   description: the default profile's allowlist, with a 1 MiB budget
+  egress: monitor
   allow:
     destinations: ["127.0.0.0/8", "::1"]
   egress_budget: 1MiB
+
+# The default profile's allowlist, only judged: for the rules on what
+# reaches a destination the default profile would refuse.
+- profile: monitored
+  description: the default profile's allowlist under egress monitor
+  egress: monitor
+  allow:
+    destinations: ["127.0.0.0/8", "::1"]
 
 # A sandbox whose floods are tolerated (sandbox-flood alerts, never adds
 # up to a freeze), for a benign flood of any length.
@@ -624,7 +633,7 @@ FIRE = [
     # ----------------------------------------------------------- egress
     Case("secret-then-egress", "aws-then-out", netns=True,
          argv=[PY, "-c", EXFIL, "198.18.0.1", "30"]),
-    Case("egress-volume-unknown", "60mib-out", netns=True,
+    Case("egress-volume-unknown", "60mib-out", netns=True, profile="monitored",
          argv=[PY, "-c", SEND, "198.18.0.1", str(60 << 20), "30"]),
     Case("egress-budget-spent", "budget", netns=True, profile="small-budget",
          argv=[PY, "-c", SEND, "198.18.0.1", str(4 << 20), "30"]),
@@ -1269,6 +1278,7 @@ def test_default_profile():
     assert d["allow"]["destinations"] == ["127.0.0.0/8", "::1", "0.0.0.0",
                                           "::"]
     assert d["egress_budget"] == "100MiB"
+    assert d["egress"] == "deny"
     assert d["thresholds"] == {"alert": 20, "freeze": 60, "kill": 100}
     kernel = {i["rule"] for i in shipped_items()
               if i.get("enforce") == "kernel"}

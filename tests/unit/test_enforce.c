@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
+#include "clock.h"
 #include "enforce.h"
 #include "tmptree.h"
 #include "records.h"
@@ -87,12 +88,17 @@ static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
 				   BPF_F_NO_PREALLOC);
 	f->maps.spent = create_map(BPF_MAP_TYPE_HASH, "egress_spent",
 				   sizeof(__u64), sizeof(struct vigil_spent), 0);
+	f->maps.grants = create_map(BPF_MAP_TYPE_LPM_TRIE, "egress_grants",
+				    sizeof(struct vigil_grant_key),
+				    sizeof(struct vigil_grant),
+				    BPF_F_NO_PREALLOC);
 	if (f->maps.protected < 0 || f->maps.policies < 0 ||
-	    f->maps.allow < 0 || f->maps.spent < 0) {
+	    f->maps.allow < 0 || f->maps.spent < 0 || f->maps.grants < 0) {
 		close(f->maps.protected);
 		close(f->maps.policies);
 		close(f->maps.allow);
 		close(f->maps.spent);
+		close(f->maps.grants);
 		free(f);
 		fail_msg("cannot create the BPF maps (run as root)");
 	}
@@ -130,6 +136,7 @@ static void fix__free(struct fix *f)
 	close(f->maps.policies);
 	close(f->maps.allow);
 	close(f->maps.spent);
+	close(f->maps.grants);
 	tree__remove(f->dir);
 	free(f);
 }
@@ -253,6 +260,7 @@ static const char rules_text[] =
 	"  rules:\n"
 	"    tools-open: {action: alert}\n"
 	"- profile: lax\n"
+	"  egress: monitor\n"
 	"  allow:\n"
 	"    destinations: [\"10.0.0.0/8:22\", \"[fd00::/8]:53\"]\n"
 	"  rules:\n"
@@ -379,7 +387,7 @@ static void expect_policy(const struct fix *f, uint64_t cgid,
 	assert_int_equal(pol.exec_kill, exec_kill);
 	assert_int_equal(pol.egress_budget, budget);
 	assert_int_equal(pol.profile, p->id);
-	assert_int_equal(pol.__pad, 0);
+	assert_int_equal(pol.egress, p->egress);
 }
 
 static void expect_no_policy(const struct fix *f, uint64_t cgid)
@@ -465,6 +473,8 @@ static void test_policies(void **state)
 	assert_int_equal(got.bytes, 7);
 	expect_policy(f, 1002, 0, 0, 0, profile(f, "lax"));
 	expect_policy(f, 0, 1 | 2 | 4, 2, 10 << 20, profile(f, "default"));
+	assert_int_equal(profile(f, "lax")->egress, VIGIL_EGRESS_MONITOR);
+	assert_int_equal(profile(f, "agent")->egress, VIGIL_EGRESS_DENY);
 
 	/* A sandbox never placed, or forgotten twice: no harm. */
 	forget(f, 3000);
@@ -591,6 +601,71 @@ static void test_allowlist(void **state)
 			 total - 8 + 1);
 }
 
+/* -------------------------------------------------------------- grants */
+
+/* The kernel's lookup (egress.bpf.h: grant__live): the full-length key
+ * of port, sandbox and address; the grant's expiry, or -1 for none. */
+static int64_t granted(const struct fix *f, uint64_t sandbox,
+		       const char *addr, uint16_t port)
+{
+	struct vigil_grant_key k = { .prefixlen = 32 + 64 + 128,
+				     .port = port, .sandbox_cgid = sandbox };
+	struct vigil_grant g;
+
+	if (inet_pton(AF_INET, addr, &k.addr[12]) == 1)
+		k.addr[10] = k.addr[11] = 0xff;
+	else
+		assert_int_equal(inet_pton(AF_INET6, addr, k.addr), 1);
+	if (bpf_map_lookup_elem(f->maps.grants, &k, &g)) {
+		assert_int_equal(errno, ENOENT);
+		return -1;
+	}
+	return g.expires_ns;
+}
+
+static struct addr addr_of(const char *text)
+{
+	struct addr a;
+	uint8_t prefix;
+
+	assert_int_equal(cidr__parse(text, strlen(text), &a, &prefix), 0);
+	return a;
+}
+
+static void test_grants(void **state)
+{
+	struct fix *f = *state;
+	struct addr one = addr_of("10.9.8.7"), net = addr_of("10.1.0.0"),
+		    six = addr_of("fd00::5");
+	uint64_t before = clock__boot_ns();
+
+	start(f);
+	assert_int_equal(enforce__grant(f->e, 7, &one, 32, 443, 60e9), 0);
+	assert_int_equal(enforce__grant(f->e, 7, &net, 16, 0, 0), 0);
+	assert_int_equal(enforce__grant(f->e, 7, &six, 128, 53, 0), 0);
+	assert_int_equal(enforce__grant(f->e, 8, &one, 32, 443, 0), 0);
+	assert_int_equal(enforce__grant(f->e, 7, &one, 33, 443, 0), -EINVAL);
+
+	/* The address and port granted, a TTL from now. */
+	assert_true(granted(f, 7, "10.9.8.7", 443) >= (int64_t)(before + 60e9));
+	assert_int_equal(granted(f, 7, "10.9.8.7", 444), -1);
+	/* A network, on any port (the kernel's second lookup, port 0). */
+	assert_int_equal(granted(f, 7, "10.1.200.3", 0), 0);
+	assert_int_equal(granted(f, 7, "10.2.0.1", 0), -1);
+	assert_int_equal(granted(f, 7, "fd00::5", 53), 0);
+	/* Sandboxes apart. */
+	assert_int_equal(granted(f, 8, "10.1.200.3", 0), -1);
+	assert_int_equal(granted(f, 9, "10.9.8.7", 443), -1);
+
+	/* A sandbox gone takes its grants, and only its. */
+	forget(f, 7);
+	assert_int_equal(granted(f, 7, "10.9.8.7", 443), -1);
+	assert_int_equal(granted(f, 7, "fd00::5", 53), -1);
+	assert_int_equal(granted(f, 8, "10.9.8.7", 443), 0);
+	assert_int_equal(map_count(f->maps.grants,
+				   sizeof(struct vigil_grant_key)), 1);
+}
+
 /* ------------------------------------------- without a default profile */
 
 static const char no_default_text[] =
@@ -652,6 +727,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowlist, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_default,

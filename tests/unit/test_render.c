@@ -685,12 +685,21 @@ static void test_connect_inet(void **state)
 	render(f);
 	assert_str(GET(f->root, "type"), "connect");
 	c = GET(f->root, "connect");
-	assert_string_equal(keys(c), "family,addr,port,proto,ret");
+	assert_string_equal(keys(c), "family,addr,port,proto,ret,verdict,via");
 	assert_str(GET(c, "family"), "inet");
 	assert_str(GET(c, "addr"), "93.184.216.34");
 	assert_num(GET(c, "port"), 443);
 	assert_str(GET(c, "proto"), "tcp");
 	assert_num(GET(c, "ret"), -111);
+	assert_str(GET(c, "verdict"), "none");
+	assert_str(GET(c, "via"), "syscall");
+
+	/* A send the kernel refused. */
+	f->ev.connect.verdict = VIGIL_VERDICT_DENY;
+	f->ev.connect.via = VIGIL_CONNECT_SEND;
+	render(f);
+	assert_str(GET(f->root, "connect", "verdict"), "deny");
+	assert_str(GET(f->root, "connect", "via"), "send");
 
 	set_connect(f, AF_INET, 53, IPPROTO_UDP, SOCK_DGRAM);
 	memcpy(f->ev.connect.sa.addr, "\x7f\x00\x00\x01", 4);

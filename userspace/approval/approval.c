@@ -9,7 +9,7 @@
 
 #include "approval.h"
 #include "clock.h"
-#include "grant.h"
+#include "permit.h"
 #include "log.h"
 #include "note.h"
 #include "store.h"
@@ -18,7 +18,7 @@ struct approvals {
 	struct approvals_opts o;
 	struct approval_req *pending;	/* unordered, APPROVAL_MAX room */
 	size_t nr_pending;
-	struct grants grants;
+	struct permits grants;
 	struct notes notes;
 	struct store store;
 };
@@ -57,6 +57,9 @@ static void step__of(const struct event *ev, enum approval_held held,
 		r->ino = ev->open.ino;
 	} else if (ev->kind == EVENT_CONNECT) {
 		r->step = STEP_CONNECT;
+		r->family = ev->connect.sa.family;
+		r->port = ev->connect.sa.port;
+		memcpy(r->addr, ev->connect.sa.addr, sizeof(r->addr));
 		target__connect(&ev->connect.sa, r->target, sizeof(r->target));
 	} else {
 		snprintf(r->target, sizeof(r->target), "%s record %llu",
@@ -180,7 +183,7 @@ bool approvals__granted(struct approvals *a, const struct event *ev)
 	const char *profile = ev->sandbox->agent->name;
 
 	step__of(ev, HELD_KERNEL, &r);
-	return grants__cover(&a->grants, ev->sandbox->cgid, profile, r.step,
+	return permits__cover(&a->grants, ev->sandbox->cgid, profile, r.step,
 			     r.dev, r.ino);
 }
 
@@ -189,17 +192,19 @@ bool approvals__granted(struct approvals *a, const struct event *ev)
 static void decision__grant(struct approvals *a, const struct approval_req *r,
 			    const struct approval_verdict *v)
 {
-	struct grant g = {
+	struct permit g = {
 		.cgid = v->scope_profile ? 0 : r->cgid, .step = r->step,
-		.dev = r->dev, .ino = r->ino,
+		.dev = r->dev, .ino = r->ino, .family = r->family,
+		.port = r->port,
 		.until_ns = v->ttl_s ? clock__ns(CLOCK_REALTIME) +
 				       (int64_t)v->ttl_s * 1000000000 : 0,
 	};
 
+	memcpy(g.addr, r->addr, sizeof(g.addr));
 	snprintf(g.profile, sizeof(g.profile), "%s", r->profile);
 	snprintf(g.target, sizeof(g.target), "%s", r->target);
 	snprintf(g.id, sizeof(g.id), "%s", r->id);
-	grants__add(&a->grants, &g);
+	permits__add(&a->grants, &g);
 }
 
 /* A frozen sandbox's request grants nothing: the caller thaws it. */
@@ -219,9 +224,10 @@ int approvals__decide(struct approvals *a, const char *id,
 			 "decided already)", id);
 		return -ENOENT;
 	}
-	if (v->scope_profile && !decision__grants(r)) {
-		snprintf(err, errlen, "request '%s' holds a frozen sandbox: "
-			 "scope profile grants nothing", id);
+	if (v->scope_profile && (!decision__grants(r) ||
+				 r->step == STEP_CONNECT)) {
+		snprintf(err, errlen, "request '%s': scope profile grants "
+			 "files only (a program or a file the kernel held)", id);
 		return -EINVAL;
 	}
 	*out = *r;
@@ -239,7 +245,7 @@ bool approvals__expired(struct approvals *a, int64_t now,
 {
 	char err[128];
 
-	if (grants__prune(&a->grants, now, 0))
+	if (permits__prune(&a->grants, now, 0))
 		store__save(&a->store, NULL);
 	for (size_t i = 0; i < a->nr_pending; i++) {
 		if (a->pending[i].deadline_ns > now)
@@ -258,7 +264,7 @@ bool approvals__expired(struct approvals *a, int64_t now,
 
 void approvals__forget(struct approvals *a, const struct sandbox *sb)
 {
-	if (a && grants__prune(&a->grants, 0, sb->cgid))
+	if (a && permits__prune(&a->grants, 0, sb->cgid))
 		store__save(&a->store, NULL);
 }
 
@@ -303,7 +309,7 @@ struct approvals *approvals__new(const struct approvals_opts *o)
 		return NULL;
 	a->o = *o;
 	a->pending = calloc(APPROVAL_MAX, sizeof(*a->pending));
-	a->grants = (struct grants){ .rs = o->rs, .enforce = o->enforce };
+	a->grants = (struct permits){ .rs = o->rs, .enforce = o->enforce };
 	a->notes.sandboxes = o->sandboxes;
 	a->store = (struct store){
 		.dir = o->dir, .rs = o->rs, .pending = a->pending,
@@ -322,7 +328,7 @@ void approvals__free(struct approvals *a)
 		return;
 	notes__clear(&a->notes);
 	free(a->pending);
-	grants__free(&a->grants);
+	permits__free(&a->grants);
 	free(a);
 }
 

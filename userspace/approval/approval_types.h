@@ -31,6 +31,8 @@ struct approval_req {
 	char target[APPROVAL_TARGET];	/* path, "ADDR port N", or summary */
 	uint32_t dev;			/* exec, open */
 	uint64_t ino;
+	uint16_t family, port;		/* connect: the destination */
+	uint8_t addr[16];
 	uint32_t pid;
 	char comm[17];
 	char ancestry[APPROVAL_TARGET];	/* "exe[pid] < exe[pid] ..." */

@@ -18,6 +18,19 @@
 
 /* ------------------------------------------------------------ writing */
 
+/* A connect's destination: family, port and the address in hex. */
+static void addr__store(struct json *j, uint16_t family, uint16_t port,
+			const uint8_t addr[16])
+{
+	char hex[33];
+
+	for (int i = 0; i < 16; i++)
+		snprintf(&hex[2 * i], 3, "%02x", addr[i]);
+	json__uint(j, "family", family);
+	json__uint(j, "port", port);
+	json__str(j, "addr", hex);
+}
+
 static void req__store(struct json *j, const struct approval_req *r)
 {
 	json__obj_begin(j, NULL);
@@ -31,6 +44,7 @@ static void req__store(struct json *j, const struct approval_req *r)
 	json__str(j, "target", r->target);
 	json__uint(j, "dev", r->dev);
 	json__uint(j, "ino", r->ino);
+	addr__store(j, r->family, r->port, r->addr);
 	json__uint(j, "pid", r->pid);
 	json__str(j, "comm", r->comm);
 	json__str(j, "ancestry", r->ancestry);
@@ -41,7 +55,7 @@ static void req__store(struct json *j, const struct approval_req *r)
 	json__obj_end(j);
 }
 
-static void grant__store(struct json *j, const struct grant *g)
+static void permit__store(struct json *j, const struct permit *g)
 {
 	json__obj_begin(j, NULL);
 	json__str(j, "id", g->id);
@@ -50,22 +64,23 @@ static void grant__store(struct json *j, const struct grant *g)
 	json__int(j, "step", g->step);
 	json__uint(j, "dev", g->dev);
 	json__uint(j, "ino", g->ino);
+	addr__store(j, g->family, g->port, g->addr);
 	json__str(j, "target", g->target);
 	json__int(j, "until_ns", g->until_ns);
 	json__obj_end(j);
 }
 
 /* The grants of one profile (profile non-NULL) or the sandboxes'. */
-static void grants__store(struct json *j, const struct grants *gs,
+static void permits__store(struct json *j, const struct permits *gs,
 			  const char *profile)
 {
 	json__arr_begin(j, "grants");
 	for (size_t i = 0; i < gs->n; i++) {
-		const struct grant *g = &gs->v[i];
+		const struct permit *g = &gs->v[i];
 
 		if (profile ? !g->cgid && !strcmp(g->profile, profile)
 			    : g->cgid != 0)
-			grant__store(j, g);
+			permit__store(j, g);
 	}
 	json__arr_end(j);
 }
@@ -121,7 +136,7 @@ static int store__overlay(const struct store *s, const char *profile)
 	overlay__path(s, profile, path);
 	json__begin(j);
 	json__str(j, "profile", profile);
-	grants__store(j, s->grants, profile);
+	permits__store(j, s->grants, profile);
 	err = json__save(j, path);
 	json__free(j);
 	return err;
@@ -144,7 +159,7 @@ int store__save(const struct store *s, const char *profile)
 	for (size_t i = 0; i < *s->nr_pending; i++)
 		req__store(j, &s->pending[i]);
 	json__arr_end(j);
-	grants__store(j, s->grants, NULL);
+	permits__store(j, s->grants, NULL);
 	snprintf(path, sizeof(path), "%s/%s", s->dir, STATE_FILE);
 	err = json__save(j, path);
 	json__free(j);
@@ -182,6 +197,19 @@ static void str(yajl_val obj, const char *key, char *out, size_t len)
 	snprintf(out, len, "%s", YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : "");
 }
 
+static void addr__load(yajl_val o, uint16_t *family, uint16_t *port,
+			uint8_t addr[16])
+{
+	char hex[33];
+	unsigned int b;
+
+	*family = (uint16_t)num(o, "family");
+	*port = (uint16_t)num(o, "port");
+	str(o, "addr", hex, sizeof(hex));
+	for (int i = 0; i < 16 && sscanf(&hex[2 * i], "%2x", &b) == 1; i++)
+		addr[i] = (uint8_t)b;
+}
+
 static bool req__load(yajl_val o, struct approval_req *r)
 {
 	str(o, "id", r->id, sizeof(r->id));
@@ -194,6 +222,7 @@ static bool req__load(yajl_val o, struct approval_req *r)
 	str(o, "target", r->target, sizeof(r->target));
 	r->dev = (uint32_t)num(o, "dev");
 	r->ino = (uint64_t)num(o, "ino");
+	addr__load(o, &r->family, &r->port, r->addr);
 	r->pid = (uint32_t)num(o, "pid");
 	str(o, "comm", r->comm, sizeof(r->comm));
 	str(o, "ancestry", r->ancestry, sizeof(r->ancestry));
@@ -204,7 +233,7 @@ static bool req__load(yajl_val o, struct approval_req *r)
 	return r->id[0] && r->step <= STEP_FREEZE;
 }
 
-static bool grant__load(yajl_val o, struct grant *g)
+static bool permit__load(yajl_val o, struct permit *g)
 {
 	str(o, "id", g->id, sizeof(g->id));
 	g->cgid = (uint64_t)num(o, "cgid");
@@ -212,6 +241,7 @@ static bool grant__load(yajl_val o, struct grant *g)
 	g->step = (enum approval_step)num(o, "step");
 	g->dev = (uint32_t)num(o, "dev");
 	g->ino = (uint64_t)num(o, "ino");
+	addr__load(o, &g->family, &g->port, g->addr);
 	str(o, "target", g->target, sizeof(g->target));
 	g->until_ns = num(o, "until_ns");
 	return g->step <= STEP_FREEZE;
@@ -246,15 +276,15 @@ static int file__parse(const char *path, yajl_val *out)
 	return 0;
 }
 
-static void grants__load(const struct store *s, yajl_val doc)
+static void permits__load(const struct store *s, yajl_val doc)
 {
 	yajl_val arr = member(doc, "grants");
-	struct grant g;
+	struct permit g;
 
 	for (size_t i = 0; YAJL_IS_ARRAY(arr) && i < arr->u.array.len; i++) {
 		memset(&g, 0, sizeof(g));
-		if (grant__load(arr->u.array.values[i], &g))
-			grants__add(s->grants, &g);
+		if (permit__load(arr->u.array.values[i], &g))
+			permits__add(s->grants, &g);
 	}
 }
 
@@ -288,7 +318,7 @@ static int overlays__load(const struct store *s)
 		overlay__path(s, p->name, path);
 		err = file__parse(path, &doc);
 		if (doc)
-			grants__load(s, doc);
+			permits__load(s, doc);
 		yajl_tree_free(doc);
 	}
 	return err;
@@ -309,7 +339,7 @@ int store__load(const struct store *s, struct notes *q)
 	err = file__parse(path, &doc);
 	if (doc) {
 		pending__load(s, doc, q);
-		grants__load(s, doc);
+		permits__load(s, doc);
 	}
 	yajl_tree_free(doc);
 	return err ?: overlays__load(s);

@@ -11,7 +11,7 @@
 #ifndef VIGIL_STORE_H
 #define VIGIL_STORE_H
 
-#include "grant.h"
+#include "permit.h"
 #include "note.h"
 
 struct store {
@@ -19,7 +19,7 @@ struct store {
 	const struct ruleset *rs;
 	struct approval_req *pending;	/* APPROVAL_MAX of them */
 	size_t *nr_pending;
-	struct grants *grants;
+	struct permits *grants;
 };
 
 /* Writes the state file and every overlay that exists, or profile's

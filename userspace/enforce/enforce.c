@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 
 #include "enforce.h"
+#include "grant.h"
 #include "records.h"
 #include "log.h"
 #include "protect.h"
@@ -29,6 +30,7 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->exec_kill = k.exec_kill;
 	out->syscall_kill = k.syscall_kill;
 	out->egress_budget = p->egress_budget;
+	out->egress = p->egress;
 	out->fail_closed_ns = p->fail_closed_ns;
 	out->profile = p->id;
 	out->open_ask = k.open_ask;
@@ -62,12 +64,20 @@ void enforce__forget(void *ctx, struct sandbox *sb)
 
 	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
 	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
+	grant__forget(e->maps.grants, sb->cgid);
 }
 
-int enforce__grant(struct enforce *e, const struct vigil_grant_key *k,
-		   uint64_t until_ns)
+int enforce__grant(struct enforce *e, uint64_t sandbox,
+		   const struct addr *net, uint8_t prefix, uint16_t port,
+		   uint64_t ttl_ns)
 {
-	if (!bpf_map_update_elem(e->maps.grants, k, &until_ns, BPF_ANY))
+	return grant__add(e->maps.grants, sandbox, net, prefix, port, ttl_ns);
+}
+
+int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
+			uint64_t until_ns)
+{
+	if (!bpf_map_update_elem(e->maps.file_grants, k, &until_ns, BPF_ANY))
 		return 0;
 	log__errno(errno, "cannot grant inode %llu on device %u to %llx",
 		   (unsigned long long)k->ino, k->dev,
@@ -75,9 +85,10 @@ int enforce__grant(struct enforce *e, const struct vigil_grant_key *k,
 	return -errno;
 }
 
-void enforce__ungrant(struct enforce *e, const struct vigil_grant_key *k)
+void enforce__ungrant_file(struct enforce *e,
+			   const struct vigil_file_grant *k)
 {
-	bpf_map_delete_elem(e->maps.grants, k);
+	bpf_map_delete_elem(e->maps.file_grants, k);
 }
 
 static void protected__put(struct enforce *e, const struct protect_entry *p)

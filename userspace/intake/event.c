@@ -133,9 +133,12 @@ static int decode__connect(const struct vigil_connect *r,
 	e->proto = r->proto;
 	e->sock_type = r->sock_type;
 	e->sa = r->sa;
+	e->verdict = r->verdict;
+	e->via = r->op;
 	if (e->sa.path_len > VIGIL_UNIX_MAX)
 		e->sa.path_len = VIGIL_UNIX_MAX;
-	return 0;
+	return r->verdict < VIGIL_VERDICTS && r->op < VIGIL_CONNECT_OPS
+		       ? 0 : -EINVAL;
 }
 
 static void decode__syscall(const struct vigil_syscall *s,
@@ -343,6 +346,45 @@ bool file__op_two(uint16_t op)
 {
 	return op == VIGIL_FILE_RENAME || op == VIGIL_FILE_LINK ||
 	       op == VIGIL_FILE_SYMLINK;
+}
+
+static const char *const verdicts[VIGIL_VERDICTS] = {
+	[VIGIL_VERDICT_NONE] = "none",
+	[VIGIL_VERDICT_ALLOW] = "allow",
+	[VIGIL_VERDICT_MONITOR] = "monitor",
+	[VIGIL_VERDICT_DENY] = "deny",
+};
+
+const char *verdict__name(uint8_t v)
+{
+	return v < VIGIL_VERDICTS ? verdicts[v] : "unknown";
+}
+
+int verdict__parse(const char *name)
+{
+	for (int i = 0; i < VIGIL_VERDICTS; i++)
+		if (!strcmp(verdicts[i], name))
+			return i;
+	return -1;
+}
+
+static const char *const connect_vias[VIGIL_CONNECT_OPS] = {
+	[VIGIL_CONNECT_CALL] = "syscall",
+	[VIGIL_CONNECT_HOOK] = "hook",
+	[VIGIL_CONNECT_SEND] = "send",
+};
+
+const char *connect__via_name(uint8_t via)
+{
+	return via < VIGIL_CONNECT_OPS ? connect_vias[via] : "unknown";
+}
+
+int connect__via_parse(const char *name)
+{
+	for (int i = 0; i < VIGIL_CONNECT_OPS; i++)
+		if (!strcmp(connect_vias[i], name))
+			return i;
+	return -1;
 }
 
 static const char *const socket_ops[VIGIL_SOCKET_OPS] = {

@@ -100,6 +100,8 @@ struct ev_connect {
 	int32_t ret;
 	uint16_t proto, sock_type;
 	struct vigil_sockaddr sa;
+	uint8_t verdict;	/* enum vigil_verdict */
+	uint8_t via;		/* enum vigil_connect_op */
 };
 
 struct ev_syscall {
@@ -311,6 +313,14 @@ const char *file__op_name(uint16_t op);
 uint16_t file__op_parse(const char *name);
 /* The op has a second name (rename, link, symlink). */
 bool file__op_two(uint16_t op);
+
+/* A connect record's verdict by name ("none", "allow", "monitor",
+ * "deny") and the call it was of ("syscall", "hook", "send"), both ways;
+ * the parses give -1 for an unknown name. */
+const char *verdict__name(uint8_t v);
+int verdict__parse(const char *name);
+const char *connect__via_name(uint8_t via);
+int connect__via_parse(const char *name);
 
 /* A socket record's op by name ("socket", "bind", "listen"), both ways;
  * the parse gives 0 for an unknown name. */

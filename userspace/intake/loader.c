@@ -16,9 +16,13 @@
 #include "syscalls.h"
 #include "vigil.skel.h"
 
+/* The programs attached to every root: the egress budget and the
+ * egress hooks (bpf/egress.bpf.c). */
+#define CGROUP_PROGS 5
+
 struct loader {
 	struct vigil_bpf *skel;
-	struct bpf_link *egress[VIGIL_MAX_ROOTS];
+	struct bpf_link *cgroup[VIGIL_MAX_ROOTS][CGROUP_PROGS];
 	struct pins pins;	/* fd -1: nothing pinned */
 };
 
@@ -168,26 +172,45 @@ static int loader__tables(struct vigil_bpf *s)
 	return err;
 }
 
-static int loader__attach_egress(struct loader *l, const struct roots *roots)
+static void loader__cgroup_progs(struct vigil_bpf *s,
+				 struct bpf_program *progs[CGROUP_PROGS])
 {
-	for (int i = 0; i < roots->nr; i++) {
-		int fd = open(roots->root[i].path, O_RDONLY | O_DIRECTORY |
-				  O_CLOEXEC);
+	progs[0] = s->progs.net_egress;
+	progs[1] = s->progs.egress_connect4;
+	progs[2] = s->progs.egress_connect6;
+	progs[3] = s->progs.egress_sendmsg4;
+	progs[4] = s->progs.egress_sendmsg6;
+}
 
-		if (fd < 0) {
-			log__errno(errno, "cannot open %s", roots->root[i].path);
-			return -errno;
-		}
-		l->egress[i] = bpf_program__attach_cgroup(
-			l->skel->progs.net_egress, fd);
-		close(fd);
-		if (!l->egress[i]) {
-			log__errno(errno, "cannot attach egress accounting to "
-				   "%s", roots->root[i].path);
-			return -errno;
+static int loader__attach_root(struct loader *l, int i, const char *path)
+{
+	struct bpf_program *progs[CGROUP_PROGS];
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0) {
+		log__errno(errno, "cannot open %s", path);
+		return -errno;
+	}
+	loader__cgroup_progs(l->skel, progs);
+	for (int p = 0; p < CGROUP_PROGS && !err; p++) {
+		l->cgroup[i][p] = bpf_program__attach_cgroup(progs[p], fd);
+		if (!l->cgroup[i][p]) {
+			err = -errno;
+			log__errno(err, "cannot attach %s to %s",
+				   bpf_program__name(progs[p]), path);
 		}
 	}
-	return 0;
+	close(fd);
+	return err;
+}
+
+static int loader__attach_cgroups(struct loader *l, const struct roots *roots)
+{
+	int err = 0;
+
+	for (int i = 0; i < roots->nr && !err; i++)
+		err = loader__attach_root(l, i, roots->root[i].path);
+	return err;
 }
 
 /* The dispatchers route every syscall on the host: attached once the
@@ -204,7 +227,7 @@ static int loader__attach_dispatch(struct vigil_bpf *s)
 
 static int loader__attach(struct loader *l, const struct roots *roots)
 {
-	int err = loader__attach_egress(l, roots) ?:
+	int err = loader__attach_cgroups(l, roots) ?:
 		  vigil_bpf__attach(l->skel) ?:
 		  loader__attach_dispatch(l->skel);
 
@@ -241,6 +264,7 @@ static int loader__mark_tasks(struct vigil_bpf *s)
 static int loader__pin_links(struct loader *l)
 {
 	const struct bpf_object_skeleton *sk = l->skel->skeleton;
+	struct bpf_program *progs[CGROUP_PROGS];
 	char name[64];
 	int err = 0;
 
@@ -248,10 +272,14 @@ static int loader__pin_links(struct loader *l)
 		if (*sk->progs[i].link)
 			err = pins__link(&l->pins, *sk->progs[i].link,
 					 sk->progs[i].name);
-	for (int i = 0; i < VIGIL_MAX_ROOTS && l->egress[i] && !err; i++) {
-		snprintf(name, sizeof(name), "net_egress_%d", i);
-		err = pins__link(&l->pins, l->egress[i], name);
-	}
+	loader__cgroup_progs(l->skel, progs);
+	for (int i = 0; i < VIGIL_MAX_ROOTS && !err; i++)
+		for (int p = 0; p < CGROUP_PROGS && l->cgroup[i][p] && !err;
+		     p++) {
+			snprintf(name, sizeof(name), "%s_%d",
+				 bpf_program__name(progs[p]), i);
+			err = pins__link(&l->pins, l->cgroup[i][p], name);
+		}
 	return err ?: pins__retire(&l->pins);
 }
 
@@ -316,10 +344,11 @@ void loader__detach(struct loader *l)
 	bpf_link__destroy(s->links.sys_enter);
 	bpf_link__destroy(s->links.sys_exit);
 	s->links.sys_enter = s->links.sys_exit = NULL;
-	for (int i = 0; i < VIGIL_MAX_ROOTS; i++) {
-		bpf_link__destroy(l->egress[i]);
-		l->egress[i] = NULL;
-	}
+	for (int i = 0; i < VIGIL_MAX_ROOTS; i++)
+		for (int p = 0; p < CGROUP_PROGS; p++) {
+			bpf_link__destroy(l->cgroup[i][p]);
+			l->cgroup[i][p] = NULL;
+		}
 	vigil_bpf__detach(s);
 }
 
@@ -404,7 +433,8 @@ void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
 	m->policies = bpf_map__fd(l->skel->maps.policies);
 	m->allow = bpf_map__fd(l->skel->maps.egress_allow);
 	m->spent = bpf_map__fd(l->skel->maps.egress_spent);
-	m->grants = bpf_map__fd(l->skel->maps.grants);
+	m->file_grants = bpf_map__fd(l->skel->maps.file_grants);
+	m->grants = bpf_map__fd(l->skel->maps.egress_grants);
 }
 
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch)

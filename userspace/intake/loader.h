@@ -65,7 +65,8 @@ struct enforce_maps {
 	int policies;		/* sandbox -> struct vigil_policy */
 	int allow;		/* LPM: profile's allowed networks */
 	int spent;		/* sandbox -> struct vigil_spent */
-	int grants;		/* struct vigil_grant_key -> lapse time */
+	int file_grants;	/* struct vigil_file_grant -> lapse time */
+	int grants;		/* LPM: sandbox's granted destinations */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

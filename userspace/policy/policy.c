@@ -118,16 +118,26 @@ static void policy__decide(struct policy *p, const struct event *ev,
 	respond__act(p, sb, &req);
 }
 
-/* A rule asked a human. The kernel held the step when it killed the
- * task for it (an open or exec of a set that asks): the rest of the
- * sandbox runs on, and a retry after approval passes. Anything else is
+/* The kernel stopped the step before it happened: it killed the task
+ * for an open or exec of a set that asks, or refused a connect or send
+ * outside the profile's destinations (egress: deny). */
+static bool policy__held(const struct event *ev)
+{
+	if (ev->kind == EVENT_CONNECT)
+		return ev->connect.verdict == VIGIL_VERDICT_DENY;
+	return ev->hdr && (ev->hdr->flags & VIGIL_F_ASKED);
+}
+
+/* A rule asked a human. The kernel held the step when policy__held says
+ * so: the rest of the sandbox runs on, and a retry after approval
+ * passes. Anything else is
  * held by freezing the whole sandbox, evidence first. A step a grant
  * covers (an approved retry) asks nothing. */
 static void policy__ask(struct policy *p, const struct event *ev,
 			const struct rule *rule)
 {
 	struct sandbox *sb = ev->sandbox;
-	bool kernel = ev->hdr && (ev->hdr->flags & VIGIL_F_ASKED);
+	bool kernel = policy__held(ev);
 	struct act_req req = {
 		.level = LEVEL_FREEZE, .rule = rule, .reason = "ask",
 		.risk = sb->risk->risk, .threshold = -1, .trigger = ev,

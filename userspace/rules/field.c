@@ -529,6 +529,16 @@ static bool get_conn_ret(const struct field_ctx *c, struct fval *v)
 	return num__set(v, c->ev->connect.ret);
 }
 
+static bool get_conn_verdict(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(verdict__name(c->ev->connect.verdict)));
+}
+
+static bool get_conn_via(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(connect__via_name(c->ev->connect.via)));
+}
+
 /* Whether the profile allows a destination: family and address as the
  * record has them, and port. Only network destinations are judged; a
  * unix socket is local. */
@@ -756,6 +766,8 @@ static const struct field fields[] = {
 	{ "connect.family", FT_STR, CONNECT, FL_TEXT, get_conn_family },
 	{ "connect.proto", FT_STR, CONNECT, FL_TEXT, get_conn_proto },
 	{ "connect.ret", FT_NUM, CONNECT, FL_TEXT, get_conn_ret },
+	{ "connect.verdict", FT_STR, CONNECT, FL_TEXT, get_conn_verdict },
+	{ "connect.via", FT_STR, CONNECT, FL_TEXT, get_conn_via },
 	{ "connect.allowed", FT_BOOL, CONNECT, FL_TEXT, get_conn_allowed },
 	{ "flow.addr", FT_ADDR, FLOW, FL_TEXT, get_flow_addr },
 	{ "flow.port", FT_NUM, FLOW, FL_TEXT, get_flow_port },

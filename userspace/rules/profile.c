@@ -97,6 +97,7 @@ void profile__defaults(struct profile *p)
 	p->approval_timeout_ns = PROFILE_APPROVAL_TIMEOUT_NS;
 	p->approval_default_allow = false;
 	p->egress_budget = 0;
+	p->egress = VIGIL_EGRESS_DENY;
 	p->fail_closed_ns = 0;
 }
 

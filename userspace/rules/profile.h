@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "records.h"
 
 #define PROFILE_DEFAULT "default"
 /* A request nobody decides is denied after this by default. */
@@ -53,6 +54,9 @@ struct profile {
 	/* Payload bytes a sandbox may send outside the allowed destinations
 	 * before the kernel drops the rest; 0: no budget. */
 	uint64_t egress_budget;
+	/* What the kernel does with a connect or send to a destination the
+	 * profile does not allow: enum vigil_egress (deny by default). */
+	uint32_t egress;
 	/* The kernel kills the sandbox's tasks once the daemon's heartbeat
 	 * is older than this (bpf/vigil.bpf.h: failsafe); 0: never. */
 	uint64_t fail_closed_ns;
@@ -74,7 +78,8 @@ bool profile__allows_dest(const struct profile *p, const struct addr *a,
 bool profile__allows_exe(const struct profile *p, const char *exe,
 			 size_t len);
 /* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout, no
- * egress budget, requests denied after 5 minutes. */
+ * egress budget, egress denied outside the allowlist, requests denied
+ * after 5 minutes. */
 void profile__defaults(struct profile *p);
 void profile__free(struct profile *p);
 

@@ -357,6 +357,23 @@ static uint32_t sock_type__of(yajl_val v)
 	return num(v, "sock_type");
 }
 
+/* A name of the record's that a reader may not know reads as 0. */
+static uint8_t name__of(int parsed)
+{
+	return parsed < 0 ? 0 : parsed;
+}
+
+static void connect__of(yajl_val v, struct ev_connect *c)
+{
+	const char *verdict = str(v, "verdict"), *via = str(v, "via");
+
+	sockaddr__of(v, &c->sa);
+	c->ret = num(v, "ret");
+	c->proto = proto__of(str(v, "proto"));
+	c->verdict = verdict ? name__of(verdict__parse(verdict)) : 0;
+	c->via = via ? name__of(connect__via_parse(via)) : 0;
+}
+
 static void socket__of(yajl_val v, struct ev_socket *s)
 {
 	const char *op = str(v, "op");
@@ -463,9 +480,7 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 		socket__of(body, &ev->socket);
 		break;
 	case EVENT_CONNECT:
-		sockaddr__of(body, &ev->connect.sa);
-		ev->connect.ret = num(body, "ret");
-		ev->connect.proto = proto__of(str(body, "proto"));
+		connect__of(body, &ev->connect);
 		break;
 	case EVENT_FLOW:
 		flow__of(body, &ev->flow);

@@ -499,6 +499,21 @@ static void profile__egress_budget(struct reader *r, struct item *it,
 		it->profile->egress_budget = n;
 }
 
+static void profile__egress(struct reader *r, struct item *it,
+			    yaml_node_t *v)
+{
+	const char *s = node__str(r, v, "egress");
+
+	if (s && !strcmp(s, "deny"))
+		it->profile->egress = VIGIL_EGRESS_DENY;
+	else if (s && !strcmp(s, "monitor"))
+		it->profile->egress = VIGIL_EGRESS_MONITOR;
+	else if (s)
+		node__error(r, v, "egress must be deny (refuse destinations "
+			    "outside allow.destinations) or monitor (record "
+			    "them), not '%s'", s);
+}
+
 static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 {
 	struct profile *p = arg;
@@ -652,6 +667,7 @@ static const struct key profile_keys[] = {
 	{ "thresholds", profile__thresholds, false },
 	{ "half_life", profile__half_life, false },
 	{ "freeze_timeout", profile__freeze_timeout, false },
+	{ "egress", profile__egress, false },
 	{ "egress_budget", profile__egress_budget, false },
 	{ "fail_closed", profile__fail_closed, false },
 	{ "approval_timeout", profile__approval_timeout, false },

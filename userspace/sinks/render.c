@@ -355,6 +355,8 @@ static void render__connect(struct json *j, const struct event *ev)
 	json__uint(j, JSON_KEY(j, "port"), e->sa.port);
 	render__proto(j, e->sa.family, e->proto, e->sock_type);
 	json__int(j, JSON_KEY(j, "ret"), e->ret);
+	json__str(j, JSON_KEY(j, "verdict"), verdict__name(e->verdict));
+	json__str(j, JSON_KEY(j, "via"), connect__via_name(e->via));
 	json__obj_end(j);
 }
 
