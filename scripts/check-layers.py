@@ -6,6 +6,8 @@ Layers, top to bottom (a folder may include its own folder and any folder
 below it, never one above):
 
     cli          the command line: subcommands, options, config file
+    console      the web console: a page, its events and decisions, asked
+                 of the daemon through the control socket
     collector    the daemon's loop: records in, rules, policy, sinks out
     metrics      counters the collector adds to, rendered for Prometheus
                  on a thread of their own
@@ -46,7 +48,7 @@ import os
 import re
 import sys
 
-LAYERS = ["cli", "collector", "metrics", "policy", "approval", "control", "enforce", "rules",
+LAYERS = ["cli", "console", "collector", "metrics", "policy", "approval", "control", "enforce", "rules",
           "sinks/kafka", "sinks", "evidence", "intake", "lib", "bpf"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 

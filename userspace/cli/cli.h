@@ -35,7 +35,12 @@ enum cli_opt {
 	OPT_METRICS,
 	OPT_METRICS_REMOTE,
 	OPT_AUDIT,
-	OPT_APPROVALS_DIR,	/* daemon only */
+	OPT_APPROVALS_DIR,	/* daemon only, as are the console's */
+	OPT_CONSOLE,
+	OPT_CONSOLE_REMOTE,
+	OPT_CONSOLE_TLS_CERT,
+	OPT_CONSOLE_TLS_KEY,
+	OPT_CONSOLE_TOKEN,
 };
 
 #define CLI_COMMON_OPTIONS						\

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "console.h"
 #include "control.h"
 #include "digest.h"
 #include "lifecycle.h"
@@ -26,6 +27,13 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 		{ "metrics-remote", no_argument, NULL, OPT_METRICS_REMOTE },
 		{ "audit", required_argument, NULL, OPT_AUDIT },
 		{ "approvals-dir", required_argument, NULL, OPT_APPROVALS_DIR },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "console-remote", no_argument, NULL, OPT_CONSOLE_REMOTE },
+		{ "console-tls-cert", required_argument, NULL,
+		  OPT_CONSOLE_TLS_CERT },
+		{ "console-tls-key", required_argument, NULL,
+		  OPT_CONSOLE_TLS_KEY },
+		{ "console-token", required_argument, NULL, OPT_CONSOLE_TOKEN },
 		{ 0 },
 	};
 	int opt, r;
@@ -93,11 +101,17 @@ static int daemon__decide(void *ctx, const struct control_decision *d,
 	return r;
 }
 
+static int daemon__alerts(void *ctx, struct json *j)
+{
+	return policy__control_ops()->alerts(collector__policy(ctx), j);
+}
+
 static const struct control_ops daemon_ops = {
 	.status = daemon__status,
 	.act = daemon__act,
 	.approvals = daemon__approvals,
 	.decide = daemon__decide,
+	.alerts = daemon__alerts,
 };
 
 static int daemon__control(const struct config *cfg, struct collector *c,
@@ -160,6 +174,27 @@ static int daemon__metrics(const struct config *cfg, const struct ruleset *rs,
 				   cfg->metrics_remote);
 }
 
+/* The web console, when configured: it acts through the control
+ * socket, so it needs one. */
+static int daemon__console(const struct config *cfg, struct console **con)
+{
+	struct console_opts o = {
+		.addr = cfg->console, .remote = cfg->console_remote,
+		.tls_cert = cfg->console_tls_cert,
+		.tls_key = cfg->console_tls_key,
+		.token_file = cfg->console_token,
+		.control = cfg->control_socket,
+	};
+
+	if (!cfg->console_on)
+		return 0;
+	if (!daemon__has_control(cfg)) {
+		log_error("--console needs the control socket and rules");
+		return -EINVAL;
+	}
+	return console__start(con, &o);
+}
+
 /* With an audit trail, the start is a record of its own (lifecycle.h),
  * the rules it runs with named. */
 static int daemon__started(const struct config *cfg, struct collector *c,
@@ -193,6 +228,7 @@ int cli__daemon(int argc, char **argv)
 	struct control *ctl = NULL;
 	struct metrics *metrics = NULL;
 	struct metrics_http *http = NULL;
+	struct console *console = NULL;
 	struct ruleset rs = { 0 };
 	int status;
 
@@ -209,6 +245,7 @@ int cli__daemon(int argc, char **argv)
 	    roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
 	    daemon__pin_dir(&cfg, &roots, pin_dir, sizeof(pin_dir)) ||
 	    daemon__metrics(&cfg, &rs, &metrics, &http) ||
+	    daemon__console(&cfg, &console) ||
 	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : &rs, &co))
 		goto out;
 	co.pin_dir = pin_dir;
@@ -222,6 +259,9 @@ int cli__daemon(int argc, char **argv)
 	if (daemon__started(&cfg, c, &rs) == 0 &&
 	    daemon__control(&cfg, c, &ctl) == 0)
 		status = daemon__serve(c, ctl);
+	/* Its event streams ask the control socket: it stops first. */
+	console__stop(console);
+	console = NULL;
 	control__close(ctl);
 	if (cfg.audit)
 		lifecycle__stop(c, cli__signalled());
@@ -232,6 +272,7 @@ int cli__daemon(int argc, char **argv)
 	collector__stop(c, &stats);
 	cli__log_stats(&stats);
 out:
+	console__stop(console);
 	metrics_http__stop(http);
 	metrics__free(metrics);
 	ruleset__fini(&rs);

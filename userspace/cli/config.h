@@ -53,6 +53,12 @@ struct config {
 	bool metrics_on;
 	struct metrics_addr metrics;
 	bool metrics_remote;
+	/* The web console (console.h), off unless set. */
+	bool console_on;
+	struct metrics_addr console;
+	bool console_remote;
+	char *console_tls_cert, *console_tls_key;	/* NULL: none */
+	char *console_token;
 	char *audit;			/* the audit trail's file, NULL: none */
 };
 

@@ -7,7 +7,7 @@
  * CONTROL_MAX_REQUEST bytes before the newline:
  *	{"cmd":"status"}
  *	{"cmd":"thaw"|"kill"|"freeze","sandbox":"ID"[,"reason":"TEXT"]}
- *	{"cmd":"approvals"}
+ *	{"cmd":"approvals"} | {"cmd":"alerts"}
  *	{"cmd":"approve"|"deny","id":"ID","reason":"TEXT"[,"ttl":SECONDS]
  *	 [,"scope":"sandbox"|"profile"][,"channel":"cli"|"console"]}
  * and gets one JSON object on one line back, then end of file:
@@ -72,6 +72,9 @@ struct control_ops {
 		   size_t errlen);
 	/* e.g. "approvals":[{"id","sandbox","step","target",...}...] */
 	int (*approvals)(void *ctx, struct json *j);
+	/* "total":N,"alerts":[{"time","sandbox","rule","severity",
+	 * "message"}...], newest first */
+	int (*alerts)(void *ctx, struct json *j);
 	/* approve or deny; act's conventions. */
 	int (*decide)(void *ctx, const struct control_decision *d,
 		      const struct control_peer *peer, struct json *j,

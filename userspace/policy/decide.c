@@ -38,6 +38,14 @@ int decide__list(void *ctx, struct json *j)
 	return 0;
 }
 
+int decide__alerts(void *ctx, struct json *j)
+{
+	struct policy *p = ctx;
+
+	recent__list(&p->recent, j);
+	return 0;
+}
+
 int decide__op(void *ctx, const struct control_decision *d,
 	       const struct control_peer *peer, struct json *j, char *err,
 	       size_t errlen)

@@ -14,6 +14,8 @@ int decide__list(void *ctx, struct json *j);
 int decide__op(void *ctx, const struct control_decision *d,
 	       const struct control_peer *peer, struct json *j, char *err,
 	       size_t errlen);
+/* The control socket's "alerts": the last alerts, newest first. */
+int decide__alerts(void *ctx, struct json *j);
 /* Decides by timeout what is past its deadline. */
 void decide__tick(struct policy *p);
 

@@ -157,6 +157,7 @@ static const struct control_ops ops = {
 	.act = policy__operate,
 	.approvals = decide__list,
 	.decide = decide__op,
+	.alerts = decide__alerts,
 };
 
 const struct control_ops *policy__control_ops(void)

@@ -102,6 +102,8 @@ static void policy__alert(struct policy *p, const struct event *ev,
 		.profile = ev->sandbox->agent->name, .trigger_seq = ev->seq,
 		.trigger_type = event__type_name(ev->kind), .message = q->text,
 	};
+	recent__note(&p->recent, ev->sandbox->id, m->rule->id,
+		     q->ev.alert.severity, q->text);
 }
 
 static void policy__decide(struct policy *p, const struct event *ev,

@@ -14,6 +14,7 @@
 #include "emitq.h"
 #include "engine.h"
 #include "history.h"
+#include "recent.h"
 #include "roots.h"
 #include "ruleset.h"
 #include "sandbox.h"
@@ -59,6 +60,7 @@ struct policy {
 	struct policy_opts o;
 	struct emitq queue;
 	struct approvals *approvals;
+	struct recent recent;		/* the last alerts, for the console */
 	/* The history of the record policy__next returned last. */
 	const char *history[HISTORY_MAX];
 	size_t history_len[HISTORY_MAX];
