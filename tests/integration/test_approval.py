@@ -20,8 +20,8 @@ import threading
 
 import pytest
 
-from conftest import make_sandbox, run_in_cgroup, run_in_cgroup_ok
-from policy_support import (PY, cgroup_events, ctl, ctl_ok, sink,
+from conftest import make_sandbox, run_in_cgroup
+from policy_support import (cgroup_events, connect_in, ctl, ctl_ok, sink,
                             wait_frozen, wait_until,
                             write_rules)  # noqa: F401 (fixtures)
 
@@ -370,8 +370,14 @@ def test_scope_profile_is_kept_in_the_overlay(daemon, sandbox_root, files,
     # A new sandbox of the profile, under a new daemon: allowed.
     two = make_sandbox(sandbox_root, "ask-prof-2")
     assert exec_asked(daemon, two, files, tmp_path / "b") == 0
-    # Another profile's sandbox is not.
+    # Another profile's sandbox is not, once the daemon has placed it
+    # under its profile (until its first record, a sandbox has the
+    # default profile's kernel policy: README, "In the kernel first").
     three = make_sandbox(sandbox_root, "ask-prof-3", profile="quick")
+    run_sandboxed(three, ["true"])
+    daemon.v.wait_for(lambda r: r["type"] == "exec" and
+                      r["sandbox"]["id"] == "ask-prof-3",
+                      what="a first record of ask-prof-3")
     assert exec_asked(daemon, three, files, tmp_path / "c") == \
         -signal.SIGKILL
 
@@ -407,24 +413,6 @@ def test_user_space_ask_freezes_then_thaws_or_kills(daemon, sandbox_root,
         r["sandbox"]["id"] == "ask-freeze-no" and
         r["action"]["action"] == "kill", what="the denial's kill")
     assert kill["action"]["operator"]["reason"] == "not that", kill
-
-
-# Connects to 127.0.0.1:PORT and sends a line when it may; prints the
-# connect's errno (0 when it worked).
-CONNECT = r"""
-import socket, sys
-s = socket.socket()
-e = s.connect_ex(("127.0.0.1", int(sys.argv[1])))
-if e == 0:
-    s.sendall(b"hello from the sandbox\n")
-s.close()
-print(e)
-"""
-
-
-def connect_in(sb, port):
-    pid, out = run_in_cgroup_ok(sb, [PY, "-c", CONNECT, str(port)])
-    return int(out.strip())
 
 
 def test_connect_ask_holds_until_approved(daemon, sandbox_root, sink,

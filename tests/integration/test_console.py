@@ -23,7 +23,7 @@ import pytest
 
 from cdp import Browser
 from conftest import make_sandbox, run_in_cgroup_ok
-from policy_support import (PY, sink, wait_until,
+from policy_support import (connect_in, sink, wait_until,
                             write_rules)  # noqa: F401 (fixtures)
 
 RULES = """
@@ -44,17 +44,6 @@ RULES = """
   egress: deny
   approval_timeout: 1h
 """
-
-CONNECT = r"""
-import socket, sys
-s = socket.socket()
-e = s.connect_ex(("127.0.0.1", int(sys.argv[1])))
-if e == 0:
-    s.sendall(b"approved in the browser\n")
-s.close()
-print(e)
-"""
-
 
 def free_port():
     with socket.socket() as s:
@@ -92,11 +81,6 @@ def shot(browser, tmp_path, name):
                                        path.name))
 
 
-def connect_in(sb, port):
-    pid, out = run_in_cgroup_ok(sb, [PY, "-c", CONNECT, str(port)])
-    return int(out.strip())
-
-
 def request_box(browser, port):
     """The selector of the pending request for 127.0.0.1:port, once the
     page shows it."""
@@ -122,15 +106,16 @@ def test_browser_approves_and_denies(console, browser, sandbox_root, sink,
     browser.click("#connect")
     browser.wait("document.getElementById('conn').textContent === 'live'",
                  what="a live event stream")
-    browser.wait("[...document.querySelectorAll('#sandboxes td')]"
-                 ".some(td => td.textContent === 'agent-7')",
-                 what="the sandbox in the table")
-    # Something for the alerts table: a program run from /tmp.
+    # The agent's first steps, one for the alerts table: a program run
+    # from /tmp.
     shutil.copy("/usr/bin/true", "/tmp/vigil-console-true")
     try:
         run_in_cgroup_ok(sb, ["/tmp/vigil-console-true"])
     finally:
         os.unlink("/tmp/vigil-console-true")
+    browser.wait("[...document.querySelectorAll('#sandboxes td')]"
+                 ".some(td => td.textContent === 'agent-7')",
+                 what="the sandbox in the table")
     browser.wait("document.getElementById('alerts').textContent"
                  ".includes('console-tmp-exec')", what="the alert")
 
@@ -152,7 +137,7 @@ def test_browser_approves_and_denies(console, browser, sandbox_root, sink,
         ("approved", "operator", "console", "the agent's package index"), a
     browser.wait(f"!document.querySelector('{box}')",
                  what="the request gone from the page")
-    assert connect_in(sb, sink.port) == 0
+    assert connect_in(sb, sink.port, "approved in the browser\n") == 0
     wait_until(lambda: sink.received == len(b"approved in the browser\n"),
                what="the retry's bytes")
 

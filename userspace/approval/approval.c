@@ -273,16 +273,9 @@ void approvals__forget(struct approvals *a, const struct sandbox *sb)
 static void req__json(struct json *j, const struct approval_req *r)
 {
 	json__obj_begin(j, NULL);
-	json__str(j, "id", r->id);
-	json__str(j, "sandbox", r->sandbox);
-	json__str(j, "profile", r->profile);
-	json__str(j, "rule", r->rule);
+	store__req_named(j, r);
 	json__str(j, "step", approval__step_name(r->step));
 	json__str(j, "held", r->held == HELD_KERNEL ? "kernel" : "freeze");
-	json__str(j, "target", r->target);
-	json__uint(j, "pid", r->pid);
-	json__str(j, "comm", r->comm);
-	json__str(j, "ancestry", r->ancestry);
 	json__int(j, "created", r->created_ns / 1000000000);
 	json__int(j, "deadline", r->deadline_ns / 1000000000);
 	json__int(j, "expires_in",

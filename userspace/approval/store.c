@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "mkdirs.h"
+#include "replace.h"
 #include "store.h"
 
 #define STATE_FILE "state.json"
@@ -31,23 +32,28 @@ static void addr__store(struct json *j, uint16_t family, uint16_t port,
 	json__str(j, "addr", hex);
 }
 
-static void req__store(struct json *j, const struct approval_req *r)
+void store__req_named(struct json *j, const struct approval_req *r)
 {
-	json__obj_begin(j, NULL);
 	json__str(j, "id", r->id);
-	json__uint(j, "cgid", r->cgid);
 	json__str(j, "sandbox", r->sandbox);
 	json__str(j, "profile", r->profile);
 	json__str(j, "rule", r->rule);
-	json__int(j, "step", r->step);
-	json__int(j, "held", r->held);
 	json__str(j, "target", r->target);
-	json__uint(j, "dev", r->dev);
-	json__uint(j, "ino", r->ino);
-	addr__store(j, r->family, r->port, r->addr);
 	json__uint(j, "pid", r->pid);
 	json__str(j, "comm", r->comm);
 	json__str(j, "ancestry", r->ancestry);
+}
+
+static void req__store(struct json *j, const struct approval_req *r)
+{
+	json__obj_begin(j, NULL);
+	store__req_named(j, r);
+	json__uint(j, "cgid", r->cgid);
+	json__int(j, "step", r->step);
+	json__int(j, "held", r->held);
+	json__uint(j, "dev", r->dev);
+	json__uint(j, "ino", r->ino);
+	addr__store(j, r->family, r->port, r->addr);
 	json__int(j, "created_ns", r->created_ns);
 	json__int(j, "deadline_ns", r->deadline_ns);
 	json__bool(j, "default_allow", r->default_allow);
@@ -83,26 +89,6 @@ static void permits__store(struct json *j, const struct permits *gs,
 			permit__store(j, g);
 	}
 	json__arr_end(j);
-}
-
-static int file__replace(const char *path, const char *buf, size_t len)
-{
-	char tmp[PATH_MAX];
-	int fd, err = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len || fsync(fd))
-		err = -errno;
-	if (fd >= 0 && close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		log__errno(err, "cannot write %s", path);
-		unlink(tmp);
-	}
-	return err;
 }
 
 static int json__save(struct json *j, const char *path)

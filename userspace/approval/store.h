@@ -22,6 +22,10 @@ struct store {
 	struct permits *grants;
 };
 
+/* A request's members that the state file and the control socket's
+ * listing share (id, sandbox, profile, rule, target, pid, comm,
+ * ancestry). */
+void store__req_named(struct json *j, const struct approval_req *r);
 /* Writes the state file and every overlay that exists, or profile's
  * (non-NULL) whether it exists or not. 0 or a negative errno (logged). */
 int store__save(const struct store *s, const char *profile);
