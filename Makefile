@@ -165,6 +165,7 @@ bench: deps
 	$(Q)bench/render.sh
 	$(Q)bench/kill.py
 	$(Q)bench/enforce.py
+	$(Q)bench/egress.py
 	$(Q)bench/flood.py
 	$(Q)bench/kafka.sh
 	$(Q)bench/metrics.py

@@ -32,6 +32,16 @@ static __always_inline void dest__v6(struct dest *d, const void *addr16,
 	d->port = port;
 }
 
+/* The peer in a flow key, as the allow maps key it. */
+static __always_inline void dest__of_flow(struct dest *d,
+					  const struct vigil_flow_key *k)
+{
+	if (k->family == AF_INET)
+		dest__v4(d, k->addr, k->port);
+	else
+		dest__v6(d, k->addr, k->port);
+}
+
 /* Whether the profile's list has d, with its port. */
 static __always_inline bool egress__listed(__u32 profile,
 					   const struct dest *d)

@@ -170,14 +170,24 @@ SANDBOX_MAP(policies, struct vigil_policy);
 SYSCALL_MAP(syscall_bits, BPF_MAP_TYPE_ARRAY, __u64);
 SYSCALL_MAP(compat_syscall_bits, BPF_MAP_TYPE_ARRAY, __u64);
 
+/* An egress map of entries made as needed (LPM tries must be). */
+#define EGRESS_MAP(name, map_type, entries, ktype, vtype)	\
+	struct {						\
+		__uint(type, map_type);				\
+		__uint(max_entries, entries);			\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, ktype);				\
+		__type(value, vtype);				\
+	} name __weak SEC(".maps")
+
 /* Allowed networks of every profile, with their ports. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct vigil_allow_key);
-	__type(value, struct vigil_allow);
-} egress_allow __weak SEC(".maps");
+EGRESS_MAP(egress_allow, BPF_MAP_TYPE_LPM_TRIE, 16384,
+	   struct vigil_allow_key, struct vigil_allow);
+
+/* Allowed DNS names of every profile, with their ports (struct
+ * vigil_name_key): the answers to them become grants (dns.bpf.c). */
+EGRESS_MAP(egress_names, BPF_MAP_TYPE_HASH, 16384, struct vigil_name_key,
+	   struct vigil_allow);
 
 /* Files a human allowed a sandbox or a profile to open or exec although
  * a rule asks for them (struct vigil_grant_key -> lapse time). */
@@ -190,13 +200,8 @@ struct {
 } file_grants __weak SEC(".maps");
 /* Destinations granted to one sandbox until they expire (struct
  * vigil_grant_key): written by user space (userspace/enforce/grant.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct vigil_grant_key);
-	__type(value, struct vigil_grant);
-} egress_grants __weak SEC(".maps");
+EGRESS_MAP(egress_grants, BPF_MAP_TYPE_LPM_TRIE, 65536,
+	   struct vigil_grant_key, struct vigil_grant);
 
 /* Each sandbox's egress outside its allowlist, against its budget. */
 SANDBOX_MAP(egress_spent, struct vigil_spent);

@@ -10,15 +10,8 @@
 #include "egress.bpf.h"
 #include "enforce.bpf.h"
 #include "path.bpf.h"
+#include "skb.bpf.h"
 
-#define ETH_P_IP    0x0800
-#define ETH_P_IPV6  0x86DD
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
-#define IPPROTO_HOPOPTS 0
-#define IPPROTO_ROUTING 43
-#define IPPROTO_DSTOPTS 60
-#define IPV6_EXT_MAX 4	/* extension headers skipped before giving up */
 #define MMSG_MAX    1024	/* UIO_MAXIOV: sendmmsg's own limit */
 
 static __always_inline struct vigil_flow_val *flow__get(
@@ -276,85 +269,6 @@ int BPF_PROG(net_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/* IPv6 header and the extension headers after it (BIG TCP on loopback
- * puts a hop-by-hop jumbo header before TCP): destination and upper
- * protocol into k, length of all of them out. */
-static __always_inline int skb__l3_v6(struct __sk_buff *skb,
-				      struct vigil_flow_key *k)
-{
-	struct ipv6hdr ip6;
-	__u8 ext[2];		/* next header, length in 8-byte units - 1 */
-	__u32 off = sizeof(ip6);
-
-	if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
-		return -1;
-	k->family = AF_INET6;
-	k->proto = ip6.nexthdr;
-	__builtin_memcpy(k->addr, &ip6.daddr, 16);
-	for (int i = 0; i < IPV6_EXT_MAX; i++) {
-		if (k->proto != IPPROTO_HOPOPTS && k->proto != IPPROTO_ROUTING &&
-		    k->proto != IPPROTO_DSTOPTS)
-			break;
-		if (bpf_skb_load_bytes(skb, off, ext, sizeof(ext)))
-			return -1;
-		k->proto = ext[0];
-		off += (ext[1] + 1) * 8;
-	}
-	return off;
-}
-
-/* L3 header of an egress packet: destination into k, header length out. */
-static __always_inline int skb__l3(struct __sk_buff *skb,
-				   struct vigil_flow_key *k)
-{
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
-
-		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
-			return -1;
-		k->family = AF_INET;
-		k->proto = ip.protocol;
-		__builtin_memcpy(k->addr, &ip.daddr, 4);
-		/* A later fragment has no L4 header to skip. */
-		if (bpf_ntohs(ip.frag_off) & 0x1fff)
-			k->proto = 0;
-		return ip.ihl * 4;
-	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6))
-		return skb__l3_v6(skb, k);
-	return -1;
-}
-
-/* L4 header length at off, destination port into k. */
-static __always_inline __u32 skb__l4(struct __sk_buff *skb, __u32 off,
-				     struct vigil_flow_key *k)
-{
-	struct tcphdr tcp;
-	struct udphdr udp;
-
-	if (k->proto == IPPROTO_TCP &&
-	    !bpf_skb_load_bytes(skb, off, &tcp, sizeof(tcp))) {
-		k->port = bpf_ntohs(tcp.dest);
-		return tcp.doff * 4;
-	}
-	if (k->proto == IPPROTO_UDP &&
-	    !bpf_skb_load_bytes(skb, off, &udp, sizeof(udp))) {
-		k->port = bpf_ntohs(udp.dest);
-		return sizeof(udp);
-	}
-	return 0;
-}
-
-/* The destination in k, as the allow maps key it. */
-static __always_inline void dest__of_flow(struct dest *d,
-					  const struct vigil_flow_key *k)
-{
-	if (k->family == AF_INET)
-		dest__v4(d, k->addr, k->port);
-	else
-		dest__v6(d, k->addr, k->port);
-}
-
 static __always_inline struct vigil_spent *spent__get(__u64 sandbox)
 {
 	static const struct vigil_spent zero;
@@ -435,10 +349,10 @@ int net_egress(struct __sk_buff *skb)
 
 	if (!k.sandbox_cgid)
 		return 1;
-	l3 = skb__l3(skb, &k);
+	l3 = skb__l3(skb, &k, false);
 	if (l3 < 0)
 		return 1;
-	hdrs = l3 + skb__l4(skb, l3, &k);
+	hdrs = l3 + skb__l4(skb, l3, &k, false);
 	/* GSO packets carry many segments behind one header set, so len
 	 * minus headers is still exactly the payload. */
 	payload = skb->len > hdrs ? skb->len - hdrs : 0;

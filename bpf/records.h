@@ -24,6 +24,7 @@
 #define VIGIL_MAX_FILESETS 64	/* protected file sets: bits of a __u64 */
 #define VIGIL_ALLOW_PORTS 8	/* port ranges per allowed network */
 #define VIGIL_NAME_MAX   256	/* a cgroup's directory name, NUL included */
+#define VIGIL_DNS_NAME_MAX 128	/* bytes of a DNS name an allowlist holds */
 
 enum vigil_type {
 	VIGIL_EV_EXEC    = 1,
@@ -465,6 +466,19 @@ struct vigil_allow {
 	__u16 nr;
 	__u16 lo[VIGIL_ALLOW_PORTS];
 	__u16 hi[VIGIL_ALLOW_PORTS];
+};
+
+/*
+ * An allowed DNS name of one profile, in the wire form a question spells
+ * it ("\4pypi\3org": each label after its length, no final NUL),
+ * lowercase, zero-padded; wildcard 1 for every name below it
+ * ("*.pypi.org"). The value is a struct vigil_allow: the ports (one port
+ * or every port per entry) of that entry and of every wildcard above it.
+ */
+struct vigil_name_key {
+	__u32 profile;
+	__u32 wildcard;
+	__u8 name[VIGIL_DNS_NAME_MAX];
 };
 
 /*

@@ -22,6 +22,9 @@ packages=(
 	# the approval console's browser test: headless Chromium driven over
 	# the DevTools protocol (tests/integration/test_console.py)
 	chromium
+	# the egress tests' DNS server in their network namespace
+	# (tests/integration/test_egress.py)
+	python3-dnslib
 )
 
 missing=()

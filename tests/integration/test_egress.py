@@ -8,8 +8,14 @@ sandbox, and count what reaches them; the callers run inside the sandbox
 as small Python programs."""
 
 import errno
+import os
+import shutil
 import socket
+import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +23,7 @@ from conftest import make_sandbox, pick, run_in_cgroup_ok
 from policy_support import write_rules
 
 PY = sys.executable
+DNS_SERVER = Path(__file__).parent / "dns_server.py"
 
 RULES = """
 - profile: closed
@@ -177,17 +184,24 @@ def test_allowed_connect_goes_through(egress, sandbox_root, allowed):
     ("fastopen", "::1"),
 ])
 def test_denied_connect_every_way(egress, sandbox_root, how, host):
-    """Every way to connect is refused alike (the listener is on both
-    families' loopback, on a port the profile does not allow)."""
+    """Every way to connect is refused alike."""
+    refused_in(sandbox_root, how, host)
+
+
+def refused_in(sandbox_root, how, host):
+    """Calls from a sandbox of the closed profile to host, on a port the
+    profile does not allow, where a listener of host's family (both on
+    v6) waits: EPERM, and nothing reaches it. (pid, port) out."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     lst = Listener("::" if fam == socket.AF_INET6 else "127.0.0.1")
     try:
-        sb = make_sandbox(sandbox_root, "closed-way", profile="closed")
-        _, err = call_in(sb, how, host, lst.port)
+        sb = make_sandbox(sandbox_root, f"closed-{how}", profile="closed")
+        pid, err = call_in(sb, how, host, lst.port)
         assert err == errno.EPERM
         assert lst.arrived() == 0
     finally:
         lst.close()
+    return pid, lst.port
 
 
 @pytest.mark.parametrize("how,host", [
@@ -197,17 +211,9 @@ def test_denied_connect_every_way(egress, sandbox_root, how, host):
 def test_denied_send_never_leaves(egress, sandbox_root, how, host):
     """An unconnected UDP send outside the list fails with EPERM, nothing
     arrives, and the refusal is a connect record of its own."""
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    lst = Listener("::" if fam == socket.AF_INET6 else "127.0.0.1")
-    try:
-        sb = make_sandbox(sandbox_root, "closed-send", profile="closed")
-        pid, err = call_in(sb, how, host, lst.port)
-        assert err == errno.EPERM
-        assert lst.arrived() == 0
-    finally:
-        lst.close()
+    pid, port = refused_in(sandbox_root, how, host)
     c = connect_of(egress, pid, via="send")
-    exp = {"port": lst.port, "proto": "udp", "verdict": "deny",
+    exp = {"port": port, "proto": "udp", "verdict": "deny",
            "ret": -errno.EPERM}
     assert pick(c, exp) == exp
 
@@ -255,3 +261,162 @@ def test_untraced_connects_are_judged(egress, sandbox_root, helpers, other,
     c = connect_of(egress, pid, via="hook")
     assert (c["port"], c["verdict"], c["ret"]) == \
         (allowed.port, "allow", 0), c
+
+
+# ------------------------------------------------------ names, from DNS
+
+# Inside a network namespace made here: a resolver, and the addresses its
+# names stand for, all on the namespace's loopback. The sandboxed callers
+# run there too (`ip netns exec`, which also gives them the resolver in
+# /etc/netns/NAME/resolv.conf), so nothing ever leaves it.
+RESOLVER = "198.18.14.53"
+ZONE = [
+    "pypi.test A 198.18.14.10 600", "pypi.test AAAA fd14::10 600",
+    "files.cdn.test CNAME edge.fastly.test 600",
+    "edge.fastly.test A 198.18.14.12 600",
+    "short.test A 198.18.14.13 1",      # below the kernel's 5 s floor
+    "evil.test A 198.18.14.11 600",
+]
+LISTEN = ["198.18.14.10", "198.18.14.11", "198.18.14.12", "198.18.14.13",
+          "[fd14::10]"]
+
+NAMED_RULES = """
+- profile: named
+  description: a resolver and three names, nothing else
+  egress: deny
+  allow:
+    destinations: ["{resolver}:53", "pypi.test:443", "*.cdn.test:443",
+                   "short.test:443"]
+"""
+
+# Resolves NAME (getaddrinfo: the namespace's resolv.conf; name4: A
+# only) and connects to each address on PORT; or connects to ADDR:PORT
+# as given. Prints
+# "ADDR ERRNO" for each.
+RESOLVE = r"""
+import socket, sys
+how, target, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fam = {"name": 0, "name4": socket.AF_INET}.get(how)
+if fam is not None:
+    addrs = sorted({a[4][0] for a in socket.getaddrinfo(
+        target, port, fam, socket.SOCK_STREAM)})
+else:
+    addrs = [target]
+for a in addrs:
+    s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+    print(a, s.connect_ex((a, port)), flush=True)
+"""
+
+
+class DnsNet:
+    """The namespace, its resolver and listeners (one process, ours, by
+    pid), and what reached them."""
+
+    def __init__(self, name, tcp_dns):
+        self.name = name
+        # glibc asks A and AAAA on one TCP connection, which the server
+        # answers one question of: over TCP, ask A alone.
+        self.resolve = "name4" if tcp_dns else "name"
+        self.etc = Path("/etc/netns") / name
+        subprocess.run(["ip", "netns", "add", name], check=True)
+        ipn = ["ip", "-n", name]
+        subprocess.run(ipn + ["link", "set", "lo", "up"], check=True)
+        for a in [RESOLVER] + [h for h in LISTEN if ":" not in h]:
+            subprocess.run(ipn + ["addr", "add", a + "/32", "dev", "lo"],
+                           check=True)
+        subprocess.run(ipn + ["-6", "addr", "add", "fd14::10/128", "dev",
+                              "lo", "nodad"], check=True)
+        self.etc.mkdir(parents=True)
+        (self.etc / "resolv.conf").write_text(
+            f"nameserver {RESOLVER}\n" +
+            ("options use-vc\n" if tcp_dns else ""))
+        argv = ["ip", "netns", "exec", name, "/usr/bin/python3",
+                str(DNS_SERVER), RESOLVER, "53"]
+        for h in LISTEN:
+            argv += ["--tcp", f"{h}:443"]
+        self.proc = subprocess.Popen(argv + ZONE, stdout=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, text=True)
+        self.lines = []
+        assert self.proc.stdout.readline().strip() == "ready"
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.split())
+
+    def queries(self):
+        return [l[1:] for l in self.lines if l[0] == "Q"]
+
+    def connections(self, host):
+        return sum(1 for l in self.lines if l[0] == "C" and l[1] == host)
+
+    def close(self):
+        self.proc.kill()            # ours, by pid
+        self.proc.wait()
+        shutil.rmtree(self.etc, ignore_errors=True)
+        subprocess.run(["ip", "netns", "del", self.name])
+
+
+@pytest.fixture(params=["udp", "tcp"])
+def dnsnet(request):
+    n = DnsNet(f"vigil-eg-{os.getpid()}", tcp_dns=request.param == "tcp")
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def named(sandbox_root, start_vigil, tmp_path, dnsnet):
+    rules = write_rules(tmp_path / "named.yaml",
+                        NAMED_RULES.format(resolver=RESOLVER))
+    start_vigil(sandbox_root, extra_args=["--rules", rules])
+    return make_sandbox(sandbox_root, "named", profile="named")
+
+
+def resolve_in(net, sb, how, target, port=443):
+    """{address: errno} of the caller's connects."""
+    _, out = run_in_cgroup_ok(sb, ["ip", "netns", "exec", net.name, PY,
+                                   "-c", RESOLVE, how, target, str(port)])
+    return {a: int(e) for a, e in (l.split() for l in out.splitlines())}
+
+
+def test_name_learns_its_addresses(named, dnsnet):
+    """pypi.test resolves through the sandbox's resolver (UDP, or TCP
+    with use-vc) and both its addresses connect; the address no allowed
+    name resolved to stays denied, and so does the allowed address on a
+    port the name does not have."""
+    sb = named
+    assert resolve_in(dnsnet, sb, "addr", "198.18.14.10") == \
+        {"198.18.14.10": errno.EPERM}
+    assert dnsnet.connections("198.18.14.10") == 0
+    both = {"198.18.14.10": 0, "fd14::10": 0}
+    got = resolve_in(dnsnet, sb, dnsnet.resolve, "pypi.test")
+    assert got == (both if dnsnet.resolve == "name" else
+                   {"198.18.14.10": 0})
+    assert ["pypi.test", "A"] in dnsnet.queries()
+    assert resolve_in(dnsnet, sb, "addr", "198.18.14.11") == \
+        {"198.18.14.11": errno.EPERM}
+    assert resolve_in(dnsnet, sb, "addr", "198.18.14.10", port=80) == \
+        {"198.18.14.10": errno.EPERM}
+    # A name the profile does not allow teaches nothing.
+    assert resolve_in(dnsnet, sb, dnsnet.resolve, "evil.test") == \
+        {"198.18.14.11": errno.EPERM}
+    assert dnsnet.connections("198.18.14.11") == 0
+
+
+def test_cname_chain_is_followed(named, dnsnet):
+    """files.cdn.test (under *.cdn.test) is a CNAME of a name outside
+    the allowlist: the address the chain ends in connects."""
+    assert resolve_in(dnsnet, named, dnsnet.resolve, "files.cdn.test") == \
+        {"198.18.14.12": 0}
+    assert dnsnet.connections("198.18.14.12") == 1
+
+
+def test_ttl_expiry_denies_again(named, dnsnet):
+    """short.test's 1 s TTL is held to the kernel's 5 s floor; past it,
+    the address is refused again."""
+    assert resolve_in(dnsnet, named, dnsnet.resolve, "short.test") == \
+        {"198.18.14.13": 0}
+    time.sleep(6)
+    assert resolve_in(dnsnet, named, "addr", "198.18.14.13") == \
+        {"198.18.14.13": errno.EPERM}
+    assert dnsnet.connections("198.18.14.13") == 1

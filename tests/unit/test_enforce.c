@@ -92,13 +92,18 @@ static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
 				    sizeof(struct vigil_grant_key),
 				    sizeof(struct vigil_grant),
 				    BPF_F_NO_PREALLOC);
+	f->maps.names = create_map(BPF_MAP_TYPE_HASH, "egress_names",
+				   sizeof(struct vigil_name_key),
+				   sizeof(struct vigil_allow), 0);
 	if (f->maps.protected < 0 || f->maps.policies < 0 ||
-	    f->maps.allow < 0 || f->maps.spent < 0 || f->maps.grants < 0) {
+	    f->maps.allow < 0 || f->maps.spent < 0 || f->maps.grants < 0 ||
+	    f->maps.names < 0) {
 		close(f->maps.protected);
 		close(f->maps.policies);
 		close(f->maps.allow);
 		close(f->maps.spent);
 		close(f->maps.grants);
+		close(f->maps.names);
 		free(f);
 		fail_msg("cannot create the BPF maps (run as root)");
 	}
@@ -137,6 +142,7 @@ static void fix__free(struct fix *f)
 	close(f->maps.allow);
 	close(f->maps.spent);
 	close(f->maps.grants);
+	close(f->maps.names);
 	tree__remove(f->dir);
 	free(f);
 }
@@ -256,7 +262,9 @@ static const char rules_text[] =
 	"  egress_budget: 1MiB\n"
 	"  allow:\n"
 	"    destinations: [\"10.0.0.0/8:443\", \"10.1.0.0/16:8000-8100\",\n"
-	"                   \"10.1.2.3\", \"[fd00::/8]:80-89\", \"::1\"]\n"
+	"                   \"10.1.2.3\", \"[fd00::/8]:80-89\", \"::1\",\n"
+	"                   \"PyPI.org:443\", \"*.pythonhosted.org\",\n"
+	"                   \"*.files.pythonhosted.org:443\"]\n"
 	"  rules:\n"
 	"    tools-open: {action: alert}\n"
 	"- profile: lax\n"
@@ -601,6 +609,50 @@ static void test_allowlist(void **state)
 			 total - 8 + 1);
 }
 
+/* --------------------------------------------------------------- names */
+
+/* The kernel's lookup (dns.bpf.c: name__lookup): the wire form of a
+ * question's name, or of the suffix a wildcard stands for. */
+static bool name_ports(const struct fix *f, const char *name,
+		       const char *wire, bool wildcard, struct vigil_allow *v)
+{
+	struct vigil_name_key k = { .profile = profile(f, name)->id,
+				    .wildcard = wildcard };
+
+	memcpy(k.name, wire, strlen(wire));
+	if (bpf_map_lookup_elem(f->maps.names, &k, v)) {
+		assert_int_equal(errno, ENOENT);
+		return false;
+	}
+	return true;
+}
+
+static void test_names(void **state)
+{
+	struct fix *f = *state;
+	struct vigil_allow v;
+
+	start(f);
+	/* Lowercase, one port. */
+	assert_true(name_ports(f, "agent", "\4pypi\3org", false, &v));
+	assert_int_equal(v.nr, 1);
+	assert_int_equal(v.lo[0], 443);
+	assert_int_equal(v.hi[0], 443);
+	assert_false(name_ports(f, "agent", "\4PyPI\3org", false, &v));
+	assert_false(name_ports(f, "agent", "\4pypi\3org", true, &v));
+	assert_false(name_ports(f, "lax", "\4pypi\3org", false, &v));
+	/* A wildcard: every port; the one below it has its own port and
+	 * every port of the wildcard above. */
+	assert_true(name_ports(f, "agent", "\14pythonhosted\3org", true, &v));
+	assert_int_equal(v.nr, 1);
+	assert_int_equal(v.hi[0], 65535);
+	assert_true(name_ports(f, "agent", "\5files\14pythonhosted\3org",
+			       true, &v));
+	assert_int_equal(v.nr, 2);
+	assert_false(name_ports(f, "agent", "\14pythonhosted\3org", false,
+				&v));
+}
+
 /* -------------------------------------------------------------- grants */
 
 /* The kernel's lookup (egress.bpf.h: grant__live): the full-length key
@@ -728,6 +780,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_policies, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowlist, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_default,

@@ -506,11 +506,27 @@ static void test_error_profiles(void **state)
 		   "freeze must be a number from 0.001 to 1e+06, not '0'");
 	LOAD_ERROR("- profile: p\n  allow: {destinations: [1.2.3.4:99999]}\n",
 		   "t.yaml:2:26: destination '1.2.3.4:99999': expected "
-		   "ADDR[/BITS], ADDR[/BITS]:PORT[-PORT] or "
-		   "[V6ADDR[/BITS]]:PORT");
+		   "ADDR[/BITS], ADDR[/BITS]:PORT[-PORT], "
+		   "[V6ADDR[/BITS]]:PORT, or a DNS name ([*.]NAME[:PORT], "
+		   "one port or '*')");
 	LOAD_ERROR("- profile: p\n  allow: {destinations: [\"[::1\"]}\n",
 		   "t.yaml:2:26: destination '[::1': expected ADDR[/BITS], "
-		   "ADDR[/BITS]:PORT[-PORT] or [V6ADDR[/BITS]]:PORT");
+		   "ADDR[/BITS]:PORT[-PORT], [V6ADDR[/BITS]]:PORT, or a DNS "
+		   "name ([*.]NAME[:PORT], one port or '*')");
+	/* Names: one port or every port; labels of at most 63 bytes. */
+	LOAD_ERROR("- profile: p\n  allow: {destinations: [pypi.org:80-90]}\n",
+		   "t.yaml:2:26: destination 'pypi.org:80-90': expected "
+		   "ADDR[/BITS], ADDR[/BITS]:PORT[-PORT], "
+		   "[V6ADDR[/BITS]]:PORT, or a DNS name ([*.]NAME[:PORT], "
+		   "one port or '*')");
+	LOAD_ERROR("- profile: p\n  allow: {destinations: [a..org]}\n",
+		   "t.yaml:2:26: destination 'a..org': expected "
+		   "ADDR[/BITS], ADDR[/BITS]:PORT[-PORT], "
+		   "[V6ADDR[/BITS]]:PORT, or a DNS name ([*.]NAME[:PORT], "
+		   "one port or '*')");
+	LOAD_ERROR("- profile: p\n  egress: open\n", "t.yaml:2:11: egress must "
+		   "be deny (refuse destinations outside allow.destinations) "
+		   "or monitor (record them), not 'open'");
 	LOAD_ERROR("- profile: p\n  allow: {destinations: 10.0.0.0/8}\n",
 		   "t.yaml:2:25: destinations must be a list");
 	LOAD_ERROR(RULE("a") "- profile: p\n  rules:\n    nope: {score: 1}\n",

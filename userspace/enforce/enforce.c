@@ -7,6 +7,7 @@
 
 #include "enforce.h"
 #include "grant.h"
+#include "names.h"
 #include "records.h"
 #include "log.h"
 #include "protect.h"
@@ -298,8 +299,10 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	}
 	enforce__sync_files(e);
 	enforce__report(e);
-	for (size_t i = 0; ruleset__profile_at(rs, i); i++)
+	for (size_t i = 0; ruleset__profile_at(rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
+		names__load(e->maps.names, ruleset__profile_at(rs, i));
+	}
 	enforce__set_policy(e, none, rs->fallback);
 	return e;
 }

@@ -348,6 +348,15 @@ bool file__op_two(uint16_t op)
 	       op == VIGIL_FILE_SYMLINK;
 }
 
+/* The index of name in a table of n names, -1 when it has none. */
+static int table__find(const char *const *tab, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (tab[i] && !strcmp(tab[i], name))
+			return i;
+	return -1;
+}
+
 static const char *const verdicts[VIGIL_VERDICTS] = {
 	[VIGIL_VERDICT_NONE] = "none",
 	[VIGIL_VERDICT_ALLOW] = "allow",
@@ -362,10 +371,7 @@ const char *verdict__name(uint8_t v)
 
 int verdict__parse(const char *name)
 {
-	for (int i = 0; i < VIGIL_VERDICTS; i++)
-		if (!strcmp(verdicts[i], name))
-			return i;
-	return -1;
+	return table__find(verdicts, VIGIL_VERDICTS, name);
 }
 
 static const char *const connect_vias[VIGIL_CONNECT_OPS] = {
@@ -381,10 +387,7 @@ const char *connect__via_name(uint8_t via)
 
 int connect__via_parse(const char *name)
 {
-	for (int i = 0; i < VIGIL_CONNECT_OPS; i++)
-		if (!strcmp(connect_vias[i], name))
-			return i;
-	return -1;
+	return table__find(connect_vias, VIGIL_CONNECT_OPS, name);
 }
 
 static const char *const socket_ops[VIGIL_SOCKET_OPS] = {

@@ -16,9 +16,9 @@
 #include "syscalls.h"
 #include "vigil.skel.h"
 
-/* The programs attached to every root: the egress budget and the
- * egress hooks (bpf/egress.bpf.c). */
-#define CGROUP_PROGS 5
+/* The programs attached to every root: the egress budget, the egress
+ * hooks (bpf/egress.bpf.c) and the DNS answers (bpf/dns.bpf.c). */
+#define CGROUP_PROGS 6
 
 struct loader {
 	struct vigil_bpf *skel;
@@ -180,6 +180,7 @@ static void loader__cgroup_progs(struct vigil_bpf *s,
 	progs[2] = s->progs.egress_connect6;
 	progs[3] = s->progs.egress_sendmsg4;
 	progs[4] = s->progs.egress_sendmsg6;
+	progs[5] = s->progs.dns_ingress;
 }
 
 static int loader__attach_root(struct loader *l, int i, const char *path)
@@ -435,6 +436,7 @@ void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
 	m->spent = bpf_map__fd(l->skel->maps.egress_spent);
 	m->file_grants = bpf_map__fd(l->skel->maps.file_grants);
 	m->grants = bpf_map__fd(l->skel->maps.egress_grants);
+	m->names = bpf_map__fd(l->skel->maps.egress_names);
 }
 
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch)

@@ -67,6 +67,7 @@ struct enforce_maps {
 	int spent;		/* sandbox -> struct vigil_spent */
 	int file_grants;	/* struct vigil_file_grant -> lapse time */
 	int grants;		/* LPM: sandbox's granted destinations */
+	int names;		/* LPM: profile's allowed DNS names */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -57,6 +58,71 @@ int dest__parse(const char *text, struct dest *d)
 	       dest__ports("", d);
 }
 
+/* A name's text: labels of letters, digits, '-' and '_', 1 to 63 bytes
+ * each, the last not all digits (that would be an address). */
+static bool name__valid(const char *s, size_t len)
+{
+	size_t label = 0;
+	bool digits = true;
+
+	/* Its wire form, a length byte before each label, must fit. */
+	if (!len || len >= VIGIL_DNS_NAME_MAX)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		char c = i < len ? s[i] : '.';
+
+		if (c == '.') {
+			if (!label || label > 63)
+				return false;
+			if (i < len)
+				digits = true;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)c) && c != '-' && c != '_')
+			return false;
+		digits = digits && isdigit((unsigned char)c);
+		label++;
+	}
+	return !digits;
+}
+
+int name_dest__parse(const char *text, struct name_dest *n)
+{
+	const char *colon = strchr(text, ':');
+	size_t len = colon ? (size_t)(colon - text) : strlen(text);
+	struct dest ports;
+
+	memset(n, 0, sizeof(*n));
+	if (!strncmp(text, "*.", 2)) {
+		n->wildcard = true;
+		text += 2;
+		len -= 2;
+	}
+	if (!name__valid(text, len) ||
+	    (colon && dest__ports(colon + 1, &ports)) ||
+	    (colon && ports.port_lo != ports.port_hi &&
+	     !(ports.port_lo == 0 && ports.port_hi == 65535)))
+		return -EINVAL;
+	n->port = colon && ports.port_lo == ports.port_hi ? ports.port_lo : 0;
+	n->name = strndup(text, len);
+	if (!n->name)
+		return -ENOMEM;
+	for (char *c = n->name; *c; c++)
+		*c = tolower((unsigned char)*c);
+	return 0;
+}
+
+bool name_dest__covers(const struct name_dest *o, const struct name_dest *n)
+{
+	size_t ol = strlen(o->name), nl = strlen(n->name);
+
+	if (ol == nl)
+		return o->wildcard == n->wildcard && !strcmp(o->name, n->name);
+	return o->wildcard && nl > ol && n->name[nl - ol - 1] == '.' &&
+	       !strcmp(n->name + nl - ol, o->name);
+}
+
 bool profile__allows_dest(const struct profile *p, const struct addr *a,
 			  uint16_t port)
 {
@@ -106,6 +172,9 @@ void profile__free(struct profile *p)
 	if (!p)
 		return;
 	strv__free(p->exes, p->nr_exes);
+	for (size_t i = 0; i < p->nr_names; i++)
+		free(p->names[i].name);
+	free(p->names);
 	free(p->dests);
 	free(p->tune);
 	free(p->name);

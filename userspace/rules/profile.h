@@ -32,6 +32,14 @@ struct dest {
 	uint16_t port_lo, port_hi;	/* 0-65535 for any */
 };
 
+/* A DNS name the profile allows: the name itself, or (wildcard) every
+ * name below it ("*.githubusercontent.com"), on one port or all. */
+struct name_dest {
+	char *name;		/* lowercase, no trailing dot, no "*." */
+	bool wildcard;
+	uint16_t port;		/* 0: every port */
+};
+
 /* A rule as one profile tunes it (defaults: the rule's own). */
 struct rule_tune {
 	bool disabled;
@@ -46,6 +54,8 @@ struct profile {
 	uint32_t id;
 	struct dest *dests;
 	size_t nr_dests;
+	struct name_dest *names;	/* the names among allow.destinations */
+	size_t nr_names;
 	char **exes;		/* globs; none means any executable */
 	size_t nr_exes;
 	double threshold[LEVEL_KILL + 1];	/* by level; [NONE] unused */
@@ -72,6 +82,14 @@ struct profile {
 /* Parses "CIDR", "CIDR:PORT", "CIDR:LO-HI", "[V6CIDR]:PORT" or an
  * address alone. Returns 0 or -EINVAL. */
 int dest__parse(const char *text, struct dest *d);
+
+/* Parses "NAME", "NAME:PORT", "*.NAME[:PORT]" ("*" for every port).
+ * Returns 0 or -EINVAL (not a name: an address, a port range, a label
+ * over 63 bytes, a name over VIGIL_DNS_NAME_MAX). */
+int name_dest__parse(const char *text, struct name_dest *n);
+/* Whether entry o allows every name that entry n does: the same entry,
+ * or a wildcard above it. */
+bool name_dest__covers(const struct name_dest *o, const struct name_dest *n);
 
 bool profile__allows_dest(const struct profile *p, const struct addr *a,
 			  uint16_t port);

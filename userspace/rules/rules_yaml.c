@@ -514,6 +514,23 @@ static void profile__egress(struct reader *r, struct item *it,
 			    "them), not '%s'", s);
 }
 
+static void name__add(struct reader *r, yaml_node_t *n, struct profile *p,
+		      const char *s)
+{
+	struct name_dest *nd = realloc(p->names,
+				       (p->nr_names + 1) * sizeof(*nd));
+
+	if (!nd)
+		return;
+	p->names = nd;
+	if (name_dest__parse(s, &nd[p->nr_names]))
+		node__error(r, n, "destination '%s': expected ADDR[/BITS], "
+			    "ADDR[/BITS]:PORT[-PORT], [V6ADDR[/BITS]]:PORT, or "
+			    "a DNS name ([*.]NAME[:PORT], one port or '*')", s);
+	else
+		p->nr_names++;
+}
+
 static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 {
 	struct profile *p = arg;
@@ -527,9 +544,7 @@ static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 		return;
 	p->dests = d;
 	if (dest__parse(s, &d[p->nr_dests]))
-		node__error(r, n, "destination '%s': expected ADDR[/BITS], "
-			    "ADDR[/BITS]:PORT[-PORT] or [V6ADDR[/BITS]]:PORT",
-			    s);
+		name__add(r, n, p, s);
 	else
 		p->nr_dests++;
 }

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "names.h"
+
+void names__key(uint32_t profile, const struct name_dest *n,
+		struct vigil_name_key *k)
+{
+	const char *label = n->name;
+
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->wildcard = n->wildcard;
+	/* Parsed so: labels of 1-63 bytes, VIGIL_DNS_NAME_MAX in all. */
+	for (size_t at = 0; *label; ) {
+		size_t len = strcspn(label, ".");
+
+		k->name[at++] = len;
+		memcpy(&k->name[at], label, len);
+		at += len;
+		label += len + (label[len] == '.');
+	}
+}
+
+/* The ports of n and of every entry covering it, since the kernel's
+ * lookup finds only the most specific; one port or every port each. */
+static void names__ports(const struct profile *p, const struct name_dest *n,
+			 struct vigil_allow *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < p->nr_names && v->nr < VIGIL_ALLOW_PORTS; i++) {
+		const struct name_dest *o = &p->names[i];
+
+		if (!name_dest__covers(o, n))
+			continue;
+		v->lo[v->nr] = o->port;
+		v->hi[v->nr++] = o->port ? o->port : 65535;
+	}
+}
+
+void names__load(int names_fd, const struct profile *p)
+{
+	struct vigil_name_key k;
+	struct vigil_allow v;
+
+	for (size_t i = 0; i < p->nr_names; i++) {
+		names__key(p->id, &p->names[i], &k);
+		names__ports(p, &p->names[i], &v);
+		if (bpf_map_update_elem(names_fd, &k, &v, BPF_ANY))
+			log__errno(errno, "cannot load name %s%s of profile %s",
+				   p->names[i].wildcard ? "*." : "",
+				   p->names[i].name, p->name);
+	}
+}
