@@ -54,7 +54,7 @@ USER_HDRS  := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 # The shipped rules, built into the binary.
 RULE_FILES := $(sort $(wildcard rules/*.yaml))
 USER_OBJS  := $(patsubst %.c,$(OUTPUT)/%.o,$(notdir $(USER_SRCS))) \
-	      $(OUTPUT)/builtin_rules.o
+	      $(OUTPUT)/builtin_rules.o $(OUTPUT)/console_page.o
 LIB_OBJS   := $(filter-out $(OUTPUT)/main.o,$(USER_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -113,6 +113,12 @@ $(OUTPUT)/builtin_rules.o: $(RULE_FILES) scripts/embed-rules.sh | $(OUTPUT)
 	$(call msg,EMBED,$@)
 	$(Q)scripts/embed-rules.sh $(RULE_FILES) > $(OUTPUT)/builtin_rules.S
 	$(Q)$(CC) -c $(OUTPUT)/builtin_rules.S -o $@
+
+# The console's one page, built into the binary (userspace/console/page.h).
+$(OUTPUT)/console_page.o: userspace/console/page.html | $(OUTPUT)
+	$(call msg,EMBED,$@)
+	$(Q)printf '\t.section .rodata\n\t.globl console_page, console_page_end\nconsole_page:\n\t.incbin "%s"\nconsole_page_end:\n\t.byte 0\n\t.section .note.GNU-stack,"",@progbits\n' $< > $(OUTPUT)/console_page.S
+	$(Q)$(CC) -c $(OUTPUT)/console_page.S -o $@
 
 $(OUTPUT)/vigil: $(USER_OBJS)
 	$(call msg,LINK,$@)

@@ -61,6 +61,8 @@ enum vigil_flag {
 	VIGIL_F_KILLED     = 1 << 4,	/* the kernel side sent the task SIGKILL */
 	VIGIL_F_ENV_TRUNC  = 1 << 5,	/* exec: watched variables past
 					 * VIGIL_ENV_MAX or past the count walked */
+	VIGIL_F_ASKED      = 1 << 6,	/* ... to hold a step that asks a human
+					 * (VIGIL_F_KILLED set too) */
 };
 
 /* Record types are below this: the per-kind drop counts of a sandbox
@@ -449,6 +451,25 @@ struct vigil_policy {
 	__u64 fail_closed_ns;	/* kill a task of the sandbox that makes a
 				 * watched call while the daemon's
 				 * heartbeat is older than this; 0: never */
+	__u64 open_ask;		/* file sets whose opening is held for a
+				 * human: the opener is killed unless a
+				 * grant (struct vigil_file_grant) allows */
+	__u64 exec_ask;		/* the same for exec */
+};
+
+/* A human's approval of one file for a sandbox or a profile
+ * (userspace/approval): the ask of open_ask or exec_ask does not kill
+ * for it. The value is the CLOCK_BOOTTIME ns it lapses at, 0 never. */
+enum vigil_file_step { VIGIL_FILE_OPEN = 1, VIGIL_FILE_EXEC = 2 };
+
+#define VIGIL_FILE_GRANT_PROFILE (1ull << 63)	/* owner: a profile's id */
+
+struct vigil_file_grant {
+	__u64 owner;		/* sandbox cgroup id, or
+				 * VIGIL_FILE_GRANT_PROFILE | profile id */
+	__u64 ino;
+	__u32 dev;
+	__u32 step;		/* enum vigil_file_step */
 };
 
 /* What a profile does with a destination it does not allow. */

@@ -6,10 +6,13 @@ Layers, top to bottom (a folder may include its own folder and any folder
 below it, never one above):
 
     cli          the command line: subcommands, options, config file
+    console      the web console: a page, its events and decisions, asked
+                 of the daemon through the control socket
     collector    the daemon's loop: records in, rules, policy, sinks out
     metrics      counters the collector adds to, rendered for Prometheus
                  on a thread of their own
     policy       what is done to a sandbox: alerts, acts, operators
+    approval     pending requests for a human, their decisions and grants
     control      the control socket; policy answers its requests
     enforce      the kernel's enforcement maps, protected files
     baseline     learnt baselines: their files, learning, novelty scores
@@ -46,8 +49,8 @@ import os
 import re
 import sys
 
-LAYERS = ["cli", "collector", "metrics", "policy", "control", "enforce",
-          "baseline", "rules",
+LAYERS = ["cli", "console", "collector", "metrics", "policy", "approval",
+          "control", "enforce", "baseline", "rules",
           "sinks/kafka", "sinks", "evidence", "intake", "lib", "bpf"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 

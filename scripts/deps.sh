@@ -19,6 +19,9 @@ packages=(
 	# the metrics tests' Prometheus (and promtool), the dashboards' checks
 	# and the README's dashboard picture (tests/integration/test_metrics.py)
 	prometheus python3-yaml python3-matplotlib
+	# the approval console's browser test: headless Chromium driven over
+	# the DevTools protocol (tests/integration/test_console.py)
+	chromium
 	# the egress tests' DNS server in their network namespace
 	# (tests/integration/test_egress.py)
 	python3-dnslib
@@ -34,6 +37,8 @@ python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
 # tests/package reads the Kubernetes manifest with it (python3-yaml below
 # where python3 is Debian's).
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
+# The console's browser test speaks the DevTools protocol over a websocket.
+python3 -c 'import websocket' 2>/dev/null || python3 -m pip install -q websocket-client
 # The Kafka broker of the tests runs on a JDK and comes through Maven; the
 # machines ship both, a bare Debian gets them from its packages.
 command -v java >/dev/null || missing+=(default-jdk-headless)

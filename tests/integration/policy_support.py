@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_sanitizers, parse_jsonl
+from conftest import check_sanitizers, parse_jsonl, run_in_cgroup_ok
 
 # The sandboxed Python. Not sys.executable: a Python installed under the
 # home directory (pyenv) opens hundreds of files under ~ at start-up,
@@ -270,6 +270,25 @@ def workspace():
             continue
     yield path
     shutil.rmtree(path)
+
+
+# Connects to 127.0.0.1:PORT and, when it may, sends TEXT; prints the
+# connect's errno (0 when it worked).
+CONNECT = r"""
+import socket, sys
+s = socket.socket()
+e = s.connect_ex(("127.0.0.1", int(sys.argv[1])))
+if e == 0:
+    s.sendall(sys.argv[2].encode())
+s.close()
+print(e)
+"""
+
+
+def connect_in(sb, port, text="hello from the sandbox\n"):
+    """A connect from sandbox sb to 127.0.0.1:port; its errno."""
+    pid, out = run_in_cgroup_ok(sb, [PY, "-c", CONNECT, str(port), text])
+    return int(out.strip())
 
 
 @pytest.fixture

@@ -42,8 +42,8 @@ BAD_ERRORS = [
      "< kill (100)"),
     ("severty:", "severty", "unknown key 'severty' in rule"),
     ("and open.size", "open.size", "unknown field or macro 'open.size'"),
-    ("action: explode", "explode", "action must be alert, freeze or kill, "
-     "not 'explode'"),
+    ("action: explode", "explode", "action must be alert, freeze, kill or "
+     "ask, not 'explode'"),
     ("event: [open, teleport]", "teleport", "unknown event type 'teleport' "
      "(exec, fork, exit, open, connect, flow, syscall, budget, escape, "
      "drop, repeat, file, cred, socket or anomaly)"),

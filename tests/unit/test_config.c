@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#define KNOWN "(known: sandbox_roots, output, flow_interval_ms, ringbuf_mb, repeat_rate, kafka, rules, evidence_dir, evidence_max_files, history_records, kill_timeout_ms, control_socket, pin_dir, metrics, metrics_remote, audit)"
+#define KNOWN "(known: sandbox_roots, output, flow_interval_ms, ringbuf_mb, repeat_rate, kafka, rules, evidence_dir, evidence_max_files, history_records, kill_timeout_ms, control_socket, pin_dir, metrics, metrics_remote, audit, approvals_dir, console, console_remote, console_tls_cert, console_tls_key, console_token)"
 
 struct fixture {
 	char path[64];		/* the temporary config file */

@@ -428,7 +428,7 @@ static void test_error_values(void **state)
 		   "must be info, low, medium, high or critical, not "
 		   "'extreme'");
 	LOAD_ERROR(RULE("a") "  action: stop\n", "t.yaml:5:11: action must "
-		   "be alert, freeze or kill, not 'stop'");
+		   "be alert, freeze, kill or ask, not 'stop'");
 	LOAD_ERROR(RULE("a") "  enabled: yes\n", "t.yaml:5:12: enabled must "
 		   "be true or false, not 'yes'");
 	LOAD_ERROR(RULE("a") "  taint: \"a b\"\n", "t.yaml:5:10: taint 'a b': "
@@ -449,7 +449,7 @@ static void test_error_values(void **state)
 	LOAD_ERROR(RULE("a") "- profile: p\n  rules: {a: {enabled: no}}\n",
 		   "t.yaml:6:24: enabled must be true or false, not 'no'");
 	LOAD_ERROR(RULE("a") "- profile: p\n  rules: {a: {action: none}}\n",
-		   "t.yaml:6:23: action must be alert, freeze or kill, not "
+		   "t.yaml:6:23: action must be alert, freeze, kill or ask, not "
 		   "'none'");
 	LOAD_ERROR(RULE("a") "- profile: p\n  rules: {a: {score: -5}}\n",
 		   "t.yaml:6:22: score must be a number from 0 to 1e+06, not "
@@ -799,12 +799,16 @@ static void test_error_enforce(void **state)
 		   "space alone acts), not 'user'");
 	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys",
 				  "  enforce: kernel\n"),
-		   "t.yaml:11:12: enforce: kernel needs action: kill (the "
-		   "kernel only kills)");
+		   "t.yaml:11:12: enforce: kernel needs action: kill or ask "
+		   "(the kernel only kills)");
 	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys",
 				  "  enforce: kernel\n  action: freeze\n"),
-		   "t.yaml:11:12: enforce: kernel needs action: kill (the "
-		   "kernel only kills)");
+		   "t.yaml:11:12: enforce: kernel needs action: kill or ask "
+		   "(the kernel only kills)");
+	LOAD_ERROR(FILESETS KRULE("a", "syscall", "syscall.name == ptrace",
+				  "  enforce: kernel\n  action: ask\n"),
+		   "t.yaml:11:12: enforce: kernel with action: ask needs "
+		   "event: open or exec (a syscall cannot be granted)");
 	LOAD_ERROR(FILESETS KRULE("a", "[open, exec]", "open.fileset == keys",
 				  KILL), "t.yaml:12:12: enforce: kernel needs "
 		   "event: open, exec or syscall, alone");

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approval.h"
+#include "token.h"
 #include "audit.h"
 #include "cli.h"
 #include "log.h"
@@ -155,7 +157,9 @@ static const char help_text[] =
 "                        flush_timeout_ms}, rules (list), evidence_dir,\n"
 "                        evidence_max_files, history_records,\n"
 "                        kill_timeout_ms, control_socket, pin_dir, metrics,\n"
-"                        metrics_remote, audit. Flags after\n"
+"                        metrics_remote, audit, approvals_dir, console,\n"
+"                        console_remote, console_tls_cert,\n"
+"                        console_tls_key, console_token. Flags after\n"
 "                        --config win.\n"
 "  --flow-interval MS    period of flow and drop records (default 1000).\n"
 "  --ringbuf-mb N        kernel ring buffer size, a power of two (16).\n"
@@ -204,6 +208,19 @@ static const char help_text[] =
 "                        as a SHA-256 hash chain (config audit), synced\n"
 "                        before the act is reported; FILE.head anchors\n"
 "                        its end. With Kafka, also to vigil.audit.\n"
+"  --approvals-dir DIR   pending requests (rules with action: ask) and\n"
+"                        the grants operators made, kept across restarts,\n"
+"                        and each profile's overlay of grants (default\n"
+"                        " APPROVAL_DIR "; \"\" for none).\n"
+"  --console ADDR        serve the web console on ADDR (IPV4:PORT or\n"
+"                        [IPV6]:PORT; off by default): live sandboxes,\n"
+"                        alerts and pending approvals, Approve and Deny\n"
+"                        with a reason. Acting needs the token vigil\n"
+"                        writes to --console-token FILE (root only;\n"
+"                        default " TOKEN_DEFAULT_PATH "). Needs the\n"
+"                        control socket. Loopback only, unless\n"
+"                        --console-remote with --console-tls-cert and\n"
+"                        --console-tls-key (PEM files).\n"
 "\n"
 "Options of run only (RUN OPTION):\n"
 "  --sandbox-id ID       the sandbox's directory name (default run-PID);\n"
@@ -252,6 +269,11 @@ static const struct {
 	{ OPT_METRICS, "--metrics", "metrics" },
 	{ OPT_AUDIT, "--audit", "audit" },
 	{ OPT_BASELINE, "--baseline", "baseline" },
+	{ OPT_APPROVALS_DIR, "--approvals-dir", "approvals_dir" },
+	{ OPT_CONSOLE, "--console", "console" },
+	{ OPT_CONSOLE_TLS_CERT, "--console-tls-cert", "console_tls_cert" },
+	{ OPT_CONSOLE_TLS_KEY, "--console-tls-key", "console_tls_key" },
+	{ OPT_CONSOLE_TOKEN, "--console-token", "console_token" },
 };
 
 int cli__common_option(int opt, const char *arg, struct config *cfg)
@@ -274,6 +296,9 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 		return config__add_rules(cfg, arg, "--rules") ?: 1;
 	case OPT_NO_RULES:
 		cfg->rules_off = true;
+		return 1;
+	case OPT_CONSOLE_REMOTE:
+		cfg->console_remote = true;
 		return 1;
 	case OPT_METRICS_REMOTE:
 		cfg->metrics_remote = true;
@@ -407,6 +432,8 @@ int cli__collector_opts(const struct config *cfg, const struct roots *roots,
 		.history = cfg->history,
 		.kill_ms = cfg->kill_ms,
 		.baselines = bls,
+		.approvals_dir = cfg->approvals_dir[0] ? cfg->approvals_dir
+						       : NULL,
 	};
 	o->flow_interval_ms = cfg->flow_interval_ms;
 	o->ringbuf_bytes = (size_t)cfg->ringbuf_mb << 20;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * vigil status, thaw, kill and freeze: one request to a running daemon's
- * control socket, and its reply. The reply is data and goes to standard
+ * vigil status, thaw, kill, freeze, approvals, approve and deny: one
+ * request to a running daemon's control socket, and its reply. The reply is data and goes to standard
  * output; what went wrong goes to standard error.
  */
 #include <errno.h>
@@ -17,22 +17,30 @@
 #include "json.h"
 #include "log.h"
 #include "text.h"
+#include "units.h"
 
 #define CTL_TIMEOUT_MS 5000
 
-enum { OPT_CTL_SOCKET = 512, OPT_JSON, OPT_REASON };
+enum { OPT_CTL_SOCKET = 512, OPT_JSON, OPT_REASON, OPT_TTL, OPT_SCOPE };
 
 struct ctl {
-	const char *cmd;	/* status, thaw, kill or freeze */
+	const char *cmd;	/* status, thaw, kill, freeze, approvals,
+				 * approve or deny */
 	const char *sandbox;	/* the ID; NULL for status */
+	const char *id;		/* approve, deny: the request's */
 	const char *path;	/* the control socket */
 	const char *reason;	/* thaw, kill, freeze: why, or NULL */
+	long long ttl_s;	/* approve: -1 for none */
+	const char *scope;	/* approve: sandbox, profile or NULL */
 	bool json;
 };
 
 static const char ctl_usage[] =
 "Usage: vigil status [--control PATH] [--json]\n"
-"       vigil thaw|kill|freeze [--control PATH] [--reason TEXT] SANDBOX\n";
+"       vigil thaw|kill|freeze [--control PATH] [--reason TEXT] SANDBOX\n"
+"       vigil approvals [--control PATH] [--json]\n"
+"       vigil approve [--ttl D] [--scope sandbox|profile] --reason TEXT ID\n"
+"       vigil deny --reason TEXT ID\n";
 
 static const char ctl_help[] =
 "\n"
@@ -48,6 +56,15 @@ static const char ctl_help[] =
 "  kill      Kill every process in SANDBOX.\n"
 "  SANDBOX is the sandbox's id, its directory name under a sandbox root,\n"
 "  as the records' sandbox.id shows it.\n"
+"  approvals List the pending requests: steps that rules with\n"
+"            `action: ask` hold for a human (docs/rules.md).\n"
+"  approve   Allow request ID: the program, file or destination is\n"
+"            allowed for the sandbox (--scope profile: for every sandbox\n"
+"            of its profile, kept in the profile's overlay file), so the\n"
+"            agent's retry succeeds; a frozen sandbox is thawed.\n"
+"  deny      Refuse request ID: the step stays refused; a frozen sandbox\n"
+"            is killed. The first decision on a request wins; a later\n"
+"            one is refused.\n"
 "\n"
 "OPTIONS\n"
 "  --control PATH   the daemon's control socket\n"
@@ -56,6 +73,10 @@ static const char ctl_help[] =
 "                   audit trail, beside who asked (the uid the daemon\n"
 "                   sees, and the login uid behind sudo); at most\n"
 "                   1024 bytes.\n"
+"  --reason TEXT    approve, deny: required, the same way.\n"
+"  --ttl D          approve: the grant lapses after D (10s, 5m, 1h, 2d);\n"
+"                   default: as long as the sandbox (or the profile).\n"
+"  --scope S        approve: sandbox (default) or profile.\n"
 "  --json           status: print the daemon's reply, one JSON object on\n"
 "                   one line, instead of the table. thaw, kill and freeze\n"
 "                   always do.\n"
@@ -95,7 +116,48 @@ static void ctl__usage(const char *cmd, bool full)
 bool cli__is_ctl(const char *cmd)
 {
 	return !strcmp(cmd, "status") || !strcmp(cmd, "thaw") ||
-	       !strcmp(cmd, "kill") || !strcmp(cmd, "freeze");
+	       !strcmp(cmd, "kill") || !strcmp(cmd, "freeze") ||
+	       !strcmp(cmd, "approvals") || !strcmp(cmd, "approve") ||
+	       !strcmp(cmd, "deny");
+}
+
+static bool cmd__lists(const char *cmd)
+{
+	return !strcmp(cmd, "status") || !strcmp(cmd, "approvals");
+}
+
+static bool cmd__decides(const char *cmd)
+{
+	return !strcmp(cmd, "approve") || !strcmp(cmd, "deny");
+}
+
+/* --ttl and --scope: approve's alone. 0 or EXIT_USAGE. */
+static int ctl__grant_opt(struct ctl *x, int opt, const char *arg)
+{
+	uint64_t ns;
+
+	if (strcmp(x->cmd, "approve")) {
+		log_error("%s takes no --%s", x->cmd,
+			  opt == OPT_TTL ? "ttl" : "scope");
+		return EXIT_USAGE;
+	}
+	if (opt == OPT_SCOPE && strcmp(arg, "sandbox") &&
+	    strcmp(arg, "profile")) {
+		log_error("--scope: sandbox or profile, not \"%s\"", arg);
+		return EXIT_USAGE;
+	}
+	if (opt == OPT_SCOPE) {
+		x->scope = arg;
+		return 0;
+	}
+	if (units__duration_ns(arg, strlen(arg), &ns) || ns < 1000000000 ||
+	    ns / 1000000000 > CONTROL_MAX_TTL) {
+		log_error("--ttl: a duration from 1s to 10 years, such as 10s, "
+			  "5m, 1h or 2d, not \"%s\"", arg);
+		return EXIT_USAGE;
+	}
+	x->ttl_s = (long long)(ns / 1000000000);
+	return 0;
 }
 
 static int ctl__parse(struct ctl *x, int argc, char **argv)
@@ -104,10 +166,12 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 		{ "control", required_argument, NULL, OPT_CTL_SOCKET },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "scope", required_argument, NULL, OPT_SCOPE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool status = !strcmp(x->cmd, "status");
+	bool status = cmd__lists(x->cmd);
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -120,20 +184,30 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 			x->json = true;
 		} else if (opt == OPT_REASON && !status) {
 			x->reason = optarg;
+		} else if (opt == OPT_TTL || opt == OPT_SCOPE) {
+			if (ctl__grant_opt(x, opt, optarg))
+				return EXIT_USAGE;
 		} else {
 			ctl__usage(x->cmd, false);
 			return EXIT_USAGE;
 		}
 	}
 	if (status && optind < argc) {
-		log_error("status takes no arguments (got \"%s\")",
+		log_error("%s takes no arguments (got \"%s\")", x->cmd,
 			  argv[optind]);
 	} else if (!status && argc - optind != 1) {
-		log_error("%s takes one sandbox id", x->cmd);
+		log_error("%s takes one %s id", x->cmd,
+			  cmd__decides(x->cmd) ? "request" : "sandbox");
 	} else if (x->reason && strlen(x->reason) > CONTROL_MAX_REASON) {
 		log_error("--reason: at most %d bytes", CONTROL_MAX_REASON);
+	} else if (cmd__decides(x->cmd) && (!x->reason || !x->reason[0])) {
+		log_error("%s needs --reason TEXT: why, for the record",
+			  x->cmd);
 	} else {
-		x->sandbox = status ? NULL : argv[optind];
+		if (cmd__decides(x->cmd))
+			x->id = argv[optind];
+		else
+			x->sandbox = status ? NULL : argv[optind];
 		return 0;
 	}
 	ctl__usage(x->cmd, false);
@@ -154,6 +228,14 @@ static char *ctl__request(const struct ctl *x)
 	json__str(j, "cmd", x->cmd);
 	if (x->sandbox)
 		json__str(j, "sandbox", x->sandbox);
+	if (x->id) {
+		json__str(j, "id", x->id);
+		json__str(j, "channel", "cli");
+	}
+	if (x->ttl_s >= 0)
+		json__int(j, "ttl", x->ttl_s);
+	if (x->scope)
+		json__str(j, "scope", x->scope);
 	if (x->reason)
 		json__str(j, "reason", x->reason);
 	if (json__end(j, &buf, &len) == 0)
@@ -202,19 +284,37 @@ static int text__width(const char *s)
 	return n;
 }
 
-#define CTL_COLS 5
+#define CTL_COLS 6
 
-static const struct {
+struct ctl_col {
 	const char *title;
 	const char *key;
 	bool number;		/* right-aligned */
-} ctl_cols[CTL_COLS] = {
+};
+
+/* A table: the reply's list, and its columns (title NULL past the
+ * last). */
+struct ctl_table {
+	const char *list;
+	struct ctl_col cols[CTL_COLS];
+};
+
+static const struct ctl_table status_table = { "sandboxes", {
 	{ "SANDBOX", "id", false },
 	{ "PROFILE", "profile", false },
 	{ "RISK", "risk", true },
 	{ "STATE", "state", false },
 	{ "PROCS", "procs", true },
-};
+} };
+
+static const struct ctl_table approvals_table = { "approvals", {
+	{ "ID", "id", false },
+	{ "SANDBOX", "sandbox", false },
+	{ "STEP", "step", false },
+	{ "TARGET", "target", false },
+	{ "RULE", "rule", false },
+	{ "LEFT", "expires_in", true },
+} };
 
 static yajl_val member__get(yajl_val obj, const char *key)
 {
@@ -229,12 +329,13 @@ typedef char ctl_cell[4 * (NAME_MAX + 1)];
 
 /* One cell's text: the member if it has the column's type, else "-".
  * Numbers are printed as the daemon wrote them. */
-static const char *ctl__cell(yajl_val sb, int col, ctl_cell buf)
+static const char *ctl__cell(const struct ctl_col *col, yajl_val sb,
+			     ctl_cell buf)
 {
-	yajl_val v = member__get(sb, ctl_cols[col].key);
+	yajl_val v = member__get(sb, col->key);
 	const char *s;
 
-	if (ctl_cols[col].number)
+	if (col->number)
 		return YAJL_IS_NUMBER(v) ? YAJL_GET_NUMBER(v) : "-";
 	if (!YAJL_IS_STRING(v))
 		return "-";
@@ -243,13 +344,14 @@ static const char *ctl__cell(yajl_val sb, int col, ctl_cell buf)
 	return buf;
 }
 
-static void ctl__row(const char *cells[CTL_COLS], const int width[CTL_COLS])
+static void ctl__row(const struct ctl_col *cols, int nr,
+		     const char *cells[CTL_COLS], const int width[CTL_COLS])
 {
-	for (int i = 0; i < CTL_COLS; i++) {
+	for (int i = 0; i < nr; i++) {
 		int pad = width[i] - text__width(cells[i]);
-		bool last = i == CTL_COLS - 1;
+		bool last = i == nr - 1;
 
-		if (ctl_cols[i].number)
+		if (cols[i].number)
 			printf("%*s%s", pad, "", cells[i]);
 		else
 			printf("%s%*s", cells[i], last ? 0 : pad, "");
@@ -257,30 +359,33 @@ static void ctl__row(const char *cells[CTL_COLS], const int width[CTL_COLS])
 	}
 }
 
-static void ctl__table(yajl_val reply)
+static void ctl__table(const struct ctl_table *t, yajl_val reply)
 {
-	yajl_val list = member__get(reply, "sandboxes");
+	const struct ctl_col *cols = t->cols;
+	yajl_val list = member__get(reply, t->list);
 	size_t n = YAJL_IS_ARRAY(list) ? YAJL_GET_ARRAY(list)->len : 0;
 	yajl_val *sb = n ? YAJL_GET_ARRAY(list)->values : NULL;
 	const char *cells[CTL_COLS];
 	ctl_cell bufs[CTL_COLS];
-	int width[CTL_COLS];
+	int width[CTL_COLS], nr = 0;
 	size_t i;
 	int c, w;
 
-	for (c = 0; c < CTL_COLS; c++) {
-		cells[c] = ctl_cols[c].title;
+	while (nr < CTL_COLS && cols[nr].title)
+		nr++;
+	for (c = 0; c < nr; c++) {
+		cells[c] = cols[c].title;
 		width[c] = text__width(cells[c]);
 		for (i = 0; i < n; i++) {
-			w = text__width(ctl__cell(sb[i], c, bufs[c]));
+			w = text__width(ctl__cell(&cols[c], sb[i], bufs[c]));
 			width[c] = w > width[c] ? w : width[c];
 		}
 	}
-	ctl__row(cells, width);
+	ctl__row(cols, nr, cells, width);
 	for (i = 0; i < n; i++) {
-		for (c = 0; c < CTL_COLS; c++)
-			cells[c] = ctl__cell(sb[i], c, bufs[c]);
-		ctl__row(cells, width);
+		for (c = 0; c < nr; c++)
+			cells[c] = ctl__cell(&cols[c], sb[i], bufs[c]);
+		ctl__row(cols, nr, cells, width);
 	}
 }
 
@@ -298,12 +403,14 @@ static int ctl__report(const struct ctl *x, const char *line)
 		yajl_tree_free(reply);
 		return EXIT_FAILURE;
 	}
-	if (x->json || x->sandbox)
+	if (x->json || !cmd__lists(x->cmd))
 		printf("%s\n", line);
 	else if (is_ok)
-		ctl__table(reply);
+		ctl__table(!strcmp(x->cmd, "status") ? &status_table
+						     : &approvals_table, reply);
 	if (!is_ok)
-		ctl__fail("%s: %s", x->sandbox ? x->sandbox : x->cmd,
+		ctl__fail("%s: %s", x->sandbox ? x->sandbox :
+				    x->id ? x->id : x->cmd,
 			  YAJL_IS_STRING(err) ? YAJL_GET_STRING(err)
 					      : "failed (no reason given)");
 	yajl_tree_free(reply);
@@ -312,7 +419,8 @@ static int ctl__report(const struct ctl *x, const char *line)
 
 int cli__ctl(int argc, char **argv)
 {
-	struct ctl x = { .cmd = argv[0], .path = CONTROL_DEFAULT_PATH };
+	struct ctl x = { .cmd = argv[0], .path = CONTROL_DEFAULT_PATH,
+			 .ttl_s = -1 };
 	char *reply = NULL;
 	int status;
 

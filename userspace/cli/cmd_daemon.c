@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "console.h"
 #include "control.h"
 #include "digest.h"
 #include "lifecycle.h"
@@ -27,6 +28,14 @@ static int daemon__parse(int argc, char **argv, struct config *cfg)
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-remote", no_argument, NULL, OPT_METRICS_REMOTE },
 		{ "audit", required_argument, NULL, OPT_AUDIT },
+		{ "approvals-dir", required_argument, NULL, OPT_APPROVALS_DIR },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "console-remote", no_argument, NULL, OPT_CONSOLE_REMOTE },
+		{ "console-tls-cert", required_argument, NULL,
+		  OPT_CONSOLE_TLS_CERT },
+		{ "console-tls-key", required_argument, NULL,
+		  OPT_CONSOLE_TLS_KEY },
+		{ "console-token", required_argument, NULL, OPT_CONSOLE_TOKEN },
 		{ 0 },
 	};
 	int opt, r;
@@ -77,9 +86,34 @@ static int daemon__act(void *ctx, const char *cmd, const char *sandbox,
 	return r;
 }
 
+static int daemon__approvals(void *ctx, struct json *j)
+{
+	return policy__control_ops()->approvals(collector__policy(ctx), j);
+}
+
+/* As an act: the decision's record is out before the reply. */
+static int daemon__decide(void *ctx, const struct control_decision *d,
+			  const struct control_peer *peer, struct json *j,
+			  char *err, size_t errlen)
+{
+	int r = policy__control_ops()->decide(collector__policy(ctx), d, peer,
+					      j, err, errlen);
+
+	collector__settle(ctx);
+	return r;
+}
+
+static int daemon__alerts(void *ctx, struct json *j)
+{
+	return policy__control_ops()->alerts(collector__policy(ctx), j);
+}
+
 static const struct control_ops daemon_ops = {
 	.status = daemon__status,
 	.act = daemon__act,
+	.approvals = daemon__approvals,
+	.decide = daemon__decide,
+	.alerts = daemon__alerts,
 };
 
 static int daemon__control(const struct config *cfg, struct collector *c,
@@ -154,6 +188,27 @@ static int daemon__metrics(const struct config *cfg, const struct ruleset *rs,
 				   cfg->metrics_remote);
 }
 
+/* The web console, when configured: it acts through the control
+ * socket, so it needs one. */
+static int daemon__console(const struct config *cfg, struct console **con)
+{
+	struct console_opts o = {
+		.addr = cfg->console, .remote = cfg->console_remote,
+		.tls_cert = cfg->console_tls_cert,
+		.tls_key = cfg->console_tls_key,
+		.token_file = cfg->console_token,
+		.control = cfg->control_socket,
+	};
+
+	if (!cfg->console_on)
+		return 0;
+	if (!daemon__has_control(cfg)) {
+		log_error("--console needs the control socket and rules");
+		return -EINVAL;
+	}
+	return console__start(con, &o);
+}
+
 /* With an audit trail, the start is a record of its own (lifecycle.h),
  * the rules it runs with named. */
 static int daemon__started(const struct config *cfg, struct collector *c,
@@ -189,6 +244,7 @@ int cli__daemon(int argc, char **argv)
 	struct metrics_http *http = NULL;
 	/* On the heap: a reload replaces it (reload.h). */
 	struct reload r = { .cfg = &cfg, .live = calloc(1, sizeof(*r.live)) };
+	struct console *console = NULL;
 	int status;
 
 	config__defaults(&cfg);
@@ -204,6 +260,7 @@ int cli__daemon(int argc, char **argv)
 	    roots__init(&roots, (const char *const *)cfg.roots, cfg.nr_roots) ||
 	    daemon__pin_dir(&cfg, &roots, pin_dir, sizeof(pin_dir)) ||
 	    daemon__metrics(&cfg, r.live, &metrics, &http) ||
+	    daemon__console(&cfg, &console) ||
 	    cli__collector_opts(&cfg, &roots, cfg.rules_off ? NULL : r.live,
 				&co))
 		goto out;
@@ -220,6 +277,9 @@ int cli__daemon(int argc, char **argv)
 	if (daemon__started(&cfg, c, r.live) == 0 &&
 	    daemon__control(&cfg, c, &ctl) == 0)
 		status = daemon__serve(&r, ctl);
+	/* Its event streams ask the control socket: it stops first. */
+	console__stop(console);
+	console = NULL;
 	control__close(ctl);
 	if (cfg.audit)
 		lifecycle__stop(c, cli__signalled());
@@ -230,6 +290,7 @@ int cli__daemon(int argc, char **argv)
 	collector__stop(c, &stats);
 	cli__log_stats(&stats);
 out:
+	console__stop(console);
 	metrics_http__stop(http);
 	metrics__free(metrics);
 	if (r.live)

@@ -377,6 +377,9 @@ static int run__execute(struct run *r, const struct roots *roots,
 	if (run__make_sandbox(r, roots) ||
 	    cli__collector_opts(&r->cfg, roots, rs, &co))
 		return EXIT_FAILURE;
+	/* Its one sandbox's requests die with it: none kept, and the
+	 * daemon's state directory left to the daemon. */
+	co.policy.approvals_dir = NULL;
 	co.only_sandbox = cgroup__id(r->dir);
 	if (!co.only_sandbox) {		/* 0 would mean every sandbox */
 		log__errno(errno, "cannot identify sandbox %s", r->dir);

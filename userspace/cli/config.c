@@ -7,6 +7,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "approval.h"
+#include "token.h"
 #include "config.h"
 #include "control.h"
 #include "history.h"
@@ -33,6 +35,8 @@ void config__defaults(struct config *c)
 	c->spool_max_mb = KAFKA_SPOOL_MB;
 	c->kafka_flush_ms = KAFKA_FLUSH_MS;
 	c->evidence_dir = strdup(POLICY_EVIDENCE_DIR);
+	c->approvals_dir = strdup(APPROVAL_DIR);
+	c->console_token = strdup(TOKEN_DEFAULT_PATH);
 	c->evidence_max = POLICY_EVIDENCE_MAX;
 	c->history = POLICY_HISTORY;
 	c->kill_ms = POLICY_KILL_MS;
@@ -53,6 +57,10 @@ void config__free(struct config *c)
 	for (int i = 0; i < c->nr_rules; i++)
 		free(c->rules[i]);
 	free(c->evidence_dir);
+	free(c->approvals_dir);
+	free(c->console_token);
+	free(c->console_tls_cert);
+	free(c->console_tls_key);
 	free(c->control_socket);
 	free(c->pin_dir);
 	free(c->audit);
@@ -109,6 +117,17 @@ int config__set_str(char **out, const char *text)
 	free(*out);
 	*out = copy;
 	return 0;
+}
+
+/* "true" or "false". */
+static int config__set_bool(bool *out, const char *text, const char *where)
+{
+	if (!strcmp(text, "true") || !strcmp(text, "false")) {
+		*out = !strcmp(text, "true");
+		return 0;
+	}
+	log_error("%s: expected true or false, got \"%s\"", where, text);
+	return -EINVAL;
 }
 
 typedef int (*pair_fn)(struct config *c, const char *text,
@@ -214,6 +233,44 @@ static int set_evidence_dir(struct config *c, const char *text,
 	return config__set_str(&c->evidence_dir, text);
 }
 
+static int set_approvals_dir(struct config *c, const char *text,
+			     const char *where)
+{
+	return config__set_str(&c->approvals_dir, text);
+}
+
+/* "" turns the console off, as leaving the setting out does. */
+static int set_console(struct config *c, const char *text, const char *where)
+{
+	c->console_on = text[0] != '\0';
+	return c->console_on ? metrics_addr__parse(text, &c->console, where)
+			     : 0;
+}
+
+static int set_console_remote(struct config *c, const char *text,
+			      const char *where)
+{
+	return config__set_bool(&c->console_remote, text, where);
+}
+
+static int set_console_tls_cert(struct config *c, const char *text,
+				const char *where)
+{
+	return config__set_str(&c->console_tls_cert, text);
+}
+
+static int set_console_tls_key(struct config *c, const char *text,
+			       const char *where)
+{
+	return config__set_str(&c->console_tls_key, text);
+}
+
+static int set_console_token(struct config *c, const char *text,
+			     const char *where)
+{
+	return config__set_str(&c->console_token, text);
+}
+
 static int set_evidence_max(struct config *c, const char *text,
 			    const char *where)
 {
@@ -252,12 +309,7 @@ static int set_metrics(struct config *c, const char *text, const char *where)
 static int set_metrics_remote(struct config *c, const char *text,
 			      const char *where)
 {
-	if (!strcmp(text, "true") || !strcmp(text, "false")) {
-		c->metrics_remote = !strcmp(text, "true");
-		return 0;
-	}
-	log_error("%s: expected true or false, got \"%s\"", where, text);
-	return -EINVAL;
+	return config__set_bool(&c->metrics_remote, text, where);
 }
 
 /* "" for none, as leaving the setting out does. */
@@ -299,6 +351,12 @@ static const struct setting {
 	{ "metrics_remote", set_metrics_remote },
 	{ "audit", set_audit },
 	{ "baseline", set_baseline },
+	{ "approvals_dir", set_approvals_dir },
+	{ "console", set_console },
+	{ "console_remote", set_console_remote },
+	{ "console_tls_cert", set_console_tls_cert },
+	{ "console_tls_key", set_console_tls_key },
+	{ "console_token", set_console_token },
 };
 
 int config__set(struct config *c, const char *name, const char *text,
@@ -462,7 +520,10 @@ static void config__pair(struct config *c, struct doc *d, yaml_node_t *k,
 				     "evidence_dir, "
 				     "evidence_max_files, history_records, "
 				     "kill_timeout_ms, control_socket, pin_dir, "
-				     "metrics, metrics_remote, audit");
+				     "metrics, metrics_remote, audit, "
+				     "approvals_dir, console, console_remote, "
+				     "console_tls_cert, console_tls_key, "
+				     "console_token");
 	else if (err)
 		d->errors++;
 }

@@ -42,6 +42,7 @@ struct config {
 	int nr_rules;
 	bool rules_off;
 	char *evidence_dir;		/* "" keeps evidence in records only */
+	char *approvals_dir;		/* "": pending requests in memory only */
 	unsigned int evidence_max;
 	unsigned int history;
 	unsigned int kill_ms;
@@ -52,6 +53,12 @@ struct config {
 	bool metrics_on;
 	struct metrics_addr metrics;
 	bool metrics_remote;
+	/* The web console (console.h), off unless set. */
+	bool console_on;
+	struct metrics_addr console;
+	bool console_remote;
+	char *console_tls_cert, *console_tls_key;	/* NULL: none */
+	char *console_token;
 	char *audit;			/* the audit trail's file, NULL: none */
 	char *baseline;			/* --baseline FILE, NULL: none */
 };

@@ -34,13 +34,18 @@ static struct ruleset *reload__read(const struct config *cfg,
 	return NULL;
 }
 
+/* The baselines the new set's profiles name are read again too: a
+ * baseline file that cannot be loaded refuses the reload. */
 static int reload__swap(struct reload *r, struct ruleset *next)
 {
 	char digest[SHA256_HEX];
+	struct baselines *bls = NULL;
 	int err = digest__rules(next, digest) ?:
-		  collector__reload(r->c, next, digest);
+		  cli__baselines(r->cfg, next, &bls) ?:
+		  collector__reload(r->c, next, bls, digest);
 
 	if (err) {
+		baselines__free(bls);
 		log__errno(err, "reload refused; the rules in force stay");
 		return err;
 	}

@@ -269,16 +269,18 @@ static int collector__rules(struct collector *c, struct collector_opts *o)
 {
 	struct enforce_maps maps;
 
-	o->policy.roots = o->roots;
-	o->policy.sandboxes = c->sandboxes;
-	c->policy = policy__new(o->rules, &o->policy);
-	if (!c->policy)
-		return -ENOMEM;
-	c->emit.policy = c->policy;
 	loader__enforce_maps(c->loader, &maps);
 	c->enforce = enforce__new(o->rules, &maps, c->sandboxes);
 	if (!c->enforce)
 		return -ENOMEM;
+	/* The policy's grants of pending requests go to the kernel. */
+	o->policy.roots = o->roots;
+	o->policy.sandboxes = c->sandboxes;
+	o->policy.enforce = c->enforce;
+	c->policy = policy__new(o->rules, &o->policy);
+	if (!c->policy)
+		return -ENOMEM;
+	c->emit.policy = c->policy;
 	c->fileset_names = o->rules->fileset_names;
 	loader__set_fail_closed(c->loader, enforce__fail_closed_ns(c->enforce));
 	return 0;
@@ -458,7 +460,7 @@ void collector__reopen(struct collector *c)
  * name its rules); the next record read meets the new set in the
  * policy, the kernel's maps and the metrics alike. */
 int collector__reload(struct collector *c, const struct ruleset *rs,
-		      const char *rules_sha256)
+		      struct baselines *bls, const char *rules_sha256)
 {
 	int err;
 
@@ -468,7 +470,7 @@ int collector__reload(struct collector *c, const struct ruleset *rs,
 	err = enforce__stage(c->enforce, rs);
 	if (err)
 		return err;
-	err = policy__reload(c->policy, rs);
+	err = policy__reload(c->policy, rs, bls);
 	if (err) {
 		enforce__unstage(c->enforce);
 		return err;

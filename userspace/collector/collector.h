@@ -73,9 +73,10 @@ void collector__reopen(struct collector *c);
  * they accumulated (rules/carry.h); the set in force before may be freed
  * once this returns 0. rs must be finished (checked whole) and outlive
  * the collector or the next reload. -EINVAL without rules (started with
- * none), -ENOMEM: the old set stays in force. */
+ * none), -ENOMEM: the old set stays in force. bls: the baselines of
+ * rs's profiles (cli__baselines), taken on success. */
 int collector__reload(struct collector *c, const struct ruleset *rs,
-		      const char *rules_sha256);
+		      struct baselines *bls, const char *rules_sha256);
 /* Detaches the programs (unless pinned: they keep enforcing and filling
  * the pinned ring buffer for the next daemon), drains the ring buffer,
  * reports the last flows and drops, flushes and frees. NULL-safe. */

@@ -332,6 +332,80 @@ static bool cmd__is_action(const char *cmd)
 	       !strcmp(cmd, "freeze");
 }
 
+/* An op's return and error text into err (its own, or strerror). */
+static void op__result(int r, char *err, size_t errlen)
+{
+	if (r == 0)
+		err[0] = '\0';
+	else if (!err[0])
+		snprintf(err, errlen, "%s", strerror(abs(r)));
+}
+
+static bool id__valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return n && n <= 16;
+}
+
+/* The optional members of a decision; false with err set when one is
+ * of the wrong kind. */
+static bool decision__options(yajl_val req, struct control_decision *d,
+			      char *err, size_t errlen)
+{
+	const char *ttl_path[] = { "ttl", NULL };
+	yajl_val ttl = yajl_tree_get(req, ttl_path, yajl_t_any);
+	const char *scope = member__str(req, "scope");
+
+	d->channel = member__str(req, "channel");
+	if (ttl && (!YAJL_IS_INTEGER(ttl) || YAJL_GET_INTEGER(ttl) < 0 ||
+		    YAJL_GET_INTEGER(ttl) > CONTROL_MAX_TTL)) {
+		snprintf(err, errlen, "\"ttl\" must be whole seconds, 0 to "
+			 "%lld", CONTROL_MAX_TTL);
+		return false;
+	}
+	d->ttl_s = ttl ? (uint64_t)YAJL_GET_INTEGER(ttl) : 0;
+	if (scope && strcmp(scope, "sandbox") && strcmp(scope, "profile")) {
+		snprintf(err, errlen, "\"scope\" must be sandbox or profile");
+		return false;
+	}
+	d->scope_profile = scope && !strcmp(scope, "profile");
+	if (d->channel && strcmp(d->channel, "cli") &&
+	    strcmp(d->channel, "console")) {
+		snprintf(err, errlen, "\"channel\" must be cli or console");
+		return false;
+	}
+	return true;
+}
+
+/* approve or deny: an id, and a reason always. */
+static void control__decide(struct control *c, yajl_val req, const char *cmd,
+			    struct control_peer *peer, char *err,
+			    size_t errlen)
+{
+	struct control_decision d = {
+		.id = member__str(req, "id"), .approve = !strcmp(cmd, "approve"),
+		.reason = peer->reason,
+	};
+
+	if (!d.id || !id__valid(d.id)) {
+		snprintf(err, errlen, "missing or invalid \"id\"");
+	} else if (!d.reason || !d.reason[0] ||
+		   strlen(d.reason) > CONTROL_MAX_REASON) {
+		snprintf(err, errlen, "%s needs a \"reason\": a string of 1 to "
+			 "%d bytes", cmd, CONTROL_MAX_REASON);
+	} else if (decision__options(req, &d, err, errlen)) {
+		op__result(c->ops->decide ? c->ops->decide(c->ctx, &d, peer,
+							   c->j, err, errlen)
+					  : -ENOTSUP, err, errlen);
+	}
+}
+
 /* Runs a parsed request; its reply members go into c->j (already
  * holding "ok":true), or its error text into err. */
 static void control__dispatch(struct control *c, yajl_val req,
@@ -351,6 +425,14 @@ static void control__dispatch(struct control *c, yajl_val req,
 		r = c->ops->status ? c->ops->status(c->ctx, c->j) : -ENOTSUP;
 		if (r)
 			snprintf(err, errlen, "%s", strerror(abs(r)));
+	} else if (!strcmp(cmd, "approvals")) {
+		op__result(c->ops->approvals ? c->ops->approvals(c->ctx, c->j)
+					     : -ENOTSUP, err, errlen);
+	} else if (!strcmp(cmd, "alerts")) {
+		op__result(c->ops->alerts ? c->ops->alerts(c->ctx, c->j)
+					  : -ENOTSUP, err, errlen);
+	} else if (!strcmp(cmd, "approve") || !strcmp(cmd, "deny")) {
+		control__decide(c, req, cmd, peer, err, errlen);
 	} else if (!cmd__is_action(cmd)) {
 		snprintf(err, errlen, "unknown cmd \"%s\"", cmd);
 	} else if (!sandbox) {
@@ -365,10 +447,7 @@ static void control__dispatch(struct control *c, yajl_val req,
 		r = c->ops->act ? c->ops->act(c->ctx, cmd, sandbox, peer, c->j,
 					      err, errlen)
 				: -ENOTSUP;
-		if (r == 0)
-			err[0] = '\0';
-		else if (!err[0])
-			snprintf(err, errlen, "%s", strerror(abs(r)));
+		op__result(r, err, errlen);
 	}
 }
 

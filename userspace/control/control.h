@@ -7,6 +7,9 @@
  * CONTROL_MAX_REQUEST bytes before the newline:
  *	{"cmd":"status"}
  *	{"cmd":"thaw"|"kill"|"freeze","sandbox":"ID"[,"reason":"TEXT"]}
+ *	{"cmd":"approvals"} | {"cmd":"alerts"}
+ *	{"cmd":"approve"|"deny","id":"ID","reason":"TEXT"[,"ttl":SECONDS]
+ *	 [,"scope":"sandbox"|"profile"][,"channel":"cli"|"console"]}
  * and gets one JSON object on one line back, then end of file:
  *	{"ok":true, ...members the command adds...}
  *	{"ok":false,"error":"text"}
@@ -20,7 +23,9 @@
 #ifndef VIGIL_CONTROL_H
 #define VIGIL_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "json.h"
@@ -30,6 +35,7 @@
 #define CONTROL_CLIENT_MS    200	/* a client's time to send its line */
 #define CONTROL_MAX_REPLY    (64 << 20)	/* what a client accepts */
 #define CONTROL_MAX_REASON   1024	/* bytes of an operator's reason */
+#define CONTROL_MAX_TTL      (10LL * 366 * 86400)	/* seconds of a grant */
 
 struct control;
 
@@ -39,6 +45,17 @@ struct control_peer {
 	uid_t uid;
 	pid_t pid;
 	const char *reason;
+};
+
+/* A decision on a pending request, checked: id is 1 to 16 letters and
+ * digits, reason a non-empty string. */
+struct control_decision {
+	const char *id;
+	bool approve;
+	const char *reason;
+	uint64_t ttl_s;		/* 0: none given */
+	bool scope_profile;
+	const char *channel;	/* "cli", "console", or NULL */
 };
 
 /* What the daemon answers. Each returns 0 or a negative errno, and writes
@@ -53,6 +70,15 @@ struct control_ops {
 	int (*act)(void *ctx, const char *cmd, const char *sandbox,
 		   const struct control_peer *peer, struct json *j, char *err,
 		   size_t errlen);
+	/* e.g. "approvals":[{"id","sandbox","step","target",...}...] */
+	int (*approvals)(void *ctx, struct json *j);
+	/* "total":N,"alerts":[{"time","sandbox","rule","severity",
+	 * "message"}...], newest first */
+	int (*alerts)(void *ctx, struct json *j);
+	/* approve or deny; act's conventions. */
+	int (*decide)(void *ctx, const struct control_decision *d,
+		      const struct control_peer *peer, struct json *j,
+		      char *err, size_t errlen);
 };
 
 /*

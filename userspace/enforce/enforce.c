@@ -43,6 +43,8 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->egress = p->egress;
 	out->fail_closed_ns = p->fail_closed_ns;
 	out->profile = p->id;
+	out->open_ask = k.open_ask;
+	out->exec_ask = k.exec_ask;
 }
 
 static void enforce__set_policy(struct enforce *e, uint64_t cgid,
@@ -80,6 +82,23 @@ int enforce__grant(struct enforce *e, uint64_t sandbox,
 		   uint64_t ttl_ns)
 {
 	return grant__add(e->maps.grants, sandbox, net, prefix, port, ttl_ns);
+}
+
+int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
+			uint64_t until_ns)
+{
+	if (!bpf_map_update_elem(e->maps.file_grants, k, &until_ns, BPF_ANY))
+		return 0;
+	log__errno(errno, "cannot grant inode %llu on device %u to %llx",
+		   (unsigned long long)k->ino, k->dev,
+		   (unsigned long long)k->owner);
+	return -errno;
+}
+
+void enforce__ungrant_file(struct enforce *e,
+			   const struct vigil_file_grant *k)
+{
+	bpf_map_delete_elem(e->maps.file_grants, k);
 }
 
 static void protected__put(struct enforce *e, const struct protect_entry *p)

@@ -46,6 +46,14 @@ void enforce__place(void *e, struct sandbox *sb);
 /* Forgets a sandbox that is gone (sandbox_hooks.removed), its grants
  * too. */
 void enforce__forget(void *e, struct sandbox *sb);
+/* A human allowed a file that a rule asks for (struct vigil_file_grant:
+ * owner a sandbox's cgroup id, or VIGIL_FILE_GRANT_PROFILE | a profile's
+ * id) until until_ns (CLOCK_BOOTTIME; 0 for ever): the kernel lets the
+ * open or exec happen. 0 or a negative errno (logged). */
+int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
+			uint64_t until_ns);
+void enforce__ungrant_file(struct enforce *e,
+			   const struct vigil_file_grant *k);
 /* Lets sandbox reach net/prefix on port (0: any) for ttl_ns (0: while
  * it lives) whatever its profile says, as grant__add (grant.h) does: for
  * an approved connect. 0 or -errno. */

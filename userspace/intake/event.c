@@ -299,6 +299,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_GAP: return "gap";
 	case EVENT_REPEAT: return "repeat";
 	case EVENT_ANOMALY: return "anomaly";
+	case EVENT_APPROVAL: return "approval";
 	case EVENT_LIFECYCLE: return "lifecycle";
 	case EVENT_AUDIT: return "audit";
 	}

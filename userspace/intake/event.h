@@ -40,6 +40,8 @@ enum event_kind {
 	EVENT_REPEAT,		/* repeats the kernel counted (repeats.c) */
 	EVENT_ANOMALY,		/* what a sandbox's baseline never saw
 				 * (baseline/) */
+	EVENT_APPROVAL,		/* a step asked a human, or was decided
+				 * (userspace/approval) */
 	EVENT_LIFECYCLE,	/* the daemon started or stopped */
 	EVENT_AUDIT,		/* a link of the audit chain (sinks/audit.c),
 				 * for the sinks it forwards to; never rendered */
@@ -254,6 +256,29 @@ struct ev_operator {
 	const char *reason;	/* what they said (--reason), or NULL */
 };
 
+/* A pending request for a human, or its decision (approval/). */
+struct ev_approval {
+	const char *id;
+	const char *event;	/* "request", "decision" */
+	const char *decision;	/* "approved", "denied"; NULL: a request */
+	const char *by;		/* "operator", "timeout", "restart" */
+	const char *step;	/* "exec", "open", "connect", "freeze" */
+	const char *target;	/* a path, "ADDR port N", or what froze */
+	uint32_t dev;		/* exec, open: the file */
+	uint64_t ino;
+	const char *rule;	/* the rule that asked */
+	const char *profile;
+	const char *held;	/* "kernel" (the step never happened) or
+				 * "freeze" (the sandbox waits) */
+	int64_t deadline_ns;	/* CLOCK_REALTIME */
+	uint64_t trigger_seq;	/* 0: none (a restored request) */
+	const char *scope;	/* decision approved: "sandbox", "profile" */
+	uint64_t ttl_s;		/* 0: for as long as the grant's owner */
+	const char *channel;	/* "cli", "console"; NULL for vigil's own */
+	const char *reason;	/* why it was decided */
+	const struct ev_operator *operator;	/* who, or NULL */
+};
+
 struct evidence;
 
 /* An action: what was done to a sandbox, why, and how it went. */
@@ -310,6 +335,7 @@ struct event {
 		struct ev_alert alert;
 		struct ev_anomaly anomaly;
 		struct ev_action action;
+		struct ev_approval approval;
 		struct ev_lifecycle lifecycle;
 	};
 };

@@ -460,6 +460,7 @@ void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
 	m->policies = bpf_map__fd(l->skel->maps.policies);
 	m->allow = bpf_map__fd(l->skel->maps.egress_allow);
 	m->spent = bpf_map__fd(l->skel->maps.egress_spent);
+	m->file_grants = bpf_map__fd(l->skel->maps.file_grants);
 	m->grants = bpf_map__fd(l->skel->maps.egress_grants);
 	m->names = bpf_map__fd(l->skel->maps.egress_names);
 }

@@ -65,6 +65,7 @@ struct enforce_maps {
 	int policies;		/* sandbox -> struct vigil_policy */
 	int allow;		/* LPM: profile's allowed networks */
 	int spent;		/* sandbox -> struct vigil_spent */
+	int file_grants;	/* struct vigil_file_grant -> lapse time */
 	int grants;		/* LPM: sandbox's granted destinations */
 	int names;		/* LPM: profile's allowed DNS names */
 };

@@ -2,7 +2,6 @@
 /* What operators ask through the control socket: the state of every
  * sandbox, and freeze, thaw or kill of one by its id. */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +10,11 @@
 #include "killswitch.h"
 #include "cgroup.h"
 #include "control.h"
+#include "decide.h"
 #include "json.h"
 #include "policy.h"
 #include "respond.h"
+#include "who.h"
 
 #define STATUS_PIDS 4096	/* processes counted per sandbox at most */
 
@@ -104,60 +105,23 @@ static enum run_state run__wanted(enum act_level level)
 	       level == LEVEL_FREEZE ? RUN_FROZEN : RUN_RUNNING;
 }
 
-/* A uid's name, into buf; NULL when it has none. */
-static const char *user__name(uint32_t uid, char *buf, size_t len)
-{
-	struct passwd pw, *found = NULL;
-	char tmp[1024];
-
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &found) || !found)
-		return NULL;
-	snprintf(buf, len, "%s", pw.pw_name);
-	return buf;
-}
-
-/* The login uid the kernel's audit keeps for pid's session: who logged
- * in, whatever sudo or su made of the uid since; -1 when unset. */
-static uint32_t user__login_uid(pid_t pid)
-{
-	char path[64], text[16] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/loginuid", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return (uint32_t)-1;
-	if (!fgets(text, sizeof(text), f))
-		text[0] = '\0';
-	fclose(f);
-	return text[0] ? (uint32_t)strtoul(text, NULL, 10) : (uint32_t)-1;
-}
-
 static int policy__operate(void *ctx, const char *cmd, const char *id,
 			   const struct control_peer *peer, struct json *j,
 			   char *err, size_t errlen)
 {
 	struct policy *p = ctx;
 	struct sandbox *sb = sandbox__lookup(p, id);
-	char user[64], login_user[64];
-	struct ev_operator who = {
-		.uid = peer->uid, .pid = peer->pid,
-		.user = user__name(peer->uid, user, sizeof(user)),
-		.login_uid = user__login_uid(peer->pid),
-		.reason = peer->reason,
-	};
+	struct who who;
 	struct act_req req = { .reason = "operator", .threshold = -1,
 			       .since_ns = clock__boot_ns(),
-			       .operator = &who };
+			       .operator = &who.op };
 
 	if (!sb) {
 		snprintf(err, errlen, "no sandbox '%s' under the sandbox roots",
 			 id);
 		return -ENOENT;
 	}
-	if (who.login_uid != (uint32_t)-1)
-		who.login_user = user__name(who.login_uid, login_user,
-					    sizeof(login_user));
+	who__of(peer, &who);
 	req.risk = engine__risk(sb, req.since_ns);
 	req.level = !strcmp(cmd, "kill") ? LEVEL_KILL :
 		    !strcmp(cmd, "freeze") ? LEVEL_FREEZE : LEVEL_NONE;
@@ -191,6 +155,9 @@ int policy__kill(struct policy *p, uint64_t cgid)
 static const struct control_ops ops = {
 	.status = policy__status,
 	.act = policy__operate,
+	.approvals = decide__list,
+	.decide = decide__op,
+	.alerts = decide__alerts,
 };
 
 const struct control_ops *policy__control_ops(void)

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "log.h"
 #include "netname.h"
+#include "decide.h"
 #include "policy.h"
 #include "respond.h"
 #include "text.h"
@@ -24,6 +25,7 @@ static void policy__forget(void *ctx, struct sandbox *sb)
 	respond__forget(p, sb);
 	engine__forget(p->engine, sb);
 	novelty__forget(sb);
+	approvals__forget(p->approvals, sb);
 }
 
 /* ---------------------------------------------------------------- alerts */
@@ -102,6 +104,8 @@ static void policy__alert(struct policy *p, const struct event *ev,
 		.profile = ev->sandbox->agent->name, .trigger_seq = ev->seq,
 		.trigger_type = event__type_name(ev->kind), .message = q->text,
 	};
+	recent__note(&p->recent, ev->sandbox->id, m->rule->id,
+		     q->ev.alert.severity, q->text);
 }
 
 /* What the baseline never saw becomes an anomaly record, emitted after
@@ -164,6 +168,40 @@ static void policy__decide(struct policy *p, const struct event *ev,
 	respond__act(p, sb, &req);
 }
 
+/* The kernel stopped the step before it happened: it killed the task
+ * for an open or exec of a set that asks, or refused a connect or send
+ * outside the profile's destinations (egress: deny). */
+static bool policy__held(const struct event *ev)
+{
+	if (ev->kind == EVENT_CONNECT)
+		return ev->connect.verdict == VIGIL_VERDICT_DENY;
+	return ev->hdr && (ev->hdr->flags & VIGIL_F_ASKED);
+}
+
+/* A rule asked a human. The kernel held the step when policy__held says
+ * so: the rest of the sandbox runs on, and a retry after approval
+ * passes. Anything else is
+ * held by freezing the whole sandbox, evidence first. A step a grant
+ * covers (an approved retry) asks nothing. */
+static void policy__ask(struct policy *p, const struct event *ev,
+			const struct rule *rule)
+{
+	struct sandbox *sb = ev->sandbox;
+	bool kernel = policy__held(ev);
+	struct act_req req = {
+		.level = LEVEL_FREEZE, .rule = rule, .reason = "ask",
+		.risk = sb->risk->risk, .threshold = -1, .trigger = ev,
+		.since_ns = ev->ktime_ns,
+	};
+
+	if (!kernel && approvals__granted(p->approvals, ev))
+		return;
+	if (!kernel && (!sb->act || sb->act->run == RUN_RUNNING))
+		respond__act(p, sb, &req);
+	approvals__ask(p->approvals, ev, rule,
+		       kernel ? HELD_KERNEL : HELD_FREEZE);
+}
+
 /* ---------------------------------------------------------------- records */
 
 void policy__record(struct policy *p, const struct event *ev,
@@ -181,6 +219,10 @@ void policy__record(struct policy *p, const struct event *ev,
 	if (d->act != LEVEL_NONE)
 		policy__decide(p, ev, d);
 	policy__novelty(p, ev);
+	/* A freeze or kill of the whole sandbox leaves nothing to ask. */
+	if (d->ask_rule && d->act < LEVEL_FREEZE && p->approvals &&
+	    (!ev->sandbox->act || ev->sandbox->act->run != RUN_KILLED))
+		policy__ask(p, ev, d->ask_rule);
 }
 
 /* An action with evidence carries the history as it is when it goes
@@ -191,7 +233,7 @@ struct event *policy__next(struct policy *p)
 	struct ev_action *a;
 
 	if (!q)
-		return NULL;
+		return p->approvals ? approvals__next(p->approvals) : NULL;
 	a = &q->ev.action;
 	if (q->history && q->ev.sandbox->act) {
 		a->nr_history = history__list(&q->ev.sandbox->act->hist,
@@ -221,7 +263,13 @@ struct policy *policy__new(const struct ruleset *rs,
 	else
 		baselines__free(o->baselines);
 	p->o.baselines = NULL;	/* the novelty's now */
-	if (!p->engine || !p->novelty || sandboxes__listen(o->sandboxes, &hooks)) {
+	if (!o->dry_run)
+		p->approvals = approvals__new(&(struct approvals_opts){
+			.dir = o->approvals_dir, .rs = rs,
+			.sandboxes = o->sandboxes, .enforce = o->enforce,
+		});
+	if (!p->engine || !p->novelty || (!o->dry_run && !p->approvals) ||
+	    sandboxes__listen(o->sandboxes, &hooks)) {
 		policy__free(p);
 		return NULL;
 	}
@@ -242,7 +290,8 @@ static void policy__carry(void *ctx, struct sandbox *sb)
 }
 
 /* The new set's engine first: out of memory, nothing has changed. */
-int policy__reload(struct policy *p, const struct ruleset *rs)
+int policy__reload(struct policy *p, const struct ruleset *rs,
+		   struct baselines *bls)
 {
 	struct engine *e = engine__new(rs);
 	struct carry *c = e ? carry__plan(p->rs, rs) : NULL;
@@ -259,6 +308,8 @@ int policy__reload(struct policy *p, const struct ruleset *rs)
 	engine__free(p->engine);
 	p->engine = e;
 	p->rs = rs;
+	baselines__free(policy__baselines(p, bls));
+	approvals__rules(p->approvals, rs);
 	carry__free(c);
 	return 0;
 }
@@ -268,6 +319,7 @@ void policy__free(struct policy *p)
 	if (!p)
 		return;
 	emitq__clear(&p->queue);
+	approvals__free(p->approvals);
 	engine__free(p->engine);
 	novelty__free(p->novelty);
 	free(p);
@@ -320,4 +372,5 @@ void policy__tick(struct policy *p, uint64_t now)
 	struct tick t = { p, now };
 
 	sandboxes__each(p->o.sandboxes, policy__timeouts, &t);
+	decide__tick(p);
 }

@@ -34,8 +34,11 @@ void policy__free(struct policy *p);	/* NULL-safe */
  * to it (rules/carry.h). Call with nothing queued (policy__next gave
  * NULL): queued records name the old set's rules. rs must outlive the
  * policy; the old set may be freed once this returns 0. -ENOMEM: the
- * old set stays in force. */
-int policy__reload(struct policy *p, const struct ruleset *rs);
+ * old set stays in force. bls (taken on success) are the baselines of
+ * rs's profiles, put in place as policy__baselines does; the pending
+ * approvals look their profiles up in rs from now on. */
+int policy__reload(struct policy *p, const struct ruleset *rs,
+		   struct baselines *bls);
 
 /* Every emitted record, with its JSON text: kept as the sandbox's recent
  * history, scored by the rules and, when its profile has a baseline,

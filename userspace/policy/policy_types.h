@@ -10,10 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "approval.h"
 #include "emitq.h"
 #include "engine.h"
 #include "history.h"
 #include "novelty.h"
+#include "recent.h"
 #include "roots.h"
 #include "ruleset.h"
 #include "sandbox.h"
@@ -30,6 +32,10 @@ struct policy_opts {
 	/* The baselines records are scored against, by profile (taken;
 	 * NULL: none). policy__baselines swaps them. */
 	struct baselines *baselines;
+	/* Pending requests' state and overlays (approval.h); NULL: none
+	 * kept across restarts. */
+	const char *approvals_dir;
+	struct enforce *enforce;	/* grants go there; NULL: none */
 };
 
 /* What happened to a sandbox, for `vigil run`'s report. */
@@ -60,6 +66,8 @@ struct policy {
 	struct novelty *novelty;
 	struct policy_opts o;
 	struct emitq queue;
+	struct approvals *approvals;
+	struct recent recent;		/* the last alerts, for the console */
 	/* The history of the record policy__next returned last. */
 	const char *history[HISTORY_MAX];
 	size_t history_len[HISTORY_MAX];

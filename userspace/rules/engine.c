@@ -162,6 +162,12 @@ static enum act_level engine__match(struct engine *e, struct sandbox *sb,
 	e->matches[e->out.nr_matches++] = (struct match){
 		.rule = rule, .score = t->score, .risk = r->risk,
 	};
+	/* An ask is per step, not a rung: each asking record asks. */
+	if (t->action == LEVEL_ASK) {
+		if (!e->out.ask_rule)
+			e->out.ask_rule = rule;
+		return LEVEL_NONE;
+	}
 	return t->action > LEVEL_ALERT ? t->action : LEVEL_NONE;
 }
 

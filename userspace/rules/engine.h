@@ -43,6 +43,9 @@ struct decision {
 	enum act_level act;		/* LEVEL_NONE: nothing to do */
 	const struct rule *act_rule;	/* the rule that acts, or NULL for
 					 * a threshold */
+	/* The first matching rule whose action is ask (the step waits for
+	 * a human), or NULL. */
+	const struct rule *ask_rule;
 };
 
 struct engine_stats {

@@ -26,9 +26,10 @@ enum field_type {
 
 /* Bits of struct field.events: which record kinds carry a field. The
  * kernel's kinds (below EV_FLOW_BIT) are their own bit numbers, the
- * collector's (from EVENT_FLOW) follow; EV_KINDS bits in all. */
+ * collector's (from EVENT_FLOW) follow, up to the last that may carry a
+ * sandbox (EVENT_APPROVAL); EV_KINDS bits in all. */
 #define EV_FLOW_BIT   16
-#define EV_KINDS      (EV_FLOW_BIT + EVENT_ANOMALY - EVENT_FLOW + 1)
+#define EV_KINDS      (EV_FLOW_BIT + EVENT_APPROVAL - EVENT_FLOW + 1)
 #define EVBIT(kind)   (1u << ((kind) >= EVENT_FLOW ? \
 			      (kind) - EVENT_FLOW + EV_FLOW_BIT : (kind)))
 #define EV_PROCESS    (EVBIT(EVENT_EXEC) | EVBIT(EVENT_FORK) | \

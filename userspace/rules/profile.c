@@ -160,6 +160,8 @@ void profile__defaults(struct profile *p)
 	p->threshold[LEVEL_KILL] = 100;
 	p->half_life_ns = 600ull * 1000000000;
 	p->freeze_timeout_ns = 0;
+	p->approval_timeout_ns = PROFILE_APPROVAL_TIMEOUT_NS;
+	p->approval_default_allow = false;
 	p->egress_budget = 0;
 	p->egress = VIGIL_EGRESS_DENY;
 	p->fail_closed_ns = 0;

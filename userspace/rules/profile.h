@@ -17,8 +17,14 @@
 #include "records.h"
 
 #define PROFILE_DEFAULT "default"
+/* A request nobody decides is denied after this by default. */
+#define PROFILE_APPROVAL_TIMEOUT_NS (300ULL * 1000000000)
 
-enum act_level { LEVEL_NONE, LEVEL_ALERT, LEVEL_FREEZE, LEVEL_KILL };
+/* The ladder a sandbox climbs (none, alert, freeze, kill), and ask: a
+ * rule's action only, never a rung. A rule that asks holds the step it
+ * matched for a human (userspace/approval) and leaves the ladder alone. */
+enum act_level { LEVEL_NONE, LEVEL_ALERT, LEVEL_FREEZE, LEVEL_KILL,
+		 LEVEL_ASK };
 
 /* A destination the profile allows: a network and a port range. */
 struct dest {
@@ -71,6 +77,10 @@ struct profile {
 	 * by enum anomaly_what. */
 	char *baseline;
 	double anomaly_score[ANOMALY_KINDS];
+	/* A pending request (action: ask) is decided this long after it
+	 * was made, by approval_default: allowed or (the default) denied. */
+	uint64_t approval_timeout_ns;
+	bool approval_default_allow;
 	struct rule_tune *tune;	/* by rule index */
 	const char *file;	/* where it was defined */
 	int line;
@@ -93,9 +103,9 @@ bool profile__allows_dest(const struct profile *p, const struct addr *a,
 bool profile__allows_exe(const struct profile *p, const char *exe,
 			 size_t len);
 /* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout, no
- * egress budget, egress denied outside the allowlist, no baseline;
- * anomalies score 10 (programs, destinations, listeners, credentials),
- * 5 (files, syscalls, rates). */
+ * egress budget, egress denied outside the allowlist, requests denied
+ * after 5 minutes, no baseline; anomalies score 10 (programs,
+ * destinations, listeners, credentials), 5 (files, syscalls, rates). */
 void profile__defaults(struct profile *p);
 void profile__free(struct profile *p);
 

@@ -306,9 +306,15 @@ static const struct {
 static bool rule__kernel_checks(struct ruleset *rs, const struct rule *r,
 				const struct rule_src *s)
 {
-	if (r->action != LEVEL_KILL) {
+	if (r->action != LEVEL_KILL && r->action != LEVEL_ASK) {
 		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel needs "
-			     "action: kill (the kernel only kills)");
+			     "action: kill or ask (the kernel only kills)");
+		return false;
+	}
+	if (r->action == LEVEL_ASK && r->events == EVBIT(EVENT_SYSCALL)) {
+		rules__error(rs, &s->kernel_at, NULL, 0, "enforce: kernel with "
+			     "action: ask needs event: open or exec (a "
+			     "syscall cannot be granted)");
 		return false;
 	}
 	if (r->window) {

@@ -171,7 +171,7 @@ static bool node__bool(struct reader *r, yaml_node_t *n, const char *what,
 
 static bool node__level(struct reader *r, yaml_node_t *n, enum act_level *out)
 {
-	static const char *const names[] = { "alert", "freeze", "kill" };
+	static const char *const names[] = { "alert", "freeze", "kill", "ask" };
 	const char *s = node__str(r, n, "action");
 
 	for (size_t i = 0; s && i < ARRAY_SIZE(names); i++)
@@ -180,8 +180,8 @@ static bool node__level(struct reader *r, yaml_node_t *n, enum act_level *out)
 			return true;
 		}
 	if (s)
-		node__error(r, n, "action must be alert, freeze or kill, not "
-			    "'%s'", s);
+		node__error(r, n, "action must be alert, freeze, kill or ask, "
+			    "not '%s'", s);
 	return false;
 }
 
@@ -449,6 +449,27 @@ static void profile__freeze_timeout(struct reader *r, struct item *it,
 	node__duration(r, v, "freeze_timeout", &it->profile->freeze_timeout_ns);
 }
 
+static void profile__approval_timeout(struct reader *r, struct item *it,
+				      yaml_node_t *v)
+{
+	if (node__duration(r, v, "approval_timeout",
+			   &it->profile->approval_timeout_ns) &&
+	    !it->profile->approval_timeout_ns)
+		node__error(r, v, "approval_timeout must be longer than 0");
+}
+
+static void profile__approval_default(struct reader *r, struct item *it,
+				      yaml_node_t *v)
+{
+	const char *s = node__str(r, v, "approval_default");
+
+	if (s && strcmp(s, "allow") && strcmp(s, "deny"))
+		node__error(r, v, "approval_default must be allow or deny, "
+			    "not '%s'", s);
+	else if (s)
+		it->profile->approval_default_allow = !strcmp(s, "allow");
+}
+
 /* At least two ticks of a default daemon (a heartbeat a second), so that
  * a busy but live daemon never looks dead. */
 #define FAIL_CLOSED_MIN_NS (3ULL * 1000000000)
@@ -702,6 +723,8 @@ static const struct key profile_keys[] = {
 	{ "egress", profile__egress, false },
 	{ "egress_budget", profile__egress_budget, false },
 	{ "fail_closed", profile__fail_closed, false },
+	{ "approval_timeout", profile__approval_timeout, false },
+	{ "approval_default", profile__approval_default, false },
 	{ "allow", profile__allow, false },
 	{ "rules", profile__rules, false },
 	{ "baseline", profile__baseline, false },

@@ -40,9 +40,18 @@ void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
 		const struct rule *r = rs->rules[i];
 		const struct rule_tune *t = &p->tune[r->index];
 
-		if (!r->kernel_kind || t->disabled || t->action != LEVEL_KILL)
+		if (!r->kernel_kind || t->disabled ||
+		    (t->action != LEVEL_KILL && t->action != LEVEL_ASK))
 			continue;
-		if (r->kernel_kind == EVENT_OPEN)
+		/* A syscall cannot be granted: a profile that makes such a
+		 * rule ask has user space freeze instead. */
+		if (t->action == LEVEL_ASK && r->kernel_kind == EVENT_OPEN)
+			out->open_ask |= r->kernel_bits;
+		else if (t->action == LEVEL_ASK && r->kernel_kind == EVENT_EXEC)
+			out->exec_ask |= r->kernel_bits;
+		else if (t->action == LEVEL_ASK)
+			continue;
+		else if (r->kernel_kind == EVENT_OPEN)
 			out->open_kill |= r->kernel_bits;
 		else if (r->kernel_kind == EVENT_EXEC)
 			out->exec_kill |= r->kernel_bits;
@@ -67,7 +76,8 @@ const char *level__name(enum act_level l)
 	static const char *const names[] = {
 		[LEVEL_NONE] = "none", [LEVEL_ALERT] = "alert",
 		[LEVEL_FREEZE] = "freeze", [LEVEL_KILL] = "kill",
+		[LEVEL_ASK] = "ask",
 	};
 
-	return l <= LEVEL_KILL ? names[l] : "?";
+	return l <= LEVEL_ASK ? names[l] : "?";
 }

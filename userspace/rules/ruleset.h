@@ -139,11 +139,14 @@ const struct profile *ruleset__profile_at(const struct ruleset *rs, size_t i);
 /* The index of the file set named name[0..len), or -1. */
 int ruleset__fileset(const struct ruleset *rs, const char *name, size_t len);
 /* What the kernel enforces for sandboxes of one profile, from the
- * `enforce: kernel` rules the profile leaves enabled with action kill. */
+ * `enforce: kernel` rules the profile leaves enabled with action kill or
+ * ask (open and exec only). */
 struct kernel_policy {
 	uint64_t open_kill;	/* file sets whose opening kills */
 	uint64_t exec_kill;	/* file sets whose exec kills */
 	uint64_t syscall_kill;	/* watched syscalls (syscalls.h) that kill */
+	uint64_t open_ask;	/* file sets whose opening waits for a human */
+	uint64_t exec_ask;	/* file sets whose exec waits for a human */
 };
 
 void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,

@@ -28,7 +28,7 @@ struct audit {
 static bool audit__wanted(enum event_kind kind)
 {
 	return kind == EVENT_ALERT || kind == EVENT_ACTION ||
-	       kind == EVENT_LIFECYCLE;
+	       kind == EVENT_APPROVAL || kind == EVENT_LIFECYCLE;
 }
 
 static int audit__sync(struct audit *a)

@@ -714,6 +714,41 @@ static void render__action(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+static void render__approval(struct render *r, const struct event *ev)
+{
+	const struct ev_approval *a = &ev->approval;
+	struct json *j = r->json;
+	char when[TIMEFMT_LEN];
+
+	json__obj_begin(j, "approval");
+	json__str(j, "id", a->id);
+	json__str(j, "event", a->event);
+	json__str(j, "decision", a->decision);
+	json__str(j, "by", a->by);
+	json__str(j, "step", a->step);
+	json__str(j, "target", a->target);
+	if (a->ino) {
+		json__uint(j, "dev", a->dev);
+		json__uint(j, "ino", a->ino);
+	}
+	json__str(j, "rule", a->rule);
+	json__str(j, "profile", a->profile);
+	json__str(j, "held", a->held);
+	timefmt__rfc3339(&r->tf, when, a->deadline_ns / 1000000000,
+			 a->deadline_ns % 1000000000);
+	json__str(j, "deadline", when);
+	if (a->trigger_seq)
+		json__uint(j, "trigger_seq", a->trigger_seq);
+	else
+		json__null(j, "trigger_seq");
+	json__str(j, "scope", a->scope);
+	json__uint(j, "ttl_s", a->ttl_s);
+	json__str(j, "channel", a->channel);
+	json__str(j, "reason", a->reason);
+	render__operator(j, a->operator);
+	json__obj_end(j);
+}
+
 static void render__body(struct render *r, const struct event *ev)
 {
 	struct json *j = r->json;
@@ -737,6 +772,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_REPEAT: render__repeat(j, ev); break;
 	case EVENT_ANOMALY: render__anomaly(j, ev); break;
 	case EVENT_LIFECYCLE: render__lifecycle(j, ev); break;
+	case EVENT_APPROVAL: render__approval(r, ev); break;
 	case EVENT_FORK:
 		json__obj_begin(j, JSON_KEY(j, "fork"));
 		json__uint(j, JSON_KEY(j, "child_pid"), ev->child_pid);

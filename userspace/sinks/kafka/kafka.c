@@ -77,6 +77,9 @@ static enum kafka_topic kafka__topic_of(const char *type, size_t len)
 		return KAFKA_ALERTS;
 	if (len == 6 && !memcmp(type, "action", 6))
 		return KAFKA_ACTIONS;
+	/* People's decisions go with vigil's acts: never dropped. */
+	if (len == 8 && !memcmp(type, "approval", 8))
+		return KAFKA_ACTIONS;
 	if (len == 5 && !memcmp(type, "audit", 5))
 		return KAFKA_AUDIT;
 	return KAFKA_EVENTS;
