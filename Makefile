@@ -222,7 +222,7 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeleton needed, only
 # the generated ia32 syscall numbers, $(OUTPUT)/syscalls_ia32.h).
 FUZZ_MODS    := config event kafka_conf render evidence_render sandbox \
-		metrics_addr \
+		metrics_addr dropped \
 		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
 		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c)) \
 		baseline baseline_file ptree
@@ -249,7 +249,7 @@ $(FUZZ_OUT)/obj/builtin_rules.o: $(OUTPUT)/builtin_rules.o
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
-$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(USER_HDRS) $(BPF_HDRS)
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) $(USER_HDRS) $(BPF_HDRS)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) \
 		$(LDLIBS) -o $@

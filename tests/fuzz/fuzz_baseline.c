@@ -7,44 +7,20 @@
  * form); one that does not must say why on stderr (silenced here) and
  * return NULL. Anything else aborts, and ASan/LSan watch memory.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "baseline.h"
+
+#define FUZZ_NAME "fuzz_baseline"
+#include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int fd = -1;
-static char path[64];
-static FILE *real_stderr;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(real_stderr, "fuzz_baseline: %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	FILE *null = fopen("/dev/null", "w");
-
-	real_stderr = stderr;
-	if (null && !getenv("FUZZ_BASELINE_VERBOSE"))
-		stderr = null;
-	fd = memfd_create("fuzz_baseline", MFD_CLOEXEC);
-	if (fd < 0) {
-		perror("memfd_create");
-		abort();
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fuzz__quiet("FUZZ_BASELINE_VERBOSE");
+	fuzz__file("fuzz_baseline");
 	return 0;
 }
 
@@ -62,9 +38,8 @@ static char *text__of(const struct baseline *bl, size_t *len)
 
 static struct baseline *load(const void *data, size_t size)
 {
-	CHECK(ftruncate(fd, 0) == 0);
-	CHECK(pwrite(fd, data, size, 0) == (ssize_t)size);
-	return baseline__load(path);
+	fuzz__put(data, size);
+	return baseline__load(fuzz_path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

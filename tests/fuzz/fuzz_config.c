@@ -5,53 +5,23 @@
  * that loads must leave settings the collector can use (every value in
  * range, ringbuf_mb a power of two); one that does not must return
  * -EINVAL or an errno. Anything else aborts, and ASan/LSan watch memory.
- *
- * Error messages go to the stdio stream stderr, pointed at /dev/null
- * here: printing thousands a second would slow the fuzzer to a crawl.
- * libFuzzer and the sanitizers write to file descriptor 2 directly, so
- * their reports still show.
+ * Error messages are silenced (fuzz.h).
  */
 #include <errno.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "config.h"
+
+#define FUZZ_NAME "fuzz_config"
+#include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int fd = -1;
-static char path[64];
-static FILE *real_stderr;	/* the stream stderr was */
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(real_stderr, "fuzz_config: %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	FILE *null = fopen("/dev/null", "w");
-
-	real_stderr = stderr;
-	/* FUZZ_CONFIG_VERBOSE=1 keeps the messages, to see them for one
-	 * input. */
-	if (null && !getenv("FUZZ_CONFIG_VERBOSE"))
-		stderr = null;
-	fd = memfd_create("fuzz_config.yaml", MFD_CLOEXEC);
-	if (fd < 0) {
-		perror("memfd_create");
-		abort();
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fuzz__quiet("FUZZ_CONFIG_VERBOSE");
+	fuzz__file("fuzz_config.yaml");
 	return 0;
 }
 
@@ -65,11 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config c;
 	int rc;
 
-	CHECK(ftruncate(fd, 0) == 0);
-	CHECK(pwrite(fd, data, size, 0) == (ssize_t)size);
-
+	fuzz__put(data, size);
 	config__defaults(&c);
-	rc = config__load(&c, path);
+	rc = config__load(&c, fuzz_path);
 	if (rc == 0) {
 		CHECK(c.output != NULL);
 		CHECK(c.nr_roots >= 0 && c.nr_roots <= VIGIL_MAX_ROOTS);

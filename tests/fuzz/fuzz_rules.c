@@ -8,8 +8,8 @@
  * times far enough apart for risk to decay and windows to slide, then
  * absolution and forgetting. ASan and LSan watch memory.
  *
- * The loader's messages go to the stdio stream stderr, pointed at
- * /dev/null as in fuzz_config.c (FUZZ_RULES_VERBOSE=1 keeps them).
+ * The loader's messages are silenced (fuzz.h; FUZZ_RULES_VERBOSE=1 keeps
+ * them).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,23 +20,16 @@
 #include "syscalls.h"
 #include "../unit/evtest.h"
 
+#define FUZZ_NAME "fuzz_rules"
+#include "fuzz.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SEC 1000000000ull
 #define NR_EVENTS 13
 
-static FILE *real_stderr;
 static struct tev events[NR_EVENTS];
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(real_stderr, "fuzz_rules: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 static void events__make(void)
 {
@@ -66,11 +59,7 @@ static void events__make(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	FILE *null = fopen("/dev/null", "w");
-
-	real_stderr = stderr;
-	if (null && !getenv("FUZZ_RULES_VERBOSE"))
-		stderr = null;
+	fuzz__quiet("FUZZ_RULES_VERBOSE");
 	events__make();
 	return 0;
 }
