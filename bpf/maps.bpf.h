@@ -25,6 +25,10 @@ const volatile struct vigil_scope scope __weak = {};
  * kernel lacks it. */
 const volatile bool signal_task __weak;
 
+/* Set by the loader when the kernel has bpf_rdonly_cast (6.2): then the
+ * opens' path walk reads with plain loads (path.bpf.h). */
+const volatile bool path_loads __weak;
+
 /* Plain records a task may send per rate window (repeat.bpf.h:
  * FLOOD_WINDOW_NS) before the kernel counts its repeats instead of
  * sending them; 0: never count repeats. Set by the loader. */

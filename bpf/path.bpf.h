@@ -20,18 +20,22 @@
  * bpf_rdonly_cast into one read with plain loads, as a tp_btf program
  * reads its task (a fault reads 0): the verifier turns the cast into a
  * move, so a field costs a load instead of a bpf_probe_read_kernel call.
- * Elsewhere the same code reads with bpf_probe_read_kernel: the linker of
- * bpftool 7.1 (libbpf 1.1) refuses a kfunc declared in two objects
- * (fixed in libbpf 1.5, commit 4b146e95da87), so one object alone may
- * declare it.
+ * On an older kernel (Debian 12's 6.1) the loader leaves path_loads
+ * false: the weak kfunc resolves to nothing and the verifier, seeing a
+ * constant, drops that branch, so the walk reads with
+ * bpf_probe_read_kernel as everywhere else. Elsewhere the same code
+ * always reads so: the linker of bpftool 7.1 (libbpf 1.1) refuses a kfunc
+ * declared in two objects (fixed in libbpf 1.5, commit 4b146e95da87), so
+ * one object alone may declare it.
  */
 #ifdef VIGIL_PATH_LOADS
-extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
 
 #define kernel__cast(p, type)						\
-	((type *)bpf_rdonly_cast((void *)(p),				\
-				 bpf_core_type_id_kernel(type)))
-#define KLOAD(p, field) ((p)->field)
+	(path_loads ? (type *)bpf_rdonly_cast((void *)(p),		\
+				bpf_core_type_id_kernel(type))		\
+		    : (type *)(p))
+#define KLOAD(p, field) (path_loads ? (p)->field : BPF_CORE_READ(p, field))
 #else
 #define kernel__cast(p, type) ((type *)(p))
 #define KLOAD(p, field) BPF_CORE_READ(p, field)

@@ -28,6 +28,16 @@ def files(tmp_path):
     return d
 
 
+@pytest.fixture(params=["loads", "helper"])
+def path_reads(request, monkeypatch):
+    """The walk's two ways of reading the kernel (bpf/path.bpf.h): plain
+    loads where the kernel can cast (6.2+; this machine), a helper call
+    per field on older kernels, asked for here by VIGIL_PATH_READS."""
+    if request.param == "helper":
+        monkeypatch.setenv("VIGIL_PATH_READS", "helper")
+    return request.param
+
+
 @pytest.fixture
 def env(sandbox_root, start_vigil, helpers):
     sb = make_sandbox(sandbox_root, "sb-open")
@@ -180,8 +190,11 @@ TRICKS = [
 
 @pytest.mark.parametrize("args,cwd,arg,expect,ident",
                          [t[1:] for t in TRICKS], ids=[t[0] for t in TRICKS])
-def test_path_resolution(env, files, args, cwd, arg, expect, ident):
+def test_path_resolution(path_reads, env, files, args, cwd, arg, expect,
+                         ident):
     sb, v, vtool = env
+    helper_reads = "walked with bpf_probe_read_kernel" in v.stderr()
+    assert helper_reads == (path_reads == "helper"), v.stderr()
     fmt = lambda s: s.format(d=files)  # noqa: E731
     cmd = [fmt(a) for a in args] + ["O_RDONLY", "0"]
     pid, fd = vtool_ret(sb, vtool, cmd, cwd=fmt(cwd) if cwd else None)

@@ -70,6 +70,21 @@ static bool loader__has_kfunc(const char *name)
 	return has;
 }
 
+/* bpf/path.bpf.h: the opens' path walk reads with plain loads where the
+ * kernel can cast (6.2), with a helper call per field before.
+ * VIGIL_PATH_READS=helper asks for the latter anywhere (its test). */
+static void loader__path_loads(struct vigil_bpf *s)
+{
+	const char *reads = getenv("VIGIL_PATH_READS");
+
+	s->rodata->path_loads = loader__has_kfunc("bpf_rdonly_cast") &&
+				!(reads && !strcmp(reads, "helper"));
+	if (!s->rodata->path_loads)
+		log_warn("paths are walked with bpf_probe_read_kernel (no "
+			 "bpf_rdonly_cast before Linux 6.2): opens in "
+			 "sandboxes cost more");
+}
+
 /* What the dispatchers know of each syscall before they look at the
  * task (enum vigil_route), from the one syscall table. */
 static void loader__routes(struct vigil_bpf *s)
@@ -94,13 +109,8 @@ static int loader__settings(struct vigil_bpf *s, const struct loader_opts *o)
 {
 	int err;
 
-	/* bpf/path.bpf.h: the opens' path walk reads with plain loads. */
-	if (!loader__has_kfunc("bpf_rdonly_cast")) {
-		log_error("this kernel has no bpf_rdonly_cast: vigil needs "
-			  "Linux 6.2 or later");
-		return -ENOTSUP;
-	}
 	loader__routes(s);
+	loader__path_loads(s);
 	roots__scope(o->roots, &s->rodata->scope);
 	s->rodata->scope.only_sandbox = o->only_sandbox;
 	/* The kernel counts per 100 ms window; a nonzero rate stays so. */
