@@ -87,16 +87,21 @@ def test_eval_baseline_alone(vigil_bin, learnt):
 
 
 def test_eval_with_rules_detects_every_attack(vigil_bin, learnt):
-    """Rules and baseline: every attack session is detected."""
+    """Rules and baseline: every attack session is detected, and the
+    shipped rules keep the held-out toolchain sessions (make, cargo, go,
+    npm, pytest, git; workspaces under /tmp too) within the targets."""
     r = vigil(vigil_bin, "baseline", "eval", "--baseline", learnt,
               "--benign", CORPUS / "benign", "--attack", CORPUS / "attack",
-              "--rules", "builtin", ok=False)
+              "--rules", "builtin")
     rows = eval_lines(r.stdout)
     attacks = {f: v for f, v in rows.items() if v[0] == "attack"}
     assert sorted(attacks) == sessions("attack")
     assert all(v[1] + v[2] > 0 for v in attacks.values()), r.stdout
     assert f"attack: {len(attacks)} sessions, {len(attacks)} detected" \
         in r.stdout
+    assert all(v[3] in ("none", "alert") for f, v in rows.items()
+               if v[0] == "benign"), r.stdout
+    assert "targets met" in r.stdout
 
 
 def test_eval_misses_fail(vigil_bin, learnt, tmp_path):
