@@ -233,7 +233,9 @@ def test_credential_reads_freeze(vigil_bin, sandbox_root, start_vigil,
 
 NO_EGRESS = """
 - profile: no-egress
-  description: nothing leaves the sandbox, loopback included
+  description: no destination allowed, loopback included; the kernel
+    refuses none (monitor), so the rules judge every connection
+  egress: monitor
   thresholds: {alert: 20, freeze: 500, kill: 1000}
 """
 
@@ -296,6 +298,10 @@ def test_secret_then_egress_kills(sandbox_root, start_vigil, tmp_path, sink,
 
 
 VOLUME = """
+- profile: default
+  description: the kernel refuses nothing; the window judges the volume
+  egress: monitor
+
 - rule: egress-volume-test
   description: More than 1 MiB to the test's listener within a minute.
   event: flow
