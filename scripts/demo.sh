@@ -58,7 +58,7 @@ read -r port <&"${LISTEN[0]}"
 echo "== vigil run: the agent runs in sandbox demo-$id with the built-in rules;"
 echo "   records go to $work/events.jsonl"
 status=0
-./vigil run ${VIGIL_DEMO_FLAGS:-} --sandbox-id "demo-$id" --label agent=rogue-demo \
+"${VIGIL:-./vigil}" run ${VIGIL_DEMO_FLAGS:-} --sandbox-id "demo-$id" --label agent=rogue-demo \
 	--label session=demo-1 --flow-interval 200 \
 	--output "$work/events.jsonl" --evidence-dir "$work/evidence" \
 	-- runuser -u "$user" -- env HOME="$work/home" \

@@ -1117,6 +1117,18 @@ BENIGN = [
             recs, lambda r: r["type"] == "socket"
             and r["socket"]["op"] == "listen"
             and r["socket"]["family"] == "unix")),
+    # runuser and su, as root, lend the real uid to the user for PAM and
+    # take it back, the effective uid 0 all along: nothing is gained.
+    Case("credential-to-root", "root-lends-its-real-uid", user="root",
+         argv=py("""
+        import os
+        os.setreuid(1000, -1)
+        os.setreuid(0, -1)
+        """), check=lambda env, recs: assert_any(
+            recs, lambda r: r["type"] == "cred"
+            and r["cred"]["syscall"] == "setreuid"
+            and r["cred"]["old"]["uid"] == 1000
+            and r["cred"]["new"]["uid"] == 0)),
     Case("credential-to-root", "root-drops", user="root", argv=py("""
         import os
         os.setgroups([])

@@ -459,14 +459,18 @@ CRED_ID(get_cred_egid, new_ids, egid)
 CRED_ID(get_cred_old_uid, old_ids, uid)
 CRED_ID(get_cred_old_euid, old_ids, euid)
 
-/* One of the task's uids became 0 that was not: it gained root. */
+/* One of the task's uids became 0 that was not, and it was not root
+ * already (effective uid 0): it gained root. runuser and su, as root,
+ * lend the real uid to the user for PAM and take it back; that gains
+ * nothing. */
 static bool get_cred_to_root(const struct field_ctx *c, struct fval *v)
 {
 	const struct vigil_ids *o = &c->ev->cred.old_ids;
 	const struct vigil_ids *n = &c->ev->cred.new_ids;
 
-	return bool__set(v, (!n->uid && o->uid) || (!n->euid && o->euid) ||
-			    (!n->suid && o->suid) || (!n->fsuid && o->fsuid));
+	return bool__set(v, o->euid &&
+			    ((!n->uid && o->uid) || !n->euid ||
+			     (!n->suid && o->suid) || (!n->fsuid && o->fsuid)));
 }
 
 /* Effective capabilities the task did not have before the call. */
