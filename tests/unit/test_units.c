@@ -293,6 +293,47 @@ static void test_profile_allows(void **state)
 	assert_false(profile__allows_exe(&p, "/tmp/tool", 9));
 }
 
+/* Which entry `vigil profile check` names: the first address entry on
+ * the port; the most specific name entry covering the name on it. */
+static void test_profile_entries(void **state)
+{
+	static const char *const texts[] = {
+		"*.example.com:443", "api.example.com:8080", "*.a.example.com",
+	};
+	struct name_dest names[3], q;
+	struct dest dests[2];
+	struct profile p = { .dests = dests, .nr_dests = 2, .names = names,
+			     .nr_names = 3 };
+	struct addr a = addr_of("10.1.2.3");
+
+	assert_int_equal(dest__parse("10.0.0.0/8:443", &dests[0]), 0);
+	assert_int_equal(dest__parse("10.1.0.0/16", &dests[1]), 0);
+	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[0]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, 22), &dests[1]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, -1), &dests[0]);
+	a = addr_of("11.1.2.3");
+	assert_null(profile__dest_entry(&p, &a, -1));
+
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		assert_int_equal(name_dest__parse(texts[i], &names[i]), 0);
+	assert_int_equal(name_dest__parse("api.example.com", &q), 0);
+	assert_ptr_equal(profile__name_entry(&p, &q, 8080), &names[1]);
+	assert_ptr_equal(profile__name_entry(&p, &q, 443), &names[0]);
+	assert_null(profile__name_entry(&p, &q, 22));
+	assert_ptr_equal(profile__name_entry(&p, &q, -1), &names[1]);
+	free(q.name);
+	assert_int_equal(name_dest__parse("x.a.example.com", &q), 0);
+	assert_ptr_equal(profile__name_entry(&p, &q, 443), &names[2]);
+	assert_ptr_equal(profile__name_entry(&p, &q, 22), &names[2]);
+	free(q.name);
+	/* a wildcard is strictly below its name */
+	assert_int_equal(name_dest__parse("example.com", &q), 0);
+	assert_null(profile__name_entry(&p, &q, -1));
+	free(q.name);
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		free(names[i].name);
+}
+
 /* ---------------------------------------------------------------- windows */
 
 static const struct window_spec count3 = {
@@ -504,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_cidr_match),
 		cmocka_unit_test(test_dest),
 		cmocka_unit_test(test_profile_allows),
+		cmocka_unit_test(test_profile_entries),
 		cmocka_unit_test(test_window_count),
 		cmocka_unit_test(test_window_spread),
 		cmocka_unit_test(test_window_sum),

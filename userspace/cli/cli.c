@@ -18,6 +18,7 @@ static const char usage_text[] =
 "  or:  vigil audit verify FILE\n"
 "  or:  vigil rules check [FILE|DIR]...\n"
 "  or:  vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
+"  or:  vigil profile check [--rules FILE|DIR]... PROFILE DEST\n"
 "  or:  vigil --help | --version\n";
 
 static const char help_text[] =
@@ -68,6 +69,10 @@ static const char help_text[] =
 "            EVENTS.jsonl|-\" replays recorded records through the rules\n"
 "            and prints the alerts and actions that would follow\n"
 "            (nothing is done).\n"
+"  profile   \"profile check [--rules FILE|DIR]... PROFILE DEST\" explains\n"
+"            what PROFILE's sandboxes may do for DEST (an address or a DNS\n"
+"            name, a port optional): the allow.destinations entry, the\n"
+"            egress mode, the budget; exit 0 allowed, 1 not, 2 usage.\n"
 "\n"
 "Rules and actions (vigil-rules(5), docs/rules.md):\n"
 "  Rules are YAML lists, macros, rules and profiles. Each match emits an\n"

@@ -98,6 +98,8 @@ int cli__unpin(int argc, char **argv);
 int cli__run(int argc, char **argv);
 /* vigil rules check|test */
 int cli__rules_cmd(int argc, char **argv);
+/* vigil profile check */
+int cli__profile_cmd(int argc, char **argv);
 /* vigil status, thaw, kill and freeze: clients of a running daemon's
  * control socket (control.h). Whether cmd is one of them; argv[0] is the
  * subcommand, and the exit status is 0 done, 1 refused by or unable to
