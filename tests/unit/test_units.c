@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dnsname.h"
 #include "home.h"
 #include "profile.h"
 #include "strset.h"
@@ -334,6 +335,40 @@ static void test_profile_entries(void **state)
 		free(names[i].name);
 }
 
+/* What the tunnelling rules read in a query's name. */
+static void test_dnsname(void **state)
+{
+	static const char *const parents[][2] = {
+		{ "a.b.example.com", "example.com" }, { "example.com", "example.com" },
+		{ "com", "com" }, { "x.example.co.uk", "example.co.uk" },
+		{ "example.co.uk", "example.co.uk" }, { "", "" },
+	};
+	struct dnsname_stats s;
+	const char *n;
+
+	n = "www.example.com";
+	dnsname__stats(n, strlen(n), &s);
+	assert_int_equal(s.labels, 3);
+	assert_int_equal(s.label_max, 7);
+	/* "example": e twice, five others once: 2.52 bits */
+	assert_int_equal(s.entropy, 252);
+	n = "aaaaaaaa.t.example";
+	dnsname__stats(n, strlen(n), &s);
+	assert_int_equal(s.label_max, 8);
+	assert_int_equal(s.entropy, 0);
+	/* 16 different bytes: 4 bits each */
+	n = "0123456789abcdef.t.example";
+	dnsname__stats(n, strlen(n), &s);
+	assert_int_equal(s.entropy, 400);
+	dnsname__stats("", 0, &s);
+	assert_int_equal(s.labels, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(parents); i++) {
+		n = parents[i][0];
+		assert_string_equal(n + dnsname__parent(n, strlen(n)),
+				    parents[i][1]);
+	}
+}
+
 /* ---------------------------------------------------------------- windows */
 
 static const struct window_spec count3 = {
@@ -546,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_dest),
 		cmocka_unit_test(test_profile_allows),
 		cmocka_unit_test(test_profile_entries),
+		cmocka_unit_test(test_dnsname),
 		cmocka_unit_test(test_window_count),
 		cmocka_unit_test(test_window_spread),
 		cmocka_unit_test(test_window_sum),
