@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +282,28 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 int cli__option_status(int err)
 {
 	return err == -EIO ? EXIT_FAILURE : EXIT_USAGE;
+}
+
+int cli__rules_options(int argc, char **argv, struct config *cfg,
+		       const char *help)
+{
+	static const struct option options[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt;
+
+	config__defaults(cfg);
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 1;
+		}
+		if (opt != 'r' || config__add_rules(cfg, optarg, "--rules"))
+			return -1;
+	}
+	return 0;
 }
 
 int cli__rules(const struct config *cfg, struct ruleset *rs)

@@ -67,6 +67,12 @@ int cli__common_option(int opt, const char *arg, struct config *cfg);
  * with every error logged as FILE:LINE:COL. */
 int cli__rules(const struct config *cfg, struct ruleset *rs);
 
+/* A subcommand's [--rules FILE|DIR]... [--help] into cfg (defaulted
+ * here): 0 with optind at the first operand, 1 when --help printed help
+ * on stdout, -1 for a bad option. */
+int cli__rules_options(int argc, char **argv, struct config *cfg,
+		       const char *help);
+
 /* Collector options from a finished config; sinks included. rs: loaded
  * rules, or NULL for none. */
 int cli__collector_opts(const struct config *cfg, const struct roots *roots,

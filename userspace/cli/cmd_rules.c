@@ -173,24 +173,16 @@ static int rules__replay(const struct ruleset *rs, const char *path)
 
 static int rules__test(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct config cfg;
 	struct ruleset rs = { 0 };
-	int opt, status = EXIT_USAGE;
+	int status = EXIT_USAGE;
 
-	config__defaults(&cfg);
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(rules_help, stdout);
-			status = 0;
-			goto out;
-		}
-		if (opt != 'r' || config__add_rules(&cfg, optarg, "--rules"))
-			goto usage;
+	switch (cli__rules_options(argc, argv, &cfg, rules_help)) {
+	case 1:
+		status = 0;
+		goto out;
+	case -1:
+		goto usage;
 	}
 	if (optind != argc - 1)
 		goto usage;
