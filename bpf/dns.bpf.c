@@ -8,130 +8,16 @@
  * bounded to [DNS_TTL_MIN_S, DNS_TTL_MAX_S]. Read at the cgroup's
  * ingress, before the resolver's caller sees the answer, so its connect
  * right after finds the grant. No packet is ever dropped here.
- *
- * The message is read from the packet a field at a time with
- * bpf_skb_load_bytes, which checks each offset itself: an offset that
- * indexed a buffer would have to be proven in bounds, and the verifier
- * would then walk every loop step apart.
  */
-#include "egress.bpf.h"
+#include "dns.bpf.h"
 #include "skb.bpf.h"
 
-#define DNS_PORT	53
-#define DNS_HDR		12	/* id, flags, four counts */
-#define DNS_LABELS_MAX	16	/* labels of a question's name read; a name
-				 * with more is not allowed */
 #define DNS_ANSWERS_MAX	16	/* answer records read */
 #define DNS_TYPE_A	1
 #define DNS_TYPE_AAAA	28
 #define DNS_TTL_MIN_S	5	/* a 0-second answer still lets its caller
 				 * connect */
 #define DNS_TTL_MAX_S	3600	/* an address learnt once is asked again */
-
-/* The byte at off of the message at base; 0 past the packet's end, which
- * ends every name walk. */
-static __always_inline __u8 pkt__u8(struct __sk_buff *skb, __u32 off)
-{
-	__u8 b = 0;
-
-	bpf_skb_load_bytes(skb, off, &b, 1);
-	return b;
-}
-
-static __always_inline __u16 pkt__u16(struct __sk_buff *skb, __u32 off)
-{
-	__u16 v = 0;
-
-	bpf_skb_load_bytes(skb, off, &v, 2);
-	return bpf_ntohs(v);
-}
-
-#define SUFFIXES_MAX	8	/* the name's last label starts kept */
-#define SUFFIX_MASK	(SUFFIXES_MAX - 1)
-
-/* The question's name (at off): its length in wire form without the
- * final NUL, its labels and the offsets of the last SUFFIXES_MAX of
- * them; false when it is too long for the allowlists or malformed
- * (compression has no place in a question). *off ends past it. */
-struct qname {
-	__u32 len;
-	__u32 labels;
-	__u32 start[SUFFIXES_MAX];
-};
-
-static __always_inline bool qname__measure(struct __sk_buff *skb,
-					   __u32 *off, struct qname *q)
-{
-	__u32 first = *off;
-
-	for (int i = 0; i < DNS_LABELS_MAX; i++) {
-		__u8 b = pkt__u8(skb, *off);
-
-		if (!b) {
-			q->len = *off - first;
-			*off += 1;
-			return q->labels && q->len <= VIGIL_DNS_NAME_MAX;
-		}
-		if (b & 0xc0)
-			return false;
-		q->start[q->labels & SUFFIX_MASK] = *off;
-		q->labels++;
-		*off += b + 1;
-	}
-	return false;
-}
-
-/* The entry for the name in wire form at off, len bytes to its end. */
-static __always_inline struct vigil_allow *
-name__lookup(struct __sk_buff *skb, __u32 profile, __u32 wildcard,
-	     __u32 off, __u64 len)
-{
-	struct vigil_name_key k = { .profile = profile, .wildcard = wildcard };
-
-	/* Bounded for the verifier: 1 to VIGIL_DNS_NAME_MAX bytes. */
-	asm volatile("" : "+r"(len));
-	len &= 2 * VIGIL_DNS_NAME_MAX - 1;
-	if (!len || len > VIGIL_DNS_NAME_MAX ||
-	    bpf_skb_load_bytes(skb, off, k.name, len))
-		return NULL;
-	return bpf_map_lookup_elem(&egress_names, &k);
-}
-
-/* The ports the profile allows the question's name on: its own entry,
- * else the most specific wildcard above it (of the SUFFIXES_MAX - 1
- * nearest); false for a name it does not allow. *off: the question's
- * name in, past it out. */
-static __always_inline bool qname__allowed(struct __sk_buff *skb,
-					   __u32 profile, __u32 *off,
-					   struct vigil_allow *ports)
-{
-	struct vigil_allow *a, *hit, *wild = NULL;
-	struct qname q = {};
-	__u32 first = *off, end;
-
-	if (!qname__measure(skb, off, &q))
-		return false;
-	end = first + q.len;
-	a = name__lookup(skb, profile, 0, first, q.len);
-	/* Wildcards from the last label up; the longest match wins. A
-	 * fixed count of steps, so the verifier walks them once per
-	 * number of labels. */
-	for (__u32 k = 1; k < SUFFIXES_MAX && !a; k++) {
-		__u32 at;
-
-		if (k >= q.labels)
-			break;
-		at = q.start[(q.labels - k) & SUFFIX_MASK];
-		hit = name__lookup(skb, profile, 1, at, end - at);
-		if (hit)
-			wild = hit;
-	}
-	a = a ?: wild;
-	if (!a)
-		return false;
-	*ports = *a;
-	return true;
-}
 
 /* Granting the answers' addresses, one answer record a step. */
 struct answers {

@@ -47,6 +47,7 @@ enum vigil_type {
 	VIGIL_EV_FILE    = 9,	/* a file mutation (struct vigil_file) */
 	VIGIL_EV_CRED    = 10,	/* a credential change (struct vigil_cred) */
 	VIGIL_EV_SOCKET  = 11,	/* socket, bind, listen (struct vigil_socket) */
+	VIGIL_EV_DNS     = 12,	/* a DNS query (struct vigil_dns) */
 	/* Records for the collector's sandbox registry alone, never
 	 * rendered: numbered apart from the rendered ones. */
 	VIGIL_EV_CGROUP_MKDIR = 64,
@@ -275,6 +276,25 @@ struct vigil_sockaddr {
 	__u16 __pad;
 	__u8 addr[16];
 	char path[VIGIL_UNIX_MAX];
+};
+
+/*
+ * A DNS query a sandbox sent over UDP to port 53, read at its cgroup's
+ * egress (bpf/dns_query.bpf.c): the question and the verdict on it
+ * (DENY: the packet was dropped, nothing reached the resolver). qname is
+ * the question's name in wire form (each label after its length byte),
+ * its first qname_len bytes; VIGIL_F_PATH_TRUNC when the name was longer
+ * than VIGIL_DNS_NAME_MAX or malformed, qtype then 0.
+ */
+struct vigil_dns {
+	struct vigil_hdr hdr;
+	__u16 family;		/* the resolver's address */
+	__u16 port;
+	__u8 addr[16];
+	__u16 qtype;
+	__u8 verdict;		/* enum vigil_verdict */
+	__u8 qname_len;
+	__u8 qname[VIGIL_DNS_NAME_MAX];
 };
 
 /* What a socket record did. */

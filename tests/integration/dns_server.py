@@ -18,6 +18,17 @@ from dnslib import QTYPE, RR, RCODE
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 
+# One line at a time from every thread: print() writes a line's text and
+# its newline apart, so two threads' lines could interleave.
+SAY = threading.Lock()
+
+
+def say(line):
+    with SAY:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
 class Zone(BaseResolver):
     def __init__(self, specs):
         self.rrs = {}
@@ -25,13 +36,11 @@ class Zone(BaseResolver):
             name, rtype, value, ttl = spec.split()
             rr = RR.fromZone(f"{name}. {ttl} IN {rtype} {value}")[0]
             self.rrs.setdefault(name.lower().rstrip("."), []).append(rr)
-        self.lock = threading.Lock()
 
     def resolve(self, request, handler):
         q = request.q
         name = str(q.qname).lower().rstrip(".")
-        with self.lock:
-            print(f"Q {name} {QTYPE[q.qtype]}", flush=True)
+        say(f"Q {name} {QTYPE[q.qtype]}")
         reply = request.reply()
         for _ in range(8):              # a CNAME chain, at most 8 long
             rrs = self.rrs.get(name, [])
@@ -59,7 +68,7 @@ def accept(host, port):
     def serve():
         while True:
             c, _ = s.accept()
-            print(f"C {host} {port}", flush=True)
+            say(f"C {host} {port}")
             c.close()
     threading.Thread(target=serve, daemon=True).start()
 

@@ -287,19 +287,28 @@ NAMED_RULES = """
   allow:
     destinations: ["{resolver}:53", "pypi.test:443", "*.cdn.test:443",
                    "short.test:443"]
+
+- rule: dns-query-refused
+  description: the kernel dropped a query for a name outside the allowlist
+  event: dns
+  when: dns.verdict == deny and dns.qtype in (A, AAAA)
+  score: 0
 """
 
 # Resolves NAME (getaddrinfo: the namespace's resolv.conf; name4: A
 # only) and connects to each address on PORT; or connects to ADDR:PORT
 # as given. Prints
-# "ADDR ERRNO" for each.
+# "ADDR ERRNO" for each; nothing for a name that does not resolve.
 RESOLVE = r"""
 import socket, sys
 how, target, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 fam = {"name": 0, "name4": socket.AF_INET}.get(how)
 if fam is not None:
-    addrs = sorted({a[4][0] for a in socket.getaddrinfo(
-        target, port, fam, socket.SOCK_STREAM)})
+    try:
+        addrs = sorted({a[4][0] for a in socket.getaddrinfo(
+            target, port, fam, socket.SOCK_STREAM)})
+    except socket.gaierror:
+        addrs = []
 else:
     addrs = [target]
 for a in addrs:
@@ -327,8 +336,9 @@ class DnsNet:
         subprocess.run(ipn + ["-6", "addr", "add", "fd14::10/128", "dev",
                               "lo", "nodad"], check=True)
         self.etc.mkdir(parents=True)
+        # A query the kernel drops is given up after one second.
         (self.etc / "resolv.conf").write_text(
-            f"nameserver {RESOLVER}\n" +
+            f"nameserver {RESOLVER}\noptions timeout:1 attempts:1\n" +
             ("options use-vc\n" if tcp_dns else ""))
         argv = ["ip", "netns", "exec", name, "/usr/bin/python3",
                 str(DNS_SERVER), RESOLVER, "53"]
@@ -365,11 +375,24 @@ def dnsnet(request):
 
 
 @pytest.fixture
-def named(sandbox_root, start_vigil, tmp_path, dnsnet):
+def udpnet():
+    n = DnsNet(f"vigil-eq-{os.getpid()}", tcp_dns=False)
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def named_vigil(sandbox_root, start_vigil, tmp_path):
+    """The daemon and a sandbox of the named profile."""
     rules = write_rules(tmp_path / "named.yaml",
                         NAMED_RULES.format(resolver=RESOLVER))
-    start_vigil(sandbox_root, extra_args=["--rules", rules])
-    return make_sandbox(sandbox_root, "named", profile="named")
+    v = start_vigil(sandbox_root, extra_args=["--rules", rules])
+    return v, make_sandbox(sandbox_root, "named", profile="named")
+
+
+@pytest.fixture
+def named(named_vigil, dnsnet):
+    return named_vigil[1]
 
 
 def resolve_in(net, sb, how, target, port=443):
@@ -397,9 +420,10 @@ def test_name_learns_its_addresses(named, dnsnet):
         {"198.18.14.11": errno.EPERM}
     assert resolve_in(dnsnet, sb, "addr", "198.18.14.10", port=80) == \
         {"198.18.14.10": errno.EPERM}
-    # A name the profile does not allow teaches nothing.
+    # A name the profile does not allow teaches nothing: over UDP its
+    # query is dropped (below); over TCP its answer grants nothing.
     assert resolve_in(dnsnet, sb, dnsnet.resolve, "evil.test") == \
-        {"198.18.14.11": errno.EPERM}
+        ({} if dnsnet.resolve == "name" else {"198.18.14.11": errno.EPERM})
     assert dnsnet.connections("198.18.14.11") == 0
 
 
@@ -420,3 +444,32 @@ def test_ttl_expiry_denies_again(named, dnsnet):
     assert resolve_in(dnsnet, named, "addr", "198.18.14.13") == \
         {"198.18.14.13": errno.EPERM}
     assert dnsnet.connections("198.18.14.13") == 1
+
+
+def dns_of(v, qname):
+    return v.wait_for(lambda r: r["type"] == "dns" and
+                      r["dns"]["qname"] == qname,
+                      what=f"dns record of {qname}")
+
+
+def test_query_outside_allowlist_never_leaves(named_vigil, udpnet):
+    """Over UDP the kernel drops a query for a name the profile does not
+    allow: the resolver never sees it, the caller's lookup fails, a dns
+    record says deny and a rule on it fires; an allowed name's query
+    reaches the resolver and is recorded as allowed."""
+    v, sb = named_vigil
+    assert resolve_in(udpnet, sb, "name", "evil.test") == {}
+    assert resolve_in(udpnet, sb, "name4", "pypi.test") == \
+        {"198.18.14.10": 0}
+    assert ["pypi.test", "A"] in udpnet.queries()
+    assert not [q for q in udpnet.queries() if q[0] == "evil.test"]
+    denied = dns_of(v, "evil.test")
+    assert denied["dns"]["verdict"] == "deny"
+    assert denied["dns"]["qtype"] in ("A", "AAAA")
+    assert (denied["dns"]["addr"], denied["dns"]["port"]) == (RESOLVER, 53)
+    assert denied["sandbox"]["id"] == dns_of(v, "pypi.test")["sandbox"]["id"]
+    assert dns_of(v, "pypi.test")["dns"]["verdict"] == "allow"
+    alert = v.wait_for(lambda r: r["type"] == "alert" and
+                       r["alert"]["rule"] == "dns-query-refused",
+                       what="dns-query-refused alert")
+    assert alert["sandbox"]["id"] == denied["sandbox"]["id"]

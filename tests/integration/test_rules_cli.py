@@ -46,7 +46,7 @@ BAD_ERRORS = [
      "ask, not 'explode'"),
     ("event: [open, teleport]", "teleport", "unknown event type 'teleport' "
      "(exec, fork, exit, open, connect, flow, syscall, budget, escape, "
-     "drop, repeat, file, cred, socket or anomaly)"),
+     "drop, repeat, file, cred, socket, dns or anomaly)"),
 ]
 
 

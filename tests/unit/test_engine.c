@@ -1090,7 +1090,8 @@ static char *gen_rules(void)
 	static const char *const kinds[] = { "exec", "fork", "exit", "open",
 					     "connect", "flow", "syscall",
 					     "budget", "escape", "drop",
-					     "repeat", "file", "cred", "socket" };
+					     "repeat", "file", "cred", "socket",
+					     "dns" };
 	size_t size = NR_RULES * 2048;
 	char *text = calloc(1, size);
 

@@ -694,7 +694,8 @@ static void test_type_names(void **state)
 	assert_string_equal(event__type_name(EVENT_FILE), "file");
 	assert_string_equal(event__type_name(EVENT_CRED), "cred");
 	assert_string_equal(event__type_name(EVENT_SOCKET), "socket");
-	assert_string_equal(event__type_name((enum event_kind)12), "unknown");
+	assert_string_equal(event__type_name(EVENT_DNS), "dns");
+	assert_string_equal(event__type_name((enum event_kind)13), "unknown");
 }
 
 /* A file record: fixed part, then base, arg, base2 and arg2. */
@@ -861,10 +862,47 @@ static void test_file_op_names(void **state)
 	assert_false(file__op_two(VIGIL_FILE_CHMOD));
 }
 
+/* A DNS record: its wire-form name as dotted text, whatever the bytes
+ * say (a length past the kept bytes stops at them); its type by name. */
+static void test_dns(void **state)
+{
+	struct vigil_dns r = { .hdr = { .type = VIGIL_EV_DNS,
+					.size = sizeof(r) },
+			       .qtype = 16, .verdict = VIGIL_VERDICT_DENY,
+			       .family = AF_INET, .port = 53 };
+	static const uint8_t wire[] = "\3www\7example\3com";
+	struct event ev;
+	char out[VIGIL_DNS_NAME_MAX], buf[DNS_QTYPE_TEXT];
+
+	memcpy(r.qname, wire, sizeof(wire) - 1);
+	r.qname_len = sizeof(wire) - 1;
+	assert_int_equal(event__decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(ev.kind, EVENT_DNS);
+	assert_string_equal(ev.dns.qname, "www.example.com");
+	assert_int_equal(ev.dns.qname_len, 15);
+	assert_false(ev.dns.truncated);
+	assert_string_equal(event__type_name(ev.kind), "dns");
+	/* cut inside a label */
+	assert_int_equal(dns__name_text(wire, 6, out), 5);
+	assert_string_equal(out, "www.e");
+	/* a length byte promising more than there is, the most kept */
+	memset(r.qname, 63, sizeof(r.qname));
+	assert_int_equal(dns__name_text(r.qname, sizeof(r.qname), out), 127);
+	r.verdict = VIGIL_VERDICTS;
+	assert_int_equal(event__decode(&r, sizeof(r), &ev), -EINVAL);
+	assert_string_equal(dns__qtype_text(16, buf), "TXT");
+	assert_string_equal(dns__qtype_text(65280, buf), "TYPE65280");
+	assert_int_equal(dns__qtype_parse("AAAA"), 28);
+	assert_int_equal(dns__qtype_parse("TYPE65280"), 65280);
+	assert_int_equal(dns__qtype_parse("TYPE"), -1);
+	assert_int_equal(dns__qtype_parse("TYPE70000"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_exec_argv_truncated),
 		cmocka_unit_test(test_exec_empty_strings),
 		cmocka_unit_test(test_exec_script_and_env),

@@ -401,18 +401,20 @@ static void test_error_values(void **state)
 	LOAD_ERROR("- rule: a\n  description: d\n  event: opn\n  when: x\n",
 		   "t.yaml:3:10: unknown event type 'opn' (exec, fork, exit, "
 		   "open, connect, flow, syscall, budget, escape, drop, "
-		   "repeat, file, cred, socket or anomaly)");
+		   "repeat, file, cred, socket, dns or anomaly)");
 	LOAD_ERROR("- rule: a\n  description: d\n  event: [open, gap]\n"
 		   "  when: open.write\n", "t.yaml:3:17: unknown event type "
 		   "'gap' (exec, fork, exit, open, connect, flow, syscall, "
-		   "budget, escape, drop, repeat, file, cred, socket or anomaly)");
+		   "budget, escape, drop, repeat, file, cred, socket, dns or "
+		   "anomaly)");
 	LOAD_ERROR("- rule: a\n  description: d\n  event: {open: 1}\n"
 		   "  when: open.write\n", "t.yaml:3:10: event must be a list");
 	/* an empty list of events would leave a rule that never runs */
 	LOAD_ERROR("- rule: a\n  description: d\n  event: []\n"
 		   "  when: open.write\n", "t.yaml:3:10: event names no event "
 		   "type (exec, fork, exit, open, connect, flow, syscall, "
-		   "budget, escape, drop, repeat, file, cred, socket or anomaly)");
+		   "budget, escape, drop, repeat, file, cred, socket, dns or "
+		   "anomaly)");
 	LOAD_ERROR("- rule: a\n  description: [d]\n  event: open\n"
 		   "  when: open.write\n",
 		   "t.yaml:2:16: description must be a single value");

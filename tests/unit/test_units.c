@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dnsname.h"
 #include "home.h"
 #include "profile.h"
 #include "strset.h"
@@ -293,6 +294,81 @@ static void test_profile_allows(void **state)
 	assert_false(profile__allows_exe(&p, "/tmp/tool", 9));
 }
 
+/* Which entry `vigil profile check` names: the first address entry on
+ * the port; the most specific name entry covering the name on it. */
+static void test_profile_entries(void **state)
+{
+	static const char *const texts[] = {
+		"*.example.com:443", "api.example.com:8080", "*.a.example.com",
+	};
+	struct name_dest names[3], q;
+	struct dest dests[2];
+	struct profile p = { .dests = dests, .nr_dests = 2, .names = names,
+			     .nr_names = 3 };
+	struct addr a = addr_of("10.1.2.3");
+
+	assert_int_equal(dest__parse("10.0.0.0/8:443", &dests[0]), 0);
+	assert_int_equal(dest__parse("10.1.0.0/16", &dests[1]), 0);
+	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[0]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, 22), &dests[1]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, -1), &dests[0]);
+	a = addr_of("11.1.2.3");
+	assert_null(profile__dest_entry(&p, &a, -1));
+
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		assert_int_equal(name_dest__parse(texts[i], &names[i]), 0);
+	assert_int_equal(name_dest__parse("api.example.com", &q), 0);
+	assert_ptr_equal(profile__name_entry(&p, &q, 8080), &names[1]);
+	assert_ptr_equal(profile__name_entry(&p, &q, 443), &names[0]);
+	assert_null(profile__name_entry(&p, &q, 22));
+	assert_ptr_equal(profile__name_entry(&p, &q, -1), &names[1]);
+	free(q.name);
+	assert_int_equal(name_dest__parse("x.a.example.com", &q), 0);
+	assert_ptr_equal(profile__name_entry(&p, &q, 443), &names[2]);
+	assert_ptr_equal(profile__name_entry(&p, &q, 22), &names[2]);
+	free(q.name);
+	/* a wildcard is strictly below its name */
+	assert_int_equal(name_dest__parse("example.com", &q), 0);
+	assert_null(profile__name_entry(&p, &q, -1));
+	free(q.name);
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		free(names[i].name);
+}
+
+/* What the tunnelling rules read in a query's name. */
+static void test_dnsname(void **state)
+{
+	static const char *const parents[][2] = {
+		{ "a.b.example.com", "example.com" }, { "example.com", "example.com" },
+		{ "com", "com" }, { "x.example.co.uk", "example.co.uk" },
+		{ "example.co.uk", "example.co.uk" }, { "", "" },
+	};
+	struct dnsname_stats s;
+	const char *n;
+
+	n = "www.example.com";
+	dnsname__stats(n, strlen(n), &s);
+	assert_int_equal(s.labels, 3);
+	assert_int_equal(s.label_max, 7);
+	/* "example": e twice, five others once: 2.52 bits */
+	assert_int_equal(s.entropy, 252);
+	n = "aaaaaaaa.t.example";
+	dnsname__stats(n, strlen(n), &s);
+	assert_int_equal(s.label_max, 8);
+	assert_int_equal(s.entropy, 0);
+	/* 16 different bytes: 4 bits each */
+	n = "0123456789abcdef.t.example";
+	dnsname__stats(n, strlen(n), &s);
+	assert_int_equal(s.entropy, 400);
+	dnsname__stats("", 0, &s);
+	assert_int_equal(s.labels, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(parents); i++) {
+		n = parents[i][0];
+		assert_string_equal(n + dnsname__parent(n, strlen(n)),
+				    parents[i][1]);
+	}
+}
+
 /* ---------------------------------------------------------------- windows */
 
 static const struct window_spec count3 = {
@@ -504,6 +580,8 @@ int main(void)
 		cmocka_unit_test(test_cidr_match),
 		cmocka_unit_test(test_dest),
 		cmocka_unit_test(test_profile_allows),
+		cmocka_unit_test(test_profile_entries),
+		cmocka_unit_test(test_dnsname),
 		cmocka_unit_test(test_window_count),
 		cmocka_unit_test(test_window_spread),
 		cmocka_unit_test(test_window_sum),

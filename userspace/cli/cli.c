@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ static const char usage_text[] =
 "  or:  vigil rules check [FILE|DIR]...\n"
 "  or:  vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
 "  or:  vigil baseline learn|show|diff|merge|eval ...\n"
+"  or:  vigil profile check [--rules FILE|DIR]... PROFILE DEST\n"
 "  or:  vigil --help | --version\n";
 
 static const char help_text[] =
@@ -82,6 +84,10 @@ static const char help_text[] =
 "            merge and eval (--benign DIR --attack DIR) work on the\n"
 "            files. With a baseline, what it never saw is an anomaly\n"
 "            record whose score adds to the sandbox's risk.\n"
+"  profile   \"profile check [--rules FILE|DIR]... PROFILE DEST\" explains\n"
+"            what PROFILE's sandboxes may do for DEST (an address or a DNS\n"
+"            name, a port optional): the allow.destinations entry, the\n"
+"            egress mode, the budget; exit 0 allowed, 1 not, 2 usage.\n"
 "\n"
 "Rules and actions (vigil-rules(5), docs/rules.md):\n"
 "  Rules are YAML lists, macros, rules and profiles. Each match emits an\n"
@@ -317,6 +323,32 @@ int cli__common_option(int opt, const char *arg, struct config *cfg)
 int cli__option_status(int err)
 {
 	return err == -EIO ? EXIT_FAILURE : EXIT_USAGE;
+}
+
+int cli__rules_options(int argc, char **argv, struct config *cfg,
+		       const char *help, bool baseline)
+{
+	static const struct option options[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt;
+
+	config__defaults(cfg);
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 1;
+		}
+		if (opt == 'b' && baseline &&
+		    !config__set(cfg, "baseline", optarg, "--baseline"))
+			continue;
+		if (opt != 'r' || config__add_rules(cfg, optarg, "--rules"))
+			return -1;
+	}
+	return 0;
 }
 
 int cli__rules(const struct config *cfg, struct ruleset *rs)

@@ -81,6 +81,13 @@ int cli__rules(const struct config *cfg, struct ruleset *rs);
 int cli__baselines(const struct config *cfg, const struct ruleset *rs,
 		   struct baselines **out);
 
+/* A subcommand's [--rules FILE|DIR]... [--baseline FILE] [--help] into
+ * cfg (defaulted here), --baseline only where baseline is true: 0 with
+ * optind at the first operand, 1 when --help printed help on stdout, -1
+ * for a bad option. */
+int cli__rules_options(int argc, char **argv, struct config *cfg,
+		       const char *help, bool baseline);
+
 /* Collector options from a finished config; sinks included. rs: loaded
  * rules, or NULL for none. */
 int cli__collector_opts(const struct config *cfg, const struct roots *roots,
@@ -114,6 +121,8 @@ int cli__run(int argc, char **argv);
 int cli__baseline(int argc, char **argv);
 /* vigil rules check|test */
 int cli__rules_cmd(int argc, char **argv);
+/* vigil profile check */
+int cli__profile_cmd(int argc, char **argv);
 /* vigil status, thaw, kill and freeze: clients of a running daemon's
  * control socket (control.h). Whether cmd is one of them; argv[0] is the
  * subcommand, and the exit status is 0 done, 1 refused by or unable to

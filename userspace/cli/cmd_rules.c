@@ -155,29 +155,17 @@ static int rules__replay(const struct ruleset *rs, struct baselines *bls,
 
 static int rules__test(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct baselines *bls = NULL;
 	struct config cfg;
 	struct ruleset rs = { 0 };
-	int opt, status = EXIT_USAGE;
+	int status = EXIT_USAGE;
 
-	config__defaults(&cfg);
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(rules_help, stdout);
-			status = 0;
-			goto out;
-		}
-		if (opt == 'b' && !config__set(&cfg, "baseline", optarg,
-					       "--baseline"))
-			continue;
-		if (opt != 'r' || config__add_rules(&cfg, optarg, "--rules"))
-			goto usage;
+	switch (cli__rules_options(argc, argv, &cfg, rules_help, true)) {
+	case 1:
+		status = 0;
+		goto out;
+	case -1:
+		goto usage;
 	}
 	if (optind != argc - 1)
 		goto usage;

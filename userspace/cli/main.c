@@ -35,6 +35,8 @@ int main(int argc, char **argv)
 		return cli__baseline(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rules"))
 		return cli__rules_cmd(argc - 1, argv + 1);
+	if (!strcmp(cmd, "profile"))
+		return cli__profile_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "audit"))
 		return cli__audit(argc - 1, argv + 1);
 	if (cli__is_ctl(cmd))

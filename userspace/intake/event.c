@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
@@ -136,6 +138,41 @@ static int decode__socket(const struct vigil_socket *r, struct ev_socket *e)
 	return r->op && r->op < VIGIL_SOCKET_OPS ? 0 : -EINVAL;
 }
 
+size_t dns__name_text(const uint8_t *wire, size_t len, char *out)
+{
+	size_t at = 0;
+
+	/* The text is one byte shorter than the wire form (the first
+	 * length byte goes), so it fits with its NUL. */
+	if (len > VIGIL_DNS_NAME_MAX)
+		len = VIGIL_DNS_NAME_MAX;
+	for (size_t i = 0; i < len && wire[i]; ) {
+		size_t n = wire[i++];
+
+		if (n > len - i)
+			n = len - i;
+		if (at)
+			out[at++] = '.';
+		memcpy(&out[at], &wire[i], n);
+		at += n;
+		i += n;
+	}
+	out[at] = '\0';
+	return at;
+}
+
+static int decode__dns(const struct vigil_dns *r, struct ev_dns *e)
+{
+	e->qname_len = dns__name_text(r->qname, r->qname_len, e->qname);
+	e->qtype = r->qtype;
+	e->verdict = r->verdict;
+	e->truncated = r->hdr.flags & VIGIL_F_PATH_TRUNC;
+	e->family = r->family;
+	e->port = r->port;
+	memcpy(e->addr, r->addr, sizeof(e->addr));
+	return r->verdict < VIGIL_VERDICTS ? 0 : -EINVAL;
+}
+
 static int decode__connect(const struct vigil_connect *r,
 			   struct ev_connect *e)
 {
@@ -220,6 +257,7 @@ static size_t decode__min_size(uint16_t type)
 	case VIGIL_EV_FILE: return sizeof(struct vigil_file);
 	case VIGIL_EV_CRED: return sizeof(struct vigil_cred);
 	case VIGIL_EV_SOCKET: return sizeof(struct vigil_socket);
+	case VIGIL_EV_DNS: return sizeof(struct vigil_dns);
 	default: return 0;
 	}
 }
@@ -253,6 +291,8 @@ int event__decode(const void *data, size_t size, struct event *ev)
 		return 0;
 	case VIGIL_EV_SOCKET:
 		return decode__socket(data, &ev->socket);
+	case VIGIL_EV_DNS:
+		return decode__dns(data, &ev->dns);
 	case VIGIL_EV_FORK:
 		ev->child_pid = ((const struct vigil_fork *)data)->child_pid;
 		return 0;
@@ -292,6 +332,7 @@ const char *event__type_name(enum event_kind kind)
 	case EVENT_FILE: return "file";
 	case EVENT_CRED: return "cred";
 	case EVENT_SOCKET: return "socket";
+	case EVENT_DNS: return "dns";
 	case EVENT_FLOW: return "flow";
 	case EVENT_DROP: return "drop";
 	case EVENT_ALERT: return "alert";
@@ -424,6 +465,40 @@ const char *connect__via_name(uint8_t via)
 int connect__via_parse(const char *name)
 {
 	return table__find(connect_vias, VIGIL_CONNECT_OPS, name);
+}
+
+/* The query types worth a name: addresses, the ones tunnels favour
+ * (TXT, NULL, MX, CNAME) and the rest a resolver sees daily. */
+static const struct {
+	uint16_t type;
+	const char *name;
+} dns_qtypes[] = {
+	{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 10, "NULL" },
+	{ 12, "PTR" }, { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" },
+	{ 33, "SRV" }, { 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" },
+};
+
+const char *dns__qtype_text(uint16_t qtype, char buf[DNS_QTYPE_TEXT])
+{
+	for (size_t i = 0; i < sizeof(dns_qtypes) / sizeof(dns_qtypes[0]); i++)
+		if (dns_qtypes[i].type == qtype)
+			return dns_qtypes[i].name;
+	snprintf(buf, DNS_QTYPE_TEXT, "TYPE%u", qtype);
+	return buf;
+}
+
+int dns__qtype_parse(const char *text)
+{
+	char *end;
+	unsigned long n;
+
+	for (size_t i = 0; i < sizeof(dns_qtypes) / sizeof(dns_qtypes[0]); i++)
+		if (!strcmp(dns_qtypes[i].name, text))
+			return dns_qtypes[i].type;
+	if (strncmp(text, "TYPE", 4))
+		return -1;
+	n = strtoul(text + 4, &end, 10);
+	return end != text + 4 && !*end && n <= 65535 ? (int)n : -1;
 }
 
 static const char *const socket_ops[VIGIL_SOCKET_OPS] = {

@@ -32,6 +32,7 @@ enum event_kind {
 	EVENT_FILE = VIGIL_EV_FILE,
 	EVENT_CRED = VIGIL_EV_CRED,
 	EVENT_SOCKET = VIGIL_EV_SOCKET,
+	EVENT_DNS = VIGIL_EV_DNS,
 	EVENT_FLOW = 100,	/* made by the collector from the flows map */
 	EVENT_DROP,		/* made by the collector from drop counters */
 	EVENT_ALERT,		/* a rule matched (policy.c) */
@@ -102,6 +103,17 @@ struct ev_socket {
 	uint16_t family;
 	uint32_t sock_type, proto, backlog;
 	struct vigil_sockaddr sa;
+};
+
+/* A DNS query (struct vigil_dns): its name dotted, as sent. */
+struct ev_dns {
+	char qname[VIGIL_DNS_NAME_MAX];	/* NUL-terminated */
+	size_t qname_len;
+	uint16_t qtype;
+	uint8_t verdict;	/* enum vigil_verdict */
+	bool truncated;		/* the kernel kept only the name's start */
+	uint16_t family, port;	/* the resolver */
+	uint8_t addr[16];
 };
 
 struct ev_connect {
@@ -321,6 +333,7 @@ struct event {
 		struct ev_file file;
 		struct ev_cred cred;
 		struct ev_socket socket;
+		struct ev_dns dns;
 		struct ev_connect connect;
 		struct ev_syscall syscall;
 		struct ev_budget budget;
@@ -361,6 +374,16 @@ const char *verdict__name(uint8_t v);
 int verdict__parse(const char *name);
 const char *connect__via_name(uint8_t via);
 int connect__via_parse(const char *name);
+
+/* A DNS name in wire form (len bytes: each label after its length) as
+ * text, labels joined by dots, into out (VIGIL_DNS_NAME_MAX bytes);
+ * stops at a zero length or the end. Returns the text's length. */
+size_t dns__name_text(const uint8_t *wire, size_t len, char *out);
+/* A query type as text: its name ("A", "AAAA", "TXT", ...), else
+ * "TYPEn" (RFC 3597), into buf; and back, -1 for neither. */
+#define DNS_QTYPE_TEXT 12
+const char *dns__qtype_text(uint16_t qtype, char buf[DNS_QTYPE_TEXT]);
+int dns__qtype_parse(const char *text);
 
 /* A socket record's op by name ("socket", "bind", "listen"), both ways;
  * the parse gives 0 for an unknown name. */

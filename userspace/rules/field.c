@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "bytes.h"
+#include "dnsname.h"
 #include "field.h"
 #include "filepath.h"
 #include "dropped.h"
@@ -523,6 +524,77 @@ static bool get_sock_ret(const struct field_ctx *c, struct fval *v)
 	return num__set(v, c->ev->socket.ret);
 }
 
+/* ---------------------------------------------------------------- dns */
+
+static bool get_dns_qname(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_dns *d = &c->ev->dns;
+
+	return str__set(v, (struct bytes){ d->qname, d->qname_len });
+}
+
+/* A type without a name here is only dns.qtype_nr's. */
+static bool get_dns_qtype(const struct field_ctx *c, struct fval *v)
+{
+	char buf[DNS_QTYPE_TEXT];
+	const char *t = dns__qtype_text(c->ev->dns.qtype, buf);
+
+	return t != buf && str__set(v, bytes__of(t));
+}
+
+static bool get_dns_qtype_nr(const struct field_ctx *c, struct fval *v)
+{
+	return num__set(v, c->ev->dns.qtype);
+}
+
+static bool get_dns_verdict(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(verdict__name(c->ev->dns.verdict)));
+}
+
+static bool get_dns_truncated(const struct field_ctx *c, struct fval *v)
+{
+	return bool__set(v, c->ev->dns.truncated);
+}
+
+static bool get_dns_server(const struct field_ctx *c, struct fval *v)
+{
+	return addr__set(v, c->ev->dns.family, c->ev->dns.addr);
+}
+
+static bool get_dns_labels(const struct field_ctx *c, struct fval *v)
+{
+	struct dnsname_stats s;
+
+	dnsname__stats(c->ev->dns.qname, c->ev->dns.qname_len, &s);
+	return num__set(v, s.labels);
+}
+
+static bool get_dns_label_max(const struct field_ctx *c, struct fval *v)
+{
+	struct dnsname_stats s;
+
+	dnsname__stats(c->ev->dns.qname, c->ev->dns.qname_len, &s);
+	return num__set(v, s.label_max);
+}
+
+static bool get_dns_entropy(const struct field_ctx *c, struct fval *v)
+{
+	struct dnsname_stats s;
+
+	dnsname__stats(c->ev->dns.qname, c->ev->dns.qname_len, &s);
+	return num__set(v, s.entropy);
+}
+
+static bool get_dns_parent(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_dns *d = &c->ev->dns;
+	size_t at = dnsname__parent(d->qname, d->qname_len);
+
+	return str__set(v, (struct bytes){ d->qname + at,
+					   d->qname_len - at });
+}
+
 /* ---------------------------------------------------------------- net */
 
 static bool get_conn_addr(const struct field_ctx *c, struct fval *v)
@@ -759,6 +831,7 @@ static bool get_child_pid(const struct field_ctx *c, struct fval *v)
 #define CRED    EVBIT(EVENT_CRED)
 #define SOCKET  EVBIT(EVENT_SOCKET)
 #define ANOMALY EVBIT(EVENT_ANOMALY)
+#define DNS     EVBIT(EVENT_DNS)
 
 static const struct field fields[] = {
 	{ "event.type", FT_STR, EV_SANDBOXED, FL_TEXT, get_type },
@@ -831,6 +904,16 @@ static const struct field fields[] = {
 	{ "socket.addr", FT_ADDR, SOCKET, FL_TEXT, get_sock_addr },
 	{ "socket.port", FT_NUM, SOCKET, FL_TEXT, get_sock_port },
 	{ "socket.ret", FT_NUM, SOCKET, FL_TEXT, get_sock_ret },
+	{ "dns.qname", FT_STR, DNS, FL_TEXT, get_dns_qname },
+	{ "dns.qtype", FT_STR, DNS, FL_TEXT, get_dns_qtype },
+	{ "dns.qtype_nr", FT_NUM, DNS, FL_TEXT, get_dns_qtype_nr },
+	{ "dns.verdict", FT_STR, DNS, FL_TEXT, get_dns_verdict },
+	{ "dns.truncated", FT_BOOL, DNS, FL_TEXT, get_dns_truncated },
+	{ "dns.server", FT_ADDR, DNS, FL_TEXT, get_dns_server },
+	{ "dns.labels", FT_NUM, DNS, FL_TEXT, get_dns_labels },
+	{ "dns.label_max", FT_NUM, DNS, FL_TEXT, get_dns_label_max },
+	{ "dns.entropy", FT_NUM, DNS, FL_TEXT, get_dns_entropy },
+	{ "dns.parent", FT_STR, DNS, FL_TEXT, get_dns_parent },
 	{ "connect.addr", FT_ADDR, CONNECT, FL_TEXT, get_conn_addr },
 	{ "connect.path", FT_STR, CONNECT, FL_TEXT, get_conn_path },
 	{ "connect.port", FT_NUM, CONNECT, FL_TEXT, get_conn_port },
@@ -883,7 +966,8 @@ const struct field *field__find(const char *name, size_t len)
 static const enum event_kind rule_kinds[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_FLOW, EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_DROP,
-	EVENT_REPEAT, EVENT_FILE, EVENT_CRED, EVENT_SOCKET, EVENT_ANOMALY,
+	EVENT_REPEAT, EVENT_FILE, EVENT_CRED, EVENT_SOCKET, EVENT_DNS,
+	EVENT_ANOMALY,
 };
 
 uint32_t field__event_bit(const char *name, size_t len)

@@ -36,7 +36,8 @@ enum field_type {
 		       EVBIT(EVENT_EXIT) | EVBIT(EVENT_OPEN) | \
 		       EVBIT(EVENT_CONNECT) | EVBIT(EVENT_SYSCALL) | \
 		       EVBIT(EVENT_ESCAPE) | EVBIT(EVENT_FILE) | \
-		       EVBIT(EVENT_CRED) | EVBIT(EVENT_SOCKET))
+		       EVBIT(EVENT_CRED) | EVBIT(EVENT_SOCKET) | \
+		       EVBIT(EVENT_DNS))
 /* A drop record is a sandbox's when it carries one (its share). */
 #define EV_SANDBOXED  (EV_PROCESS | EVBIT(EVENT_FLOW) | EVBIT(EVENT_BUDGET) | \
 		       EVBIT(EVENT_DROP) | EVBIT(EVENT_REPEAT) | \

@@ -123,17 +123,43 @@ bool name_dest__covers(const struct name_dest *o, const struct name_dest *n)
 	       !strcmp(n->name + nl - ol, o->name);
 }
 
-bool profile__allows_dest(const struct profile *p, const struct addr *a,
-			  uint16_t port)
+const struct dest *profile__dest_entry(const struct profile *p,
+				       const struct addr *a, int port)
 {
 	for (size_t i = 0; i < p->nr_dests; i++) {
 		const struct dest *d = &p->dests[i];
 
-		if (port >= d->port_lo && port <= d->port_hi &&
+		if ((port < 0 || (port >= d->port_lo && port <= d->port_hi)) &&
 		    cidr__match(&d->net, d->prefix, a))
-			return true;
+			return d;
 	}
-	return false;
+	return NULL;
+}
+
+bool profile__allows_dest(const struct profile *p, const struct addr *a,
+			  uint16_t port)
+{
+	return profile__dest_entry(p, a, port) != NULL;
+}
+
+const struct name_dest *profile__name_entry(const struct profile *p,
+					    const struct name_dest *n,
+					    int port)
+{
+	const struct name_dest *best = NULL;
+
+	for (size_t i = 0; i < p->nr_names; i++) {
+		const struct name_dest *o = &p->names[i];
+
+		if (!name_dest__covers(o, n) ||
+		    (port >= 0 && o->port && o->port != port))
+			continue;
+		/* Longer is more specific; the name beats "*." of itself
+		 * (which does not cover it: a wildcard is strictly below). */
+		if (!best || strlen(o->name) > strlen(best->name))
+			best = o;
+	}
+	return best;
 }
 
 bool profile__allows_exe(const struct profile *p, const char *exe,

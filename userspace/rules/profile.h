@@ -100,6 +100,17 @@ bool name_dest__covers(const struct name_dest *o, const struct name_dest *n);
 
 bool profile__allows_dest(const struct profile *p, const struct addr *a,
 			  uint16_t port);
+/* The first allow.destinations entry of p that allows a on port (-1: on
+ * some port), or NULL: what `vigil profile check` names. */
+const struct dest *profile__dest_entry(const struct profile *p,
+				       const struct addr *a, int port);
+/* The name entry of p that allows name n (no wildcard) on port (-1: on
+ * some port), or NULL: the most specific of those that cover it, as the
+ * kernel's lookup merges the ports of every entry above a name into
+ * that name's own (userspace/enforce/names.c). */
+const struct name_dest *profile__name_entry(const struct profile *p,
+					    const struct name_dest *n,
+					    int port);
 bool profile__allows_exe(const struct profile *p, const char *exe,
 			 size_t len);
 /* Thresholds 20/60/100, a 10-minute half-life, no freeze timeout, no

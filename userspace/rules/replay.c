@@ -387,6 +387,26 @@ static void socket__of(yajl_val v, struct ev_socket *s)
 	s->ret = num(v, "ret");
 }
 
+static void dns__of(yajl_val v, struct ev_dns *d)
+{
+	const char *qname = str(v, "qname"), *qtype = str(v, "qtype");
+	const char *verdict = str(v, "verdict");
+	struct vigil_sockaddr sa = { 0 };
+	int type = qtype ? dns__qtype_parse(qtype) : -1;
+
+	if (qname) {
+		d->qname_len = strnlen(qname, sizeof(d->qname) - 1);
+		memcpy(d->qname, qname, d->qname_len);
+	}
+	d->qtype = type < 0 ? 0 : type;
+	d->verdict = verdict ? name__of(verdict__parse(verdict)) : 0;
+	d->truncated = YAJL_IS_TRUE(get(v, "truncated"));
+	sockaddr__of(v, &sa);
+	d->family = sa.family;
+	d->port = sa.port;
+	memcpy(d->addr, sa.addr, sizeof(d->addr));
+}
+
 static void flow__of(yajl_val v, struct ev_flow *f)
 {
 	struct vigil_sockaddr sa = { 0 };
@@ -479,6 +499,9 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 	case EVENT_SOCKET:
 		socket__of(body, &ev->socket);
 		break;
+	case EVENT_DNS:
+		dns__of(body, &ev->dns);
+		break;
 	case EVENT_CONNECT:
 		connect__of(body, &ev->connect);
 		break;
@@ -517,7 +540,8 @@ static int body__of(struct replay *r, yajl_val body, struct event *ev,
 static const enum event_kind replayed[] = {
 	EVENT_EXEC, EVENT_FORK, EVENT_EXIT, EVENT_OPEN, EVENT_CONNECT,
 	EVENT_SYSCALL, EVENT_BUDGET, EVENT_ESCAPE, EVENT_FILE,
-	EVENT_CRED, EVENT_SOCKET, EVENT_FLOW, EVENT_DROP, EVENT_REPEAT,
+	EVENT_CRED, EVENT_SOCKET, EVENT_DNS, EVENT_FLOW, EVENT_DROP,
+	EVENT_REPEAT,
 };
 
 int replay__parse(struct replay *r, const char *line, size_t len,

@@ -20,7 +20,7 @@
 /* What messages list as the choices. */
 #define ITEM_KINDS "list, macro, rule, profile or fileset"
 #define EVENT_KINDS "exec, fork, exit, open, connect, flow, syscall, budget, " \
-		    "escape, drop, repeat, file, cred, socket or anomaly"
+		    "escape, drop, repeat, file, cred, socket, dns or anomaly"
 
 struct reader {
 	struct ruleset *rs;

@@ -420,6 +420,22 @@ static void render__socket(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+static void render__dns(struct json *j, const struct event *ev)
+{
+	const struct ev_dns *d = &ev->dns;
+	char qtype[DNS_QTYPE_TEXT];
+
+	json__obj_begin(j, "dns");
+	json__strn(j, "qname", d->qname, d->qname_len);
+	json__bool(j, "truncated", d->truncated);
+	json__str(j, "qtype", dns__qtype_text(d->qtype, qtype));
+	json__str(j, "verdict", verdict__name(d->verdict));
+	json__str(j, "family", net__family_name(d->family));
+	render__addr(j, d->family, d->addr, "", 0);
+	json__uint(j, "port", d->port);
+	json__obj_end(j);
+}
+
 static void render__flow(struct json *j, const struct event *ev)
 {
 	const struct ev_flow *f = &ev->flow;
@@ -759,6 +775,7 @@ static void render__body(struct render *r, const struct event *ev)
 	case EVENT_FILE: render__file(j, ev); break;
 	case EVENT_CRED: render__cred(j, ev); break;
 	case EVENT_SOCKET: render__socket(j, ev); break;
+	case EVENT_DNS: render__dns(j, ev); break;
 	case EVENT_CONNECT: render__connect(j, ev); break;
 	case EVENT_SYSCALL: render__syscall(j, ev); break;
 	case EVENT_BUDGET: render__budget(j, ev); break;
