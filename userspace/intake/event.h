@@ -249,12 +249,14 @@ struct ev_alert {
 
 /* The daemon started (with these rules) or stopped. */
 struct ev_lifecycle {
-	const char *event;		/* "start", "stop" */
+	const char *event;		/* "start", "reload", "relink", "stop" */
 	const char *const *rule_names;	/* the rule sources, in load order */
 	const char *const *rule_sha256;	/* their digests, hex */
 	size_t nr_rules;
 	const char *rules_sha256;	/* of the whole set, "" without rules */
 	const char *signal;		/* stop: what asked for it, or NULL */
+	const char *const *programs;	/* relink: "PROGRAM@ROOT" each */
+	size_t nr_programs;
 };
 
 /* Who asked for an operator's act, from the control socket's peer. */

@@ -699,6 +699,10 @@ static void render__lifecycle(struct json *j, const struct event *ev)
 	json__arr_end(j);
 	json__str(j, "rules_sha256", l->rules_sha256);
 	json__str(j, "signal", l->signal);
+	json__arr_begin(j, "programs");
+	for (size_t i = 0; i < l->nr_programs; i++)
+		json__str(j, NULL, l->programs[i]);
+	json__arr_end(j);
 	json__obj_end(j);
 }
 
