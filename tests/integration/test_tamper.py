@@ -1,14 +1,22 @@
-"""Root in a sandbox against vigil's own programs: the egress hooks on
-the sandbox root are cgroup links, which bpf(BPF_LINK_DETACH) removes
-from anywhere with CAP_SYS_ADMIN and the link's id. The kernel kills a
-sandboxed caller of bpf() at its first call (bpf-from-sandbox), so a
-lone process never detaches anything; processes sharing a file table
-(one call each) can, and the daemon attaches what they detached again
-within its relink period, with a lifecycle record naming it."""
+"""Root in a sandbox against vigil itself.
+
+The egress hooks on the sandbox root are cgroup links, which
+bpf(BPF_LINK_DETACH) removes from anywhere with CAP_SYS_ADMIN and the
+link's id. The kernel kills a sandboxed caller of bpf() at its first call
+(bpf-from-sandbox), so a lone process never detaches anything; processes
+sharing a file table (one call each) can, and the daemon attaches what
+they detached again within its relink period, with a lifecycle record
+naming it.
+
+A signal to a process outside the sandbox (SIGKILL to the daemon) is
+queued before any program runs: an escape, punished like a move (the
+sender killed before it returns, its sandbox by the rules)."""
 
 import json
 import signal
 import subprocess
+
+import pytest
 
 from conftest import cgroup_id, make_sandbox, pin_dir, run_in_cgroup
 from policy_support import wait_until
@@ -87,3 +95,54 @@ def test_detached_hooks_are_attached_again(sandbox_root, start_vigil,
     assert pins.count("_0\n") >= len(before), pins
     assert "was detached by someone else: attached again" in v.stderr()
     v.stop()
+
+
+def escapes(records):
+    return [r for r in records if r["type"] == "escape"]
+
+
+def test_a_signal_outside_the_sandbox_kills_the_sender(sandbox_root,
+                                                      start_vigil):
+    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
+    target = subprocess.Popen(["sleep", "60"])      # outside, ours
+    try:
+        sb = make_sandbox(sandbox_root, "sb-signal")
+        job = run_in_cgroup(sb, ["sh", "-c",
+                                 f"kill -TERM {target.pid}; echo returned"],
+                            stdout=subprocess.PIPE)
+        out, _ = job.communicate(timeout=30)
+        assert job.returncode == -signal.SIGKILL and b"returned" not in out
+        k = v.wait_for(lambda r: r["type"] == "action"
+                       and r["action"]["action"] == "kill",
+                       what="the sandbox's kill")
+        assert k["action"]["rule"] == "sandbox-escape", k
+        # Punished, not prevented: the signal was queued first.
+        assert target.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        if target.poll() is None:
+            target.kill()
+            target.wait()
+    e = escapes(v.stop())
+    assert len(e) == 1, e
+    assert e[0]["escape"] == pytest.approx({
+        "how": "signal", "cgroup_id": e[0]["escape"]["cgroup_id"],
+        "into": None, "moved_pid": target.pid, "moved_killed": False,
+        "signal": signal.SIGTERM, "kernel_killed": True}), e
+    assert e[0]["sandbox"]["id"] == "sb-signal"
+
+
+def test_signals_of_the_sandbox_itself_are_not_escapes(sandbox_root,
+                                                       start_vigil):
+    """Its own processes signalled, a parent outside told of an exit
+    (SIGCHLD, the kernel's), a broken pipe: none is the task's own signal
+    to the outside."""
+    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
+    sb = make_sandbox(sandbox_root, "sb-own")
+    job = run_in_cgroup(sb, ["sh", "-c", "sleep 30 & kill -TERM $!; wait; "
+                             "yes | head -c 1 > /dev/null; echo ok"],
+                        stdout=subprocess.PIPE)
+    out, _ = job.communicate(timeout=30)
+    assert job.returncode == 0 and out == b"ok\n", (job.returncode, out)
+    records = v.stop()
+    assert escapes(records) == []
+    assert not [r for r in records if r["type"] == "action"]

@@ -155,8 +155,9 @@ struct ev_escape {
 	uint64_t into_cgid;	/* its sandbox, 0 outside every sandbox */
 	const char *into;	/* that sandbox's cgroup path (the collector's
 				 * registry), NULL for none */
-	uint32_t moved_pid;	/* 0: nothing moved */
+	uint32_t moved_pid;	/* 0: nothing moved; how signal: the target */
 	bool moved_killed;
+	uint8_t signal;		/* how signal: the signal sent */
 };
 
 struct ev_flow {

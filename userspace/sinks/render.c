@@ -494,6 +494,10 @@ static void render__escape(struct json *j, const struct event *ev)
 	else
 		json__null(j, JSON_KEY(j, "moved_pid"));
 	json__bool(j, JSON_KEY(j, "moved_killed"), e->moved_killed);
+	if (e->signal)
+		json__uint(j, JSON_KEY(j, "signal"), e->signal);
+	else
+		json__null(j, JSON_KEY(j, "signal"));
 	json__bool(j, JSON_KEY(j, "kernel_killed"), ev->hdr->flags & VIGIL_F_KILLED);
 	json__obj_end(j);
 }
