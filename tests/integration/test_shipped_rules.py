@@ -758,6 +758,11 @@ FIRE = [
         import ctypes
         ctypes.CDLL(None).setns(-1, 0)              # EBADF: an attempt
         """)),
+    # A tmpfs of its own over /sys/fs/bpf: the host's pins stay untouched.
+    Case("bpffs-tamper", "rm-pins", user="root", tmpfs=("/sys/fs/bpf",),
+         argv=sh("""
+        mkdir -p /sys/fs/bpf/vigil/x && rm -rf /sys/fs/bpf/vigil; sleep 30
+        """)),
     Case("bpf-from-sandbox", "bpf", kernel="bpf", argv=py("""
         import ctypes
         ctypes.CDLL(None).syscall(321, 0, 0, 0)     # bpf(MAP_CREATE, NULL)
@@ -1103,6 +1108,9 @@ BENIGN = [
         pid = os.fork()
         os._exit(0) if pid == 0 else os.waitpid(pid, 0)'
         """), check=execed("ps")),
+    Case("bpffs-tamper", "list-pins", argv=sh("""
+        ls /sys/fs/bpf > /dev/null 2>&1 || true
+        """), check=execed("ls")),
     Case("bpf-from-sandbox", "bpf-facts", argv=sh("""
         cat /proc/sys/kernel/unprivileged_bpf_disabled > /dev/null
         ls /sys/fs/bpf > /dev/null 2>&1 || true

@@ -146,3 +146,25 @@ def test_signals_of_the_sandbox_itself_are_not_escapes(sandbox_root,
     records = v.stop()
     assert escapes(records) == []
     assert not [r for r in records if r["type"] == "action"]
+
+
+def test_removed_pins_are_pinned_again(sandbox_root, start_vigil):
+    """Rules off, so that nothing stops the rm: while the daemon runs it
+    holds every object and pins again, within a heartbeat, what someone
+    removed, so that the next daemon still adopts it."""
+    v = start_vigil(sandbox_root)
+    pins = pin_dir(sandbox_root)
+
+    def listing():
+        return subprocess.run(["find", pins], capture_output=True,
+                              text=True).stdout.split()
+
+    before = listing()
+    assert len(before) > 20, before
+    sb = make_sandbox(sandbox_root, "sb-rm")
+    job = run_in_cgroup(sb, ["rm", "-rf", pins])
+    assert job.wait(timeout=30) == 0
+    wait_until(lambda: sorted(listing()) == sorted(before), 10,
+               "every pin made again")
+    assert "was removed by someone else: pinned again" in v.stderr()
+    v.stop()

@@ -206,7 +206,8 @@ static void collector__report_drops(struct collector *c, uint64_t now)
 	drops__sandboxes(&c->drops, now, collector__emit_drop, c);
 }
 
-/* The heartbeat the next daemon names a gap from, if this one dies. */
+/* The heartbeat the next daemon names a gap from, if this one dies, and
+ * the pins it adopts, made again if someone removed them. */
 static void collector__beat(struct collector *c, uint64_t now, bool serving)
 {
 	struct outage_beat b = {
@@ -217,6 +218,7 @@ static void collector__beat(struct collector *c, uint64_t now, bool serving)
 	};
 
 	outage__beat(loader__daemon_fd(c->loader), &b, now);
+	loader__repin(c->loader);
 }
 
 /* The policy's timers act before the registry prunes: an action record

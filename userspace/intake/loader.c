@@ -378,6 +378,31 @@ static int loader__reattach(struct loader *l, int i, int p)
 	return err;
 }
 
+size_t loader__repin(struct loader *l)
+{
+	const struct bpf_object_skeleton *sk = l->skel->skeleton;
+	struct bpf_map *map;
+	size_t n = 0;
+
+	if (!loader__pinned(l))
+		return 0;
+	bpf_object__for_each_map(map, l->skel->obj)
+		n += pins__again(&l->pins, bpf_map__pin_path(map),
+				 bpf_map__fd(map));
+	for (int i = 0; i < sk->prog_cnt; i++)
+		if (*sk->progs[i].link)
+			n += pins__again(&l->pins,
+					 bpf_link__pin_path(*sk->progs[i].link),
+					 bpf_link__fd(*sk->progs[i].link));
+	for (int i = 0; i < VIGIL_MAX_ROOTS; i++)
+		for (int p = 0; p < CGROUP_PROGS; p++)
+			if (l->cgroup[i][p])
+				n += pins__again(
+					&l->pins, bpf_link__pin_path(l->cgroup[i][p]),
+					bpf_link__fd(l->cgroup[i][p]));
+	return n;
+}
+
 size_t loader__relink(struct loader *l, char names[][LOADER_NAME_MAX],
 		      size_t max)
 {

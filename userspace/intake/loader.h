@@ -40,6 +40,8 @@ int loader__start(struct loader **out, const struct loader_opts *o);
 #define LOADER_NAME_MAX 96
 size_t loader__relink(struct loader *l, char names[][LOADER_NAME_MAX],
 		      size_t max);
+/* Every pin someone removed made again (pins__again); returns how many. */
+size_t loader__repin(struct loader *l);
 /* Detaches every program that is not pinned; the maps stay readable. */
 void loader__detach(struct loader *l);
 /* Detaches and unloads everything not pinned. NULL-safe. */
