@@ -121,6 +121,51 @@ int BPF_PROG(escape_clone_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+#define SEND_SIG_PRIV 1UL
+
+/* The sandbox of a task other than the current one: its mark, or the
+ * cgroup it sits in for a task never marked. */
+static __always_inline __u64 task__sandbox(struct task_struct *task)
+{
+	struct vigil_task *origin = bpf_task_storage_get(&origins, task, 0,
+							 0);
+
+	return origin && origin->sandbox
+		       ? origin->sandbox
+		       : cgroup__sandbox(BPF_CORE_READ(task, cgroups,
+							dfl_cgrp));
+}
+
+/*
+ * A signal a sandbox's task sent to a process outside its sandbox. Only
+ * the task's own signals count: kill, tkill, tgkill, pidfd_send_signal
+ * and rt_sigqueueinfo carry a user's si_code (<= 0); what the kernel
+ * sends for it (a SIGCHLD to a parent outside when it exits, SIGPIPE,
+ * SIGHUP) carries a positive one or no siginfo at all.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(escape_signal, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	struct escape_attempt x = { .how = VIGIL_ESCAPE_SIGNAL };
+
+	if ((unsigned long)info <= SEND_SIG_PRIV ||
+	    BPF_CORE_READ(info, si_code) > 0)
+		return 0;
+	x.sandbox = scope__sandbox();
+	if (!x.sandbox)
+		return 0;
+	x.into = task__sandbox(task);
+	if (x.into == x.sandbox)
+		return 0;
+	x.dst = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	x.moved = BPF_CORE_READ(task, tgid);
+	x.signal = sig;
+	x.flags = escape__kill_self();
+	escape__report(&x);
+	return 0;
+}
+
 /* Run once at start-up (the loader): marks the tasks already in a
  * sandbox, which may never pass another program before they move. */
 SEC("iter/task")

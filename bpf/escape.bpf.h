@@ -27,6 +27,12 @@
  *   same way, its child killed before its first instruction.
  * Either way an escape record goes out, blamed on the sandbox the task
  * came from, and the shipped rules kill that sandbox.
+ *
+ * A signal a sandbox's task sends to a process outside its sandbox
+ * reaches beyond it the same way (SIGKILL or SIGSTOP to the vigil daemon,
+ * to the agent's supervisor): the kernel queues it before any program
+ * runs, so it is punished like a move, the sender killed before it
+ * returns and its sandbox by the rules.
  */
 #ifndef VIGIL_ESCAPE_BPF_H
 #define VIGIL_ESCAPE_BPF_H
@@ -46,6 +52,7 @@ struct escape_attempt {
 	__u32 flags;		/* VIGIL_F_KILLED: the mover was sent SIGKILL */
 	__u16 how;		/* enum vigil_escape_how */
 	bool moved_killed;
+	__u8 signal;		/* VIGIL_ESCAPE_SIGNAL: the signal sent */
 };
 
 /* SIGKILL to the current task's process; VIGIL_F_KILLED when sent. */
@@ -69,6 +76,7 @@ static __always_inline void escape__report(const struct escape_attempt *x)
 	e.moved_pid = x->moved;
 	e.how = x->how;
 	e.moved_killed = x->moved_killed;
+	e.signal = x->signal;
 	emit(&e, sizeof(e), sizeof(e), LANE_RARE);
 }
 

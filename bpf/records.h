@@ -429,6 +429,10 @@ enum vigil_escape_how {
 	VIGIL_ESCAPE_MOVE,	/* a task was moved out of its sandbox (the
 				 * kernel's cgroup_attach_task, after the
 				 * move) */
+	VIGIL_ESCAPE_SIGNAL,	/* sent a signal to a process outside its
+				 * sandbox (the vigil daemon, the agent's
+				 * supervisor): queued before any program
+				 * runs, so only punished */
 };
 
 /*
@@ -446,7 +450,8 @@ struct vigil_escape {
 				 * moved (open, a clone3 stopped at entry) */
 	__u16 how;		/* enum vigil_escape_how */
 	__u8 moved_killed;	/* the kernel killed the process moved */
-	__u8 __pad;
+	__u8 signal;		/* VIGIL_ESCAPE_SIGNAL: the signal sent, to
+				 * moved_pid */
 };
 
 /* Kernel-side enforcement, kept in sync with the rules by user space. */

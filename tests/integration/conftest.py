@@ -480,9 +480,11 @@ class Vigil:
 
 
 @pytest.fixture
-def start_vigil(vigil_bin, tmp_path):
+def start_vigil(vigil_bin, tmp_path, make_sandbox_root):
     """Factory: start_vigil(roots, flow_interval=None) -> ready Vigil.
-    Daemons still running at teardown are stopped (and must exit cleanly)."""
+    Daemons still running at teardown are stopped (and must exit cleanly)
+    before the roots and their pins are removed: a running daemon pins
+    again what it finds removed."""
     daemons = []
 
     def start(roots, flow_interval=None, extra_args=()):

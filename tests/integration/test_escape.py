@@ -155,7 +155,7 @@ def test_escape_to_the_root_kills_the_process_and_its_sandbox(
     assert esc["escape"] == {
         "how": "open", "cgroup_id": cgroup_id(cgroup2_mount()),
         "into": None, "moved_pid": None, "moved_killed": False,
-        "kernel_killed": True}, esc
+        "signal": None, "kernel_killed": True}, esc
     assert esc["sandbox"]["cgroup"] == cgroup_rel(
         os.path.join(sandbox_root, sid))
     (kill,) = actions(records, "kill")
@@ -202,7 +202,7 @@ def test_escape_into_another_sandbox_is_blamed_on_its_origin(
     assert esc["sandbox"]["id"] == "a" and pid_of(esc) == p.pid, esc
     assert esc["escape"] == {
         "how": "open", "cgroup_id": cgroup_id(b), "into": cgroup_rel(b),
-        "moved_pid": None, "moved_killed": False, "kernel_killed": True}
+        "moved_pid": None, "moved_killed": False, "signal": None, "kernel_killed": True}
     assert_sandbox_killed(guarded, "a", a, esc)
     assert victim.poll() is None, "the other sandbox's process died"
     records = guarded.records()
@@ -240,7 +240,7 @@ def test_clone3_into_a_cgroup_outside_the_sandbox_is_stopped(
     assert esc["escape"] == {
         "how": "clone", "cgroup_id": cgroup_id(dst),
         "into": None if target == "outside" else cgroup_rel(dst),
-        "moved_pid": None, "moved_killed": False, "kernel_killed": True}
+        "moved_pid": None, "moved_killed": False, "signal": None, "kernel_killed": True}
     assert_sandbox_killed(guarded, "cl", sb, esc)
     assert not [r for r in guarded.records() if r["type"] == "fork"
                 and pid_of(r) == p.pid]
@@ -285,7 +285,7 @@ def test_task_already_in_a_sandbox_is_killed_when_it_moves(
     assert esc["sandbox"]["id"] == "old" and pid_of(esc) == p.pid, esc
     assert esc["escape"] == {
         "how": "move", "cgroup_id": cgroup_id(outside), "into": None,
-        "moved_pid": p.pid, "moved_killed": True, "kernel_killed": True}
+        "moved_pid": p.pid, "moved_killed": True, "signal": None, "kernel_killed": True}
     assert_sandbox_killed(v, "old", sb, esc)
     ex = v.wait_for(lambda r: r["type"] == "exit" and pid_of(r) == p.pid,
                     what="the mover's exit")
@@ -311,7 +311,7 @@ def test_task_moved_out_by_another_is_killed(sandbox_root, outside,
     assert esc["sandbox"]["id"] == "moved" and pid_of(esc) == os.getpid()
     assert esc["escape"] == {
         "how": "move", "cgroup_id": cgroup_id(outside), "into": None,
-        "moved_pid": p.pid, "moved_killed": True, "kernel_killed": False}
+        "moved_pid": p.pid, "moved_killed": True, "signal": None, "kernel_killed": False}
     assert_sandbox_killed(guarded, "moved", sb, esc)
 
 

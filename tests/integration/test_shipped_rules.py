@@ -754,9 +754,19 @@ FIRE = [
             > ~/other-repo/.git/hooks/post-checkout
         """)),
     # ------------------------------------------------------------- host
-    Case("host-escape-syscall", "bpf", action="freeze", argv=py("""
+    Case("host-escape-syscall", "setns", action="freeze", argv=py("""
+        import ctypes
+        ctypes.CDLL(None).setns(-1, 0)              # EBADF: an attempt
+        """)),
+    # A tmpfs of its own over /sys/fs/bpf: the host's pins stay untouched.
+    Case("bpffs-tamper", "rm-pins", user="root", tmpfs=("/sys/fs/bpf",),
+         argv=sh("""
+        mkdir -p /sys/fs/bpf/vigil/x && rm -rf /sys/fs/bpf/vigil; sleep 30
+        """)),
+    Case("bpf-from-sandbox", "bpf", kernel="bpf", argv=py("""
         import ctypes
         ctypes.CDLL(None).syscall(321, 0, 0, 0)     # bpf(MAP_CREATE, NULL)
+        print("returned", flush=True)
         """)),
     Case("host-probe-syscall", "unshare", argv=sh(
         "/usr/bin/unshare -U /bin/true || true")),
@@ -1098,6 +1108,13 @@ BENIGN = [
         pid = os.fork()
         os._exit(0) if pid == 0 else os.waitpid(pid, 0)'
         """), check=execed("ps")),
+    Case("bpffs-tamper", "list-pins", argv=sh("""
+        ls /sys/fs/bpf > /dev/null 2>&1 || true
+        """), check=execed("ls")),
+    Case("bpf-from-sandbox", "bpf-facts", argv=sh("""
+        cat /proc/sys/kernel/unprivileged_bpf_disabled > /dev/null
+        ls /sys/fs/bpf > /dev/null 2>&1 || true
+        """), check=opened("/unprivileged_bpf_disabled")),
     Case("io-uring-evasion", "event-loop", argv=py("""
         import asyncio                   # an event loop: epoll, no io_uring
         asyncio.run(asyncio.sleep(0.01))
@@ -1434,7 +1451,7 @@ def test_every_shipped_rule_has_a_firing_and_a_benign_case():
 
 def test_default_profile():
     """The default profile: loopback only (0.0.0.0 and :: are loopback to
-    connect()), the issue's egress budget, two kernel-enforced rules."""
+    connect()), the issue's egress budget, the kernel-enforced rules."""
     profiles = [i for i in shipped_items() if i.get("profile") == "default"]
     assert len(profiles) == 1, profiles
     d = profiles[0]
@@ -1446,4 +1463,4 @@ def test_default_profile():
     kernel = {i["rule"] for i in shipped_items()
               if i.get("enforce") == "kernel"}
     assert kernel == {"ssh-private-key-read", "shadow-read",
-                      "io-uring-evasion"}, kernel
+                      "io-uring-evasion", "bpf-from-sandbox"}, kernel

@@ -7,18 +7,20 @@ import os
 import signal
 import subprocess
 
-from conftest import make_sandbox, run_in_cgroup
-from policy_support import (actions, alerts, ctl_ok, wait_frozen)
+import pytest
 
+from conftest import make_sandbox, run_in_cgroup
 PY = "/usr/bin/python3"
 # bpf(BPF_MAP_CREATE, NULL, 0): EFAULT; io_uring_setup(1, NULL): EFAULT.
 BPF = """
 import ctypes
 ctypes.CDLL(None).syscall(321, 0, 0, 0)
 """
-CALLS = BPF + """
+URING = """
+import ctypes
 ctypes.CDLL(None).syscall(425, 1, 0)
 """
+CALLS = BPF + URING
 
 
 def syscalls(records):
@@ -53,43 +55,27 @@ def test_processes_outside_sandboxes_are_not_recorded(sandbox_root,
     assert syscalls(v.stop()) == []
 
 
-def test_builtin_rules_freeze_a_bpf_attempt(vigil_bin, sandbox_root,
-                                            start_vigil):
-    """bpf() from a sandbox is an escape attempt (score 60): alert, then
-    freeze at the default profile's threshold."""
-    sb = make_sandbox(sandbox_root, "sb-bpf")
+@pytest.mark.parametrize("name,code,rule", [
+    ("bpf", BPF, "bpf-from-sandbox"),
+    ("io_uring_setup", URING, "io-uring-evasion"),
+])
+def test_builtin_rules_kill_the_caller_in_the_kernel(sandbox_root,
+                                                     start_vigil, name,
+                                                     code, rule):
+    """bpf() reaches vigil itself (its links and maps), io_uring_setup
+    what no syscall hook sees: from a sandbox, even a failed call, the
+    kernel kills the caller before it returns (it never prints), then
+    vigil the sandbox."""
+    sb = make_sandbox(sandbox_root, "sb-" + name)
     v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
-    job = run_in_cgroup(sb, [PY, "-c", BPF + "\nimport time\n"
-                             "time.sleep(60)\n"])
-    wait_frozen(sb)
-    v.wait_for(lambda r: r["type"] == "action", what="the freeze")
-    ctl_ok(vigil_bin, v.control, "kill", "sb-bpf")
-    job.wait(timeout=30)
-    records = v.stop()
-    assert [a["alert"]["rule"] for a in alerts(records)][:1] == \
-        ["host-escape-syscall"]
-    assert [(a["action"]["action"], a["action"]["reason"])
-            for a in actions(records)][:2] == \
-        [("freeze", "threshold"), ("kill", "operator")]
-
-
-def test_builtin_rules_kill_io_uring_in_the_kernel(sandbox_root,
-                                                   start_vigil):
-    """io_uring_setup from a sandbox, even a failed one: the kernel kills
-    the caller before it returns (it never prints), then vigil the
-    sandbox (frozen first, by the bpf() call before it)."""
-    sb = make_sandbox(sandbox_root, "sb-uring")
-    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
-    job = run_in_cgroup(sb, [PY, "-c", CALLS + "\nprint('returned')\n"],
+    job = run_in_cgroup(sb, [PY, "-c", code + "\nprint('returned')\n"],
                         stdout=subprocess.PIPE)
     out, _ = job.communicate(timeout=30)
     assert job.returncode == -signal.SIGKILL and out == b"", out
     k = v.wait_for(lambda r: r["type"] == "action" and
                    r["action"]["action"] == "kill", what="the kill")
-    assert (k["action"]["action"], k["action"]["rule"],
-            k["action"]["kernel_verdict"]) == \
-        ("kill", "io-uring-evasion", "sigkill"), k
-    sys = [r for r in syscalls(v.stop()) if r["syscall"]["name"] ==
-           "io_uring_setup"]
+    assert (k["action"]["rule"], k["action"]["kernel_verdict"]) == \
+        (rule, "sigkill"), k
+    sys = [r for r in syscalls(v.stop()) if r["syscall"]["name"] == name]
     assert len(sys) == 1 and sys[0]["syscall"]["kernel_killed"] is True
-    assert sys[0]["syscall"]["ret"] == -errno.EFAULT, sys
+    assert sys[0]["syscall"]["ret"] < 0, sys      # failed: an attempt

@@ -942,7 +942,7 @@ static yajl_val render_escape(struct fixture *f, uint32_t flags,
 	render(f);
 	assert_str(GET(f->root, "type"), "escape");
 	assert_string_equal(keys(GET(f->root, "escape")), "how,cgroup_id,"
-			    "into,moved_pid,moved_killed,kernel_killed");
+			    "into,moved_pid,moved_killed,signal,kernel_killed");
 	return GET(f->root, "escape");
 }
 
@@ -969,7 +969,17 @@ static void test_escape(void **state)
 	assert_str(GET(e, "into"), "/vigil/sb2");
 	assert_true(YAJL_IS_NULL(GET(e, "moved_pid")));
 	assert_bool(GET(e, "moved_killed"), 0);
+	assert_true(YAJL_IS_NULL(GET(e, "signal")));
 	assert_bool(GET(e, "kernel_killed"), 0);
+
+	/* A signal to a process outside: its number, the target. */
+	e = render_escape(*state, VIGIL_F_KILLED, (struct ev_escape){
+		.how = VIGIL_ESCAPE_SIGNAL, .cgroup_id = 5,
+		.moved_pid = 99, .signal = 9,
+	});
+	assert_str(GET(e, "how"), "signal");
+	assert_num(GET(e, "moved_pid"), 99);
+	assert_num(GET(e, "signal"), 9);
 }
 
 static void render_exit(struct fixture *f, uint32_t status)

@@ -59,6 +59,7 @@ struct collector {
 	uint64_t tick_ns;	/* flow interval */
 	uint64_t next_tick_ns;
 	uint64_t next_beat_ns;
+	uint64_t next_relink_ns;
 };
 
 /* Records without a process (flow, budget) name their sandbox like
@@ -205,7 +206,8 @@ static void collector__report_drops(struct collector *c, uint64_t now)
 	drops__sandboxes(&c->drops, now, collector__emit_drop, c);
 }
 
-/* The heartbeat the next daemon names a gap from, if this one dies. */
+/* The heartbeat the next daemon names a gap from, if this one dies, and
+ * the pins it adopts, made again if someone removed them. */
 static void collector__beat(struct collector *c, uint64_t now, bool serving)
 {
 	struct outage_beat b = {
@@ -216,6 +218,7 @@ static void collector__beat(struct collector *c, uint64_t now, bool serving)
 	};
 
 	outage__beat(loader__daemon_fd(c->loader), &b, now);
+	loader__repin(c->loader);
 }
 
 /* The policy's timers act before the registry prunes: an action record
@@ -233,6 +236,34 @@ static void collector__tick(struct collector *c, uint64_t now)
 		      c->emit.nr_sinks, now);
 	sandboxes__prune(c->sandboxes);
 	c->next_tick_ns = now + c->tick_ns;
+}
+
+/*
+ * Root in a sandbox can detach the programs on the sandbox roots (the
+ * egress hooks) with two bpf() calls, faster than any freeze: the kernel
+ * kills a sandboxed caller of bpf() at its first call, so it takes two
+ * processes sharing a file table. Whatever it detached is attached again
+ * within RELINK_NS, and a lifecycle record names it.
+ */
+#define RELINK_NS (10 * 1000000ULL)
+#define RELINK_NAMES 32
+
+static void collector__relink(struct collector *c)
+{
+	char names[RELINK_NAMES][LOADER_NAME_MAX];
+	const char *programs[RELINK_NAMES];
+	size_t n = loader__relink(c->loader, names, RELINK_NAMES);
+	struct event ev = {
+		.kind = EVENT_LIFECYCLE,
+		.lifecycle = { .event = "relink", .rules_sha256 = "",
+			       .programs = programs },
+	};
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < n && i < RELINK_NAMES; i++)
+		programs[ev.lifecycle.nr_programs++] = names[i];
+	collector__note(c, &ev);
 }
 
 int collector__poll(struct collector *c, int timeout_ms)
@@ -258,6 +289,10 @@ int collector__poll(struct collector *c, int timeout_ms)
 	if (now >= c->next_beat_ns) {
 		collector__beat(c, now, true);
 		c->next_beat_ns = now + BEAT_NS;
+	}
+	if (now >= c->next_relink_ns) {
+		collector__relink(c);
+		c->next_relink_ns = now + RELINK_NS;
 	}
 	emit__flush(&c->emit);
 	return n;

@@ -238,6 +238,7 @@ static void decode__escape(const struct vigil_escape *r, struct ev_escape *e)
 	e->into_cgid = r->into_sandbox;
 	e->moved_pid = r->moved_pid;
 	e->moved_killed = r->moved_killed;
+	e->signal = r->signal;
 }
 
 /* The smallest valid size of each kernel record type. */
@@ -351,6 +352,7 @@ static const char *const escape_hows[] = {
 	[VIGIL_ESCAPE_OPEN] = "open",
 	[VIGIL_ESCAPE_CLONE] = "clone",
 	[VIGIL_ESCAPE_MOVE] = "move",
+	[VIGIL_ESCAPE_SIGNAL] = "signal",
 };
 
 #define NR_HOWS (sizeof(escape_hows) / sizeof(escape_hows[0]))

@@ -155,8 +155,9 @@ struct ev_escape {
 	uint64_t into_cgid;	/* its sandbox, 0 outside every sandbox */
 	const char *into;	/* that sandbox's cgroup path (the collector's
 				 * registry), NULL for none */
-	uint32_t moved_pid;	/* 0: nothing moved */
+	uint32_t moved_pid;	/* 0: nothing moved; how signal: the target */
 	bool moved_killed;
+	uint8_t signal;		/* how signal: the signal sent */
 };
 
 struct ev_flow {
@@ -249,12 +250,14 @@ struct ev_alert {
 
 /* The daemon started (with these rules) or stopped. */
 struct ev_lifecycle {
-	const char *event;		/* "start", "stop" */
+	const char *event;		/* "start", "reload", "relink", "stop" */
 	const char *const *rule_names;	/* the rule sources, in load order */
 	const char *const *rule_sha256;	/* their digests, hex */
 	size_t nr_rules;
 	const char *rules_sha256;	/* of the whole set, "" without rules */
 	const char *signal;		/* stop: what asked for it, or NULL */
+	const char *const *programs;	/* relink: "PROGRAM@ROOT" each */
+	size_t nr_programs;
 };
 
 /* Who asked for an operator's act, from the control socket's peer. */

@@ -22,6 +22,7 @@
 
 struct loader {
 	struct vigil_bpf *skel;
+	const struct roots *roots;	/* the caller's, for as long as l */
 	struct bpf_link *cgroup[VIGIL_MAX_ROOTS][CGROUP_PROGS];
 	struct pins pins;	/* fd -1: nothing pinned */
 };
@@ -220,24 +221,38 @@ static void loader__cgroup_progs(struct vigil_bpf *s,
 	progs[6] = s->progs.dns_egress;
 }
 
-static int loader__attach_root(struct loader *l, int i, const char *path)
+/* Attaches program p to root i, whose directory is open as fd. */
+static int loader__attach_one(struct loader *l, int i, int p, int fd)
 {
 	struct bpf_program *progs[CGROUP_PROGS];
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
 
-	if (fd < 0) {
-		log__errno(errno, "cannot open %s", path);
-		return -errno;
-	}
 	loader__cgroup_progs(l->skel, progs);
-	for (int p = 0; p < CGROUP_PROGS && !err; p++) {
-		l->cgroup[i][p] = bpf_program__attach_cgroup(progs[p], fd);
-		if (!l->cgroup[i][p]) {
-			err = -errno;
-			log__errno(err, "cannot attach %s to %s",
-				   bpf_program__name(progs[p]), path);
-		}
-	}
+	l->cgroup[i][p] = bpf_program__attach_cgroup(progs[p], fd);
+	if (l->cgroup[i][p])
+		return 0;
+	log__errno(-errno, "cannot attach %s to %s",
+		   bpf_program__name(progs[p]), l->roots->root[i].path);
+	return -errno;
+}
+
+static int loader__open_root(const struct loader *l, int i)
+{
+	const char *path = l->roots->root[i].path;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		log__errno(errno, "cannot open %s", path);
+	return fd < 0 ? -errno : fd;
+}
+
+static int loader__attach_root(struct loader *l, int i)
+{
+	int fd = loader__open_root(l, i), err = 0;
+
+	if (fd < 0)
+		return fd;
+	for (int p = 0; p < CGROUP_PROGS && !err; p++)
+		err = loader__attach_one(l, i, p, fd);
 	close(fd);
 	return err;
 }
@@ -246,8 +261,9 @@ static int loader__attach_cgroups(struct loader *l, const struct roots *roots)
 {
 	int err = 0;
 
+	l->roots = roots;
 	for (int i = 0; i < roots->nr && !err; i++)
-		err = loader__attach_root(l, i, roots->root[i].path);
+		err = loader__attach_root(l, i);
 	return err;
 }
 
@@ -296,29 +312,121 @@ static int loader__mark_tasks(struct vigil_bpf *s)
 	return err;
 }
 
+/* Program p's link on root i, pinned under its name and the root's
+ * position. */
+static int loader__pin_cgroup(struct loader *l, int i, int p)
+{
+	struct bpf_program *progs[CGROUP_PROGS];
+	char name[64];
+
+	loader__cgroup_progs(l->skel, progs);
+	snprintf(name, sizeof(name), "%s_%d", bpf_program__name(progs[p]), i);
+	return pins__link(&l->pins, l->cgroup[i][p], name);
+}
+
 /* Every link this daemon made, pinned as its generation; then the earlier
  * generation's links are dropped: the new programs ran beside the old
  * ones from their attach, so enforcement never paused. */
 static int loader__pin_links(struct loader *l)
 {
 	const struct bpf_object_skeleton *sk = l->skel->skeleton;
-	struct bpf_program *progs[CGROUP_PROGS];
-	char name[64];
 	int err = 0;
 
 	for (int i = 0; i < sk->prog_cnt && !err; i++)
 		if (*sk->progs[i].link)
 			err = pins__link(&l->pins, *sk->progs[i].link,
 					 sk->progs[i].name);
-	loader__cgroup_progs(l->skel, progs);
 	for (int i = 0; i < VIGIL_MAX_ROOTS && !err; i++)
 		for (int p = 0; p < CGROUP_PROGS && l->cgroup[i][p] && !err;
-		     p++) {
-			snprintf(name, sizeof(name), "%s_%d",
-				 bpf_program__name(progs[p]), i);
-			err = pins__link(&l->pins, l->cgroup[i][p], name);
-		}
+		     p++)
+			err = loader__pin_cgroup(l, i, p);
 	return err ?: pins__retire(&l->pins);
+}
+
+/* Whether root i's program p still runs there. BPF_LINK_DETACH takes
+ * only CAP_SYS_ADMIN and the link's id, from any cgroup: a detached link
+ * stays open and pinned, with no cgroup. A link the kernel cannot
+ * describe counts as attached, so that an error never loops. */
+static bool loader__attached(const struct loader *l, int i, int p)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(bpf_link__fd(l->cgroup[i][p]), &info,
+				      &len) ||
+	       info.cgroup.cgroup_id;
+}
+
+/* Replaces a detached link with a new one, pinned in its place. On a
+ * failure (the root removed) the link is forgotten, not retried. */
+static int loader__reattach(struct loader *l, int i, int p)
+{
+	int fd, err;
+
+	if (loader__pinned(l))
+		bpf_link__unpin(l->cgroup[i][p]);
+	bpf_link__destroy(l->cgroup[i][p]);
+	l->cgroup[i][p] = NULL;
+	fd = loader__open_root(l, i);
+	if (fd < 0)
+		return fd;
+	err = loader__attach_one(l, i, p, fd);
+	close(fd);
+	if (!err && loader__pinned(l))
+		err = loader__pin_cgroup(l, i, p);
+	return err;
+}
+
+size_t loader__repin(struct loader *l)
+{
+	const struct bpf_object_skeleton *sk = l->skel->skeleton;
+	struct bpf_map *map;
+	size_t n = 0;
+
+	if (!loader__pinned(l))
+		return 0;
+	bpf_object__for_each_map(map, l->skel->obj)
+		n += pins__again(&l->pins, bpf_map__pin_path(map),
+				 bpf_map__fd(map));
+	for (int i = 0; i < sk->prog_cnt; i++)
+		if (*sk->progs[i].link)
+			n += pins__again(&l->pins,
+					 bpf_link__pin_path(*sk->progs[i].link),
+					 bpf_link__fd(*sk->progs[i].link));
+	for (int i = 0; i < VIGIL_MAX_ROOTS; i++)
+		for (int p = 0; p < CGROUP_PROGS; p++)
+			if (l->cgroup[i][p])
+				n += pins__again(
+					&l->pins, bpf_link__pin_path(l->cgroup[i][p]),
+					bpf_link__fd(l->cgroup[i][p]));
+	return n;
+}
+
+size_t loader__relink(struct loader *l, char names[][LOADER_NAME_MAX],
+		      size_t max)
+{
+	struct bpf_program *progs[CGROUP_PROGS];
+	size_t n = 0;
+
+	loader__cgroup_progs(l->skel, progs);
+	for (int i = 0; l->roots && i < l->roots->nr; i++)
+		for (int p = 0; p < CGROUP_PROGS; p++) {
+			int err;
+
+			if (!l->cgroup[i][p] || loader__attached(l, i, p))
+				continue;
+			err = loader__reattach(l, i, p);
+			log_warn("%s on %s was detached by someone else: %s",
+				 bpf_program__name(progs[p]),
+				 l->roots->root[i].path,
+				 err ? "cannot attach it again" : "attached again");
+			if (n < max)
+				snprintf(names[n++], LOADER_NAME_MAX, "%s@%s",
+					 bpf_program__name(progs[p]),
+					 l->roots->root[i].rel);
+		}
+	return n;
 }
 
 /* With a pin directory, the maps are reused from their pins (or pinned

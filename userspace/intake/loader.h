@@ -32,6 +32,16 @@ struct loader_opts {
 
 /* Returns 0 with *out set, or a negative errno with the cause logged. */
 int loader__start(struct loader **out, const struct loader_opts *o);
+/* The programs on the sandbox roots that someone detached (root in a
+ * sandbox can, with bpf(BPF_LINK_DETACH)) attached again and pinned in
+ * their place, each logged and named in names[] as "PROGRAM@ROOT" (at
+ * most max). Returns how many. One that cannot be attached again (its
+ * root removed) is logged, named and forgotten. */
+#define LOADER_NAME_MAX 96
+size_t loader__relink(struct loader *l, char names[][LOADER_NAME_MAX],
+		      size_t max);
+/* Every pin someone removed made again (pins__again); returns how many. */
+size_t loader__repin(struct loader *l);
 /* Detaches every program that is not pinned; the maps stay readable. */
 void loader__detach(struct loader *l);
 /* Detaches and unloads everything not pinned. NULL-safe. */

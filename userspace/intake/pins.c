@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "clock.h"
@@ -148,6 +149,22 @@ int pins__link(struct pins *p, struct bpf_link *link, const char *name)
 	if (err)
 		log__errno(err, "cannot pin link %s", path);
 	return err;
+}
+
+int pins__again(struct pins *p, const char *path, int fd)
+{
+	char gen[PATH_MAX];
+
+	if (!path || !access(path, F_OK))
+		return 0;
+	snprintf(gen, sizeof(gen), "%s/%s", p->dir, p->gen);
+	if (mkdirs(gen, 0700, "pin directory") || bpf_obj_pin(fd, path)) {
+		log__errno(errno, "%s was removed and cannot be pinned again",
+			   path);
+		return 0;
+	}
+	log_warn("%s was removed by someone else: pinned again", path);
+	return 1;
 }
 
 /* Removes name under dir_fd: a file, or a directory with the files in it

@@ -43,6 +43,11 @@ int pins__open(struct pins *p, const char *dir);
 int pins__maps(struct pins *p, struct bpf_object *obj);
 /* Pins link as name in this daemon's generation. */
 int pins__link(struct pins *p, struct bpf_link *link, const char *name);
+/* Pins fd at path again when someone removed it (root anywhere can rm
+ * under bpffs): this daemon holds every object, but the next one adopts
+ * only what is pinned, and a link nobody pins dies with this process.
+ * Returns 1 when it was pinned again, else 0 (NULL path: not pinned). */
+int pins__again(struct pins *p, const char *path, int fd);
 /* Removes the earlier generations' links, so their programs detach: call
  * once this daemon's links are all attached and pinned. */
 int pins__retire(struct pins *p);

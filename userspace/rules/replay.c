@@ -466,6 +466,7 @@ static void escape__of(struct replay *r, yajl_val v, struct ev_escape *e)
 	e->into = str(v, "into");
 	e->moved_pid = num(v, "moved_pid");
 	e->moved_killed = YAJL_IS_TRUE(get(v, "moved_killed"));
+	e->signal = num(v, "signal") & 0xff;
 	if (YAJL_IS_TRUE(get(v, "kernel_killed")))
 		r->hdr.flags |= VIGIL_F_KILLED;
 }

@@ -494,6 +494,10 @@ static void render__escape(struct json *j, const struct event *ev)
 	else
 		json__null(j, JSON_KEY(j, "moved_pid"));
 	json__bool(j, JSON_KEY(j, "moved_killed"), e->moved_killed);
+	if (e->signal)
+		json__uint(j, JSON_KEY(j, "signal"), e->signal);
+	else
+		json__null(j, JSON_KEY(j, "signal"));
 	json__bool(j, JSON_KEY(j, "kernel_killed"), ev->hdr->flags & VIGIL_F_KILLED);
 	json__obj_end(j);
 }
@@ -699,6 +703,10 @@ static void render__lifecycle(struct json *j, const struct event *ev)
 	json__arr_end(j);
 	json__str(j, "rules_sha256", l->rules_sha256);
 	json__str(j, "signal", l->signal);
+	json__arr_begin(j, "programs");
+	for (size_t i = 0; i < l->nr_programs; i++)
+		json__str(j, NULL, l->programs[i]);
+	json__arr_end(j);
 	json__obj_end(j);
 }
 

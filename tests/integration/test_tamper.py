@@ -1,0 +1,170 @@
+"""Root in a sandbox against vigil itself.
+
+The egress hooks on the sandbox root are cgroup links, which
+bpf(BPF_LINK_DETACH) removes from anywhere with CAP_SYS_ADMIN and the
+link's id. The kernel kills a sandboxed caller of bpf() at its first call
+(bpf-from-sandbox), so a lone process never detaches anything; processes
+sharing a file table (one call each) can, and the daemon attaches what
+they detached again within its relink period, with a lifecycle record
+naming it.
+
+A signal to a process outside the sandbox (SIGKILL to the daemon) is
+queued before any program runs: an escape, punished like a move (the
+sender killed before it returns, its sandbox by the rules)."""
+
+import json
+import signal
+import subprocess
+
+import pytest
+
+from conftest import cgroup_id, make_sandbox, pin_dir, run_in_cgroup
+from policy_support import wait_until
+
+
+def root_links(root):
+    """The ids and programs of the cgroup links attached to root."""
+    out = subprocess.run(["bpftool", "-j", "link", "show"], check=True,
+                         capture_output=True, text=True).stdout
+    want = cgroup_id(root)
+    return {lk["id"]: lk["prog_id"] for lk in json.loads(out)
+            if lk.get("type") == "cgroup" and lk.get("cgroup_id") == want}
+
+
+def run_detach(sb, helpers, *args):
+    job = run_in_cgroup(sb, [helpers["linkdetach"], *args],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = job.communicate(timeout=30)
+    return job.returncode, out.decode(), err.decode()
+
+
+def relinks(v):
+    return [r for r in v.records() if r["type"] == "lifecycle"
+            and r["lifecycle"]["event"] == "relink"]
+
+
+def relinked(v):
+    """The programs every relink record so far named (the daemon may
+    catch the attacker between two detaches)."""
+    return [p for r in relinks(v) for p in r["lifecycle"]["programs"]]
+
+
+def test_a_lone_process_cannot_detach_the_egress_hooks(sandbox_root,
+                                                      start_vigil, helpers):
+    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
+    before = root_links(sandbox_root)
+    assert len(before) >= 5, before     # connect4/6, sendmsg4/6, skb ...
+    sb = make_sandbox(sandbox_root, "sb-alone")
+    rc, out, err = run_detach(sb, helpers, "--alone",
+                              *map(str, sorted(before)))
+    assert rc == -signal.SIGKILL and "done" not in out, (rc, out, err)
+    k = v.wait_for(lambda r: r["type"] == "action"
+                   and r["action"]["action"] == "kill",
+                   what="the sandbox's kill")
+    assert k["action"]["rule"] == "bpf-from-sandbox", k
+    assert root_links(sandbox_root) == before
+    records = v.stop()
+    calls = [r for r in records if r["type"] == "syscall"]
+    assert len(calls) == 1 and calls[0]["syscall"]["kernel_killed"], calls
+    assert not [r for r in records if r["type"] == "lifecycle"
+                and r["lifecycle"]["event"] == "relink"]
+
+
+
+def test_detached_hooks_are_attached_again(sandbox_root, start_vigil,
+                                           helpers):
+    """Rules off, so that nothing kills the attacker: what two processes
+    sharing a file table could do under the rules, one call each."""
+    v = start_vigil(sandbox_root)
+    before = root_links(sandbox_root)
+    sb = make_sandbox(sandbox_root, "sb-pair")
+    rc, out, err = run_detach(sb, helpers, *map(str, sorted(before)))
+    assert rc == 0 and out.endswith("done\n"), (rc, out, err)
+    progs = wait_until(lambda: len(relinked(v)) >= len(before) and
+                       relinked(v), 10, "relink records for every link")
+    rel = "/" + sandbox_root.split("/")[-1]
+    assert len(progs) == len(before) and \
+        all(p.endswith("@" + rel) for p in progs), (progs, rel)
+    after = root_links(sandbox_root)
+    # The same programs, each through a new link (the old ids are gone).
+    assert sorted(after.values()) == sorted(before.values()), (before,
+                                                               after)
+    assert not set(after) & set(before), (before, after)
+    pins = subprocess.run(["find", pin_dir(sandbox_root), "-type", "f"],
+                          capture_output=True, text=True).stdout
+    assert pins.count("_0\n") >= len(before), pins
+    assert "was detached by someone else: attached again" in v.stderr()
+    v.stop()
+
+
+def escapes(records):
+    return [r for r in records if r["type"] == "escape"]
+
+
+def test_a_signal_outside_the_sandbox_kills_the_sender(sandbox_root,
+                                                      start_vigil):
+    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
+    target = subprocess.Popen(["sleep", "60"])      # outside, ours
+    try:
+        sb = make_sandbox(sandbox_root, "sb-signal")
+        job = run_in_cgroup(sb, ["sh", "-c",
+                                 f"kill -TERM {target.pid}; echo returned"],
+                            stdout=subprocess.PIPE)
+        out, _ = job.communicate(timeout=30)
+        assert job.returncode == -signal.SIGKILL and b"returned" not in out
+        k = v.wait_for(lambda r: r["type"] == "action"
+                       and r["action"]["action"] == "kill",
+                       what="the sandbox's kill")
+        assert k["action"]["rule"] == "sandbox-escape", k
+        # Punished, not prevented: the signal was queued first.
+        assert target.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        if target.poll() is None:
+            target.kill()
+            target.wait()
+    e = escapes(v.stop())
+    assert len(e) == 1, e
+    assert e[0]["escape"] == pytest.approx({
+        "how": "signal", "cgroup_id": e[0]["escape"]["cgroup_id"],
+        "into": None, "moved_pid": target.pid, "moved_killed": False,
+        "signal": signal.SIGTERM, "kernel_killed": True}), e
+    assert e[0]["sandbox"]["id"] == "sb-signal"
+
+
+def test_signals_of_the_sandbox_itself_are_not_escapes(sandbox_root,
+                                                       start_vigil):
+    """Its own processes signalled, a parent outside told of an exit
+    (SIGCHLD, the kernel's), a broken pipe: none is the task's own signal
+    to the outside."""
+    v = start_vigil(sandbox_root, extra_args=["--rules", "builtin"])
+    sb = make_sandbox(sandbox_root, "sb-own")
+    job = run_in_cgroup(sb, ["sh", "-c", "sleep 30 & kill -TERM $!; wait; "
+                             "yes | head -c 1 > /dev/null; echo ok"],
+                        stdout=subprocess.PIPE)
+    out, _ = job.communicate(timeout=30)
+    assert job.returncode == 0 and out == b"ok\n", (job.returncode, out)
+    records = v.stop()
+    assert escapes(records) == []
+    assert not [r for r in records if r["type"] == "action"]
+
+
+def test_removed_pins_are_pinned_again(sandbox_root, start_vigil):
+    """Rules off, so that nothing stops the rm: while the daemon runs it
+    holds every object and pins again, within a heartbeat, what someone
+    removed, so that the next daemon still adopts it."""
+    v = start_vigil(sandbox_root)
+    pins = pin_dir(sandbox_root)
+
+    def listing():
+        return subprocess.run(["find", pins], capture_output=True,
+                              text=True).stdout.split()
+
+    before = listing()
+    assert len(before) > 20, before
+    sb = make_sandbox(sandbox_root, "sb-rm")
+    job = run_in_cgroup(sb, ["rm", "-rf", pins])
+    assert job.wait(timeout=30) == 0
+    wait_until(lambda: sorted(listing()) == sorted(before), 10,
+               "every pin made again")
+    assert "was removed by someone else: pinned again" in v.stderr()
+    v.stop()
