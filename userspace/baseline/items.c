@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -128,6 +129,24 @@ static bool cred__item(const struct event *ev, struct item *it)
 	return word__item(it, BL_CRED, ANOMALY_CRED);
 }
 
+/* A name as DNS compares it: case folded, without the root's dot. */
+static bool dns__item(const struct event *ev, struct item *it)
+{
+	char name[VIGIL_DNS_NAME_MAX];
+	size_t len = ev->dns.qname_len;
+
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	while (len && ev->dns.qname[len - 1] == '.')
+		len--;
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		name[i] = tolower((unsigned char)ev->dns.qname[i]);
+	ptree__escape(name, len, it->word, sizeof(it->word));
+	return word__item(it, BL_DNS, ANOMALY_CONNECT);
+}
+
 bool item__of(const struct event *ev, struct item *it)
 {
 	it->tree = it->set = -1;
@@ -157,6 +176,8 @@ bool item__of(const struct event *ev, struct item *it)
 		return socket__item(ev, it);
 	case EVENT_CRED:
 		return cred__item(ev, it);
+	case EVENT_DNS:
+		return dns__item(ev, it);
 	default:
 		return false;
 	}

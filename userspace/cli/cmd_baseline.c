@@ -204,7 +204,7 @@ static int baseline__show(int argc, char **argv)
 	       "%zu destinations, %zu words\n", argv[1], bl->profile,
 	       bl->sessions, baseline__patterns(bl), trees, bl->nr_dests,
 	       bl->words[BL_LISTEN].n + bl->words[BL_SYSCALL].n +
-	       bl->words[BL_CRED].n);
+	       bl->words[BL_CRED].n + bl->words[BL_DNS].n);
 	baseline__write(bl, stdout);
 	baseline__free(bl);
 	return 0;
