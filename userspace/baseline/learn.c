@@ -118,6 +118,11 @@ uint32_t learner__sessions(const struct learner *l)
 	return l->nr;
 }
 
+uint32_t learner__running(const struct learner *l)
+{
+	return HASH_COUNT(l->running);
+}
+
 void learner__limit(struct learner *l, size_t max_items)
 {
 	l->max_items = max_items;

@@ -27,8 +27,9 @@ void learner__end_file(struct learner *l);
 /* A live sandbox is gone: its session is over (a record of another
  * sandbox at its address is a new one). Whether it was one. */
 bool learner__end_session(struct learner *l, const struct sandbox *sb);
-/* The sessions seen so far. */
+/* The sessions seen so far; those not over. */
 uint32_t learner__sessions(const struct learner *l);
+uint32_t learner__running(const struct learner *l);
 
 /* At most max_items distinct items (paths, programs with their parent,
  * destinations, words) held; 0, the default: no cap. Past it, what is

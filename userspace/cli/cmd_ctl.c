@@ -40,7 +40,8 @@ static const char ctl_usage[] =
 "       vigil thaw|kill|freeze [--control PATH] [--reason TEXT] SANDBOX\n"
 "       vigil approvals [--control PATH] [--json]\n"
 "       vigil approve [--ttl D] [--scope sandbox|profile] --reason TEXT ID\n"
-"       vigil deny --reason TEXT ID\n";
+"       vigil deny --reason TEXT ID\n"
+"       vigil baseline status|save [--control PATH] [--json]\n";
 
 static const char ctl_help[] =
 "\n"
@@ -65,6 +66,11 @@ static const char ctl_help[] =
 "  deny      Refuse request ID: the step stays refused; a frozen sandbox\n"
 "            is killed. The first decision on a request wins; a later\n"
 "            one is refused.\n"
+"  baseline status  The profiles learning a baseline (baseline_mode:\n"
+"            learn, docs/baseline.md): sessions learnt (the file's\n"
+"            before included), sandboxes learning now, patterns in the\n"
+"            file as last saved, new items dropped at the cap.\n"
+"  baseline save    Writes what they learnt to their files now.\n"
 "\n"
 "OPTIONS\n"
 "  --control PATH   the daemon's control socket\n"
@@ -123,7 +129,8 @@ bool cli__is_ctl(const char *cmd)
 
 static bool cmd__lists(const char *cmd)
 {
-	return !strcmp(cmd, "status") || !strcmp(cmd, "approvals");
+	return !strcmp(cmd, "status") || !strcmp(cmd, "approvals") ||
+	       !strncmp(cmd, "learning", 8);
 }
 
 static bool cmd__decides(const char *cmd)
@@ -316,6 +323,15 @@ static const struct ctl_table approvals_table = { "approvals", {
 	{ "LEFT", "expires_in", true },
 } };
 
+static const struct ctl_table learning_table = { "learning", {
+	{ "PROFILE", "profile", false },
+	{ "SESSIONS", "sessions", true },
+	{ "RUNNING", "running", true },
+	{ "PATTERNS", "patterns", true },
+	{ "DROPPED", "dropped", true },
+	{ "FILE", "file", false },
+} };
+
 static yajl_val member__get(yajl_val obj, const char *key)
 {
 	const char *path[] = { key, NULL };
@@ -407,7 +423,8 @@ static int ctl__report(const struct ctl *x, const char *line)
 		printf("%s\n", line);
 	else if (is_ok)
 		ctl__table(!strcmp(x->cmd, "status") ? &status_table
-						     : &approvals_table, reply);
+			   : !strcmp(x->cmd, "approvals") ? &approvals_table
+			   : &learning_table, reply);
 	if (!is_ok)
 		ctl__fail("%s: %s", x->sandbox ? x->sandbox :
 				    x->id ? x->id : x->cmd,

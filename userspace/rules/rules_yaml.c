@@ -42,6 +42,7 @@ struct item {
 		struct fileset *fileset;
 	};
 	struct rule_src *rsrc;
+	yaml_node_t *learn;	/* a profile's "baseline_mode: learn" */
 };
 
 struct key {
@@ -628,6 +629,23 @@ static void profile__baseline(struct reader *r, struct item *it,
 		it->profile->baseline = NULL;
 }
 
+/* learn: the daemon learns what the profile's sandboxes do into its
+ * baseline file, scoring none of it for novelty; detect (the default)
+ * scores against it. */
+static void profile__baseline_mode(struct reader *r, struct item *it,
+				   yaml_node_t *v)
+{
+	const char *s = node__str(r, v, "baseline_mode");
+
+	if (s && strcmp(s, "learn") && strcmp(s, "detect"))
+		node__error(r, v, "baseline_mode must be learn or detect, "
+			    "not '%s'", s);
+	else if (s)
+		it->profile->baseline_learn = !strcmp(s, "learn");
+	if (s && it->profile->baseline_learn)
+		it->learn = v;
+}
+
 static void anomaly__key(struct reader *r, const char *key, yaml_node_t *k,
 			 yaml_node_t *v, void *arg)
 {
@@ -728,6 +746,7 @@ static const struct key profile_keys[] = {
 	{ "allow", profile__allow, false },
 	{ "rules", profile__rules, false },
 	{ "baseline", profile__baseline, false },
+	{ "baseline_mode", profile__baseline_mode, false },
 	{ "anomaly", profile__anomaly, false },
 };
 
@@ -963,6 +982,9 @@ static void reader__item(struct reader *r, yaml_node_t *map)
 		return;
 	}
 	item__keys(r, &it, map, kinds[i].keys, kinds[i].nr_keys);
+	if (it.learn && !it.profile->baseline)
+		node__error(r, it.learn, "baseline_mode learn needs "
+			    "'baseline: FILE', the file it learns into");
 }
 
 static void reader__document(struct reader *r)
