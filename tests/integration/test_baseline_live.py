@@ -6,6 +6,7 @@ a novel program or file as anomalies; and a changed baseline file is put
 in force by a SIGHUP while sandboxes keep their risk, a broken one
 refused with FILE:LINE:COL and the one in force kept."""
 
+import os
 import re
 import signal
 
@@ -78,9 +79,16 @@ def test_learn_live_then_detect(vigil_bin, sandbox_root, start_vigil,
     args = ("--rules", str(rules))
 
     v = start_vigil(sandbox_root, extra_args=args)
-    for name in ("learn0", "learn1"):
-        learn_session(v, sandbox_root, name, workspace)
-    assert learning_status(vigil_bin, v)["coding"]["running"] == 2
+    first = learn_session(v, sandbox_root, "learn0", workspace)
+    assert learning_status(vigil_bin, v)["coding"]["running"] == 1
+    # A sandbox gone: its session is saved (the tick after).
+    os.rmdir(first)
+    wait_until(baseline.exists, 30, "the file saved at the sandbox's end")
+    st = learning_status(vigil_bin, v)["coding"]
+    assert st["running"] == 0 and st["saves"] == 1, st
+    assert "profile coding\nsessions 1\n" in baseline.read_text()
+    learn_session(v, sandbox_root, "learn1", workspace)
+    assert learning_status(vigil_bin, v)["coding"]["running"] == 1
     records = v.stop()      # saved at exit
     assert not [r for r in records if r["type"] == "anomaly"], records
     text = baseline.read_text()

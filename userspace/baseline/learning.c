@@ -19,6 +19,7 @@ struct learnt {
 	struct baseline *base;
 	bool broken;		/* the file was unreadable: never written */
 	bool dirty;		/* learnt into since the last save */
+	bool ended;		/* a session ended since the last save */
 	bool warned;		/* the cap said */
 	uint64_t saved_ns;	/* the last save's, or the start's */
 	size_t patterns;
@@ -29,7 +30,7 @@ struct learnt {
 struct learning {
 	struct learnt *v;
 	size_t n;
-	uint64_t now_ns;	/* the last record's or tick's */
+	uint64_t now_ns;	/* the last tick's */
 };
 
 struct learning *learning__new(void)
@@ -101,6 +102,7 @@ static int learnt__save(struct learnt *e, uint64_t now_ns)
 	e->error = err;
 	e->saved_ns = now_ns;
 	e->dirty = err != 0;
+	e->ended &= err != 0;
 	e->saves += !err;
 	return err;
 }
@@ -117,13 +119,27 @@ int learning__save(struct learning *lr)
 	return first;
 }
 
+/* A session that ended is saved at the next tick (the sandboxes gone
+ * within one tick, one write); news at all, a minute after the last
+ * save; a failed save is tried again a minute later. */
+static bool learnt__due(const struct learnt *e, uint64_t now_ns)
+{
+	bool minute = now_ns - e->saved_ns >= LEARNING_SAVE_NS;
+
+	return e->dirty && (minute || (e->ended && !e->error));
+}
+
 void learning__tick(struct learning *lr, uint64_t now_ns)
 {
 	lr->now_ns = now_ns;
-	for (size_t i = 0; i < lr->n; i++)
-		if (lr->v[i].dirty && !lr->v[i].error &&
-		    now_ns - lr->v[i].saved_ns >= LEARNING_SAVE_NS)
-			learnt__save(&lr->v[i], now_ns);
+	for (size_t i = 0; i < lr->n; i++) {
+		struct learnt *e = &lr->v[i];
+
+		if (!e->saved_ns)	/* learning began before the first tick */
+			e->saved_ns = now_ns;
+		if (learnt__due(e, now_ns))
+			learnt__save(e, now_ns);
+	}
 }
 
 /* ---------------------------------------------------------------- learning */
@@ -187,7 +203,6 @@ bool learning__event(struct learning *lr, const struct event *ev)
 
 	if (!p || !p->baseline_learn || !p->baseline)
 		return false;
-	lr->now_ns = ev->ktime_ns;
 	if (ev->kind == EVENT_ALERT || ev->kind == EVENT_ACTION ||
 	    ev->kind == EVENT_ANOMALY)
 		return true;	/* vigil's own word, not the agent's */
@@ -207,7 +222,7 @@ void learning__end(struct learning *lr, const struct sandbox *sb)
 {
 	for (size_t i = 0; i < lr->n; i++)
 		if (learner__end_session(lr->v[i].l, sb))
-			learnt__save(&lr->v[i], lr->now_ns);
+			lr->v[i].ended = true;
 }
 
 void learning__reload(struct learning *lr, const struct ruleset *rs)

@@ -6,9 +6,10 @@
  * is scored for no novelty. What was learnt goes to the profile's
  * `baseline:` file, merged with what the file held when learning began
  * (so a restart loses nothing), written whole or not at all (replace.h):
- * when a sandbox of the profile ends, every LEARNING_SAVE_NS, when an
- * operator asks (control socket), before a reload reads the files
- * again, and at the end.
+ * at the tick after a sandbox of the profile ends, LEARNING_SAVE_NS
+ * after the last save when there is news, when an operator asks
+ * (control socket), before a reload reads the files again, and at the
+ * end. Saves happen on the collector's thread, so they are batched.
  *
  * Each learner holds at most LEARNING_ITEMS_MAX distinct items; past
  * that new ones are dropped, counted and said once.
@@ -46,12 +47,13 @@ void learning__free(struct learning *lr);
 
 /* Whether ev's sandbox learns (its profile does): then ev is learnt. */
 bool learning__event(struct learning *lr, const struct event *ev);
-/* The sandbox is gone: its session is over, its profile's file saved. */
+/* The sandbox is gone: its session is over, its profile's file saved
+ * at the next tick. */
 void learning__end(struct learning *lr, const struct sandbox *sb);
 /* Saves every profile learnt into since its last save. 0, or the first
  * error (each logged). */
 int learning__save(struct learning *lr);
-/* Saves those not saved for LEARNING_SAVE_NS. */
+/* Saves what is due: sessions ended, news LEARNING_SAVE_NS old. */
 void learning__tick(struct learning *lr, uint64_t now_ns);
 /* rs is in force: a profile that no longer learns (or into another
  * file) is saved and forgotten. */
