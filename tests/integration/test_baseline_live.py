@@ -9,6 +9,7 @@ refused with FILE:LINE:COL and the one in force kept."""
 import os
 import re
 import signal
+import subprocess
 
 import pytest
 
@@ -217,3 +218,31 @@ def test_baseline_reload(vigil_bin, sandbox_root, start_vigil, tmp_path):
         "/usr/bin/id", "/usr/bin/env", "/usr/bin/uname"]
     assert status_of(vigil_bin, v.control, "agent")["risk"] == \
         pytest.approx(risk + 4, abs=0.01)
+
+
+def test_learning_mistakes(vigil_bin, sandbox_root, tmp_path):
+    """baseline_mode takes learn or detect, learn needs a file; a file
+    there to learn into must read, or the daemon does not start."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- profile: a\n  baseline_mode: lurn\n  baseline: a.b\n"
+                   "- profile: b\n  baseline_mode: learn\n")
+    r = subprocess.run([vigil_bin, "rules", "check", str(bad)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r.stderr
+    assert f"{bad}:2:18: baseline_mode must be learn or detect, not " \
+        "'lurn'" in r.stderr, r.stderr
+    assert f"{bad}:5:18: baseline_mode learn needs 'baseline: FILE'" \
+        in r.stderr, r.stderr
+
+    rules = tmp_path / "learn.yaml"
+    rules.write_text(LEARN_RULES.format(mode="learn"))
+    broken = tmp_path / "coding.baseline"
+    broken.write_text("vigil-baseline 1\nprofile coding\nfrob\n")
+    r = subprocess.run([vigil_bin, "daemon", "--sandbox-root", sandbox_root,
+                        "--rules", str(rules), "--output",
+                        str(tmp_path / "out.jsonl"), "--control",
+                        str(tmp_path / "ctl.sock")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0, r.stderr
+    assert f"{broken}:3:1: unknown line kind 'frob'" in r.stderr, r.stderr
+    assert broken.read_text().endswith("frob\n")    # never written over
