@@ -459,16 +459,26 @@ static void profile__approval_timeout(struct reader *r, struct item *it,
 		node__error(r, v, "approval_timeout must be longer than 0");
 }
 
+/* A key that takes one of two words: *first says whether it is the
+ * first. False for anything else (logged). */
+static bool node__either(struct reader *r, yaml_node_t *v, const char *key,
+			 const char *one, const char *other, bool *first)
+{
+	const char *s = node__str(r, v, key);
+
+	if (s && strcmp(s, one) && strcmp(s, other))
+		node__error(r, v, "%s must be %s or %s, not '%s'", key, one,
+			    other, s);
+	else if (s)
+		*first = !strcmp(s, one);
+	return s && (!strcmp(s, one) || !strcmp(s, other));
+}
+
 static void profile__approval_default(struct reader *r, struct item *it,
 				      yaml_node_t *v)
 {
-	const char *s = node__str(r, v, "approval_default");
-
-	if (s && strcmp(s, "allow") && strcmp(s, "deny"))
-		node__error(r, v, "approval_default must be allow or deny, "
-			    "not '%s'", s);
-	else if (s)
-		it->profile->approval_default_allow = !strcmp(s, "allow");
+	node__either(r, v, "approval_default", "allow", "deny",
+		     &it->profile->approval_default_allow);
 }
 
 /* At least two ticks of a default daemon (a heartbeat a second), so that
@@ -635,14 +645,9 @@ static void profile__baseline(struct reader *r, struct item *it,
 static void profile__baseline_mode(struct reader *r, struct item *it,
 				   yaml_node_t *v)
 {
-	const char *s = node__str(r, v, "baseline_mode");
-
-	if (s && strcmp(s, "learn") && strcmp(s, "detect"))
-		node__error(r, v, "baseline_mode must be learn or detect, "
-			    "not '%s'", s);
-	else if (s)
-		it->profile->baseline_learn = !strcmp(s, "learn");
-	if (s && it->profile->baseline_learn)
+	if (node__either(r, v, "baseline_mode", "learn", "detect",
+			 &it->profile->baseline_learn) &&
+	    it->profile->baseline_learn)
 		it->learn = v;
 }
 
