@@ -246,3 +246,21 @@ def test_learning_mistakes(vigil_bin, sandbox_root, tmp_path):
     assert r.returncode != 0, r.stderr
     assert f"{broken}:3:1: unknown line kind 'frob'" in r.stderr, r.stderr
     assert broken.read_text().endswith("frob\n")    # never written over
+
+
+def test_run_learns(vigil_bin, tmp_path):
+    """vigil run learns too: each run a session, merged into the file."""
+    rules = tmp_path / "coding.yaml"
+    rules.write_text(LEARN_RULES.format(mode="learn"))
+    baseline = tmp_path / "coding.baseline"
+    for n in range(2):
+        r = subprocess.run([vigil_bin, "run", "--rules", str(rules),
+                            "--profile", "coding", "--output",
+                            str(tmp_path / f"run{n}.jsonl"), "--",
+                            "/usr/bin/id"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        text = baseline.read_text()
+        assert f"profile coding\nsessions {n + 1}\n" in text, text
+    assert re.search(r"^exec /usr/bin/id parent=- sessions=2$", text,
+                     re.M), text

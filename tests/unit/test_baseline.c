@@ -293,6 +293,29 @@ static void test_learn_snapshot(void **state)
 	baseline__free(bl);
 }
 
+/* A live connect's unix path is the sockaddr's bytes up to its NUL. */
+static void test_learn_unix_path(void **state)
+{
+	struct learner *l = learner__new("p");
+	struct sandbox a = { .id = (char *)"a" };
+	struct baseline *bl;
+	struct pcomps pc;
+	struct tev t;
+
+	tev__init(&t, EVENT_CONNECT, 1);
+	t.ev.sandbox = &a;
+	t.ev.connect.sa.family = AF_UNIX;
+	memcpy(t.ev.connect.sa.path, "/run/x.sock\0junk", 16);
+	t.ev.connect.sa.path_len = sizeof(t.ev.connect.sa.path);
+	learner__event(l, &t.ev);
+	bl = learner__finish(l);
+	pcomps__split("/run/x.sock", 11, &pc);
+	assert_non_null(ptree__match(&bl->trees[BL_UNIX], &pc));
+	assert_int_equal(bl->trees[BL_UNIX].patterns, 1);
+	learner__free(l);
+	baseline__free(bl);
+}
+
 /* At its cap a learner drops new items, counts them, and still counts
  * sessions of what it holds. */
 static void test_learn_cap(void **state)
@@ -378,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_file_refused),
 		cmocka_unit_test(test_learn_snapshot),
+		cmocka_unit_test(test_learn_unix_path),
 		cmocka_unit_test(test_learn_cap),
 		cmocka_unit_test(test_learn_dns),
 	};

@@ -62,7 +62,10 @@ static bool connect__item(const struct event *ev, struct item *it)
 	if (sa->family == AF_UNIX) {
 		if (!sa->path_len || sa->path[0] == '\0')
 			return false;	/* abstract: no path to learn */
-		item__path(it, BL_UNIX, sa->path, sa->path_len);
+		/* A live record's length is the sockaddr's: the path ends at
+		 * its NUL, what follows is whatever the caller's buffer held. */
+		item__path(it, BL_UNIX, sa->path,
+			   strnlen(sa->path, sa->path_len));
 		return true;
 	}
 	return dest__item(it, sa->family, sa->addr, sa->port,
