@@ -261,8 +261,10 @@ done:
 /* status and save: the control socket's "learning" and "learning-save". */
 static int baseline__ctl(int argc, char **argv)
 {
-	argv[0] = !strcmp(argv[0], "save") ? "learning-save" : "learning";
-	return cli__ctl(argc, argv);
+	bool save = !strcmp(argv[0], "save");
+
+	return cli__ctl_as(argc, argv, save ? "learning-save" : "learning",
+			   save ? "baseline save" : "baseline status");
 }
 
 int cli__baseline(int argc, char **argv)
