@@ -249,7 +249,8 @@ def test_learning_mistakes(vigil_bin, sandbox_root, tmp_path):
 
 
 def test_run_learns(vigil_bin, tmp_path):
-    """vigil run learns too: each run a session, merged into the file."""
+    """vigil run learns too: each run a session, merged into the file;
+    a replay of its records does not."""
     rules = tmp_path / "coding.yaml"
     rules.write_text(LEARN_RULES.format(mode="learn"))
     baseline = tmp_path / "coding.baseline"
@@ -264,3 +265,9 @@ def test_run_learns(vigil_bin, tmp_path):
         assert f"profile coding\nsessions {n + 1}\n" in text, text
     assert re.search(r"^exec /usr/bin/id parent=- sessions=2$", text,
                      re.M), text
+    # A replay learns nothing: rules test leaves the file as it was.
+    r = subprocess.run([vigil_bin, "rules", "test", "--rules", str(rules),
+                        str(tmp_path / "run0.jsonl")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert baseline.read_text() == text

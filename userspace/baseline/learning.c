@@ -131,6 +131,8 @@ static bool learnt__due(const struct learnt *e, uint64_t now_ns)
 
 void learning__tick(struct learning *lr, uint64_t now_ns)
 {
+	if (!lr)
+		return;
 	lr->now_ns = now_ns;
 	for (size_t i = 0; i < lr->n; i++) {
 		struct learnt *e = &lr->v[i];
@@ -201,7 +203,7 @@ bool learning__event(struct learning *lr, const struct event *ev)
 	const struct profile *p = ev->sandbox ? ev->sandbox->agent : NULL;
 	struct learnt *e;
 
-	if (!p || !p->baseline_learn || !p->baseline)
+	if (!lr || !p || !p->baseline_learn || !p->baseline)
 		return false;
 	if (ev->kind == EVENT_ALERT || ev->kind == EVENT_ACTION ||
 	    ev->kind == EVENT_ANOMALY)
@@ -220,7 +222,7 @@ bool learning__event(struct learning *lr, const struct event *ev)
 
 void learning__end(struct learning *lr, const struct sandbox *sb)
 {
-	for (size_t i = 0; i < lr->n; i++)
+	for (size_t i = 0; lr && i < lr->n; i++)
 		if (learner__end_session(lr->v[i].l, sb))
 			lr->v[i].ended = true;
 }
@@ -229,7 +231,7 @@ void learning__reload(struct learning *lr, const struct ruleset *rs)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < lr->n; i++) {
+	for (size_t i = 0; lr && i < lr->n; i++) {
 		struct learnt *e = &lr->v[i];
 		const struct profile *p = ruleset__profile(rs, e->profile,
 							   strlen(e->profile));
@@ -244,14 +246,15 @@ void learning__reload(struct learning *lr, const struct ruleset *rs)
 			 e->file);
 		learnt__fini(e);
 	}
-	lr->n = k;
+	if (lr)
+		lr->n = k;
 }
 
 void learning__each(struct learning *lr,
 		    void (*fn)(void *ctx, const struct learning_stat *st),
 		    void *ctx)
 {
-	for (size_t i = 0; i < lr->n; i++) {
+	for (size_t i = 0; lr && i < lr->n; i++) {
 		struct learnt *e = &lr->v[i];
 		struct learning_stat st = {
 			.profile = e->profile, .file = e->file,

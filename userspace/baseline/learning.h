@@ -13,6 +13,8 @@
  *
  * Each learner holds at most LEARNING_ITEMS_MAX distinct items; past
  * that new ones are dropped, counted and said once.
+ *
+ * Every call takes a NULL learning: nothing learns (a replay).
  */
 #ifndef VIGIL_LEARNING_H
 #define VIGIL_LEARNING_H

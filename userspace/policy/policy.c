@@ -264,7 +264,8 @@ struct policy *policy__new(const struct ruleset *rs,
 	p->o = *o;
 	p->engine = engine__new(rs);
 	p->novelty = novelty__new(NULL);
-	p->learning = learning__new();
+	/* A replay (rules test, baseline eval) writes no baseline file. */
+	p->learning = o->dry_run ? NULL : learning__new();
 	hooks.ctx = p;
 	if (p->novelty)
 		policy__baselines(p, o->baselines);
@@ -276,7 +277,7 @@ struct policy *policy__new(const struct ruleset *rs,
 			.dir = o->approvals_dir, .rs = rs,
 			.sandboxes = o->sandboxes, .enforce = o->enforce,
 		});
-	if (!p->engine || !p->novelty || !p->learning ||
+	if (!p->engine || !p->novelty || (!o->dry_run && !p->learning) ||
 	    (!o->dry_run && !p->approvals) ||
 	    sandboxes__listen(o->sandboxes, &hooks)) {
 		policy__free(p);
