@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Path pattern trees (matching, generalising) and the baseline file
- * (written, read back the same, mistakes refused). */
+/* Path pattern trees (matching, generalising), the baseline file
+ * (written, read back the same, mistakes refused), learning (snapshots,
+ * live sessions, the cap, DNS names) and scoring DNS names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,10 @@
 #include <cmocka.h>
 
 #include "baseline.h"
+#include "evtest.h"
+#include "learn.h"
+#include "novelty.h"
+#include "profile.h"
 #include "ptree.h"
 
 static void add(struct ptree *t, const char *path, uint32_t sid)
@@ -153,6 +158,8 @@ static const char good[] =
 	"listen listen inet loopback:8080 sessions=1\n"
 	"syscall ptrace sessions=1\n"
 	"cred setuid root>user sessions=1\n"
+	"dns *.example.com sessions=2\n"
+	"dns pypi.org sessions=1\n"
 	"rate execs_per_min median=12 mad=3 max=40 sessions=3\n";
 
 static char *file__of(const char *text)
@@ -186,10 +193,11 @@ static void test_file_round_trip(void **state)
 	assert_non_null(bl);
 	assert_string_equal(bl->profile, "coding");
 	assert_int_equal(bl->sessions, 3);
-	assert_int_equal(baseline__patterns(bl), 11);
+	assert_int_equal(baseline__patterns(bl), 13);
 	assert_non_null(baseline__dest(bl, 6, &a, 443));
 	assert_null(baseline__dest(bl, 6, &a, 80));
 	assert_true(bl_words__has(&bl->words[BL_SYSCALL], "ptrace", NULL));
+	assert_true(bl_words__has(&bl->words[BL_DNS], "*.example.com", NULL));
 	assert_true(baseline__rate_limit(bl, RATE_EXECS) >= 60);
 	text = text__of(bl);
 	assert_non_null(strstr(text, "read ~/my%20file sessions=1\n"));
@@ -234,6 +242,155 @@ static void test_file_refused(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- learning */
+
+static void learn_open(struct learner *l, struct sandbox *sb, const char *path)
+{
+	struct tev t;
+
+	tev__init(&t, EVENT_OPEN, 1);
+	t.ev.sandbox = sb;
+	t.ev.open.path = (struct bytes){ path, strlen(path) };
+	learner__event(l, &t.ev);
+}
+
+static void dns_event(struct tev *t, struct sandbox *sb, const char *name)
+{
+	tev__init(t, EVENT_DNS, 1);
+	t->ev.sandbox = sb;
+	snprintf(t->ev.dns.qname, sizeof(t->ev.dns.qname), "%s", name);
+	t->ev.dns.qname_len = strlen(name);
+}
+
+static bool words_has(const struct baseline *bl, int set, const char *w)
+{
+	return bl_words__has(&bl->words[set], w, NULL);
+}
+
+/* A live daemon's learner: snapshots leave it learning, a sandbox gone
+ * ends its session (its address reused is a new one). */
+static void test_learn_snapshot(void **state)
+{
+	struct learner *l = learner__new("p");
+	struct sandbox a = { .id = (char *)"a" };
+	struct baseline *snap, *bl;
+	struct pcomps pc;
+
+	learn_open(l, &a, "/etc/hosts");
+	snap = learner__snapshot(l);
+	assert_non_null(snap);
+	assert_int_equal(snap->sessions, 1);
+	assert_true(learner__end_session(l, &a));
+	assert_false(learner__end_session(l, &a));
+	learn_open(l, &a, "/etc/passwd");	/* a second session */
+	bl = learner__finish(l);
+	assert_int_equal(bl->sessions, 2);
+	pcomps__split("/etc/passwd", 11, &pc);
+	assert_null(ptree__match(&snap->trees[BL_READ], &pc));
+	assert_non_null(ptree__match(&bl->trees[BL_READ], &pc));
+	learner__free(l);
+	baseline__free(snap);
+	baseline__free(bl);
+}
+
+/* A live connect's unix path is the sockaddr's bytes up to its NUL. */
+static void test_learn_unix_path(void **state)
+{
+	struct learner *l = learner__new("p");
+	struct sandbox a = { .id = (char *)"a" };
+	struct baseline *bl;
+	struct pcomps pc;
+	struct tev t;
+
+	tev__init(&t, EVENT_CONNECT, 1);
+	t.ev.sandbox = &a;
+	t.ev.connect.sa.family = AF_UNIX;
+	memcpy(t.ev.connect.sa.path, "/run/x.sock\0junk", 16);
+	t.ev.connect.sa.path_len = sizeof(t.ev.connect.sa.path);
+	learner__event(l, &t.ev);
+	bl = learner__finish(l);
+	pcomps__split("/run/x.sock", 11, &pc);
+	assert_non_null(ptree__match(&bl->trees[BL_UNIX], &pc));
+	assert_int_equal(bl->trees[BL_UNIX].patterns, 1);
+	learner__free(l);
+	baseline__free(bl);
+}
+
+/* At its cap a learner drops new items, counts them, and still counts
+ * sessions of what it holds. */
+static void test_learn_cap(void **state)
+{
+	struct learner *l = learner__new("p");
+	struct sandbox a = { .id = (char *)"a" }, b = { .id = (char *)"b" };
+	struct baseline *bl;
+	struct pcomps pc;
+	uint64_t dropped;
+	size_t items;
+
+	learner__limit(l, 2);
+	learn_open(l, &a, "/etc/a");
+	learn_open(l, &a, "/etc/b");
+	learn_open(l, &a, "/etc/c");
+	learn_open(l, &b, "/etc/a");
+	learner__counts(l, &items, &dropped);
+	assert_int_equal(items, 2);
+	assert_int_equal(dropped, 1);
+	bl = learner__finish(l);
+	pcomps__split("/etc/c", 6, &pc);
+	assert_null(ptree__match(&bl->trees[BL_READ], &pc));
+	pcomps__split("/etc/a", 6, &pc);
+	assert_int_equal(ptree__match(&bl->trees[BL_READ], &pc)->sessions, 2);
+	learner__free(l);
+	baseline__free(bl);
+}
+
+/* The names a profile queried: case folded, a parent's many hosts as
+ * "*.PARENT"; a new name is an anomaly (a destination), once. */
+static void test_learn_dns(void **state)
+{
+	static const char *const names[] = {
+		"PyPI.org.", "a.cdn.example.com", "b.cdn.example.com",
+		"c.example.com", "files.pythonhosted.org",
+	};
+	struct learner *l = learner__new("coding");
+	struct profile prof = { .name = (char *)"coding" };
+	struct sandbox a = { .id = (char *)"a" }, b = { .id = (char *)"b" };
+	struct baselines *t = calloc(1, sizeof(*t));
+	struct novelty_out out[NOVELTY_MAX];
+	struct novelty *n;
+	struct baseline *bl;
+	struct tev ev;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		dns_event(&ev, i % 2 ? &a : &b, names[i]);
+		learner__event(l, &ev.ev);
+	}
+	bl = learner__finish(l);
+	learner__free(l);
+	assert_true(words_has(bl, BL_DNS, "pypi.org"));
+	assert_true(words_has(bl, BL_DNS, "*.example.com"));
+	assert_false(words_has(bl, BL_DNS, "a.cdn.example.com"));
+	assert_true(words_has(bl, BL_DNS, "files.pythonhosted.org"));
+
+	assert_int_equal(baselines__add(t, bl), 0);
+	n = novelty__new(NULL);
+	assert_null(novelty__swap(n, t));
+	a.agent = &prof;
+	dns_event(&ev, &a, "d.cdn.example.com");
+	assert_int_equal(novelty__score(n, &ev.ev, out), 0);
+	dns_event(&ev, &a, "PYPI.ORG");
+	assert_int_equal(novelty__score(n, &ev.ev, out), 0);
+	dns_event(&ev, &a, "x.pythonhosted.org");
+	assert_int_equal(novelty__score(n, &ev.ev, out), 1);
+	assert_int_equal(out[0].what, ANOMALY_CONNECT);
+	assert_string_equal(out[0].op, "dns");
+	assert_string_equal(out[0].item, "x.pythonhosted.org");
+	assert_string_equal(out[0].nearest, "files.pythonhosted.org");
+	assert_int_equal(novelty__score(n, &ev.ev, out), 0);	/* once */
+	novelty__forget(&a);
+	novelty__free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +400,10 @@ int main(void)
 		cmocka_unit_test(test_generalise),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_file_refused),
+		cmocka_unit_test(test_learn_snapshot),
+		cmocka_unit_test(test_learn_unix_path),
+		cmocka_unit_test(test_learn_cap),
+		cmocka_unit_test(test_learn_dns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@ static const char *const tree_names[BL_TREES] = {
 };
 static const char *const set_names[BL_SETS] = {
 	[BL_LISTEN] = "listen", [BL_SYSCALL] = "syscall", [BL_CRED] = "cred",
+	[BL_DNS] = "dns",
 };
 static const char *const rate_names[BL_RATES] = {
 	[RATE_EXECS] = "execs_per_min", [RATE_OPENS] = "opens_per_min",

@@ -18,6 +18,7 @@
  *   write /tmp/x/\*\* sessions=12
  *   connect tcp 127.0.0.0/8:32768-65535 sessions=3
  *   syscall ptrace sessions=1
+ *   dns pypi.org sessions=5
  *   rate execs_per_min median=14 mad=4 max=61 sessions=24
  */
 #ifndef VIGIL_BASELINE_H
@@ -42,8 +43,9 @@ enum bl_tree {
 	BL_TREES = BL_FILE_OP + VIGIL_FILE_OPS - 1,
 };
 
-/* The sets of words. */
-enum bl_set { BL_LISTEN, BL_SYSCALL, BL_CRED, BL_SETS };
+/* The sets of words: BL_DNS holds names queried, "*.PARENT" for the
+ * names under a parent that many were seen under (learn.c). */
+enum bl_set { BL_LISTEN, BL_SYSCALL, BL_CRED, BL_DNS, BL_SETS };
 
 /* The rates learnt per session: the busiest minute's. */
 enum bl_rate { RATE_EXECS, RATE_OPENS, RATE_BYTES_OUT, BL_RATES };

@@ -304,7 +304,7 @@ static void line__read(struct reader *r, char *line)
 	reader__error(r, t[0].col, "unknown line kind '%s' (exec, read, "
 		      "write, unix, mkdir, unlink, rmdir, rename, link, "
 		      "symlink, chmod, chown, truncate, connect, listen, "
-		      "syscall, cred, rate)", t[0].p);
+		      "syscall, cred, dns, rate)", t[0].p);
 }
 
 struct baseline *baseline__load(const char *path)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baselines.h"
 #include "log.h"
@@ -65,6 +66,19 @@ static int baselines__file(struct baselines *t, const char *path,
 	return 0;
 }
 
+/* A learning profile's file is learnt into, not scored against: none
+ * yet is fine, but one there must be sound (it is merged into). */
+static int baselines__learnt(const char *path)
+{
+	struct baseline *bl;
+
+	if (access(path, F_OK) && errno == ENOENT)
+		return 0;
+	bl = baseline__load(path);
+	baseline__free(bl);
+	return bl ? 0 : -EINVAL;
+}
+
 int baselines__load(const struct ruleset *rs, const char *extra,
 		    struct baselines **out)
 {
@@ -73,7 +87,9 @@ int baselines__load(const struct ruleset *rs, const char *extra,
 	int err = t ? 0 : -ENOMEM;
 
 	for (size_t i = 0; t && (p = ruleset__profile_at(rs, i)); i++)
-		if (p->baseline && baselines__file(t, p->baseline, p->name))
+		if (p->baseline && (p->baseline_learn
+				    ? baselines__learnt(p->baseline)
+				    : baselines__file(t, p->baseline, p->name)))
 			err = -EINVAL;
 	if (t && extra && !err) {
 		struct baseline *bl = baseline__load(extra);

@@ -26,8 +26,9 @@ const struct baseline *baselines__of(const struct baselines *t,
 void baselines__free(struct baselines *t);	/* NULL-safe */
 
 /* Loads the baselines of rs's profiles and extra (NULL for none) into
- * *out (NULL when there are none). 0, or -EINVAL with every mistake
- * logged as FILE:LINE:COL. */
+ * *out (NULL when there are none). A learning profile's (baseline_mode:
+ * learn) is only checked, and may not exist yet. 0, or -EINVAL with
+ * every mistake logged as FILE:LINE:COL. */
 int baselines__load(const struct ruleset *rs, const char *extra,
 		    struct baselines **out);
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -61,7 +62,10 @@ static bool connect__item(const struct event *ev, struct item *it)
 	if (sa->family == AF_UNIX) {
 		if (!sa->path_len || sa->path[0] == '\0')
 			return false;	/* abstract: no path to learn */
-		item__path(it, BL_UNIX, sa->path, sa->path_len);
+		/* A live record's length is the sockaddr's: the path ends at
+		 * its NUL, what follows is whatever the caller's buffer held. */
+		item__path(it, BL_UNIX, sa->path,
+			   strnlen(sa->path, sa->path_len));
 		return true;
 	}
 	return dest__item(it, sa->family, sa->addr, sa->port,
@@ -128,6 +132,24 @@ static bool cred__item(const struct event *ev, struct item *it)
 	return word__item(it, BL_CRED, ANOMALY_CRED);
 }
 
+/* A name as DNS compares it: case folded, without the root's dot. */
+static bool dns__item(const struct event *ev, struct item *it)
+{
+	char name[VIGIL_DNS_NAME_MAX];
+	size_t len = ev->dns.qname_len;
+
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	while (len && ev->dns.qname[len - 1] == '.')
+		len--;
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		name[i] = tolower((unsigned char)ev->dns.qname[i]);
+	ptree__escape(name, len, it->word, sizeof(it->word));
+	return word__item(it, BL_DNS, ANOMALY_CONNECT);
+}
+
 bool item__of(const struct event *ev, struct item *it)
 {
 	it->tree = it->set = -1;
@@ -157,6 +179,8 @@ bool item__of(const struct event *ev, struct item *it)
 		return socket__item(ev, it);
 	case EVENT_CRED:
 		return cred__item(ev, it);
+	case EVENT_DNS:
+		return dns__item(ev, it);
 	default:
 		return false;
 	}

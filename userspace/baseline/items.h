@@ -3,7 +3,7 @@
  * What one record says, as a baseline sees it: a path under one of its
  * trees (a program with its parent, a file read or written or changed, a
  * unix socket), a destination, or a word (a syscall, a socket made or
- * bound or listening, a credential change). Learning and scoring read
+ * bound or listening, a credential change, a DNS name queried). Learning and scoring read
  * records only through here, so they cannot disagree on what a record
  * means; a record kind that says nothing (fork, exit) yields nothing,
  * and no kind is required: exec, open and connect records suffice.
@@ -25,7 +25,8 @@ struct item {
 	uint8_t proto;
 	struct addr addr;
 	uint16_t port;
-	char word[128];		/* set items */
+	/* set items; a DNS name escaped (ptree__escape) */
+	char word[3 * VIGIL_DNS_NAME_MAX + 16];
 	char path[FILEPATH_MAX];	/* a file record's path, joined */
 };
 

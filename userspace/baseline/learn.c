@@ -7,13 +7,15 @@
 #include <sys/socket.h>
 #include <uthash.h>
 
+#include "dnsname.h"
 #include "items.h"
 #include "learn.h"
 
 /* Files read or written below a directory with more entries than this
  * are learnt as "dir" and everything below it. */
 #define FANOUT 16
-/* This many hosts of one /24 on one port: the /24. */
+/* This many hosts of one /24 on one port: the /24; this many names
+ * under one parent domain: "*.PARENT". */
 #define NET_HOSTS 3
 
 /* Something seen, counted once per session. */
@@ -25,16 +27,26 @@ struct seen {
 };
 
 struct session {
-	const struct sandbox *sb;
+	const struct sandbox *sb;	/* NULL once over */
 	uint64_t start_ns;		/* of its current minute */
 	uint64_t now[BL_RATES];		/* that minute's */
 	uint64_t peak[BL_RATES];	/* its busiest minute's */
+};
+
+/* A session under way: its sandbox, its number. */
+struct running {
+	UT_hash_handle hh;
+	const struct sandbox *sb;
+	uint32_t sid;
 };
 
 struct learner {
 	struct baseline *bl;
 	struct session *sessions;
 	uint32_t nr, cap;
+	struct running *running;	/* by sandbox */
+	size_t items, max_items;	/* distinct items held, the cap */
+	uint64_t dropped;		/* new items past the cap */
 	struct item it;
 	struct seen *execs;	/* "program\0parent" */
 	struct seen *dests;	/* proto, addr, port */
@@ -66,6 +78,7 @@ void learner__free(struct learner *l)
 {
 	if (!l)
 		return;
+	learner__end_file(l);
 	seen__clear(&l->execs);
 	seen__clear(&l->dests);
 	for (int i = 0; i < BL_SETS; i++)
@@ -75,10 +88,29 @@ void learner__free(struct learner *l)
 	free(l);
 }
 
+static void running__end(struct learner *l, struct running *r)
+{
+	l->sessions[r->sid - 1].sb = NULL;
+	HASH_DEL(l->running, r);
+	free(r);
+}
+
 void learner__end_file(struct learner *l)
 {
-	for (uint32_t i = 0; i < l->nr; i++)
-		l->sessions[i].sb = NULL;
+	struct running *r, *tmp;
+
+	HASH_ITER(hh, l->running, r, tmp)
+		running__end(l, r);
+}
+
+bool learner__end_session(struct learner *l, const struct sandbox *sb)
+{
+	struct running *r;
+
+	HASH_FIND_PTR(l->running, &sb, r);
+	if (r)
+		running__end(l, r);
+	return r != NULL;
 }
 
 uint32_t learner__sessions(const struct learner *l)
@@ -86,15 +118,42 @@ uint32_t learner__sessions(const struct learner *l)
 	return l->nr;
 }
 
-static void seen__add(struct seen **set, const void *key, size_t len,
-		      uint32_t sid)
+uint32_t learner__running(const struct learner *l)
+{
+	return HASH_COUNT(l->running);
+}
+
+void learner__limit(struct learner *l, size_t max_items)
+{
+	l->max_items = max_items;
+}
+
+void learner__counts(const struct learner *l, size_t *items,
+		     uint64_t *dropped)
+{
+	*items = l->items;
+	*dropped = l->dropped;
+}
+
+/* Room for one more item; a learner at its cap counts what it drops. */
+static bool learner__room(struct learner *l)
+{
+	if (l->max_items && l->items >= l->max_items) {
+		l->dropped++;
+		return false;
+	}
+	l->items++;
+	return true;
+}
+
+static void seen__add(struct learner *l, struct seen **set, const void *key,
+		      size_t len, uint32_t sid)
 {
 	struct seen *s;
 
 	HASH_FIND(hh, *set, key, len, s);
 	if (!s) {
-		s = calloc(1, sizeof(*s) + len);
-		if (!s)
+		if (!learner__room(l) || !(s = calloc(1, sizeof(*s) + len)))
 			return;
 		memcpy(s->key, key, len);
 		s->len = len;
@@ -109,24 +168,32 @@ static void seen__add(struct seen **set, const void *key, size_t len,
 /* The session of ev's sandbox (1-based), made with its first record. */
 static uint32_t session__of(struct learner *l, const struct event *ev)
 {
+	struct running *r;
 	struct session *s;
 
-	for (uint32_t i = l->nr; i-- > 0;)
-		if (l->sessions[i].sb == ev->sandbox)
-			return i + 1;
+	HASH_FIND_PTR(l->running, &ev->sandbox, r);
+	if (r)
+		return r->sid;
+	if (!(r = calloc(1, sizeof(*r))))
+		return 0;
 	if (l->nr == l->cap) {
 		uint32_t cap = l->cap ? 2 * l->cap : 16;
 
 		s = realloc(l->sessions, cap * sizeof(*s));
-		if (!s)
+		if (!s) {
+			free(r);
 			return 0;
+		}
 		l->sessions = s;
 		l->cap = cap;
 	}
 	l->sessions[l->nr] = (struct session){
 		.sb = ev->sandbox, .start_ns = ev->ktime_ns,
 	};
-	return ++l->nr;
+	r->sb = ev->sandbox;
+	r->sid = ++l->nr;
+	HASH_ADD_PTR(l->running, sb, r);
+	return r->sid;
 }
 
 static void session__rates(struct session *s, const struct event *ev)
@@ -158,7 +225,7 @@ static void exec__learn(struct learner *l, const struct event *ev,
 	memcpy(key, ev->exec.file.p, plen);
 	key[plen++] = '\0';
 	memcpy(key + plen, l->it.parent.p, alen);
-	seen__add(&l->execs, key, plen + alen, sid);
+	seen__add(l, &l->execs, key, plen + alen, sid);
 }
 
 /* A destination: its protocol, address and port as one key. */
@@ -167,6 +234,18 @@ struct dest_key {
 	uint16_t port;
 	struct addr addr;
 };
+
+/* A path a tree does not hold yet takes room (the trees are not
+ * generalised while learning: a match is the path itself). */
+static bool path__learn(struct learner *l, const struct item *it,
+			uint32_t sid)
+{
+	struct ptree *t = &l->bl->trees[it->tree];
+
+	if (!ptree__match(t, &it->pc) && !learner__room(l))
+		return false;
+	return ptree__add(t, &it->pc, sid) != NULL;
+}
 
 void learner__event(struct learner *l, const struct event *ev)
 {
@@ -178,13 +257,13 @@ void learner__event(struct learner *l, const struct event *ev)
 	session__rates(&l->sessions[sid - 1], ev);
 	if (!item__of(ev, it))
 		return;
-	if (it->tree >= 0)
-		ptree__add(&l->bl->trees[it->tree], &it->pc, sid);
+	if (it->tree >= 0 && !path__learn(l, it, sid))
+		return;
 	if (it->tree == BL_EXEC)
 		exec__learn(l, ev, sid);
 	if (it->set >= 0)
-		seen__add(&l->words[it->set], it->word, strlen(it->word) + 1,
-			  sid);
+		seen__add(l, &l->words[it->set], it->word,
+			  strlen(it->word) + 1, sid);
 	if (it->dest) {
 		struct dest_key k;
 
@@ -192,7 +271,7 @@ void learner__event(struct learner *l, const struct event *ev)
 		k.proto = it->proto;
 		k.port = it->port;
 		k.addr = it->addr;
-		seen__add(&l->dests, &k, sizeof(k), sid);
+		seen__add(l, &l->dests, &k, sizeof(k), sid);
 	}
 }
 
@@ -213,9 +292,9 @@ static void parent__pattern(const struct ptree *t, const char *p, size_t len,
 		pcomps__text(&pc, buf, cap);
 }
 
-static void execs__finish(struct learner *l)
+static void execs__finish(struct learner *l, struct baseline *bl)
 {
-	struct ptree *t = &l->bl->trees[BL_EXEC];
+	struct ptree *t = &bl->trees[BL_EXEC];
 	char parent[FILEPATH_ESC_MAX];
 	struct seen *s, *tmp;
 
@@ -280,7 +359,7 @@ static void dest__general(const struct learner *l, const struct dest_key *k,
 	}
 }
 
-static void dests__finish(struct learner *l)
+static void dests__finish(struct learner *l, struct baseline *bl)
 {
 	struct seen *s, *tmp;
 	struct bl_dest d;
@@ -288,12 +367,62 @@ static void dests__finish(struct learner *l)
 	HASH_ITER(hh, l->dests, s, tmp) {
 		dest__general(l, (const void *)s->key, &d);
 		d.sessions = s->sessions;
-		baseline__add_dest(l->bl, &d);
+		baseline__add_dest(bl, &d);
 	}
 	/* Several hosts of a network may have been seen in one session. */
-	for (size_t i = 0; i < l->bl->nr_dests; i++)
-		if (l->bl->dests[i].sessions > l->nr)
-			l->bl->dests[i].sessions = l->nr;
+	for (size_t i = 0; i < bl->nr_dests; i++)
+		if (bl->dests[i].sessions > l->nr)
+			bl->dests[i].sessions = l->nr;
+}
+
+/* The names under each parent domain, counted in a set of its own. */
+static void dns__parents(struct learner *l, struct seen **parents)
+{
+	struct seen *s, *tmp, *p;
+
+	HASH_ITER(hh, l->words[BL_DNS], s, tmp) {
+		size_t len = strlen(s->key);
+		size_t at = dnsname__parent(s->key, len);
+
+		if (!at)
+			continue;	/* a parent itself */
+		HASH_FIND(hh, *parents, s->key + at, len - at + 1, p);
+		if (!p && (p = calloc(1, sizeof(*p) + len - at + 1))) {
+			memcpy(p->key, s->key + at, len - at + 1);
+			p->len = len - at + 1;
+			HASH_ADD(hh, *parents, key, p->len, p);
+		}
+		if (p)
+			p->sessions++;	/* here: names */
+	}
+}
+
+/* A CDN's or an API's host names vary: NET_HOSTS names under one parent
+ * are "*.PARENT". */
+static void dns__finish(struct learner *l, struct baseline *bl)
+{
+	struct seen *parents = NULL, *s, *tmp, *p;
+	char word[sizeof(l->it.word) + 2];
+	struct bl_words *w = &bl->words[BL_DNS];
+
+	dns__parents(l, &parents);
+	HASH_ITER(hh, l->words[BL_DNS], s, tmp) {
+		size_t len = strlen(s->key);
+		size_t at = dnsname__parent(s->key, len);
+
+		p = NULL;
+		if (at)
+			HASH_FIND(hh, parents, s->key + at, len - at + 1, p);
+		if (p && p->sessions >= NET_HOSTS)
+			snprintf(word, sizeof(word), "*.%s", s->key + at);
+		else
+			snprintf(word, sizeof(word), "%s", s->key);
+		bl_words__add(w, word, s->sessions);
+	}
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].sessions > l->nr)
+			w->v[i].sessions = l->nr;
+	seen__clear(&parents);
 }
 
 static int dbl__cmp(const void *a, const void *b)
@@ -318,12 +447,12 @@ double stat__mad(double *v, size_t n, double median)
 	return stat__median(v, n);
 }
 
-static void rates__finish(struct learner *l)
+static void rates__finish(struct learner *l, struct baseline *bl)
 {
 	double *v = calloc(l->nr ? l->nr : 1, sizeof(*v));
 
 	for (int r = 0; v && l->nr && r < BL_RATES; r++) {
-		struct bl_stat *st = &l->bl->rates[r];
+		struct bl_stat *st = &bl->rates[r];
 
 		st->max = 0;
 		for (uint32_t i = 0; i < l->nr; i++) {
@@ -338,23 +467,42 @@ static void rates__finish(struct learner *l)
 	free(v);
 }
 
-struct baseline *learner__finish(struct learner *l)
+/* bl holds the trees as learnt; the rest is the learner's. */
+static struct baseline *learner__build(struct learner *l, struct baseline *bl)
 {
-	struct baseline *bl = l->bl;
-
 	bl->sessions = l->nr;
 	for (int t = 0; t < BL_TREES; t++)
 		ptree__generalise(&bl->trees[t], l->nr,
 				  t == BL_EXEC ? 0 : FANOUT);
-	execs__finish(l);
-	dests__finish(l);
+	execs__finish(l, bl);
+	dests__finish(l, bl);
 	for (int i = 0; i < BL_SETS; i++) {
 		struct seen *s, *tmp;
 
 		HASH_ITER(hh, l->words[i], s, tmp)
-			bl_words__add(&bl->words[i], s->key, s->sessions);
+			if (i != BL_DNS)
+				bl_words__add(&bl->words[i], s->key,
+					      s->sessions);
 	}
-	rates__finish(l);
-	l->bl = NULL;
+	dns__finish(l, bl);
+	rates__finish(l, bl);
 	return bl;
+}
+
+struct baseline *learner__finish(struct learner *l)
+{
+	struct baseline *bl = l->bl;
+
+	l->bl = NULL;
+	return learner__build(l, bl);
+}
+
+/* Generalising folds the trees in place: a snapshot folds a copy. */
+struct baseline *learner__snapshot(struct learner *l)
+{
+	struct baseline *bl = baseline__new(l->bl->profile);
+
+	for (int t = 0; bl && t < BL_TREES; t++)
+		ptree__merge(&bl->trees[t], &l->bl->trees[t]);
+	return bl ? learner__build(l, bl) : NULL;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dnsname.h"
 #include "items.h"
 #include "learn.h"
 #include "novelty.h"
@@ -251,20 +252,45 @@ static bool dest__new(const struct item *it, const struct baseline *bl,
 	return true;
 }
 
+/* A name, or "*.PARENT" for the names under its parent. */
+static bool dns__known(const struct bl_words *w, const char *name)
+{
+	char star[sizeof(((struct item *)0)->word) + 2];
+	size_t len = strlen(name), at = dnsname__parent(name, len);
+
+	if (bl_words__has(w, name, NULL))
+		return true;
+	snprintf(star, sizeof(star), "*.%s", name + at);
+	return at && bl_words__has(w, star, NULL);
+}
+
+/* Whether w, a word of the set, is near word: it starts with the same
+ * first word (a DNS name: ends with the same parent domain). */
+static bool word__near(int set, const char *w, const char *word)
+{
+	size_t len = strlen(word), first = strcspn(word, " ");
+
+	if (set == BL_DNS) {
+		size_t at = dnsname__parent(word, len), wl = strlen(w);
+
+		return wl >= len - at && !strcmp(w + wl - (len - at),
+						 word + at);
+	}
+	return !strncmp(w, word, first) && (w[first] == ' ' || !w[first]);
+}
+
 static bool word__new(const struct item *it, const struct baseline *bl,
 		      struct novelty_out *o)
 {
 	const struct bl_words *w = &bl->words[it->set];
-	size_t first = strcspn(it->word, " ");
 
-	if (bl_words__has(w, it->word, NULL))
+	if (it->set == BL_DNS ? dns__known(w, it->word)
+			      : bl_words__has(w, it->word, NULL))
 		return false;
 	out__init(o, bl, it->what, bl_set__name(it->set));
 	snprintf(o->item, sizeof(o->item), "%s", it->word);
-	/* The nearest: one that starts with the same word. */
 	for (size_t i = 0; i < w->n; i++)
-		if (!strncmp(w->v[i].word, it->word, first) &&
-		    (w->v[i].word[first] == ' ' || !w->v[i].word[first])) {
+		if (word__near(it->set, w->v[i].word, it->word)) {
 			snprintf(o->nearest, sizeof(o->nearest), "%s",
 				 w->v[i].word);
 			o->seen = w->v[i].sessions;

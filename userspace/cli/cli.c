@@ -21,7 +21,7 @@ static const char usage_text[] =
 "  or:  vigil audit verify [--continued] FILE...\n"
 "  or:  vigil rules check [FILE|DIR]...\n"
 "  or:  vigil rules test [--rules FILE|DIR]... EVENTS.jsonl|-\n"
-"  or:  vigil baseline learn|show|diff|merge|eval ...\n"
+"  or:  vigil baseline learn|show|diff|merge|eval|status|save ...\n"
 "  or:  vigil profile check [--rules FILE|DIR]... PROFILE DEST\n"
 "  or:  vigil --help | --version\n";
 
@@ -83,7 +83,10 @@ static const char help_text[] =
 "            what a profile's agents did (docs/baseline.md); show, diff,\n"
 "            merge and eval (--benign DIR --attack DIR) work on the\n"
 "            files. With a baseline, what it never saw is an anomaly\n"
-"            record whose score adds to the sandbox's risk.\n"
+"            record whose score adds to the sandbox's risk. A profile\n"
+"            with baseline_mode: learn has the daemon learn it live;\n"
+"            status and save ask the daemon how far it got, and to\n"
+"            write it now.\n"
 "  profile   \"profile check [--rules FILE|DIR]... PROFILE DEST\" explains\n"
 "            what PROFILE's sandboxes may do for DEST (an address or a DNS\n"
 "            name, a port optional): the allow.destinations entry, the\n"

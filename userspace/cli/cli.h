@@ -129,6 +129,9 @@ int cli__profile_cmd(int argc, char **argv);
  * reach the daemon, 2 bad usage. */
 bool cli__is_ctl(const char *cmd);
 int cli__ctl(int argc, char **argv);
+/* The same for request cmd, name as the user calls it in messages
+ * ("baseline save" for learning-save). */
+int cli__ctl_as(int argc, char **argv, const char *cmd, const char *name);
 /* vigil audit verify FILE. */
 int cli__audit(int argc, char **argv);
 

@@ -5,6 +5,7 @@
  * vigil baseline diff OLD NEW
  * vigil baseline merge [-o FILE] FILE...
  * vigil baseline eval --baseline FILE --benign DIR --attack DIR
+ * vigil baseline status|save [--control PATH] [--json]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@ static const char baseline_help[] =
 "       vigil baseline merge [-o FILE] FILE...\n"
 "       vigil baseline eval --baseline FILE --benign DIR --attack DIR\n"
 "                           [--rules FILE|DIR]... [--no-rules]\n"
+"       vigil baseline status|save [--control PATH] [--json]\n"
 "\n"
 "learn   Learns what agents of profile NAME did in recorded sessions\n"
 "        (vigil's JSON Lines, e.g. `vigil run --output FILE`, or gzipped\n"
@@ -45,6 +47,11 @@ static const char baseline_help[] =
 "        every attack session is detected (an anomaly or an alert) and\n"
 "        the benign sessions stay within the targets: at most one\n"
 "        alerting session in 20, none frozen or killed.\n"
+"status  What a running daemon learns for the profiles in learning\n"
+"        mode (baseline_mode: learn): per profile its sessions, the\n"
+"        sandboxes learning now, the patterns last saved, the items\n"
+"        dropped at its cap, its file.\n"
+"save    Has the daemon write what they learnt to their files now.\n"
 "\n"
 "EXIT STATUS\n"
 "  0 done (diff: no difference; eval: targets met); 1 an error, a\n"
@@ -204,7 +211,7 @@ static int baseline__show(int argc, char **argv)
 	       "%zu destinations, %zu words\n", argv[1], bl->profile,
 	       bl->sessions, baseline__patterns(bl), trees, bl->nr_dests,
 	       bl->words[BL_LISTEN].n + bl->words[BL_SYSCALL].n +
-	       bl->words[BL_CRED].n);
+	       bl->words[BL_CRED].n + bl->words[BL_DNS].n);
 	baseline__write(bl, stdout);
 	baseline__free(bl);
 	return 0;
@@ -249,6 +256,17 @@ done:
 	return status;
 }
 
+/* ---------------------------------------------------------------- daemon */
+
+/* status and save: the control socket's "learning" and "learning-save". */
+static int baseline__ctl(int argc, char **argv)
+{
+	bool save = !strcmp(argv[0], "save");
+
+	return cli__ctl_as(argc, argv, save ? "learning-save" : "learning",
+			   save ? "baseline save" : "baseline status");
+}
+
 int cli__baseline(int argc, char **argv)
 {
 	static const struct {
@@ -257,7 +275,8 @@ int cli__baseline(int argc, char **argv)
 	} cmds[] = {
 		{ "learn", baseline__learn }, { "show", baseline__show },
 		{ "diff", baseline_cmd__diff }, { "merge", baseline__merge_cmd },
-		{ "eval", baseline_cmd__eval },
+		{ "eval", baseline_cmd__eval }, { "status", baseline__ctl },
+		{ "save", baseline__ctl },
 	};
 
 	if (argc >= 2 && (!strcmp(argv[1], "-h") ||

@@ -25,7 +25,8 @@ enum { OPT_CTL_SOCKET = 512, OPT_JSON, OPT_REASON, OPT_TTL, OPT_SCOPE };
 
 struct ctl {
 	const char *cmd;	/* status, thaw, kill, freeze, approvals,
-				 * approve or deny */
+				 * approve, deny, learning or learning-save */
+	const char *name;	/* as the user typed it: "baseline save" */
 	const char *sandbox;	/* the ID; NULL for status */
 	const char *id;		/* approve, deny: the request's */
 	const char *path;	/* the control socket */
@@ -40,7 +41,8 @@ static const char ctl_usage[] =
 "       vigil thaw|kill|freeze [--control PATH] [--reason TEXT] SANDBOX\n"
 "       vigil approvals [--control PATH] [--json]\n"
 "       vigil approve [--ttl D] [--scope sandbox|profile] --reason TEXT ID\n"
-"       vigil deny --reason TEXT ID\n";
+"       vigil deny --reason TEXT ID\n"
+"       vigil baseline status|save [--control PATH] [--json]\n";
 
 static const char ctl_help[] =
 "\n"
@@ -65,6 +67,11 @@ static const char ctl_help[] =
 "  deny      Refuse request ID: the step stays refused; a frozen sandbox\n"
 "            is killed. The first decision on a request wins; a later\n"
 "            one is refused.\n"
+"  baseline status  The profiles learning a baseline (baseline_mode:\n"
+"            learn, docs/baseline.md): sessions learnt (the file's\n"
+"            before included), sandboxes learning now, patterns in the\n"
+"            file as last saved, new items dropped at the cap.\n"
+"  baseline save    Writes what they learnt to their files now.\n"
 "\n"
 "OPTIONS\n"
 "  --control PATH   the daemon's control socket\n"
@@ -123,7 +130,8 @@ bool cli__is_ctl(const char *cmd)
 
 static bool cmd__lists(const char *cmd)
 {
-	return !strcmp(cmd, "status") || !strcmp(cmd, "approvals");
+	return !strcmp(cmd, "status") || !strcmp(cmd, "approvals") ||
+	       !strncmp(cmd, "learning", 8);
 }
 
 static bool cmd__decides(const char *cmd)
@@ -137,7 +145,7 @@ static int ctl__grant_opt(struct ctl *x, int opt, const char *arg)
 	uint64_t ns;
 
 	if (strcmp(x->cmd, "approve")) {
-		log_error("%s takes no --%s", x->cmd,
+		log_error("%s takes no --%s", x->name,
 			  opt == OPT_TTL ? "ttl" : "scope");
 		return EXIT_USAGE;
 	}
@@ -176,7 +184,7 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h') {
-			ctl__usage(x->cmd, true);
+			ctl__usage(x->name, true);
 			exit(0);
 		} else if (opt == OPT_CTL_SOCKET) {
 			x->path = optarg;
@@ -188,15 +196,15 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 			if (ctl__grant_opt(x, opt, optarg))
 				return EXIT_USAGE;
 		} else {
-			ctl__usage(x->cmd, false);
+			ctl__usage(x->name, false);
 			return EXIT_USAGE;
 		}
 	}
 	if (status && optind < argc) {
-		log_error("%s takes no arguments (got \"%s\")", x->cmd,
+		log_error("%s takes no arguments (got \"%s\")", x->name,
 			  argv[optind]);
 	} else if (!status && argc - optind != 1) {
-		log_error("%s takes one %s id", x->cmd,
+		log_error("%s takes one %s id", x->name,
 			  cmd__decides(x->cmd) ? "request" : "sandbox");
 	} else if (x->reason && strlen(x->reason) > CONTROL_MAX_REASON) {
 		log_error("--reason: at most %d bytes", CONTROL_MAX_REASON);
@@ -210,7 +218,7 @@ static int ctl__parse(struct ctl *x, int argc, char **argv)
 			x->sandbox = status ? NULL : argv[optind];
 		return 0;
 	}
-	ctl__usage(x->cmd, false);
+	ctl__usage(x->name, false);
 	return EXIT_USAGE;
 }
 
@@ -316,6 +324,15 @@ static const struct ctl_table approvals_table = { "approvals", {
 	{ "LEFT", "expires_in", true },
 } };
 
+static const struct ctl_table learning_table = { "learning", {
+	{ "PROFILE", "profile", false },
+	{ "SESSIONS", "sessions", true },
+	{ "RUNNING", "running", true },
+	{ "PATTERNS", "patterns", true },
+	{ "DROPPED", "dropped", true },
+	{ "FILE", "file", false },
+} };
+
 static yajl_val member__get(yajl_val obj, const char *key)
 {
 	const char *path[] = { key, NULL };
@@ -407,20 +424,21 @@ static int ctl__report(const struct ctl *x, const char *line)
 		printf("%s\n", line);
 	else if (is_ok)
 		ctl__table(!strcmp(x->cmd, "status") ? &status_table
-						     : &approvals_table, reply);
+			   : !strcmp(x->cmd, "approvals") ? &approvals_table
+			   : &learning_table, reply);
 	if (!is_ok)
 		ctl__fail("%s: %s", x->sandbox ? x->sandbox :
-				    x->id ? x->id : x->cmd,
+				    x->id ? x->id : x->name,
 			  YAJL_IS_STRING(err) ? YAJL_GET_STRING(err)
 					      : "failed (no reason given)");
 	yajl_tree_free(reply);
 	return is_ok ? 0 : EXIT_FAILURE;
 }
 
-int cli__ctl(int argc, char **argv)
+int cli__ctl_as(int argc, char **argv, const char *cmd, const char *name)
 {
-	struct ctl x = { .cmd = argv[0], .path = CONTROL_DEFAULT_PATH,
-			 .ttl_s = -1 };
+	struct ctl x = { .cmd = cmd, .name = name,
+			 .path = CONTROL_DEFAULT_PATH, .ttl_s = -1 };
 	char *reply = NULL;
 	int status;
 
@@ -431,4 +449,9 @@ int cli__ctl(int argc, char **argv)
 		status = ctl__report(&x, reply);
 	free(reply);
 	return status;
+}
+
+int cli__ctl(int argc, char **argv)
+{
+	return cli__ctl_as(argc, argv, argv[0], argv[0]);
 }

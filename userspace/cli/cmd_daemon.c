@@ -108,12 +108,19 @@ static int daemon__alerts(void *ctx, struct json *j)
 	return policy__control_ops()->alerts(collector__policy(ctx), j);
 }
 
+static int daemon__learning(void *ctx, bool save, struct json *j)
+{
+	return policy__control_ops()->learning(collector__policy(ctx), save,
+					       j);
+}
+
 static const struct control_ops daemon_ops = {
 	.status = daemon__status,
 	.act = daemon__act,
 	.approvals = daemon__approvals,
 	.decide = daemon__decide,
 	.alerts = daemon__alerts,
+	.learning = daemon__learning,
 };
 
 static int daemon__control(const struct config *cfg, struct collector *c,

@@ -34,15 +34,20 @@ static struct ruleset *reload__read(const struct config *cfg,
 	return NULL;
 }
 
-/* The baselines the new set's profiles name are read again too: a
- * baseline file that cannot be loaded refuses the reload. */
+/* The baselines the new set's profiles name are read again too (what
+ * learning profiles learnt saved first, for a profile turned to detect
+ * to score against): a baseline file that cannot be loaded refuses the
+ * reload. */
 static int reload__swap(struct reload *r, struct ruleset *next)
 {
 	char digest[SHA256_HEX];
 	struct baselines *bls = NULL;
-	int err = digest__rules(next, digest) ?:
-		  cli__baselines(r->cfg, next, &bls) ?:
-		  collector__reload(r->c, next, bls, digest);
+	int err;
+
+	policy__save_learnt(collector__policy(r->c));
+	err = digest__rules(next, digest) ?:
+	      cli__baselines(r->cfg, next, &bls) ?:
+	      collector__reload(r->c, next, bls, digest);
 
 	if (err) {
 		baselines__free(bls);

@@ -431,6 +431,13 @@ static void control__dispatch(struct control *c, yajl_val req,
 	} else if (!strcmp(cmd, "alerts")) {
 		op__result(c->ops->alerts ? c->ops->alerts(c->ctx, c->j)
 					  : -ENOTSUP, err, errlen);
+	} else if (!strcmp(cmd, "learning") ||
+		   !strcmp(cmd, "learning-save")) {
+		op__result(c->ops->learning
+			   ? c->ops->learning(c->ctx,
+					      !strcmp(cmd, "learning-save"),
+					      c->j)
+			   : -ENOTSUP, err, errlen);
 	} else if (!strcmp(cmd, "approve") || !strcmp(cmd, "deny")) {
 		control__decide(c, req, cmd, peer, err, errlen);
 	} else if (!cmd__is_action(cmd)) {

@@ -8,6 +8,7 @@
  *	{"cmd":"status"}
  *	{"cmd":"thaw"|"kill"|"freeze","sandbox":"ID"[,"reason":"TEXT"]}
  *	{"cmd":"approvals"} | {"cmd":"alerts"}
+ *	{"cmd":"learning"|"learning-save"}
  *	{"cmd":"approve"|"deny","id":"ID","reason":"TEXT"[,"ttl":SECONDS]
  *	 [,"scope":"sandbox"|"profile"][,"channel":"cli"|"console"]}
  * and gets one JSON object on one line back, then end of file:
@@ -79,6 +80,10 @@ struct control_ops {
 	int (*decide)(void *ctx, const struct control_decision *d,
 		      const struct control_peer *peer, struct json *j,
 		      char *err, size_t errlen);
+	/* "learning":[{"profile","file","sessions","running","items",
+	 * "dropped","patterns","saves","error"}...]: the profiles learning
+	 * a baseline; save: their files written first. */
+	int (*learning)(void *ctx, bool save, struct json *j);
 };
 
 /*

@@ -12,6 +12,7 @@
 #include "control.h"
 #include "decide.h"
 #include "json.h"
+#include "learnt.h"
 #include "policy.h"
 #include "respond.h"
 #include "who.h"
@@ -158,6 +159,7 @@ static const struct control_ops ops = {
 	.approvals = decide__list,
 	.decide = decide__op,
 	.alerts = decide__alerts,
+	.learning = learnt__op,
 };
 
 const struct control_ops *policy__control_ops(void)

@@ -25,6 +25,7 @@ static void policy__forget(void *ctx, struct sandbox *sb)
 	respond__forget(p, sb);
 	engine__forget(p->engine, sb);
 	novelty__forget(sb);
+	learning__end(p->learning, sb);
 	approvals__forget(p->approvals, sb);
 }
 
@@ -142,7 +143,8 @@ static void policy__novelty(struct policy *p, const struct event *ev)
 	struct novelty_out out[NOVELTY_MAX];
 	size_t n;
 
-	if (ev->kind == EVENT_ANOMALY || !ev->sandbox->agent)
+	if (ev->kind == EVENT_ANOMALY || !ev->sandbox->agent ||
+	    learning__event(p->learning, ev))
 		return;
 	n = novelty__score(p->novelty, ev, out);
 	for (size_t i = 0; i < n; i++)
@@ -152,6 +154,11 @@ static void policy__novelty(struct policy *p, const struct event *ev)
 struct baselines *policy__baselines(struct policy *p, struct baselines *t)
 {
 	return novelty__swap(p->novelty, t);
+}
+
+int policy__save_learnt(struct policy *p)
+{
+	return p ? learning__save(p->learning) : 0;
 }
 
 static void policy__decide(struct policy *p, const struct event *ev,
@@ -257,6 +264,8 @@ struct policy *policy__new(const struct ruleset *rs,
 	p->o = *o;
 	p->engine = engine__new(rs);
 	p->novelty = novelty__new(NULL);
+	/* A replay (rules test, baseline eval) writes no baseline file. */
+	p->learning = o->dry_run ? NULL : learning__new();
 	hooks.ctx = p;
 	if (p->novelty)
 		policy__baselines(p, o->baselines);
@@ -268,7 +277,8 @@ struct policy *policy__new(const struct ruleset *rs,
 			.dir = o->approvals_dir, .rs = rs,
 			.sandboxes = o->sandboxes, .enforce = o->enforce,
 		});
-	if (!p->engine || !p->novelty || (!o->dry_run && !p->approvals) ||
+	if (!p->engine || !p->novelty || (!o->dry_run && !p->learning) ||
+	    (!o->dry_run && !p->approvals) ||
 	    sandboxes__listen(o->sandboxes, &hooks)) {
 		policy__free(p);
 		return NULL;
@@ -309,6 +319,7 @@ int policy__reload(struct policy *p, const struct ruleset *rs,
 	p->engine = e;
 	p->rs = rs;
 	baselines__free(policy__baselines(p, bls));
+	learning__reload(p->learning, rs);
 	approvals__rules(p->approvals, rs);
 	carry__free(c);
 	return 0;
@@ -322,6 +333,7 @@ void policy__free(struct policy *p)
 	approvals__free(p->approvals);
 	engine__free(p->engine);
 	novelty__free(p->novelty);
+	learning__free(p->learning);	/* saves what is unsaved */
 	free(p);
 }
 
@@ -373,4 +385,5 @@ void policy__tick(struct policy *p, uint64_t now)
 
 	sandboxes__each(p->o.sandboxes, policy__timeouts, &t);
 	decide__tick(p);
+	learning__tick(p->learning, now);
 }

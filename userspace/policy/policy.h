@@ -56,7 +56,12 @@ struct event *policy__next(struct policy *p);
  * sandboxes keep their risk and what they were told. */
 struct baselines *policy__baselines(struct policy *p, struct baselines *t);
 
-/* Timers: freeze timeouts, kills to retry. */
+/* Saves what the learning profiles learnt (baseline/learning.h): before
+ * a reload reads their files again. 0 or the first error (logged).
+ * NULL-safe. */
+int policy__save_learnt(struct policy *p);
+
+/* Timers: freeze timeouts, kills to retry, learning's saves. */
 void policy__tick(struct policy *p, uint64_t now_ns);
 
 /* What happened to a sandbox (struct verdict), for `vigil run`'s report. */

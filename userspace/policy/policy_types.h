@@ -14,6 +14,7 @@
 #include "emitq.h"
 #include "engine.h"
 #include "history.h"
+#include "learning.h"
 #include "novelty.h"
 #include "recent.h"
 #include "roots.h"
@@ -64,6 +65,7 @@ struct policy {
 	const struct ruleset *rs;
 	struct engine *engine;
 	struct novelty *novelty;
+	struct learning *learning;	/* profiles in baseline_mode learn */
 	struct policy_opts o;
 	struct emitq queue;
 	struct approvals *approvals;

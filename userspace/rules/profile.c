@@ -192,6 +192,7 @@ void profile__defaults(struct profile *p)
 	p->egress = VIGIL_EGRESS_DENY;
 	p->fail_closed_ns = 0;
 	p->baseline = NULL;
+	p->baseline_learn = false;
 	for (int i = 0; i < ANOMALY_KINDS; i++)
 		p->anomaly_score[i] = 5;
 	p->anomaly_score[ANOMALY_EXEC] = 10;

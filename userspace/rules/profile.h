@@ -76,6 +76,9 @@ struct profile {
 	 * made absolute), or NULL; and what each anomaly adds to the risk,
 	 * by enum anomaly_what. */
 	char *baseline;
+	/* baseline_mode: learn: the daemon learns the sandboxes' records
+	 * into that file instead of scoring them (baseline/learning.h). */
+	bool baseline_learn;
 	double anomaly_score[ANOMALY_KINDS];
 	/* A pending request (action: ask) is decided this long after it
 	 * was made, by approval_default: allowed or (the default) denied. */

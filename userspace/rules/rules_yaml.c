@@ -42,6 +42,7 @@ struct item {
 		struct fileset *fileset;
 	};
 	struct rule_src *rsrc;
+	yaml_node_t *learn;	/* a profile's "baseline_mode: learn" */
 };
 
 struct key {
@@ -458,16 +459,26 @@ static void profile__approval_timeout(struct reader *r, struct item *it,
 		node__error(r, v, "approval_timeout must be longer than 0");
 }
 
+/* A key that takes one of two words: *first says whether it is the
+ * first. False for anything else (logged). */
+static bool node__either(struct reader *r, yaml_node_t *v, const char *key,
+			 const char *one, const char *other, bool *first)
+{
+	const char *s = node__str(r, v, key);
+
+	if (s && strcmp(s, one) && strcmp(s, other))
+		node__error(r, v, "%s must be %s or %s, not '%s'", key, one,
+			    other, s);
+	else if (s)
+		*first = !strcmp(s, one);
+	return s && (!strcmp(s, one) || !strcmp(s, other));
+}
+
 static void profile__approval_default(struct reader *r, struct item *it,
 				      yaml_node_t *v)
 {
-	const char *s = node__str(r, v, "approval_default");
-
-	if (s && strcmp(s, "allow") && strcmp(s, "deny"))
-		node__error(r, v, "approval_default must be allow or deny, "
-			    "not '%s'", s);
-	else if (s)
-		it->profile->approval_default_allow = !strcmp(s, "allow");
+	node__either(r, v, "approval_default", "allow", "deny",
+		     &it->profile->approval_default_allow);
 }
 
 /* At least two ticks of a default daemon (a heartbeat a second), so that
@@ -628,6 +639,18 @@ static void profile__baseline(struct reader *r, struct item *it,
 		it->profile->baseline = NULL;
 }
 
+/* learn: the daemon learns what the profile's sandboxes do into its
+ * baseline file, scoring none of it for novelty; detect (the default)
+ * scores against it. */
+static void profile__baseline_mode(struct reader *r, struct item *it,
+				   yaml_node_t *v)
+{
+	if (node__either(r, v, "baseline_mode", "learn", "detect",
+			 &it->profile->baseline_learn) &&
+	    it->profile->baseline_learn)
+		it->learn = v;
+}
+
 static void anomaly__key(struct reader *r, const char *key, yaml_node_t *k,
 			 yaml_node_t *v, void *arg)
 {
@@ -728,6 +751,7 @@ static const struct key profile_keys[] = {
 	{ "allow", profile__allow, false },
 	{ "rules", profile__rules, false },
 	{ "baseline", profile__baseline, false },
+	{ "baseline_mode", profile__baseline_mode, false },
 	{ "anomaly", profile__anomaly, false },
 };
 
@@ -963,6 +987,9 @@ static void reader__item(struct reader *r, yaml_node_t *map)
 		return;
 	}
 	item__keys(r, &it, map, kinds[i].keys, kinds[i].nr_keys);
+	if (it.learn && !it.profile->baseline)
+		node__error(r, it.learn, "baseline_mode learn needs "
+			    "'baseline: FILE', the file it learns into");
 }
 
 static void reader__document(struct reader *r)
