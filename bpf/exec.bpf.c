@@ -10,6 +10,7 @@
  */
 #include "enforce.bpf.h"
 #include "execimg.bpf.h"
+#include "exeallow.bpf.h"
 
 #define ARGV_MASK      (VIGIL_ARGV_MAX - 1)
 #define FAILED_ARGS    128	/* argv entries read for a failed exec */
@@ -195,7 +196,9 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 	e->hdr.flags = flags;
 	off = e->file_len + e->arg_len;
 	exec__argv_mm(e, &e->data[off & (2 * VIGIL_PATH_MAX - 1)]);
-	exec__image(e, bprm, off + e->argv_len);
+	off += e->argv_len;
+	exec__image(e, bprm, off);
+	exeallow__judge(sb, e, &e->data[off & (4 * VIGIL_PATH_MAX - 1)]);
 	exec__emit(e);
 	if (a)
 		a->sandbox = 0;	/* the exit handler has nothing to report */

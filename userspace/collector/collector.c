@@ -283,6 +283,7 @@ static int collector__rules(struct collector *c, struct collector_opts *o)
 	c->emit.policy = c->policy;
 	c->fileset_names = o->rules->fileset_names;
 	loader__set_fail_closed(c->loader, enforce__fail_closed_ns(c->enforce));
+	loader__set_exe_judged(c->loader, enforce__exe_judged(c->enforce));
 	return 0;
 }
 
@@ -478,6 +479,7 @@ int collector__reload(struct collector *c, const struct ruleset *rs,
 	enforce__commit(c->enforce);
 	c->fileset_names = rs->fileset_names;
 	loader__set_fail_closed(c->loader, enforce__fail_closed_ns(c->enforce));
+	loader__set_exe_judged(c->loader, enforce__exe_judged(c->enforce));
 	if (metrics__reload(c->emit.metrics, rs, rules_sha256))
 		log_error("out of memory: the metrics name the rules as they "
 			  "were before the reload");

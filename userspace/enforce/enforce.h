@@ -10,6 +10,7 @@
 #ifndef VIGIL_ENFORCE_H
 #define VIGIL_ENFORCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "loader.h"
@@ -38,6 +39,9 @@ void enforce__commit(struct enforce *e);
 /* The shortest fail_closed of any profile, 0 when none fails closed: the
  * kernel's first test (loader__set_fail_closed). */
 uint64_t enforce__fail_closed_ns(const struct enforce *e);
+/* Whether some profile has the kernel judge its programs (exes.h): the
+ * kernel's first test at exec (loader__set_exe_judged). */
+bool enforce__exe_judged(const struct enforce *e);
 /* Picks up changes to the protected directories; cheap when there are
  * none, so call it on every poll. */
 void enforce__refresh(struct enforce *e);
