@@ -7,7 +7,7 @@
 #include "exeallow.h"
 
 /* The index of the ']' closing the bracket expression at glob[i] ('['),
- * as fnmatch(3) reads it, or 0 when none closes it ('[' is a literal). */
+ * as fnmatch(3) reads it, or 0 when none closes it. */
 static size_t bracket__end(const char *glob, size_t i)
 {
 	size_t j = i + 1;
@@ -33,56 +33,94 @@ static size_t bracket__end(const char *glob, size_t i)
 }
 
 /* The bytes glob[i..end] (a bracket expression) matches, as fnmatch(3)
- * itself decides them. */
-static void bracket__set(const char *glob, size_t i, size_t end,
+ * itself decides them; false when none (glibc's way of saying it does
+ * not read the expression as one). */
+static bool bracket__set(const char *glob, size_t i, size_t end,
 			 __u8 set[32])
 {
 	char expr[VIGIL_PATH_MAX];
 	size_t len = end - i + 1;
 
+	bool any = false;
+
 	memset(set, 0, 32);
 	if (len >= sizeof(expr))
-		return;
+		return false;
 	memcpy(expr, &glob[i], len);
 	expr[len] = '\0';
 	for (int c = 1; c < 256; c++) {
 		char one[2] = { (char)c, '\0' };
 
-		if (!fnmatch(expr, one, 0))
+		if (!fnmatch(expr, one, 0)) {
 			set[c >> 3] |= 1 << (c & 7);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* The class token of the bracket expression at glob[*i] ('['), *i moved
+ * past it; a negative errno with why filled when the kernel cannot take
+ * it. glibc's reading of a '[' nothing closes varies (a literal, or a
+ * pattern that matches nothing): refused rather than guessed. */
+static int compile__bracket(const char *glob, size_t *i,
+			    struct vigil_exe_pattern *out, size_t *classes,
+			    char *why, size_t whylen)
+{
+	size_t end = bracket__end(glob, *i);
+
+	if (*classes == VIGIL_EXE_CLASSES) {
+		snprintf(why, whylen, "more than %d bracket expressions",
+			 VIGIL_EXE_CLASSES);
+		return -E2BIG;
+	}
+	if (!end || !bracket__set(glob, *i, end, out->cls[*classes])) {
+		snprintf(why, whylen, "a '[' that no ']' closes, or that "
+			 "matches no character (write '\\[' for the "
+			 "character)");
+		return -EINVAL;
+	}
+	*i = end + 1;
+	return VIGIL_TOK_CLASS + (*classes)++;
+}
+
+/* The token at glob[*i], *i moved past it; a negative errno as above. */
+static int compile__token(const char *glob, size_t *i,
+			  struct vigil_exe_pattern *out, size_t *classes,
+			  char *why, size_t whylen)
+{
+	unsigned char c = glob[(*i)++];
+
+	switch (c) {
+	case '?':
+		return VIGIL_TOK_ANY;
+	case '*':
+		return VIGIL_TOK_STAR;
+	case '[':
+		(*i)--;
+		return compile__bracket(glob, i, out, classes, why, whylen);
+	case '\\':
+		if (glob[*i])
+			return (unsigned char)glob[(*i)++];
+		snprintf(why, whylen, "ends in a lone backslash, which "
+			 "fnmatch(3) takes as matching nothing");
+		return -EINVAL;
+	default:
+		return c;
 	}
 }
 
 int exeallow__compile(const char *glob, struct vigil_exe_pattern *out,
 		      char *why, size_t whylen)
 {
-	size_t i = 0, end, classes = 0;
+	size_t i = 0, classes = 0;
 
 	memset(out, 0, sizeof(*out));
 	while (glob[i]) {
-		__u16 tok = (unsigned char)glob[i++];
+		int tok = compile__token(glob, &i, out, &classes, why, whylen);
 
-		if (tok == '\\' && !glob[i]) {
-			snprintf(why, whylen, "ends in a lone backslash, "
-				 "which fnmatch(3) takes as matching nothing");
-			return -EINVAL;
-		}
-		if (tok == '\\')
-			tok = (unsigned char)glob[i++];
-		else if (tok == '?')
-			tok = VIGIL_TOK_ANY;
-		else if (tok == '*')
-			tok = VIGIL_TOK_STAR;
-		else if (tok == '[' && (end = bracket__end(glob, i - 1))) {
-			if (classes == VIGIL_EXE_CLASSES) {
-				snprintf(why, whylen, "more than %d bracket "
-					 "expressions", VIGIL_EXE_CLASSES);
-				return -E2BIG;
-			}
-			bracket__set(glob, i - 1, end, out->cls[classes]);
-			tok = VIGIL_TOK_CLASS + classes++;
-			i = end + 1;
-		}
+		if (tok < 0)
+			return tok;
 		/* "**" matches what "*" does. */
 		if (tok == VIGIL_TOK_STAR && out->nr &&
 		    out->tok[out->nr - 1] == VIGIL_TOK_STAR)

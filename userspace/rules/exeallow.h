@@ -22,7 +22,8 @@
 /* Compiles glob (fnmatch(3), flags 0) into *out. 0, or a negative
  * errno with why filled: -E2BIG for more than VIGIL_EXE_TOKENS tokens
  * or VIGIL_EXE_CLASSES bracket expressions, -EINVAL for a trailing
- * backslash. */
+ * backslash, an unclosed '[' or a bracket expression matching no
+ * byte. */
 int exeallow__compile(const char *glob, struct vigil_exe_pattern *out,
 		      char *why, size_t whylen);
 
