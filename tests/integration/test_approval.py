@@ -22,7 +22,7 @@ import pytest
 
 from conftest import make_sandbox, run_in_cgroup
 from policy_support import (cgroup_events, connect_in, ctl, ctl_ok, sink,
-                            wait_frozen, wait_until,
+                            start_run, wait_frozen, wait_until,
                             write_rules)  # noqa: F401 (fixtures)
 
 RULES = """
@@ -605,3 +605,45 @@ def test_unlisted_exec_profile_scope_survives_restart(daemon, sandbox_root,
     two = picky_sandbox(daemon, sandbox_root, "unlisted-prof-2")
     assert run_tool(two, tool, tmp_path / "b") == 0
     assert (tmp_path / "b").exists()
+
+
+def test_run_keeps_requests_in_its_approvals_dir(vigil_bin, start_run,
+                                                 sandbox_root, files,
+                                                 tmp_path):
+    """`vigil run --approvals-dir` keeps requests and grants as the daemon
+    does: a run's request outlives it, the next run restores it and its
+    profile-scope approval lets that run's program run; a directory in
+    use by one run is refused to another."""
+    rules = ["--rules", write_rules(tmp_path / "ask.yaml",
+                                    RULES.format(d=files))]
+    state = tmp_path / "run-approvals"
+    extra = ["--profile", "picky", "--approvals-dir", str(state)]
+    tool = files / "unlisted" / "tool"
+    first = start_run(sandbox_root, "run-ask-1", rules,
+                      [str(tool), str(tmp_path / "a")], extra)
+    assert first.wait()[0] == 128 + signal.SIGKILL, first.stderr()
+    assert not (tmp_path / "a").exists()
+    req = [r["approval"] for r in first.final_records()
+           if r["type"] == "approval"]
+    assert [(a["event"], a["target"]) for a in req] == \
+        [("request", str(tool))], req
+    assert req[0]["id"] in (state / "state.json").read_text()
+    go = tmp_path / "go"
+    second = start_run(sandbox_root, "run-ask-2", rules, [
+        "/usr/bin/sh", "-c", f"while [ ! -e {go} ]; do sleep 0.05; done; "
+        f"exec {tool} {tmp_path / 'b'}"], extra)
+    wait_until(lambda: any(r["type"] == "approval" and
+                           r["approval"]["event"] == "restored" and
+                           r["approval"]["id"] == req[0]["id"]
+                           for r in second.records()),
+               what="the first run's request restored")
+    third = start_run(sandbox_root, "run-ask-3", rules, ["/usr/bin/true"],
+                      extra)
+    assert third.wait()[0] != 0
+    assert "another vigil" in third.stderr(), third.stderr()
+    ctl_ok(vigil_bin, second.control, "approve", req[0]["id"], "--scope",
+           "profile", "--reason", "the team's tool")
+    go.touch()
+    assert second.wait()[0] == 0, second.stderr()
+    assert (tmp_path / "b").exists()
+    assert str(tool) in (state / "profile-picky.json").read_text()

@@ -334,6 +334,7 @@ struct approvals *approvals__new(const struct approvals_opts *o)
 	a->store = (struct store){
 		.dir = o->dir, .rs = o->rs, .pending = a->pending,
 		.nr_pending = &a->nr_pending, .grants = &a->grants,
+		.lock_fd = -1, .own = o->own,
 	};
 	if (!a->pending || store__load(&a->store, &a->notes)) {
 		approvals__free(a);
@@ -347,6 +348,7 @@ void approvals__free(struct approvals *a)
 	if (!a)
 		return;
 	notes__clear(&a->notes);
+	store__close(&a->store);
 	free(a->pending);
 	permits__free(&a->grants);
 	free(a);

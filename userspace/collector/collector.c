@@ -387,9 +387,10 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		log__errno(errno, "cannot open the ring buffer");
 		return -errno;
 	}
+	/* Before anything that may fail: collector__stop drains them. */
+	flows__init(&c->flows, c->loader, now);
 	if (o->rules && (err = collector__rules(c, o)))
 		return err;
-	flows__init(&c->flows, c->loader, now);
 	c->tick_ns = (uint64_t)o->flow_interval_ms * 1000000;
 	c->next_tick_ns = now + c->tick_ns;
 	c->ringbuf_bytes = o->ringbuf_bytes;
