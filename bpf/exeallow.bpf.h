@@ -117,12 +117,15 @@ static __always_inline bool exe__listed(const struct vigil_policy *p,
 	return m.verdict == EXE_LISTED;
 }
 
-/* The exec record e (its file's path at e->data, a script's at script)
- * against the sandbox's profile. The file a grant must name is the one
- * found unlisted: the binary, else the script. */
+/* The exec record e (its file's path at e->data, a script's at
+ * script_path) against the sandbox's profile. The file a grant must
+ * name is the one found unlisted: the binary, else the script, as it
+ * is now (file__ctime). */
 static __always_inline void exeallow__judge(__u64 sandbox,
 					    struct vigil_exec *e,
-					    const char *script)
+					    const char *script_path,
+					    struct file *file,
+					    struct file *script)
 {
 	struct vigil_policy *p;
 	__u32 dev = e->dev;
@@ -135,13 +138,14 @@ static __always_inline void exeallow__judge(__u64 sandbox,
 		return;
 	if (!(e->hdr.flags & (VIGIL_F_PATH_TRUNC | VIGIL_F_DELETED)) &&
 	    exe__listed(p, e->data, e->file_len)) {
-		if (!e->script_ino || exe__listed(p, script, e->script_len))
+		if (!script || exe__listed(p, script_path, e->script_len))
 			return;
 		dev = e->script_dev;
 		ino = e->script_ino;
+		file = script;
 	}
 	if (p->exe_act == VIGIL_EXE_ASK &&
-	    file_grant__allows(sandbox, p, dev, ino, true))
+	    file_grant__allows(sandbox, p, dev, ino, file__ctime(file)))
 		return;
 	if (!bpf_send_signal(SIGKILL))
 		e->hdr.flags |= VIGIL_F_KILLED | (p->exe_act == VIGIL_EXE_ASK ?

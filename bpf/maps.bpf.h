@@ -216,13 +216,14 @@ EGRESS_MAP(egress_names, BPF_MAP_TYPE_HASH, 16384, struct vigil_name_key,
 	   struct vigil_allow);
 
 /* Files a human allowed a sandbox or a profile to open or exec although
- * a rule asks for them (struct vigil_grant_key -> lapse time). */
+ * a rule asks for them (struct vigil_file_grant -> its lapse time and,
+ * for an exec, the file's ctime it is bound to). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vigil_file_grant);
-	__type(value, __u64);
+	__type(value, struct vigil_file_grant_val);
 } file_grants __weak SEC(".maps");
 /* Destinations granted to one sandbox until they expire (struct
  * vigil_grant_key): written by user space (userspace/enforce/grant.h). */

@@ -514,7 +514,7 @@ struct vigil_exe_pattern {
 
 /* A human's approval of one file for a sandbox or a profile
  * (userspace/approval): the ask of open_ask or exec_ask does not kill
- * for it. The value is the CLOCK_BOOTTIME ns it lapses at, 0 never. */
+ * for it. The value is a struct vigil_file_grant_val. */
 enum vigil_file_step { VIGIL_FILE_OPEN = 1, VIGIL_FILE_EXEC = 2 };
 
 #define VIGIL_FILE_GRANT_PROFILE (1ull << 63)	/* owner: a profile's id */
@@ -525,6 +525,15 @@ struct vigil_file_grant {
 	__u64 ino;
 	__u32 dev;
 	__u32 step;		/* enum vigil_file_step */
+};
+
+/* A file grant's value. An exec grant is bound to the file as it was
+ * when it first let it run (its ctime, set by the kernel then): a
+ * program rewritten in place, chmod'ed or renamed since is not the one
+ * a human approved, and asks again. */
+struct vigil_file_grant_val {
+	__u64 until_ns;		/* CLOCK_BOOTTIME it lapses at; 0 never */
+	__u64 ctime_ns;		/* exec: the file's ctime; 0 not run yet */
 };
 
 /* What a profile does with a destination it does not allow. */

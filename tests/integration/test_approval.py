@@ -512,10 +512,22 @@ def test_unlisted_exec_never_runs_until_approved(daemon, sandbox_root, files,
     daemon.ok("approve", req["id"], "--reason", "the build's own tool")
     assert run_tool(sb, tool, marker) == 0
     assert marker.exists()
+    assert run_tool(sb, tool, tmp_path / "again") == 0
+    # The approval is of the program as it ran: rewritten in place (the
+    # same inode), it is another program, asked for again.
+    ino = os.stat(tool).st_ino
+    with open(tool, "r+b") as f:
+        f.write(f.read())
+    assert os.stat(tool).st_ino == ino
+    assert run_tool(sb, tool, tmp_path / "rewritten") == -signal.SIGKILL
+    assert not (tmp_path / "rewritten").exists()
+    daemon.approval(sid, "request", lambda a: a["id"] != req["id"] and
+                    a["target"] == str(tool))
     # The approval is this file's: another unlisted program still asks.
     assert run_tool(sb, files / "unlisted" / "other", tmp_path / "o") == \
         -signal.SIGKILL
-    daemon.approval(sid, "request", lambda a: a["id"] != req["id"])
+    daemon.approval(sid, "request", lambda a: a["target"] ==
+                    str(files / "unlisted" / "other"))
     # A file renamed onto the approved name is another file: asked again.
     os.rename(files / "unlisted" / "other", tool)
     assert run_tool(sb, tool, tmp_path / "renamed") == -signal.SIGKILL

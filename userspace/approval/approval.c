@@ -222,7 +222,7 @@ static void decision__grant(struct approvals *a, const struct approval_req *r,
 	snprintf(g.profile, sizeof(g.profile), "%s", r->profile);
 	snprintf(g.target, sizeof(g.target), "%s", r->target);
 	snprintf(g.id, sizeof(g.id), "%s", r->id);
-	permits__add(&a->grants, &g);
+	permits__add(&a->grants, &g, true);
 }
 
 /* A frozen sandbox's request grants nothing: the caller thaws it. */

@@ -271,7 +271,7 @@ static void permits__load(const struct store *s, yajl_val doc)
 	for (size_t i = 0; YAJL_IS_ARRAY(arr) && i < arr->u.array.len; i++) {
 		memset(&g, 0, sizeof(g));
 		if (permit__load(arr->u.array.values[i], &g))
-			permits__add(s->grants, &g);
+			permits__add(s->grants, &g, false);
 	}
 }
 

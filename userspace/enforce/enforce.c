@@ -88,9 +88,14 @@ int enforce__grant(struct enforce *e, uint64_t sandbox,
 }
 
 int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
-			uint64_t until_ns)
+			uint64_t until_ns, bool fresh)
 {
-	if (!bpf_map_update_elem(e->maps.file_grants, k, &until_ns, BPF_ANY))
+	struct vigil_file_grant_val v = { 0 };
+
+	if (fresh || bpf_map_lookup_elem(e->maps.file_grants, k, &v))
+		v.ctime_ns = 0;
+	v.until_ns = until_ns;
+	if (!bpf_map_update_elem(e->maps.file_grants, k, &v, BPF_ANY))
 		return 0;
 	log__errno(errno, "cannot grant inode %llu on device %u to %llx",
 		   (unsigned long long)k->ino, k->dev,

@@ -53,9 +53,12 @@ void enforce__forget(void *e, struct sandbox *sb);
 /* A human allowed a file that a rule asks for (struct vigil_file_grant:
  * owner a sandbox's cgroup id, or VIGIL_FILE_GRANT_PROFILE | a profile's
  * id) until until_ns (CLOCK_BOOTTIME; 0 for ever): the kernel lets the
- * open or exec happen. 0 or a negative errno (logged). */
+ * open or exec happen. An exec grant binds to the file as it first runs
+ * (struct vigil_file_grant_val): fresh (a new decision) starts unbound,
+ * else (a grant put back at start) the binding the map kept stays. 0 or
+ * a negative errno (logged). */
 int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
-			uint64_t until_ns);
+			uint64_t until_ns, bool fresh);
 void enforce__ungrant_file(struct enforce *e,
 			   const struct vigil_file_grant *k);
 /* Lets sandbox reach net/prefix on port (0: any) for ttl_ns (0: while
