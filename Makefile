@@ -166,6 +166,7 @@ bench: deps
 	$(Q)bench/kill.py
 	$(Q)bench/enforce.py
 	$(Q)bench/egress.py
+	$(Q)bench/exeallow.py
 	$(Q)bench/flood.py
 	$(Q)bench/kafka.sh
 	$(Q)bench/metrics.py

@@ -10,6 +10,7 @@
  */
 #include "enforce.bpf.h"
 #include "execimg.bpf.h"
+#include "exeallow.bpf.h"
 
 #define ARGV_MASK      (VIGIL_ARGV_MAX - 1)
 #define FAILED_ARGS    128	/* argv entries read for a failed exec */
@@ -147,9 +148,11 @@ static __always_inline void exec__argv_mm(struct vigil_exec *e, char *dst)
 
 /* The script and the watched environment, after argv (at off). The
  * mask and the bound keep each offset provably inside exec_rec: off is
- * below 4 * VIGIL_PATH_MAX, off plus the script below EXEC_ENV_AT. */
-static __always_inline void exec__image(struct vigil_exec *e,
-					struct linux_binprm *bprm, __u32 off)
+ * below 4 * VIGIL_PATH_MAX, off plus the script below EXEC_ENV_AT.
+ * Returns the script's file, NULL for a binary. */
+static __always_inline struct file *exec__image(struct vigil_exec *e,
+						struct linux_binprm *bprm,
+						__u32 off)
 {
 	struct file *script = execimg__script(bprm);
 	__u32 flags = 0;
@@ -162,9 +165,10 @@ static __always_inline void exec__image(struct vigil_exec *e,
 	e->hdr.flags |= flags & VIGIL_F_PATH_TRUNC;
 	off += e->script_len;
 	if (off > EXEC_ENV_AT)
-		return;
+		return script;
 	e->env_len = execimg__env(&e->data[off], bprm, &e->hdr.flags) &
 		     (2 * VIGIL_ENV_MAX - 1);
+	return script;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -174,6 +178,7 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 	struct exec_args *a = inflight__get(&exec_inflight);
 	__u64 sb = scope__sandbox();
 	struct vigil_exec *e;
+	struct file *script;
 	__u32 flags = 0, off;
 
 	if (!sb)
@@ -188,14 +193,18 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid,
 		e->old_egid = a->old_egid;
 	}
 	file__id(BPF_CORE_READ(bprm, file), &e->dev, &e->ino);
-	e->filesets = enforce__file(sb, e->dev, e->ino, true, &flags);
+	e->filesets = enforce__file(sb, e->dev, e->ino,
+				    BPF_CORE_READ(bprm, file), &flags);
 	e->file_len = path__copy(e->data, BPF_CORE_READ(bprm, file), &flags);
 	e->arg_len = exec__arg(&e->data[e->file_len & PATH_MASK], a, bprm);
 	e->argc = BPF_CORE_READ(bprm, argc);
 	e->hdr.flags = flags;
 	off = e->file_len + e->arg_len;
 	exec__argv_mm(e, &e->data[off & (2 * VIGIL_PATH_MAX - 1)]);
-	exec__image(e, bprm, off + e->argv_len);
+	off += e->argv_len;
+	script = exec__image(e, bprm, off);
+	exeallow__judge(sb, e, &e->data[off & (4 * VIGIL_PATH_MAX - 1)],
+			BPF_CORE_READ(bprm, file), script);
 	exec__emit(e);
 	if (a)
 		a->sandbox = 0;	/* the exit handler has nothing to report */

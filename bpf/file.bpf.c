@@ -133,7 +133,7 @@ static __always_inline bool open__fill(struct vigil_open *e,
 	e->filesets = 0;
 	if (f) {
 		file__id(f, &e->dev, &e->ino);
-		e->filesets = enforce__file(a->sandbox, e->dev, e->ino, false,
+		e->filesets = enforce__file(a->sandbox, e->dev, e->ino, NULL,
 					    &e->hdr.flags);
 		escape__open(a->sandbox, f, &e->hdr.flags);
 		if (open__repeated(e, 0))

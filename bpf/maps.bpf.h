@@ -48,6 +48,11 @@ const volatile __u8 routes[2][VIGIL_MAX_NR] __weak;
  * 0 when none fails closed; written by user space with the policies. */
 volatile __u64 fail_closed_min_ns __weak;
 
+/* True while some policy judges execs against its profile's programs
+ * (exe_act): otherwise an exec pays no policy lookup for it. Written by
+ * user space with the policies. */
+volatile bool exe_judged __weak;
+
 /* The epoch new flow bytes are counted in; advanced by the collector
  * while the programs run, hence not const. */
 volatile __u8 flow_epoch __weak;
@@ -162,6 +167,17 @@ struct {
 	__type(value, __u64);
 } protected __weak SEC(".maps");
 
+/* Every profile's allow.executables compiled for the exec judgement
+ * (bpf/exeallow.bpf.h), each profile's a range its policy names. User
+ * space writes a reload's into the half not in use, then the policies:
+ * no exec is judged against half-written patterns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VIGIL_EXE_PATTERNS);
+	__type(key, __u32);
+	__type(value, struct vigil_exe_pattern);
+} exe_patterns __weak SEC(".maps");
+
 /* A map keyed by sandbox cgroup id, with room for as many sandboxes as
  * every other such map. */
 #define SANDBOX_MAP(name, vtype)				\
@@ -200,13 +216,14 @@ EGRESS_MAP(egress_names, BPF_MAP_TYPE_HASH, 16384, struct vigil_name_key,
 	   struct vigil_allow);
 
 /* Files a human allowed a sandbox or a profile to open or exec although
- * a rule asks for them (struct vigil_grant_key -> lapse time). */
+ * a rule asks for them (struct vigil_file_grant -> its lapse time and,
+ * for an exec, the file's ctime it is bound to). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vigil_file_grant);
-	__type(value, __u64);
+	__type(value, struct vigil_file_grant_val);
 } file_grants __weak SEC(".maps");
 /* Destinations granted to one sandbox until they expire (struct
  * vigil_grant_key): written by user space (userspace/enforce/grant.h). */

@@ -480,11 +480,46 @@ struct vigil_policy {
 				 * human: the opener is killed unless a
 				 * grant (struct vigil_file_grant) allows */
 	__u64 exec_ask;		/* the same for exec */
+	/* Programs outside the profile's allow.executables: exe_act says
+	 * what the kernel does at their exec (enum vigil_exe_act), judging
+	 * the resolved path against exe_nr patterns of exe_patterns from
+	 * index exe_first (struct vigil_exe_pattern). */
+	__u16 exe_first;
+	__u16 exe_nr;
+	__u32 exe_act;
+};
+
+/* What the kernel does with an exec of a program its sandbox's profile
+ * does not list (a rule `exec.allowed == false` with enforce: kernel). */
+enum vigil_exe_act {
+	VIGIL_EXE_NONE = 0,	/* nothing: user space judges alone */
+	VIGIL_EXE_ASK,		/* kill, flagged asked, unless a file grant */
+	VIGIL_EXE_KILL,		/* kill */
+};
+
+/* One allow.executables glob compiled for the kernel's matcher
+ * (bpf/exeallow.bpf.h): fnmatch(3) with flags 0 ('*' matches '/' too),
+ * each token a literal byte (0-255), any byte, any run, or one of the
+ * pattern's bracket classes as a 256-bit set. */
+#define VIGIL_EXE_PATTERNS 1024	/* exe_patterns entries: two halves */
+#define VIGIL_EXE_TOKENS   128	/* tokens of one pattern */
+#define VIGIL_EXE_CLASSES  4	/* bracket expressions of one pattern */
+
+enum vigil_exe_tok {
+	VIGIL_TOK_ANY = 256,	/* '?' */
+	VIGIL_TOK_STAR,		/* '*' */
+	VIGIL_TOK_CLASS,	/* + the class's index */
+};
+
+struct vigil_exe_pattern {
+	__u16 nr;		/* tokens used */
+	__u16 tok[VIGIL_EXE_TOKENS];
+	__u8 cls[VIGIL_EXE_CLASSES][32];	/* bit c: byte c is in */
 };
 
 /* A human's approval of one file for a sandbox or a profile
  * (userspace/approval): the ask of open_ask or exec_ask does not kill
- * for it. The value is the CLOCK_BOOTTIME ns it lapses at, 0 never. */
+ * for it. The value is a struct vigil_file_grant_val. */
 enum vigil_file_step { VIGIL_FILE_OPEN = 1, VIGIL_FILE_EXEC = 2 };
 
 #define VIGIL_FILE_GRANT_PROFILE (1ull << 63)	/* owner: a profile's id */
@@ -495,6 +530,15 @@ struct vigil_file_grant {
 	__u64 ino;
 	__u32 dev;
 	__u32 step;		/* enum vigil_file_step */
+};
+
+/* A file grant's value. An exec grant is bound to the file as it was
+ * when it first let it run (its ctime, set by the kernel then): a
+ * program rewritten in place, chmod'ed or renamed since is not the one
+ * a human approved, and asks again. */
+struct vigil_file_grant_val {
+	__u64 until_ns;		/* CLOCK_BOOTTIME it lapses at; 0 never */
+	__u64 ctime_ns;		/* exec: the file's ctime; 0 not run yet */
 };
 
 /* What a profile does with a destination it does not allow. */

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import make_sandbox, run_in_cgroup
 from policy_support import (cgroup_events, connect_in, ctl, ctl_ok, sink,
-                            wait_frozen, wait_until,
+                            start_run, wait_frozen, wait_until,
                             write_rules)  # noqa: F401 (fixtures)
 
 RULES = """
@@ -60,9 +60,21 @@ RULES = """
   when: exec.name == asked-by-name
   action: ask
 
+- rule: test-unlisted-ask
+  description: a sandbox wants to run a program its profile does not list
+  event: exec
+  when: exec.allowed == false
+  action: ask
+  enforce: kernel
+
 - profile: default
   approval_timeout: 1h
   egress: deny
+
+- profile: picky
+  approval_timeout: 1h
+  allow:
+    executables: ["/usr/*", "{d}/listed/*"]
 
 - profile: quick
   approval_timeout: 1s
@@ -82,6 +94,12 @@ def files(tmp_path):
     (d / "secret").write_text("FAKE SECRET FOR VIGIL TESTS\n")
     shutil.copy("/usr/bin/touch", d / "asked-bin")
     shutil.copy("/usr/bin/touch", d / "asked-by-name")
+    # For the picky profile: programs it lists, and some it does not.
+    (d / "listed").mkdir()
+    (d / "unlisted").mkdir()
+    shutil.copy("/usr/bin/touch", d / "listed" / "tool")
+    shutil.copy("/usr/bin/touch", d / "unlisted" / "tool")
+    shutil.copy("/usr/bin/touch", d / "unlisted" / "other")
     return d
 
 
@@ -448,3 +466,196 @@ def test_connect_ask_denied_stays_refused(daemon, sandbox_root, sink):
     r, reply = daemon.cli("approve", req["id"], "--scope", "profile",
                           "--reason", "x")
     assert r.returncode == 1, reply
+
+
+# ------------------------------------------- programs a profile does not list
+
+def picky_sandbox(daemon, root, sid):
+    """A sandbox of the picky profile, placed under its kernel policy:
+    until the daemon has met it, a sandbox has the default profile's
+    (README, "In the kernel first")."""
+    sb = make_sandbox(root, sid, profile="picky")
+    assert run_sandboxed(sb, ["/usr/bin/true"])[0] == 0
+    daemon.v.wait_for(lambda r: r["type"] == "exec" and
+                      r["sandbox"]["id"] == sid,
+                      what=f"a first record of {sid}")
+    return sb
+
+
+def run_tool(sb, program, marker, *pre):
+    """Runs program (a copy of touch) to make marker; its status."""
+    return run_sandboxed(sb, [*pre, str(program), str(marker)])[0]
+
+
+def test_unlisted_exec_never_runs_until_approved(daemon, sandbox_root, files,
+                                                 tmp_path, sentinel):
+    sid = "unlisted"
+    sb = picky_sandbox(daemon, sandbox_root, sid)
+    rest = sentinel(sb)
+    tool, marker = files / "unlisted" / "tool", tmp_path / "ran"
+    assert run_tool(sb, tool, marker) == -signal.SIGKILL
+    assert not marker.exists()
+    killed = daemon.v.wait_for(
+        lambda r: r["type"] == "exec" and r["sandbox"]["id"] == sid and
+        r["exec"]["file"] == str(tool), what="the unlisted exec's record")
+    assert killed["exec"]["kernel_killed"] is True, killed
+    req = daemon.approval(sid, "request")["approval"]
+    assert (req["step"], req["held"], req["rule"], req["target"]) == \
+        ("exec", "kernel", "test-unlisted-ask", str(tool)), req
+    st = os.stat(tool)
+    assert (req["dev"], req["ino"]) == (st.st_dev, st.st_ino), req
+    listed = daemon.ok("approvals", "--json")["approvals"]
+    assert [(a["id"], a["target"]) for a in listed] == \
+        [(req["id"], str(tool))], listed
+    assert "unlisted/tool[" in listed[0]["ancestry"], listed
+    assert rest.poll() is None and cgroup_events(sb)["frozen"] == 0
+    daemon.ok("approve", req["id"], "--reason", "the build's own tool")
+    assert run_tool(sb, tool, marker) == 0
+    assert marker.exists()
+    assert run_tool(sb, tool, tmp_path / "again") == 0
+    # The approval is of the program as it ran: rewritten in place (the
+    # same inode), it is another program, asked for again.
+    ino = os.stat(tool).st_ino
+    with open(tool, "r+b") as f:
+        f.write(f.read())
+    assert os.stat(tool).st_ino == ino
+    assert run_tool(sb, tool, tmp_path / "rewritten") == -signal.SIGKILL
+    assert not (tmp_path / "rewritten").exists()
+    daemon.approval(sid, "request", lambda a: a["id"] != req["id"] and
+                    a["target"] == str(tool))
+    # The approval is this file's: another unlisted program still asks.
+    assert run_tool(sb, files / "unlisted" / "other", tmp_path / "o") == \
+        -signal.SIGKILL
+    daemon.approval(sid, "request", lambda a: a["target"] ==
+                    str(files / "unlisted" / "other"))
+    # A file renamed onto the approved name is another file: asked again.
+    os.rename(files / "unlisted" / "other", tool)
+    assert run_tool(sb, tool, tmp_path / "renamed") == -signal.SIGKILL
+    assert not (tmp_path / "renamed").exists()
+    assert rest.poll() is None
+
+
+def test_unlisted_exec_denied_stays_killed(daemon, sandbox_root, files,
+                                           tmp_path):
+    sid = "unlisted-no"
+    sb = picky_sandbox(daemon, sandbox_root, sid)
+    tool, marker = files / "unlisted" / "tool", tmp_path / "ran"
+    assert run_tool(sb, tool, marker) == -signal.SIGKILL
+    req = daemon.approval(sid, "request")["approval"]
+    daemon.ok("deny", req["id"], "--reason", "not that")
+    assert run_tool(sb, tool, marker) == -signal.SIGKILL
+    assert not marker.exists()
+
+
+def test_listed_programs_run_untouched(daemon, sandbox_root, files,
+                                       tmp_path):
+    """Listed programs run, and so does a binary the sandbox has just
+    built under a listed directory: the kernel judges the path it execs,
+    not inodes user space would have to learn of first."""
+    sid = "listed"
+    sb = picky_sandbox(daemon, sandbox_root, sid)
+    assert run_tool(sb, files / "listed" / "tool", tmp_path / "a") == 0
+    fresh = files / "listed" / "fresh"
+    script = f"cp /usr/bin/touch {fresh} && exec {fresh} {tmp_path / 'b'}"
+    assert run_sandboxed(sb, ["/usr/bin/sh", "-c", script])[0] == 0
+    assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
+    # A listed interpreter runs whatever it is given to read.
+    plain = files / "unlisted" / "plain.sh"
+    plain.write_text(f"/usr/bin/touch {tmp_path / 'c'}\n")
+    assert run_sandboxed(sb, ["/usr/bin/sh", str(plain)])[0] == 0
+    assert (tmp_path / "c").exists()
+    records = [r for r in daemon.v.records() if r["type"] == "approval"
+               and r["sandbox"] and r["sandbox"]["id"] == sid]
+    assert records == [], records
+
+
+def test_unlisted_exec_other_spellings(daemon, sandbox_root, files,
+                                       tmp_path):
+    """What a root agent could try: a listed name that is a symlink to an
+    unlisted file, a copy of a listed program at an unlisted path, a
+    "#!" script outside the list run by a listed interpreter, a program
+    run from a memfd. Each is killed before it runs."""
+    sid = "unlisted-tricks"
+    sb = picky_sandbox(daemon, sandbox_root, sid)
+    link = files / "listed" / "innocent"
+    link.symlink_to(files / "unlisted" / "tool")
+    assert run_tool(sb, link, tmp_path / "a") == -signal.SIGKILL
+    copy = files / "unlisted" / "touch"
+    shutil.copy("/usr/bin/touch", copy)
+    assert run_tool(sb, copy, tmp_path / "b") == -signal.SIGKILL
+    script = files / "unlisted" / "run.sh"
+    script.write_text(f"#!/usr/bin/sh\n/usr/bin/touch {tmp_path / 'c'}\n")
+    script.chmod(0o755)
+    assert run_sandboxed(sb, [str(script)])[0] == -signal.SIGKILL
+    req = daemon.approval(sid, "request",
+                          lambda a: a["target"] == str(script))["approval"]
+    st = os.stat(script)
+    assert (req["dev"], req["ino"]) == (st.st_dev, st.st_ino), req
+    memfd = ("import os, sys; fd = os.memfd_create('tool'); "
+             "os.write(fd, open('/usr/bin/touch', 'rb').read()); "
+             "os.execve(fd, ['tool', sys.argv[1]], {})")
+    assert run_sandboxed(sb, ["/usr/bin/python3", "-c", memfd,
+                              str(tmp_path / "d")])[0] == -signal.SIGKILL
+    for m in "abcd":
+        assert not (tmp_path / m).exists(), m
+    # An approved script runs, under its listed interpreter.
+    daemon.ok("approve", req["id"], "--reason", "the project's script")
+    assert run_sandboxed(sb, [str(script)])[0] == 0
+    assert (tmp_path / "c").exists()
+
+
+def test_unlisted_exec_profile_scope_survives_restart(daemon, sandbox_root,
+                                                      files, tmp_path):
+    one = picky_sandbox(daemon, sandbox_root, "unlisted-prof-1")
+    tool = files / "unlisted" / "tool"
+    assert run_tool(one, tool, tmp_path / "a") == -signal.SIGKILL
+    rid = daemon.approval("unlisted-prof-1", "request")["approval"]["id"]
+    daemon.ok("approve", rid, "--scope", "profile", "--reason", "team tool")
+    assert str(tool) in (daemon.state / "profile-picky.json").read_text()
+    daemon.v.stop()
+    daemon.start()
+    two = picky_sandbox(daemon, sandbox_root, "unlisted-prof-2")
+    assert run_tool(two, tool, tmp_path / "b") == 0
+    assert (tmp_path / "b").exists()
+
+
+def test_run_keeps_requests_in_its_approvals_dir(vigil_bin, start_run,
+                                                 sandbox_root, files,
+                                                 tmp_path):
+    """`vigil run --approvals-dir` keeps requests and grants as the daemon
+    does: a run's request outlives it, the next run restores it and its
+    profile-scope approval lets that run's program run; a directory in
+    use by one run is refused to another."""
+    rules = ["--rules", write_rules(tmp_path / "ask.yaml",
+                                    RULES.format(d=files))]
+    state = tmp_path / "run-approvals"
+    extra = ["--profile", "picky", "--approvals-dir", str(state)]
+    tool = files / "unlisted" / "tool"
+    first = start_run(sandbox_root, "run-ask-1", rules,
+                      [str(tool), str(tmp_path / "a")], extra)
+    assert first.wait()[0] == 128 + signal.SIGKILL, first.stderr()
+    assert not (tmp_path / "a").exists()
+    req = [r["approval"] for r in first.final_records()
+           if r["type"] == "approval"]
+    assert [(a["event"], a["target"]) for a in req] == \
+        [("request", str(tool))], req
+    assert req[0]["id"] in (state / "state.json").read_text()
+    go = tmp_path / "go"
+    second = start_run(sandbox_root, "run-ask-2", rules, [
+        "/usr/bin/sh", "-c", f"while [ ! -e {go} ]; do sleep 0.05; done; "
+        f"exec {tool} {tmp_path / 'b'}"], extra)
+    wait_until(lambda: any(r["type"] == "approval" and
+                           r["approval"]["event"] == "restored" and
+                           r["approval"]["id"] == req[0]["id"]
+                           for r in second.records()),
+               what="the first run's request restored")
+    third = start_run(sandbox_root, "run-ask-3", rules, ["/usr/bin/true"],
+                      extra)
+    assert third.wait()[0] != 0
+    assert "another vigil" in third.stderr(), third.stderr()
+    ctl_ok(vigil_bin, second.control, "approve", req[0]["id"], "--scope",
+           "profile", "--reason", "the team's tool")
+    go.touch()
+    assert second.wait()[0] == 0, second.stderr()
+    assert (tmp_path / "b").exists()
+    assert str(tool) in (state / "profile-picky.json").read_text()

@@ -11,10 +11,12 @@ docs/img/console-*.png were made).
 """
 
 import errno
+import http.client
 import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import urllib.error
 import urllib.request
@@ -204,3 +206,54 @@ def test_non_loopback_needs_tls(vigil_bin, sandbox_root, tmp_path):
             capture_output=True, text=True, timeout=60)
         assert r.returncode != 0 and "console" in r.stderr, r.stderr
         assert not (tmp_path / "t").exists()
+
+
+def self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key, made here with openssl."""
+    cert, key = tmp_path / "console.crt", tmp_path / "console.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_console_over_tls(start_vigil, sandbox_root, tmp_path, sink):
+    """Served over TLS: a client that trusts the test's certificate gets
+    the page and approves with the token, and the agent's retry connects;
+    a client that does not trust it, or speaks plain HTTP, gets nothing."""
+    cert, key = self_signed(tmp_path)
+    port = free_port()
+    token_file = tmp_path / "console.token"
+    v = start_vigil(sandbox_root, extra_args=[
+        "--rules", write_rules(tmp_path / "console.yaml", RULES),
+        "--approvals-dir", str(tmp_path / "approvals"),
+        "--console", f"127.0.0.1:{port}", "--console-tls-cert", str(cert),
+        "--console-tls-key", str(key), "--console-token", str(token_file)])
+    url, token = f"https://127.0.0.1:{port}/", token_file.read_text().strip()
+    trusted = ssl.create_default_context(cafile=str(cert))
+    page = urllib.request.urlopen(url, timeout=10, context=trusted).read()
+    assert b"<script>" in page
+    with pytest.raises(urllib.error.URLError) as e:
+        urllib.request.urlopen(url, timeout=10,
+                               context=ssl.create_default_context())
+    assert isinstance(e.value.reason, ssl.SSLCertVerificationError), e.value
+    with pytest.raises((urllib.error.URLError, ConnectionError,
+                        http.client.HTTPException)):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+    sb = make_sandbox(sandbox_root, "agent-tls")
+    assert connect_in(sb, sink.port) == errno.EPERM
+    rid = v.wait_for(lambda r: r["type"] == "approval" and
+                     r["approval"]["event"] == "request",
+                     what="the connect's request")["approval"]["id"]
+    req = urllib.request.Request(url + "api/decide", method="POST", data=(
+        json.dumps({"id": rid, "decision": "approve",
+                    "reason": "over TLS"}).encode()))
+    req.add_header("X-Vigil-Token", token)
+    with urllib.request.urlopen(req, timeout=10, context=trusted) as r:
+        assert r.status == 200, r.read()
+    a = decision(v, rid)
+    assert (a["decision"], a["channel"], a["reason"]) == \
+        ("approved", "console", "over TLS"), a
+    assert connect_in(sb, sink.port) == 0

@@ -793,6 +793,11 @@ static void test_enforce_kernel_syscalls(void **state)
 	f " in (NAME, ...)' as the condition or as one of its top-level " \
 	"'or' terms: the kernel acts on that test alone"
 
+#define EXEC_FORM "t.yaml:10:9: enforce: kernel needs 'exec.fileset == " \
+	"NAME' or 'exec.fileset in (NAME, ...)' or 'exec.allowed == false' " \
+	"as the condition or as one of its top-level 'or' terms: the kernel " \
+	"acts on that test alone"
+
 static void test_error_enforce(void **state)
 {
 	LOAD_ERROR(FILESETS KRULE("a", "open", "open.fileset == keys",
@@ -829,9 +834,14 @@ static void test_error_enforce(void **state)
 				  KILL), FORM("open.fileset"));
 	LOAD_ERROR(FILESETS KRULE("a", "open", "open.write or open.path == "
 				  "/etc/shadow", KILL), FORM("open.fileset"));
-	/* exec rules name exec.fileset */
+	/* exec rules name exec.fileset, or test exec.allowed == false
+	 * (not 'not exec.allowed': that holds for failed execs too) */
 	LOAD_ERROR(FILESETS KRULE("a", "exec", "exec.name == sh", KILL),
-		   FORM("exec.fileset"));
+		   EXEC_FORM);
+	LOAD_ERROR(FILESETS KRULE("a", "exec", "not exec.allowed", KILL),
+		   EXEC_FORM);
+	LOAD_ERROR(FILESETS KRULE("a", "exec", "exec.allowed == false and "
+				  "proc.uid == 0", KILL), EXEC_FORM);
 	/* syscall rules name syscall.name, and only syscalls vigil hooks */
 	LOAD_ERROR(FILESETS KRULE("a", "syscall", "syscall.ret < 0", KILL),
 		   FORM("syscall.name"));
@@ -886,6 +896,66 @@ static void test_kernel_policy(void **state)
 	assert_int_equal(k.open_kill, 0);
 	assert_int_equal(k.exec_kill, 3);
 	ruleset__fini(&rs);
+}
+
+/* A program its profile does not list: the kernel judges it for the
+ * profiles that list some, as their tuning says. */
+static void test_kernel_unlisted(void **state)
+{
+	static const char text[] =
+		KRULE("unlisted", "exec", "exec.allowed != true or "
+		      "proc.name == x", "  action: ask\n  enforce: kernel\n")
+		"- profile: default\n"
+		"- profile: picky\n"
+		"  allow: {executables: [\"/usr/*\"]}\n"
+		"- profile: strict\n"
+		"  allow: {executables: [\"/usr/*\"]}\n"
+		"  rules: {unlisted: {action: kill}}\n"
+		"- profile: lax\n"
+		"  allow: {executables: [\"/usr/*\"]}\n"
+		"  rules: {unlisted: {action: alert}}\n";
+	static const struct { const char *name; enum act_level want; } cases[] = {
+		{ "default", LEVEL_NONE },	/* lists none: allows any */
+		{ "picky", LEVEL_ASK },
+		{ "strict", LEVEL_KILL },
+		{ "lax", LEVEL_NONE },
+	};
+	struct ruleset rs;
+	struct kernel_policy k;
+
+	assert_int_equal(load(&rs, text), 0);
+	assert_true(rs.rules[0]->kernel_unlisted);
+	assert_int_equal(rs.rules[0]->kernel_kind, EVENT_EXEC);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *n = cases[i].name;
+
+		ruleset__kernel_policy(&rs, ruleset__profile(&rs, n, strlen(n)),
+				       &k);
+		assert_int_equal(k.exec_unlisted, cases[i].want);
+		assert_int_equal(k.exec_ask | k.exec_kill, 0);
+	}
+	ruleset__fini(&rs);
+}
+
+/* A glob the kernel's matcher cannot take is refused only where the
+ * kernel judges the profile's programs. */
+static void test_kernel_unlisted_globs(void **state)
+{
+#define LONG_GLOB "/opt/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/*"
+#define GLOBS "- profile: default\n  allow:\n" \
+	"    executables: [\"/usr/*\", \"" LONG_GLOB "\", \"x\\\\\"]\n"
+	struct ruleset rs;
+
+	assert_int_equal(load(&rs, GLOBS), 0);
+	ruleset__fini(&rs);
+	LOAD_ERROR(KRULE("u", "exec", "exec.allowed == false", KILL) GLOBS,
+		   "t.yaml:9:29: profile 'default': the kernel judges its "
+		   "executables (a rule 'exec.allowed == false' with enforce: "
+		   "kernel), and this pattern is longer than the kernel "
+		   "matches (128 characters)");
+#undef GLOBS
+#undef LONG_GLOB
 }
 
 /* ---------------------------------------------------------------- profiles */
@@ -1106,6 +1176,8 @@ int main(void)
 		cmocka_unit_test(test_enforce_kernel_syscalls),
 		cmocka_unit_test(test_error_enforce),
 		cmocka_unit_test(test_kernel_policy),
+		cmocka_unit_test(test_kernel_unlisted),
+		cmocka_unit_test(test_kernel_unlisted_globs),
 		cmocka_unit_test(test_profile_ids_budget),
 	};
 

@@ -9,6 +9,7 @@
 
 #include "approval.h"
 #include "clock.h"
+#include "exeallow.h"
 #include "permit.h"
 #include "log.h"
 #include "note.h"
@@ -38,6 +39,18 @@ static void target__connect(const struct vigil_sockaddr *sa, char *out,
 	snprintf(out, len, "%s port %u", addr, sa->port);
 }
 
+/* The program an exec asks for is its "#!" script when the profile
+ * lists the interpreter and not the script: the file the kernel judged
+ * unlisted, and so the one a grant must name (bpf/exeallow.bpf.h). */
+static bool exec__script_asked(const struct event *ev)
+{
+	uint32_t flags = ev->hdr ? ev->hdr->flags : 0;
+
+	return ev->sandbox && ev->sandbox->agent &&
+	       exeallow__judge(ev->sandbox->agent, &ev->exec, flags) ==
+	       EXE_UNLISTED_SCRIPT;
+}
+
 /* What ev wants to do, and what the kernel can hold of it. */
 static void step__of(const struct event *ev, enum approval_held held,
 		     struct approval_req *r)
@@ -45,7 +58,12 @@ static void step__of(const struct event *ev, enum approval_held held,
 	const struct bytes *b = NULL;
 
 	r->step = STEP_FREEZE;
-	if (ev->kind == EVENT_EXEC) {
+	if (ev->kind == EVENT_EXEC && exec__script_asked(ev)) {
+		r->step = STEP_EXEC;
+		b = &ev->exec.script;
+		r->dev = ev->exec.script_dev;
+		r->ino = ev->exec.script_ino;
+	} else if (ev->kind == EVENT_EXEC) {
 		r->step = STEP_EXEC;
 		b = ev->exec.file.len ? &ev->exec.file : &ev->exec.arg;
 		r->dev = ev->exec.dev;
@@ -204,7 +222,7 @@ static void decision__grant(struct approvals *a, const struct approval_req *r,
 	snprintf(g.profile, sizeof(g.profile), "%s", r->profile);
 	snprintf(g.target, sizeof(g.target), "%s", r->target);
 	snprintf(g.id, sizeof(g.id), "%s", r->id);
-	permits__add(&a->grants, &g);
+	permits__add(&a->grants, &g, true);
 }
 
 /* A frozen sandbox's request grants nothing: the caller thaws it. */
@@ -316,6 +334,7 @@ struct approvals *approvals__new(const struct approvals_opts *o)
 	a->store = (struct store){
 		.dir = o->dir, .rs = o->rs, .pending = a->pending,
 		.nr_pending = &a->nr_pending, .grants = &a->grants,
+		.lock_fd = -1, .own = o->own,
 	};
 	if (!a->pending || store__load(&a->store, &a->notes)) {
 		approvals__free(a);
@@ -329,6 +348,7 @@ void approvals__free(struct approvals *a)
 	if (!a)
 		return;
 	notes__clear(&a->notes);
+	store__close(&a->store);
 	free(a->pending);
 	permits__free(&a->grants);
 	free(a);

@@ -33,6 +33,9 @@
 
 struct approvals_opts {
 	const char *dir;	/* state and overlays; NULL: kept in memory */
+	/* Refuse dir when another vigil keeps its requests there; else
+	 * only warn (daemons of other roots sharing the default). */
+	bool own;
 	const struct ruleset *rs;
 	struct sandboxes *sandboxes;
 	struct enforce *enforce;	/* NULL: grants in user space only */

@@ -47,7 +47,7 @@ static void permit__connect(struct permits *gs, const struct permit *g)
 }
 
 static void permit__kernel(struct permits *gs, const struct permit *g,
-			  bool put)
+			  bool put, bool fresh)
 {
 	struct vigil_file_grant k;
 	int64_t left;
@@ -63,10 +63,10 @@ static void permit__kernel(struct permits *gs, const struct permit *g,
 	left = g->until_ns ? g->until_ns - clock__ns(CLOCK_REALTIME) : 0;
 	enforce__grant_file(gs->enforce, &k,
 		       g->until_ns ? clock__boot_ns() + (left > 0 ? left : 0)
-				   : 0);
+				   : 0, fresh);
 }
 
-int permits__add(struct permits *gs, const struct permit *g)
+int permits__add(struct permits *gs, const struct permit *g, bool fresh)
 {
 	struct permit *n = realloc(gs->v, (gs->n + 1) * sizeof(*n));
 
@@ -76,7 +76,7 @@ int permits__add(struct permits *gs, const struct permit *g)
 	}
 	gs->v = n;
 	gs->v[gs->n++] = *g;
-	permit__kernel(gs, g, true);
+	permit__kernel(gs, g, true, fresh);
 	return 0;
 }
 
@@ -114,7 +114,7 @@ bool permits__prune(struct permits *gs, int64_t now, uint64_t cgid)
 			i++;
 			continue;
 		}
-		permit__kernel(gs, g, false);
+		permit__kernel(gs, g, false, false);
 		*g = gs->v[--gs->n];
 		gone = true;
 	}

@@ -32,8 +32,10 @@ struct permits {
 	struct enforce *enforce;	/* NULL: user space only */
 };
 
-/* Adds g, and puts it in the kernel. 0 or -ENOMEM (logged). */
-int permits__add(struct permits *gs, const struct permit *g);
+/* Adds g, and puts it in the kernel: fresh (a decision), or put back
+ * at start, keeping what the kernel bound an exec grant to
+ * (enforce__grant_file). 0 or -ENOMEM (logged). */
+int permits__add(struct permits *gs, const struct permit *g, bool fresh);
 /* A live grant covers the step of cgid, of profile. */
 bool permits__cover(const struct permits *gs, uint64_t cgid,
 		   const char *profile, enum approval_step step, uint32_t dev,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
@@ -270,7 +271,7 @@ static void permits__load(const struct store *s, yajl_val doc)
 	for (size_t i = 0; YAJL_IS_ARRAY(arr) && i < arr->u.array.len; i++) {
 		memset(&g, 0, sizeof(g));
 		if (permit__load(arr->u.array.values[i], &g))
-			permits__add(s->grants, &g);
+			permits__add(s->grants, &g, false);
 	}
 }
 
@@ -310,7 +311,34 @@ static int overlays__load(const struct store *s)
 	return err;
 }
 
-int store__load(const struct store *s, struct notes *q)
+static int store__lock(struct store *s)
+{
+	s->lock_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->lock_fd < 0) {
+		log__errno(errno, "cannot open the approvals directory %s",
+			   s->dir);
+		return -errno;
+	}
+	if (!flock(s->lock_fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK) {
+		log__msg(s->own ? LOG_ERROR : LOG_WARN, "approvals directory "
+			 "%s: another vigil (a daemon or a run) keeps its "
+			 "requests there; give each its own", s->dir);
+		return s->own ? -EBUSY : 0;
+	}
+	log__errno(errno, "cannot lock the approvals directory %s", s->dir);
+	return -errno;
+}
+
+void store__close(struct store *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+}
+
+int store__load(struct store *s, struct notes *q)
 {
 	char path[PATH_MAX];
 	yajl_val doc;
@@ -318,7 +346,7 @@ int store__load(const struct store *s, struct notes *q)
 
 	if (!s->dir)
 		return 0;
-	err = mkdirs(s->dir, 0700, "approvals directory");
+	err = mkdirs(s->dir, 0700, "approvals directory") ?: store__lock(s);
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/%s", s->dir, STATE_FILE);

@@ -20,6 +20,8 @@ struct store {
 	struct approval_req *pending;	/* APPROVAL_MAX of them */
 	size_t *nr_pending;
 	struct permits *grants;
+	int lock_fd;			/* the directory, flock()ed; -1 */
+	bool own;			/* refuse it when another has it */
 };
 
 /* A request's members that the state file and the control socket's
@@ -29,9 +31,14 @@ void store__req_named(struct json *j, const struct approval_req *r);
 /* Writes the state file and every overlay that exists, or profile's
  * (non-NULL) whether it exists or not. 0 or a negative errno (logged). */
 int store__save(const struct store *s, const char *profile);
-/* Reads them back: pending requests (each queued as "restored" in q)
- * and grants (put in the kernel). A file that is not vigil's is an error
- * naming it, not something to overwrite. 0 or a negative errno. */
-int store__load(const struct store *s, struct notes *q);
+/* Takes the directory for this process (a daemon's and a run's, or two
+ * daemons', would overwrite each other's state: with own, the second is
+ * refused with -EBUSY, else warned), then reads it back: pending requests (each queued as
+ * "restored" in q) and grants (put in the kernel). A file that is not
+ * vigil's is an error naming it, not something to overwrite. 0 or a
+ * negative errno. */
+int store__load(struct store *s, struct notes *q);
+/* Lets the directory go. */
+void store__close(struct store *s);
 
 #endif /* VIGIL_STORE_H */

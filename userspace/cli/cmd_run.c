@@ -95,6 +95,7 @@ static int run__parse(struct run *r, int argc, char **argv)
 		{ "sandbox-id", required_argument, NULL, OPT_ID },
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "approvals-dir", required_argument, NULL, OPT_APPROVALS_DIR },
 		{ 0 },
 	};
 	int opt, c;
@@ -377,9 +378,9 @@ static int run__execute(struct run *r, const struct roots *roots,
 	if (run__make_sandbox(r, roots) ||
 	    cli__collector_opts(&r->cfg, roots, rs, &co))
 		return EXIT_FAILURE;
-	/* Its one sandbox's requests die with it: none kept, and the
-	 * daemon's state directory left to the daemon. */
-	co.policy.approvals_dir = NULL;
+	/* Requests and grants are kept only in a directory given to this
+	 * run (none by default), never one a daemon or a run has. */
+	co.policy.approvals_own = true;
 	co.only_sandbox = cgroup__id(r->dir);
 	if (!co.only_sandbox) {		/* 0 would mean every sandbox */
 		log__errno(errno, "cannot identify sandbox %s", r->dir);
@@ -416,6 +417,7 @@ int cli__run(int argc, char **argv)
 	/* The daemon's socket is not run's: a run gets its own unless one
 	 * is configured. */
 	config__set_str(&r.cfg.control_socket, "");
+	config__set_str(&r.cfg.approvals_dir, "");
 	status = run__parse(&r, argc, argv);
 	if (!status)
 		status = run__check(&r, &rs);

@@ -318,6 +318,7 @@ static int collector__rules(struct collector *c, struct collector_opts *o)
 	c->emit.policy = c->policy;
 	c->fileset_names = o->rules->fileset_names;
 	loader__set_fail_closed(c->loader, enforce__fail_closed_ns(c->enforce));
+	loader__set_exe_judged(c->loader, enforce__exe_judged(c->enforce));
 	return 0;
 }
 
@@ -421,9 +422,10 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 		log__errno(errno, "cannot open the ring buffer");
 		return -errno;
 	}
+	/* Before anything that may fail: collector__stop drains them. */
+	flows__init(&c->flows, c->loader, now);
 	if (o->rules && (err = collector__rules(c, o)))
 		return err;
-	flows__init(&c->flows, c->loader, now);
 	c->tick_ns = (uint64_t)o->flow_interval_ms * 1000000;
 	c->next_tick_ns = now + c->tick_ns;
 	c->ringbuf_bytes = o->ringbuf_bytes;
@@ -513,6 +515,7 @@ int collector__reload(struct collector *c, const struct ruleset *rs,
 	enforce__commit(c->enforce);
 	c->fileset_names = rs->fileset_names;
 	loader__set_fail_closed(c->loader, enforce__fail_closed_ns(c->enforce));
+	loader__set_exe_judged(c->loader, enforce__exe_judged(c->enforce));
 	if (metrics__reload(c->emit.metrics, rs, rules_sha256))
 		log_error("out of memory: the metrics name the rules as they "
 			  "were before the reload");

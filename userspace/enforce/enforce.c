@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 
 #include "enforce.h"
+#include "exes.h"
 #include "grant.h"
 #include "names.h"
 #include "records.h"
@@ -27,6 +28,7 @@ struct enforce {
 	struct protect *protect;
 	struct protect_entry *synced;	/* what the protected map holds */
 	size_t nr_synced;
+	unsigned int exe_half;	/* of exe_patterns, the set's (exes.h) */
 };
 
 static void enforce__policy(const struct ruleset *rs, const struct profile *p,
@@ -53,6 +55,7 @@ static void enforce__set_policy(struct enforce *e, uint64_t cgid,
 	struct vigil_policy pol;
 
 	enforce__policy(e->rs, p, &pol);
+	exes__policy(e->rs, p, e->exe_half, &pol);
 	if (bpf_map_update_elem(e->maps.policies, &cgid, &pol, BPF_ANY))
 		log__errno(errno, "cannot set the kernel policy of sandbox "
 			   "cgroup %llu", (unsigned long long)cgid);
@@ -85,9 +88,14 @@ int enforce__grant(struct enforce *e, uint64_t sandbox,
 }
 
 int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
-			uint64_t until_ns)
+			uint64_t until_ns, bool fresh)
 {
-	if (!bpf_map_update_elem(e->maps.file_grants, k, &until_ns, BPF_ANY))
+	struct vigil_file_grant_val v = { 0 };
+
+	if (fresh || bpf_map_lookup_elem(e->maps.file_grants, k, &v))
+		v.ctime_ns = 0;
+	v.until_ns = until_ns;
+	if (!bpf_map_update_elem(e->maps.file_grants, k, &v, BPF_ANY))
 		return 0;
 	log__errno(errno, "cannot grant inode %llu on device %u to %llx",
 		   (unsigned long long)k->ino, k->dev,
@@ -311,6 +319,7 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	}
 	enforce__sync_files(e);
 	enforce__report(e);
+	exes__write(e->maps.exe_patterns, rs, e->exe_half);
 	for (size_t i = 0; ruleset__profile_at(rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
 		names__load(e->maps.names, ruleset__profile_at(rs, i));
@@ -374,10 +383,17 @@ void enforce__commit(struct enforce *e)
 	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++)
 		enforce__allowlist(e, ruleset__profile_at(e->rs, i));
 	e->reloading = false;
+	e->exe_half ^= 1;
+	exes__write(e->maps.exe_patterns, e->rs, e->exe_half);
 	enforce__set_policy(e, none, e->rs->fallback);
 	sandboxes__each_told(e->sandboxes, enforce__replace, e);
 	mapkeys__prune(&e->allow_before, e->maps.allow);
 	enforce__report(e);
+}
+
+bool enforce__exe_judged(const struct enforce *e)
+{
+	return exes__judged(e->rs);
 }
 
 uint64_t enforce__fail_closed_ns(const struct enforce *e)

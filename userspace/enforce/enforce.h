@@ -10,6 +10,7 @@
 #ifndef VIGIL_ENFORCE_H
 #define VIGIL_ENFORCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "loader.h"
@@ -38,6 +39,9 @@ void enforce__commit(struct enforce *e);
 /* The shortest fail_closed of any profile, 0 when none fails closed: the
  * kernel's first test (loader__set_fail_closed). */
 uint64_t enforce__fail_closed_ns(const struct enforce *e);
+/* Whether some profile has the kernel judge its programs (exes.h): the
+ * kernel's first test at exec (loader__set_exe_judged). */
+bool enforce__exe_judged(const struct enforce *e);
 /* Picks up changes to the protected directories; cheap when there are
  * none, so call it on every poll. */
 void enforce__refresh(struct enforce *e);
@@ -49,9 +53,12 @@ void enforce__forget(void *e, struct sandbox *sb);
 /* A human allowed a file that a rule asks for (struct vigil_file_grant:
  * owner a sandbox's cgroup id, or VIGIL_FILE_GRANT_PROFILE | a profile's
  * id) until until_ns (CLOCK_BOOTTIME; 0 for ever): the kernel lets the
- * open or exec happen. 0 or a negative errno (logged). */
+ * open or exec happen. An exec grant binds to the file as it first runs
+ * (struct vigil_file_grant_val): fresh (a new decision) starts unbound,
+ * else (a grant put back at start) the binding the map kept stays. 0 or
+ * a negative errno (logged). */
 int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
-			uint64_t until_ns);
+			uint64_t until_ns, bool fresh);
 void enforce__ungrant_file(struct enforce *e,
 			   const struct vigil_file_grant *k);
 /* Lets sandbox reach net/prefix on port (0: any) for ttl_ns (0: while

@@ -558,6 +558,11 @@ void loader__set_fail_closed(struct loader *l, uint64_t min_ns)
 	l->skel->bss->fail_closed_min_ns = min_ns;
 }
 
+void loader__set_exe_judged(struct loader *l, bool on)
+{
+	l->skel->bss->exe_judged = on;
+}
+
 int loader__daemon_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.daemon_state);
@@ -582,6 +587,7 @@ void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
 	m->file_grants = bpf_map__fd(l->skel->maps.file_grants);
 	m->grants = bpf_map__fd(l->skel->maps.egress_grants);
 	m->names = bpf_map__fd(l->skel->maps.egress_names);
+	m->exe_patterns = bpf_map__fd(l->skel->maps.exe_patterns);
 }
 
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch)

@@ -63,6 +63,8 @@ int loader__load_fd(const struct loader *l);
 int loader__load_reported_fd(const struct loader *l);
 /* The smallest fail-closed limit of any policy (0: none). */
 void loader__set_fail_closed(struct loader *l, uint64_t min_ns);
+/* Whether some policy judges execs against its profile's programs. */
+void loader__set_exe_judged(struct loader *l, bool on);
 /* The daemon state map (struct vigil_daemon), pinned or not. */
 int loader__daemon_fd(const struct loader *l);
 /* Whether the programs stay attached after this process (pinned). */
@@ -78,6 +80,7 @@ struct enforce_maps {
 	int file_grants;	/* struct vigil_file_grant -> lapse time */
 	int grants;		/* LPM: sandbox's granted destinations */
 	int names;		/* LPM: profile's allowed DNS names */
+	int exe_patterns;	/* profiles' executables, compiled */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

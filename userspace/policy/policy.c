@@ -274,7 +274,8 @@ struct policy *policy__new(const struct ruleset *rs,
 	p->o.baselines = NULL;	/* the novelty's now */
 	if (!o->dry_run)
 		p->approvals = approvals__new(&(struct approvals_opts){
-			.dir = o->approvals_dir, .rs = rs,
+			.dir = o->approvals_dir, .own = o->approvals_own,
+			.rs = rs,
 			.sandboxes = o->sandboxes, .enforce = o->enforce,
 		});
 	if (!p->engine || !p->novelty || (!o->dry_run && !p->learning) ||

@@ -36,6 +36,7 @@ struct policy_opts {
 	/* Pending requests' state and overlays (approval.h); NULL: none
 	 * kept across restarts. */
 	const char *approvals_dir;
+	bool approvals_own;	/* refuse a directory another vigil uses */
 	struct enforce *enforce;	/* grants go there; NULL: none */
 };
 

@@ -9,6 +9,7 @@
 #include "field.h"
 #include "filepath.h"
 #include "dropped.h"
+#include "exeallow.h"
 #include "flags.h"
 #include "netname.h"
 #include "profile.h"
@@ -288,13 +289,15 @@ EXEC_STDIO(get_exec_stdin, 0)
 EXEC_STDIO(get_exec_stdout, 1)
 EXEC_STDIO(get_exec_stderr, 2)
 
+/* As the kernel judges it (exeallow.h): a "#!" script too. */
 static bool get_exec_allowed(const struct field_ctx *c, struct fval *v)
 {
 	const struct ev_exec *e = &c->ev->exec;
+	uint32_t flags = c->ev->hdr ? c->ev->hdr->flags : 0;
 
 	return c->profile && e->file.len &&
-	       bool__set(v, profile__allows_exe(c->profile, e->file.p,
-						e->file.len));
+	       bool__set(v, exeallow__judge(c->profile, e, flags) ==
+			    EXE_LISTED);
 }
 
 /* ---------------------------------------------------------------- open */

@@ -293,6 +293,26 @@ static uint64_t kernel__bits(const struct ruleset *rs, const struct cond *c,
 	}
 }
 
+/* Whether a top-level disjunct of c (macros followed) is
+ * `exec.allowed == false` (or `!= true`): the kernel judges that test
+ * itself (bpf/exeallow.bpf.h). `not exec.allowed` is not one: it also
+ * holds for a failed exec, which has no file to judge. */
+static bool kernel__unlisted(const struct cond *c, const struct field *f)
+{
+	switch (c->kind) {
+	case C_OR:
+		return kernel__unlisted(c->l, f) || kernel__unlisted(c->r, f);
+	case C_REF:
+		return kernel__unlisted(c->ref, f);
+	case C_CMP:
+		return c->cmp.field == f && c->cmp.nr_lits == 1 &&
+		       ((c->cmp.op == OP_EQ && !c->cmp.lits[0].n) ||
+			(c->cmp.op == OP_NE && c->cmp.lits[0].n));
+	default:
+		return false;
+	}
+}
+
 /* The record kinds the kernel acts on, and the field naming what. */
 static const struct {
 	enum event_kind kind;
@@ -349,15 +369,20 @@ static void rule__kernel(struct ruleset *rs, struct rule *r,
 	r->kernel_bits = kernel__bits(rs, r->when,
 				      field__find(name, strlen(name)),
 				      kernel_kinds[i].kind, &unknown);
+	if (kernel_kinds[i].kind == EVENT_EXEC)
+		r->kernel_unlisted = kernel__unlisted(r->when,
+			field__find("exec.allowed", strlen("exec.allowed")));
 	if (unknown)
 		rules__error(rs, &s->when_at, s->when, 0, "enforce: kernel: "
 			     "%s names a syscall vigil does not watch "
 			     "(docs/record-format.md lists them)", name);
-	else if (!r->kernel_bits)
+	else if (!r->kernel_bits && !r->kernel_unlisted)
 		rules__error(rs, &s->when_at, s->when, 0, "enforce: kernel "
-			     "needs '%s == NAME' or '%s in (NAME, ...)' as the "
+			     "needs '%s == NAME' or '%s in (NAME, ...)'%s as the "
 			     "condition or as one of its top-level 'or' terms: "
-			     "the kernel acts on that test alone", name, name);
+			     "the kernel acts on that test alone", name, name,
+			     kernel_kinds[i].kind == EVENT_EXEC ?
+			     " or 'exec.allowed == false'" : "");
 	else
 		r->kernel_kind = kernel_kinds[i].kind;
 }
@@ -512,6 +537,26 @@ int ruleset__add_text(struct ruleset *rs, const char *name, const char *text,
 	return rules__read_yaml(rs, src);
 }
 
+/* A profile whose programs the kernel judges must have globs the
+ * kernel's matcher takes (exeallow.h). */
+static void profiles__exe_check(struct ruleset *rs)
+{
+	const struct rules_load *L = rs->load;
+
+	for (size_t i = 0; i < L->nr_exe_srcs; i++) {
+		const struct exe_src *x = &L->exe_srcs[i];
+		struct kernel_policy k;
+
+		ruleset__kernel_policy(rs, x->profile, &k);
+		if (k.exec_unlisted != LEVEL_NONE)
+			rules__error(rs, &x->at, NULL, 0, "profile '%s': the "
+				     "kernel judges its executables (a rule "
+				     "'exec.allowed == false' with enforce: "
+				     "kernel), and this pattern is %s",
+				     x->profile->name, x->why);
+	}
+}
+
 int ruleset__finish(struct ruleset *rs)
 {
 	int err;
@@ -526,6 +571,7 @@ int ruleset__finish(struct ruleset *rs)
 	err = profiles__fallback(rs);
 	if (err)
 		return err;
+	profiles__exe_check(rs);
 	if (rs->errors > RULES_MAX_ERRORS)
 		log_error("%d more errors not shown",
 			  rs->errors - RULES_MAX_ERRORS);
@@ -584,6 +630,7 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 	for (size_t i = 0; i < L->nr_tunes; i++)
 		free(L->tunes[i].rule_id);
 	free(L->tunes);
+	free(L->exe_srcs);
 	while (L->srcs) {
 		struct src *next = L->srcs->next;
 

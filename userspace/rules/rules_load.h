@@ -54,6 +54,15 @@ struct tune_src {
 	bool has_score, has_action, has_disabled;
 };
 
+/* An allow.executables glob the kernel could not judge (too long, or
+ * past EXEALLOW_PROFILE_MAX): an error only if the profile has the
+ * kernel judge its programs, known once all rules are. */
+struct exe_src {
+	struct profile *profile;
+	struct pos at;
+	char why[128];
+};
+
 struct rules_load {
 	struct src *srcs;
 	struct list_def *lists;
@@ -61,6 +70,8 @@ struct rules_load {
 	struct rule_src *rule_srcs;	/* by rule index */
 	struct tune_src *tunes;
 	size_t nr_tunes;
+	struct exe_src *exe_srcs;
+	size_t nr_exe_srcs;
 	int nesting;		/* macros being parsed, one in another */
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "exeallow.h"
 #include "rules_error.h"
 #include "rules_load.h"
 #include "rules_yaml.h"
@@ -560,6 +561,34 @@ static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 		p->nr_dests++;
 }
 
+/* Notes a glob the kernel's matcher cannot take (exeallow.h), for the
+ * compiler to refuse if the profile has the kernel judge programs. */
+static void exe__unjudged(struct reader *r, yaml_node_t *n,
+			  struct profile *p, const char *why)
+{
+	struct rules_load *L = r->rs->load;
+	struct exe_src *e = realloc(L->exe_srcs,
+				    (L->nr_exe_srcs + 1) * sizeof(*e));
+
+	if (!e)
+		return;
+	L->exe_srcs = e;
+	e = &e[L->nr_exe_srcs++];
+	*e = (struct exe_src){ .profile = p, .at = pos__of(r, n) };
+	snprintf(e->why, sizeof(e->why), "%s", why);
+}
+
+static void exe__check(struct reader *r, yaml_node_t *n, void *arg)
+{
+	const char *s = n->type == YAML_SCALAR_NODE ?
+		(const char *)n->data.scalar.value : NULL;
+	struct vigil_exe_pattern pat;
+	char why[128];
+
+	if (s && exeallow__compile(s, &pat, why, sizeof(why)))
+		exe__unjudged(r, n, arg, why);
+}
+
 static void allow__key(struct reader *r, const char *key, yaml_node_t *k,
 		       yaml_node_t *v, void *arg)
 {
@@ -567,9 +596,14 @@ static void allow__key(struct reader *r, const char *key, yaml_node_t *k,
 
 	if (!strcmp(key, "destinations"))
 		node__each(r, v, key, false, dest__add, p);
-	else if (!strcmp(key, "executables"))
+	else if (!strcmp(key, "executables")) {
 		node__strings(r, v, key, &p->exes, &p->nr_exes);
-	else
+		if (v->type == YAML_SEQUENCE_NODE)
+			node__each(r, v, key, false, exe__check, p);
+		if (p->nr_exes > EXEALLOW_PROFILE_MAX)
+			exe__unjudged(r, v, p, "more patterns than the "
+				      "kernel takes of one profile");
+	} else
 		node__error(r, k, "unknown key '%s' in allow (destinations, "
 			    "executables)", key);
 }

@@ -43,6 +43,10 @@ void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
 		if (!r->kernel_kind || t->disabled ||
 		    (t->action != LEVEL_KILL && t->action != LEVEL_ASK))
 			continue;
+		/* A kill wins over an ask of another rule. */
+		if (r->kernel_unlisted && p->nr_exes &&
+		    out->exec_unlisted != LEVEL_KILL)
+			out->exec_unlisted = t->action;
 		/* A syscall cannot be granted: a profile that makes such a
 		 * rule ask has user space freeze instead. */
 		if (t->action == LEVEL_ASK && r->kernel_kind == EVENT_OPEN)

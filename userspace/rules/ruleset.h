@@ -69,6 +69,9 @@ struct rule {
 	 * (their positions in syscalls.h's table), it kills at once. */
 	enum event_kind kernel_kind;
 	uint64_t kernel_bits;
+	/* exec: the kernel also acts on a program the profile does not
+	 * list (a term `exec.allowed == false`). */
+	bool kernel_unlisted;
 	const char *file;
 	int line;
 	int index;
@@ -147,6 +150,10 @@ struct kernel_policy {
 	uint64_t syscall_kill;	/* watched syscalls (syscalls.h) that kill */
 	uint64_t open_ask;	/* file sets whose opening waits for a human */
 	uint64_t exec_ask;	/* file sets whose exec waits for a human */
+	/* A program the profile does not list: LEVEL_KILL, LEVEL_ASK (it
+	 * waits for a human), or LEVEL_NONE (user space judges alone; so
+	 * too when the profile lists no executables: it allows any). */
+	enum act_level exec_unlisted;
 };
 
 void ruleset__kernel_policy(const struct ruleset *rs, const struct profile *p,
