@@ -222,7 +222,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 # The userspace modules the targets reach (no BPF skeleton needed, only
 # the generated ia32 syscall numbers, $(OUTPUT)/syscalls_ia32.h).
-FUZZ_MODS    := config event kafka_conf render evidence_render sandbox \
+FUZZ_MODS    := config event dnsrec kafka_conf render evidence_render sandbox \
 		metrics_addr dropped \
 		$(patsubst userspace/lib/%.c,%,$(wildcard userspace/lib/*.c)) \
 		$(patsubst userspace/rules/%.c,%,$(wildcard userspace/rules/*.c)) \

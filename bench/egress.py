@@ -17,12 +17,19 @@ one run:
    run_cnt of egress_connect4 and egress_sendmsg4; turned on for the
    run and restored after). The target: an allowed call within 5% of it.
 4. DNS: queries for an allowed name to a resolver of this script's own
-   on 127.0.0.2:53, answered with one A record; the dns_ingress
-   program's time per packet it read.
+   on 127.0.0.2:53, answered with one A record: the query's time in
+   net_egress (its DNS path, per query) beside the dns_ingress
+   program's time per answer it read.
+5. One egress program: net_egress's time per packet of the allowed
+   sendto (the merged program, which parses each packet once) against
+   the same with a second cgroup_skb/egress program beside it that
+   parses the headers again (bench/egress_parse.bpf.c), as the separate
+   DNS query program did before the merge: program time per packet and
+   the sendto call's time, side by side.
 
 Figures are reported, never asserted: the exit status is non-zero only
 when something is broken. Everything made here is removed on exit.
-Knobs: VIGIL (./vigil), CC (cc), BENCH_CALLS (200000).
+Knobs: VIGIL (./vigil), CC (cc), CLANG (clang), BENCH_CALLS (200000).
 """
 import json
 import os
@@ -45,7 +52,9 @@ RULES = """
     destinations: ["127.0.0.1:{port}", "{resolver}:53", "bench.test:80"]
 """
 
-PROGS = ("egress_connect4", "egress_sendmsg4", "dns_ingress")
+PROGS = ("egress_connect4", "egress_sendmsg4", "dns_ingress", "net_egress",
+         "bench_parse")
+PARSE_PIN = f"/sys/fs/bpf/vigil-bench-parse-{os.getpid()}"
 
 
 def prog_stats():
@@ -79,6 +88,7 @@ class EgressBench(Bench):
         super().__init__("egress", log)
         self.socks = []
         self.prev_stats = None
+        self.parse_sb = None
 
     def udp(self, host, port=0):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -111,15 +121,60 @@ class EgressBench(Bench):
             raise Broken(f"egress_helper {how}: {r.stderr.strip()}")
         return float(r.stdout)
 
-    def timed(self, how, port, sb, prog):
-        """(ns per call, the prog's ns per run) of one helper run."""
-        before = prog_stats()[prog]
+    def timed(self, how, port, sb, progs):
+        """(ns per call, {prog: ns per run}) of one helper run."""
+        before = prog_stats()
         ns = self.helper(how, port, sb)
-        after = prog_stats()[prog]
-        runs = after[1] - before[1]
-        if not runs:
-            raise Broken(f"{prog} never ran for {how}")
-        return ns, (after[0] - before[0]) / runs
+        after = prog_stats()
+        per = {}
+        for prog in progs:
+            runs = after[prog][1] - before[prog][1]
+            if not runs:
+                raise Broken(f"{prog} never ran for {how}")
+            per[prog] = (after[prog][0] - before[prog][0]) / runs
+        return ns, per
+
+    def parse_attach(self, sb):
+        """The second egress program on sandbox sb (PARSE_PIN)."""
+        obj = os.path.join(self.scratch, "egress_parse.bpf.o")
+        subprocess.run([os.environ.get("CLANG", "clang"), "-g", "-O2",
+                        "-target", "bpf", "-D__TARGET_ARCH_x86",
+                        "-I" + os.path.join(ROOT, "vmlinux"),
+                        "-I" + os.path.join(ROOT, "bpf"), "-c",
+                        os.path.join(ROOT, "bench", "egress_parse.bpf.c"),
+                        "-o", obj], check=True)
+        subprocess.run(["bpftool", "prog", "load", obj, PARSE_PIN, "type",
+                        "cgroup/skb"], check=True)
+        self.parse_sb = sb
+        subprocess.run(["bpftool", "cgroup", "attach", sb, "egress",
+                        "pinned", PARSE_PIN, "multi"], check=True)
+
+    def parse_detach(self):
+        if self.parse_sb:
+            subprocess.run(["bpftool", "cgroup", "detach", self.parse_sb,
+                            "egress", "pinned", PARSE_PIN])
+            self.parse_sb = None
+        if os.path.exists(PARSE_PIN):
+            os.unlink(PARSE_PIN)
+
+    def dns_and_merge(self, sb, aport):
+        """Figures 4 and 5."""
+        _, dns = self.timed("dns", 53, sb, ("net_egress", "dns_ingress"))
+        log(f"  DNS query read at egress (net_egress, per query): "
+            f"{dns['net_egress']:.0f} ns; answer read at ingress "
+            f"(dns_ingress, per packet): {dns['dns_ingress']:.0f} ns")
+        call, one = self.timed("sendto", aport, sb, ("net_egress",))
+        self.parse_attach(sb)
+        call2, two = self.timed("sendto", aport, sb,
+                                ("net_egress", "bench_parse"))
+        self.parse_detach()
+        merged, before = one["net_egress"], sum(two.values())
+        log(f"  egress per packet (allowed UDP sendto): one program "
+            f"{merged:.0f} ns; with a second parse as before the merge "
+            f"{before:.0f} ns (net_egress {two['net_egress']:.0f} + "
+            f"parse {two['bench_parse']:.0f}): {merged / before:.3f}")
+        log(f"  sendto per call: one program {call:.0f} ns, two "
+            f"{call2:.0f} ns: {call / call2:.3f}")
 
     def run(self):
         self.bin = os.path.join(self.scratch, "egress_helper")
@@ -140,8 +195,9 @@ class EgressBench(Bench):
         log(f"{CALLS} calls each, ns per call (mean):")
         for how, prog in (("connect", "egress_connect4"),
                           ("sendto", "egress_sendmsg4")):
-            ok, hook = self.timed(how, aport, sb, prog)
-            no, no_hook = self.timed(how, dport, sb, prog)
+            ok, hook = self.timed(how, aport, sb, (prog,))
+            no, no_hook = self.timed(how, dport, sb, (prog,))
+            hook, no_hook = hook[prog], no_hook[prog]
             without = ok - hook
             log(f"  UDP {how:7s} no vigil {base[how]:7.0f}   vigil, "
                 f"allowed {ok:7.0f} (hook {hook:4.0f})   refused {no:7.0f} "
@@ -149,12 +205,11 @@ class EgressBench(Bench):
             log(f"  UDP {how:7s} allowed / vigil without the hooks "
                 f"({without:.0f}): {ok / without:.3f} (target <= 1.05); "
                 f"/ no vigil: {ok / base[how]:.3f}")
-        _, parse = self.timed("dns", 53, sb, "dns_ingress")
-        log(f"  DNS answer read at ingress (dns_ingress, per packet): "
-            f"{parse:.0f} ns")
+        self.dns_and_merge(sb, aport)
         self.stop_daemon()
 
     def cleanup(self):
+        self.parse_detach()
         for s in self.socks:
             s.close()
         if self.prev_stats is not None:

@@ -3,7 +3,7 @@
  * A DNS message's question as the cgroup_skb programs read it: whether
  * the profile allows its name, at ingress for the answers that teach
  * the kernel a name's addresses (dns.bpf.c) and at egress for the
- * queries it filters (dns_query.bpf.c).
+ * queries it filters (dns_query.bpf.h).
  *
  * The message is read from the packet a field at a time with
  * bpf_skb_load_bytes, which checks each offset itself: an offset that
@@ -14,9 +14,11 @@
 #define VIGIL_DNS_BPF_H
 
 #include "egress.bpf.h"
+#include "skb.bpf.h"
 
 #define DNS_PORT	53
 #define DNS_HDR		12	/* id, flags, four counts */
+#define DNS_QR		0x8000	/* the flags' response bit */
 #define DNS_LABELS_MAX	16	/* labels of a question's name read; a name
 				 * with more is not allowed */
 
@@ -116,23 +118,65 @@ qname__entry(struct __sk_buff *skb, __u32 profile, __u32 first,
 	return a ?: wild;
 }
 
-/* The ports the profile allows the question's name on; false for a name
- * it does not allow. *off: the question's name in, past it out. */
-static __always_inline bool qname__allowed(struct __sk_buff *skb,
-					   __u32 profile, __u32 *off,
-					   struct vigil_allow *ports)
+/* Where the DNS message of a payload at *off starts and ends: there
+ * for UDP; over TCP after its two-byte length. 1 when the packet holds
+ * the whole message (*end: its end; the packet may hold more after it),
+ * 0 for a TCP segment with no payload (a handshake, a bare ACK, a FIN),
+ * -1 when no whole message starts there: a message split over segments,
+ * or a segment that continues one, is not read. */
+static __always_inline int dns__frame(struct __sk_buff *skb, __u8 proto,
+				      __u32 *off, __u32 *end)
 {
-	struct vigil_allow *a;
-	struct qname q = {};
-	__u32 first = *off;
+	__u32 len;
 
-	if (!qname__measure(skb, off, &q))
-		return false;
-	a = qname__entry(skb, profile, first, &q);
-	if (!a)
-		return false;
-	*ports = *a;
-	return true;
+	*end = skb->len;
+	if (proto != IPPROTO_TCP)
+		return *off < *end ? 1 : -1;
+	if (*off >= *end)
+		return 0;
+	if (*off + 2 > *end)
+		return -1;
+	len = pkt__u16(skb, *off);
+	*off += 2;
+	if (len < DNS_HDR || *off + len > *end)
+		return -1;
+	*end = *off + len;
+	return 1;
+}
+
+/* The question part of a dns record: the resolver (k), the protocol, the
+ * question's type and the first len bytes of its name (at first). */
+static __always_inline void dns__question(struct vigil_dns *e,
+					  struct __sk_buff *skb,
+					  const struct vigil_flow_key *k,
+					  __u32 first, __u64 len, __u16 qtype)
+{
+	e->family = k->family;
+	e->port = k->port;
+	__builtin_memcpy(e->addr, k->addr, sizeof(e->addr));
+	e->proto = k->proto;
+	e->qtype = qtype;
+	e->qname_len = 0;
+	/* Bounded for the verifier: 1 to VIGIL_DNS_NAME_MAX bytes. */
+	asm volatile("" : "+r"(len));
+	len &= 2 * VIGIL_DNS_NAME_MAX - 1;
+	if (len > VIGIL_DNS_NAME_MAX)
+		len = VIGIL_DNS_NAME_MAX;
+	if (len && !bpf_skb_load_bytes(skb, first, e->qname, len))
+		e->qname_len = len;
+}
+
+/* The key of a query in dns_asks: its sandbox, the sandbox's own port
+ * (the source at egress, the destination of the answer at ingress) and
+ * the message's id (at off). */
+static __always_inline void dns__ask_key(struct dns_ask_key *key,
+					 struct __sk_buff *skb, __u64 sandbox,
+					 __u32 l3, __u32 off, bool in)
+{
+	key->sandbox_cgid = sandbox;
+	key->port = pkt__u16(skb, l3 + (in ? 2 : 0));
+	key->id = pkt__u16(skb, off);
+	key->__pad = 0;
 }
 
 #endif /* VIGIL_DNS_BPF_H */

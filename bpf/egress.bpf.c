@@ -80,6 +80,29 @@ static __always_inline __u8 egress__verdict(const struct bpf_sock_addr *ctx,
 					      : VIGIL_VERDICT_MONITOR;
 }
 
+#define SOL_TCP			6
+#define TCP_USER_TIMEOUT	18
+#define DNS_TCP_TIMEOUT_MS	5000
+
+/*
+ * A DNS query over TCP that the egress program drops (dns_query.bpf.h)
+ * gives its sender no error: TCP sends it again, each copy dropped, and
+ * a stub resolver without a timeout of its own there (glibc's) would
+ * wait until TCP gives up, some fifteen minutes. A user timeout on
+ * sandbox connections to port 53 ends one once sent data goes
+ * unacknowledged that long, ETIMEDOUT to the caller. A resolver's
+ * kernel acknowledges a query at once, however long the answer takes.
+ */
+static __always_inline void egress__dns_timeout(struct bpf_sock_addr *ctx,
+						const struct dest *d)
+{
+	int ms = DNS_TCP_TIMEOUT_MS;
+
+	if (d->port == 53 && ctx->protocol == IPPROTO_TCP)
+		bpf_setsockopt(ctx, SOL_TCP, TCP_USER_TIMEOUT, &ms,
+			       sizeof(ms));
+}
+
 /* 1 lets the connect go on, 0 refuses it with EPERM. */
 static __always_inline int egress__connect(struct bpf_sock_addr *ctx,
 					   bool v6)
@@ -92,6 +115,8 @@ static __always_inline int egress__connect(struct bpf_sock_addr *ctx,
 	if (!sb)
 		return 1;
 	v = egress__verdict(ctx, sb, &d, v6);
+	if (v != VIGIL_VERDICT_DENY)
+		egress__dns_timeout(ctx, &d);
 	a = inflight__get(&net_inflight);
 	if (a && a->sandbox && a->call == NET_CONNECT)
 		a->verdict = v;	/* connect(2): its exit records it */

@@ -233,6 +233,23 @@ EGRESS_MAP(egress_grants, BPF_MAP_TYPE_LPM_TRIE, 65536,
 /* Each sandbox's egress outside its allowlist, against its budget. */
 SANDBOX_MAP(egress_spent, struct vigil_spent);
 
+/* The task behind each DNS query a sandbox sent (its record's header),
+ * so that the answer, read at ingress where no task is current, names
+ * the task that asked (bpf/dns.bpf.c). LRU: a query never answered ages
+ * out. */
+struct dns_ask_key {
+	__u64 sandbox_cgid;
+	__u16 port;		/* the sandbox's own */
+	__u16 id;		/* the message's */
+	__u32 __pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct dns_ask_key);
+	__type(value, struct vigil_hdr);
+} dns_asks __weak SEC(".maps");
+
 /* ------------------------------------------------------ syscalls in flight */
 
 /* Per-task arguments of the syscall in flight, saved at entry for the
@@ -355,5 +372,9 @@ SCRATCH_MAP(exec_rec, sizeof(struct vigil_exec) + EXEC_ENV_AT +
  * at buf[VIGIL_PATH_MAX - 1]; the buffer is twice that so masked offsets
  * stay provably in bounds. */
 SCRATCH_MAP(path_buf, 2 * VIGIL_PATH_MAX);
+
+/* A DNS answer's record, its addresses filled one answer record a
+ * bpf_loop step (dns.bpf.c). */
+SCRATCH_MAP(dns_rec, sizeof(struct vigil_dns));
 
 #endif /* VIGIL_MAPS_BPF_H */

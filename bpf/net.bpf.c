@@ -5,8 +5,11 @@
  * level by a cgroup_skb program on each root, so write(), sendfile(),
  * splice() and io_uring sends cannot hide; the send syscalls add the call
  * counts and the byte counts the callers saw. The same program enforces
- * each sandbox's egress budget to destinations outside its allowlist.
+ * each sandbox's egress budget to destinations outside its allowlist,
+ * and filters DNS queries (dns_query.bpf.h): one program, so each
+ * packet's headers are read once.
  */
+#include "dns_query.bpf.h"
 #include "egress.bpf.h"
 #include "enforce.bpf.h"
 #include "path.bpf.h"
@@ -353,6 +356,10 @@ int net_egress(struct __sk_buff *skb)
 	if (l3 < 0)
 		return 1;
 	hdrs = l3 + skb__l4(skb, l3, &k, false);
+	/* A DNS query is judged first; one dropped never left, so it is
+	 * neither counted nor charged. */
+	if (k.port == DNS_PORT && !dns__egress(skb, &k, l3, hdrs))
+		return 0;
 	/* GSO packets carry many segments behind one header set, so len
 	 * minus headers is still exactly the payload. */
 	payload = skb->len > hdrs ? skb->len - hdrs : 0;

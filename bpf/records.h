@@ -279,13 +279,26 @@ struct vigil_sockaddr {
 };
 
 /*
- * A DNS query a sandbox sent over UDP to port 53, read at its cgroup's
- * egress (bpf/dns_query.bpf.c): the question and the verdict on it
- * (DENY: the packet was dropped, nothing reached the resolver). qname is
- * the question's name in wire form (each label after its length byte),
- * its first qname_len bytes; VIGIL_F_PATH_TRUNC when the name was longer
- * than VIGIL_DNS_NAME_MAX or malformed, qtype then 0.
+ * A DNS message between a sandbox and a resolver on port 53 (UDP, or TCP
+ * after its two-byte length): a query the sandbox sent, read at its
+ * cgroup's egress (bpf/dns_query.bpf.h), with the verdict on it (DENY:
+ * the packet was dropped, nothing reached the resolver); or, with
+ * VIGIL_DNS_ANSWER in reply, a response from a resolver its profile
+ * lists, read at ingress (bpf/dns.bpf.c), verdict NONE (answers are
+ * never dropped). qname is the question's name in wire form (each label
+ * after its length byte), its first qname_len bytes; VIGIL_F_PATH_TRUNC
+ * when the name was longer than VIGIL_DNS_NAME_MAX or malformed, qtype
+ * then 0. An answer's header names the task whose query it answers (by
+ * the query's id and port) or, when that query was not seen, no task.
  */
+#define VIGIL_DNS_ADDRS 8	/* an answer's addresses kept */
+
+enum vigil_dns_reply {
+	VIGIL_DNS_ANSWER  = 1 << 0,	/* a response, not a query */
+	VIGIL_DNS_GRANTED = 1 << 1,	/* its addresses were granted */
+	VIGIL_DNS_CUT     = 1 << 2,	/* more records than read or kept */
+};
+
 struct vigil_dns {
 	struct vigil_hdr hdr;
 	__u16 family;		/* the resolver's address */
@@ -295,6 +308,16 @@ struct vigil_dns {
 	__u8 verdict;		/* enum vigil_verdict */
 	__u8 qname_len;
 	__u8 qname[VIGIL_DNS_NAME_MAX];
+	__u8 proto;		/* IPPROTO_UDP or IPPROTO_TCP */
+	/* A response's; zero in a query's: */
+	__u8 reply;		/* enum vigil_dns_reply */
+	__u8 rcode;		/* the header's RCODE */
+	__u8 naddrs;		/* addrs[] used: its A and AAAA records */
+	__u8 cnames;		/* CNAME records of its answer section */
+	__u8 __pad[3];
+	__u32 ttl;		/* the lowest TTL of addrs, as sent */
+	__u8 addr_family[VIGIL_DNS_ADDRS];	/* AF_INET or AF_INET6 */
+	__u8 addrs[VIGIL_DNS_ADDRS][16];	/* v4 in the first 4 bytes */
 };
 
 /* What a socket record did. */

@@ -2,7 +2,7 @@
 /*
  * Packet headers as the cgroup_skb programs read them (the packet starts
  * at its IP header there): the peer's address and port, and where the
- * payload starts. Shared by the budget at egress (net.bpf.c) and the
+ * payload starts. Shared by the egress program (net.bpf.c) and the
  * DNS answers read at ingress (dns.bpf.c).
  */
 #ifndef VIGIL_SKB_BPF_H

@@ -898,11 +898,61 @@ static void test_dns(void **state)
 	assert_int_equal(dns__qtype_parse("TYPE70000"), -1);
 }
 
+/* A DNS answer: its addresses as text in order, a count past the array
+ * or a family it cannot hold refused; its rcode by name. */
+static void test_dns_answer(void **state)
+{
+	struct vigil_dns r = { .hdr = { .type = VIGIL_EV_DNS,
+					.size = sizeof(r) },
+			       .qtype = 1, .proto = 17, .rcode = 3,
+			       .reply = VIGIL_DNS_ANSWER | VIGIL_DNS_CUT,
+			       .naddrs = 2, .cnames = 1, .ttl = 60,
+			       .addr_family = { AF_INET, AF_INET6 },
+			       .addrs = { { 10, 1, 2, 3 },
+					  { [0] = 0xfd, [15] = 1 } } };
+	char buf[DNS_RCODE_TEXT];
+	const char *a;
+	size_t at = 0;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(event__decode(&r, sizeof(r), &ev), 0);
+	assert_true(ev.dns.response);
+	assert_true(ev.dns.cut);
+	assert_false(ev.dns.granted);
+	assert_int_equal(ev.dns.rcode, 3);
+	assert_int_equal(ev.dns.cnames, 1);
+	assert_int_equal(ev.dns.ttl, 60);
+	a = dns__answers_next(&ev.dns, &at);
+	assert_string_equal(a, "10.1.2.3");
+	a = dns__answers_next(&ev.dns, &at);
+	assert_string_equal(a, "fd00::1");
+	assert_null(dns__answers_next(&ev.dns, &at));
+	/* a query has no answer side, whatever its tail holds */
+	r.reply = 0;
+	assert_int_equal(event__decode(&r, sizeof(r), &ev), 0);
+	assert_false(ev.dns.response);
+	assert_int_equal(ev.dns.answers_len, 0);
+	r.reply = VIGIL_DNS_ANSWER;
+	r.naddrs = VIGIL_DNS_ADDRS + 1;
+	assert_int_equal(event__decode(&r, sizeof(r), &ev), -EINVAL);
+	r.naddrs = 1;
+	r.addr_family[0] = AF_UNIX;
+	assert_int_equal(event__decode(&r, sizeof(r), &ev), -EINVAL);
+	assert_string_equal(dns__rcode_text(3, buf), "NXDOMAIN");
+	assert_string_equal(dns__rcode_text(9, buf), "RCODE9");
+	assert_int_equal(dns__rcode_parse("REFUSED"), 5);
+	assert_int_equal(dns__rcode_parse("RCODE9"), 9);
+	assert_int_equal(dns__rcode_parse("RCODE16"), -1);
+	assert_int_equal(dns__rcode_parse("RCODE"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_dns),
+		cmocka_unit_test(test_dns_answer),
 		cmocka_unit_test(test_exec_argv_truncated),
 		cmocka_unit_test(test_exec_empty_strings),
 		cmocka_unit_test(test_exec_script_and_env),

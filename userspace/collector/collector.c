@@ -104,7 +104,9 @@ static void collector__process(struct collector *c, struct event *ev)
 						       ev->escape.into_cgid);
 	if (ev->kind == EVENT_EXEC && ev->exec.ret == 0)
 		proctab__exec(c->procs, h, ev->exec.file.p, ev->exec.file.len);
-	p = proctab__get(c->procs, h);
+	/* pid 0: a record of no task (a DNS answer whose query went
+	 * unseen, bpf/dns.bpf.c), which no process table entry stands for. */
+	p = h->pid ? proctab__get(c->procs, h) : NULL;
 	ev->proc = p;
 	dropped__see(c->dropped, ev, p);
 	stages__lap(&c->emit.stages, STAGE_ENRICH);

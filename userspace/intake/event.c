@@ -170,7 +170,10 @@ static int decode__dns(const struct vigil_dns *r, struct ev_dns *e)
 	e->family = r->family;
 	e->port = r->port;
 	memcpy(e->addr, r->addr, sizeof(e->addr));
-	return r->verdict < VIGIL_VERDICTS ? 0 : -EINVAL;
+	e->proto = r->proto;
+	if (r->verdict >= VIGIL_VERDICTS)
+		return -EINVAL;
+	return dns__reply_decode(r, e);
 }
 
 static int decode__connect(const struct vigil_connect *r,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "bytes.h"
+#include "dnsrec.h"
 #include "records.h"
 #include "proctab.h"
 #include "sandbox.h"
@@ -103,17 +104,6 @@ struct ev_socket {
 	uint16_t family;
 	uint32_t sock_type, proto, backlog;
 	struct vigil_sockaddr sa;
-};
-
-/* A DNS query (struct vigil_dns): its name dotted, as sent. */
-struct ev_dns {
-	char qname[VIGIL_DNS_NAME_MAX];	/* NUL-terminated */
-	size_t qname_len;
-	uint16_t qtype;
-	uint8_t verdict;	/* enum vigil_verdict */
-	bool truncated;		/* the kernel kept only the name's start */
-	uint16_t family, port;	/* the resolver */
-	uint8_t addr[16];
 };
 
 struct ev_connect {

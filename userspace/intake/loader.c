@@ -16,9 +16,10 @@
 #include "syscalls.h"
 #include "vigil.skel.h"
 
-/* The programs attached to every root: the egress budget, the egress
- * hooks (bpf/egress.bpf.c) and the DNS answers (bpf/dns.bpf.c). */
-#define CGROUP_PROGS 7
+/* The programs attached to every root: the egress flows, budget and DNS
+ * queries (bpf/net.bpf.c), the egress hooks (bpf/egress.bpf.c) and the
+ * DNS answers (bpf/dns.bpf.c). */
+#define CGROUP_PROGS 6
 
 struct loader {
 	struct vigil_bpf *skel;
@@ -218,7 +219,6 @@ static void loader__cgroup_progs(struct vigil_bpf *s,
 	progs[3] = s->progs.egress_sendmsg4;
 	progs[4] = s->progs.egress_sendmsg6;
 	progs[5] = s->progs.dns_ingress;
-	progs[6] = s->progs.dns_egress;
 }
 
 /* Attaches program p to root i, whose directory is open as fd. */

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "bytes.h"
+#include "dnsrec.h"
 #include "dnsname.h"
 #include "field.h"
 #include "filepath.h"
@@ -598,6 +599,56 @@ static bool get_dns_parent(const struct field_ctx *c, struct fval *v)
 					   d->qname_len - at });
 }
 
+static bool get_dns_proto(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_dns *d = &c->ev->dns;
+	const char *name = net__proto_name(d->family, d->proto, 0);
+
+	return name && str__set(v, bytes__of(name));
+}
+
+static bool get_dns_response(const struct field_ctx *c, struct fval *v)
+{
+	return bool__set(v, c->ev->dns.response);
+}
+
+/* A response's fields; a query has none of them. */
+static bool get_dns_rcode(const struct field_ctx *c, struct fval *v)
+{
+	char buf[DNS_RCODE_TEXT];
+	const char *t = dns__rcode_text(c->ev->dns.rcode, buf);
+
+	return c->ev->dns.response && t != buf && str__set(v, bytes__of(t));
+}
+
+static bool get_dns_answers(const struct field_ctx *c, struct fval *v)
+{
+	const struct ev_dns *d = &c->ev->dns;
+
+	return d->response && list__set(v, LIST_NUL, d->answers,
+					d->answers + d->answers_len, NULL);
+}
+
+static bool get_dns_ttl(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->dns.response && num__set(v, c->ev->dns.ttl);
+}
+
+static bool get_dns_cnames(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->dns.response && num__set(v, c->ev->dns.cnames);
+}
+
+static bool get_dns_granted(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->dns.response && bool__set(v, c->ev->dns.granted);
+}
+
+static bool get_dns_answers_cut(const struct field_ctx *c, struct fval *v)
+{
+	return c->ev->dns.response && bool__set(v, c->ev->dns.cut);
+}
+
 /* ---------------------------------------------------------------- net */
 
 static bool get_conn_addr(const struct field_ctx *c, struct fval *v)
@@ -917,6 +968,14 @@ static const struct field fields[] = {
 	{ "dns.label_max", FT_NUM, DNS, FL_TEXT, get_dns_label_max },
 	{ "dns.entropy", FT_NUM, DNS, FL_TEXT, get_dns_entropy },
 	{ "dns.parent", FT_STR, DNS, FL_TEXT, get_dns_parent },
+	{ "dns.proto", FT_STR, DNS, FL_TEXT, get_dns_proto },
+	{ "dns.response", FT_BOOL, DNS, FL_TEXT, get_dns_response },
+	{ "dns.rcode", FT_STR, DNS, FL_TEXT, get_dns_rcode },
+	{ "dns.answers", FT_LIST, DNS, FL_TEXT, get_dns_answers },
+	{ "dns.ttl", FT_NUM, DNS, FL_TEXT, get_dns_ttl },
+	{ "dns.cnames", FT_NUM, DNS, FL_TEXT, get_dns_cnames },
+	{ "dns.granted", FT_BOOL, DNS, FL_TEXT, get_dns_granted },
+	{ "dns.answers_truncated", FT_BOOL, DNS, FL_TEXT, get_dns_answers_cut },
 	{ "connect.addr", FT_ADDR, CONNECT, FL_TEXT, get_conn_addr },
 	{ "connect.path", FT_STR, CONNECT, FL_TEXT, get_conn_path },
 	{ "connect.port", FT_NUM, CONNECT, FL_TEXT, get_conn_port },

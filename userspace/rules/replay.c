@@ -8,6 +8,7 @@
 #include <time.h>
 #include <yajl/yajl_tree.h>
 
+#include "dnsrec.h"
 #include "flags.h"
 #include "netname.h"
 #include "replay.h"
@@ -387,6 +388,27 @@ static void socket__of(yajl_val v, struct ev_socket *s)
 	s->ret = num(v, "ret");
 }
 
+/* A response's side of a dns record. */
+static void dns_reply__of(yajl_val v, struct ev_dns *d)
+{
+	const char *rcode = str(v, "rcode");
+	yajl_val answers = get(v, "answers");
+	int n = rcode ? dns__rcode_parse(rcode) : -1;
+
+	d->rcode = n < 0 ? 0 : n;
+	d->cut = YAJL_IS_TRUE(get(v, "answers_truncated"));
+	d->granted = YAJL_IS_TRUE(get(v, "granted"));
+	d->cnames = num(v, "cnames");
+	d->ttl = num(v, "ttl");
+	for (size_t i = 0; YAJL_IS_ARRAY(answers) &&
+			   i < answers->u.array.len; i++) {
+		const char *a = YAJL_GET_STRING(answers->u.array.values[i]);
+
+		if (a)
+			dns__answers_add(d, a);
+	}
+}
+
 static void dns__of(yajl_val v, struct ev_dns *d)
 {
 	const char *qname = str(v, "qname"), *qtype = str(v, "qtype");
@@ -405,6 +427,10 @@ static void dns__of(yajl_val v, struct ev_dns *d)
 	d->family = sa.family;
 	d->port = sa.port;
 	memcpy(d->addr, sa.addr, sizeof(d->addr));
+	d->proto = proto__of(str(v, "proto"));
+	d->response = YAJL_IS_TRUE(get(v, "response"));
+	if (d->response)
+		dns_reply__of(v, d);
 }
 
 static void flow__of(yajl_val v, struct ev_flow *f)

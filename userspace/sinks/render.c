@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dnsrec.h"
 #include "dropped.h"
 #include "evidence.h"
 #include "filepath.h"
@@ -420,6 +421,24 @@ static void render__socket(struct json *j, const struct event *ev)
 	json__obj_end(j);
 }
 
+/* A response's side of a dns record. */
+static void render__dns_reply(struct json *j, const struct ev_dns *d)
+{
+	char rcode[DNS_RCODE_TEXT];
+	const char *a;
+	size_t at = 0;
+
+	json__str(j, "rcode", dns__rcode_text(d->rcode, rcode));
+	json__arr_begin(j, "answers");
+	while ((a = dns__answers_next(d, &at)))
+		json__str(j, NULL, a);
+	json__arr_end(j);
+	json__bool(j, "answers_truncated", d->cut);
+	json__uint(j, "cnames", d->cnames);
+	json__uint(j, "ttl", d->ttl);
+	json__bool(j, "granted", d->granted);
+}
+
 static void render__dns(struct json *j, const struct event *ev)
 {
 	const struct ev_dns *d = &ev->dns;
@@ -433,6 +452,10 @@ static void render__dns(struct json *j, const struct event *ev)
 	json__str(j, "family", net__family_name(d->family));
 	render__addr(j, d->family, d->addr, "", 0);
 	json__uint(j, "port", d->port);
+	render__proto(j, d->family, d->proto, 0);
+	json__bool(j, "response", d->response);
+	if (d->response)
+		render__dns_reply(j, d);
 	json__obj_end(j);
 }
 
