@@ -294,8 +294,8 @@ static void test_profile_allows(void **state)
 	assert_false(profile__allows_exe(&p, "/tmp/tool", 9));
 }
 
-/* Which entry `vigil profile check` names: the first address entry on
- * the port; the most specific name entry covering the name on it. */
+/* Which entry `vigil profile check` names: the most specific address
+ * entry on the port; the most specific name entry covering it on it. */
 static void test_profile_entries(void **state)
 {
 	static const char *const texts[] = {
@@ -309,9 +309,12 @@ static void test_profile_entries(void **state)
 
 	assert_int_equal(dest__parse("10.0.0.0/8:443", &dests[0]), 0);
 	assert_int_equal(dest__parse("10.1.0.0/16", &dests[1]), 0);
-	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[0]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[1]);
 	assert_ptr_equal(profile__dest_entry(&p, &a, 22), &dests[1]);
-	assert_ptr_equal(profile__dest_entry(&p, &a, -1), &dests[0]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, -1), &dests[1]);
+	a = addr_of("10.2.0.1");
+	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[0]);
+	assert_null(profile__dest_entry(&p, &a, 22));
 	a = addr_of("11.1.2.3");
 	assert_null(profile__dest_entry(&p, &a, -1));
 

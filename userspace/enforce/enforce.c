@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
+#include "budgets.h"
 #include "enforce.h"
 #include "grant.h"
 #include "names.h"
@@ -45,6 +46,7 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->profile = p->id;
 	out->open_ask = k.open_ask;
 	out->exec_ask = k.exec_ask;
+	out->entry_budgets = budgets__any(p);
 }
 
 static void enforce__set_policy(struct enforce *e, uint64_t cgid,
@@ -74,6 +76,7 @@ void enforce__forget(void *ctx, struct sandbox *sb)
 
 	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
 	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
+	budgets__forget(e->maps.entry_spent, sb->cgid);
 	grant__forget(e->maps.grants, sb->cgid);
 }
 
@@ -172,22 +175,27 @@ static void allow__key(const struct profile *p, const struct dest *d,
 
 /* The ports allowed on d's network: its own and those of every network
  * of the profile that covers it, since the kernel's lookup finds only
- * the longest prefix. False when they do not fit the kernel's value. */
+ * the longest prefix; the longest first, as the kernel takes the budget
+ * of the first range that has the port. False when they do not fit the
+ * kernel's value. */
 static bool allow__ports(const struct profile *p, const struct dest *d,
 			 struct vigil_allow *v)
 {
 	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; i < p->nr_dests; i++) {
-		const struct dest *o = &p->dests[i];
+	for (int bits = d->prefix; bits >= 0; bits--)
+		for (size_t i = 0; i < p->nr_dests; i++) {
+			const struct dest *o = &p->dests[i];
 
-		if (o->net.family != d->net.family || o->prefix > d->prefix ||
-		    !cidr__match(&o->net, o->prefix, &d->net))
-			continue;
-		if (v->nr == VIGIL_ALLOW_PORTS)
-			return false;
-		v->lo[v->nr] = o->port_lo;
-		v->hi[v->nr++] = o->port_hi;
-	}
+			if (o->net.family != d->net.family ||
+			    o->prefix != bits ||
+			    !cidr__match(&o->net, o->prefix, &d->net))
+				continue;
+			if (v->nr == VIGIL_ALLOW_PORTS)
+				return false;
+			v->lo[v->nr] = o->port_lo;
+			v->hi[v->nr] = o->port_hi;
+			v->budget[v->nr++] = o->budget_id;
+		}
 	return true;
 }
 
@@ -311,6 +319,7 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	}
 	enforce__sync_files(e);
 	enforce__report(e);
+	budgets__load(e->maps.budgets, rs);
 	for (size_t i = 0; ruleset__profile_at(rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
 		names__load(e->maps.names, ruleset__profile_at(rs, i));
@@ -371,8 +380,13 @@ void enforce__commit(struct enforce *e)
 	e->next_rs = NULL;
 	enforce__sync_files(e);
 	e->reloading = true;
-	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++)
+	/* The budgets are numbered anew: each number's slot, network and
+	 * name are rewritten together. */
+	budgets__load(e->maps.budgets, e->rs);
+	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(e->rs, i));
+		names__load(e->maps.names, ruleset__profile_at(e->rs, i));
+	}
 	e->reloading = false;
 	enforce__set_policy(e, none, e->rs->fallback);
 	sandboxes__each_told(e->sandboxes, enforce__replace, e);

@@ -68,6 +68,8 @@ struct enforce_maps {
 	int file_grants;	/* struct vigil_file_grant -> lapse time */
 	int grants;		/* LPM: sandbox's granted destinations */
 	int names;		/* LPM: profile's allowed DNS names */
+	int budgets;		/* budget id -> struct vigil_entry_budget */
+	int entry_spent;	/* (sandbox, budget id) -> struct vigil_spent */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

@@ -90,6 +90,9 @@ struct ruleset {
 	/* Their names by index, for struct event's fileset_names. */
 	const char *fileset_names[VIGIL_MAX_FILESETS];
 	int nr_windows;
+	/* allow.destinations entries with a budget of their own, numbered
+	 * from 1 (their budget_id) below VIGIL_BUDGETS. */
+	uint16_t nr_budgets;
 	struct rindex *index;
 	struct rules_load *load;	/* sources, lists, macros */
 	int errors;
