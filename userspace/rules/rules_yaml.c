@@ -377,6 +377,10 @@ static void window__key(struct reader *r, const char *key, yaml_node_t *k,
 		free(it->rsrc->window_field);
 		it->rsrc->window_field = node__dup(r, v, key);
 		it->rsrc->window_at = pos__of(r, v);
+	} else if (!strcmp(key, "by")) {
+		free(it->rsrc->window_by);
+		it->rsrc->window_by = node__dup(r, v, key);
+		it->rsrc->window_by_at = pos__of(r, v);
 	} else if (!strcmp(key, "over")) {
 		if (node__duration(r, v, "over", &w->over_ns) && !w->over_ns)
 			node__error(r, v, "over must be longer than 0");
@@ -388,7 +392,7 @@ static void window__key(struct reader *r, const char *key, yaml_node_t *k,
 				    "50MiB, ...), not '%s'", s);
 	} else {
 		node__error(r, k, "unknown key '%s' in window (count, sum, "
-			    "distinct, over, above)", key);
+			    "distinct, by, over, above)", key);
 	}
 }
 

@@ -30,6 +30,8 @@ enum window_agg { WIN_COUNT, WIN_SUM, WIN_DISTINCT };
 struct window_spec {
 	enum window_agg agg;
 	const struct field *field;	/* sum and distinct */
+	const struct field *by;		/* a window per value of it; NULL:
+					 * one for the sandbox */
 	uint64_t over_ns;
 	int64_t above;
 	int slot;		/* this rule's window among all */
