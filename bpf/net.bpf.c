@@ -269,33 +269,19 @@ int BPF_PROG(net_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-static __always_inline struct vigil_spent *spent__get(__u64 sandbox)
+/* The spending map (egress_spent, egress_entry_spent) keeps under key,
+ * made on first use. */
+static __always_inline struct vigil_spent *spent__get(void *map,
+						      const void *key)
 {
 	static const struct vigil_spent zero;
-	struct vigil_spent *s = bpf_map_lookup_elem(&egress_spent, &sandbox);
+	struct vigil_spent *s = bpf_map_lookup_elem(map, key);
 
 	if (s)
 		return s;
-	bpf_map_update_elem(&egress_spent, &sandbox, &zero, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&egress_spent, &sandbox);
-	if (!s)
-		drop__count(VIGIL_DROP_BUDGET);
-	return s;
-}
-
-/* A sandbox's spending against one entry's budget. */
-static __always_inline struct vigil_spent *entry_spent__get(__u64 sandbox,
-							    __u32 budget)
-{
-	static const struct vigil_spent zero;
-	struct vigil_entry_spent_key key = { .sandbox_cgid = sandbox,
-					     .budget = budget };
-	struct vigil_spent *s = bpf_map_lookup_elem(&egress_entry_spent, &key);
-
-	if (s)
-		return s;
-	bpf_map_update_elem(&egress_entry_spent, &key, &zero, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&egress_entry_spent, &key);
+	/* Another CPU may insert first (-EEXIST): look up again. */
+	bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(map, key);
 	if (!s)
 		drop__count(VIGIL_DROP_BUDGET);
 	return s;
@@ -362,11 +348,13 @@ static __always_inline int budget__entry(struct __sk_buff *skb,
 {
 	struct vigil_entry_budget *eb = bpf_map_lookup_elem(&egress_budgets,
 							    &budget);
+	struct vigil_entry_spent_key key = { .sandbox_cgid = k->sandbox_cgid,
+					     .budget = budget };
 	struct vigil_spent *s;
 
 	if (!eb || !eb->bytes)
 		return 1;
-	s = entry_spent__get(k->sandbox_cgid, budget);
+	s = spent__get(&egress_entry_spent, &key);
 	return s ? budget__spend(skb, k, p, s, eb->bytes, eb->entry, payload)
 		 : 1;
 }
@@ -393,7 +381,7 @@ static __always_inline int egress__budget(struct __sk_buff *skb,
 		return budget__entry(skb, k, p, budget, payload);
 	if (budget == 0 || !p->egress_budget)
 		return 1;
-	s = spent__get(k->sandbox_cgid);
+	s = spent__get(&egress_spent, &k->sandbox_cgid);
 	return s ? budget__spend(skb, k, p, s, p->egress_budget, NULL, payload)
 		 : 1;
 }
