@@ -206,7 +206,7 @@ static uint64_t bits(const struct fix *f, const char *rel)
 
 static size_t map_count(int fd, size_t key_size)
 {
-	char key[64], next[64];
+	char key[256], next[256];
 	size_t n = 0;
 	void *prev = NULL;
 
@@ -740,9 +740,20 @@ static void test_grants(void **state)
 
 /* ------------------------------------------------------------- reload */
 
-/* The same file sets; agent with a bigger budget and one network left,
- * lax gone, a new profile first (by place it would get default's kernel
- * id), default's budget doubled. */
+/* The budget slot's bytes and text for id. */
+static void expect_slot(const struct fix *f, uint32_t id, uint64_t bytes,
+			const char *text)
+{
+	struct vigil_entry_budget b;
+
+	assert_int_equal(bpf_map_lookup_elem(f->maps.budgets, &id, &b), 0);
+	assert_int_equal(b.bytes, bytes);
+	assert_string_equal(b.entry, text);
+}
+
+/* The same file sets; agent with a bigger budget, one network and two
+ * names left (one with a budget), lax gone, a new profile first (by
+ * place it would get default's kernel id), default's budget doubled. */
 static const char reload_text[] =
 	RULES
 	"- profile: newcomer\n"
@@ -755,7 +766,8 @@ static const char reload_text[] =
 	"- profile: agent\n"
 	"  egress_budget: 2MiB\n"
 	"  allow:\n"
-	"    destinations: [\"10.0.0.0/8:443\"]\n";
+	"    destinations: [\"10.0.0.0/8:443\", \"pypi.org:443\",\n"
+	"                   {\"*.pythonhosted.org\": 1MiB}]\n";
 
 static void add(struct fix *f, uint64_t cgid, const char *profile)
 {
@@ -775,6 +787,7 @@ static void test_reload(void **state)
 	struct ruleset next;
 	uint64_t a, b;
 	const struct profile *agent;
+	struct vigil_allow v;
 
 	start(f);
 	add(f, 3001, "agent");
@@ -801,15 +814,22 @@ static void test_reload(void **state)
 	expect_policy(f, 3001, 1 | 2 | 4, 2, 2 << 20, agent);
 	expect_no_policy(f, 3002);	/* lax is gone: the default's */
 	expect_policy(f, 0, 1 | 2 | 4, 2, 20 << 20, next.fallback);
-	/* Only the new allowlists are left. */
+	/* Only the new allowlists are left, and the new names, with their
+	 * budgets. */
 	assert_int_equal(map_count(f->maps.allow,
 				   sizeof(struct vigil_allow_key)), 3);
+	assert_int_equal(map_count(f->maps.names,
+				   sizeof(struct vigil_name_key)), 2);
 	/* The old set goes; the fixture frees the new one. */
 	ruleset__fini(&f->rs);
 	f->rs = next;
 	EXPECT_PORTS(f, "agent", "10.1.2.3", 1, 443, 443);
 	EXPECT_PORTS(f, "newcomer", "10.9.1.1", 1, 9, 9);
 	EXPECT_PORTS(f, "default", "127.0.0.1", 1, ANY);
+	assert_true(name_ports(f, "agent", "\14pythonhosted\3org", true, &v));
+	assert_int_equal(v.budget[0], 1);
+	expect_slot(f, 1, 1 << 20, "*.pythonhosted.org");
+	expect_slot(f, 2, 0, "");
 }
 
 /* ------------------------------------------- without a default profile */
@@ -867,17 +887,6 @@ static int setup_budgets(void **state)
 {
 	*state = fix__new(budgets_text, NULL);
 	return 0;
-}
-
-/* The budget slot's bytes and text for id. */
-static void expect_slot(const struct fix *f, uint32_t id, uint64_t bytes,
-			const char *text)
-{
-	struct vigil_entry_budget b;
-
-	assert_int_equal(bpf_map_lookup_elem(f->maps.budgets, &id, &b), 0);
-	assert_int_equal(b.bytes, bytes);
-	assert_string_equal(b.entry, text);
 }
 
 static void test_entry_budgets(void **state)

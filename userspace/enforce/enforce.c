@@ -24,6 +24,7 @@ struct enforce {
 	const struct ruleset *next_rs;
 	struct protect *next_protect;
 	struct mapkeys allow_before;
+	struct mapkeys names_before;
 	bool reloading;
 	struct protect *protect;
 	struct protect_entry *synced;	/* what the protected map holds */
@@ -322,7 +323,7 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	budgets__load(e->maps.budgets, rs);
 	for (size_t i = 0; ruleset__profile_at(rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
-		names__load(e->maps.names, ruleset__profile_at(rs, i));
+		names__load(e->maps.names, ruleset__profile_at(rs, i), NULL);
 	}
 	enforce__set_policy(e, none, rs->fallback);
 	return e;
@@ -349,8 +350,11 @@ static void enforce__replace(void *ctx, struct sandbox *sb)
 int enforce__stage(struct enforce *e, const struct ruleset *rs)
 {
 	e->next_protect = enforce__protect(rs);
-	if (!e->next_protect || mapkeys__read(&e->allow_before, e->maps.allow,
-					      sizeof(struct vigil_allow_key))) {
+	if (!e->next_protect ||
+	    mapkeys__read(&e->allow_before, e->maps.allow,
+			  sizeof(struct vigil_allow_key)) ||
+	    mapkeys__read(&e->names_before, e->maps.names,
+			  sizeof(struct vigil_name_key))) {
 		enforce__unstage(e);
 		return -ENOMEM;
 	}
@@ -361,6 +365,7 @@ int enforce__stage(struct enforce *e, const struct ruleset *rs)
 void enforce__unstage(struct enforce *e)
 {
 	mapkeys__prune(&e->allow_before, -1);
+	mapkeys__prune(&e->names_before, -1);
 	protect__free(e->next_protect);
 	e->next_protect = NULL;
 	e->next_rs = NULL;
@@ -385,12 +390,14 @@ void enforce__commit(struct enforce *e)
 	budgets__load(e->maps.budgets, e->rs);
 	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(e->rs, i));
-		names__load(e->maps.names, ruleset__profile_at(e->rs, i));
+		names__load(e->maps.names, ruleset__profile_at(e->rs, i),
+			    &e->names_before);
 	}
 	e->reloading = false;
 	enforce__set_policy(e, none, e->rs->fallback);
 	sandboxes__each_told(e->sandboxes, enforce__replace, e);
 	mapkeys__prune(&e->allow_before, e->maps.allow);
+	mapkeys__prune(&e->names_before, e->maps.names);
 	enforce__report(e);
 }
 

@@ -57,7 +57,8 @@ static void names__ports(const struct profile *p, const struct name_dest *n,
 		}
 }
 
-void names__load(int names_fd, const struct profile *p)
+void names__load(int names_fd, const struct profile *p,
+		 struct mapkeys *before)
 {
 	struct vigil_name_key k;
 	struct vigil_allow v;
@@ -69,5 +70,7 @@ void names__load(int names_fd, const struct profile *p)
 			log__errno(errno, "cannot load name %s%s of profile %s",
 				   p->names[i].wildcard ? "*." : "",
 				   p->names[i].name, p->name);
+		else if (before)
+			mapkeys__keep(before, &k);
 	}
 }
