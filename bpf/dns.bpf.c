@@ -5,9 +5,10 @@
  * name the profile allows (egress_names), grants the sandbox every A and
  * AAAA address of its answer section (the CNAME chain from that name and
  * the addresses it ends in) on the name's ports, for the record's TTL
- * bounded to [DNS_TTL_MIN_S, DNS_TTL_MAX_S]. Read at the cgroup's
- * ingress, before the resolver's caller sees the answer, so its connect
- * right after finds the grant. No packet is ever dropped here.
+ * bounded to [DNS_TTL_MIN_S, DNS_TTL_MAX_S], each with the budget of the
+ * entry that gave its port (net.bpf.c: egress__budget). Read at the
+ * cgroup's ingress, before the resolver's caller sees the answer, so its
+ * connect right after finds the grant. No packet is ever dropped here.
  *
  * Every response from a listed resolver is recorded too (a dns record
  * with VIGIL_DNS_ANSWER: rcode, up to VIGIL_DNS_ADDRS addresses, the
@@ -63,7 +64,7 @@ static __always_inline void answer__grant(const struct answers *a,
 {
 	struct vigil_grant_key k = { .prefixlen = 32 + 64 + 128,
 				     .sandbox_cgid = a->sandbox };
-	struct vigil_grant g;
+	struct vigil_grant g = {};
 
 	if (ttl < DNS_TTL_MIN_S)
 		ttl = DNS_TTL_MIN_S;
@@ -76,6 +77,8 @@ static __always_inline void answer__grant(const struct answers *a,
 			break;
 		/* A name has one port or every port (userspace/rules). */
 		k.port = a->ports.lo[i] == a->ports.hi[i] ? a->ports.lo[i] : 0;
+		/* The address spends the name's entry's budget. */
+		g.budget = a->ports.budget[i];
 		bpf_map_update_elem(&egress_grants, &k, &g, BPF_ANY);
 	}
 }

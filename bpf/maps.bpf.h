@@ -249,6 +249,26 @@ struct {
 	__type(key, struct dns_ask_key);
 	__type(value, struct vigil_hdr);
 } dns_asks __weak SEC(".maps");
+/* The budgets of allow.destinations entries, by the number their port
+ * ranges carry (struct vigil_allow, vigil_grant; 0 unused). Written by
+ * user space (userspace/enforce/budgets.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VIGIL_BUDGETS);
+	__type(key, __u32);
+	__type(value, struct vigil_entry_budget);
+} egress_budgets __weak SEC(".maps");
+/* Each sandbox's egress to each budgeted entry. */
+EGRESS_MAP(egress_entry_spent, BPF_MAP_TYPE_HASH, 16384,
+	   struct vigil_entry_spent_key, struct vigil_spent);
+/* A budget record being made: with its entry's text it is too big for
+ * the stack of the packet programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_budget);
+} budget_scratch __weak SEC(".maps");
 
 /* ------------------------------------------------------ syscalls in flight */
 

@@ -272,47 +272,100 @@ int BPF_PROG(net_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-static __always_inline struct vigil_spent *spent__get(__u64 sandbox)
+/* The spending map (egress_spent, egress_entry_spent) keeps under key,
+ * made on first use. */
+static __always_inline struct vigil_spent *spent__get(void *map,
+						      const void *key)
 {
 	static const struct vigil_spent zero;
-	struct vigil_spent *s = bpf_map_lookup_elem(&egress_spent, &sandbox);
+	struct vigil_spent *s = bpf_map_lookup_elem(map, key);
 
 	if (s)
 		return s;
-	bpf_map_update_elem(&egress_spent, &sandbox, &zero, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&egress_spent, &sandbox);
+	/* Another CPU may insert first (-EEXIST): look up again. */
+	bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(map, key);
 	if (!s)
 		drop__count(VIGIL_DROP_BUDGET);
 	return s;
 }
 
-/* The budget record, once per sandbox; no task context here. */
+/* The budget record, once per sandbox and budget; no task context here.
+ * Made in budget_scratch: the entry's text does not fit the stack. */
 static __always_inline void budget__report(struct __sk_buff *skb,
 					   const struct vigil_flow_key *k,
 					   const struct vigil_policy *p,
+					   __u64 limit, const char *entry,
 					   __u64 spent)
 {
-	struct vigil_budget b = {};
+	__u32 zero = 0;
+	struct vigil_budget *b = bpf_map_lookup_elem(&budget_scratch, &zero);
 
-	b.hdr.type = VIGIL_EV_BUDGET;
-	b.hdr.ktime_ns = bpf_ktime_get_boot_ns();
-	b.hdr.cgroup_id = bpf_skb_cgroup_id(skb);
-	b.hdr.sandbox_cgid = k->sandbox_cgid;
-	b.budget = p->egress_budget;
-	b.spent = spent;
-	b.profile = p->profile;
-	b.family = k->family;
-	b.port = k->port;
-	b.proto = k->proto;
-	__builtin_memcpy(b.addr, k->addr, sizeof(b.addr));
-	emit(&b, sizeof(b), sizeof(b), LANE_RARE);
+	if (!b)
+		return;
+	b->hdr = (struct vigil_hdr){ .type = VIGIL_EV_BUDGET };
+	b->hdr.ktime_ns = bpf_ktime_get_boot_ns();
+	b->hdr.cgroup_id = bpf_skb_cgroup_id(skb);
+	b->hdr.sandbox_cgid = k->sandbox_cgid;
+	b->budget = limit;
+	b->spent = spent;
+	b->profile = p->profile;
+	b->family = k->family;
+	b->port = k->port;
+	b->proto = k->proto;
+	__builtin_memset(b->__pad, 0, sizeof(b->__pad));
+	__builtin_memcpy(b->addr, k->addr, sizeof(b->addr));
+	if (entry)
+		__builtin_memcpy(b->entry, entry, sizeof(b->entry));
+	else
+		__builtin_memset(b->entry, 0, sizeof(b->entry));
+	emit(b, sizeof(*b), sizeof(*b), LANE_RARE);
+}
+
+/* 1 to let the packet go, 0 to drop it: once the payload counted in s
+ * would exceed limit, that packet and every later one counted there are
+ * dropped, pure ACKs included, so the connection is severed before user
+ * space acts. */
+static __always_inline int budget__spend(struct __sk_buff *skb,
+					 const struct vigil_flow_key *k,
+					 const struct vigil_policy *p,
+					 struct vigil_spent *s, __u64 limit,
+					 const char *entry, __u64 payload)
+{
+	if (!s->dropped_packets && s->bytes + payload <= limit) {
+		__sync_fetch_and_add(&s->bytes, payload);
+		return 1;
+	}
+	__sync_fetch_and_add(&s->dropped_bytes, payload);
+	__sync_fetch_and_add(&s->dropped_packets, 1);
+	if (__sync_val_compare_and_swap(&s->reported, 0, 1) == 0)
+		budget__report(skb, k, p, limit, entry, s->bytes);
+	return 0;
+}
+
+/* What an allowed destination's entry lets the sandbox send. */
+static __always_inline int budget__entry(struct __sk_buff *skb,
+					 const struct vigil_flow_key *k,
+					 const struct vigil_policy *p,
+					 __u32 budget, __u64 payload)
+{
+	struct vigil_entry_budget *eb = bpf_map_lookup_elem(&egress_budgets,
+							    &budget);
+	struct vigil_entry_spent_key key = { .sandbox_cgid = k->sandbox_cgid,
+					     .budget = budget };
+	struct vigil_spent *s;
+
+	if (!eb || !eb->bytes)
+		return 1;
+	s = spent__get(&egress_entry_spent, &key);
+	return s ? budget__spend(skb, k, p, s, eb->bytes, eb->entry, payload)
+		 : 1;
 }
 
 /*
- * 1 to let the packet go, 0 to drop it: once a sandbox's payload to
- * destinations outside its allowlist would exceed its budget, that
- * packet and every later one to such destinations are dropped, pure ACKs
- * included, so the connection is severed before user space acts.
+ * 1 to let the packet go, 0 to drop it. An allowed destination spends
+ * its entry's own budget, if it has one; every destination outside the
+ * allowlist spends the profile's egress_budget together.
  */
 static __always_inline int egress__budget(struct __sk_buff *skb,
 					  const struct vigil_flow_key *k,
@@ -321,24 +374,19 @@ static __always_inline int egress__budget(struct __sk_buff *skb,
 	struct vigil_policy *p = policy__of(k->sandbox_cgid);
 	struct vigil_spent *s;
 	struct dest d;
+	int budget;
 
-	if (!p || !p->egress_budget)
+	if (!p || (!p->egress_budget && !p->entry_budgets))
 		return 1;
 	dest__of_flow(&d, k);
-	if (egress__allows(p, k->sandbox_cgid, &d))
+	budget = egress__budget_of(p, k->sandbox_cgid, &d);
+	if (budget > 0)
+		return budget__entry(skb, k, p, budget, payload);
+	if (budget == 0 || !p->egress_budget)
 		return 1;
-	s = spent__get(k->sandbox_cgid);
-	if (!s)
-		return 1;
-	if (!s->dropped_packets && s->bytes + payload <= p->egress_budget) {
-		__sync_fetch_and_add(&s->bytes, payload);
-		return 1;
-	}
-	__sync_fetch_and_add(&s->dropped_bytes, payload);
-	__sync_fetch_and_add(&s->dropped_packets, 1);
-	if (__sync_val_compare_and_swap(&s->reported, 0, 1) == 0)
-		budget__report(skb, k, p, s->bytes);
-	return 0;
+	s = spent__get(&egress_spent, &k->sandbox_cgid);
+	return s ? budget__spend(skb, k, p, s, p->egress_budget, NULL, payload)
+		 : 1;
 }
 
 SEC("cgroup_skb/egress")

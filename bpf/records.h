@@ -26,6 +26,10 @@
 #define VIGIL_ALLOW_PORTS 8	/* port ranges per allowed network */
 #define VIGIL_NAME_MAX   256	/* a cgroup's directory name, NUL included */
 #define VIGIL_DNS_NAME_MAX 128	/* bytes of a DNS name an allowlist holds */
+#define VIGIL_BUDGETS 1024	/* budgeted allow.destinations entries, all
+				 * profiles, plus 1 (0 is none) */
+#define VIGIL_BUDGET_ENTRY_MAX 144	/* an entry's text: "*.", a name,
+					 * ":65535", NUL */
 
 /* What the dispatchers (bpf/dispatch.bpf.c) know of a syscall number
  * before they look at the task: the loader's routes map, from the
@@ -423,6 +427,10 @@ struct vigil_budget {
 	__u8 addr[16];
 	__u8 proto;
 	__u8 __pad[7];
+	char entry[VIGIL_BUDGET_ENTRY_MAX];	/* the allow.destinations
+				 * entry whose own budget was spent, as
+				 * written (NUL-terminated); empty for the
+				 * profile's egress_budget */
 };
 
 /*
@@ -510,6 +518,9 @@ struct vigil_policy {
 	__u16 exe_first;
 	__u16 exe_nr;
 	__u32 exe_act;
+	__u32 entry_budgets;	/* 1: some allow.destinations entry of the
+				 * profile has a budget (egress_budgets) */
+	__u32 __pad;
 };
 
 /* What the kernel does with an exec of a program its sandbox's profile
@@ -584,6 +595,8 @@ struct vigil_allow {
 	__u16 nr;
 	__u16 lo[VIGIL_ALLOW_PORTS];
 	__u16 hi[VIGIL_ALLOW_PORTS];
+	__u16 budget[VIGIL_ALLOW_PORTS];	/* the range's entry's budget
+						 * (egress_budgets), 0 none */
 };
 
 /*
@@ -614,6 +627,21 @@ struct vigil_grant_key {
 
 struct vigil_grant {
 	__u64 expires_ns;	/* CLOCK_BOOTTIME; 0: never */
+	__u32 budget;		/* the granting name's budget, 0 none */
+	__u32 __pad;
+};
+
+/* An allow.destinations entry's own byte budget, spent per sandbox on
+ * what it allows; its text names it in the budget record. */
+struct vigil_entry_budget {
+	__u64 bytes;
+	char entry[VIGIL_BUDGET_ENTRY_MAX];
+};
+
+struct vigil_entry_spent_key {
+	__u64 sandbox_cgid;
+	__u32 budget;		/* egress_budgets index */
+	__u32 __pad;
 };
 
 /* A sandbox's egress outside its allowlist, written by the kernel. */

@@ -1,10 +1,14 @@
 """A small authoritative DNS server for the egress tests, run with
 Debian's python3 (python3-dnslib) inside the test's network namespace.
 
-    dns_server.py ADDR PORT [--tcp HOST:PORT]... RECORD...
+    dns_server.py ADDR PORT [--tcp HOST:PORT]... [--sink HOST:PORT]...
+                  RECORD...
 
 RECORD is "NAME TYPE VALUE TTL" (TYPE A, AAAA or CNAME). Each --tcp
-listener accepts connections and prints "C HOST PORT" for each. A question is
+listener accepts connections and prints "C HOST PORT" for each; each
+--sink listener does too, then reads each connection to its end and
+prints "B HOST PORT N" after every read (N: the connection's bytes so
+far), so a test counts what arrived even when the end never comes. A question is
 answered with the CNAME chain from its name and the records of the
 name it ends at; every question is printed ("Q NAME TYPE") on stdout as
 it arrives, so a test can tell which queries reached the server. UDP and
@@ -58,7 +62,18 @@ class Zone(BaseResolver):
         return reply
 
 
-def accept(host, port):
+def drain(c, host, port):
+    n = 0
+    while True:
+        got = c.recv(1 << 20)
+        if not got:
+            break
+        n += len(got)
+        say(f"B {host} {port} {n}")
+    c.close()
+
+
+def accept(host, port, sink=False):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -69,7 +84,11 @@ def accept(host, port):
         while True:
             c, _ = s.accept()
             say(f"C {host} {port}")
-            c.close()
+            if sink:
+                threading.Thread(target=drain, args=(c, host, port),
+                                 daemon=True).start()
+            else:
+                c.close()
     threading.Thread(target=serve, daemon=True).start()
 
 
@@ -77,9 +96,9 @@ def main():
     addr, port, args = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     specs = []
     while args:
-        if args[0] == "--tcp":
+        if args[0] in ("--tcp", "--sink"):
             host, _, p = args[1].rpartition(":")
-            accept(host.strip("[]"), int(p))
+            accept(host.strip("[]"), int(p), sink=args[0] == "--sink")
             args = args[2:]
         else:
             specs.append(args.pop(0))

@@ -55,7 +55,7 @@ class DnsNet:
     """The namespace, its resolver and listeners (one process, ours, by
     pid), and what reached them."""
 
-    def __init__(self, name, tcp_dns):
+    def __init__(self, name, tcp_dns, zone=ZONE, listen=LISTEN, sinks=()):
         self.name = name
         # glibc asks A and AAAA on one TCP connection, which the server
         # answers one question of: over TCP, ask A alone.
@@ -64,7 +64,8 @@ class DnsNet:
         subprocess.run(["ip", "netns", "add", name], check=True)
         ipn = ["ip", "-n", name]
         subprocess.run(ipn + ["link", "set", "lo", "up"], check=True)
-        for a in [RESOLVER] + [h for h in LISTEN if ":" not in h]:
+        hosts = list(listen) + list(sinks)
+        for a in [RESOLVER] + [h for h in hosts if ":" not in h]:
             subprocess.run(ipn + ["addr", "add", a + "/32", "dev", "lo"],
                            check=True)
         subprocess.run(ipn + ["-6", "addr", "add", "fd14::10/128", "dev",
@@ -76,9 +77,11 @@ class DnsNet:
             ("options use-vc\n" if tcp_dns else ""))
         argv = ["ip", "netns", "exec", name, "/usr/bin/python3",
                 str(DNS_SERVER), RESOLVER, "53"]
-        for h in LISTEN:
+        for h in listen:
             argv += ["--tcp", f"{h}:443"]
-        self.proc = subprocess.Popen(argv + ZONE, stdout=subprocess.PIPE,
+        for h in sinks:
+            argv += ["--sink", f"{h}:443"]
+        self.proc = subprocess.Popen(argv + list(zone), stdout=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL, text=True)
         self.lines = []
         assert self.proc.stdout.readline().strip() == "ready"
@@ -93,6 +96,18 @@ class DnsNet:
 
     def connections(self, host):
         return sum(1 for l in self.lines if l[0] == "C" and l[1] == host)
+
+    def received(self, host):
+        """Bytes a sink on host received, over all its connections (each
+        "B" line has its connection's total so far: the last one of
+        each counts)."""
+        total, conn = 0, 0
+        for l in self.lines:
+            if l[0] == "C" and l[1] == host:
+                total, conn = total + conn, 0
+            elif l[0] == "B" and l[1] == host:
+                conn = int(l[3])
+        return total + conn
 
     def close(self):
         self.proc.kill()            # ours, by pid

@@ -14,6 +14,14 @@ RULES = """
                    "pypi.org:443", "*.githubusercontent.com",
                    "*.example.com:443", "api.example.com:8080"]
 
+- profile: budgeted
+  allow:
+    destinations:
+      - 10.0.0.0/8:443: 1MiB
+      - 10.1.0.0/16:443
+      - pypi.org:443: 2GiB
+      - files.pypi.org
+
 - profile: loose
   egress: monitor
   egress_budget: 10MiB
@@ -80,6 +88,39 @@ def test_profile_check_budget(vigil_bin, rules):
     assert out["budget"].startswith("none")
     _, out = check(vigil_bin, rules, "agent", "1.2.3.4:80")
     assert out["budget"].startswith("none")
+
+
+@pytest.mark.parametrize("dest,budget", [
+    ("10.2.0.1:443", "1048576 bytes per sandbox, the entry's own "
+                     "(10.0.0.0/8:443)"),
+    ("10.1.0.1:443", "none (the entry has no budget of its own)"),
+    ("pypi.org:443", "2147483648 bytes per sandbox, the entry's own "
+                     "(pypi.org:443)"),
+    ("files.pypi.org:443", "none (the entry has no budget of its own)"),
+])
+def test_profile_check_entry_budget(vigil_bin, rules, dest, budget):
+    """An allowed destination spends the budget of the entry the kernel
+    picks for it (the most specific), if that entry has one."""
+    rc, out = check(vigil_bin, rules, "budgeted", dest)
+    assert rc == 0, out
+    assert out["budget"].startswith(budget)
+
+
+@pytest.mark.parametrize("entry,message", [
+    ("- pypi.org:443: lots", "budget must be a size in bytes above 0"),
+    ("- pypi.org:443: 0", "budget must be a size in bytes above 0"),
+    ("- {pypi.org: 1MiB, pypi.io: 1MiB}", "one 'DEST: SIZE' pair"),
+    ("- bad_name!:443: 1MiB", "expected ADDR[/BITS]"),
+])
+def test_entry_budget_errors(vigil_bin, tmp_path, entry, message):
+    """A bad budget names its FILE:LINE:COL."""
+    path = write_rules(tmp_path / "bad.yaml",
+                       "- profile: p\n  allow:\n    destinations:\n"
+                       f"      {entry}\n")
+    r = vigil_cli(vigil_bin, "profile", "check", "--rules", path, "p",
+                  "pypi.org:443")
+    assert r.returncode == 2
+    assert f"{path}:4:" in r.stderr and message in r.stderr, r.stderr
 
 
 def test_profile_check_resolvers(vigil_bin, rules):

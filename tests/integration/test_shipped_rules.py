@@ -983,6 +983,11 @@ BENIGN = [
         PY, "-c", QUERY, *(f"host{i}.api.example.test" for i in range(100)),
         *(f"host{i}.cdn.example.test" for i in range(50))],
         check=queried("host49.cdn.example.test")),
+    # 300 names, three under each of 100 parents: counted per parent.
+    Case("dns-tunnel-subdomains", "many-parents", argv=[
+        PY, "-c", QUERY, *(f"h{i % 3}.site{i // 3}.test"
+                           for i in range(300))],
+        check=queried("h2.site99.test")),
     Case("destination-sweep", "few-hosts", netns=True, argv=py("""
         import socket
         for i in range(40):

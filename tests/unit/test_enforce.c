@@ -60,7 +60,9 @@ static int create_map(enum bpf_map_type type, const char *name,
 		      size_t key, size_t value, uint32_t flags)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
-	int fd = bpf_map_create(type, name, key, value, 16384, &o);
+	int fd = bpf_map_create(type, name, key, value,
+				type == BPF_MAP_TYPE_ARRAY ? VIGIL_BUDGETS
+							   : 16384, &o);
 
 	if (fd < 0)
 		print_error("bpf_map_create(%s): %s; the enforce tests need "
@@ -94,6 +96,18 @@ static void fix__load(const struct fix *f, struct ruleset *rs,
 	free(text);
 }
 
+static void fix__close(struct fix *f)
+{
+	close(f->maps.protected);
+	close(f->maps.policies);
+	close(f->maps.allow);
+	close(f->maps.spent);
+	close(f->maps.grants);
+	close(f->maps.names);
+	close(f->maps.budgets);
+	close(f->maps.entry_spent);
+}
+
 /* The fixture: a fresh tree, the maps, a rule set loaded from tmpl;
  * enforce__new is left to the case. */
 static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
@@ -120,15 +134,17 @@ static struct fix *fix__new(const char *tmpl, void (*populate)(struct fix *))
 	f->maps.names = create_map(BPF_MAP_TYPE_HASH, "egress_names",
 				   sizeof(struct vigil_name_key),
 				   sizeof(struct vigil_allow), 0);
+	f->maps.budgets = create_map(BPF_MAP_TYPE_ARRAY, "egress_budgets",
+				     sizeof(__u32),
+				     sizeof(struct vigil_entry_budget), 0);
+	f->maps.entry_spent = create_map(BPF_MAP_TYPE_HASH, "entry_spent",
+					 sizeof(struct vigil_entry_spent_key),
+					 sizeof(struct vigil_spent), 0);
 	if (f->maps.protected < 0 || f->maps.policies < 0 ||
 	    f->maps.allow < 0 || f->maps.spent < 0 || f->maps.grants < 0 ||
-	    f->maps.names < 0) {
-		close(f->maps.protected);
-		close(f->maps.policies);
-		close(f->maps.allow);
-		close(f->maps.spent);
-		close(f->maps.grants);
-		close(f->maps.names);
+	    f->maps.names < 0 || f->maps.budgets < 0 ||
+	    f->maps.entry_spent < 0) {
+		fix__close(f);
 		free(f);
 		fail_msg("cannot create the BPF maps (run as root)");
 	}
@@ -146,12 +162,7 @@ static void fix__free(struct fix *f)
 	sandboxes__free(f->sandboxes);
 	enforce__free(f->e);
 	ruleset__fini(&f->rs);
-	close(f->maps.protected);
-	close(f->maps.policies);
-	close(f->maps.allow);
-	close(f->maps.spent);
-	close(f->maps.grants);
-	close(f->maps.names);
+	fix__close(f);
 	tree__remove(f->dir);
 	free(f);
 }
@@ -195,7 +206,7 @@ static uint64_t bits(const struct fix *f, const char *rel)
 
 static size_t map_count(int fd, size_t key_size)
 {
-	char key[64], next[64];
+	char key[256], next[256];
 	size_t n = 0;
 	void *prev = NULL;
 
@@ -729,9 +740,20 @@ static void test_grants(void **state)
 
 /* ------------------------------------------------------------- reload */
 
-/* The same file sets; agent with a bigger budget and one network left,
- * lax gone, a new profile first (by place it would get default's kernel
- * id), default's budget doubled. */
+/* The budget slot's bytes and text for id. */
+static void expect_slot(const struct fix *f, uint32_t id, uint64_t bytes,
+			const char *text)
+{
+	struct vigil_entry_budget b;
+
+	assert_int_equal(bpf_map_lookup_elem(f->maps.budgets, &id, &b), 0);
+	assert_int_equal(b.bytes, bytes);
+	assert_string_equal(b.entry, text);
+}
+
+/* The same file sets; agent with a bigger budget, one network and two
+ * names left (one with a budget), lax gone, a new profile first (by
+ * place it would get default's kernel id), default's budget doubled. */
 static const char reload_text[] =
 	RULES
 	"- profile: newcomer\n"
@@ -744,7 +766,8 @@ static const char reload_text[] =
 	"- profile: agent\n"
 	"  egress_budget: 2MiB\n"
 	"  allow:\n"
-	"    destinations: [\"10.0.0.0/8:443\"]\n";
+	"    destinations: [\"10.0.0.0/8:443\", \"pypi.org:443\",\n"
+	"                   {\"*.pythonhosted.org\": 1MiB}]\n";
 
 static void add(struct fix *f, uint64_t cgid, const char *profile)
 {
@@ -764,6 +787,7 @@ static void test_reload(void **state)
 	struct ruleset next;
 	uint64_t a, b;
 	const struct profile *agent;
+	struct vigil_allow v;
 
 	start(f);
 	add(f, 3001, "agent");
@@ -790,15 +814,22 @@ static void test_reload(void **state)
 	expect_policy(f, 3001, 1 | 2 | 4, 2, 2 << 20, agent);
 	expect_no_policy(f, 3002);	/* lax is gone: the default's */
 	expect_policy(f, 0, 1 | 2 | 4, 2, 20 << 20, next.fallback);
-	/* Only the new allowlists are left. */
+	/* Only the new allowlists are left, and the new names, with their
+	 * budgets. */
 	assert_int_equal(map_count(f->maps.allow,
 				   sizeof(struct vigil_allow_key)), 3);
+	assert_int_equal(map_count(f->maps.names,
+				   sizeof(struct vigil_name_key)), 2);
 	/* The old set goes; the fixture frees the new one. */
 	ruleset__fini(&f->rs);
 	f->rs = next;
 	EXPECT_PORTS(f, "agent", "10.1.2.3", 1, 443, 443);
 	EXPECT_PORTS(f, "newcomer", "10.9.1.1", 1, 9, 9);
 	EXPECT_PORTS(f, "default", "127.0.0.1", 1, ANY);
+	assert_true(name_ports(f, "agent", "\14pythonhosted\3org", true, &v));
+	assert_int_equal(v.budget[0], 1);
+	expect_slot(f, 1, 1 << 20, "*.pythonhosted.org");
+	expect_slot(f, 2, 0, "");
 }
 
 /* ------------------------------------------- without a default profile */
@@ -836,6 +867,82 @@ static void test_builtin_default(void **state)
 	assert_int_equal(nr_protected(f), 3);
 }
 
+/* ------------------------------------------------ entries' own budgets */
+
+static const char budgets_text[] =
+	"- profile: agent\n"
+	"  allow:\n"
+	"    destinations:\n"
+	"      - 10.0.0.0/8:443: 1MiB\n"
+	"      - 10.1.0.0/16\n"
+	"      - 10.1.2.0/24:443: 2k\n"
+	"      - pypi.org:443: 2GiB\n"
+	"      - '*.org:443'\n"
+	"      - '*.org': 5k\n"
+	"- profile: plain\n"
+	"  allow:\n"
+	"    destinations: [\"10.0.0.0/8\"]\n";
+
+static int setup_budgets(void **state)
+{
+	*state = fix__new(budgets_text, NULL);
+	return 0;
+}
+
+static void test_entry_budgets(void **state)
+{
+	struct fix *f = *state;
+	const struct profile *p = profile(f, "agent");
+	struct vigil_entry_spent_key k = { .sandbox_cgid = 9, .budget = 1 };
+	struct vigil_spent spent = { .bytes = 7 };
+	struct vigil_policy pol;
+	struct vigil_allow v;
+
+	start(f);
+	/* Numbered in the order written, from 1; the rest zero. */
+	expect_slot(f, 1, 1 << 20, "10.0.0.0/8:443");
+	expect_slot(f, 2, 2000, "10.1.2.0/24:443");
+	expect_slot(f, 3, 2ull << 30, "pypi.org:443");
+	expect_slot(f, 4, 5000, "*.org");
+	expect_slot(f, 5, 0, "");
+	/* The longest prefix's ranges first: the kernel takes the budget
+	 * of the first that has the port. */
+	assert_true(allowed_ports(f, p, "10.1.2.3", &v));
+	assert_int_equal(v.nr, 3);
+	assert_int_equal(v.lo[0], 443);
+	assert_int_equal(v.budget[0], 2);
+	assert_int_equal(v.hi[1], 65535);
+	assert_int_equal(v.budget[1], 0);
+	assert_int_equal(v.budget[2], 1);
+	assert_true(allowed_ports(f, p, "10.2.0.1", &v));
+	assert_int_equal(v.nr, 1);
+	assert_int_equal(v.budget[0], 1);
+	/* A name: its own entry, then the wildcards above it, one range a
+	 * port (*.org:443 adds nothing: pypi.org has 443). */
+	assert_true(name_ports(f, "agent", "\4pypi\3org", false, &v));
+	assert_int_equal(v.nr, 2);
+	assert_int_equal(v.lo[0], 443);
+	assert_int_equal(v.budget[0], 3);
+	assert_int_equal(v.hi[1], 65535);
+	assert_int_equal(v.budget[1], 4);
+	/* Only a profile with a budgeted entry pays for the lookup. */
+	place(f, 5, "agent", 5);
+	place(f, 6, "plain", 5);
+	assert_true(policy_of(f, 5, &pol));
+	assert_int_equal(pol.entry_budgets, 1);
+	assert_true(policy_of(f, 6, &pol));
+	assert_int_equal(pol.entry_budgets, 0);
+	/* A sandbox that is gone forgets what it spent. */
+	assert_int_equal(bpf_map_update_elem(f->maps.entry_spent, &k, &spent,
+					     BPF_ANY), 0);
+	k.sandbox_cgid = 5;
+	assert_int_equal(bpf_map_update_elem(f->maps.entry_spent, &k, &spent,
+					     BPF_ANY), 0);
+	forget(f, 9);
+	assert_int_equal(map_count(f->maps.entry_spent,
+				   sizeof(struct vigil_entry_spent_key)), 1);
+}
+
 /* No file sets at all: nothing protected, and refresh is harmless. */
 static int setup_no_sets(void **state)
 {
@@ -871,6 +978,8 @@ int main(void)
 						setup_no_default, teardown),
 		cmocka_unit_test_setup_teardown(test_no_sets, setup_no_sets,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_entry_budgets,
+						setup_budgets, teardown),
 	};
 
 	if (geteuid() != 0)

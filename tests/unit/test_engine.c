@@ -705,6 +705,44 @@ static void test_window_field_not_carried(void **state)
 	assert_string_equal(f->alerts[0].rule->id, "mixed");
 }
 
+/* by: a window per value of a field. Names spread over many parents do
+ * not add up; past WINDOW_MAX_GROUPS values the rest share one window,
+ * and the engine counts every such match. */
+static void test_window_by(void **state)
+{
+	struct fixture *f = *state;
+	char path[64];
+	struct tev t;
+	int i;
+
+	start(f, RULE("per-name", "open", "open.path startswith /d/",
+		      "  window: {distinct: open.path, by: open.name, "
+		      "over: 100s, above: 2}\n"));
+	for (i = 0; i < 30; i++) {
+		snprintf(path, sizeof(path), "/d/%d/f%d", i % 2, i);
+		tev__open(&t, SEC, path, 0);
+		feed(f, &t);
+	}
+	assert_int_equal(f->nr_alerts, 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/d/%d/same", i);
+		tev__open(&t, 2 * SEC, path, 0);
+		feed(f, &t);
+	}
+	assert_int_equal(f->nr_alerts, 1);
+	assert_int_equal(engine__stats(f->e)->window_spills, 0);
+	for (i = 0; i < WINDOW_MAX_GROUPS + 2; i++) {
+		snprintf(path, sizeof(path), "/d/0/g%d", i);
+		tev__open(&t, 3 * SEC, path, 0);
+		feed(f, &t);
+	}
+	/* 30 + 1 groups before, so 1,024 - 31 new ones fit: 33 spill, and
+	 * their 33 distinct paths cross the spill window's bound of 2
+	 * every third one. */
+	assert_int_equal(engine__stats(f->e)->window_spills, 33);
+	assert_int_equal(f->nr_alerts, 1 + 11);
+}
+
 /* ---------------------------------------------------------------- index */
 
 static void test_index_keys(void **state)
@@ -1379,6 +1417,7 @@ int main(void)
 		TEST(test_each),
 		TEST(test_window_rules),
 		TEST(test_window_field_not_carried),
+		TEST(test_window_by),
 		TEST(test_index_keys),
 		TEST(test_index_empty_prefix),
 		TEST(test_index_lists),

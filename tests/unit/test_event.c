@@ -33,7 +33,7 @@ _Static_assert(sizeof(struct vigil_exit) == 80, "vigil_exit layout");
 _Static_assert(sizeof(struct vigil_open) == 112, "vigil_open layout");
 _Static_assert(offsetof(struct vigil_open, data) == 112, "open data[]");
 _Static_assert(sizeof(struct vigil_connect) == 216, "vigil_connect layout");
-_Static_assert(sizeof(struct vigil_budget) == 120, "vigil_budget layout");
+_Static_assert(sizeof(struct vigil_budget) == 264, "vigil_budget layout");
 _Static_assert(sizeof(struct vigil_escape) == 96, "vigil_escape layout");
 _Static_assert(sizeof(struct vigil_file) == 112, "vigil_file layout");
 _Static_assert(offsetof(struct vigil_file, data) == 112, "file data[]");

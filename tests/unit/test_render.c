@@ -928,6 +928,14 @@ static void test_budget(void **state)
 	assert_num(GET(b, "port"), 8080);
 	assert_str(GET(b, "proto"), "tcp");
 	assert_num(GET(b, "profile_id"), 2);
+
+	/* An entry's own budget names it. */
+	strcpy(f->ev.budget.entry, "pypi.org:443");
+	render(f);
+	b = GET(f->root, "budget");
+	assert_string_equal(keys(b), "limit,spent,family,addr,port,proto,"
+			    "profile_id,entry");
+	assert_str(GET(b, "entry"), "pypi.org:443");
 }
 
 /* An escape by a mover whose header has flags; its object, every key

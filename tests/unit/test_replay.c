@@ -150,6 +150,11 @@ static void test_budget(void **state)
 	assert_int_equal(ev.budget.port, 443);
 	assert_int_equal(ev.budget.proto, 6);
 	assert_int_equal(ev.budget.profile, 3);
+	assert_string_equal(ev.budget.entry, "");
+
+	strcpy(t.ev.budget.entry, "*.pypi.org:443");
+	round_trip(f, &t.ev, &ev);
+	assert_string_equal(ev.budget.entry, "*.pypi.org:443");
 
 	tev__budget(&t, 1, "2001:db8::9", 53, 1, 2);
 	t.ev.budget.proto = 17;

@@ -355,8 +355,8 @@ static void test_error_keys(void **state)
 		   "t.yaml:7:9: unknown key 'scor' in a rule's tuning (score, "
 		   "action, enabled)");
 	LOAD_ERROR(RULE("a") "  window: {count: true, over: 1s, above: 1, "
-		   "by: proc.pid}\n", "t.yaml:5:45: unknown key 'by' in window "
-		   "(count, sum, distinct, over, above)");
+		   "per: proc.pid}\n", "t.yaml:5:45: unknown key 'per' in "
+		   "window (count, sum, distinct, by, over, above)");
 	LOAD_ERROR("- profile: p\n  allow: [a]\n",
 		   "t.yaml:2:10: allow must be a mapping (key: value)");
 	LOAD_ERROR("- profile: p\n  rules: {a: 1}\n",
@@ -493,6 +493,16 @@ static void test_error_windows(void **state)
 	LOAD_ERROR(RULE("a") "  window: {distinct: open.path, over: 1s, "
 		   "above: 100000}\n", "t.yaml:5:22: distinct counts at most "
 		   "99999 values");
+	LOAD_ERROR(RULE("a") "  window: {count: true, by: nope, over: 1s, "
+		   "above: 1}\n", "t.yaml:5:29: unknown field 'nope'");
+	LOAD_ERROR(RULE("a") "  window: {count: true, by: flow.bytes, "
+		   "over: 1s, above: 1}\n", "t.yaml:5:29: by needs a field of "
+		   "every event of rule 'a'; flow.bytes is not one");
+	LOAD_ERROR("- rule: a\n  description: d\n  event: exec\n"
+		   "  when: exec.argc > 1\n"
+		   "  window: {count: true, by: exec.argv, over: 1s, above: 1}\n",
+		   "t.yaml:5:29: by needs a single-valued field; exec.argv is "
+		   "a list");
 }
 
 static void test_error_profiles(void **state)

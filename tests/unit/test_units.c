@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -294,8 +295,8 @@ static void test_profile_allows(void **state)
 	assert_false(profile__allows_exe(&p, "/tmp/tool", 9));
 }
 
-/* Which entry `vigil profile check` names: the first address entry on
- * the port; the most specific name entry covering the name on it. */
+/* Which entry `vigil profile check` names: the most specific address
+ * entry on the port; the most specific name entry covering it on it. */
 static void test_profile_entries(void **state)
 {
 	static const char *const texts[] = {
@@ -309,9 +310,12 @@ static void test_profile_entries(void **state)
 
 	assert_int_equal(dest__parse("10.0.0.0/8:443", &dests[0]), 0);
 	assert_int_equal(dest__parse("10.1.0.0/16", &dests[1]), 0);
-	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[0]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[1]);
 	assert_ptr_equal(profile__dest_entry(&p, &a, 22), &dests[1]);
-	assert_ptr_equal(profile__dest_entry(&p, &a, -1), &dests[0]);
+	assert_ptr_equal(profile__dest_entry(&p, &a, -1), &dests[1]);
+	a = addr_of("10.2.0.1");
+	assert_ptr_equal(profile__dest_entry(&p, &a, 443), &dests[0]);
+	assert_null(profile__dest_entry(&p, &a, 22));
 	a = addr_of("11.1.2.3");
 	assert_null(profile__dest_entry(&p, &a, -1));
 
@@ -487,6 +491,84 @@ static void test_window_distinct(void **state)
 	assert_int_equal(window__hash("a", 1), 0xaf63dc4c8601ec8cull);
 }
 
+/* A distinct window of group g at now: true when it fired. */
+static bool group__add(struct window *w, const struct window_spec *s,
+		       uint64_t now, const char *g, const char *v,
+		       bool *spilled)
+{
+	struct window *x = window__group(w, s, now, window__hash(g, strlen(g)),
+					 spilled);
+
+	assert_non_null(x);
+	return window__add(x, s, now, 1, window__hash(v, strlen(v)));
+}
+
+/* With by: each group counts its own values; a value seen under two
+ * groups counts in each. */
+static void test_window_groups(void **state)
+{
+	const struct window_spec d2 = { .agg = WIN_DISTINCT,
+					.over_ns = 10 * SEC, .above = 2 };
+	struct window w = { 0 };
+	bool spilled;
+
+	for (int i = 0; i < 40; i++) {
+		char g[16];
+
+		snprintf(g, sizeof(g), "p%d.test", i);
+		assert_false(group__add(&w, &d2, SEC, g, "a", &spilled));
+		assert_false(group__add(&w, &d2, SEC, g, "b", &spilled));
+		assert_false(spilled);
+	}
+	assert_int_equal(window__groups(&w), 40);
+	assert_true(group__add(&w, &d2, 2 * SEC, "p7.test", "c", &spilled));
+	/* fired and reset: that group only */
+	assert_false(group__add(&w, &d2, 2 * SEC, "p7.test", "d", &spilled));
+	assert_true(group__add(&w, &d2, 2 * SEC, "p8.test", "d", &spilled));
+	assert_int_equal(window__spills(&w), 0);
+	window__clear(&w);
+	assert_int_equal(window__groups(&w), 0);
+}
+
+/* WINDOW_MAX_GROUPS live groups: a new key spills into one window all
+ * such keys share (counted, never dropped) until a group has been idle
+ * for a whole window, whose place the next new key takes. */
+static void test_window_group_cap(void **state)
+{
+	const struct window_spec d2 = { .agg = WIN_DISTINCT,
+					.over_ns = 10 * SEC, .above = 2 };
+	struct window w = { 0 };
+	bool spilled;
+	char g[16];
+
+	for (int i = 0; i < WINDOW_MAX_GROUPS; i++) {
+		snprintf(g, sizeof(g), "p%d.test", i);
+		assert_false(group__add(&w, &d2, i == 0 ? 0 : 5 * SEC, g, "a",
+					&spilled));
+		assert_false(spilled);
+	}
+	/* Three new parents with one name each: together in the spill
+	 * window, which goes above 2. */
+	assert_false(group__add(&w, &d2, 6 * SEC, "x.test", "x1", &spilled));
+	assert_true(spilled);
+	assert_false(group__add(&w, &d2, 6 * SEC, "y.test", "y1", &spilled));
+	assert_true(group__add(&w, &d2, 6 * SEC, "z.test", "z1", &spilled));
+	assert_int_equal(window__spills(&w), 3);
+	assert_int_equal(window__groups(&w), WINDOW_MAX_GROUPS);
+	/* An existing group still has its own window. */
+	assert_false(group__add(&w, &d2, 6 * SEC, "p9.test", "b", &spilled));
+	assert_false(spilled);
+	/* p0's last match (at 0) has left the window by 11 s: its place is
+	 * taken, the others' are not. */
+	assert_false(group__add(&w, &d2, 11 * SEC, "x.test", "x2", &spilled));
+	assert_false(spilled);
+	assert_false(group__add(&w, &d2, 11 * SEC, "w.test", "w1", &spilled));
+	assert_true(spilled);
+	assert_int_equal(window__spills(&w), 4);
+	assert_int_equal(window__groups(&w), WINDOW_MAX_GROUPS);
+	window__clear(&w);
+}
+
 /* ---------------------------------------------------------------- misc */
 
 static void test_strset(void **state)
@@ -586,6 +668,8 @@ int main(void)
 		cmocka_unit_test(test_window_spread),
 		cmocka_unit_test(test_window_sum),
 		cmocka_unit_test(test_window_distinct),
+		cmocka_unit_test(test_window_groups),
+		cmocka_unit_test(test_window_group_cap),
 		cmocka_unit_test(test_strset),
 		cmocka_unit_test(test_home),
 		cmocka_unit_test(test_home_each),

@@ -84,13 +84,23 @@ static void resolvers__print(const struct profile *p)
 	       "addresses: refused)");
 }
 
+/* An allowed destination spends its entry's own budget, if any. */
+static void entry_budget__print(uint64_t bytes, const char *text)
+{
+	if (bytes)
+		printf("budget: %llu bytes per sandbox, the entry's own (%s); "
+		       "the kernel drops the rest\n",
+		       (unsigned long long)bytes, text);
+	else
+		printf("budget: none (the entry has no budget of its own)\n");
+}
+
 static void verdict__print(const struct profile *p, bool allowed)
 {
 	bool deny = p->egress == VIGIL_EGRESS_DENY;
 
 	if (allowed)
-		printf("verdict: allowed\n"
-		       "budget: none (allowed destinations spend none)\n");
+		printf("verdict: allowed\n");
 	else if (deny)
 		printf("verdict: refused (EPERM, nothing sent; a connect "
 		       "record with verdict deny)\n"
@@ -162,6 +172,9 @@ static int profile__check(const struct ruleset *rs, const char *name,
 			printf("entry: none\n");
 		resolvers__print(p);
 		allowed = e != NULL;
+		verdict__print(p, allowed);
+		if (e)
+			entry_budget__print(e->budget, e->text);
 	} else {
 		const struct dest *e = profile__dest_entry(p, &d.net, port);
 
@@ -170,8 +183,10 @@ static int profile__check(const struct ruleset *rs, const char *name,
 		else
 			printf("entry: none\n");
 		allowed = e != NULL;
+		verdict__print(p, allowed);
+		if (e)
+			entry_budget__print(e->budget, e->text);
 	}
-	verdict__print(p, allowed);
 	free(n.name);
 	return allowed ? 0 : EXIT_FAILURE;
 }

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
+#include "budgets.h"
 #include "enforce.h"
 #include "exes.h"
 #include "grant.h"
@@ -24,6 +25,7 @@ struct enforce {
 	const struct ruleset *next_rs;
 	struct protect *next_protect;
 	struct mapkeys allow_before;
+	struct mapkeys names_before;
 	bool reloading;
 	struct protect *protect;
 	struct protect_entry *synced;	/* what the protected map holds */
@@ -47,6 +49,7 @@ static void enforce__policy(const struct ruleset *rs, const struct profile *p,
 	out->profile = p->id;
 	out->open_ask = k.open_ask;
 	out->exec_ask = k.exec_ask;
+	out->entry_budgets = budgets__any(p);
 }
 
 static void enforce__set_policy(struct enforce *e, uint64_t cgid,
@@ -77,6 +80,7 @@ void enforce__forget(void *ctx, struct sandbox *sb)
 
 	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
 	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
+	budgets__forget(e->maps.entry_spent, sb->cgid);
 	grant__forget(e->maps.grants, sb->cgid);
 }
 
@@ -180,22 +184,27 @@ static void allow__key(const struct profile *p, const struct dest *d,
 
 /* The ports allowed on d's network: its own and those of every network
  * of the profile that covers it, since the kernel's lookup finds only
- * the longest prefix. False when they do not fit the kernel's value. */
+ * the longest prefix; the longest first, as the kernel takes the budget
+ * of the first range that has the port. False when they do not fit the
+ * kernel's value. */
 static bool allow__ports(const struct profile *p, const struct dest *d,
 			 struct vigil_allow *v)
 {
 	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; i < p->nr_dests; i++) {
-		const struct dest *o = &p->dests[i];
+	for (int bits = d->prefix; bits >= 0; bits--)
+		for (size_t i = 0; i < p->nr_dests; i++) {
+			const struct dest *o = &p->dests[i];
 
-		if (o->net.family != d->net.family || o->prefix > d->prefix ||
-		    !cidr__match(&o->net, o->prefix, &d->net))
-			continue;
-		if (v->nr == VIGIL_ALLOW_PORTS)
-			return false;
-		v->lo[v->nr] = o->port_lo;
-		v->hi[v->nr++] = o->port_hi;
-	}
+			if (o->net.family != d->net.family ||
+			    o->prefix != bits ||
+			    !cidr__match(&o->net, o->prefix, &d->net))
+				continue;
+			if (v->nr == VIGIL_ALLOW_PORTS)
+				return false;
+			v->lo[v->nr] = o->port_lo;
+			v->hi[v->nr] = o->port_hi;
+			v->budget[v->nr++] = o->budget_id;
+		}
 	return true;
 }
 
@@ -320,9 +329,10 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	enforce__sync_files(e);
 	enforce__report(e);
 	exes__write(e->maps.exe_patterns, rs, e->exe_half);
+	budgets__load(e->maps.budgets, rs);
 	for (size_t i = 0; ruleset__profile_at(rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
-		names__load(e->maps.names, ruleset__profile_at(rs, i));
+		names__load(e->maps.names, ruleset__profile_at(rs, i), NULL);
 	}
 	enforce__set_policy(e, none, rs->fallback);
 	return e;
@@ -349,8 +359,11 @@ static void enforce__replace(void *ctx, struct sandbox *sb)
 int enforce__stage(struct enforce *e, const struct ruleset *rs)
 {
 	e->next_protect = enforce__protect(rs);
-	if (!e->next_protect || mapkeys__read(&e->allow_before, e->maps.allow,
-					      sizeof(struct vigil_allow_key))) {
+	if (!e->next_protect ||
+	    mapkeys__read(&e->allow_before, e->maps.allow,
+			  sizeof(struct vigil_allow_key)) ||
+	    mapkeys__read(&e->names_before, e->maps.names,
+			  sizeof(struct vigil_name_key))) {
 		enforce__unstage(e);
 		return -ENOMEM;
 	}
@@ -361,6 +374,7 @@ int enforce__stage(struct enforce *e, const struct ruleset *rs)
 void enforce__unstage(struct enforce *e)
 {
 	mapkeys__prune(&e->allow_before, -1);
+	mapkeys__prune(&e->names_before, -1);
 	protect__free(e->next_protect);
 	e->next_protect = NULL;
 	e->next_rs = NULL;
@@ -380,14 +394,21 @@ void enforce__commit(struct enforce *e)
 	e->next_rs = NULL;
 	enforce__sync_files(e);
 	e->reloading = true;
-	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++)
+	/* The budgets are numbered anew: each number's slot, network and
+	 * name are rewritten together. */
+	budgets__load(e->maps.budgets, e->rs);
+	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(e->rs, i));
+		names__load(e->maps.names, ruleset__profile_at(e->rs, i),
+			    &e->names_before);
+	}
 	e->reloading = false;
 	e->exe_half ^= 1;
 	exes__write(e->maps.exe_patterns, e->rs, e->exe_half);
 	enforce__set_policy(e, none, e->rs->fallback);
 	sandboxes__each_told(e->sandboxes, enforce__replace, e);
 	mapkeys__prune(&e->allow_before, e->maps.allow);
+	mapkeys__prune(&e->names_before, e->maps.names);
 	enforce__report(e);
 }
 

@@ -25,23 +25,40 @@ void names__key(uint32_t profile, const struct name_dest *n,
 	}
 }
 
+/* Whether v has port range lo-hi already (from a more specific entry,
+ * whose budget the kernel's grant on that port must carry). */
+static bool names__has(const struct vigil_allow *v, uint16_t lo, uint16_t hi)
+{
+	for (int i = 0; i < v->nr; i++)
+		if (v->lo[i] == lo && v->hi[i] == hi)
+			return true;
+	return false;
+}
+
 /* The ports of n and of every entry covering it, since the kernel's
- * lookup finds only the most specific; one port or every port each. */
+ * lookup finds only the most specific; one port or every port each, the
+ * longest name first, each with its entry's budget. */
 static void names__ports(const struct profile *p, const struct name_dest *n,
 			 struct vigil_allow *v)
 {
 	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; i < p->nr_names && v->nr < VIGIL_ALLOW_PORTS; i++) {
-		const struct name_dest *o = &p->names[i];
+	for (size_t len = strlen(n->name); len > 0; len--)
+		for (size_t i = 0; i < p->nr_names; i++) {
+			const struct name_dest *o = &p->names[i];
+			uint16_t hi = o->port ? o->port : 65535;
 
-		if (!name_dest__covers(o, n))
-			continue;
-		v->lo[v->nr] = o->port;
-		v->hi[v->nr++] = o->port ? o->port : 65535;
-	}
+			if (strlen(o->name) != len || !name_dest__covers(o, n) ||
+			    names__has(v, o->port, hi) ||
+			    v->nr == VIGIL_ALLOW_PORTS)
+				continue;
+			v->lo[v->nr] = o->port;
+			v->hi[v->nr] = hi;
+			v->budget[v->nr++] = o->budget_id;
+		}
 }
 
-void names__load(int names_fd, const struct profile *p)
+void names__load(int names_fd, const struct profile *p,
+		 struct mapkeys *before)
 {
 	struct vigil_name_key k;
 	struct vigil_allow v;
@@ -53,5 +70,7 @@ void names__load(int names_fd, const struct profile *p)
 			log__errno(errno, "cannot load name %s%s of profile %s",
 				   p->names[i].wildcard ? "*." : "",
 				   p->names[i].name, p->name);
+		else if (before)
+			mapkeys__keep(before, &k);
 	}
 }

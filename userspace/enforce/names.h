@@ -7,6 +7,7 @@
 #ifndef VIGIL_NAMES_H
 #define VIGIL_NAMES_H
 
+#include "mapkeys.h"
 #include "profile.h"
 #include "records.h"
 
@@ -15,7 +16,9 @@
 void names__key(uint32_t profile, const struct name_dest *n,
 		struct vigil_name_key *k);
 /* Writes every name of p with its ports and those of every wildcard of
- * p above it; errors are logged. */
-void names__load(int names_fd, const struct profile *p);
+ * p above it, marking each key kept in before (a reload; NULL if none);
+ * errors are logged. */
+void names__load(int names_fd, const struct profile *p,
+		 struct mapkeys *before);
 
 #endif /* VIGIL_NAMES_H */

@@ -212,6 +212,8 @@ static void decode__budget(const struct vigil_budget *r, struct ev_budget *e)
 	e->port = r->port;
 	e->proto = r->proto;
 	memcpy(e->addr, r->addr, sizeof(e->addr));
+	memcpy(e->entry, r->entry, sizeof(e->entry));
+	e->entry[sizeof(e->entry) - 1] = '\0';
 }
 
 /* The name becomes a path component under a root: it must be one. */

@@ -129,6 +129,7 @@ struct ev_budget {
 	uint16_t family, port;
 	uint8_t proto;
 	uint8_t addr[16];
+	char entry[VIGIL_BUDGET_ENTRY_MAX];	/* "" for egress_budget */
 };
 
 /* A sandbox made or removed (struct vigil_cgroup): its cgroup id is

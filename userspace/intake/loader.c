@@ -588,6 +588,8 @@ void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
 	m->grants = bpf_map__fd(l->skel->maps.egress_grants);
 	m->names = bpf_map__fd(l->skel->maps.egress_names);
 	m->exe_patterns = bpf_map__fd(l->skel->maps.exe_patterns);
+	m->budgets = bpf_map__fd(l->skel->maps.egress_budgets);
+	m->entry_spent = bpf_map__fd(l->skel->maps.egress_entry_spent);
 }
 
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch)

@@ -81,6 +81,8 @@ struct enforce_maps {
 	int grants;		/* LPM: sandbox's granted destinations */
 	int names;		/* LPM: profile's allowed DNS names */
 	int exe_patterns;	/* profiles' executables, compiled */
+	int budgets;		/* budget id -> struct vigil_entry_budget */
+	int entry_spent;	/* (sandbox, budget id) -> struct vigil_spent */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

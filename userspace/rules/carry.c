@@ -27,7 +27,7 @@ static bool window__same(const struct window_spec *a,
 			 const struct window_spec *b)
 {
 	return a->agg == b->agg && a->over_ns == b->over_ns &&
-	       a->field == b->field;
+	       a->field == b->field && a->by == b->by;
 }
 
 static void carry__slots(struct carry *c)

@@ -5,6 +5,7 @@
 #include <uthash.h>
 
 #include "engine.h"
+#include "log.h"
 #include "rindex.h"
 
 struct engine {
@@ -82,20 +83,15 @@ double engine__risk(const struct sandbox *sb, uint64_t now)
 
 /* ---------------------------------------------------------------- windows */
 
-/* The amount (sums) or the key (distinct) a match brings its window. */
-static bool window__input(const struct window_spec *w, struct eval *ev,
-			  uint64_t *amount, uint64_t *key)
+/* Field f of the event as a window key (and, for numbers, an amount);
+ * false when the record lacks it: a rule's other record types must not
+ * be read as if they had it. */
+static bool field__key(const struct field *f, struct eval *ev,
+		       uint64_t *amount, uint64_t *key)
 {
 	struct fval v;
 
-	*amount = 1;
-	*key = 0;
-	if (w->agg == WIN_COUNT)
-		return true;
-	/* A rule's other record types lack the field: they do not feed
-	 * its window (and must not be read as if they had it). */
-	if (!(w->field->events & EVBIT(ev->f.ev->kind)) ||
-	    !w->field->get(&ev->f, &v))
+	if (!(f->events & EVBIT(ev->f.ev->kind)) || !f->get(&ev->f, &v))
 		return false;
 	switch (v.type) {
 	case FT_NUM:
@@ -114,21 +110,59 @@ static bool window__input(const struct window_spec *w, struct eval *ev,
 	}
 }
 
+/* The amount (sums) or the key (distinct) a match brings its window. */
+static bool window__input(const struct window_spec *w, struct eval *ev,
+			  uint64_t *amount, uint64_t *key)
+{
+	*amount = 1;
+	*key = 0;
+	return w->agg == WIN_COUNT || field__key(w->field, ev, amount, key);
+}
+
+/* The window a match of rule feeds: the sandbox's, or with `by` the one
+ * of its group. More groups than a window keeps are counted together
+ * (window.h) and said: in the stats, and once per sandbox and rule in
+ * the log. NULL: the record lacks the by field, or memory ran out. */
+static struct window *window__of(struct engine *e, const struct sandbox *sb,
+				 const struct rule *rule, struct eval *ev)
+{
+	struct window *w = &sb->risk->windows[rule->window->slot];
+	uint64_t unused, key;
+	bool spilled;
+
+	if (!rule->window->by)
+		return w;
+	if (!field__key(rule->window->by, ev, &unused, &key))
+		return NULL;
+	w = window__group(w, rule->window, ev->f.ev->ktime_ns, key, &spilled);
+	if (!spilled)
+		return w;
+	e->stats.window_spills++;
+	if (window__spills(&sb->risk->windows[rule->window->slot]) == 1)
+		log_warn("sandbox %s: rule %s: more than %d values of %s in "
+			 "its window; the rest are counted together",
+			 sb->id, rule->id, WINDOW_MAX_GROUPS,
+			 rule->window->by->name);
+	return w;
+}
+
 /* A windowed rule matches only when its window goes above its bound. */
-static bool window__fires(struct engine *e, struct sandbox_risk *r,
+static bool window__fires(struct engine *e, struct sandbox *sb,
 			  const struct rule *rule, struct eval *ev)
 {
+	struct sandbox_risk *r = sb->risk;
 	uint64_t amount, key;
+	struct window *w;
 
 	if (!r->windows) {
 		r->windows = calloc(e->rs->nr_windows, sizeof(*r->windows));
 		if (!r->windows)
 			return false;
 	}
-	if (!window__input(rule->window, ev, &amount, &key))
+	if (!window__input(rule->window, ev, &amount, &key) ||
+	    !(w = window__of(e, sb, rule, ev)))
 		return false;
-	return window__add(&r->windows[rule->window->slot], rule->window,
-			   ev->f.ev->ktime_ns, amount, key);
+	return window__add(w, rule->window, ev->f.ev->ktime_ns, amount, key);
 }
 
 /* ---------------------------------------------------------------- scoring */
@@ -237,7 +271,7 @@ static void engine__match_all(struct engine *e, struct sandbox *sb,
 			e->stats.candidates++;
 			if (sb->agent->tune[r->index].disabled ||
 			    !cond__eval(r->when, ev) ||
-			    (r->window && !window__fires(e, sb->risk, r, ev)))
+			    (r->window && !window__fires(e, sb, r, ev)))
 				continue;
 			l = engine__match(e, sb, r, ev);
 			if (l > direct) {

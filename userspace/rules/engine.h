@@ -52,6 +52,8 @@ struct engine_stats {
 	uint64_t events;
 	uint64_t candidates;	/* rules evaluated */
 	uint64_t matches;
+	uint64_t window_spills;	/* matches counted in a spill window
+				 * (window.h: WINDOW_MAX_GROUPS) */
 };
 
 struct engine;

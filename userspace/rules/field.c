@@ -835,6 +835,11 @@ static bool get_budget_spent(const struct field_ctx *c, struct fval *v)
 	return num__set(v, (int64_t)c->ev->budget.spent);
 }
 
+static bool get_budget_entry(const struct field_ctx *c, struct fval *v)
+{
+	return str__set(v, bytes__of(c->ev->budget.entry));
+}
+
 /* ---------------------------------------------------------------- syscall */
 
 static bool get_sys_name(const struct field_ctx *c, struct fval *v)
@@ -996,6 +1001,7 @@ static const struct field fields[] = {
 	{ "budget.proto", FT_STR, BUDGET, FL_TEXT, get_budget_proto },
 	{ "budget.limit", FT_NUM, BUDGET, FL_TEXT, get_budget_limit },
 	{ "budget.spent", FT_NUM, BUDGET, FL_TEXT, get_budget_spent },
+	{ "budget.entry", FT_STR, BUDGET, FL_TEXT, get_budget_entry },
 	{ "syscall.name", FT_STR, EVBIT(EVENT_SYSCALL), FL_TEXT, get_sys_name },
 	{ "syscall.ret", FT_NUM, EVBIT(EVENT_SYSCALL), FL_TEXT, get_sys_ret },
 	{ "syscall.arg0", FT_NUM, EVBIT(EVENT_SYSCALL), FL_TEXT, get_sys_arg0 },

@@ -126,14 +126,17 @@ bool name_dest__covers(const struct name_dest *o, const struct name_dest *n)
 const struct dest *profile__dest_entry(const struct profile *p,
 				       const struct addr *a, int port)
 {
+	const struct dest *best = NULL;
+
 	for (size_t i = 0; i < p->nr_dests; i++) {
 		const struct dest *d = &p->dests[i];
 
 		if ((port < 0 || (port >= d->port_lo && port <= d->port_hi)) &&
-		    cidr__match(&d->net, d->prefix, a))
-			return d;
+		    cidr__match(&d->net, d->prefix, a) &&
+		    (!best || d->prefix > best->prefix))
+			best = d;
 	}
-	return NULL;
+	return best;
 }
 
 bool profile__allows_dest(const struct profile *p, const struct addr *a,
@@ -206,9 +209,13 @@ void profile__free(struct profile *p)
 	if (!p)
 		return;
 	strv__free(p->exes, p->nr_exes);
-	for (size_t i = 0; i < p->nr_names; i++)
+	for (size_t i = 0; i < p->nr_names; i++) {
 		free(p->names[i].name);
+		free(p->names[i].text);
+	}
 	free(p->names);
+	for (size_t i = 0; i < p->nr_dests; i++)
+		free(p->dests[i].text);
 	free(p->dests);
 	free(p->tune);
 	free(p->baseline);

@@ -31,6 +31,9 @@ struct dest {
 	struct addr net;
 	uint8_t prefix;		/* bits */
 	uint16_t port_lo, port_hi;	/* 0-65535 for any */
+	uint16_t budget_id;	/* the kernel's egress_budgets slot, 0: none */
+	uint64_t budget;	/* payload bytes a sandbox may send to it */
+	char *text;		/* as written (budgeted entries only) */
 };
 
 /* A DNS name the profile allows: the name itself, or (wildcard) every
@@ -39,6 +42,9 @@ struct name_dest {
 	char *name;		/* lowercase, no trailing dot, no "*." */
 	bool wildcard;
 	uint16_t port;		/* 0: every port */
+	uint16_t budget_id;	/* as struct dest's */
+	uint64_t budget;
+	char *text;
 };
 
 /* A rule as one profile tunes it (defaults: the rule's own). */
@@ -103,8 +109,10 @@ bool name_dest__covers(const struct name_dest *o, const struct name_dest *n);
 
 bool profile__allows_dest(const struct profile *p, const struct addr *a,
 			  uint16_t port);
-/* The first allow.destinations entry of p that allows a on port (-1: on
- * some port), or NULL: what `vigil profile check` names. */
+/* The allow.destinations entry of p that allows a on port (-1: on some
+ * port), or NULL: the most specific (the first of those), whose budget
+ * the kernel applies (userspace/enforce: allow__ports); what `vigil
+ * profile check` names. */
 const struct dest *profile__dest_entry(const struct profile *p,
 				       const struct addr *a, int port);
 /* The name entry of p that allows name n (no wildcard) on port (-1: on

@@ -463,6 +463,7 @@ static void budget__of(yajl_val v, const struct sandbox *sb,
 	b->budget = num(v, "limit");
 	b->spent = num(v, "spent");
 	b->profile = num(v, "profile_id");
+	snprintf(b->entry, sizeof(b->entry), "%s", str(v, "entry") ?: "");
 }
 
 static void syscall__of(struct replay *r, yajl_val v, struct ev_syscall *s)

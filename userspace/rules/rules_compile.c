@@ -219,6 +219,28 @@ static int rule__check(const struct cond *c, struct rule_check *rc)
 	return 0;
 }
 
+/* by: FIELD, a single-valued field of every event the rule takes (a
+ * record without it would have no group). */
+static void rule__window_by(struct ruleset *rs, struct rule *r,
+			    const struct rule_src *s)
+{
+	const char *name = s->window_by;
+	const struct field *f = field__find(name, strlen(name));
+
+	if (!f)
+		rules__error(rs, &s->window_by_at, NULL, 0, "unknown field "
+			     "'%s'", name);
+	else if ((f->events & r->events) != r->events)
+		rules__error(rs, &s->window_by_at, NULL, 0, "by needs a field "
+			     "of every event of rule '%s'; %s is not one",
+			     r->id, name);
+	else if (f->type == FT_LIST)
+		rules__error(rs, &s->window_by_at, NULL, 0, "by needs a "
+			     "single-valued field; %s is a list", name);
+	else
+		r->window->by = f;
+}
+
 static void rule__window(struct ruleset *rs, struct rule *r,
 			 const struct rule_src *s)
 {
@@ -226,6 +248,8 @@ static void rule__window(struct ruleset *rs, struct rule *r,
 	const char *name = s->window_field;
 
 	w->slot = rs->nr_windows++;
+	if (s->window_by)
+		rule__window_by(rs, r, s);
 	if (w->agg == WIN_COUNT)
 		return;
 	w->field = name ? field__find(name, strlen(name)) : NULL;
@@ -625,6 +649,7 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 		free(L->rule_srcs[i].when);
 		free(L->rule_srcs[i].taint);
 		free(L->rule_srcs[i].window_field);
+		free(L->rule_srcs[i].window_by);
 	}
 	free(L->rule_srcs);
 	for (size_t i = 0; i < L->nr_tunes; i++)

@@ -41,6 +41,8 @@ struct rule_src {
 	struct pos taint_at;
 	char *window_field;
 	struct pos window_at;
+	char *window_by;	/* by: FIELD */
+	struct pos window_by_at;
 	bool kernel;		/* enforce: kernel */
 	struct pos kernel_at;
 };

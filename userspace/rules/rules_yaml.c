@@ -379,6 +379,10 @@ static void window__key(struct reader *r, const char *key, yaml_node_t *k,
 		free(it->rsrc->window_field);
 		it->rsrc->window_field = node__dup(r, v, key);
 		it->rsrc->window_at = pos__of(r, v);
+	} else if (!strcmp(key, "by")) {
+		free(it->rsrc->window_by);
+		it->rsrc->window_by = node__dup(r, v, key);
+		it->rsrc->window_by_at = pos__of(r, v);
 	} else if (!strcmp(key, "over")) {
 		if (node__duration(r, v, "over", &w->over_ns) && !w->over_ns)
 			node__error(r, v, "over must be longer than 0");
@@ -390,7 +394,7 @@ static void window__key(struct reader *r, const char *key, yaml_node_t *k,
 				    "50MiB, ...), not '%s'", s);
 	} else {
 		node__error(r, k, "unknown key '%s' in window (count, sum, "
-			    "distinct, over, above)", key);
+			    "distinct, by, over, above)", key);
 	}
 }
 
@@ -526,8 +530,44 @@ static void profile__egress(struct reader *r, struct item *it,
 			    "them), not '%s'", s);
 }
 
+/* An entry's own budget (the SIZE of "DEST: SIZE"): its slot in the
+ * kernel's egress_budgets and its text, which the budget record names. */
+struct entry_budget {
+	uint64_t bytes;		/* 0: none */
+	uint16_t id;
+	char *text;
+};
+
+static bool entry_budget__read(struct reader *r, yaml_node_t *v,
+			       const char *dest, struct entry_budget *b)
+{
+	const char *s = node__str(r, v, "a destination's budget");
+	int64_t n;
+
+	if (!s)
+		return false;
+	if (units__number(s, strlen(s), &n) || n <= 0) {
+		node__error(r, v, "destination '%s': budget must be a size in "
+			    "bytes above 0 (1MiB, 2GiB, ...), not '%s'",
+			    dest, s);
+		return false;
+	}
+	if (r->rs->nr_budgets + 1 >= VIGIL_BUDGETS) {
+		node__error(r, v, "destination '%s': more than %d entries "
+			    "with a budget in the rule set", dest,
+			    VIGIL_BUDGETS - 1);
+		return false;
+	}
+	b->text = strdup(dest);
+	if (!b->text)
+		return false;
+	b->bytes = n;
+	b->id = ++r->rs->nr_budgets;
+	return true;
+}
+
 static void name__add(struct reader *r, yaml_node_t *n, struct profile *p,
-		      const char *s)
+		      const char *s, struct entry_budget *b)
 {
 	struct name_dest *nd = realloc(p->names,
 				       (p->nr_names + 1) * sizeof(*nd));
@@ -535,30 +575,60 @@ static void name__add(struct reader *r, yaml_node_t *n, struct profile *p,
 	if (!nd)
 		return;
 	p->names = nd;
-	if (name_dest__parse(s, &nd[p->nr_names]))
+	nd += p->nr_names;
+	if (name_dest__parse(s, nd)) {
 		node__error(r, n, "destination '%s': expected ADDR[/BITS], "
 			    "ADDR[/BITS]:PORT[-PORT], [V6ADDR[/BITS]]:PORT, or "
 			    "a DNS name ([*.]NAME[:PORT], one port or '*')", s);
-	else
-		p->nr_names++;
+		return;
+	}
+	nd->budget = b->bytes;
+	nd->budget_id = b->id;
+	nd->text = b->text;
+	b->text = NULL;
+	p->nr_names++;
 }
 
+/* An entry: "DEST", or "DEST: SIZE" for one with a budget of its own. */
 static void dest__add(struct reader *r, yaml_node_t *n, void *arg)
 {
 	struct profile *p = arg;
-	const char *s = node__str(r, n, "destination");
+	struct entry_budget b = { 0 };
+	yaml_node_t *text = n, *size = NULL;
+	const char *s;
 	struct dest *d;
 
-	if (!s)
+	if (n->type == YAML_MAPPING_NODE) {
+		yaml_node_pair_t *pair = n->data.mapping.pairs.start;
+
+		if (n->data.mapping.pairs.top - pair != 1) {
+			node__error(r, n, "a destination with a budget is one "
+				    "'DEST: SIZE' pair (quote an address "
+				    "written [V6]:PORT)");
+			return;
+		}
+		text = yaml_document_get_node(&r->doc, pair->key);
+		size = yaml_document_get_node(&r->doc, pair->value);
+	}
+	s = node__str(r, text, "destination");
+	if (!s || (size && !entry_budget__read(r, size, s, &b)))
 		return;
 	d = realloc(p->dests, (p->nr_dests + 1) * sizeof(*d));
-	if (!d)
+	if (!d) {
+		free(b.text);
 		return;
+	}
 	p->dests = d;
-	if (dest__parse(s, &d[p->nr_dests]))
-		name__add(r, n, p, s);
-	else
-		p->nr_dests++;
+	d += p->nr_dests;
+	if (dest__parse(s, d)) {
+		name__add(r, text, p, s, &b);
+		free(b.text);
+		return;
+	}
+	d->budget = b.bytes;
+	d->budget_id = b.id;
+	d->text = b.text;
+	p->nr_dests++;
 }
 
 /* Notes a glob the kernel's matcher cannot take (exeallow.h), for the

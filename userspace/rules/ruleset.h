@@ -30,6 +30,8 @@ enum window_agg { WIN_COUNT, WIN_SUM, WIN_DISTINCT };
 struct window_spec {
 	enum window_agg agg;
 	const struct field *field;	/* sum and distinct */
+	const struct field *by;		/* a window per value of it; NULL:
+					 * one for the sandbox */
 	uint64_t over_ns;
 	int64_t above;
 	int slot;		/* this rule's window among all */
@@ -93,6 +95,9 @@ struct ruleset {
 	/* Their names by index, for struct event's fileset_names. */
 	const char *fileset_names[VIGIL_MAX_FILESETS];
 	int nr_windows;
+	/* allow.destinations entries with a budget of their own, numbered
+	 * from 1 (their budget_id) below VIGIL_BUDGETS. */
+	uint16_t nr_budgets;
 	struct rindex *index;
 	struct rules_load *load;	/* sources, lists, macros */
 	int errors;

@@ -19,6 +19,22 @@ struct distinct {
 	struct seen *oldest;	/* utlist head */
 };
 
+/* A group's window, in a hash by key and a list by last use. */
+struct group {
+	uint64_t key;
+	uint64_t at;		/* its last match */
+	struct window w;
+	struct group *prev, *next;
+	UT_hash_handle hh;
+};
+
+struct groups {
+	struct group *by_key;
+	struct group *idle;	/* utlist head: least recently used first */
+	struct window spill;	/* the keys that found no group */
+	uint64_t spills;
+};
+
 uint64_t window__hash(const void *p, size_t len)
 {
 	const unsigned char *b = p;
@@ -121,6 +137,78 @@ bool window__add(struct window *w, const struct window_spec *s, uint64_t now,
 	return true;
 }
 
+/* A group for key: a new one below the cap, else the least recently
+ * used when its last match has left the window (it counts nothing);
+ * NULL when every group is busy. */
+static struct group *group__new(struct groups *g, const struct window_spec *s,
+				uint64_t now, uint64_t key)
+{
+	struct group *x = g->idle;
+
+	if (HASH_COUNT(g->by_key) < WINDOW_MAX_GROUPS) {
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return NULL;
+	} else if (x->at + s->over_ns < now) {
+		DL_DELETE(g->idle, x);
+		HASH_DEL(g->by_key, x);
+		window__clear(&x->w);
+	} else {
+		return NULL;
+	}
+	x->key = key;
+	HASH_ADD(hh, g->by_key, key, sizeof(x->key), x);
+	DL_APPEND(g->idle, x);
+	return x;
+}
+
+struct window *window__group(struct window *w, const struct window_spec *s,
+			     uint64_t now, uint64_t key, bool *spilled)
+{
+	struct groups *g = w->groups;
+	struct group *x;
+
+	*spilled = false;
+	if (!g && !(g = w->groups = calloc(1, sizeof(*g))))
+		return NULL;
+	HASH_FIND(hh, g->by_key, &key, sizeof(key), x);
+	if (!x && !(x = group__new(g, s, now, key))) {
+		g->spills++;
+		*spilled = true;
+		return &g->spill;
+	}
+	DL_DELETE(g->idle, x);
+	if (now > x->at)	/* time may go back in replays */
+		x->at = now;
+	DL_APPEND(g->idle, x);
+	return &x->w;
+}
+
+uint64_t window__spills(const struct window *w)
+{
+	return w->groups ? w->groups->spills : 0;
+}
+
+size_t window__groups(const struct window *w)
+{
+	return w->groups ? HASH_COUNT(w->groups->by_key) : 0;
+}
+
+static void groups__free(struct groups *g)
+{
+	struct group *x, *tmp;
+
+	if (!g)
+		return;
+	HASH_ITER(hh, g->by_key, x, tmp) {
+		HASH_DEL(g->by_key, x);
+		window__clear(&x->w);
+		free(x);
+	}
+	window__clear(&g->spill);
+	free(g);
+}
+
 void window__clear(struct window *w)
 {
 	struct distinct *d = w->seen;
@@ -133,5 +221,6 @@ void window__clear(struct window *w)
 		}
 		free(d);
 	}
+	groups__free(w->groups);
 	memset(w, 0, sizeof(*w));
 }

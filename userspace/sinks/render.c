@@ -482,6 +482,8 @@ static void render__budget(struct json *j, const struct event *ev)
 	json__uint(j, JSON_KEY(j, "spent"), b->spent);
 	render__dest(j, b->family, b->addr, b->port, b->proto);
 	json__uint(j, JSON_KEY(j, "profile_id"), b->profile);
+	if (b->entry[0])
+		json__str(j, JSON_KEY(j, "entry"), b->entry);
 	json__obj_end(j);
 }
 
