@@ -47,18 +47,23 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-/* At exit a task without task storage has no syscall in flight: only a
- * handler at exit alone can have work, and only in a sandbox. */
+/* Every routed syscall has a handler at exit, and no other: a task in a
+ * sandbox (which has task storage) leaves here on close, read, write...
+ * without a tail call into an empty slot. At exit a task without task
+ * storage has no syscall in flight: only a handler at exit alone can
+ * have work, and only in a sandbox. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	bool compat = task__compat_of(t);
 	long id = sys__nr(regs);
+	__u8 route = route__of(id, compat);
 
+	if (!route)
+		return 0;
 	if (!t->bpf_storage &&
-	    (!(route__of(id, compat) & VIGIL_ROUTE_EXIT_ALONE) ||
-	     !scope__in(NULL, NULL)))
+	    (!(route & VIGIL_ROUTE_EXIT_ALONE) || !scope__in(NULL, NULL)))
 		return 0;
 	if (compat)
 		bpf_tail_call(ctx, &compat_exit_calls, id);
