@@ -23,7 +23,10 @@
  * Everything a mode needs (the file, the listener) is set up before the clock
  * starts and torn down after it stops, so only the loop is timed. One line
  * goes to stdout:
- *   workload mode=open ops=N secs=S ops_per_sec=X ns_per_op=Y
+ *   workload mode=open ops=N secs=S ops_per_sec=X ns_per_op=Y cpu_ns_per_op=Z
+ * cpu_ns_per_op is the process's CPU time (its threads', user and system)
+ * per operation: unlike the wall time, it does not count the time the
+ * loop waited for a CPU that other jobs on the machine held.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,12 +71,17 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* ---- open ---------------------------------------------------------------- */
@@ -322,11 +330,12 @@ static void pace(uint64_t start, uint64_t ops, double rate)
 
 static void run(const struct mode *m, double secs, double rate)
 {
-	uint64_t start, end, deadline, ops = 0;
+	uint64_t start, end, deadline, cpu, ops = 0;
 	double elapsed;
 	int i;
 
 	m->setup();
+	cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	start = now_ns();
 	deadline = start + (uint64_t)(secs * 1e9);
 	do {
@@ -337,12 +346,13 @@ static void run(const struct mode *m, double secs, double rate)
 			pace(start, ops, rate);
 		end = now_ns();
 	} while (end < deadline);
+	cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu;
 	m->teardown();
 
 	elapsed = (double)(end - start) / 1e9;
-	printf("workload mode=%s ops=%llu secs=%.3f ops_per_sec=%.1f ns_per_op=%.1f\n",
+	printf("workload mode=%s ops=%llu secs=%.3f ops_per_sec=%.1f ns_per_op=%.1f cpu_ns_per_op=%.1f\n",
 	       m->name, (unsigned long long)ops, elapsed, (double)ops / elapsed,
-	       (double)(end - start) / (double)ops);
+	       (double)(end - start) / (double)ops, (double)cpu / (double)ops);
 }
 
 int main(int argc, char **argv)

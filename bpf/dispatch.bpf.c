@@ -19,6 +19,17 @@ static __always_inline __u8 route__of(long id, bool compat)
 	return routes[compat][id];
 }
 
+/* Whether either ABI routes number id: one that neither numbering
+ * routes (close, read and write among them, native or ia32) leaves
+ * before the current task is fetched, a helper call on every syscall
+ * of the host. */
+static __always_inline bool route__any(long id)
+{
+	if ((unsigned long)id >= VIGIL_MAX_NR)
+		return false;
+	return routes[0][id] | routes[1][id];
+}
+
 /*
  * A task may be watched: it has task storage (every task a sandbox
  * marked has; an unwatched one has none, unless some other BPF user
@@ -34,9 +45,13 @@ static __always_inline bool task__maybe_watched(struct task_struct *t)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	bool compat = task__compat_of(t);
+	struct task_struct *t;
+	bool compat;
 
+	if (!route__any(id))
+		return 0;
+	t = bpf_get_current_task_btf();
+	compat = task__compat_of(t);
 	if (!(route__of(id, compat) & VIGIL_ROUTE_ENTER) ||
 	    !task__maybe_watched(t))
 		return 0;
@@ -47,18 +62,28 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-/* At exit a task without task storage has no syscall in flight: only a
- * handler at exit alone can have work, and only in a sandbox. */
+/* Every routed syscall has a handler at exit, and no other: a task in a
+ * sandbox (which has task storage) leaves here on close, read, write...
+ * without a tail call into an empty slot. At exit a task without task
+ * storage has no syscall in flight: only a handler at exit alone can
+ * have work, and only in a sandbox. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	bool compat = task__compat_of(t);
 	long id = sys__nr(regs);
+	struct task_struct *t;
+	bool compat;
+	__u8 route;
 
+	if (!route__any(id))
+		return 0;
+	t = bpf_get_current_task_btf();
+	compat = task__compat_of(t);
+	route = route__of(id, compat);
+	if (!route)
+		return 0;
 	if (!t->bpf_storage &&
-	    (!(route__of(id, compat) & VIGIL_ROUTE_EXIT_ALONE) ||
-	     !scope__in(NULL, NULL)))
+	    (!(route & VIGIL_ROUTE_EXIT_ALONE) || !scope__in(NULL, NULL)))
 		return 0;
 	if (compat)
 		bpf_tail_call(ctx, &compat_exit_calls, id);

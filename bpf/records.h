@@ -33,7 +33,8 @@
 
 /* What the dispatchers (bpf/dispatch.bpf.c) know of a syscall number
  * before they look at the task: the loader's routes map, from the
- * syscall table. */
+ * syscall table. Every routed syscall has a handler at exit; 0: none
+ * at all. */
 enum vigil_route {
 	VIGIL_ROUTE_ENTER = 1,		/* a handler at entry */
 	VIGIL_ROUTE_EXIT_ALONE = 2,	/* one at exit, with none at entry */

@@ -16,6 +16,7 @@
 #include "opener.h"
 #include "outage.h"
 #include "proctab.h"
+#include "ringread.h"
 #include "sandbox.h"
 #include "verdicts.h"
 
@@ -39,7 +40,7 @@
 
 struct collector {
 	struct loader *loader;
-	struct ring_buffer *ring;
+	struct ringread *ring;		/* events */
 	struct ring_buffer *verdict_ring;
 	struct verdicts verdicts;
 	struct opener *opener;
@@ -147,7 +148,7 @@ static void collector__handle(struct collector *c, void *data, size_t size)
 
 /* Ring buffer callback. A record it cannot decode is counted, not
  * returned as an error. Its one negative return, -EAGAIN, ends a full
- * batch: libbpf has consumed the record just handled and stops there,
+ * batch: the reader has consumed the record just handled and stops there,
  * leaving the rest for the next poll. */
 static int collector__on_record(void *ctx, void *data, size_t size)
 {
@@ -181,11 +182,9 @@ static int collector__read(struct collector *c, int wait_ms)
 
 	c->batch = 0;
 	ring_buffer__consume(c->verdict_ring);
-	err = ring_buffer__poll(c->ring, wait_ms);
-	/* poll consumes only after a wakeup; records below the wakeup
-	 * threshold are picked up here. */
-	if (err >= 0)
-		err = ring_buffer__consume(c->ring);
+	/* Consumes after the wait whether woken or not: the kernel wakes
+	 * the collector only for a batch's worth of records. */
+	err = ringread__poll(c->ring, wait_ms);
 	if (c->batch)
 		stages__lap(&c->emit.stages, STAGE_READ);
 	return err < 0 && err != -EAGAIN ? err : c->batch;
@@ -416,8 +415,8 @@ static int collector__init(struct collector *c, struct collector_opts *o)
 	err = loader__start(&c->loader, &lo) ?: collector__sandboxes(c, o);
 	if (err)
 		return err;
-	c->ring = ring_buffer__new(loader__events_fd(c->loader),
-				   collector__on_record, c, NULL);
+	c->ring = ringread__new(loader__events_fd(c->loader),
+				collector__on_record, c);
 	c->verdict_ring = ring_buffer__new(loader__verdicts_fd(c->loader),
 					   collector__on_verdict, c, NULL);
 	if (!c->ring || !c->verdict_ring) {
@@ -571,7 +570,7 @@ void collector__stop(struct collector *c, struct collector_stats *stats)
 		collector__drain(c);
 	if (stats)
 		collector__stats(c, stats);
-	ring_buffer__free(c->ring);
+	ringread__free(c->ring);
 	ring_buffer__free(c->verdict_ring);
 	if (c->sandboxes)
 		sandboxes__feed(c->sandboxes, NULL, NULL);
