@@ -369,11 +369,14 @@ class Vigil:
         self.argv += ["--output", str(self.out_path)]
         # Capture tests run without rules (what they do on purpose, raw
         # syscalls and odd execs, would score); a test that wants rules
-        # passes --rules, which wins. Never the system's control socket or evidence directory.
+        # passes --rules, which wins. Never the system's control socket,
+        # evidence or approvals directory.
         self.control = str(Path(workdir) / f"vigil-{n}.sock")
         self.evidence_dir = Path(workdir) / f"evidence-{n}"
         self.argv += ["--no-rules", "--control", self.control,
-                      "--evidence-dir", str(self.evidence_dir)]
+                      "--evidence-dir", str(self.evidence_dir),
+                      "--approvals-dir", str(Path(workdir) /
+                                             f"approvals-{n}")]
         if flow_interval is not None:
             self.argv += ["--flow-interval", str(flow_interval)]
         self.argv += list(extra_args)
