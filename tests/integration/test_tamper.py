@@ -20,6 +20,7 @@ import pytest
 
 from conftest import cgroup_id, make_sandbox, pin_dir, run_in_cgroup
 from policy_support import wait_until
+from prom_support import free_port, http_get
 
 
 def root_links(root):
@@ -71,11 +72,22 @@ def test_a_lone_process_cannot_detach_the_egress_hooks(sandbox_root,
 
 
 
+def repairs(mport, what):
+    status, text = http_get(f"http://127.0.0.1:{mport}/metrics")
+    assert status == 200, text
+    line = f'vigil_repairs_total{{what="{what}"}} '
+    return [int(float(l.split()[-1])) for l in text.splitlines()
+            if l.startswith(line)]
+
+
 def test_detached_hooks_are_attached_again(sandbox_root, start_vigil,
                                            helpers):
     """Rules off, so that nothing kills the attacker: what two processes
     sharing a file table could do under the rules, one call each."""
-    v = start_vigil(sandbox_root)
+    mport = free_port()
+    v = start_vigil(sandbox_root,
+                    extra_args=["--metrics", f"127.0.0.1:{mport}"])
+    assert repairs(mport, "link") == [0]
     before = root_links(sandbox_root)
     sb = make_sandbox(sandbox_root, "sb-pair")
     rc, out, err = run_detach(sb, helpers, *map(str, sorted(before)))
@@ -94,6 +106,7 @@ def test_detached_hooks_are_attached_again(sandbox_root, start_vigil,
                           capture_output=True, text=True).stdout
     assert pins.count("_0\n") >= len(before), pins
     assert "was detached by someone else: attached again" in v.stderr()
+    assert repairs(mport, "link") == [len(before)]
     v.stop()
 
 
@@ -152,7 +165,9 @@ def test_removed_pins_are_pinned_again(sandbox_root, start_vigil):
     """Rules off, so that nothing stops the rm: while the daemon runs it
     holds every object and pins again, within a heartbeat, what someone
     removed, so that the next daemon still adopts it."""
-    v = start_vigil(sandbox_root)
+    mport = free_port()
+    v = start_vigil(sandbox_root,
+                    extra_args=["--metrics", f"127.0.0.1:{mport}"])
     pins = pin_dir(sandbox_root)
 
     def listing():
@@ -162,9 +177,10 @@ def test_removed_pins_are_pinned_again(sandbox_root, start_vigil):
     before = listing()
     assert len(before) > 20, before
     sb = make_sandbox(sandbox_root, "sb-rm")
-    job = run_in_cgroup(sb, ["rm", "-rf", pins])
-    assert job.wait(timeout=30) == 0
+    # rm may fail on a directory the daemon pinned again meanwhile.
+    run_in_cgroup(sb, ["rm", "-rf", pins]).wait(timeout=30)
     wait_until(lambda: sorted(listing()) == sorted(before), 10,
                "every pin made again")
     assert "was removed by someone else: pinned again" in v.stderr()
+    assert repairs(mport, "pin")[0] >= 1
     v.stop()

@@ -219,7 +219,7 @@ static void collector__beat(struct collector *c, uint64_t now, bool serving)
 	};
 
 	outage__beat(loader__daemon_fd(c->loader), &b, now);
-	loader__repin(c->loader);
+	metrics__repaired(c->emit.metrics, 0, loader__repin(c->loader));
 }
 
 /* The policy's timers act before the registry prunes: an action record
@@ -262,6 +262,7 @@ static void collector__relink(struct collector *c)
 
 	if (!n)
 		return;
+	metrics__repaired(c->emit.metrics, n, 0);
 	for (size_t i = 0; i < n && i < RELINK_NAMES; i++)
 		programs[ev.lifecycle.nr_programs++] = names[i];
 	collector__note(c, &ev);

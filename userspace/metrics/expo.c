@@ -90,6 +90,22 @@ static void expo__reloads(struct metrics *m, FILE *f)
 	}
 }
 
+static void expo__repairs(struct metrics *m, FILE *f)
+{
+	static const char *const what[] = { "link", "pin" };
+	char labels[LABELS];
+
+	prom__family(f, "vigil_repairs_total", "counter",
+		     "vigil's own state that someone else undid and the "
+		     "daemon made again: programs detached from a sandbox "
+		     "root, pins removed from bpffs.");
+	for (int i = 0; i < 2; i++) {
+		snprintf(labels, sizeof(labels), "what=\"%s\"", what[i]);
+		prom__u64(f, "vigil_repairs_total", labels,
+			  ctr__get(&m->repairs[i]));
+	}
+}
+
 static void expo__actions(struct metrics *m, FILE *f)
 {
 	char labels[LABELS];
@@ -421,6 +437,7 @@ static void expo__render(struct metrics *m, FILE *f)
 	expo__records(m, f);
 	expo__alerts(m, f);
 	expo__reloads(m, f);
+	expo__repairs(m, f);
 	expo__actions(m, f);
 	expo__histo(f, "vigil_kill_latency_seconds", "From the offending "
 		    "syscall to an empty cgroup, for kills done.", &m->kill);

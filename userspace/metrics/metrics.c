@@ -319,3 +319,11 @@ void metrics__reloaded(struct metrics *m, bool ok)
 	if (m)
 		ctr__add(&m->reloads[!ok], 1);
 }
+
+void metrics__repaired(struct metrics *m, size_t links, size_t pins)
+{
+	if (!m)
+		return;
+	ctr__add(&m->repairs[0], links);
+	ctr__add(&m->repairs[1], pins);
+}
