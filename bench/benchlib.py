@@ -26,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VIGIL = os.environ.get("VIGIL", os.path.join(ROOT, "vigil"))
 READY_S = 60		# vigil attaching its programs
 STOP_S = 30		# vigil draining on SIGTERM
+BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled"
 
 
 class Broken(Exception):
@@ -161,6 +162,14 @@ class Bench:
         self.daemon = None
         self.records = Records(os.path.join(self.scratch, "records.jsonl"))
         self.err = os.path.join(self.scratch, "vigil.err")
+        self.prev_stats = None  # kernel.bpf_stats_enabled before stats_on
+
+    def stats_on(self):
+        """Turns on the kernel's per-program run times until cleanup."""
+        with open(BPF_STATS) as f:
+            self.prev_stats = f.read().strip()
+        with open(BPF_STATS, "w") as f:
+            f.write("1")
 
     # ---- the daemon -----------------------------------------------------
 
@@ -308,6 +317,10 @@ class Bench:
                              f"action record for {name}")
 
     def cleanup(self):
+        if self.prev_stats is not None:
+            with open(BPF_STATS, "w") as f:
+                f.write(self.prev_stats)
+            self.prev_stats = None
         for p in self.children:
             if p.poll() is None:
                 p.kill()

@@ -87,7 +87,6 @@ class EgressBench(Bench):
     def __init__(self):
         super().__init__("egress", log)
         self.socks = []
-        self.prev_stats = None
         self.parse_sb = None
 
     def udp(self, host, port=0):
@@ -186,10 +185,7 @@ class EgressBench(Bench):
         aport, dport = allowed.getsockname()[1], denied.getsockname()[1]
         self.resolver()
         base = {how: self.helper(how, aport) for how in ("connect", "sendto")}
-        with open("/proc/sys/kernel/bpf_stats_enabled") as f:
-            self.prev_stats = f.read().strip()
-        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
-            f.write("1")
+        self.stats_on()
         self.start_daemon(RULES.format(port=aport, resolver=RESOLVER))
         sb = self.make_sandbox("egress", profile="bench")
         log(f"{CALLS} calls each, ns per call (mean):")
@@ -212,9 +208,6 @@ class EgressBench(Bench):
         self.parse_detach()
         for s in self.socks:
             s.close()
-        if self.prev_stats is not None:
-            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
-                f.write(self.prev_stats)
         super().cleanup()
 
 

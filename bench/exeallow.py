@@ -55,7 +55,6 @@ def progs():
 class ExeAllowBench(Bench):
     def __init__(self):
         super().__init__("exeallow", log)
-        self.prev_stats = None
 
     def exec_done(self):
         """(run_time_ns, run_cnt) of this daemon's exec_done: the one
@@ -85,10 +84,7 @@ class ExeAllowBench(Bench):
         return wall, (t1 - t0) / (c1 - c0)
 
     def run(self):
-        with open("/proc/sys/kernel/bpf_stats_enabled") as f:
-            self.prev_stats = f.read().strip()
-        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
-            f.write("1")
+        self.stats_on()
         self.before = {p["id"] for p in progs()}
         self.start_daemon(RULES, "--approvals-dir",
                           os.path.join(self.scratch, "approvals"))
@@ -114,12 +110,6 @@ class ExeAllowBench(Bench):
                 f" x plain)   exec_done {bpf:7.0f} ns ({bpf / base[1]:.2f} x "
                 f"plain, +{bpf - base[1]:.0f} ns)")
         self.stop_daemon()
-
-    def cleanup(self):
-        if self.prev_stats is not None:
-            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
-                f.write(self.prev_stats)
-        super().cleanup()
 
 
 if __name__ == "__main__":
