@@ -220,6 +220,17 @@ def test_baseline_reload(vigil_bin, sandbox_root, start_vigil, tmp_path):
         pytest.approx(risk + 4, abs=0.01)
 
 
+def daemon_refused(vigil_bin, sandbox_root, rules, tmp_path):
+    """A daemon on these rules that must not start: its run."""
+    r = subprocess.run([vigil_bin, "daemon", "--sandbox-root", sandbox_root,
+                        "--rules", str(rules), "--output",
+                        str(tmp_path / "out.jsonl"), "--control",
+                        str(tmp_path / "ctl.sock")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0, r.stderr
+    return r
+
+
 def test_learning_mistakes(vigil_bin, sandbox_root, tmp_path):
     """baseline_mode takes learn or detect, learn needs a file; a file
     there to learn into must read, or the daemon does not start."""
@@ -238,12 +249,7 @@ def test_learning_mistakes(vigil_bin, sandbox_root, tmp_path):
     rules.write_text(LEARN_RULES.format(mode="learn"))
     broken = tmp_path / "coding.baseline"
     broken.write_text("vigil-baseline 1\nprofile coding\nfrob\n")
-    r = subprocess.run([vigil_bin, "daemon", "--sandbox-root", sandbox_root,
-                        "--rules", str(rules), "--output",
-                        str(tmp_path / "out.jsonl"), "--control",
-                        str(tmp_path / "ctl.sock")],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode != 0, r.stderr
+    r = daemon_refused(vigil_bin, sandbox_root, rules, tmp_path)
     assert f"{broken}:3:1: unknown line kind 'frob'" in r.stderr, r.stderr
     assert broken.read_text().endswith("frob\n")    # never written over
 
@@ -308,12 +314,7 @@ def test_learning_files_shared(vigil_bin, sandbox_root, start_vigil,
     (tmp_path / "coding.baseline").unlink()
     rules.write_text(SHARED_RULES.format(mode="learn",
                                          path="alias/./coding.baseline"))
-    r = subprocess.run([vigil_bin, "daemon", "--sandbox-root", sandbox_root,
-                        "--rules", str(rules), "--output",
-                        str(tmp_path / "out.jsonl"), "--control",
-                        str(tmp_path / "ctl.sock")],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode != 0, r.stderr
+    r = daemon_refused(vigil_bin, sandbox_root, rules, tmp_path)
     assert f"{rules}:7:13: profile 'review' learns into " in r.stderr, \
         r.stderr
 
