@@ -458,6 +458,13 @@ static void test_error_learn_files(void **state)
 		 "%s, the file", fb);
 	load_error_prefix(learners(fa, "learn", fb), want);
 	learners_ok(fa, "learn", tree__at(dir, "alias/y.b"));
+	/* A symlink to a file not made yet names that file. */
+	assert_int_equal(symlink("z.b", tree__at(dir, "dangles.b")), 0);
+	snprintf(fb, sizeof(fb), "%s", tree__at(dir, "dangles.b"));
+	snprintf(want, sizeof(want), "t.yaml:5:13: profile 'b' learns into "
+		 "%s, the file", fb);
+	load_error_prefix(learners(tree__at(dir, "alias/z.b"), "learn", fb),
+			  want);
 	tree__remove(dir);
 }
 

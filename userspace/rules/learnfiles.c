@@ -55,8 +55,32 @@ static void path__resolve(const char *path, char *out, size_t cap)
 	path__fold(cwd, path, out, cap);
 }
 
+/* at, a symlink, replaced by the path it names (relative to its
+ * directory). false: unreadable. */
+static bool link__follow(char *at, size_t cap)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(at, target, sizeof(target) - 1);
+	char *slash = strrchr(at, '/');
+
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	if (target[0] == '/' || !slash)
+		snprintf(at, cap, "%s", target);
+	else
+		snprintf(slash + 1, cap - (slash + 1 - at), "%s", target);
+	return true;
+}
+
+/* A file not made yet may be named through a symlink that dangles:
+ * learning reads through it, so it is the file at the end of the
+ * chain (followed as far as the kernel does). */
+#define LINKS_MAX 40
+
 static void file_id__of(const char *path, struct file_id *id)
 {
+	char at[FILEPATH_MAX];
 	struct stat st;
 
 	memset(id, 0, sizeof(*id));
@@ -66,7 +90,12 @@ static void file_id__of(const char *path, struct file_id *id)
 		id->ino = st.st_ino;
 		return;
 	}
-	path__resolve(path, id->path, sizeof(id->path));
+	snprintf(at, sizeof(at), "%s", path);
+	for (int i = 0; i < LINKS_MAX; i++)
+		if (lstat(at, &st) || !S_ISLNK(st.st_mode) ||
+		    !link__follow(at, sizeof(at)))
+			break;
+	path__resolve(at, id->path, sizeof(id->path));
 }
 
 static bool file_id__same(const struct file_id *a, const struct file_id *b)

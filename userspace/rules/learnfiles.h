@@ -6,7 +6,8 @@
  * the last save winning. Files are told apart by what they are: an
  * existing file by its device and inode (two spellings of a path, a
  * symlink, a hard link are one file), one yet to be made by its path
- * with its directory's symlinks resolved and ".", ".." and "//" folded.
+ * (through a dangling symlink, the path it names) with its directory's
+ * symlinks resolved and ".", ".." and "//" folded.
  * A profile that only scores against (detects with) a learner's file is
  * fine: it reads, never writes.
  */
