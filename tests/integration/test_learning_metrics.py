@@ -10,6 +10,7 @@ there from 0."""
 import os
 import re
 import shutil
+import signal
 import subprocess
 
 from conftest import make_sandbox, run_in_cgroup_ok
@@ -137,6 +138,15 @@ def test_learning_and_spill_metrics(vigil_bin, sandbox_root, start_vigil,
     # the save is shorter than that since learning began.
     after = learnt(port, "vigil_baseline_last_save_age_seconds", "coding")
     assert after < before, (before, after)
+
+    # A reload's new engine starts from none: the rule's count stays (a
+    # reload saves what is unsaved first: nothing here).
+    spilled = now[("vigil_window_spilled_matches_total",
+                   'rule="opens-per-file"')]
+    v.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "rules reloaded" in v.stderr(), 60, "the reload")
+    assert scrape(port)[("vigil_window_spilled_matches_total",
+                         'rule="opens-per-file"')] == spilled
 
     # Its directory gone (a file in its place): saving fails, counted.
     sb = make_sandbox(sandbox_root, "agent2", profile="coding")
