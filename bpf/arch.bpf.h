@@ -16,6 +16,7 @@
 #if defined(__TARGET_ARCH_x86)
 
 #define TS_COMPAT 0x0002	/* arch/x86/include/asm/thread_info.h */
+#define NR_OPENAT 257		/* x86_64 openat: the hottest watched syscall */
 
 /* The syscall in progress of t, the current task, uses the ia32 ABI: a
  * 32-bit process, or int 0x80 from a 64-bit one. */
