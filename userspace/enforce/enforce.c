@@ -357,7 +357,7 @@ static void enforce__models(struct enforce *e)
 		.lapses = true, .lapse_at = offsetof(struct vigil_file_grant_val, until_ns)));
 	mapmodel__init(&e->grants, &MODEL("egress_grants",
 		struct vigil_grant_key, struct vigil_grant, .fd = m->grants,
-		.shared = true, .lapses = true,
+		.kernels = grant__dns, .lapses = true,
 		.lapse_at = offsetof(struct vigil_grant, expires_ns)));
 }
 

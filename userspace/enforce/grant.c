@@ -42,6 +42,15 @@ int grant__add(struct mapmodel *grants, uint64_t sandbox, const struct addr *net
 	return mapmodel__put(grants, &k, &g);
 }
 
+bool grant__dns(const void *key, const void *value, uint64_t now)
+{
+	const struct vigil_grant_key *k = key;
+	const struct vigil_grant *g = value;
+
+	return k->prefixlen == 32 + 64 + 128 && g->expires_ns &&
+	       g->expires_ns <= now + VIGIL_DNS_TTL_MAX_S * 1000000000ULL;
+}
+
 int grant__revoke(struct mapmodel *grants, uint64_t sandbox, const struct addr *net,
 		  uint8_t prefix, uint16_t port)
 {

@@ -10,6 +10,7 @@
 #ifndef VIGIL_GRANT_H
 #define VIGIL_GRANT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cidr.h"
@@ -25,6 +26,10 @@ int grant__add(struct mapmodel *grants, uint64_t sandbox, const struct addr *net
 /* Removes that grant; 0 or -errno (-ENOENT when there was none). */
 int grant__revoke(struct mapmodel *grants, uint64_t sandbox, const struct addr *net,
 		  uint8_t prefix, uint16_t port);
+/* Whether a grant (struct vigil_grant_key, struct vigil_grant) may be
+ * one the kernel made from a DNS answer (bpf/dns.bpf.c): one address,
+ * lapsing within VIGIL_DNS_TTL_MAX_S of now (CLOCK_BOOTTIME). */
+bool grant__dns(const void *key, const void *value, uint64_t now);
 /* Removes every grant of sandbox (it is gone); how many. */
 int grant__forget(struct mapmodel *grants, uint64_t sandbox);
 

@@ -27,7 +27,7 @@ void mapmodel__init(struct mapmodel *m, const struct mapmodel_opts *o)
 	m->owned = o->owned ?: o->vsize;
 	m->lapses = o->lapses;
 	m->lapse_at = o->lapse_at;
-	m->shared = o->shared;
+	m->kernels = o->kernels;
 	m->slot_size = sizeof(struct slot_hdr) + ALIGN8(o->ksize) +
 		       ALIGN8(o->vsize);
 }
@@ -281,24 +281,6 @@ static size_t check__entries(struct mapmodel *m)
 	return fixed;
 }
 
-/* One key of the map: marked seen in the copy, put back if it differs;
- * true when it is not the copy's and goes (a key someone added). */
-static bool check__key(struct mapmodel *m, const void *key, size_t *fixed)
-{
-	unsigned char have[m->vsize];
-	size_t i;
-
-	if (bpf_map_lookup_elem(m->fd, key, have))
-		return false;		/* gone meanwhile (the kernel's) */
-	i = m->cap ? slot__find(m, key) : 0;
-	if (!m->cap || !slot__at(m, i)->used)
-		return !m->shared;
-	slot__at(m, i)->seen = m->gen;
-	if (memcmp(have, slot__value(m, i), m->owned))
-		*fixed += slot__restore(m, i, have);
-	return false;
-}
-
 /* Keys to delete, collected first: a hash map's walk is lost once the
  * key it stands at goes. */
 struct doomed {
@@ -320,22 +302,85 @@ static void doomed__add(struct doomed *d, const void *key, size_t size)
 	memcpy(d->keys + d->n++ * size, key, size);
 }
 
-/* Hash maps and tries: the map's keys walked (added ones deleted, the
+/* One entry of the map (key, have): marked seen in the copy and put back
+ * if it differs, or doomed when the copy has no such key (someone added
+ * it). */
+static void check__entry(struct mapmodel *m, const void *key,
+			 const void *have, struct doomed *d, size_t *fixed)
+{
+	size_t i = m->cap ? slot__find(m, key) : 0;
+
+	if (!m->cap || !slot__at(m, i)->used) {
+		if (!m->kernels || !m->kernels(key, have, m->now))
+			doomed__add(d, key, m->ksize);
+		return;
+	}
+	slot__at(m, i)->seen = m->gen;
+	if (memcmp(have, slot__value(m, i), m->owned))
+		*fixed += slot__restore(m, i, have);
+}
+
+/* Reads the map a key at a time (an LPM trie has no batches). */
+static void walk__keys(struct mapmodel *m, struct doomed *d, size_t *fixed)
+{
+	unsigned char key[m->ksize], next[m->ksize], have[m->vsize];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(m->fd, prev, next)) {
+		/* gone meanwhile: the kernel's */
+		if (!bpf_map_lookup_elem(m->fd, next, have))
+			check__entry(m, next, have, d, fixed);
+		memcpy(key, next, m->ksize);
+		prev = key;
+	}
+}
+
+#define BATCH 256
+
+/* Reads a hash map BATCH entries a call: a syscall per entry made the
+ * heartbeat's check of 1000 protected files cost a millisecond. False
+ * when the map cannot (then nothing changed but seen marks). */
+static bool walk__batches(struct mapmodel *m, struct doomed *d,
+			  size_t *fixed)
+{
+	unsigned char *keys = malloc(BATCH * (size_t)(m->ksize + m->vsize));
+	/* A hash map's position is a u32 bucket, another's a key. */
+	unsigned char at[m->ksize + 4], next[m->ksize + 4];
+	void *from = NULL;
+	int err = 0;
+
+	while (keys && !err) {
+		uint32_t n = BATCH;
+
+		err = bpf_map_lookup_batch(m->fd, from, next, keys,
+					   keys + BATCH * m->ksize, &n, NULL)
+			? -errno : 0;
+		if (err && err != -ENOENT)
+			break;
+		for (uint32_t i = 0; i < n; i++)
+			check__entry(m, keys + i * m->ksize,
+				      keys + BATCH * m->ksize + i * m->vsize,
+				      d, fixed);
+		memcpy(at, next, sizeof(at));
+		from = at;
+	}
+	free(keys);
+	return err == -ENOENT;
+}
+
+/* Hash maps and tries: the map's entries read (added ones deleted, the
  * changed put back), then the copy's entries the walk did not meet made
  * again, unless they lapsed. */
 static size_t check__keys(struct mapmodel *m, uint64_t now)
 {
-	unsigned char key[m->ksize], next[m->ksize];
 	struct doomed d = { 0 };
 	size_t fixed = 0;
-	void *prev = NULL;
 
 	m->gen++;
-	while (!bpf_map_get_next_key(m->fd, prev, next)) {
-		if (check__key(m, next, &fixed))
-			doomed__add(&d, next, m->ksize);
-		memcpy(key, next, m->ksize);
-		prev = key;
+	m->now = now;
+	if (!walk__batches(m, &d, &fixed)) {
+		d.n = 0;
+		walk__keys(m, &d, &fixed);
 	}
 	for (size_t i = 0; i < d.n; i++)
 		fixed += !bpf_map_delete_elem(m->fd, d.keys + i * m->ksize);

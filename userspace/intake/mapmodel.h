@@ -6,8 +6,8 @@
  * delete, one call each by processes sharing a file table); every write
  * of the daemon goes through mapmodel__put or mapmodel__del, and
  * mapmodel__check puts back what someone else changed: entries deleted
- * or overwritten made again, entries added removed (unless the kernel
- * adds entries of its own there: shared). Bytes of a value past owned
+ * or overwritten made again, entries added removed (unless they may be
+ * the kernel's own: kernels). Bytes of a value past owned
  * are the kernel's (an exec grant's binding): neither compared nor
  * restored while the entry is there.
  */
@@ -35,7 +35,10 @@ struct mapmodel {
 				 * lapsed entry the kernel dropped is
 				 * dropped, not restored */
 	uint32_t lapse_at;
-	bool shared;		/* the kernel adds entries too */
+	/* Whether an entry the copy lacks may be one the kernel added (a
+	 * DNS answer's grant): it stays. NULL: none may. */
+	bool (*kernels)(const void *key, const void *value, uint64_t now);
+	uint64_t now;		/* of the check under way */
 	/* The copy: open addressing, linear probing, cap a power of two. */
 	unsigned char *slots;
 	size_t cap, n, slot_size;
@@ -50,7 +53,7 @@ struct mapmodel_opts {
 	uint32_t owned;		/* 0: the whole value */
 	bool lapses;
 	uint32_t lapse_at;
-	bool shared;
+	bool (*kernels)(const void *key, const void *value, uint64_t now);
 };
 
 void mapmodel__init(struct mapmodel *m, const struct mapmodel_opts *o);
