@@ -328,6 +328,7 @@ def test_a_map_written_from_a_sandbox_is_made_again(sandbox_root,
     attack(sb, helpers, map_id(sandbox_root, name), *write)
     wait_until(lambda: name in rewrites(v), 10, f"a rewrite of {name}")
     assert map_dump(sandbox_root, name) == before
+    assert rewrites(v) == [name]        # nothing else seen as changed
     assert f"map {name} was written by someone else" in v.stderr()
     assert repairs(mport, "map")[0] >= 1
     v.stop()
@@ -365,4 +366,46 @@ def test_a_write_no_record_showed_is_found(sandbox_root, start_vigil,
     wait_until(lambda: "policies" in rewrites(v), 10,
                "a rewrite of policies")
     assert map_dump(sandbox_root, "policies") == before
+    assert rewrites(v) == ["policies"]
+    v.stop()
+
+
+def bss_map(root):
+    """This daemon's .bss map (not pinned): one its programs use, found
+    from a program on the sandbox root's pinned links."""
+    def show(*what):
+        return json.loads(subprocess.run(["bpftool", "-j", *what],
+                                         check=True, capture_output=True,
+                                         text=True).stdout)
+
+    link = subprocess.run(["find", pin_dir(root), "-name", "net_egress_0"],
+                          capture_output=True, text=True).stdout.split()
+    prog = show("link", "show", "pinned", link[0])["prog_id"]
+    for mid in show("prog", "show", "id", str(prog)).get("map_ids", []):
+        m = show("map", "show", "id", str(mid))
+        if m["name"].endswith(".bss"):
+            return m
+    pytest.fail(f"no .bss map among program {prog}'s")
+
+
+def test_the_settings_written_are_set_again(sandbox_root, start_vigil,
+                                            helpers, map_rules):
+    """.bss holds settings every sandbox's judgement reads (exe_judged:
+    whether any exec is judged against allow.executables; the fail-closed
+    limit); one update sets them all."""
+    rules, _ = map_rules
+    v = start_vigil(sandbox_root, extra_args=["--rules", rules])
+    sb = attacker(sandbox_root)
+    bss = bss_map(sandbox_root)
+    attack(sb, helpers, bss["id"], "update", "00" * 4,
+           "ff" * bss["bytes_value"])
+    wait_until(lambda: ".bss" in rewrites(v), 10, "a rewrite of .bss")
+    assert rewrites(v) == [".bss"]
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "id",
+                          str(bss["id"])], check=True, capture_output=True,
+                         text=True).stdout
+    value = bytes.fromhex(hexbytes(json.loads(out)[0]["value"]))
+    # fail_closed_min_ns and exe_judged as the rules say, the epoch the
+    # daemon's
+    assert value[:9] == bytes(9) and value[9] != 0xff, value[:10]
     v.stop()

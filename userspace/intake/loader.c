@@ -489,10 +489,9 @@ size_t loader__rewrite(struct loader *l, uint64_t now, const char **names,
 			names[n++] = l->tables[t].name;
 	}
 	if (loader__rewrite_bss(l)) {
-		log_warn("map %s was written by someone else: made again",
-			 bpf_map__name(l->skel->maps.bss));
+		log_warn("map .bss was written by someone else: made again");
 		if (n < max)
-			names[n++] = bpf_map__name(l->skel->maps.bss);
+			names[n++] = ".bss";
 	}
 	return n;
 }
