@@ -354,7 +354,8 @@ static void enforce__models(struct enforce *e)
 		struct vigil_file_grant, struct vigil_file_grant_val,
 		.fd = m->file_grants,
 		.owned = offsetof(struct vigil_file_grant_val, ctime_ns),
-		.lapses = true, .lapse_at = offsetof(struct vigil_file_grant_val, until_ns)));
+		.lapses = true,
+		.lapse_at = offsetof(struct vigil_file_grant_val, until_ns)));
 	mapmodel__init(&e->grants, &MODEL("egress_grants",
 		struct vigil_grant_key, struct vigil_grant, .fd = m->grants,
 		.kernels = grant__dns, .lapses = true,

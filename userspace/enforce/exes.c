@@ -44,8 +44,8 @@ void exes__policy(const struct ruleset *rs, const struct profile *p,
 	}
 }
 
-static void exes__put(struct mapmodel *m, const struct profile *p, uint32_t slot,
-		      const char *glob)
+static void exes__put(struct mapmodel *m, const struct profile *p,
+		      uint32_t slot, const char *glob)
 {
 	struct vigil_exe_pattern pat;
 	char why[128];
@@ -59,7 +59,8 @@ static void exes__put(struct mapmodel *m, const struct profile *p, uint32_t slot
 			   "executable '%s'", p->name, glob);
 }
 
-void exes__write(struct mapmodel *m, const struct ruleset *rs, unsigned int half)
+void exes__write(struct mapmodel *m, const struct ruleset *rs,
+		 unsigned int half)
 {
 	const struct profile *p;
 	uint32_t first;

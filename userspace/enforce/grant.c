@@ -28,8 +28,9 @@ static int grant__key(struct vigil_grant_key *k, uint64_t sandbox,
 	return 0;
 }
 
-int grant__add(struct mapmodel *grants, uint64_t sandbox, const struct addr *net,
-	       uint8_t prefix, uint16_t port, uint64_t ttl_ns)
+int grant__add(struct mapmodel *grants, uint64_t sandbox,
+	       const struct addr *net, uint8_t prefix, uint16_t port,
+	       uint64_t ttl_ns)
 {
 	struct vigil_grant_key k;
 	struct vigil_grant g = {
@@ -51,8 +52,8 @@ bool grant__dns(const void *key, const void *value, uint64_t now)
 	       g->expires_ns <= now + VIGIL_DNS_TTL_MAX_S * 1000000000ULL;
 }
 
-int grant__revoke(struct mapmodel *grants, uint64_t sandbox, const struct addr *net,
-		  uint8_t prefix, uint16_t port)
+int grant__revoke(struct mapmodel *grants, uint64_t sandbox,
+		  const struct addr *net, uint8_t prefix, uint16_t port)
 {
 	struct vigil_grant_key k;
 	int err = grant__key(&k, sandbox, net, prefix, port);

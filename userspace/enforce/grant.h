@@ -21,11 +21,12 @@
  * sandbox is gone). A v4 network is keyed as v4-mapped, so a v6 socket's
  * connect to ::ffff:a.b.c.d finds it. Replaces an earlier grant of the
  * same key. 0 or -errno. */
-int grant__add(struct mapmodel *grants, uint64_t sandbox, const struct addr *net,
-	       uint8_t prefix, uint16_t port, uint64_t ttl_ns);
+int grant__add(struct mapmodel *grants, uint64_t sandbox,
+	       const struct addr *net, uint8_t prefix, uint16_t port,
+	       uint64_t ttl_ns);
 /* Removes that grant; 0 or -errno (-ENOENT when there was none). */
-int grant__revoke(struct mapmodel *grants, uint64_t sandbox, const struct addr *net,
-		  uint8_t prefix, uint16_t port);
+int grant__revoke(struct mapmodel *grants, uint64_t sandbox,
+		  const struct addr *net, uint8_t prefix, uint16_t port);
 /* Whether a grant (struct vigil_grant_key, struct vigil_grant) may be
  * one the kernel made from a DNS answer (bpf/dns.bpf.c): one address,
  * lapsing within VIGIL_DNS_TTL_MAX_S of now (CLOCK_BOOTTIME). */

@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	bool update = argc == 5 && !strcmp(argv[2], "update");
 
 	if (!update && !(argc == 4 && !strcmp(argv[2], "delete"))) {
-		fprintf(stderr, "usage: mapwrite ID update|delete KEY [VALUE]\n");
+		fprintf(stderr, "usage: mapwrite ID update|delete KEY "
+			"[VALUE]\n");
 		return 2;
 	}
 	close(fd);
