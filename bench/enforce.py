@@ -6,7 +6,8 @@
 Compiles bench/enforce_helper.c into its scratch dir, then starts `vigil
 daemon` on a sandbox root of its own (vigil-bench-PID under the cgroup2
 mount) with a fake secret in a `fileset` that an `enforce: kernel` rule
-kills on, and a `budgeted` profile: only ::1 allowed, `egress_budget:
+kills on, and a `budgeted` profile: only ::1 allowed, `egress: monitor`
+(the default, deny, would refuse the stream outright), `egress_budget:
 10MiB`, and a `budget` rule with `action: kill`.
 
 1. Protected open -> task death, BENCH_OPENS (200) times, one fresh
@@ -88,7 +89,8 @@ RULES = """- fileset: bench-secrets
   action: kill
 
 - profile: budgeted
-  description: only ::1 allowed; 10 MiB to anything else
+  description: only ::1 allowed; 10 MiB to anything else, let through
+  egress: monitor
   allow:
     destinations: ["::1"]
   egress_budget: 10MiB

@@ -3,21 +3,27 @@
  * floor: attaches the empty programs of floor.bpf.c and holds them until
  * SIGTERM or SIGINT.
  *
- *   floor SANDBOX_ROOT
+ *   floor [--record] SANDBOX_ROOT
  *
  * The tracing programs attach system-wide, as vigil's do; cgroup_skb/egress
  * attaches to SANDBOX_ROOT (a cgroup v2 directory), as vigil's does to each
  * sandbox root. Prints "floor: ready" on stderr once everything is attached.
+ * With --record, an open in SANDBOX_ROOT also sends the least record a
+ * recorder could (floor.bpf.c), which this process reads and discards
+ * with vigil's own ring reader, as fast as vigil's collector would.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
+#include "ringread.h"
 
 static void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -53,15 +59,84 @@ static void wait_for_stop(void)
 	sigwait(&set, &sig);
 }
 
+/* Counts a record, and nothing more. */
+static int discard(void *ctx, void *data, size_t size)
+{
+	(void)data, (void)size;
+	(*(unsigned long long *)ctx)++;
+	return 0;
+}
+
+/* Reads the records every millisecond (they never wake the reader: the
+ * cheapest way for the producer) until SIGTERM or SIGINT is pending, then
+ * prints how many it read ("floor: records=N"). */
+static int read_until_stop(int ring_fd)
+{
+	unsigned long long records = 0;
+	struct ringread *r = ringread__new(ring_fd, discard, &records);
+	sigset_t pending;
+	int err = 0;
+
+	if (!r) {
+		log_err("mapping the ring buffer");
+		return -1;
+	}
+	for (;;) {
+		sigpending(&pending);
+		if (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT))
+			break;
+		err = ringread__poll(r, 1);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = 0;
+	}
+	ringread__consume(r);
+	ringread__free(r);
+	fprintf(stderr, "floor: records=%llu\n", records);
+	wait_for_stop();
+	return err;
+}
+
+/* The cgroup id and depth of the cgroup v2 directory fd (the root cgroup,
+ * inode 1, is at depth 0): what bpf_get_current_ancestor_cgroup_id takes. */
+static int cgroup__locate(int fd, __u64 *id, int *level)
+{
+	struct stat st;
+	int dir = dup(fd);
+
+	for (*level = -1; dir >= 0; (*level)++) {
+		int up;
+
+		if (fstat(dir, &st))
+			break;
+		if (*level < 0)
+			*id = st.st_ino;
+		if (st.st_ino == 1) {
+			close(dir);
+			(*level)++;
+			return 0;
+		}
+		up = openat(dir, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(dir);
+		dir = up;
+	}
+	if (dir >= 0)
+		close(dir);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_link *skb_link = NULL;
 	struct floor_bpf *skel = NULL;
 	sigset_t set;
-	int cg_fd = -1, ret = 1;
+	bool record = argc == 3 && !strcmp(argv[1], "--record");
+	int cg_fd = -1, ret = 1, level;
+	const char *root = argv[argc - 1];
+	__u64 id;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: floor SANDBOX_ROOT\n");
+	if (argc != 2 && !record) {
+		fprintf(stderr, "usage: floor [--record] SANDBOX_ROOT\n");
 		return 2;
 	}
 	/* Blocked before anything is attached, so a SIGTERM that arrives
@@ -72,13 +147,20 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	libbpf_set_print(libbpf_print);
 
-	cg_fd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg_fd < 0) {
-		log_err("open %s", argv[1]);
+	cg_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0 || cgroup__locate(cg_fd, &id, &level)) {
+		log_err("open %s", root);
 		goto cleanup;
 	}
-	skel = floor_bpf__open_and_load();
+	skel = floor_bpf__open();
 	if (!skel) {
+		log_err("opening the BPF programs");
+		goto cleanup;
+	}
+	skel->rodata->record = record;
+	skel->rodata->root_cgid = id;
+	skel->rodata->root_level = level;
+	if (floor_bpf__load(skel)) {
 		log_err("loading the BPF programs");
 		goto cleanup;
 	}
@@ -88,12 +170,14 @@ int main(int argc, char **argv)
 	}
 	skb_link = bpf_program__attach_cgroup(skel->progs.cgroup_skb_egress, cg_fd);
 	if (!skb_link) {
-		log_err("attaching cgroup_skb/egress to %s", argv[1]);
+		log_err("attaching cgroup_skb/egress to %s", root);
 		goto cleanup;
 	}
 	fprintf(stderr, "floor: ready\n");
-	wait_for_stop();
-	ret = 0;
+	if (record)
+		ret = read_until_stop(bpf_map__fd(skel->maps.ring)) ? 1 : 0;
+	else
+		wait_for_stop(), ret = 0;
 cleanup:
 	bpf_link__destroy(skb_link);
 	floor_bpf__destroy(skel);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * open, openat, openat2 and creat: the raw arguments are saved at entry,
- * and at exit the new fd's file is resolved to the path, device and inode
- * actually opened, which is checked against the protected files and the
- * cgroup files a task would leave its sandbox by (escape.bpf.h).
+ * open, openat, openat2 and creat: at exit the new fd's file is resolved
+ * to the path, device and inode actually opened, which is checked against
+ * the protected files and the cgroup files a task would leave its sandbox
+ * by (escape.bpf.h). The arguments of open, openat and creat are read at
+ * exit from the registers the call left (no thread can rewrite those), so
+ * these have no program at entry: an open in a sandbox runs one handler,
+ * not two. openat2's are in the caller's memory, read at entry.
  */
 #define VIGIL_PATH_LOADS	/* path.bpf.h: the walk with plain loads */
 #include "escape.bpf.h"
@@ -13,65 +16,29 @@
 #define O_CREAT  0100
 #define O_TRUNC  01000
 
-static __always_inline int open__enter(__u16 sys, unsigned long path,
-				       __u32 flags, __u32 mode, bool compat)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(file_openat2, struct pt_regs *regs, long id)
 {
 	__u64 sb = scope__sandbox();
+	bool c = task__compat();
 	struct open_args *a;
+	struct open_how how = {};
 
 	if (!sb)
 		return 0;
 	a = inflight__new(&open_inflight);
 	if (!a)
 		return 0;
-	a->sandbox = sb;
-	a->path = path;
-	a->flags = flags;
-	a->mode = mode;
-	a->sys = sys;
-	a->compat = compat;
-	return 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(file_open, struct pt_regs *regs, long id)
-{
-	bool c = task__compat();
-
-	return open__enter(VIGIL_SYS_OPEN, sys__arg(regs, 0, c),
-			   sys__arg(regs, 1, c), sys__arg(regs, 2, c), c);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(file_openat, struct pt_regs *regs, long id)
-{
-	bool c = task__compat();
-
-	return open__enter(VIGIL_SYS_OPENAT, sys__arg(regs, 1, c),
-			   sys__arg(regs, 2, c), sys__arg(regs, 3, c), c);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(file_openat2, struct pt_regs *regs, long id)
-{
-	bool c = task__compat();
-	struct open_how how = {};
-
-	/* openat2's how is read at entry: it is the caller's memory and the
-	 * kernel copies it before acting. Same layout on ia32. */
+	/* how is read at entry: it is the caller's memory and the kernel
+	 * copies it before acting. Same layout on ia32. */
 	bpf_probe_read_user(&how, sizeof(how), (void *)sys__arg(regs, 2, c));
-	return open__enter(VIGIL_SYS_OPENAT2, sys__arg(regs, 1, c), how.flags,
-			   how.mode, c);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(file_creat, struct pt_regs *regs, long id)
-{
-	bool c = task__compat();
-
-	return open__enter(VIGIL_SYS_CREAT, sys__arg(regs, 0, c),
-			   O_CREAT | O_WRONLY | O_TRUNC, sys__arg(regs, 1, c),
-			   c);
+	a->sandbox = sb;
+	a->path = sys__arg(regs, 1, c);
+	a->flags = how.flags;
+	a->mode = how.mode;
+	a->sys = VIGIL_SYS_OPENAT2;
+	a->compat = c;
+	return 0;
 }
 
 /* A plain open: nothing protected, nothing the kernel did. Only these
@@ -148,24 +115,71 @@ static __always_inline bool open__fill(struct vigil_open *e,
 	return f || !open__repeated(e, arg__sig(e->data, e->arg_len));
 }
 
+/* Builds and sends the record of the open a describes, which returned
+ * ret. */
+static __always_inline void open__record(struct open_args *a, long ret)
+{
+	struct open_rec *rec = open_rec__get();
+	struct vigil_open *e;
+
+	if (!rec)
+		return;
+	e = (void *)rec->buf;
+	hdr__fill(&e->hdr, VIGIL_EV_OPEN, a->sandbox);
+	if (open__fill(e, a, ret))
+		emit(e, sizeof(*e) + (e->path_len & PATH_MASK) +
+			(e->arg_len & PATH_MASK), sizeof(rec->buf),
+		     open__plain(e) ? LANE_COMMON : LANE_RARE);
+}
+
+/* open, openat and creat: the arguments from the registers. */
+static __always_inline int open__exit(struct pt_regs *regs, long ret,
+				      __u16 sys)
+{
+	bool c = task__compat();
+	int at = sys == VIGIL_SYS_OPENAT;
+	struct open_args a = {
+		.sandbox = scope__sandbox(),
+		.path = sys__arg(regs, at, c),
+		.flags = sys == VIGIL_SYS_CREAT ? O_CREAT | O_WRONLY | O_TRUNC
+						 : sys__arg(regs, at + 1, c),
+		.mode = sys__arg(regs, sys == VIGIL_SYS_CREAT ? 1 : at + 2, c),
+		.sys = sys,
+		.compat = c,
+	};
+
+	if (a.sandbox)
+		open__record(&a, ret);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
-int BPF_PROG(file_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(file_open_exit, struct pt_regs *regs, long ret)
+{
+	return open__exit(regs, ret, VIGIL_SYS_OPEN);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(file_openat_exit, struct pt_regs *regs, long ret)
+{
+	return open__exit(regs, ret, VIGIL_SYS_OPENAT);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(file_creat_exit, struct pt_regs *regs, long ret)
+{
+	return open__exit(regs, ret, VIGIL_SYS_CREAT);
+}
+
+/* openat2: the arguments its entry saved. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(file_openat2_exit, struct pt_regs *regs, long ret)
 {
 	struct open_args *a = inflight__get(&open_inflight);
-	struct open_rec *rec;
-	struct vigil_open *e;
 
 	if (!a || !a->sandbox)
 		return 0;
-	rec = open_rec__get();
-	if (rec) {
-		e = (void *)rec->buf;
-		hdr__fill(&e->hdr, VIGIL_EV_OPEN, a->sandbox);
-		if (open__fill(e, a, ret))
-			emit(e, sizeof(*e) + (e->path_len & PATH_MASK) +
-				(e->arg_len & PATH_MASK), sizeof(rec->buf),
-			     open__plain(e) ? LANE_COMMON : LANE_RARE);
-	}
+	open__record(a, ret);
 	a->sandbox = 0;
 	return 0;
 }

@@ -220,6 +220,17 @@ def test_baseline_reload(vigil_bin, sandbox_root, start_vigil, tmp_path):
         pytest.approx(risk + 4, abs=0.01)
 
 
+def daemon_refused(vigil_bin, sandbox_root, rules, tmp_path):
+    """A daemon on these rules that must not start: its run."""
+    r = subprocess.run([vigil_bin, "daemon", "--sandbox-root", sandbox_root,
+                        "--rules", str(rules), "--output",
+                        str(tmp_path / "out.jsonl"), "--control",
+                        str(tmp_path / "ctl.sock")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0, r.stderr
+    return r
+
+
 def test_learning_mistakes(vigil_bin, sandbox_root, tmp_path):
     """baseline_mode takes learn or detect, learn needs a file; a file
     there to learn into must read, or the daemon does not start."""
@@ -238,12 +249,7 @@ def test_learning_mistakes(vigil_bin, sandbox_root, tmp_path):
     rules.write_text(LEARN_RULES.format(mode="learn"))
     broken = tmp_path / "coding.baseline"
     broken.write_text("vigil-baseline 1\nprofile coding\nfrob\n")
-    r = subprocess.run([vigil_bin, "daemon", "--sandbox-root", sandbox_root,
-                        "--rules", str(rules), "--output",
-                        str(tmp_path / "out.jsonl"), "--control",
-                        str(tmp_path / "ctl.sock")],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode != 0, r.stderr
+    r = daemon_refused(vigil_bin, sandbox_root, rules, tmp_path)
     assert f"{broken}:3:1: unknown line kind 'frob'" in r.stderr, r.stderr
     assert broken.read_text().endswith("frob\n")    # never written over
 
@@ -271,3 +277,65 @@ def test_run_learns(vigil_bin, tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert baseline.read_text() == text
+
+
+SHARED_RULES = """
+- profile: coding
+  baseline: coding.baseline
+  baseline_mode: learn
+- profile: review
+  baseline_mode: {mode}
+  baseline: {path}
+"""
+
+
+def test_learning_files_shared(vigil_bin, sandbox_root, start_vigil,
+                               tmp_path):
+    """Two learning profiles never share a file (each save would write
+    over the other's): refused by name, by another spelling and through
+    a symlink, with the second profile's FILE:LINE:COL, at start-up and
+    by a SIGHUP (which keeps the rules in force). A profile that only
+    detects against a learner's file is fine."""
+    rules = tmp_path / "learn.yaml"
+    (tmp_path / "alias").symlink_to(tmp_path)
+    (tmp_path / "coding.baseline").write_text(
+        "vigil-baseline 1\nprofile coding\nsessions 0\n")
+    (tmp_path / "link.baseline").symlink_to(tmp_path / "coding.baseline")
+    for path in ("coding.baseline", f"{tmp_path}//./coding.baseline",
+                 "alias/coding.baseline", "link.baseline"):
+        rules.write_text(SHARED_RULES.format(mode="learn", path=path))
+        r = subprocess.run([vigil_bin, "rules", "check", str(rules)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, (path, r.stderr)
+        assert f"{rules}:7:13: profile 'review' learns into " in r.stderr
+        assert f"the file profile 'coding' learns into ({rules}:3:13)" \
+            in r.stderr, r.stderr
+    # Not made yet: the same path spelled two ways is one file too.
+    (tmp_path / "coding.baseline").unlink()
+    rules.write_text(SHARED_RULES.format(mode="learn",
+                                         path="alias/./coding.baseline"))
+    r = daemon_refused(vigil_bin, sandbox_root, rules, tmp_path)
+    assert f"{rules}:7:13: profile 'review' learns into " in r.stderr, \
+        r.stderr
+
+    rules.write_text(SHARED_RULES.format(mode="detect",
+                                         path="coding.baseline"))
+    r = subprocess.run([vigil_bin, "rules", "check", str(rules)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rules.write_text(SHARED_RULES.format(mode="learn",
+                                         path="review.baseline"))
+    v = start_vigil(sandbox_root, extra_args=("--rules", str(rules)))
+    rules.write_text(SHARED_RULES.format(mode="learn",
+                                         path="alias/coding.baseline"))
+    hangup_and_wait(v, "reload refused")
+    assert f"{rules}:7:13: profile 'review' learns into {tmp_path}/" \
+        "alias/coding.baseline" in v.stderr(), v.stderr()[-2000:]
+    # The rules in force stay: review still learns into its own file.
+    sb = make_sandbox(sandbox_root, "rev", profile="review")
+    run_in_cgroup_ok(sb, ["/usr/bin/true"])
+    wait_until(lambda: "review" in learning_status(vigil_bin, v), 30,
+               "review's learning")
+    st = learning_status(vigil_bin, v, save=True)["review"]
+    assert st["file"] == str(tmp_path / "review.baseline"), st
+    assert (tmp_path / "review.baseline").exists()

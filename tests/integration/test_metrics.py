@@ -45,6 +45,9 @@ SOC_RULES = """
 - profile: soc
   thresholds: {{alert: 20, freeze: 50, kill: 1000}}
   freeze_timeout: 10m
+- profile: soc-learner
+  baseline: soc-learner.baseline
+  baseline_mode: learn
 """
 
 READ_TWICE = r"""

@@ -16,6 +16,7 @@
 #include "evtest.h"
 #include "learn.h"
 #include "novelty.h"
+#include "peaks.h"
 #include "profile.h"
 #include "ptree.h"
 
@@ -344,6 +345,37 @@ static void test_learn_cap(void **state)
 	baseline__free(bl);
 }
 
+/* A live learner forgets what a session held once it ended, but for its
+ * busiest minutes: every one up to PEAKS_KEPT sessions, then a uniform
+ * sample of them (the median stays true, the highest exact). 10,000
+ * sessions of 1 to 10 opens a minute each. */
+static void test_learn_sessions_bounded(void **state)
+{
+	struct learner *l = learner__new("p");
+	struct sandbox a = { .id = (char *)"a" };
+	const struct bl_stat *st;
+	struct baseline *bl;
+
+	for (uint32_t i = 0; i < 10000; i++) {
+		for (uint32_t n = 0; n <= i % 10; n++)
+			learn_open(l, &a, "/etc/hosts");
+		assert_true(learner__end_session(l, &a));
+		assert_int_equal(learner__kept(l),
+				 i < PEAKS_KEPT ? i + 1 : PEAKS_KEPT);
+	}
+	learn_open(l, &a, "/etc/hosts");	/* one running, 1 open */
+	assert_int_equal(learner__sessions(l), 10001);
+	assert_int_equal(learner__running(l), 1);
+	bl = learner__snapshot(l);
+	st = &bl->rates[RATE_OPENS];
+	assert_int_equal(st->sessions, 10001);
+	assert_true(st->max == 10);
+	assert_true(st->median >= 5 && st->median <= 6);
+	assert_true(st->mad >= 2 && st->mad <= 3);
+	learner__free(l);
+	baseline__free(bl);
+}
+
 /* The names a profile queried: case folded, a parent's many hosts as
  * "*.PARENT"; a new name is an anomaly (a destination), once. */
 static void test_learn_dns(void **state)
@@ -403,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_learn_snapshot),
 		cmocka_unit_test(test_learn_unix_path),
 		cmocka_unit_test(test_learn_cap),
+		cmocka_unit_test(test_learn_sessions_bounded),
 		cmocka_unit_test(test_learn_dns),
 	};
 

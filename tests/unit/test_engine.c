@@ -705,12 +705,19 @@ static void test_window_field_not_carried(void **state)
 	assert_string_equal(f->alerts[0].rule->id, "mixed");
 }
 
+static void spills__add(void *ctx, const struct rule *r, uint64_t n)
+{
+	assert_string_equal(r->id, "per-name");
+	*(uint64_t *)ctx += n;
+}
+
 /* by: a window per value of a field. Names spread over many parents do
  * not add up; past WINDOW_MAX_GROUPS values the rest share one window,
  * and the engine counts every such match. */
 static void test_window_by(void **state)
 {
 	struct fixture *f = *state;
+	uint64_t spilled = 0;
 	char path[64];
 	struct tev t;
 	int i;
@@ -741,6 +748,11 @@ static void test_window_by(void **state)
 	 * every third one. */
 	assert_int_equal(engine__stats(f->e)->window_spills, 33);
 	assert_int_equal(f->nr_alerts, 1 + 11);
+	/* By rule, for the metrics: taken once, then none. */
+	engine__take_spills(f->e, spills__add, &spilled);
+	assert_int_equal(spilled, 33);
+	engine__take_spills(f->e, spills__add, &spilled);
+	assert_int_equal(spilled, 33);
 }
 
 /* ---------------------------------------------------------------- index */

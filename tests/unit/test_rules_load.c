@@ -18,6 +18,7 @@
 
 #include "ruleset.h"
 #include "syscalls.h"
+#include "tmptree.h"
 
 /* A rule that loads, to build cases on. */
 #define RULE(id) \
@@ -55,6 +56,17 @@ static void load_error(const char *text, const char *first, int line)
 	_assert_int_equal(rc, -EINVAL, __FILE__, line);
 	_assert_string_equal(rs.first_error, first, __FILE__, line);
 	_assert_true(rs.errors > 0, "errors counted", __FILE__, line);
+	ruleset__fini(&rs);
+}
+
+/* The file must fail to load, its first error starting with first. */
+static void load_error_prefix(const char *text, const char *first)
+{
+	struct ruleset rs;
+
+	assert_int_equal(load(&rs, text), -EINVAL);
+	if (strncmp(rs.first_error, first, strlen(first)))
+		fail_msg("got \"%s\"", rs.first_error);
 	ruleset__fini(&rs);
 }
 
@@ -392,6 +404,68 @@ static void test_error_duplicates(void **state)
 		   "t.yaml:2:12: profile 'p' already defined at t.yaml:1");
 	LOAD_ERROR("- macro: proc.pid\n  condition: open.write\n",
 		   "t.yaml:1:10: macro 'proc.pid' has a field's name");
+}
+
+/* ---------------------------------------------------------------- learning */
+
+/* Two learning profiles, a's file named by fa and b's by fb. */
+static const char *learners(const char *fa, const char *mode_b,
+			    const char *fb)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text), "- profile: a\n  baseline: %s\n"
+		 "  baseline_mode: learn\n- profile: b\n  baseline: %s\n"
+		 "  baseline_mode: %s\n", fa, fb, mode_b);
+	return text;
+}
+
+static void learners_ok(const char *fa, const char *mode_b, const char *fb)
+{
+	struct ruleset rs;
+
+	assert_int_equal(load(&rs, learners(fa, mode_b, fb)), 0);
+	ruleset__fini(&rs);
+}
+
+/* One file learnt into by two profiles (each save overwriting the
+ * other's) is refused whatever names it: a path not made yet by its
+ * spelling, a file by its inode (hard link, symlinked directory). */
+static void test_error_learn_files(void **state)
+{
+	char dir[64], want[512], fa[300], fb[300];
+
+	assert_int_equal(tree__make(dir, "learnfiles"), 0);
+	snprintf(fa, sizeof(fa), "%s/x.b", dir);
+	snprintf(fb, sizeof(fb), "%s//./x.b", dir);
+	snprintf(want, sizeof(want), "t.yaml:5:13: profile 'b' learns into "
+		 "%s, the file profile 'a' learns into (t.yaml:2:13): each "
+		 "would save over the other's sessions; give each learning "
+		 "profile a file of its own", fb);
+	LOAD_ERROR(learners(fa, "learn", fb), want);
+	learners_ok(fa, "detect", fb);
+	learners_ok(fa, "learn", tree__at(dir, "y.b"));
+
+	assert_int_equal(close(creat(fa, 0600)), 0);
+	assert_int_equal(link(fa, tree__at(dir, "h.b")), 0);
+	assert_int_equal(symlink(dir, tree__at(dir, "alias")), 0);
+	snprintf(fb, sizeof(fb), "%s", tree__at(dir, "h.b"));
+	snprintf(want, sizeof(want), "t.yaml:5:13: profile 'b' learns into "
+		 "%s, the file", fb);
+	load_error_prefix(learners(fa, "learn", fb), want);
+	snprintf(fb, sizeof(fb), "%s", tree__at(dir, "alias/x.b"));
+	snprintf(want, sizeof(want), "t.yaml:5:13: profile 'b' learns into "
+		 "%s, the file", fb);
+	load_error_prefix(learners(fa, "learn", fb), want);
+	learners_ok(fa, "learn", tree__at(dir, "alias/y.b"));
+	/* A symlink to a file not made yet names that file. */
+	assert_int_equal(symlink("z.b", tree__at(dir, "dangles.b")), 0);
+	snprintf(fb, sizeof(fb), "%s", tree__at(dir, "dangles.b"));
+	snprintf(want, sizeof(want), "t.yaml:5:13: profile 'b' learns into "
+		 "%s, the file", fb);
+	load_error_prefix(learners(tree__at(dir, "alias/z.b"), "learn", fb),
+			  want);
+	tree__remove(dir);
 }
 
 /* ---------------------------------------------------------------- values */
@@ -1189,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_unlisted),
 		cmocka_unit_test(test_kernel_unlisted_globs),
 		cmocka_unit_test(test_profile_ids_budget),
+		cmocka_unit_test(test_error_learn_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,6 +10,7 @@
 #include "dnsname.h"
 #include "items.h"
 #include "learn.h"
+#include "peaks.h"
 
 /* Files read or written below a directory with more entries than this
  * are learnt as "dir" and everything below it. */
@@ -26,25 +27,22 @@ struct seen {
 	char key[];
 };
 
-struct session {
-	const struct sandbox *sb;	/* NULL once over */
+/* A session under way: its sandbox, its number, its rates. Once over,
+ * only its busiest minutes stay (peaks.h). */
+struct running {
+	UT_hash_handle hh;
+	const struct sandbox *sb;
+	uint32_t sid;
 	uint64_t start_ns;		/* of its current minute */
 	uint64_t now[BL_RATES];		/* that minute's */
 	uint64_t peak[BL_RATES];	/* its busiest minute's */
 };
 
-/* A session under way: its sandbox, its number. */
-struct running {
-	UT_hash_handle hh;
-	const struct sandbox *sb;
-	uint32_t sid;
-};
-
 struct learner {
 	struct baseline *bl;
-	struct session *sessions;
-	uint32_t nr, cap;
+	uint32_t nr;			/* sessions seen */
 	struct running *running;	/* by sandbox */
+	struct peaks ended;		/* the busiest minutes of the rest */
 	size_t items, max_items;	/* distinct items held, the cap */
 	uint64_t dropped;		/* new items past the cap */
 	struct item it;
@@ -84,13 +82,13 @@ void learner__free(struct learner *l)
 	for (int i = 0; i < BL_SETS; i++)
 		seen__clear(&l->words[i]);
 	baseline__free(l->bl);
-	free(l->sessions);
+	peaks__free(&l->ended);
 	free(l);
 }
 
 static void running__end(struct learner *l, struct running *r)
 {
-	l->sessions[r->sid - 1].sb = NULL;
+	peaks__add(&l->ended, r->peak);
 	HASH_DEL(l->running, r);
 	free(r);
 }
@@ -121,6 +119,11 @@ uint32_t learner__sessions(const struct learner *l)
 uint32_t learner__running(const struct learner *l)
 {
 	return HASH_COUNT(l->running);
+}
+
+uint32_t learner__kept(const struct learner *l)
+{
+	return l->ended.n;
 }
 
 void learner__limit(struct learner *l, size_t max_items)
@@ -165,38 +168,23 @@ static void seen__add(struct learner *l, struct seen **set, const void *key,
 	}
 }
 
-/* The session of ev's sandbox (1-based), made with its first record. */
-static uint32_t session__of(struct learner *l, const struct event *ev)
+/* The session of ev's sandbox (numbered from 1), made with its first
+ * record; NULL when out of memory. */
+static struct running *session__of(struct learner *l, const struct event *ev)
 {
 	struct running *r;
-	struct session *s;
 
 	HASH_FIND_PTR(l->running, &ev->sandbox, r);
-	if (r)
-		return r->sid;
-	if (!(r = calloc(1, sizeof(*r))))
-		return 0;
-	if (l->nr == l->cap) {
-		uint32_t cap = l->cap ? 2 * l->cap : 16;
-
-		s = realloc(l->sessions, cap * sizeof(*s));
-		if (!s) {
-			free(r);
-			return 0;
-		}
-		l->sessions = s;
-		l->cap = cap;
-	}
-	l->sessions[l->nr] = (struct session){
-		.sb = ev->sandbox, .start_ns = ev->ktime_ns,
-	};
+	if (r || !(r = calloc(1, sizeof(*r))))
+		return r;
 	r->sb = ev->sandbox;
+	r->start_ns = ev->ktime_ns;
 	r->sid = ++l->nr;
 	HASH_ADD_PTR(l->running, sb, r);
-	return r->sid;
+	return r;
 }
 
-static void session__rates(struct session *s, const struct event *ev)
+static void session__rates(struct running *s, const struct event *ev)
 {
 	uint64_t amounts[BL_RATES];
 
@@ -249,12 +237,14 @@ static bool path__learn(struct learner *l, const struct item *it,
 
 void learner__event(struct learner *l, const struct event *ev)
 {
-	uint32_t sid;
 	struct item *it = &l->it;
+	struct running *s;
+	uint32_t sid;
 
-	if (!ev->sandbox || !(sid = session__of(l, ev)))
+	if (!ev->sandbox || !(s = session__of(l, ev)))
 		return;
-	session__rates(&l->sessions[sid - 1], ev);
+	sid = s->sid;
+	session__rates(s, ev);
 	if (!item__of(ev, it))
 		return;
 	if (it->tree >= 0 && !path__learn(l, it, sid))
@@ -447,21 +437,35 @@ double stat__mad(double *v, size_t n, double median)
 	return stat__median(v, n);
 }
 
+/* Rate r's busiest minutes: the ended sessions' kept (peaks.h) and the
+ * running ones'. Their number. */
+static size_t rates__values(const struct learner *l, int r, double *v)
+{
+	const struct running *s, *tmp;
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < l->ended.n; i++)
+		v[n++] = l->ended.v[i][r];
+	HASH_ITER(hh, l->running, s, tmp)
+		v[n++] = s->peak[r];
+	return n;
+}
+
 static void rates__finish(struct learner *l, struct baseline *bl)
 {
-	double *v = calloc(l->nr ? l->nr : 1, sizeof(*v));
+	size_t cap = l->ended.n + HASH_COUNT(l->running);
+	double *v = calloc(cap ?: 1, sizeof(*v));
 
-	for (int r = 0; v && l->nr && r < BL_RATES; r++) {
+	for (int r = 0; v && cap && r < BL_RATES; r++) {
 		struct bl_stat *st = &bl->rates[r];
+		size_t n = rates__values(l, r, v);
 
-		st->max = 0;
-		for (uint32_t i = 0; i < l->nr; i++) {
-			v[i] = l->sessions[i].peak[r];
+		st->max = l->ended.max[r];
+		for (size_t i = 0; i < n; i++)
 			if (v[i] > st->max)
 				st->max = v[i];
-		}
-		st->median = stat__median(v, l->nr);
-		st->mad = stat__mad(v, l->nr, st->median);
+		st->median = stat__median(v, n);
+		st->mad = stat__mad(v, n, st->median);
 		st->sessions = l->nr;
 	}
 	free(v);

@@ -4,7 +4,8 @@
  * each of its records an item (items.h) counted once per session, each
  * minute of it counted for the rates. At the end the path trees are
  * generalised (ptree.h), destinations gathered into networks, and the
- * sessions' busiest minutes summarised by median and MAD.
+ * sessions' busiest minutes summarised by median and MAD (of a uniform
+ * sample of them past PEAKS_KEPT sessions; the highest exact).
  */
 #ifndef VIGIL_LEARN_H
 #define VIGIL_LEARN_H
@@ -27,9 +28,12 @@ void learner__end_file(struct learner *l);
 /* A live sandbox is gone: its session is over (a record of another
  * sandbox at its address is a new one). Whether it was one. */
 bool learner__end_session(struct learner *l, const struct sandbox *sb);
-/* The sessions seen so far; those not over. */
+/* The sessions seen so far; those not over; the ended ones whose
+ * busiest minutes are held for the rates (at most PEAKS_KEPT, a uniform
+ * sample past that: peaks.h). An ended session keeps nothing else. */
 uint32_t learner__sessions(const struct learner *l);
 uint32_t learner__running(const struct learner *l);
+uint32_t learner__kept(const struct learner *l);
 
 /* At most max_items distinct items (paths, programs with their parent,
  * destinations, words) held; 0, the default: no cap. Past it, what is

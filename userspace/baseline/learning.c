@@ -22,8 +22,9 @@ struct learnt {
 	bool ended;		/* a session ended since the last save */
 	bool warned;		/* the cap said */
 	uint64_t saved_ns;	/* the last save's, or the start's */
+	uint64_t ok_ns;		/* the last good save's, or the start's */
 	size_t patterns;
-	uint32_t saves;
+	uint32_t saves, failures;
 	int error;
 };
 
@@ -92,6 +93,7 @@ static int learnt__save(struct learnt *e, uint64_t now_ns)
 		log_error("profile %s: %s could not be read when learning "
 			  "began; what was learnt is not written over it",
 			  e->profile, e->file);
+		e->failures++;
 		return e->error = -EINVAL;
 	}
 	err = learnt__text(e, &buf, &len) ?: file__replace(e->file, buf, len);
@@ -104,6 +106,9 @@ static int learnt__save(struct learnt *e, uint64_t now_ns)
 	e->dirty = err != 0;
 	e->ended &= err != 0;
 	e->saves += !err;
+	e->failures += err != 0;
+	if (!err)
+		e->ok_ns = now_ns;
 	return err;
 }
 
@@ -138,7 +143,7 @@ void learning__tick(struct learning *lr, uint64_t now_ns)
 		struct learnt *e = &lr->v[i];
 
 		if (!e->saved_ns)	/* learning began before the first tick */
-			e->saved_ns = now_ns;
+			e->saved_ns = e->ok_ns = now_ns;
 		if (learnt__due(e, now_ns))
 			learnt__save(e, now_ns);
 	}
@@ -173,7 +178,7 @@ static struct learnt *learnt__of(struct learning *lr, const struct profile *p)
 	*e = (struct learnt){ .profile = strdup(p->name),
 			      .file = strdup(p->baseline),
 			      .l = learner__new(p->name),
-			      .saved_ns = lr->now_ns };
+			      .saved_ns = lr->now_ns, .ok_ns = lr->now_ns };
 	if (!e->profile || !e->file || !e->l) {
 		learnt__fini(e);
 		return NULL;
@@ -262,7 +267,8 @@ void learning__each(struct learning *lr,
 				    (e->base ? e->base->sessions : 0),
 			.running = learner__running(e->l),
 			.patterns = e->patterns, .saves = e->saves,
-			.error = e->error,
+			.failures = e->failures, .error = e->error,
+			.unsaved_ns = lr->now_ns - e->ok_ns,
 		};
 
 		learner__counts(e->l, &st.items, &st.dropped);

@@ -37,7 +37,9 @@ struct learning_stat {
 	size_t items;		/* distinct items held */
 	uint64_t dropped;	/* new items past the cap */
 	size_t patterns;	/* in the file, as last saved */
-	uint32_t saves;
+	uint32_t saves, failures;	/* saves done, failed */
+	uint64_t unsaved_ns;	/* at the last tick, since the last good
+				 * save (or since learning began) */
 	int error;		/* the last save's, 0 */
 };
 

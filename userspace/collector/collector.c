@@ -279,6 +279,7 @@ static void collector__tick(struct collector *c, uint64_t now)
 	if (c->policy) {
 		policy__tick(c->policy, now);
 		emit__drain(&c->emit);
+		metrics__policy(c->emit.metrics, c->policy);
 	}
 	metrics__tick(c->emit.metrics, c->sandboxes, c->emit.sinks,
 		      c->emit.nr_sinks, now);
@@ -557,6 +558,7 @@ int collector__reload(struct collector *c, const struct ruleset *rs,
 	if (!c->policy)
 		return -EINVAL;
 	emit__drain(&c->emit);
+	metrics__policy(c->emit.metrics, c->policy);	/* the old engine's */
 	err = enforce__stage(c->enforce, rs);
 	if (err)
 		return err;

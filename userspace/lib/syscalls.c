@@ -34,10 +34,10 @@
 	{ #name, SYS_##name, IA32_NR_##name, 0, true, NULL, "syscall_exit" }
 
 static const struct syscall table[] = {
-	HANDLED(open, VIGIL_SYS_OPEN, "file_open", "file_exit"),
-	HANDLED(creat, VIGIL_SYS_CREAT, "file_creat", "file_exit"),
-	HANDLED(openat, VIGIL_SYS_OPENAT, "file_openat", "file_exit"),
-	HANDLED(openat2, VIGIL_SYS_OPENAT2, "file_openat2", "file_exit"),
+	HANDLED(open, VIGIL_SYS_OPEN, NULL, "file_open_exit"),
+	HANDLED(creat, VIGIL_SYS_CREAT, NULL, "file_creat_exit"),
+	HANDLED(openat, VIGIL_SYS_OPENAT, NULL, "file_openat_exit"),
+	HANDLED(openat2, VIGIL_SYS_OPENAT2, "file_openat2", "file_openat2_exit"),
 	HANDLED(execve, VIGIL_SYS_EXECVE, "exec_execve", "exec_exit"),
 	HANDLED(execveat, VIGIL_SYS_EXECVEAT, "exec_execveat", "exec_exit"),
 	HANDLED(connect, 0, "net_connect", "net_exit"),

@@ -445,6 +445,8 @@ static void expo__render(struct metrics *m, FILE *f)
 		    "syscall to a frozen cgroup, for freezes done.",
 		    &m->freeze);
 	expo__drops(m, f);
+	expo__spills(m, f);
+	expo__learning(m, f);
 	expo__sandboxes(m, f, &g);
 	expo__profiles(m, f, by_profile, frozen_s);
 	expo__ring(m, f);

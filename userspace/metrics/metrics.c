@@ -52,7 +52,8 @@ static int metrics__index_rules(struct metrics *m)
 	struct rule_index *e;
 
 	m->alerts = calloc(rs->nr_rules ?: 1, sizeof(*m->alerts));
-	if (!m->alerts)
+	m->spills = calloc(rs->nr_rules ?: 1, sizeof(*m->spills));
+	if (!m->alerts || !m->spills)
 		return -ENOMEM;
 	for (size_t i = 0; i < rs->nr_rules; i++) {
 		e = calloc(1, sizeof(*e));
@@ -124,6 +125,7 @@ static void metrics__free_rules(struct metrics *m)
 		free(e);
 	}
 	free(m->alerts);
+	free(m->spills);
 	free(m->profiles);
 	free(m->g.by_profile);
 	free(m->g.frozen_s);
@@ -135,6 +137,7 @@ void metrics__free(struct metrics *m)
 		return;
 	metrics__free_rules(m);
 	ringfill__close(&m->ring);
+	free(m->learn.v);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->rules_lock);
 	free(m);
@@ -152,14 +155,21 @@ static void histo__add(struct histo *h, double seconds)
 	ctr__add(&h->sum_ns, seconds * 1e9);
 }
 
-static void metrics__alert(struct metrics *m, const struct ev_alert *a)
+int metrics__rule_index(const struct metrics *m, const char *id)
 {
 	struct rule_index *e = NULL;
 
-	if (m->by_rule && a->rule)
-		HASH_FIND_STR(m->by_rule, a->rule, e);
-	if (e)
-		ctr__add(&m->alerts[e->index], 1);
+	if (m->by_rule && id)
+		HASH_FIND_STR(m->by_rule, id, e);
+	return e ? (int)e->index : -1;
+}
+
+static void metrics__alert(struct metrics *m, const struct ev_alert *a)
+{
+	int i = metrics__rule_index(m, a->rule);
+
+	if (i >= 0)
+		ctr__add(&m->alerts[i], 1);
 }
 
 static void metrics__action(struct metrics *m, const struct ev_action *a)
@@ -272,8 +282,10 @@ static int metrics__index(const struct metrics *m, const struct ruleset *rs,
 		return -ENOMEM;
 	HASH_ITER(hh, m->by_rule, e, tmp) {
 		HASH_FIND_STR(next->by_rule, e->id, to);
-		if (to)
-			next->alerts[to->index] = m->alerts[e->index];
+		if (!to)
+			continue;
+		next->alerts[to->index] = m->alerts[e->index];
+		next->spills[to->index] = m->spills[e->index];
 	}
 	return 0;
 }
@@ -298,6 +310,7 @@ int metrics__reload(struct metrics *m, const struct ruleset *rs,
 		pthread_mutex_lock(&m->lock);
 		SWAP(m->rs, next->rs);
 		SWAP(m->alerts, next->alerts);
+		SWAP(m->spills, next->spills);
 		SWAP(m->by_rule, next->by_rule);
 		SWAP(m->profiles, next->profiles);
 		SWAP(m->nr_profiles, next->nr_profiles);

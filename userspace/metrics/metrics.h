@@ -57,6 +57,11 @@ void metrics__rules_end(struct metrics *m, uint64_t begin_ns);
  * longest freezes; the Kafka sink's counters. */
 void metrics__tick(struct metrics *m, struct sandboxes *sbs,
 		   struct sink *const *sinks, int nr_sinks, uint64_t now);
+struct policy;
+/* Once a tick, and before a reload replaces the policy's engine: the
+ * matches its windows counted in a spill window, by rule (kept across
+ * reloads by rule id), and the learning profiles' progress. */
+void metrics__policy(struct metrics *m, struct policy *p);
 /* The rules were reloaded (the collector's thread): the alerts by rule
  * and the profiles are the new set's from now on, the counts of rules
  * that stay kept. 0 or -ENOMEM (the old set still reported). */

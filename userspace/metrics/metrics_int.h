@@ -75,6 +75,21 @@ struct gauges {
 	struct timespec at;		/* CLOCK_MONOTONIC */
 };
 
+/* A learning profile (baseline/learning.h) as a tick saw it. */
+struct learn_gauge {
+	char profile[160];	/* names are 1-128 bytes (rules_yaml.c) */
+	uint64_t items, refused, saves, failures;
+	double unsaved_s;	/* since its last good save, at the tick */
+};
+
+/* The learning profiles' last sample; swapped whole under
+ * metrics.lock. */
+struct learn_sample {
+	struct learn_gauge *v;
+	size_t n;
+	struct timespec at;		/* the tick's, CLOCK_MONOTONIC */
+};
+
 struct program {
 	char name[BPF_OBJ_NAME_LEN];
 	int fd;
@@ -84,6 +99,7 @@ struct metrics {
 	/* counters: the collector adds, the HTTP thread reads */
 	struct ctr records[METRICS_KINDS];
 	struct ctr *alerts;		/* by rule index */
+	struct ctr *spills;		/* matches in spill windows, likewise */
 	struct ctr actions[NR_ACTS][NR_OUTCOMES];
 	struct histo kill, freeze;
 	struct ctr drops[METRICS_DROPS];
@@ -99,6 +115,7 @@ struct metrics {
 	/* sampled each tick */
 	pthread_mutex_t lock;
 	struct gauges g;
+	struct learn_sample learn;
 	_Atomic bool attached;
 	/* Set at start and by a reload, which holds rules_lock (and lock,
 	 * for the gauges' arrays); a scrape holds it throughout. */
@@ -118,6 +135,12 @@ struct metrics {
 
 /* The profile's index in m->profiles, -1 for none. */
 int metrics__profile_index(const struct metrics *m, const struct profile *p);
+/* The index of the rule with id in m->alerts and m->spills, -1 for
+ * none. The collector's thread only (a reload swaps the index). */
+int metrics__rule_index(const struct metrics *m, const char *id);
+/* The learning profiles and window spills (policystats.c), rendered. */
+void expo__learning(struct metrics *m, FILE *f);
+void expo__spills(struct metrics *m, FILE *f);
 /* The drop reason's label for index i of metrics.drops. */
 const char *metrics__drop_reason(int i);
 

@@ -161,6 +161,20 @@ int policy__save_learnt(struct policy *p)
 	return p ? learning__save(p->learning) : 0;
 }
 
+void policy__learning(struct policy *p,
+		      void (*fn)(void *ctx, const struct learning_stat *st),
+		      void *ctx)
+{
+	learning__each(p->learning, fn, ctx);
+}
+
+void policy__spills(struct policy *p,
+		    void (*fn)(void *ctx, const struct rule *r, uint64_t n),
+		    void *ctx)
+{
+	engine__take_spills(p->engine, fn, ctx);
+}
+
 static void policy__decide(struct policy *p, const struct event *ev,
 			   const struct decision *d)
 {

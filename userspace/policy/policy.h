@@ -61,6 +61,16 @@ struct baselines *policy__baselines(struct policy *p, struct baselines *t);
  * NULL-safe. */
 int policy__save_learnt(struct policy *p);
 
+/* What the metrics read once a tick: fn for each learning profile
+ * (baseline/learning.h), and for each rule with matches counted in a
+ * spill window since the last call (rules/engine.h). */
+void policy__learning(struct policy *p,
+		      void (*fn)(void *ctx, const struct learning_stat *st),
+		      void *ctx);
+void policy__spills(struct policy *p,
+		    void (*fn)(void *ctx, const struct rule *r, uint64_t n),
+		    void *ctx);
+
 /* Timers: freeze timeouts, kills to retry, learning's saves. */
 void policy__tick(struct policy *p, uint64_t now_ns);
 

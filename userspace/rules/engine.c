@@ -15,6 +15,7 @@ struct engine {
 	struct decision out;
 	char scratch[VIGIL_PATH_MAX + 2];
 	struct engine_stats stats;
+	uint64_t *spills;	/* by rule index, since engine__take_spills */
 };
 
 struct engine *engine__new(const struct ruleset *rs)
@@ -27,7 +28,9 @@ struct engine *engine__new(const struct ruleset *rs)
 	e->bits = calloc(rindex__words(rs->index), sizeof(*e->bits));
 	e->matches = calloc(rs->nr_rules ? rs->nr_rules : 1,
 			    sizeof(*e->matches));
-	if (!e->bits || !e->matches) {
+	e->spills = calloc(rs->nr_rules ? rs->nr_rules : 1,
+			   sizeof(*e->spills));
+	if (!e->bits || !e->matches || !e->spills) {
 		engine__free(e);
 		return NULL;
 	}
@@ -38,6 +41,7 @@ void engine__free(struct engine *e)
 {
 	if (!e)
 		return;
+	free(e->spills);
 	free(e->matches);
 	free(e->bits);
 	free(e);
@@ -138,6 +142,7 @@ static struct window *window__of(struct engine *e, const struct sandbox *sb,
 	if (!spilled)
 		return w;
 	e->stats.window_spills++;
+	e->spills[rule->index]++;
 	if (window__spills(&sb->risk->windows[rule->window->slot]) == 1)
 		log_warn("sandbox %s: rule %s: more than %d values of %s in "
 			 "its window; the rest are counted together",
@@ -323,6 +328,18 @@ void engine__absolve(struct sandbox *sb)
 const struct engine_stats *engine__stats(const struct engine *e)
 {
 	return &e->stats;
+}
+
+void engine__take_spills(struct engine *e,
+			 void (*fn)(void *ctx, const struct rule *r,
+				    uint64_t n),
+			 void *ctx)
+{
+	for (size_t i = 0; i < e->rs->nr_rules; i++)
+		if (e->spills[i]) {
+			fn(ctx, e->rs->rules[i], e->spills[i]);
+			e->spills[i] = 0;
+		}
 }
 
 const struct ruleset *engine__rules(const struct engine *e)

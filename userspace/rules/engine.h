@@ -73,6 +73,13 @@ void engine__absolve(struct sandbox *sb);
 /* The sandbox is gone: frees its risk slot (sandbox_hooks.removed). */
 void engine__forget(void *e, struct sandbox *sb);
 const struct engine_stats *engine__stats(const struct engine *e);
+/* fn for each rule with matches counted in a spill window since the
+ * last call (window.h), n of them; for the metrics, which keep the
+ * counts across reloads (a new engine starts from none). */
+void engine__take_spills(struct engine *e,
+			 void (*fn)(void *ctx, const struct rule *r,
+				    uint64_t n),
+			 void *ctx);
 const struct ruleset *engine__rules(const struct engine *e);
 
 #endif /* VIGIL_ENGINE_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "learnfiles.h"
 #include "log.h"
 #include "rindex.h"
 #include "rules_error.h"
@@ -596,6 +597,7 @@ int ruleset__finish(struct ruleset *rs)
 	if (err)
 		return err;
 	profiles__exe_check(rs);
+	learnfiles__check(rs);
 	if (rs->errors > RULES_MAX_ERRORS)
 		log_error("%d more errors not shown",
 			  rs->errors - RULES_MAX_ERRORS);
@@ -656,6 +658,7 @@ static void load__free(struct rules_load *L, size_t nr_rules)
 		free(L->tunes[i].rule_id);
 	free(L->tunes);
 	free(L->exe_srcs);
+	free(L->learn_srcs);
 	while (L->srcs) {
 		struct src *next = L->srcs->next;
 

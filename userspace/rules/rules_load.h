@@ -65,6 +65,13 @@ struct exe_src {
 	char why[128];
 };
 
+/* A profile in baseline_mode learn and where its `baseline:` names its
+ * file: two that learn into one file are refused (learnfiles.h). */
+struct learn_src {
+	struct profile *profile;
+	struct pos at;
+};
+
 struct rules_load {
 	struct src *srcs;
 	struct list_def *lists;
@@ -74,6 +81,8 @@ struct rules_load {
 	size_t nr_tunes;
 	struct exe_src *exe_srcs;
 	size_t nr_exe_srcs;
+	struct learn_src *learn_srcs;
+	size_t nr_learn_srcs;
 	int nesting;		/* macros being parsed, one in another */
 };
 

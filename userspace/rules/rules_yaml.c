@@ -44,6 +44,7 @@ struct item {
 	};
 	struct rule_src *rsrc;
 	yaml_node_t *learn;	/* a profile's "baseline_mode: learn" */
+	yaml_node_t *baseline;	/* its "baseline:" value */
 };
 
 struct key {
@@ -737,6 +738,7 @@ static void profile__baseline(struct reader *r, struct item *it,
 			node__error(r, v, "baseline must name a file");
 		return;
 	}
+	it->baseline = v;
 	free(it->profile->baseline);
 	if (asprintf(&it->profile->baseline, "%.*s%s", dir, r->src->name,
 		     s) < 0)
@@ -1041,6 +1043,26 @@ static bool fileset__new(struct reader *r, struct item *it, char *name,
 	return true;
 }
 
+/* A learning profile: its file, noted for the compiler to check that no
+ * other learns into it (learnfiles.h). */
+static void learn__note(struct reader *r, struct item *it)
+{
+	struct rules_load *L = r->rs->load;
+	struct learn_src *l;
+
+	if (!it->profile->baseline) {
+		node__error(r, it->learn, "baseline_mode learn needs "
+			    "'baseline: FILE', the file it learns into");
+		return;
+	}
+	l = realloc(L->learn_srcs, (L->nr_learn_srcs + 1) * sizeof(*l));
+	if (!l)
+		return;
+	L->learn_srcs = l;
+	l[L->nr_learn_srcs++] = (struct learn_src){
+		.profile = it->profile, .at = pos__of(r, it->baseline) };
+}
+
 static const struct {
 	const char *kind;
 	bool (*create)(struct reader *, struct item *, char *, yaml_node_t *);
@@ -1091,9 +1113,8 @@ static void reader__item(struct reader *r, yaml_node_t *map)
 		return;
 	}
 	item__keys(r, &it, map, kinds[i].keys, kinds[i].nr_keys);
-	if (it.learn && !it.profile->baseline)
-		node__error(r, it.learn, "baseline_mode learn needs "
-			    "'baseline: FILE', the file it learns into");
+	if (it.learn)
+		learn__note(r, &it);
 }
 
 static void reader__document(struct reader *r)
