@@ -5,8 +5,8 @@
  * name the profile allows (egress_names), grants the sandbox every A and
  * AAAA address of its answer section (the CNAME chain from that name and
  * the addresses it ends in) on the name's ports, for the record's TTL
- * bounded to [DNS_TTL_MIN_S, DNS_TTL_MAX_S], each with the budget of the
- * entry that gave its port (net.bpf.c: egress__budget). Read at the
+ * bounded to [DNS_TTL_MIN_S, VIGIL_DNS_TTL_MAX_S], each with the budget
+ * of the entry that gave its port (net.bpf.c: egress__budget). Read at the
  * cgroup's ingress, before the resolver's caller sees the answer, so its
  * connect right after finds the grant. No packet is ever dropped here.
  *
@@ -24,7 +24,6 @@
 #define DNS_TYPE_CNAME	5
 #define DNS_TTL_MIN_S	5	/* a 0-second answer still lets its caller
 				 * connect */
-#define DNS_TTL_MAX_S	3600	/* an address learnt once is asked again */
 
 /* Reading the answer section, one answer record a step: its addresses
  * into the record, and granted when the question is allowed. */
@@ -68,8 +67,8 @@ static __always_inline void answer__grant(const struct answers *a,
 
 	if (ttl < DNS_TTL_MIN_S)
 		ttl = DNS_TTL_MIN_S;
-	if (ttl > DNS_TTL_MAX_S)
-		ttl = DNS_TTL_MAX_S;
+	if (ttl > VIGIL_DNS_TTL_MAX_S)
+		ttl = VIGIL_DNS_TTL_MAX_S;
 	g.expires_ns = bpf_ktime_get_boot_ns() + ttl * 1000000000ULL;
 	__builtin_memcpy(k.addr, addr, 16);
 	for (int i = 0; i < VIGIL_ALLOW_PORTS; i++) {

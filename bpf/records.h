@@ -297,6 +297,9 @@ struct vigil_sockaddr {
  * the query's id and port) or, when that query was not seen, no task.
  */
 #define VIGIL_DNS_ADDRS 8	/* an answer's addresses kept */
+/* The longest a DNS answer's address is granted (bpf/dns.bpf.c): an
+ * address learnt once is asked again. */
+#define VIGIL_DNS_TTL_MAX_S 3600
 
 enum vigil_dns_reply {
 	VIGIL_DNS_ANSWER  = 1 << 0,	/* a response, not a query */

@@ -13,13 +13,15 @@ queued before any program runs: an escape, punished like a move (the
 sender killed before it returns, its sandbox by the rules)."""
 
 import json
+import os
 import signal
+import struct
 import subprocess
 
 import pytest
 
 from conftest import cgroup_id, make_sandbox, pin_dir, run_in_cgroup
-from policy_support import wait_until
+from policy_support import wait_until, write_rules
 from prom_support import free_port, http_get
 
 
@@ -183,4 +185,227 @@ def test_removed_pins_are_pinned_again(sandbox_root, start_vigil):
                "every pin made again")
     assert "was removed by someone else: pinned again" in v.stderr()
     assert repairs(mport, "pin")[0] >= 1
+    v.stop()
+
+
+# ------------------------------------------------------ the daemon's maps
+
+MAP_RULES = """
+- fileset: test-secrets
+  description: the test's fake secret
+  paths: ["{d}/secret"]
+
+- rule: test-secret-open
+  description: a sandbox opened the test secret
+  event: open
+  when: open.fileset == test-secrets
+  score: 100
+  severity: critical
+  action: kill
+  enforce: kernel
+
+- rule: test-bpf
+  description: a sandbox called bpf() (bpf-from-sandbox)
+  event: syscall
+  when: syscall.name == bpf
+  score: 100
+  severity: critical
+  action: kill
+  enforce: kernel
+
+- profile: attacker
+  description: >
+    bpf() unpunished, as two processes sharing a file table get one
+    call each under the rules, however fast the sandbox is killed
+  rules:
+    test-bpf: {{enabled: false}}
+"""
+
+SYS_BPF = 321       # x86_64, the machines' (kernel-facts.md)
+SYS_OPENAT = 257
+
+
+def map_pin(root, name):
+    return os.path.join(pin_dir(root), name)
+
+
+def map_id(root, name):
+    out = subprocess.run(["bpftool", "-j", "map", "show", "pinned",
+                          map_pin(root, name)], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)["id"]
+
+
+def hexbytes(raw):
+    """bpftool's ["0x01", ...] as one hex string."""
+    return "".join(b[2:].rjust(2, "0") for b in raw)
+
+
+def map_dump(root, name):
+    """{key: value} as hex strings; a program array's values are ids."""
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "pinned",
+                          map_pin(root, name)], check=True,
+                         capture_output=True, text=True).stdout
+    return {hexbytes(e["key"]): hexbytes(e["value"])
+            for e in json.loads(out) if "value" in e}
+
+
+def u32_key(n):
+    return struct.pack("<I", n).hex()
+
+
+def rewrites(v):
+    return [m for r in v.records() if r["type"] == "lifecycle"
+            and r["lifecycle"]["event"] == "rewrite"
+            for m in r["lifecycle"]["maps"]]
+
+
+@pytest.fixture
+def map_rules(tmp_path):
+    d = tmp_path / "secrets"
+    d.mkdir()
+    (d / "secret").write_text("fake secret\n")
+    rules = write_rules(tmp_path / "rules.yaml", MAP_RULES.format(d=d))
+    return rules, str(d / "secret")
+
+
+def attacker(root):
+    """Sandbox sb-attack under the attacker profile, once the kernel
+    holds its policy."""
+    sb = make_sandbox(root, "sb-attack", profile="attacker")
+    # Placed at its first record.
+    run_in_cgroup(sb, ["/bin/true"]).wait(timeout=30)
+    key = struct.pack("<Q", cgroup_id(sb)).hex()
+    wait_until(lambda: key in map_dump(root, "policies"), 10,
+               "the attacker's policy")
+    return sb
+
+
+def attack(sb, helpers, map_ref, *write):
+    """Root in sandbox sb writes a map (two processes sharing a file
+    table, one bpf() call each)."""
+    job = run_in_cgroup(sb, [helpers["mapwrite"], str(map_ref), *write],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = job.communicate(timeout=30)
+    assert job.returncode == 0 and out.decode().endswith("done\n"), \
+        (job.returncode, out, err)
+    assert f"{write[0]} 0\n" in out.decode(), out     # it went through
+    return out.decode()
+
+
+def tamper_cases(secret):
+    """(map, the write, what it did) for writes that reach beyond the
+    attacker's own sandbox."""
+    st = os.stat(secret)
+    inode = struct.pack("<QII", st.st_ino, st.st_dev, 0).hex()
+    return {
+        # every sandbox may open the secret
+        "protected": ("delete", inode),
+        # no sandbox is killed for bpf() any more
+        "syscall_bits": ("update", u32_key(SYS_BPF), "00" * 8),
+        # no sandbox's openat is seen
+        "exit_calls": ("delete", u32_key(SYS_OPENAT)),
+        # sandboxes not placed yet: no kernel policy at all
+        "policies": ("update", "00" * 8, None),
+    }
+
+
+@pytest.mark.parametrize("name", ["protected", "syscall_bits",
+                                  "exit_calls", "policies"])
+def test_a_map_written_from_a_sandbox_is_made_again(sandbox_root,
+                                                    start_vigil, helpers,
+                                                    map_rules, name):
+    rules, secret = map_rules
+    mport = free_port()
+    v = start_vigil(sandbox_root, extra_args=[
+        "--rules", rules, "--metrics", f"127.0.0.1:{mport}"])
+    sb = attacker(sandbox_root)
+    before = map_dump(sandbox_root, name)
+    write = tamper_cases(secret)[name]
+    if write[-1] is None:       # a value of zeros, the map's size
+        write = (*write[:2], "00" * (len(before[write[1]]) // 2))
+    assert write[1] in before, (write, before)
+    attack(sb, helpers, map_id(sandbox_root, name), *write)
+    wait_until(lambda: name in rewrites(v), 10, f"a rewrite of {name}")
+    assert map_dump(sandbox_root, name) == before
+    assert rewrites(v) == [name]        # nothing else seen as changed
+    assert f"map {name} was written by someone else" in v.stderr()
+    assert repairs(mport, "map")[0] >= 1
+    v.stop()
+
+
+def test_a_rewritten_kill_kills_again(sandbox_root, start_vigil, helpers,
+                                      map_rules):
+    """The bit that has the kernel kill a bpf() caller, cleared for the
+    whole root: once restored, the next sandbox's lone call dies again."""
+    rules, _ = map_rules
+    v = start_vigil(sandbox_root, extra_args=["--rules", rules])
+    attack(attacker(sandbox_root), helpers,
+           map_id(sandbox_root, "syscall_bits"), "update",
+           u32_key(SYS_BPF), "00" * 8)
+    wait_until(lambda: "syscall_bits" in rewrites(v), 10,
+               "a rewrite of syscall_bits")
+    sb = make_sandbox(sandbox_root, "sb-next")
+    rc, out, err = run_detach(sb, helpers, "--alone", "1")
+    assert rc == -signal.SIGKILL and "done" not in out, (rc, out, err)
+    v.stop()
+
+
+def test_a_write_no_record_showed_is_found(sandbox_root, start_vigil,
+                                           map_rules):
+    """Written from outside any sandbox (no bpf() record to react to):
+    the heartbeat's comparison finds it."""
+    rules, _ = map_rules
+    v = start_vigil(sandbox_root, extra_args=["--rules", rules])
+    before = map_dump(sandbox_root, "policies")
+    size = len(before["00" * 8]) // 2
+    subprocess.run(["bpftool", "map", "update", "pinned",
+                    map_pin(sandbox_root, "policies"), "key", "hex",
+                    *["00"] * 8, "value", "hex", *["00"] * size],
+                   check=True)
+    wait_until(lambda: "policies" in rewrites(v), 10,
+               "a rewrite of policies")
+    assert map_dump(sandbox_root, "policies") == before
+    assert rewrites(v) == ["policies"]
+    v.stop()
+
+
+def bss_map(root):
+    """This daemon's .bss map (not pinned): one its programs use, found
+    from a program on the sandbox root's pinned links."""
+    def show(*what):
+        return json.loads(subprocess.run(["bpftool", "-j", *what],
+                                         check=True, capture_output=True,
+                                         text=True).stdout)
+
+    link = subprocess.run(["find", pin_dir(root), "-name", "net_egress_0"],
+                          capture_output=True, text=True).stdout.split()
+    prog = show("link", "show", "pinned", link[0])["prog_id"]
+    for mid in show("prog", "show", "id", str(prog)).get("map_ids", []):
+        m = show("map", "show", "id", str(mid))
+        if m["name"].endswith(".bss"):
+            return m
+    pytest.fail(f"no .bss map among program {prog}'s")
+
+
+def test_the_settings_written_are_set_again(sandbox_root, start_vigil,
+                                            helpers, map_rules):
+    """.bss holds settings every sandbox's judgement reads (exe_judged:
+    whether any exec is judged against allow.executables; the fail-closed
+    limit); one update sets them all."""
+    rules, _ = map_rules
+    v = start_vigil(sandbox_root, extra_args=["--rules", rules])
+    sb = attacker(sandbox_root)
+    bss = bss_map(sandbox_root)
+    attack(sb, helpers, bss["id"], "update", "00" * 4,
+           "ff" * bss["bytes_value"])
+    wait_until(lambda: ".bss" in rewrites(v), 10, "a rewrite of .bss")
+    assert rewrites(v) == [".bss"]
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "id",
+                          str(bss["id"])], check=True, capture_output=True,
+                         text=True).stdout
+    value = bytes.fromhex(hexbytes(json.loads(out)[0]["value"]))
+    # fail_closed_min_ns and exe_judged as the rules say, the epoch the
+    # daemon's
+    assert value[:9] == bytes(9) and value[9] != 0xff, value[:10]
     v.stop()

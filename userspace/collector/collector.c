@@ -61,6 +61,8 @@ struct collector {
 	uint64_t next_tick_ns;
 	uint64_t next_beat_ns;
 	uint64_t next_relink_ns;
+	uint64_t rewrite_until_ns;	/* maps checked every RELINK_NS */
+	uint64_t next_rewrite_ns;
 };
 
 /* Records without a process (flow, budget) name their sandbox like
@@ -119,6 +121,48 @@ static void collector__process(struct collector *c, struct event *ev)
 	stages__lap(&c->emit.stages, STAGE_ENRICH);
 }
 
+/*
+ * Root in a sandbox can write vigil's maps the same way (a map's fd by
+ * id, then an update or a delete): what the daemon wrote there is put
+ * back from its own copy (mapmodel.h) at once when a sandbox is seen
+ * calling bpf(), then every RELINK_NS for REWRITE_WATCH_NS (the second
+ * process writes after the first's record; a write may hide its own
+ * call), and at every heartbeat whatever the records showed. A
+ * lifecycle record names the maps.
+ */
+#define REWRITE_WATCH_NS (1000 * 1000000ULL)
+#define REWRITE_NAMES 32
+
+static void collector__rewrite(struct collector *c, uint64_t now)
+{
+	const char *maps[REWRITE_NAMES];
+	size_t n = loader__rewrite(c->loader, now, maps, REWRITE_NAMES);
+	struct event ev = {
+		.kind = EVENT_LIFECYCLE,
+		.lifecycle = { .event = "rewrite", .rules_sha256 = "",
+			       .maps = maps },
+	};
+
+	if (c->enforce)
+		n += enforce__rewrite(c->enforce, now, maps + n,
+				      REWRITE_NAMES - n);
+	if (!n)
+		return;
+	metrics__repaired(c->emit.metrics, 0, 0, n);
+	ev.lifecycle.nr_maps = n;
+	collector__note(c, &ev);
+}
+
+/* A sandbox called bpf() at ktime_ns: the maps are watched closely for
+ * a while from then. */
+static void collector__watch_maps(struct collector *c, uint64_t ktime_ns)
+{
+	if (ktime_ns + REWRITE_WATCH_NS <= c->rewrite_until_ns)
+		return;
+	c->rewrite_until_ns = ktime_ns + REWRITE_WATCH_NS;
+	c->next_rewrite_ns = 0;
+}
+
 /* A record of either ring; a verdict's second copy is skipped. */
 static void collector__handle(struct collector *c, void *data, size_t size)
 {
@@ -133,6 +177,8 @@ static void collector__handle(struct collector *c, void *data, size_t size)
 	 * without a process). */
 	if (verdicts__is(data) && !verdicts__first(&c->verdicts, data))
 		return;
+	if (ev.kind == EVENT_SYSCALL && !strcmp(ev.syscall.name, "bpf"))
+		collector__watch_maps(c, ev.ktime_ns);
 	ev.fileset_names = c->fileset_names;
 	switch (ev.kind) {
 	case EVENT_RMDIR:
@@ -219,7 +265,8 @@ static void collector__beat(struct collector *c, uint64_t now, bool serving)
 	};
 
 	outage__beat(loader__daemon_fd(c->loader), &b, now);
-	metrics__repaired(c->emit.metrics, 0, loader__repin(c->loader));
+	metrics__repaired(c->emit.metrics, 0, loader__repin(c->loader), 0);
+	collector__rewrite(c, now);
 }
 
 /* The policy's timers act before the registry prunes: an action record
@@ -263,7 +310,7 @@ static void collector__relink(struct collector *c)
 
 	if (!n)
 		return;
-	metrics__repaired(c->emit.metrics, n, 0);
+	metrics__repaired(c->emit.metrics, n, 0, 0);
 	for (size_t i = 0; i < n && i < RELINK_NAMES; i++)
 		programs[ev.lifecycle.nr_programs++] = names[i];
 	collector__note(c, &ev);
@@ -296,6 +343,10 @@ int collector__poll(struct collector *c, int timeout_ms)
 	if (now >= c->next_relink_ns) {
 		collector__relink(c);
 		c->next_relink_ns = now + RELINK_NS;
+	}
+	if (now < c->rewrite_until_ns && now >= c->next_rewrite_ns) {
+		collector__rewrite(c, now);
+		c->next_rewrite_ns = now + RELINK_NS;
 	}
 	emit__flush(&c->emit);
 	return n;

@@ -29,7 +29,7 @@ static void budget__slot(struct vigil_entry_budget *slots, uint16_t id,
 	snprintf(slots[id].entry, sizeof(slots[id].entry), "%s", text);
 }
 
-void budgets__load(int budgets_fd, const struct ruleset *rs)
+void budgets__load(struct mapmodel *budgets, const struct ruleset *rs)
 {
 	static struct vigil_entry_budget slots[VIGIL_BUDGETS];
 	const struct profile *p;
@@ -44,7 +44,7 @@ void budgets__load(int budgets_fd, const struct ruleset *rs)
 				     p->names[j].budget, p->names[j].text);
 	}
 	for (uint32_t id = 1; id < VIGIL_BUDGETS; id++)
-		if (bpf_map_update_elem(budgets_fd, &id, &slots[id], BPF_ANY)) {
+		if (mapmodel__put(budgets, &id, &slots[id])) {
 			log__errno(errno, "cannot load the destinations' "
 				   "budgets");
 			return;

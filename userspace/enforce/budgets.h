@@ -12,13 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mapmodel.h"
 #include "ruleset.h"
 
 /* Whether some entry of p has a budget of its own. */
 bool budgets__any(const struct profile *p);
 /* Writes every slot: rs's entries' budgets, zero in the slots it does
  * not use (a reload's numbers replace the old). Errors are logged. */
-void budgets__load(int budgets_fd, const struct ruleset *rs);
+void budgets__load(struct mapmodel *budgets, const struct ruleset *rs);
 /* Forgets what sandbox spent of each entry's budget (it is gone). */
 void budgets__forget(int spent_fd, uint64_t sandbox);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,12 +14,17 @@
 #include "records.h"
 #include "log.h"
 #include "mapkeys.h"
+#include "mapmodel.h"
 #include "protect.h"
 
 struct enforce {
 	const struct ruleset *rs;
 	struct sandboxes *sandboxes;
-	struct enforce_maps maps;
+	struct enforce_maps maps;	/* spent, entry_spent: the kernel's */
+	/* The maps user space writes, each with what it wrote there
+	 * (mapmodel.h), to put back what someone else changes. */
+	struct mapmodel policies, protected, allow, names, budgets, exes,
+		file_grants, grants;
 	/* A reload staged: the new set and its files resolved, and the
 	 * allowlist's keys from before, those written again marked while
 	 * reloading. */
@@ -59,7 +65,7 @@ static void enforce__set_policy(struct enforce *e, uint64_t cgid,
 
 	enforce__policy(e->rs, p, &pol);
 	exes__policy(e->rs, p, e->exe_half, &pol);
-	if (bpf_map_update_elem(e->maps.policies, &cgid, &pol, BPF_ANY))
+	if (mapmodel__put(&e->policies, &cgid, &pol))
 		log__errno(errno, "cannot set the kernel policy of sandbox "
 			   "cgroup %llu", (unsigned long long)cgid);
 }
@@ -78,17 +84,17 @@ void enforce__forget(void *ctx, struct sandbox *sb)
 {
 	struct enforce *e = ctx;
 
-	bpf_map_delete_elem(e->maps.policies, &sb->cgid);
+	mapmodel__del(&e->policies, &sb->cgid);
 	bpf_map_delete_elem(e->maps.spent, &sb->cgid);
 	budgets__forget(e->maps.entry_spent, sb->cgid);
-	grant__forget(e->maps.grants, sb->cgid);
+	grant__forget(&e->grants, sb->cgid);
 }
 
 int enforce__grant(struct enforce *e, uint64_t sandbox,
 		   const struct addr *net, uint8_t prefix, uint16_t port,
 		   uint64_t ttl_ns)
 {
-	return grant__add(e->maps.grants, sandbox, net, prefix, port, ttl_ns);
+	return grant__add(&e->grants, sandbox, net, prefix, port, ttl_ns);
 }
 
 int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
@@ -99,7 +105,7 @@ int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
 	if (fresh || bpf_map_lookup_elem(e->maps.file_grants, k, &v))
 		v.ctime_ns = 0;
 	v.until_ns = until_ns;
-	if (!bpf_map_update_elem(e->maps.file_grants, k, &v, BPF_ANY))
+	if (!mapmodel__put(&e->file_grants, k, &v))
 		return 0;
 	log__errno(errno, "cannot grant inode %llu on device %u to %llx",
 		   (unsigned long long)k->ino, k->dev,
@@ -110,14 +116,14 @@ int enforce__grant_file(struct enforce *e, const struct vigil_file_grant *k,
 void enforce__ungrant_file(struct enforce *e,
 			   const struct vigil_file_grant *k)
 {
-	bpf_map_delete_elem(e->maps.file_grants, k);
+	mapmodel__del(&e->file_grants, k);
 }
 
 static void protected__put(struct enforce *e, const struct protect_entry *p)
 {
 	struct vigil_inode k = { .ino = p->ino, .dev = p->dev };
 
-	if (bpf_map_update_elem(e->maps.protected, &k, &p->bits, BPF_ANY))
+	if (mapmodel__put(&e->protected, &k, &p->bits))
 		log__errno(errno, "cannot protect inode %llu on device %u",
 			   (unsigned long long)p->ino, p->dev);
 }
@@ -126,7 +132,7 @@ static void protected__del(struct enforce *e, const struct protect_entry *p)
 {
 	struct vigil_inode k = { .ino = p->ino, .dev = p->dev };
 
-	bpf_map_delete_elem(e->maps.protected, &k);
+	mapmodel__del(&e->protected, &k);
 }
 
 /* Brings the map from the synced table to the current one in one merge
@@ -223,7 +229,7 @@ static void allow__put(struct enforce *e, const struct profile *p,
 			 p->name, p->file, p->line, VIGIL_ALLOW_PORTS);
 		v.nr = VIGIL_ALLOW_PORTS;
 	}
-	if (bpf_map_update_elem(e->maps.allow, &k, &v, BPF_ANY))
+	if (mapmodel__put(&e->allow, &k, &v))
 		log__errno(errno, "cannot load the allowlist of profile %s",
 			   p->name);
 	else if (e->reloading)
@@ -306,6 +312,85 @@ static void enforce__report(const struct enforce *e)
 			 (unsigned long long)st.truncated);
 }
 
+#define ENFORCE_MODELS 8
+
+/* The i-th model, for the passes over all of them. */
+static struct mapmodel *enforce__model(struct enforce *e, size_t i)
+{
+	struct mapmodel *all[ENFORCE_MODELS] = {
+		&e->policies, &e->protected, &e->allow, &e->names,
+		&e->budgets, &e->exes, &e->file_grants, &e->grants,
+	};
+
+	return all[i];
+}
+
+#define MODEL(map, k, v, ...)						\
+	(struct mapmodel_opts){ .name = map, .ksize = sizeof(k),	\
+				.vsize = sizeof(v),			\
+				__VA_ARGS__ }
+
+/* The kernel adds grants of its own (a DNS answer's) and drops lapsed
+ * ones; it binds an exec grant to its file (ctime_ns, its bytes). */
+static void enforce__models(struct enforce *e)
+{
+	const struct enforce_maps *m = &e->maps;
+
+	mapmodel__init(&e->policies, &MODEL("policies", uint64_t,
+		struct vigil_policy, .fd = m->policies));
+	mapmodel__init(&e->protected, &MODEL("protected", struct vigil_inode,
+		uint64_t, .fd = m->protected));
+	mapmodel__init(&e->allow, &MODEL("egress_allow",
+		struct vigil_allow_key, struct vigil_allow, .fd = m->allow));
+	mapmodel__init(&e->names, &MODEL("egress_names", struct vigil_name_key,
+		struct vigil_allow, .fd = m->names));
+	mapmodel__init(&e->budgets, &MODEL("egress_budgets", uint32_t,
+		struct vigil_entry_budget, .fd = m->budgets,
+		.kind = MAPMODEL_ARRAY));
+	mapmodel__init(&e->exes, &MODEL("exe_patterns", uint32_t,
+		struct vigil_exe_pattern, .fd = m->exe_patterns,
+		.kind = MAPMODEL_ARRAY));
+	mapmodel__init(&e->file_grants, &MODEL("file_grants",
+		struct vigil_file_grant, struct vigil_file_grant_val,
+		.fd = m->file_grants,
+		.owned = offsetof(struct vigil_file_grant_val, ctime_ns),
+		.lapses = true,
+		.lapse_at = offsetof(struct vigil_file_grant_val, until_ns)));
+	mapmodel__init(&e->grants, &MODEL("egress_grants",
+		struct vigil_grant_key, struct vigil_grant, .fd = m->grants,
+		.kernels = grant__dns, .lapses = true,
+		.lapse_at = offsetof(struct vigil_grant, expires_ns)));
+}
+
+/* What an earlier daemon wrote stays what the maps should hold, until
+ * this one writes them. */
+static int enforce__adopt(struct enforce *e)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < ENFORCE_MODELS && e->maps.adopted && !err; i++)
+		err = mapmodel__adopt(enforce__model(e, i));
+	return err;
+}
+
+size_t enforce__rewrite(struct enforce *e, uint64_t now,
+			const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ENFORCE_MODELS; i++) {
+		struct mapmodel *m = enforce__model(e, i);
+
+		if (!mapmodel__check(m, now))
+			continue;
+		log_warn("map %s was written by someone else: made again",
+			 m->name);
+		if (n < max)
+			names[n++] = m->name;
+	}
+	return n;
+}
+
 struct enforce *enforce__new(const struct ruleset *rs,
 			     const struct enforce_maps *maps,
 			     struct sandboxes *sandboxes)
@@ -321,18 +406,20 @@ struct enforce *enforce__new(const struct ruleset *rs,
 	e->rs = rs;
 	e->sandboxes = sandboxes;
 	e->maps = *maps;
+	enforce__models(e);
 	e->protect = enforce__protect(rs);
-	if (!e->protect || sandboxes__listen(sandboxes, &hooks)) {
+	if (!e->protect || sandboxes__listen(sandboxes, &hooks) ||
+	    enforce__adopt(e)) {
 		enforce__free(e);
 		return NULL;
 	}
 	enforce__sync_files(e);
 	enforce__report(e);
-	exes__write(e->maps.exe_patterns, rs, e->exe_half);
-	budgets__load(e->maps.budgets, rs);
+	exes__write(&e->exes, rs, e->exe_half);
+	budgets__load(&e->budgets, rs);
 	for (size_t i = 0; ruleset__profile_at(rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(rs, i));
-		names__load(e->maps.names, ruleset__profile_at(rs, i), NULL);
+		names__load(&e->names, ruleset__profile_at(rs, i), NULL);
 	}
 	enforce__set_policy(e, none, rs->fallback);
 	return e;
@@ -350,7 +437,7 @@ static void enforce__replace(void *ctx, struct sandbox *sb)
 	p = p ?: e->rs->fallback;
 	if (p != e->rs->fallback)
 		enforce__set_policy(e, sb->cgid, p);
-	else if (bpf_map_delete_elem(e->maps.policies, &sb->cgid) &&
+	else if (mapmodel__del(&e->policies, &sb->cgid) &&
 		 errno != ENOENT)
 		log__errno(errno, "cannot reset the kernel policy of sandbox "
 			   "cgroup %llu", (unsigned long long)sb->cgid);
@@ -360,9 +447,9 @@ int enforce__stage(struct enforce *e, const struct ruleset *rs)
 {
 	e->next_protect = enforce__protect(rs);
 	if (!e->next_protect ||
-	    mapkeys__read(&e->allow_before, e->maps.allow,
+	    mapkeys__read(&e->allow_before, e->allow.fd,
 			  sizeof(struct vigil_allow_key)) ||
-	    mapkeys__read(&e->names_before, e->maps.names,
+	    mapkeys__read(&e->names_before, e->names.fd,
 			  sizeof(struct vigil_name_key))) {
 		enforce__unstage(e);
 		return -ENOMEM;
@@ -373,8 +460,8 @@ int enforce__stage(struct enforce *e, const struct ruleset *rs)
 
 void enforce__unstage(struct enforce *e)
 {
-	mapkeys__prune(&e->allow_before, -1);
-	mapkeys__prune(&e->names_before, -1);
+	mapkeys__prune(&e->allow_before, NULL);
+	mapkeys__prune(&e->names_before, NULL);
 	protect__free(e->next_protect);
 	e->next_protect = NULL;
 	e->next_rs = NULL;
@@ -396,19 +483,19 @@ void enforce__commit(struct enforce *e)
 	e->reloading = true;
 	/* The budgets are numbered anew: each number's slot, network and
 	 * name are rewritten together. */
-	budgets__load(e->maps.budgets, e->rs);
+	budgets__load(&e->budgets, e->rs);
 	for (size_t i = 0; ruleset__profile_at(e->rs, i); i++) {
 		enforce__allowlist(e, ruleset__profile_at(e->rs, i));
-		names__load(e->maps.names, ruleset__profile_at(e->rs, i),
+		names__load(&e->names, ruleset__profile_at(e->rs, i),
 			    &e->names_before);
 	}
 	e->reloading = false;
 	e->exe_half ^= 1;
-	exes__write(e->maps.exe_patterns, e->rs, e->exe_half);
+	exes__write(&e->exes, e->rs, e->exe_half);
 	enforce__set_policy(e, none, e->rs->fallback);
 	sandboxes__each_told(e->sandboxes, enforce__replace, e);
-	mapkeys__prune(&e->allow_before, e->maps.allow);
-	mapkeys__prune(&e->names_before, e->maps.names);
+	mapkeys__prune(&e->allow_before, &e->allow);
+	mapkeys__prune(&e->names_before, &e->names);
 	enforce__report(e);
 }
 
@@ -437,5 +524,7 @@ void enforce__free(struct enforce *e)
 	enforce__unstage(e);
 	protect__free(e->protect);
 	free(e->synced);
+	for (size_t i = 0; i < ENFORCE_MODELS; i++)
+		mapmodel__fini(enforce__model(e, i));
 	free(e);
 }

@@ -11,6 +11,7 @@
 #define VIGIL_ENFORCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "loader.h"
@@ -42,6 +43,12 @@ uint64_t enforce__fail_closed_ns(const struct enforce *e);
 /* Whether some profile has the kernel judge its programs (exes.h): the
  * kernel's first test at exec (loader__set_exe_judged). */
 bool enforce__exe_judged(const struct enforce *e);
+/* Puts back what someone else wrote into the maps this module owns
+ * (mapmodel.h: root in a sandbox can), each from what the daemon wrote
+ * there; now is CLOCK_BOOTTIME. Each map repaired is logged and named
+ * in names[] (at most max); returns how many. */
+size_t enforce__rewrite(struct enforce *e, uint64_t now,
+			const char **names, size_t max);
 /* Picks up changes to the protected directories; cheap when there are
  * none, so call it on every poll. */
 void enforce__refresh(struct enforce *e);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <bpf/bpf.h>
 
 #include "exeallow.h"
 #include "exes.h"
@@ -45,8 +44,8 @@ void exes__policy(const struct ruleset *rs, const struct profile *p,
 	}
 }
 
-static void exes__put(int fd, const struct profile *p, uint32_t slot,
-		      const char *glob)
+static void exes__put(struct mapmodel *m, const struct profile *p,
+		      uint32_t slot, const char *glob)
 {
 	struct vigil_exe_pattern pat;
 	char why[128];
@@ -55,12 +54,13 @@ static void exes__put(int fd, const struct profile *p, uint32_t slot,
 	 * pattern lists nothing, failing closed. */
 	if (exeallow__compile(glob, &pat, why, sizeof(why)))
 		pat.nr = 0;
-	if (bpf_map_update_elem(fd, &slot, &pat, BPF_ANY))
+	if (mapmodel__put(m, &slot, &pat))
 		log__errno(errno, "profile %s: cannot give the kernel its "
 			   "executable '%s'", p->name, glob);
 }
 
-void exes__write(int fd, const struct ruleset *rs, unsigned int half)
+void exes__write(struct mapmodel *m, const struct ruleset *rs,
+		 unsigned int half)
 {
 	const struct profile *p;
 	uint32_t first;
@@ -76,7 +76,7 @@ void exes__write(int fd, const struct ruleset *rs, unsigned int half)
 			continue;
 		}
 		for (size_t j = 0; j < p->nr_exes; j++)
-			exes__put(fd, p, half * EXES_HALF + first + j,
+			exes__put(m, p, half * EXES_HALF + first + j,
 				  p->exes[j]);
 	}
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "mapmodel.h"
 #include "records.h"
 #include "ruleset.h"
 
@@ -18,7 +19,8 @@
 
 /* Writes rs's patterns into half (0 or 1) of the map fd; errors logged
  * (a profile that does not fit judges every program unlisted). */
-void exes__write(int fd, const struct ruleset *rs, unsigned int half);
+void exes__write(struct mapmodel *m, const struct ruleset *rs,
+		 unsigned int half);
 /* p's part of a policy: what the kernel does with a program p does not
  * list, and where its patterns are in half. */
 void exes__policy(const struct ruleset *rs, const struct profile *p,

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "grant.h"
+#include "mapmodel.h"
 #include "records.h"
 
 static int grant__key(struct vigil_grant_key *k, uint64_t sandbox,
@@ -27,8 +28,9 @@ static int grant__key(struct vigil_grant_key *k, uint64_t sandbox,
 	return 0;
 }
 
-int grant__add(int grants_fd, uint64_t sandbox, const struct addr *net,
-	       uint8_t prefix, uint16_t port, uint64_t ttl_ns)
+int grant__add(struct mapmodel *grants, uint64_t sandbox,
+	       const struct addr *net, uint8_t prefix, uint16_t port,
+	       uint64_t ttl_ns)
 {
 	struct vigil_grant_key k;
 	struct vigil_grant g = {
@@ -38,21 +40,36 @@ int grant__add(int grants_fd, uint64_t sandbox, const struct addr *net,
 
 	if (err)
 		return err;
-	return bpf_map_update_elem(grants_fd, &k, &g, BPF_ANY) ? -errno : 0;
+	return mapmodel__put(grants, &k, &g);
 }
 
-int grant__revoke(int grants_fd, uint64_t sandbox, const struct addr *net,
-		  uint8_t prefix, uint16_t port)
+bool grant__dns(const void *key, const void *value, uint64_t now)
+{
+	const struct vigil_grant_key *k = key;
+	const struct vigil_grant *g = value;
+
+	return k->prefixlen == 32 + 64 + 128 && g->expires_ns &&
+	       g->expires_ns <= now + VIGIL_DNS_TTL_MAX_S * 1000000000ULL;
+}
+
+int grant__revoke(struct mapmodel *grants, uint64_t sandbox,
+		  const struct addr *net, uint8_t prefix, uint16_t port)
 {
 	struct vigil_grant_key k;
 	int err = grant__key(&k, sandbox, net, prefix, port);
 
 	if (err)
 		return err;
-	return bpf_map_delete_elem(grants_fd, &k) ? -errno : 0;
+	return mapmodel__del(grants, &k);
 }
 
-int grant__forget(int grants_fd, uint64_t sandbox)
+static bool grant__of(const void *key, void *sandbox)
+{
+	return ((const struct vigil_grant_key *)key)->sandbox_cgid ==
+	       *(uint64_t *)sandbox;
+}
+
+int grant__forget(struct mapmodel *grants, uint64_t sandbox)
 {
 	struct vigil_grant_key k, next;
 	void *prev = NULL;
@@ -60,14 +77,16 @@ int grant__forget(int grants_fd, uint64_t sandbox)
 
 	/* Deleting the key just read restarts nothing: the next one is
 	 * read from the last key kept (an LPM trie walks in order). */
-	while (!bpf_map_get_next_key(grants_fd, prev, &next)) {
+	while (!bpf_map_get_next_key(grants->fd, prev, &next)) {
 		if (next.sandbox_cgid == sandbox &&
-		    !bpf_map_delete_elem(grants_fd, &next)) {
+		    !mapmodel__del(grants, &next)) {
 			n++;
 			continue;
 		}
 		k = next;
 		prev = &k;
 	}
+	/* and those the kernel no longer had */
+	mapmodel__forget_if(grants, grant__of, &sandbox);
 	return n;
 }

@@ -55,11 +55,11 @@ void mapkeys__keep(struct mapkeys *m, const void *key)
 			m->kept[i] = true;
 }
 
-void mapkeys__prune(struct mapkeys *m, int fd)
+void mapkeys__prune(struct mapkeys *m, struct mapmodel *model)
 {
-	for (size_t i = 0; fd >= 0 && i < m->n; i++)
+	for (size_t i = 0; model && i < m->n; i++)
 		if (!m->kept[i] &&
-		    bpf_map_delete_elem(fd, m->keys + i * m->size) &&
+		    mapmodel__del(model, m->keys + i * m->size) &&
 		    errno != ENOENT)
 			log__errno(errno, "cannot delete a stale map entry");
 	free(m->keys);

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mapmodel.h"
+
 struct mapkeys {
 	unsigned char *keys;	/* n keys of size bytes each */
 	bool *kept;
@@ -20,7 +22,8 @@ struct mapkeys {
 int mapkeys__read(struct mapkeys *m, int fd, size_t key_size);
 /* key was written again: it stays. */
 void mapkeys__keep(struct mapkeys *m, const void *key);
-/* Deletes the keys not kept (none for fd -1), and frees m. */
-void mapkeys__prune(struct mapkeys *m, int fd);
+/* Deletes the keys not kept from the map and its model (none for
+ * NULL), and frees m. */
+void mapkeys__prune(struct mapkeys *m, struct mapmodel *model);
 
 #endif /* VIGIL_MAPKEYS_H */

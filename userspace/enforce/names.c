@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "log.h"
 #include "names.h"
@@ -57,7 +56,7 @@ static void names__ports(const struct profile *p, const struct name_dest *n,
 		}
 }
 
-void names__load(int names_fd, const struct profile *p,
+void names__load(struct mapmodel *names, const struct profile *p,
 		 struct mapkeys *before)
 {
 	struct vigil_name_key k;
@@ -66,7 +65,7 @@ void names__load(int names_fd, const struct profile *p,
 	for (size_t i = 0; i < p->nr_names; i++) {
 		names__key(p->id, &p->names[i], &k);
 		names__ports(p, &p->names[i], &v);
-		if (bpf_map_update_elem(names_fd, &k, &v, BPF_ANY))
+		if (mapmodel__put(names, &k, &v))
 			log__errno(errno, "cannot load name %s%s of profile %s",
 				   p->names[i].wildcard ? "*." : "",
 				   p->names[i].name, p->name);

@@ -8,6 +8,7 @@
 #define VIGIL_NAMES_H
 
 #include "mapkeys.h"
+#include "mapmodel.h"
 #include "profile.h"
 #include "records.h"
 
@@ -18,7 +19,7 @@ void names__key(uint32_t profile, const struct name_dest *n,
 /* Writes every name of p with its ports and those of every wildcard of
  * p above it, marking each key kept in before (a reload; NULL if none);
  * errors are logged. */
-void names__load(int names_fd, const struct profile *p,
+void names__load(struct mapmodel *names, const struct profile *p,
 		 struct mapkeys *before);
 
 #endif /* VIGIL_NAMES_H */

@@ -241,7 +241,8 @@ struct ev_alert {
 
 /* The daemon started (with these rules) or stopped. */
 struct ev_lifecycle {
-	const char *event;		/* "start", "reload", "relink", "stop" */
+	const char *event;		/* "start", "reload", "relink",
+					 * "rewrite", "stop" */
 	const char *const *rule_names;	/* the rule sources, in load order */
 	const char *const *rule_sha256;	/* their digests, hex */
 	size_t nr_rules;
@@ -249,6 +250,8 @@ struct ev_lifecycle {
 	const char *signal;		/* stop: what asked for it, or NULL */
 	const char *const *programs;	/* relink: "PROGRAM@ROOT" each */
 	size_t nr_programs;
+	const char *const *maps;	/* rewrite: the maps put back */
+	size_t nr_maps;
 };
 
 /* Who asked for an operator's act, from the control socket's peer. */

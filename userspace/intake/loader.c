@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "loader.h"
+#include "mapmodel.h"
 #include "pins.h"
 #include "records.h"
 #include "syscalls.h"
@@ -21,11 +22,26 @@
  * DNS answers (bpf/dns.bpf.c). */
 #define CGROUP_PROGS 6
 
+/* The tables filled from the syscall table, by role: native, ia32. */
+enum loader_table {
+	TABLE_ENTER, TABLE_COMPAT_ENTER, TABLE_EXIT, TABLE_COMPAT_EXIT,
+	TABLE_BITS, TABLE_COMPAT_BITS, LOADER_TABLES
+};
+
 struct loader {
 	struct vigil_bpf *skel;
 	const struct roots *roots;	/* the caller's, for as long as l */
 	struct bpf_link *cgroup[VIGIL_MAX_ROOTS][CGROUP_PROGS];
 	struct pins pins;	/* fd -1: nothing pinned */
+	/* What the daemon wrote into the tables and the settings it writes
+	 * while the programs run (.bss), to put back what someone else
+	 * changes (loader__rewrite). */
+	struct mapmodel tables[LOADER_TABLES];
+	struct {
+		uint64_t fail_closed_min_ns;
+		bool exe_judged;
+		uint8_t flow_epoch;
+	} bss;
 };
 
 /* What a failed open or load most likely means, in the user's terms. */
@@ -131,28 +147,26 @@ static int loader__settings(struct vigil_bpf *s, const struct loader_opts *o)
 	return err;
 }
 
-/* Sets the syscall's native and ia32 entries of a pair of tables. */
-static int loader__set(const struct bpf_map *native,
-		       const struct bpf_map *compat, const struct syscall *sc,
-		       const void *value)
+/* Sets the syscall's native and ia32 entries of a pair of tables (t,
+ * t + 1). */
+static int loader__set(struct loader *l, enum loader_table t,
+		       const struct syscall *sc, const void *value)
 {
 	__u32 nr = sc->nr, compat_nr = sc->compat_nr;
 
 	/* nr -1: a call the ia32 ABI alone has; compat_nr -1: one it
 	 * has only through a multiplexer (accept, in socketcall). */
-	return (sc->nr < 0 ? 0 : bpf_map_update_elem(bpf_map__fd(native), &nr,
-						     value, BPF_ANY)) ?:
-	       (sc->compat_nr < 0 ? 0 : bpf_map_update_elem(
-			bpf_map__fd(compat), &compat_nr, value, BPF_ANY));
+	return (sc->nr < 0 ? 0 : mapmodel__put(&l->tables[t], &nr, value)) ?:
+	       (sc->compat_nr < 0 ? 0 : mapmodel__put(&l->tables[t + 1],
+						      &compat_nr, value));
 }
 
 /* Routes the syscall to the program the syscall table names for it. */
-static int loader__route(struct vigil_bpf *s, const struct bpf_map *native,
-			 const struct bpf_map *compat,
+static int loader__route(struct loader *l, enum loader_table t,
 			 const struct syscall *sc, const char *name)
 {
-	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj,
-								    name);
+	struct bpf_program *prog = bpf_object__find_program_by_name(
+		l->skel->obj, name);
 	int fd, err;
 
 	if (!prog) {
@@ -160,7 +174,7 @@ static int loader__route(struct vigil_bpf *s, const struct bpf_map *native,
 		return -ENOENT;
 	}
 	fd = bpf_program__fd(prog);
-	err = loader__set(native, compat, sc, &fd);
+	err = loader__set(l, t, sc, &fd);
 	if (err)
 		log__errno(err, "cannot route syscall %s to %s", sc->name,
 			   name);
@@ -169,7 +183,7 @@ static int loader__route(struct vigil_bpf *s, const struct bpf_map *native,
 
 /* A watched syscall's bit (its position in the table), for policies to
  * deny it. */
-static int loader__number(struct vigil_bpf *s, const struct syscall *sc,
+static int loader__number(struct loader *l, const struct syscall *sc,
 			  size_t i)
 {
 	__u64 bit = 1ull << (i & 63);
@@ -180,8 +194,7 @@ static int loader__number(struct vigil_bpf *s, const struct syscall *sc,
 			  "table, past the 64 bits of a policy", sc->name, i);
 		return -E2BIG;
 	}
-	err = loader__set(s->maps.syscall_bits, s->maps.compat_syscall_bits,
-			  sc, &bit);
+	err = loader__set(l, TABLE_BITS, sc, &bit);
 
 	if (err)
 		log__errno(err, "cannot number syscall %s", sc->name);
@@ -190,7 +203,7 @@ static int loader__number(struct vigil_bpf *s, const struct syscall *sc,
 
 /* The dispatch tables and the watched syscalls' bits, from the one
  * syscall table. A syscall without an enter program is seen at exit only. */
-static int loader__tables(struct vigil_bpf *s)
+static int loader__tables(struct loader *l)
 {
 	size_t n;
 	const struct syscall *sc = syscalls__all(&n);
@@ -198,14 +211,11 @@ static int loader__tables(struct vigil_bpf *s)
 
 	for (size_t i = 0; i < n && !err; i++) {
 		if (sc[i].enter)
-			err = loader__route(s, s->maps.enter_calls,
-					    s->maps.compat_enter_calls, &sc[i],
+			err = loader__route(l, TABLE_ENTER, &sc[i],
 					    sc[i].enter);
-		err = err ?: loader__route(s, s->maps.exit_calls,
-					   s->maps.compat_exit_calls, &sc[i],
-					   sc[i].exit);
+		err = err ?: loader__route(l, TABLE_EXIT, &sc[i], sc[i].exit);
 		if (!err && sc[i].watched)
-			err = loader__number(s, &sc[i], i);
+			err = loader__number(l, &sc[i], i);
 	}
 	return err;
 }
@@ -429,6 +439,63 @@ size_t loader__relink(struct loader *l, char names[][LOADER_NAME_MAX],
 	return n;
 }
 
+/* The tables' models, once the maps are loaded. */
+static void loader__models(struct loader *l)
+{
+	struct bpf_map *maps[LOADER_TABLES] = {
+		l->skel->maps.enter_calls, l->skel->maps.compat_enter_calls,
+		l->skel->maps.exit_calls, l->skel->maps.compat_exit_calls,
+		l->skel->maps.syscall_bits, l->skel->maps.compat_syscall_bits,
+	};
+
+	for (int t = 0; t < LOADER_TABLES; t++)
+		mapmodel__init(&l->tables[t], &(struct mapmodel_opts){
+			.name = bpf_map__name(maps[t]),
+			.fd = bpf_map__fd(maps[t]),
+			.kind = t < TABLE_BITS ? MAPMODEL_PROGS
+					       : MAPMODEL_ARRAY,
+			.ksize = sizeof(__u32),
+			.vsize = bpf_map__value_size(maps[t]),
+		});
+}
+
+/* The settings in .bss, a map like any other to bpf(): a write of its
+ * one entry sets them all. */
+static bool loader__rewrite_bss(struct loader *l)
+{
+	struct vigil_bpf__bss *b = l->skel->bss;
+
+	if (b->fail_closed_min_ns == l->bss.fail_closed_min_ns &&
+	    b->exe_judged == l->bss.exe_judged &&
+	    b->flow_epoch == l->bss.flow_epoch)
+		return false;
+	b->fail_closed_min_ns = l->bss.fail_closed_min_ns;
+	b->exe_judged = l->bss.exe_judged;
+	b->flow_epoch = l->bss.flow_epoch;
+	return true;
+}
+
+size_t loader__rewrite(struct loader *l, uint64_t now, const char **names,
+		       size_t max)
+{
+	size_t n = 0;
+
+	for (int t = 0; t < LOADER_TABLES; t++) {
+		if (!mapmodel__check(&l->tables[t], now))
+			continue;
+		log_warn("map %s was written by someone else: made again",
+			 l->tables[t].name);
+		if (n < max)
+			names[n++] = l->tables[t].name;
+	}
+	if (loader__rewrite_bss(l)) {
+		log_warn("map .bss was written by someone else: made again");
+		if (n < max)
+			names[n++] = ".bss";
+	}
+	return n;
+}
+
 /* With a pin directory, the maps are reused from their pins (or pinned
  * at load). */
 static int loader__pin_maps(struct loader *l, const char *dir)
@@ -467,7 +534,8 @@ int loader__start(struct loader **out, const struct loader_opts *o)
 		loader__explain(l, err);
 		goto cleanup;
 	}
-	err = loader__tables(l->skel) ?: loader__attach(l, o->roots) ?:
+	loader__models(l);
+	err = loader__tables(l) ?: loader__attach(l, o->roots) ?:
 	      loader__mark_tasks(l->skel);
 	if (!err && loader__pinned(l))
 		err = loader__pin_links(l);
@@ -505,6 +573,8 @@ void loader__stop(struct loader *l)
 	loader__detach(l);
 	vigil_bpf__destroy(l->skel);
 	pins__close(&l->pins);
+	for (int t = 0; t < LOADER_TABLES; t++)
+		mapmodel__fini(&l->tables[t]);
 	free(l);
 }
 
@@ -555,12 +625,12 @@ int loader__load_reported_fd(const struct loader *l)
 
 void loader__set_fail_closed(struct loader *l, uint64_t min_ns)
 {
-	l->skel->bss->fail_closed_min_ns = min_ns;
+	l->skel->bss->fail_closed_min_ns = l->bss.fail_closed_min_ns = min_ns;
 }
 
 void loader__set_exe_judged(struct loader *l, bool on)
 {
-	l->skel->bss->exe_judged = on;
+	l->skel->bss->exe_judged = l->bss.exe_judged = on;
 }
 
 int loader__daemon_fd(const struct loader *l)
@@ -590,9 +660,10 @@ void loader__enforce_maps(const struct loader *l, struct enforce_maps *m)
 	m->exe_patterns = bpf_map__fd(l->skel->maps.exe_patterns);
 	m->budgets = bpf_map__fd(l->skel->maps.egress_budgets);
 	m->entry_spent = bpf_map__fd(l->skel->maps.egress_entry_spent);
+	m->adopted = loader__adopted(l);
 }
 
 void loader__set_flow_epoch(struct loader *l, uint8_t epoch)
 {
-	l->skel->bss->flow_epoch = epoch;
+	l->skel->bss->flow_epoch = l->bss.flow_epoch = epoch;
 }

@@ -40,6 +40,12 @@ int loader__start(struct loader **out, const struct loader_opts *o);
 #define LOADER_NAME_MAX 96
 size_t loader__relink(struct loader *l, char names[][LOADER_NAME_MAX],
 		      size_t max);
+/* Puts back what someone else wrote into the dispatch tables, the
+ * syscalls' bits and the settings in .bss, from what the loader wrote
+ * there (mapmodel.h); now is CLOCK_BOOTTIME. Each map repaired is logged
+ * and named in names[] (at most max); returns how many. */
+size_t loader__rewrite(struct loader *l, uint64_t now, const char **names,
+		       size_t max);
 /* Every pin someone removed made again (pins__again); returns how many. */
 size_t loader__repin(struct loader *l);
 /* Detaches every program that is not pinned; the maps stay readable. */
@@ -83,6 +89,7 @@ struct enforce_maps {
 	int exe_patterns;	/* profiles' executables, compiled */
 	int budgets;		/* budget id -> struct vigil_entry_budget */
 	int entry_spent;	/* (sandbox, budget id) -> struct vigil_spent */
+	bool adopted;		/* an earlier daemon's, pinned */
 };
 
 void loader__enforce_maps(const struct loader *l, struct enforce_maps *m);

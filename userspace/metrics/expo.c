@@ -92,14 +92,14 @@ static void expo__reloads(struct metrics *m, FILE *f)
 
 static void expo__repairs(struct metrics *m, FILE *f)
 {
-	static const char *const what[] = { "link", "pin" };
+	static const char *const what[] = { "link", "pin", "map" };
 	char labels[LABELS];
 
 	prom__family(f, "vigil_repairs_total", "counter",
 		     "vigil's own state that someone else undid and the "
 		     "daemon made again: programs detached from a sandbox "
-		     "root, pins removed from bpffs.");
-	for (int i = 0; i < 2; i++) {
+		     "root, pins removed from bpffs, maps written.");
+	for (int i = 0; i < 3; i++) {
 		snprintf(labels, sizeof(labels), "what=\"%s\"", what[i]);
 		prom__u64(f, "vigil_repairs_total", labels,
 			  ctr__get(&m->repairs[i]));

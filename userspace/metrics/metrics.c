@@ -333,10 +333,12 @@ void metrics__reloaded(struct metrics *m, bool ok)
 		ctr__add(&m->reloads[!ok], 1);
 }
 
-void metrics__repaired(struct metrics *m, size_t links, size_t pins)
+void metrics__repaired(struct metrics *m, size_t links, size_t pins,
+		       size_t maps)
 {
 	if (!m)
 		return;
 	ctr__add(&m->repairs[0], links);
 	ctr__add(&m->repairs[1], pins);
+	ctr__add(&m->repairs[2], maps);
 }

@@ -70,8 +70,10 @@ int metrics__reload(struct metrics *m, const struct ruleset *rs,
 /* Counts a reload, done or refused (vigil_reload_total). */
 void metrics__reloaded(struct metrics *m, bool ok);
 /* Counts what someone else undid and the daemon made again: links
- * detached from a sandbox root, pins removed (vigil_repairs_total). */
-void metrics__repaired(struct metrics *m, size_t links, size_t pins);
+ * detached from a sandbox root, pins removed, maps whose entries were
+ * put back (vigil_repairs_total). */
+void metrics__repaired(struct metrics *m, size_t links, size_t pins,
+		       size_t maps);
 /* Set once the programs are attached, cleared before they detach. */
 void metrics__attached(struct metrics *m, bool attached);
 /* The ring buffer (its map) whose fill is reported, and the programs

@@ -109,7 +109,8 @@ struct metrics {
 	struct ctr kills_unseen;
 	struct ctr rules_ns;		/* METRICS_SAMPLE times the sampled */
 	struct ctr reloads[2];		/* rule reloads done, refused */
-	struct ctr repairs[2];		/* links attached, pins made again */
+	struct ctr repairs[3];		/* links attached, pins made again,
+					 * maps rewritten */
 	uint32_t rules_turn;		/* the collector's own */
 	/* sampled each tick */
 	pthread_mutex_t lock;

@@ -732,6 +732,10 @@ static void render__lifecycle(struct json *j, const struct event *ev)
 	for (size_t i = 0; i < l->nr_programs; i++)
 		json__str(j, NULL, l->programs[i]);
 	json__arr_end(j);
+	json__arr_begin(j, "maps");
+	for (size_t i = 0; i < l->nr_maps; i++)
+		json__str(j, NULL, l->maps[i]);
+	json__arr_end(j);
 	json__obj_end(j);
 }
 
