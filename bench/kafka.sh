@@ -47,6 +47,12 @@ work=$(mktemp -d /tmp/vigil-bench-kafka.XXXXXX)
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 root=$(mktemp -d "$cg2/vigil-bench-kafka.XXXXXX")
 mkdir "$root/sb"
+# Every record is scored by the built-in rules, as on a host, but a loop
+# flat out must not add up to a freeze that would stop it (a frozen
+# sandbox makes nothing to send): its profile never acts on risk.
+printf -- '- profile: bench\n  thresholds: %s\n' \
+	'{alert: 999998, freeze: 999999, kill: 1000000}' >"$work/bench-profile.yaml"
+setfattr -n trusted.vigil.profile -v bench "$root/sb"
 vigil_pid=
 sampler=
 loads=()
@@ -147,6 +153,7 @@ vigil_run() {
 	local records drops delivered spooled dropped r
 	printf 'kafka:\n  flush_timeout_ms: 120000\n  topics: {events: %s}\n' "$topic" >"$work/vigil.yaml"
 	start_vigil --output /dev/null --config "$work/vigil.yaml" \
+		--rules builtin --rules "$work/bench-profile.yaml" \
 		--kafka-brokers "127.0.0.1:$PORT" --spool-dir "$work/spool-$name"
 	sleep 1
 	idle=$(status_kb "$vigil_pid" VmRSS)
@@ -171,9 +178,12 @@ vigil_run() {
 	ROWS+=("$(printf '%-24s %9s %12s %8s %12s %10s %s' "$name" "$records" "$delivered" "$spooled" "$drops" "$r" \
 		"$(mib "$hwm") MiB (anon $(mib "$mem_anon"), file $(mib "$mem_file"))")")
 	HWM_MAX=$((hwm > HWM_MAX ? hwm : HWM_MAX))
-	if [ "$delivered" != "$records" ]; then
-		BROKEN+=("$name: $((records - delivered)) records not acknowledged ($dropped dropped by the sink, reported)")
-		[ "$((delivered + dropped))" = "$records" ] || BROKEN+=("$name: records lost without a report")
+	# records counts every sequence number, those of the records the
+	# kernel dropped (counted in drop records) too: the rest were sent.
+	if [ "$delivered" != "$((records - drops))" ]; then
+		BROKEN+=("$name: $((records - drops - delivered)) records sent but not acknowledged ($dropped dropped by the sink, reported)")
+		[ "$((delivered + dropped))" = "$((records - drops))" ] ||
+			BROKEN+=("$name: records lost without a report")
 	fi
 	VIGIL_RATE[$name]=$r
 }
@@ -199,7 +209,7 @@ echo
 echo "== Kafka end to end: ${SECS}s of open loops in a sandbox, broker on this machine, fresh topics =="
 printf '%-24s %9s %12s %8s %12s %10s %s\n' "run" "records" "acknowledged" "spooled" "kernel drops" "records/s" "vigil peak memory (VmHWM)"
 printf '%s\n' "${ROWS[@]}"
-echo "(records/s: acknowledged, from the first record to the last acknowledgement; kcat: its whole run)"
+echo "(records: made, those the kernel dropped included; records/s: acknowledged, from the first record to the last acknowledgement; kcat: its whole run)"
 echo "(file-backed memory holds the kernel ring buffer, mapped twice: a 16 MiB buffer is 32 MiB of it)"
 echo
 echo "== Targets (reported, not asserted) =="
