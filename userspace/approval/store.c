@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mkdirs.h"
 #include "replace.h"
+#include "slurp.h"
 #include "store.h"
 
 #define STATE_FILE "state.json"
@@ -240,17 +241,17 @@ static int file__parse(const char *path, yajl_val *out)
 	char err[128] = "", *text;
 	size_t len = 0;
 	FILE *f = fopen(path, "re");
+	int rc;
 
 	*out = NULL;
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	text = malloc(STORE_MAX + 1);
-	if (text)
-		len = fread(text, 1, STORE_MAX, f);
+	rc = file__slurp(f, STORE_MAX, &text, &len);
 	fclose(f);
-	if (!text)
-		return -ENOMEM;
-	text[len] = '\0';
+	if (rc) {
+		log__errno(rc, "%s", path);
+		return rc;
+	}
 	*out = yajl_tree_parse(text, err, sizeof(err));
 	free(text);
 	if (!YAJL_IS_OBJECT(*out)) {

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "ruleset.h"
+#include "slurp.h"
 
 #define RULE_FILE_MAX (16 << 20)	/* bytes: a rule file, not a dump */
 
@@ -43,17 +44,14 @@ static int rules__add_file(struct ruleset *rs, const char *path)
 		rs->errors++;
 		return err;
 	}
-	text = malloc(RULE_FILE_MAX + 1);
-	len = text ? fread(text, 1, RULE_FILE_MAX + 1, f) : 0;
-	err = !text ? -ENOMEM : ferror(f) ? -EIO :
-	      len > RULE_FILE_MAX ? -EFBIG : 0;
+	err = file__slurp(f, RULE_FILE_MAX, &text, &len);
 	fclose(f);
 	if (err) {
 		log__errno(err, "%s", path);
 		rs->errors++;
-	} else {
-		err = ruleset__add_text(rs, path, text, len);
+		return err;
 	}
+	err = ruleset__add_text(rs, path, text, len);
 	free(text);
 	return err;
 }
