@@ -25,7 +25,9 @@ struct ringread {
 	uint64_t mask;			/* data size - 1, a power of two */
 	uint64_t *consumer_pos;		/* the page user space writes */
 	const uint64_t *producer_pos;	/* read-only: the kernel's */
-	const uint8_t *data;		/* mapped twice over, end to end */
+	const uint8_t *data;		/* mapped once */
+	uint8_t *bounce;		/* a record that wraps, in one piece */
+	size_t bounce_cap;
 };
 
 /* As the kernel lays a record out: an 8-byte header (length and the
@@ -41,22 +43,54 @@ static void ringread__publish(struct ringread *r, uint64_t pos)
 	__atomic_store_n(r->consumer_pos, pos, __ATOMIC_RELEASE);
 }
 
+/* The len bytes of the record whose body starts at offset off of the
+ * data: in place, or, for the one record a lap that wraps around the end,
+ * copied whole into the bounce buffer. NULL when that cannot grow. */
+static const void *ringread__body(struct ringread *r, uint64_t off,
+				  uint32_t len)
+{
+	uint64_t size = r->mask + 1, first = size - off;
+
+	if (len <= first)
+		return r->data + off;
+	if (len > r->bounce_cap) {
+		uint8_t *b = realloc(r->bounce, len);
+
+		if (!b)
+			return NULL;
+		r->bounce = b;
+		r->bounce_cap = len;
+	}
+	memcpy(r->bounce, r->data + off, first);
+	memcpy(r->bounce + first, r->data, len - first);
+	return r->bounce;
+}
+
 /* The record at *cons, which it passes: 1 when handed to the callback,
  * 0 when discarded or (*busy) not committed yet, or the callback's
- * negative return. */
+ * negative return; -ENOMEM, the record left unread for the next call,
+ * when a wrapping record found no room. */
 static int ringread__one(struct ringread *r, uint64_t *cons, bool *busy)
 {
-	const uint32_t *hdr = (const void *)(r->data + (*cons & r->mask));
+	uint64_t off = *cons & r->mask;
+	const uint32_t *hdr = (const void *)(r->data + off);
 	uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+	const void *body;
 	int err;
 
 	*busy = len & BPF_RINGBUF_BUSY_BIT;
 	if (*busy)
 		return 0;
-	*cons += ringread__span(len);
-	if (len & BPF_RINGBUF_DISCARD_BIT)
+	if (len & BPF_RINGBUF_DISCARD_BIT) {
+		*cons += ringread__span(len);
 		return 0;
-	err = r->fn(r->ctx, (void *)(hdr + 2), len);
+	}
+	/* The 8-byte header never wraps: records are 8-aligned. */
+	body = ringread__body(r, (off + BPF_RINGBUF_HDR_SZ) & r->mask, len);
+	if (!body)
+		return -ENOMEM;
+	*cons += ringread__span(len);
+	err = r->fn(r->ctx, (void *)body, len);
 	return err < 0 ? err : 1;
 }
 
@@ -104,15 +138,19 @@ void ringread__free(struct ringread *r)
 	if (r->consumer_pos)
 		munmap(r->consumer_pos, r->page);
 	if (r->producer_pos)
-		munmap((void *)r->producer_pos, r->page + 2 * (r->mask + 1));
+		munmap((void *)r->producer_pos, r->page + r->mask + 1);
 	if (r->epfd >= 0)
 		close(r->epfd);
+	free(r->bounce);
 	free(r);
 }
 
 /* The kernel's layout (kernel/bpf/ringbuf.c): the consumer page at
- * offset 0, writable; the producer page and the data, mapped twice so
- * that a record wrapping around the end reads as one piece. */
+ * offset 0, writable; the producer page and the data. libbpf maps the
+ * data twice, end to end, so that a record wrapping around the end reads
+ * as one piece, which counts the buffer twice in the daemon's RSS (16 MiB
+ * of 67 under a flood); once, and the rare wrapping record copied, is
+ * enough. */
 static int ringread__map(struct ringread *r, int map_fd)
 {
 	struct bpf_map_info info = {};
@@ -129,7 +167,7 @@ static int ringread__map(struct ringread *r, int map_fd)
 	if (p == MAP_FAILED)
 		return -errno;
 	r->consumer_pos = p;
-	p = mmap(NULL, r->page + 2 * (size_t)info.max_entries, PROT_READ,
+	p = mmap(NULL, r->page + (size_t)info.max_entries, PROT_READ,
 		 MAP_SHARED, map_fd, r->page);
 	if (p == MAP_FAILED)
 		return -errno;
