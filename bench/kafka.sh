@@ -17,8 +17,8 @@
 # to be acknowledged. Per run: records made, acknowledged, spooled on the
 # way, kernel drops, the rate from the first record to the last
 # acknowledgement, and vigil's peak memory: VmHWM, and the peaks of its
-# anonymous and file-backed parts (the kernel ring buffer's pages are
-# mapped twice, so a 16 MiB buffer is 32 MiB of the file-backed part).
+# anonymous and file-backed parts (the kernel ring buffer's pages, mapped
+# once by userspace/intake/ringread.c: 16 MiB of the file-backed part).
 #
 # Targets (reported, not asserted): 200,000 records/s acknowledged, no
 # record lost, VmHWM < 64 MiB, idle and under load. The exit status is
@@ -58,6 +58,7 @@ sampler=
 loads=()
 ROWS=()
 BROKEN=()
+NOTES=()
 
 cleanup() {
 	for p in "${loads[@]}" $vigil_pid $sampler; do kill "$p" 2>/dev/null || true; done
@@ -150,7 +151,7 @@ kcat_run() {
 # vigil_run NAME TOPIC RATE_PER_LOOP: vigil to Kafka while LOOPS loops run.
 vigil_run() {
 	local name=$1 topic=$2 per_loop=$3 t0 t1 idle hwm mem_anon mem_file stats kstats
-	local records drops delivered spooled dropped r
+	local records drops delivered spooled dropped r sent
 	printf 'kafka:\n  flush_timeout_ms: 120000\n  topics: {events: %s}\n' "$topic" >"$work/vigil.yaml"
 	start_vigil --output /dev/null --config "$work/vigil.yaml" \
 		--rules builtin --rules "$work/bench-profile.yaml" \
@@ -180,10 +181,15 @@ vigil_run() {
 	HWM_MAX=$((hwm > HWM_MAX ? hwm : HWM_MAX))
 	# records counts every sequence number, those of the records the
 	# kernel dropped (counted in drop records) too: the rest were sent.
-	if [ "$delivered" != "$((records - drops))" ]; then
-		BROKEN+=("$name: $((records - drops - delivered)) records sent but not acknowledged ($dropped dropped by the sink, reported)")
-		[ "$((delivered + dropped))" = "$((records - drops))" ] ||
+	# Delivery is at least once: a spooled record sent again after its
+	# first send timed out may be acknowledged twice.
+	sent=$((records - drops))
+	if [ "$delivered" -lt "$sent" ]; then
+		BROKEN+=("$name: $((sent - delivered)) records sent but not acknowledged ($dropped dropped by the sink, reported)")
+		[ "$((delivered + dropped))" -ge "$sent" ] ||
 			BROKEN+=("$name: records lost without a report")
+	elif [ "$delivered" -gt "$sent" ]; then
+		NOTES+=("$name: $((delivered - sent)) acknowledgements of records sent twice (at least once, from the spool)")
 	fi
 	VIGIL_RATE[$name]=$r
 }
@@ -210,7 +216,7 @@ echo "== Kafka end to end: ${SECS}s of open loops in a sandbox, broker on this m
 printf '%-24s %9s %12s %8s %12s %10s %s\n' "run" "records" "acknowledged" "spooled" "kernel drops" "records/s" "vigil peak memory (VmHWM)"
 printf '%s\n' "${ROWS[@]}"
 echo "(records: made, those the kernel dropped included; records/s: acknowledged, from the first record to the last acknowledgement; kcat: its whole run)"
-echo "(file-backed memory holds the kernel ring buffer, mapped twice: a 16 MiB buffer is 32 MiB of it)"
+echo "(file-backed memory holds the kernel ring buffer, 16 MiB by default, mapped once)"
 echo
 echo "== Targets (reported, not asserted) =="
 for name in "vigil paced at $RATE/s" "vigil, $LOOPS loop flat out"; do
@@ -219,8 +225,9 @@ for name in "vigil paced at $RATE/s" "vigil, $LOOPS loop flat out"; do
 done
 verdict=$([ "$HWM_MAX" -lt $((64 << 10)) ] && [ "$IDLE_MAX" -lt $((64 << 10)) ] && echo met || echo missed)
 echo "RSS < 64 MiB: idle $(mib "$IDLE_MAX") MiB, peak $(mib "$HWM_MAX") MiB -> $verdict"
+[ ${#NOTES[@]} -eq 0 ] || printf 'note: %s\n' "${NOTES[@]}"
 if [ ${#BROKEN[@]} -gt 0 ]; then
 	printf 'LOSS: %s\n' "${BROKEN[@]}"
 	exit 1
 fi
-echo "no loss: every record made was acknowledged"
+echo "no loss: every record sent was acknowledged"

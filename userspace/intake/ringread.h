@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The reader of the events ring buffer: libbpf's ring_buffer__consume
- * with one difference. libbpf publishes the consumer position after
+ * with two differences. libbpf publishes the consumer position after
  * every record; the kernel reads it at every reserve (and bpf/vigil.bpf.h
  * at every record, for the lanes), so under a flood each record the
  * producing CPU makes would miss on a cache line the collector's CPU
  * just wrote. This reader publishes it after a batch of bytes and at
  * the end of each read: the space freed is returned a little later,
- * and the sandboxed open pays no cross-CPU miss for it (issue 12).
+ * and the sandboxed open pays no cross-CPU miss for it (issue 12). And
+ * libbpf maps the data twice, end to end, which counts the buffer twice
+ * in the daemon's RSS; this reader maps it once and copies the one
+ * record a lap that wraps around the end.
  */
 #ifndef VIGIL_RINGREAD_H
 #define VIGIL_RINGREAD_H
