@@ -4,9 +4,8 @@
  * cost measured with these attached is what the kernel charges for running
  * any BPF program there at all. Whatever vigil costs above it is vigil's own.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
+#define VIGIL_PATH_LOADS	/* the walk as file.bpf.c makes it */
+#include "path.bpf.h"		/* vigil's own: vmlinux.h, its maps, the walk */
 
 /*
  * With `floor --record` (record set at load; otherwise the verifier drops
@@ -16,14 +15,17 @@
  * of vigil's (its fixed part, the argument, and as much again where vigil
  * puts the path it resolves) sent through a ring buffer that floor.c
  * reads and discards. What vigil costs above this is resolving what was
- * opened and judging it.
+ * opened and judging it. With `floor --resolve` (resolve set too), the
+ * record also holds the path of the file opened, resolved from the new
+ * fd by vigil's own walk (bpf/path.bpf.h): what vigil costs above that is
+ * judging it and the identity it records.
  */
-#define REC_MAX 4096
+#define REC_MAX (2 * VIGIL_PATH_MAX)
 #define REC_FIXED 112		/* sizeof(struct vigil_open), bpf/records.h */
-#define NR_OPEN 2
-#define NR_OPENAT 257
+#define NR_OPEN 2		/* x86_64 open; NR_OPENAT: arch.bpf.h */
 
 const volatile bool record;
+const volatile bool resolve;
 const volatile __u64 root_cgid;
 const volatile int root_level;
 
@@ -45,9 +47,9 @@ int sys_enter(void *ctx)
 	return 0;
 }
 
-static __always_inline int record__open(struct pt_regs *regs)
+static __always_inline int record__open(struct pt_regs *regs, long ret)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, m = 0;
 	char *rec;
 	long n;
 
@@ -61,8 +63,16 @@ static __always_inline int record__open(struct pt_regs *regs)
 				    (regs->orig_ax == NR_OPENAT ? regs->si
 								: regs->di));
 	n = n > 0 ? n : 0;
-	bpf_ringbuf_output(&ring, rec, (REC_FIXED + 2 * n) & (REC_MAX - 1),
-			   BPF_RB_NO_WAKEUP);
+	if (resolve) {
+		struct file *f = ret >= 0 ? fd__file(ret) : NULL;
+		__u32 flags = 0;
+
+		/* where vigil puts it: after the fixed part, before the
+		 * argument (here after it, the same bytes either way) */
+		m = path__copy(rec + REC_FIXED + (n & 1023), f, &flags);
+	}
+	bpf_ringbuf_output(&ring, rec, (REC_FIXED + n + (resolve ? m : n)) &
+				       (REC_MAX - 1), BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -70,7 +80,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	if (record && (regs->orig_ax == NR_OPENAT || regs->orig_ax == NR_OPEN))
-		return record__open(regs);
+		return record__open(regs, ret);
 	return 0;
 }
 
@@ -99,4 +109,3 @@ int cgroup_skb_egress(struct __sk_buff *skb)
 	return 1;
 }
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";

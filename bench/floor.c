@@ -3,14 +3,16 @@
  * floor: attaches the empty programs of floor.bpf.c and holds them until
  * SIGTERM or SIGINT.
  *
- *   floor [--record] SANDBOX_ROOT
+ *   floor [--record|--resolve] SANDBOX_ROOT
  *
  * The tracing programs attach system-wide, as vigil's do; cgroup_skb/egress
  * attaches to SANDBOX_ROOT (a cgroup v2 directory), as vigil's does to each
  * sandbox root. Prints "floor: ready" on stderr once everything is attached.
  * With --record, an open in SANDBOX_ROOT also sends the least record a
  * recorder could (floor.bpf.c), which this process reads and discards
- * with vigil's own ring reader, as fast as vigil's collector would.
+ * with vigil's own ring reader, as fast as vigil's collector would; with
+ * --resolve, that record also holds the path opened, walked by vigil's
+ * own code.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "records.h"	/* the types of vigil's settings in the skeleton */
 #include "floor.skel.h"
 #include "ringread.h"
 
@@ -130,13 +133,14 @@ int main(int argc, char **argv)
 	struct bpf_link *skb_link = NULL;
 	struct floor_bpf *skel = NULL;
 	sigset_t set;
-	bool record = argc == 3 && !strcmp(argv[1], "--record");
+	bool resolve = argc == 3 && !strcmp(argv[1], "--resolve");
+	bool record = resolve || (argc == 3 && !strcmp(argv[1], "--record"));
 	int cg_fd = -1, ret = 1, level;
 	const char *root = argv[argc - 1];
 	__u64 id;
 
 	if (argc != 2 && !record) {
-		fprintf(stderr, "usage: floor [--record] SANDBOX_ROOT\n");
+		fprintf(stderr, "usage: floor [--record|--resolve] SANDBOX_ROOT\n");
 		return 2;
 	}
 	/* Blocked before anything is attached, so a SIGTERM that arrives
@@ -158,6 +162,10 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	skel->rodata->record = record;
+	skel->rodata->resolve = resolve;
+	/* The walk's plain loads, as vigil's loader sets them on a kernel
+	 * with bpf_rdonly_cast (6.2; these machines run 6.18). */
+	skel->rodata->path_loads = true;
 	skel->rodata->root_cgid = id;
 	skel->rodata->root_level = level;
 	if (floor_bpf__load(skel)) {

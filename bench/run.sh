@@ -226,12 +226,12 @@ build() {
 	"$CC" -O2 -std=gnu11 -D_GNU_SOURCE "${WARN[@]}" -pthread \
 		"$BENCH/workload.c" -o "$BUILD/workload"
 	"$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$ROOT/vmlinux" \
-		-Wall -Werror -c "$BENCH/floor.bpf.c" -o "$BUILD/floor.tmp.o"
+		-I"$ROOT/bpf" -Wall -Werror -c "$BENCH/floor.bpf.c" -o "$BUILD/floor.tmp.o"
 	"$BPFTOOL" gen object "$BUILD/floor.bpf.o" "$BUILD/floor.tmp.o"
 	rm -f "$BUILD/floor.tmp.o"
 	"$BPFTOOL" gen skeleton "$BUILD/floor.bpf.o" >"$BUILD/floor.skel.h"
 	"$CC" -O2 -g -std=gnu11 -D_GNU_SOURCE "${WARN[@]}" -I"$BUILD" \
-		-I"$ROOT/userspace/intake" "$BENCH/floor.c" \
+		-I"$ROOT/bpf" -I"$ROOT/userspace/intake" "$BENCH/floor.c" \
 		"$ROOT/userspace/intake/ringread.c" -lbpf -lelf -lz -o "$BUILD/floor"
 }
 
@@ -290,8 +290,8 @@ start_bpftrace() {
 	die "bpftrace did not attach its $want tracepoints within 60 s"
 }
 
-# start_floor [--record]: the empty programs; with --record, the recorder's
-# floor (floor.bpf.c).
+# start_floor [--record|--resolve]: the empty programs; with --record, the
+# recorder's floor, with --resolve the resolver's (floor.bpf.c).
 start_floor() {
 	"$BUILD/floor" "$@" "$SB_ROOT" 2>"$SCRATCH/floor.err" &
 	MON_PID=$!
@@ -309,6 +309,7 @@ monitor_start() {
 	bpftrace) start_bpftrace ;;
 	floor) start_floor ;;
 	recorder) start_floor --record ;;
+	resolver) start_floor --resolve ;;
 	esac
 }
 
@@ -334,11 +335,11 @@ monitor_stop() {
 		bpftrace_tally >>"$SCRATCH/bpftrace-sessions"
 		rm -f "$SCRATCH/bpftrace.out"
 		;;
-	floor | recorder)
+	floor | recorder | resolver)
 		stop "$pid" TERM 30
 		[ "$STOP_RC" = 0 ] || die_log "$SCRATCH/floor.err" "$name exited with status $STOP_RC"
 		[ "$name" = floor ] ||
-			sed -n 's/^floor: records=//p' "$SCRATCH/floor.err" >>"$SCRATCH/recorder-sessions"
+			sed -n 's/^floor: records=//p' "$SCRATCH/floor.err" >>"$SCRATCH/$name-sessions"
 		;;
 	esac
 }
@@ -442,9 +443,9 @@ wheres() {
 
 configs() {
 	if [ "$NO_VIGIL" = 1 ]; then
-		echo baseline bpftrace floor recorder
+		echo baseline bpftrace floor recorder resolver
 	else
-		echo baseline vigil ${VIGIL_BEFORE:+before} bpftrace floor recorder
+		echo baseline vigil ${VIGIL_BEFORE:+before} bpftrace floor recorder resolver
 	fi
 }
 
@@ -536,7 +537,7 @@ bpf_pass() {
 	: >"$SCRATCH/bpf-progs"
 	bpf_stats_on
 	for m in "${MODES[@]}"; do
-		for c in vigil ${VIGIL_BEFORE:+before} floor recorder; do bpf_session "$c" "$m"; done
+		for c in vigil ${VIGIL_BEFORE:+before} floor recorder resolver; do bpf_session "$c" "$m"; done
 	done
 	bpf_stats_restore
 }
@@ -601,8 +602,8 @@ spread() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 # The columns of the table: CONFIG:WHERE and a heading.
-COLUMNS=(baseline:outside vigil:outside vigil:inside bpftrace:inside floor:outside floor:inside recorder:inside)
-HEADINGS=("baseline" "vigil unwatched" "vigil in sandbox" "bpftrace in sb" "floor unwatched" "floor in sb" "recorder in sb")
+COLUMNS=(baseline:outside vigil:outside vigil:inside bpftrace:inside floor:outside floor:inside recorder:inside resolver:inside)
+HEADINGS=("baseline" "vigil unwatched" "vigil in sandbox" "bpftrace in sb" "floor unwatched" "floor in sb" "recorder in sb" "resolver in sb")
 if [ -n "$VIGIL_BEFORE" ]; then
 	COLUMNS+=(before:outside before:inside)
 	HEADINGS+=("before unwatched" "before in sb")
@@ -639,15 +640,17 @@ print_table() {
 	echo "(sb = the bench sandbox; unwatched = workload outside any sandbox;"
 	echo " floor = empty BPF programs on vigil's hooks: the least any collector on them costs;"
 	echo " recorder = the floor plus, per open in the sandbox, a clock read, the argument copied"
-	echo " and a record of vigil's size read by vigil's ring reader: the least any recorder of opens costs)"
+	echo " and a record of vigil's size read by vigil's ring reader: the least any recorder of opens costs;"
+	echo " resolver = the recorder, its record holding the path opened as vigil's own walk resolves it)"
 	if [ -s "$SCRATCH/bpftrace-sessions" ]; then
 		echo "bpftrace over all sessions: $(awk '{ e += $1; l += $2 } END { printf "%d events, %d lost", e, l }' "$SCRATCH/bpftrace-sessions")"
 	fi
-	if [ -s "$SCRATCH/recorder-sessions" ]; then
-		echo "recorder over all sessions: $(awk '{ r += $1 } END { print r + 0 }' "$SCRATCH/recorder-sessions") records"
-		[ "$(awk '{ r += $1 } END { print r + 0 }' "$SCRATCH/recorder-sessions")" != 0 ] ||
-			problem "the recorder's floor recorded nothing: is floor.bpf.c's cgroup test right?"
-	fi
+	for c in recorder resolver; do
+		[ -s "$SCRATCH/$c-sessions" ] || continue
+		echo "$c over all sessions: $(awk '{ r += $1 } END { print r + 0 }' "$SCRATCH/$c-sessions") records"
+		[ "$(awk '{ r += $1 } END { print r + 0 }' "$SCRATCH/$c-sessions")" != 0 ] ||
+			problem "the $c's floor recorded nothing: is floor.bpf.c's cgroup test right?"
+	done
 	if [ -s "$SCRATCH/vigil-sessions" ]; then
 		echo "vigil over all overhead sessions: $(awk '{ e += $1; d += $2 } END { printf "%d events, %d dropped", e, d }' "$SCRATCH/vigil-sessions")"
 	fi
@@ -670,7 +673,7 @@ sandbox_limit() {
 xr() { printf '%sx' "$(ratio "$1" "$2")"; }
 
 print_targets() {
-	local mode base out in bt fl fli rec limit verdict lines=()
+	local mode base out in bt fl fli rec res limit verdict lines=()
 	[ "$NO_VIGIL" = 1 ] && return
 	echo
 	echo "== Targets (reported, not asserted) =="
@@ -682,6 +685,7 @@ print_targets() {
 		fl=$(median floor outside "$mode")
 		fli=$(median floor inside "$mode")
 		rec=$(median recorder inside "$mode")
+		res=$(median resolver inside "$mode")
 		verdict=missed
 		below "$out" "$(awk -v b="$base" 'BEGIN { print b * 1.02 }')" && verdict=met
 		lines+=("unwatched overhead < 2%   $mode: $(pct "$out" "$base") -> $verdict (empty programs alone: $(pct "$fl" "$base"))")
@@ -695,7 +699,7 @@ print_targets() {
 		[ -n "$limit" ] || continue
 		verdict=missed
 		below "$in" "$(awk -v b="$base" -v l="$limit" 'BEGIN { print b * l }')" && verdict=met
-		lines+=("in-sandbox <= ${limit}x       $mode: vigil $(xr "$in" "$base"), empty programs $(xr "$fli" "$base"), recorder's floor $(xr "$rec" "$base"), bpftrace $(xr "$bt" "$base") -> $verdict")
+		lines+=("in-sandbox <= ${limit}x       $mode: vigil $(xr "$in" "$base"), empty programs $(xr "$fli" "$base"), recorder's floor $(xr "$rec" "$base"), resolver's floor $(xr "$res" "$base"), bpftrace $(xr "$bt" "$base") -> $verdict")
 	done
 	printf '%s\n' "${lines[@]}"
 	SUMMARY+=("${lines[@]}")
